@@ -1,0 +1,32 @@
+package io.kubedirect.transport;
+
+/**
+ * A factory for direct links, one per process. Implementations are thread-safe.
+ */
+public interface Transport extends AutoCloseable {
+
+  /** Protocol major version spoken by this release; see {@code docs/protocol.md}. */
+  int PROTOCOL_MAJOR = 1;
+
+  /** Protocol minor version spoken by this release. */
+  int PROTOCOL_MINOR = 0;
+
+  /**
+   * Starts accepting links on {@code address} (port 0 picks a free port). {@code handler} sees every
+   * accepted link, after the version exchange succeeded.
+   *
+   * @throws TransportException if the address cannot be bound
+   */
+  LinkServer listen(PeerAddress address, LinkHandler handler);
+
+  /**
+   * Dials {@code address}, expecting to reach the stage named {@code destination}. The returned
+   * {@link ClientLink} reconnects with the transport's backoff policy until it is closed; each established
+   * connection is reported to {@code handler} through {@link LinkHandler#onOpen}.
+   */
+  ClientLink connect(PeerAddress address, String destination, LinkHandler handler);
+
+  /** Closes every server and link of this transport and releases its threads. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,29 @@
+package io.kubedirect.runtime.spi;
+
+import io.kubernetes.client.common.KubernetesObject;
+import java.util.Optional;
+
+/**
+ * The persisted store that the write-back cache writes to: the API Server in production
+ * ({@code ClientJavaObjectApi}), a simulated store in the deterministic simulation. Calls may block;
+ * the runtime makes them from its write-back workers, never from a link's event loop.
+ *
+ * <p>Kinds are the protocol's kind strings, {@code "<group>/<version>/<Kind>"}, e.g. {@code "/v1/Pod"}.
+ */
+public interface PersistedObjectApi {
+
+  /** Creates {@code object}; an existing object of that name yields {@link WriteResult.Status#ALREADY_EXISTS}. */
+  WriteResult create(String kind, KubernetesObject object);
+
+  /** Replaces {@code object}, with its {@code metadata.resourceVersion} as precondition. */
+  WriteResult update(String kind, KubernetesObject object);
+
+  /** Replaces the status subresource, with its {@code metadata.resourceVersion} as precondition. */
+  WriteResult updateStatus(String kind, KubernetesObject object);
+
+  /** Deletes the object; a missing object yields {@link WriteResult.Status#NOT_FOUND}. */
+  WriteResult delete(String kind, String namespace, String name);
+
+  /** Reads the object as currently stored. */
+  Optional<KubernetesObject> get(String kind, String namespace, String name);
+}
