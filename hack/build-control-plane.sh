@@ -9,7 +9,10 @@
 #   KUBEDIRECT_BIN_DIR   where the binaries go (default: ~/.cache/kubedirect/<versions>/bin)
 #   KUBEDIRECT_COMPONENTS  space-separated subset to build (default: all five)
 #
-# Skips every binary that is already present with the right version stamp. Needs Go >= 1.26.
+# Skips every binary that is already present with the right version stamp. Needs Go >= 1.26 (looked up
+# on PATH, then in /usr/local/go/bin) only when something has to be compiled.
+# The Java launcher (io.kubedirect.testing.controlplane.BinaryLocator) looks in the same default
+# directory; keep K8S_VERSION / ETCD_VERSION in sync with it (BinaryLocatorTest checks this).
 set -euo pipefail
 
 K8S_VERSION="v1.36.3"
@@ -33,17 +36,23 @@ if [[ "${1:-}" == "--print-dir" ]]; then echo "$BIN_DIR"; exit 0; fi
 log() { printf '[build-control-plane] %s\n' "$*" >&2; }
 die() { printf '[build-control-plane] ERROR: %s\n' "$*" >&2; exit 1; }
 
-command -v go >/dev/null 2>&1 || die "Go is not installed. Install Go 1.${GO_MIN_MINOR}+ (e.g. 'apt-get install golang' is too old; use the Go toolchain from your distribution or go.dev) and re-run, or point KUBEDIRECT_BIN_DIR at a directory with prebuilt etcd and kube-apiserver."
-GO_MINOR="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
-[[ "$GO_MINOR" =~ ^[0-9]+$ && "$GO_MINOR" -ge "$GO_MIN_MINOR" ]] || die "Go $(go env GOVERSION) is too old; Kubernetes ${K8S_VERSION} needs Go 1.${GO_MIN_MINOR}+."
-
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false"
-mkdir -p "$BIN_DIR" "$WORK_DIR"
-
 stamp_ok() { # binary name -> 0 if present with the expected version stamp
   local f="$BIN_DIR/$1" want="$2"
   [[ -x "$f" && -f "$f.version" && "$(cat "$f.version")" == "$want" ]]
 }
+
+require_go() { # only called when something has to be compiled
+  if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+    export PATH="/usr/local/go/bin:$PATH"
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is not installed (not on PATH, not in /usr/local/go/bin). Install Go 1.${GO_MIN_MINOR}+ (Debian's 'golang' package is too old; use go.dev/dl or your distribution's backports) and re-run, or point KUBEDIRECT_BIN_DIR at a directory with prebuilt etcd ${ETCD_VERSION} and kube-apiserver/kube-controller-manager/kube-scheduler ${K8S_VERSION}."
+  GO_MINOR="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+  [[ "$GO_MINOR" =~ ^[0-9]+$ && "$GO_MINOR" -ge "$GO_MIN_MINOR" ]] || die "Go $(go env GOVERSION) is too old; Kubernetes ${K8S_VERSION} needs Go 1.${GO_MIN_MINOR}+."
+  export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false"
+  mkdir -p "$WORK_DIR"
+}
+
+mkdir -p "$BIN_DIR"
 
 need_k8s=()
 for c in $COMPONENTS; do
@@ -59,6 +68,7 @@ if [[ " $COMPONENTS " == *" etcd "* ]]; then
   if stamp_ok etcd "$ETCD_VERSION"; then
     log "etcd ${ETCD_VERSION}: cached in $BIN_DIR"
   else
+    require_go
     log "etcd ${ETCD_VERSION}: resolving modules"
     d="$WORK_DIR/etcd"; mkdir -p "$d"; cd "$d"
     [[ -f go.mod ]] || go mod init local/etcdbin >/dev/null 2>&1
@@ -73,6 +83,7 @@ if [[ " $COMPONENTS " == *" etcd "* ]]; then
 fi
 
 if (( ${#need_k8s[@]} > 0 )); then
+  require_go
   log "kubernetes ${K8S_VERSION}: resolving modules for ${need_k8s[*]}"
   d="$WORK_DIR/k8s"; mkdir -p "$d"; cd "$d"
   if [[ ! -f go.mod ]]; then
