@@ -1,0 +1,91 @@
+package io.kubedirect.transport.netty;
+
+import io.kubedirect.protocol.v1.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Micrometer meters of one transport: {@code kubedirect.link.errors{code,origin,stage}},
+ * {@code kubedirect.link.messages{direction,peer,stage}}, {@code kubedirect.link.bytes{direction,peer,stage}}
+ * and the heartbeat round trip {@code kubedirect.link.rtt{peer,stage}}.
+ */
+final class LinkMetrics {
+
+  static final String ERRORS = "kubedirect.link.errors";
+  static final String MESSAGES = "kubedirect.link.messages";
+  static final String BYTES = "kubedirect.link.bytes";
+  static final String RTT = "kubedirect.link.rtt";
+  static final String CONNECT_FAILURES = "kubedirect.link.connect.failures";
+
+  /** Where an error was detected: here, or reported by the peer in an Error frame. */
+  enum Origin { LOCAL, REMOTE }
+
+  private final MeterRegistry registry;
+  private final String stage;
+  private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, PeerMeters> peers = new ConcurrentHashMap<>();
+  private final Counter connectFailures;
+
+  LinkMetrics(MeterRegistry registry, String stage) {
+    this.registry = registry;
+    this.stage = stage;
+    this.connectFailures = Counter.builder(CONNECT_FAILURES).tag("stage", stage)
+        .description("failed connection attempts of client links").register(registry);
+  }
+
+  MeterRegistry registry() {
+    return registry;
+  }
+
+  void error(ErrorCode code, Origin origin) {
+    String key = code.name() + '/' + origin;
+    errors.computeIfAbsent(key, k -> Counter.builder(ERRORS)
+        .tag("code", code.name()).tag("origin", origin.name().toLowerCase(java.util.Locale.ROOT)).tag("stage", stage)
+        .description("link failures by protocol error code").register(registry)).increment();
+  }
+
+  void connectFailure() {
+    connectFailures.increment();
+  }
+
+  /**
+   * Meters for a peer stage. Plaintext peers choose their own names, so the number of distinct peer tags is
+   * capped; beyond it, links share the tag {@value #OTHER_PEERS}.
+   */
+  PeerMeters peer(String peer) {
+    PeerMeters existing = peers.get(peer);
+    if (existing != null) {
+      return existing;
+    }
+    String tag = peers.size() >= MAX_PEER_TAGS ? OTHER_PEERS : peer;
+    return peers.computeIfAbsent(tag, p -> new PeerMeters(registry, stage, p));
+  }
+
+  static final int MAX_PEER_TAGS = 1024;
+  static final String OTHER_PEERS = "other";
+
+  /** Counters for the links to one peer stage. */
+  static final class PeerMeters {
+    final Counter messagesIn;
+    final Counter messagesOut;
+    final Counter bytesIn;
+    final Counter bytesOut;
+    final Timer rtt;
+
+    PeerMeters(MeterRegistry registry, String stage, String peer) {
+      messagesIn = Counter.builder(MESSAGES).tag("direction", "in").tag("peer", peer).tag("stage", stage)
+          .description("frames received").register(registry);
+      messagesOut = Counter.builder(MESSAGES).tag("direction", "out").tag("peer", peer).tag("stage", stage)
+          .description("frames sent").register(registry);
+      bytesIn = Counter.builder(BYTES).tag("direction", "in").tag("peer", peer).tag("stage", stage)
+          .baseUnit("bytes").description("frame bytes received, length prefix included").register(registry);
+      bytesOut = Counter.builder(BYTES).tag("direction", "out").tag("peer", peer).tag("stage", stage)
+          .baseUnit("bytes").description("frame bytes sent, length prefix included").register(registry);
+      rtt = Timer.builder(RTT).tag("peer", peer).tag("stage", stage)
+          .description("heartbeat round trip").register(registry);
+    }
+  }
+}
