@@ -1,0 +1,51 @@
+package io.kubedirect.runtime;
+
+import io.kubedirect.runtime.engine.StageEngine;
+import io.kubedirect.runtime.engine.WriteOp;
+import io.kubernetes.client.common.KubernetesObject;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/** The {@link DirectWriter}: a typed view of {@link StageEngine#write}. */
+public final class DefaultDirectWriter<T extends KubernetesObject> implements DirectWriter<T> {
+
+  private final Class<T> type;
+  private final String kind;
+  private final StageEngine engine;
+
+  /** Creates a writer for objects of {@code type} (protocol kind {@code kind}). */
+  public DefaultDirectWriter(Class<T> type, String kind, StageEngine engine) {
+    this.type = Objects.requireNonNull(type, "type");
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.engine = Objects.requireNonNull(engine, "engine");
+  }
+
+  @Override
+  public CompletableFuture<T> create(T object) {
+    return write(WriteOp.CREATE, object);
+  }
+
+  @Override
+  public CompletableFuture<T> update(T object) {
+    return write(WriteOp.UPDATE, object);
+  }
+
+  @Override
+  public CompletableFuture<T> updateStatus(T object) {
+    return write(WriteOp.UPDATE_STATUS, object);
+  }
+
+  @Override
+  public CompletableFuture<T> delete(T object) {
+    return write(WriteOp.DELETE, object);
+  }
+
+  private CompletableFuture<T> write(WriteOp op, T object) {
+    Objects.requireNonNull(object, "object");
+    try {
+      return engine.write(kind, op, object).thenApply(o -> type.isInstance(o) ? type.cast(o) : object);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.kubedirect.runtime;
+
+import io.kubedirect.api.StageDeclaration;
+import io.kubedirect.api.discovery.PeerDiscovery;
+import io.kubedirect.transport.PeerAddress;
+import io.kubedirect.transport.Transport;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.informer.SharedInformerFactory;
+import io.kubernetes.client.openapi.ApiClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The kubedirect runtime of one stage: direct links to neighbouring stages, informers that see ephemeral
+ * objects, writers that send over links or write back. Retrofit: replace {@code new SharedInformerFactory(api)}
+ * with {@link #informerFactory()}, narrow-waist API writes with {@link #writer(Class)}, and call
+ * {@link #start()}.
+ */
+public interface KubeDirect extends AutoCloseable {
+
+  /** A builder. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** The informer factory to use instead of {@code new SharedInformerFactory(apiClient)}. */
+  SharedInformerFactory informerFactory();
+
+  /** The writer for objects of {@code type}. */
+  <T extends KubernetesObject> DirectWriter<T> writer(Class<T> type);
+
+  /**
+   * Starts listening (if the stage has upstreams), dialling downstreams and feeding the engine from the
+   * informers. Start the informers ({@code informerFactory().startAllRegisteredInformers()} or a
+   * {@code ControllerManager}) as usual; idempotent.
+   */
+  void start();
+
+  /** Closes links and background work. Idempotent. Does not stop informers started by the caller. */
+  @Override
+  void close();
+
+  /** The bound listen address, once started (with the actual port). */
+  Optional<PeerAddress> localAddress();
+
+  /** The stage this runtime plays. */
+  StageDeclaration stage();
+
+  /** Configures and builds a {@link KubeDirect}; {@link #build()} validates. */
+  final class Builder {
+    ApiClient apiClient;
+    StageDeclaration stage;
+    Transport transport;
+    PeerAddress listen;
+    PeerDiscovery discovery;
+    MeterRegistry meterRegistry;
+    Duration fallbackAfter = Duration.ofSeconds(10);
+    final Map<Class<?>, WriteBackPolicy> writeBack = new LinkedHashMap<>();
+    final Map<Class<?>, Function<KubernetesObject, String>> routingKeys = new LinkedHashMap<>();
+    boolean requireVerifiedPeers;
+    boolean requireManagedLabel;
+
+    Builder() {}
+
+    /** The client for the API Server; its read timeout must be 0 (informers need it). Required. */
+    public Builder apiClient(ApiClient apiClient) {
+      this.apiClient = Objects.requireNonNull(apiClient, "apiClient");
+      return this;
+    }
+
+    /** The stage this process plays. Required. */
+    public Builder stage(StageDeclaration stage) {
+      this.stage = Objects.requireNonNull(stage, "stage");
+      return this;
+    }
+
+    /** The stage, read from the {@link io.kubedirect.api.DirectStage} annotation of {@code annotated}. */
+    public Builder stage(Class<?> annotated) {
+      this.stage = StageDeclaration.fromAnnotated(annotated);
+      return this;
+    }
+
+    /** The transport for direct links. Required when the stage has upstreams or downstreams. */
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /** Where to accept links from upstream stages. Required when the stage has upstreams. */
+    public Builder listen(PeerAddress address) {
+      this.listen = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** How to find downstream stages. Required when the stage has downstreams. */
+    public Builder discovery(PeerDiscovery discovery) {
+      this.discovery = Objects.requireNonNull(discovery, "discovery");
+      return this;
+    }
+
+    /** Where to register metrics (optional). */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * How long a link may be down before the objects for that downstream go through the API Server (until
+     * the link is back). Default 10 s; positive.
+     */
+    public Builder fallbackAfter(Duration fallbackAfter) {
+      this.fallbackAfter = Objects.requireNonNull(fallbackAfter, "fallbackAfter");
+      return this;
+    }
+
+    /**
+     * Overrides the write-back policy for {@code type}. Defaults: {@link WriteBackPolicy#EAGER} for kinds
+     * this stage receives but does not emit (the tail), lazy (500 ms) for updates of already persisted
+     * objects of emitted kinds, nothing for new objects of emitted kinds (the tail persists them).
+     */
+    public <T extends KubernetesObject> Builder writeBack(Class<T> type, WriteBackPolicy policy) {
+      writeBack.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /**
+     * How objects of {@code type} are routed among the instances of a downstream stage (the key handed to
+     * {@link PeerDiscovery#resolve}). Default: {@code spec.nodeName} for pods, else {@code ""}.
+     */
+    @SuppressWarnings("unchecked")
+    public <T extends KubernetesObject> Builder routingKey(Class<T> type, Function<T, String> key) {
+      Objects.requireNonNull(key, "key");
+      routingKeys.put(Objects.requireNonNull(type, "type"), o -> key.apply((T) o));
+      return this;
+    }
+
+    /**
+     * Opt-in mode: only objects labelled {@code kubedirect.io/managed=true} travel over direct links (or are
+     * written back); every other object is a plain API Server write. Default false.
+     */
+    public Builder requireManagedLabel(boolean require) {
+      this.requireManagedLabel = require;
+      return this;
+    }
+
+    /** Accept only upstream peers whose identity was verified by TLS (default false: plaintext allowed). */
+    public Builder requireVerifiedPeers(boolean require) {
+      this.requireVerifiedPeers = require;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalStateException when a required setting is missing or inconsistent
+     */
+    public KubeDirect build() {
+      if (apiClient == null) {
+        throw new IllegalStateException("apiClient is required");
+      }
+      if (apiClient.getReadTimeout() != 0) {
+        throw new IllegalStateException("apiClient read timeout must be 0 for informers, is "
+            + apiClient.getReadTimeout() + " ms");
+      }
+      if (stage == null) {
+        throw new IllegalStateException("stage is required");
+      }
+      boolean linked = !stage.upstreams().isEmpty() || !stage.downstreams().isEmpty();
+      if (linked && transport == null) {
+        throw new IllegalStateException("transport is required for stage '" + stage.name() + "' with links");
+      }
+      if (!stage.upstreams().isEmpty() && listen == null) {
+        throw new IllegalStateException("listen address is required: stage '" + stage.name() + "' has upstreams");
+      }
+      if (!stage.downstreams().isEmpty() && discovery == null) {
+        throw new IllegalStateException("discovery is required: stage '" + stage.name() + "' has downstreams");
+      }
+      if (fallbackAfter.isNegative() || fallbackAfter.isZero()) {
+        throw new IllegalStateException("fallbackAfter must be positive: " + fallbackAfter);
+      }
+      return new DefaultKubeDirect(this);
+    }
+  }
+}

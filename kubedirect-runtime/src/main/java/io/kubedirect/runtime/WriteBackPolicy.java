@@ -1,0 +1,85 @@
+package io.kubedirect.runtime;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When a stage writes the objects of one kind back to the API Server.
+ *
+ * <ul>
+ *   <li>{@link #EAGER}: persist as soon as possible (the tail stage, e.g. the sandbox manager for pods).
+ *   <li>{@link #lazy(Duration)}: intermediate desired state (Deployment scale, ReplicaSet replicas): the
+ *       object travels over the direct link at once and is written back after {@code coalesce}, with every
+ *       change made in the meantime folded into one write per object, so that kubectl converges.
+ *   <li>{@link #NONE}: never written back by this stage (a later stage persists it).
+ * </ul>
+ */
+public final class WriteBackPolicy {
+
+  /** Kind of policy. */
+  public enum Mode {
+    /** Write back immediately. */
+    EAGER,
+    /** Write back after a coalescing delay. */
+    LAZY,
+    /** Never write back. */
+    NONE
+  }
+
+  /** Persist as soon as possible. */
+  public static final WriteBackPolicy EAGER = new WriteBackPolicy(Mode.EAGER, Duration.ZERO);
+
+  /** Never write back from this stage. */
+  public static final WriteBackPolicy NONE = new WriteBackPolicy(Mode.NONE, Duration.ZERO);
+
+  private final Mode mode;
+  private final Duration coalesce;
+
+  private WriteBackPolicy(Mode mode, Duration coalesce) {
+    this.mode = mode;
+    this.coalesce = coalesce;
+  }
+
+  /**
+   * Lazy, coalesced write-back.
+   *
+   * @param coalesce how long to wait after the first unpersisted change of an object; not negative
+   */
+  public static WriteBackPolicy lazy(Duration coalesce) {
+    Objects.requireNonNull(coalesce, "coalesce");
+    if (coalesce.isNegative()) {
+      throw new IllegalArgumentException("coalesce must not be negative: " + coalesce);
+    }
+    return new WriteBackPolicy(Mode.LAZY, coalesce);
+  }
+
+  /** Alias of {@link #lazy(Duration)} matching the design notes' spelling. */
+  public static WriteBackPolicy LAZY(Duration coalesce) { // NOPMD - name chosen to read like the enum-ish constants
+    return lazy(coalesce);
+  }
+
+  /** The mode. */
+  public Mode mode() {
+    return mode;
+  }
+
+  /** The coalescing delay (zero unless {@link Mode#LAZY}). */
+  public Duration coalesce() {
+    return coalesce;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof WriteBackPolicy p && p.mode == mode && p.coalesce.equals(coalesce);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(mode, coalesce);
+  }
+
+  @Override
+  public String toString() {
+    return mode == Mode.LAZY ? "LAZY(" + coalesce + ")" : mode.name();
+  }
+}

@@ -1,0 +1,120 @@
+package io.kubedirect.runtime.client;
+
+import io.kubedirect.runtime.codec.Kinds;
+import io.kubedirect.runtime.engine.ObjectSupport;
+import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubedirect.runtime.spi.WriteResult;
+import io.kubernetes.client.common.KubernetesListObject;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.util.generic.GenericKubernetesApi;
+import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * {@link PersistedObjectApi} on the API Server through client-java's {@link GenericKubernetesApi}, one per
+ * kind. Maps HTTP answers to {@link WriteResult.Status}: 409 on create = ALREADY_EXISTS, 409 otherwise =
+ * CONFLICT, 404 = NOT_FOUND, 429/5xx/transport errors = RETRYABLE_FAILURE, other 4xx = FAILED.
+ */
+public final class ClientJavaObjectApi implements PersistedObjectApi {
+
+  private final ApiClient apiClient;
+  private final Map<String, GenericKubernetesApi<KubernetesObject, KubernetesListObject>> apis =
+      new ConcurrentHashMap<>();
+
+  /** Creates the adapter. */
+  public ClientJavaObjectApi(ApiClient apiClient) {
+    this.apiClient = apiClient;
+  }
+
+  /** The generic API of a registered kind. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public GenericKubernetesApi<KubernetesObject, KubernetesListObject> apiFor(String kind) {
+    return apis.computeIfAbsent(kind, k -> {
+      Class<? extends KubernetesObject> type = Kinds.classOf(k);
+      Class<?> listType;
+      try {
+        listType = Class.forName(type.getName() + "List");
+      } catch (ClassNotFoundException e) {
+        throw new IllegalArgumentException("no list class for " + type.getName(), e);
+      }
+      String apiVersion = Kinds.apiVersion(k);
+      int slash = apiVersion.indexOf('/');
+      String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+      String version = slash < 0 ? apiVersion : apiVersion.substring(slash + 1);
+      return new GenericKubernetesApi(type, listType, group, version, plural(Kinds.kindName(k)), apiClient);
+    });
+  }
+
+  /** The lower-case plural resource name of a Kind (Pod → pods, Policy → policies, Endpoints → endpoints). */
+  static String plural(String kindName) {
+    String s = kindName.toLowerCase(Locale.ROOT);
+    if (s.endsWith("s")) {
+      return s.endsWith("ss") ? s + "es" : s;
+    }
+    if (s.endsWith("y") && !s.endsWith("ay") && !s.endsWith("ey")) {
+      return s.substring(0, s.length() - 1) + "ies";
+    }
+    return s + "s";
+  }
+
+  @Override
+  public WriteResult create(String kind, KubernetesObject object) {
+    ObjectSupport.normalizeForApi(object);
+    return call(true, () -> apiFor(kind).create(object));
+  }
+
+  @Override
+  public WriteResult update(String kind, KubernetesObject object) {
+    ObjectSupport.normalizeForApi(object);
+    return call(false, () -> apiFor(kind).update(object));
+  }
+
+  @Override
+  public WriteResult updateStatus(String kind, KubernetesObject object) {
+    return call(false, () -> apiFor(kind).updateStatus(object, ObjectSupport::status));
+  }
+
+  @Override
+  public WriteResult delete(String kind, String namespace, String name) {
+    return call(false, () -> namespace == null || namespace.isEmpty() ? apiFor(kind).delete(name)
+        : apiFor(kind).delete(namespace, name));
+  }
+
+  @Override
+  public Optional<KubernetesObject> get(String kind, String namespace, String name) {
+    KubernetesApiResponse<KubernetesObject> r = namespace == null || namespace.isEmpty()
+        ? apiFor(kind).get(name) : apiFor(kind).get(namespace, name);
+    return r.isSuccess() ? Optional.ofNullable(r.getObject()) : Optional.empty();
+  }
+
+  private static WriteResult call(boolean create, Supplier<KubernetesApiResponse<KubernetesObject>> call) {
+    KubernetesApiResponse<KubernetesObject> r;
+    try {
+      r = call.get();
+    } catch (RuntimeException e) {
+      return WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, e.toString());
+    }
+    if (r.isSuccess()) {
+      return WriteResult.ok(r.getObject());
+    }
+    int code = r.getHttpStatusCode();
+    String msg = r.getStatus() != null ? r.getStatus().getMessage() : "HTTP " + code;
+    WriteResult.Status s;
+    if (code == 409) {
+      String reason = r.getStatus() != null ? r.getStatus().getReason() : null;
+      s = create || "AlreadyExists".equals(reason) ? WriteResult.Status.ALREADY_EXISTS : WriteResult.Status.CONFLICT;
+    } else if (code == 404) {
+      s = WriteResult.Status.NOT_FOUND;
+    } else if (code == 429 || code >= 500 || code == 0) {
+      s = WriteResult.Status.RETRYABLE_FAILURE;
+    } else {
+      s = WriteResult.Status.FAILED;
+    }
+    return WriteResult.of(s, msg);
+  }
+}

@@ -1,0 +1,244 @@
+package io.kubedirect.runtime.codec;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.protobuf.ByteString;
+import io.kubedirect.protocol.v1.ChangeType;
+import io.kubedirect.protocol.v1.ObjectBatch;
+import io.kubedirect.protocol.v1.ObjectChange;
+import io.kubedirect.protocol.v1.ObjectRef;
+import io.kubedirect.protocol.v1.Template;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.JSON;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** The receiver side of {@link DefaultObjectCodec}. Not thread-safe. */
+final class DefaultObjectDecoder implements ObjectDecoder {
+
+  /** A cached template: its parsed tree (never handed out, only copies) and JSON size. */
+  private record Cached(String kind, JsonObject tree, int bytes) {}
+
+  private static final int UID_BYTES = 16;
+
+  private final int maxObjectBytes;
+  private final int maxChangesPerBatch;
+  private final MessageDigest digest = JsonTrees.sha256();
+  private final LruCache<Long, Cached> cache;
+
+  DefaultObjectDecoder(int maxTemplates, long maxTemplateBytes, int maxObjectBytes, int maxChangesPerBatch) {
+    this.maxObjectBytes = maxObjectBytes;
+    this.maxChangesPerBatch = maxChangesPerBatch;
+    this.cache = new LruCache<>(maxTemplates, maxTemplateBytes, Cached::bytes);
+  }
+
+  @Override
+  public List<InboundChange> decode(ObjectBatch batch) throws MissingTemplateException {
+    String kind = batch.getKind();
+    if (!Kinds.isRegistered(kind)) {
+      throw new MalformedObjectException("unknown kind '" + kind + "'");
+    }
+    Class<? extends KubernetesObject> type = Kinds.classOf(kind);
+    if (batch.getChangesCount() > maxChangesPerBatch) {
+      throw new MalformedObjectException("batch of " + batch.getChangesCount() + " changes exceeds the limit of "
+          + maxChangesPerBatch);
+    }
+
+    Map<Long, Cached> local = new LinkedHashMap<>();
+    for (Template t : batch.getTemplatesList()) {
+      local.put(t.getHash(), verify(kind, t));
+    }
+
+    // Cache in the order the encoder recorded its sends: a batch template at its first use, and every other
+    // use touches the cache entry, so equal count bounds keep both LRUs identical.
+    Set<Long> inserted = new HashSet<>();
+    List<Cached> resolved = new ArrayList<>(batch.getChangesCount());
+    List<ObjectRef> missingRefs = new ArrayList<>();
+    Set<Long> missingHashes = new LinkedHashSet<>();
+    for (ObjectChange c : batch.getChangesList()) {
+      checkShape(c);
+      Cached template = null;
+      long h = c.getTemplateHash();
+      if (c.getType() != ChangeType.DELETED && h != 0) {
+        Cached fromBatch = local.get(h);
+        if (fromBatch != null && inserted.add(h)) {
+          cache.put(h, fromBatch);
+          template = fromBatch;
+        } else {
+          template = cache.get(h);
+          if (template == null) {
+            template = fromBatch;
+          }
+        }
+        if (template != null && !template.kind().equals(kind)) {
+          throw new MalformedObjectException("change of " + c.getName() + " refers to a template of kind "
+              + template.kind() + " in a batch of " + kind);
+        }
+        if (template == null) {
+          missingHashes.add(h);
+          missingRefs.add(ObjectRef.newBuilder().setKind(kind).setNamespace(c.getNamespace())
+              .setName(c.getName()).setVersion(c.getVersion()).build());
+        }
+      }
+      resolved.add(template);
+    }
+    for (Map.Entry<Long, Cached> en : local.entrySet()) {
+      if (inserted.add(en.getKey())) {
+        cache.put(en.getKey(), en.getValue());
+      }
+    }
+    if (!missingRefs.isEmpty()) {
+      throw new MissingTemplateException(missingRefs, new ArrayList<>(missingHashes));
+    }
+
+    List<InboundChange> out = new ArrayList<>(batch.getChangesCount());
+    for (int i = 0; i < batch.getChangesCount(); i++) {
+      ObjectChange c = batch.getChanges(i);
+      if (c.getType() == ChangeType.DELETED) {
+        if (c.getName().isEmpty()) {
+          throw new MalformedObjectException("DELETED change without a name");
+        }
+        out.add(new InboundChange(ChangeType.DELETED, ObjectRef.newBuilder().setKind(kind)
+            .setNamespace(c.getNamespace()).setName(c.getName()).setVersion(c.getVersion()).build(), null));
+      } else {
+        out.add(decodeObject(kind, type, c, resolved.get(i)));
+      }
+    }
+    return out;
+  }
+
+  private Cached verify(String kind, Template t) {
+    if (!t.getKind().equals(kind)) {
+      throw new MalformedObjectException("template of kind '" + t.getKind() + "' in a batch of " + kind);
+    }
+    if (t.getHash() == 0) {
+      throw new MalformedObjectException("template with the reserved hash 0");
+    }
+    checkSize(t.getJson(), "template");
+    if (JsonTrees.hash64(digest, t.getJson()) != t.getHash()) {
+      throw new MalformedObjectException(
+          "template JSON does not match its hash " + Long.toHexString(t.getHash()));
+    }
+    return new Cached(kind, JsonTrees.parseObject(t.getJson(), "template"), t.getJson().size());
+  }
+
+  private void checkShape(ObjectChange c) {
+    if (c.getType() != ChangeType.ADDED && c.getType() != ChangeType.MODIFIED
+        && c.getType() != ChangeType.DELETED) {
+      throw new MalformedObjectException("bad change type " + c.getTypeValue());
+    }
+    if (!c.getUid().isEmpty() && c.getUid().size() != UID_BYTES) {
+      throw new MalformedObjectException("uid must be 16 bytes, got " + c.getUid().size());
+    }
+    checkSize(c.getMergePatch(), "merge_patch");
+    checkSize(c.getFullJson(), "full_json");
+    if (c.getType() != ChangeType.DELETED && c.getTemplateHash() == 0 && c.getFullJson().isEmpty()) {
+      throw new MalformedObjectException("change of " + c.getName() + " has neither a template nor full_json");
+    }
+  }
+
+  private void checkSize(ByteString data, String what) {
+    if (data.size() > maxObjectBytes) {
+      throw new MalformedObjectException(what + " of " + data.size() + " bytes exceeds the limit of "
+          + maxObjectBytes);
+    }
+  }
+
+  private InboundChange decodeObject(String kind, Class<? extends KubernetesObject> type, ObjectChange c,
+      Cached template) {
+    JsonObject tree = template != null ? template.tree().deepCopy()
+        : JsonTrees.parseObject(c.getFullJson(), "full_json");
+    String apiVersion = Kinds.apiVersion(kind);
+    String kindName = Kinds.kindName(kind);
+    checkOrSet(tree, "apiVersion", apiVersion);
+    checkOrSet(tree, "kind", kindName);
+    JsonObject meta = object(tree, "metadata");
+    if (!c.getName().isEmpty()) {
+      meta.addProperty("name", c.getName());
+    }
+    if (!c.getNamespace().isEmpty()) {
+      meta.addProperty("namespace", c.getNamespace());
+    }
+    if (!c.getUid().isEmpty()) {
+      ByteBuffer b = c.getUid().asReadOnlyByteBuffer();
+      meta.addProperty("uid", new UUID(b.getLong(), b.getLong()).toString());
+    }
+    if (c.getCreationTimestampMillis() != 0) {
+      OffsetDateTime t = OffsetDateTime.ofInstant(Instant.ofEpochMilli(c.getCreationTimestampMillis()),
+          ZoneOffset.UTC);
+      meta.add("creationTimestamp", JSON.getGson().toJsonTree(t));
+    }
+    if (c.getLabelsCount() > 0) {
+      JsonObject labels = object(meta, "labels");
+      c.getLabelsMap().entrySet().stream().sorted(Map.Entry.comparingByKey())
+          .forEach(en -> labels.addProperty(en.getKey(), en.getValue()));
+    }
+    if (!c.getNodeName().isEmpty()) {
+      object(tree, "spec").addProperty("nodeName", c.getNodeName());
+    }
+    if (!c.getMergePatch().isEmpty()) {
+      JsonTrees.applyPatch(tree, JsonTrees.parseObject(c.getMergePatch(), "merge_patch"));
+    }
+    checkOrSet(tree, "apiVersion", apiVersion);
+    checkOrSet(tree, "kind", kindName);
+
+    KubernetesObject object;
+    try {
+      object = JSON.getGson().fromJson(tree, type);
+    } catch (RuntimeException e) {
+      throw new MalformedObjectException("object " + c.getName() + " is not a valid " + kind + ": "
+          + e.getMessage(), e);
+    }
+    if (object == null || object.getMetadata() == null || object.getMetadata().getName() == null
+        || object.getMetadata().getName().isEmpty()) {
+      throw new MalformedObjectException("decoded " + kind + " has no metadata.name");
+    }
+    String namespace = object.getMetadata().getNamespace() == null ? "" : object.getMetadata().getNamespace();
+    ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(namespace)
+        .setName(object.getMetadata().getName()).setVersion(c.getVersion()).build();
+    return new InboundChange(c.getType(), ref, object);
+  }
+
+  private static void checkOrSet(JsonObject tree, String field, String expected) {
+    JsonElement e = tree.get(field);
+    if (e == null) {
+      tree.addProperty(field, expected);
+    } else if (!e.isJsonPrimitive() || !e.getAsString().equals(expected)) {
+      throw new MalformedObjectException(field + " " + e + " does not match the batch kind (" + expected + ")");
+    }
+  }
+
+  private static JsonObject object(JsonObject parent, String field) {
+    JsonElement e = parent.get(field);
+    if (e == null) {
+      JsonObject created = new JsonObject();
+      parent.add(field, created);
+      return created;
+    }
+    if (!e.isJsonObject()) {
+      throw new MalformedObjectException(field + " is not a JSON object");
+    }
+    return e.getAsJsonObject();
+  }
+
+  @Override
+  public void clear() {
+    cache.clear();
+  }
+
+  @Override
+  public int cachedTemplates() {
+    return cache.size();
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The object codec: turns Kubernetes objects into {@code ObjectBatch}es for a direct link and back.
+ *
+ * <p>Objects derived from one template (the pods of a ReplicaSet) share a {@code Template} that is sent
+ * once per link and epoch; each object then carries only its per-object fields (name, uid, creation time,
+ * node name, version) and an RFC 7386 merge patch for anything else that differs. {@link
+ * io.kubedirect.runtime.codec.Kinds} maps Java model classes to the wire's kind strings.
+ *
+ * <p>Entry point: {@link io.kubedirect.runtime.codec.ObjectCodec#create()}.
+ */
+package io.kubedirect.runtime.codec;

@@ -1,0 +1,624 @@
+package io.kubedirect.runtime.engine;
+
+import io.kubedirect.api.StageDeclaration;
+import io.kubedirect.api.KubeDirectLabels;
+import io.kubedirect.api.discovery.PeerDiscovery;
+import io.kubedirect.protocol.v1.ChangeType;
+import io.kubedirect.protocol.v1.ErrorCode;
+import io.kubedirect.protocol.v1.ObjectRef;
+import io.kubedirect.runtime.WriteBackPolicy;
+import io.kubedirect.runtime.WriteException;
+import io.kubedirect.runtime.codec.Kinds;
+import io.kubedirect.runtime.codec.ObjectCodec;
+import io.kubedirect.runtime.metrics.EngineMetrics;
+import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubedirect.runtime.spi.PersistedObjectFeed;
+import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.runtime.spi.WriteResult;
+import io.kubedirect.runtime.store.DefaultEphemeralStore;
+import io.kubedirect.runtime.store.EphemeralEntry;
+import io.kubedirect.runtime.store.EphemeralStore;
+import io.kubedirect.runtime.store.ObjectInterner;
+import io.kubedirect.runtime.store.RemovalReason;
+import io.kubedirect.runtime.writeback.WriteBackQueue;
+import io.kubedirect.transport.LinkException;
+import io.kubedirect.transport.LinkServer;
+import io.kubedirect.transport.PeerAddress;
+import io.kubedirect.transport.Transport;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link StageEngine}: one lock ({@code this}) guards the dirty set, the sessions and the epoch table;
+ * blocking persisted-store calls run on scheduler tasks outside it. See {@code docs/design.md}.
+ */
+public final class DefaultStageEngine implements StageEngine {
+
+  private static final Logger log = LoggerFactory.getLogger(DefaultStageEngine.class);
+  private static final int RECENTLY_PERSISTED = 65_536;
+  static final WriteBackPolicy DEFAULT_EMITTED_POLICY = WriteBackPolicy.lazy(Duration.ofMillis(500));
+
+  final StageDeclaration stage;
+  final Transport transport;
+  final PeerDiscovery discovery;
+  final TaskScheduler scheduler;
+  final PersistedObjectApi api;
+  final PersistedObjectFeed feed;
+  final ObjectCodec codec;
+  final EpochSource epochs;
+  final EngineLimits limits;
+  final EngineMetrics metrics;
+  final AdoptionPolicy adoption;
+  final EphemeralStore store = new DefaultEphemeralStore();
+  private final ObjectInterner interner = new ObjectInterner(4096);
+  final WriteBackQueue writeBack;
+  private final PeerAddress listenAddress;
+  private final boolean requireManagedLabel;
+  private final Map<String, WriteBackPolicy> policies;
+  private final Map<String, Function<KubernetesObject, String>> routingKeys;
+  private final Set<String> receivedKinds = new HashSet<>();
+  private final Set<String> emittedKinds = new HashSet<>();
+
+  // Guarded by this.
+  final Map<String, DirtyEntry> dirty = new HashMap<>();
+  final Map<PeerAddress, UpstreamSession> upstreamSessions = new LinkedHashMap<>();
+  final Map<String, DownstreamSession> downstreamSessions = new HashMap<>();
+  final Map<String, Long> sourceEpochs = new HashMap<>();
+  final Map<String, DownstreamSession> epochOwners = new HashMap<>();
+  private record Seen(String rv, Long generation) {}
+
+  final Map<String, Seen> recentlyPersisted = new LinkedHashMap<>(1024, 0.75f, false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
+      return size() > RECENTLY_PERSISTED;
+    }
+  };
+  private LinkServer server;
+  private boolean started;
+  volatile boolean closed;
+
+  DefaultStageEngine(Builder b) {
+    this.stage = b.stage;
+    this.transport = b.transport;
+    this.discovery = b.discovery;
+    this.scheduler = b.scheduler;
+    this.api = b.api;
+    this.feed = b.feed;
+    this.codec = b.codec;
+    this.epochs = b.epochs;
+    this.limits = b.limits;
+    this.metrics = new EngineMetrics(b.meterRegistry, b.stage.name());
+    this.adoption = b.adoption;
+    this.listenAddress = b.listen;
+    this.requireManagedLabel = b.requireManagedLabel;
+    this.policies = Map.copyOf(b.writeBack);
+    this.routingKeys = Map.copyOf(b.routingKeys);
+    stage.receivedKinds().forEach(c -> receivedKinds.add(Kinds.of(c)));
+    stage.emittedKinds().forEach(c -> emittedKinds.add(Kinds.of(c)));
+    this.writeBack = new WriteBackQueue(api, scheduler, metrics, limits.retryInitial(), limits.retryMax());
+    metrics.gauges(store::size, this::dirtyCount);
+  }
+
+  static String id(String kind, String key) {
+    return kind + "|" + key;
+  }
+
+  @Override
+  public StageDeclaration stage() {
+    return stage;
+  }
+
+  @Override
+  public EphemeralStore store() {
+    return store;
+  }
+
+  @Override
+  public EngineMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public synchronized int dirtyCount() {
+    return dirty.size();
+  }
+
+  @Override
+  public synchronized boolean inFallback(PeerAddress address) {
+    UpstreamSession s = upstreamSessions.get(address);
+    return s != null && s.fallback;
+  }
+
+  @Override
+  public synchronized Optional<PeerAddress> localAddress() {
+    return server == null ? Optional.empty() : Optional.of(server.localAddress());
+  }
+
+  /** The write-back policy of {@code kind} at this stage. */
+  public WriteBackPolicy policyFor(String kind) {
+    WriteBackPolicy p = policies.get(kind);
+    if (p != null) {
+      return p;
+    }
+    if (receivedKinds.contains(kind) && !emittedKinds.contains(kind)) {
+      return WriteBackPolicy.EAGER;
+    }
+    return emittedKinds.contains(kind) ? DEFAULT_EMITTED_POLICY : WriteBackPolicy.EAGER;
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Lifecycle
+  // ------------------------------------------------------------------------------------------------------
+
+  @Override
+  public void start() {
+    synchronized (this) {
+      if (started || closed) {
+        return;
+      }
+      started = true;
+    }
+    Set<String> kinds = new HashSet<>(receivedKinds);
+    kinds.addAll(emittedKinds);
+    for (String kind : kinds) {
+      feed.addListener(kind, new PersistedObjectFeed.Listener() {
+        @Override
+        public void onPersisted(KubernetesObject object) {
+          DefaultStageEngine.this.onPersisted(kind, object);
+        }
+
+        @Override
+        public void onDeleted(KubernetesObject object) {
+          DefaultStageEngine.this.onDeleted(kind, object);
+        }
+      });
+    }
+    if (!stage.upstreams().isEmpty()) {
+      LinkServer s = transport.listen(listenAddress, new ReceiverHandler(this));
+      synchronized (this) {
+        server = s;
+      }
+      log.info("stage {} accepting links on {}", stage.name(), s.localAddress());
+    }
+    if (!stage.downstreams().isEmpty()) {
+      discovery.addListener(this::connectKnownDownstreams);
+      discovery.start();
+      connectKnownDownstreams();
+    }
+  }
+
+  private void connectKnownDownstreams() {
+    if (closed) {
+      return;
+    }
+    for (String down : stage.downstreams()) {
+      for (PeerAddress a : discovery.addresses(down)) {
+        synchronized (this) {
+          session(a, down);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    List<UpstreamSession> ups;
+    LinkServer s;
+    List<DirtyEntry> entries;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      ups = new ArrayList<>(upstreamSessions.values());
+      upstreamSessions.clear();
+      s = server;
+      server = null;
+      entries = new ArrayList<>(dirty.values());
+      dirty.clear();
+      downstreamSessions.clear();
+    }
+    ups.forEach(UpstreamSession::close);
+    if (s != null) {
+      s.close();
+    }
+    writeBack.close();
+    LinkException closedEx = new LinkException(ErrorCode.INTERNAL, "engine closed");
+    for (DirtyEntry e : entries) {
+      e.waiters.forEach(w -> w.future().completeExceptionally(closedEx));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Writes
+  // ------------------------------------------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<KubernetesObject> write(String kind, WriteOp op, KubernetesObject object) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new LinkException(ErrorCode.INTERNAL, "engine closed"));
+    }
+    if (ObjectSupport.labelTrue(object, KubeDirectLabels.FALLBACK)
+        || (requireManagedLabel && !ObjectSupport.labelTrue(object, KubeDirectLabels.MANAGED))) {
+      metrics.fallbackWrite("label");
+      return plainWrite(kind, op, object);
+    }
+    String base = ObjectSupport.persistedRv(object);
+    if (op == WriteOp.DELETE && base != null) {
+      String key = ObjectSupport.key(object);
+      store.remove(kind, key, RemovalReason.LOCAL);
+      return plainWrite(kind, op, object);
+    }
+    if (emittedKinds.contains(kind) && !stage.downstreams().isEmpty()) {
+      return emit(kind, op, object);
+    }
+    if (receivedKinds.contains(kind)) {
+      String key = ObjectSupport.key(object);
+      boolean ephemeral = store.get(kind, key).isPresent() || base == null || writeBack.isPending(kind, key);
+      if (ephemeral) {
+        return persist(kind, op, object, policyFor(kind));
+      }
+    }
+    return plainWrite(kind, op, object);
+  }
+
+  @Override
+  public CompletableFuture<KubernetesObject> persist(String kind, WriteOp op, KubernetesObject object,
+      WriteBackPolicy policy) {
+    String key = ObjectSupport.key(object);
+    if (op == WriteOp.DELETE) {
+      store.remove(kind, key, RemovalReason.LOCAL);
+    } else {
+      store.replaceLocal(kind, key, object);
+    }
+    if (policy.mode() == WriteBackPolicy.Mode.NONE) {
+      return CompletableFuture.completedFuture(object);
+    }
+    return writeBack.submit(kind, op, object, ObjectSupport.persistedRv(object), policy);
+  }
+
+  @Override
+  public CompletableFuture<KubernetesObject> emit(String kind, WriteOp op, KubernetesObject object) {
+    String key = ObjectSupport.key(object);
+    String base = ObjectSupport.persistedRv(object);
+    ChangeType type = switch (op) {
+      case CREATE -> ChangeType.ADDED;
+      case UPDATE, UPDATE_STATUS -> ChangeType.MODIFIED;
+      case DELETE -> ChangeType.DELETED;
+    };
+    Route route = route(kind, object);
+    CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
+    boolean lazyWriteBack;
+    synchronized (this) {
+      if (closed) {
+        f.completeExceptionally(new LinkException(ErrorCode.INTERNAL, "engine closed"));
+        return f;
+      }
+      String id = id(kind, key);
+      DirtyEntry e = dirty.get(id);
+      if (e == null) {
+        if (type == ChangeType.DELETED) {
+          // Never sent (or already persisted and dropped): nothing to retract downstream.
+          store.remove(kind, key, RemovalReason.LOCAL);
+          f.complete(object);
+          return f;
+        }
+        if (dirty.size() >= limits.maxDirtyObjects()) {
+          f.completeExceptionally(new LinkException(ErrorCode.OVERLOADED,
+              "stage " + stage.name() + " tracks " + dirty.size() + " unpersisted objects"));
+          return f;
+        }
+        e = new DirtyEntry(kind, key, scheduler.nanoTime());
+        dirty.put(id, e);
+      }
+      long version = epochs.next();
+      PeerAddress dest = route == null ? null : route.address;
+      if (e.dest != null && !e.dest.equals(dest) && !e.persisted) {
+        UpstreamSession old = upstreamSessions.get(e.dest);
+        if (old != null) {
+          old.retract(kind, key, version);
+        }
+      }
+      if (e.type == ChangeType.ADDED && type == ChangeType.MODIFIED && e.ackedVersion == 0 && !e.persisted) {
+        type = ChangeType.ADDED; // the downstream has not seen it yet
+      }
+      e.object = object;
+      e.version = version;
+      e.type = type;
+      e.baseRv = base;
+      e.dest = dest;
+      e.persisted = false;
+      e.waiters.add(new DirtyEntry.Waiter(version, f));
+      if (type == ChangeType.DELETED) {
+        store.remove(kind, key, RemovalReason.LOCAL);
+      } else {
+        store.replaceLocal(kind, key, object);
+      }
+      if (route == null) {
+        metrics.fallbackWrite("unrouted");
+        fallbackWrite(e);
+      } else {
+        UpstreamSession s = session(route.address, route.stage);
+        if (s.fallback) {
+          metrics.fallbackWrite("link-down");
+          fallbackWrite(e);
+        } else {
+          s.enqueue(kind, key);
+        }
+      }
+      WriteBackPolicy p = policyFor(kind);
+      lazyWriteBack = base != null && type != ChangeType.DELETED && p.mode() == WriteBackPolicy.Mode.LAZY
+          && route != null;
+    }
+    if (lazyWriteBack) {
+      writeBack.submit(kind, op, object, base, policyFor(kind)).whenComplete((r, ex) -> {
+        if (ex != null) {
+          log.warn("lazy write-back of {} {} failed: {}", kind, key, ex.toString());
+        }
+      });
+    }
+    return f;
+  }
+
+  private record Route(String stage, PeerAddress address) {}
+
+  private Route route(String kind, KubernetesObject object) {
+    Function<KubernetesObject, String> fn = routingKeys.get(kind);
+    String rk = fn != null ? fn.apply(object) : defaultRoutingKey(object);
+    for (String down : stage.downstreams()) {
+      Optional<PeerAddress> a = discovery.resolve(down, rk == null ? "" : rk);
+      if (a.isPresent()) {
+        return new Route(down, a.get());
+      }
+    }
+    return null;
+  }
+
+  private static String defaultRoutingKey(KubernetesObject o) {
+    if (o instanceof V1Pod pod && pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
+      return pod.getSpec().getNodeName();
+    }
+    return "";
+  }
+
+  /** Guarded by this. */
+  UpstreamSession session(PeerAddress address, String downstreamStage) {
+    UpstreamSession s = upstreamSessions.get(address);
+    if (s == null) {
+      s = new UpstreamSession(this, address, downstreamStage);
+      upstreamSessions.put(address, s);
+      scheduler.execute(s::connect);
+    }
+    return s;
+  }
+
+  /** Writes a dirty entry through the API Server (its link is down or it has no route). Guarded by this. */
+  void fallbackWrite(DirtyEntry e) {
+    if (e.object == null) {
+      return; // adopted: the downstream holds it and will persist it
+    }
+    KubernetesObject obj = e.object;
+    long version = e.version;
+    WriteOp op = switch (e.type) {
+      case DELETED -> WriteOp.DELETE;
+      default -> e.baseRv == null ? WriteOp.CREATE : WriteOp.UPDATE;
+    };
+    writeBack.submit(e.kind, op, obj, e.baseRv, WriteBackPolicy.EAGER).whenComplete((stored, ex) -> {
+      List<DirtyEntry.Waiter> done = new ArrayList<>();
+      Throwable failure = ex;
+      synchronized (this) {
+        DirtyEntry cur = dirty.get(e.id());
+        if (cur != e) {
+          return;
+        }
+        if (ex == null) {
+          if (e.version == version) {
+            e.persisted = true;
+          }
+          if (e.type == ChangeType.DELETED && e.version == version) {
+            dirty.remove(e.id());
+          }
+          takeWaiters(e, version, done);
+        } else {
+          takeWaiters(e, version, done);
+        }
+      }
+      complete(done, stored != null ? stored : obj, failure);
+    });
+  }
+
+  /** Removes the waiters of {@code e} with version at most {@code version}. Guarded by this. */
+  static void takeWaiters(DirtyEntry e, long version, List<DirtyEntry.Waiter> out) {
+    e.waiters.removeIf(w -> {
+      if (w.version() <= version) {
+        out.add(w);
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** Completes futures on a scheduler task, outside any lock. */
+  void complete(List<DirtyEntry.Waiter> waiters, KubernetesObject value, Throwable failure) {
+    if (waiters.isEmpty()) {
+      return;
+    }
+    scheduler.execute(() -> {
+      for (DirtyEntry.Waiter w : waiters) {
+        if (failure != null) {
+          w.future().completeExceptionally(failure);
+        } else {
+          w.future().complete(value);
+        }
+      }
+    });
+  }
+
+  /** The downstream at {@code from} acknowledged {@code version} of an object. Guarded by this. */
+  void acked(String kind, String key, long version, PeerAddress from) {
+    DirtyEntry e = dirty.get(id(kind, key));
+    if (e == null || !from.equals(e.dest)) {
+      return;
+    }
+    e.ackedVersion = Math.max(e.ackedVersion, version);
+    List<DirtyEntry.Waiter> done = new ArrayList<>();
+    takeWaiters(e, e.ackedVersion, done);
+    if (e.type == ChangeType.DELETED && e.ackedVersion >= e.version) {
+      dirty.remove(e.id());
+    }
+    complete(done, e.object, null);
+  }
+
+  /** A batch was rejected for good: drop its objects and fail their futures. Guarded by this. */
+  void failed(String kind, String key, PeerAddress from, LinkException cause) {
+    DirtyEntry e = dirty.get(id(kind, key));
+    if (e == null || !from.equals(e.dest)) {
+      return;
+    }
+    dirty.remove(e.id());
+    List<DirtyEntry.Waiter> done = new ArrayList<>(e.waiters);
+    e.waiters.clear();
+    complete(done, null, cause);
+  }
+
+  /** Adopts an object a downstream holds after this stage restarted. Guarded by this. */
+  void adopt(ObjectRef ref, PeerAddress dest) {
+    DirtyEntry e = new DirtyEntry(ref.getKind(), Kinds.key(ref), scheduler.nanoTime());
+    e.version = ref.getVersion();
+    e.ackedVersion = ref.getVersion();
+    e.type = ChangeType.ADDED;
+    e.dest = dest;
+    dirty.put(e.id(), e);
+  }
+
+  /** Entries routed to {@code dest}. Guarded by this. */
+  List<DirtyEntry> dirtyFor(PeerAddress dest) {
+    List<DirtyEntry> out = new ArrayList<>();
+    for (DirtyEntry e : dirty.values()) {
+      if (dest.equals(e.dest)) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private CompletableFuture<KubernetesObject> plainWrite(String kind, WriteOp op, KubernetesObject object) {
+    CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
+    scheduler.execute(() -> plainAttempt(kind, op, object, f, 0));
+    return f;
+  }
+
+  private void plainAttempt(String kind, WriteOp op, KubernetesObject object,
+      CompletableFuture<KubernetesObject> f, int attempt) {
+    if (closed) {
+      f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "engine closed"));
+      return;
+    }
+    WriteResult r;
+    try {
+      r = switch (op) {
+        case CREATE -> api.create(kind, object);
+        case UPDATE -> api.update(kind, object);
+        case UPDATE_STATUS -> api.updateStatus(kind, object);
+        case DELETE -> api.delete(kind, object.getMetadata().getNamespace(), object.getMetadata().getName());
+      };
+    } catch (RuntimeException ex) {
+      r = WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, ex.toString());
+    }
+    if (r.status() == WriteResult.Status.OK) {
+      f.complete(r.object() != null ? r.object() : object);
+    } else if (r.status() == WriteResult.Status.RETRYABLE_FAILURE) {
+      metrics.writeBackFailure(r.status().name());
+      long nanos = Math.min(limits.retryMax().toNanos(), limits.retryInitial().toNanos() << Math.min(attempt, 20));
+      scheduler.schedule(() -> plainAttempt(kind, op, object, f, attempt + 1), Duration.ofNanos(nanos));
+    } else {
+      f.completeExceptionally(new WriteException(r.status(), r.message()));
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Persisted feed
+  // ------------------------------------------------------------------------------------------------------
+
+  void onPersisted(String kind, KubernetesObject object) {
+    String key;
+    try {
+      key = ObjectSupport.key(object);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    List<DirtyEntry.Waiter> done = new ArrayList<>();
+    synchronized (this) {
+      String id = id(kind, key);
+      recentlyPersisted.put(id, new Seen(object.getMetadata().getResourceVersion(),
+          object.getMetadata().getGeneration()));
+      store.get(kind, key).ifPresent(en -> {
+        if (ObjectSupport.supersedes(object, en.baseResourceVersion(), en.object())) {
+          store.remove(kind, key, RemovalReason.PERSISTED);
+        }
+      });
+      DirtyEntry e = dirty.get(id);
+      if (e != null && ObjectSupport.supersedes(object, e.baseRv, e.object)) {
+        dirty.remove(id);
+        done.addAll(e.waiters);
+        e.waiters.clear();
+        metrics.writeBackLag(Duration.ofNanos(Math.max(0, scheduler.nanoTime() - e.firstNanos)));
+      }
+    }
+    complete(done, object, null);
+  }
+
+  void onDeleted(String kind, KubernetesObject object) {
+    String key;
+    try {
+      key = ObjectSupport.key(object);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    List<DirtyEntry.Waiter> done = new ArrayList<>();
+    synchronized (this) {
+      recentlyPersisted.remove(id(kind, key));
+      store.remove(kind, key, RemovalReason.DELETED);
+      DirtyEntry e = dirty.remove(id(kind, key));
+      if (e != null) {
+        done.addAll(e.waiters);
+        e.waiters.clear();
+      }
+    }
+    complete(done, object, null);
+  }
+
+  /**
+   * Whether a received ephemeral object is already superseded by what the API Server showed: a
+   * never-persisted object whose API copy exists, or an update based on an older resourceVersion than the
+   * last one seen (the API copy wins; late ephemeral copies are ignored).
+   */
+  synchronized boolean superseded(String kind, String key, KubernetesObject received) {
+    Seen seen = recentlyPersisted.get(id(kind, key));
+    return seen != null
+        && ObjectSupport.supersedes(seen.rv(), seen.generation(), ObjectSupport.persistedRv(received), received);
+  }
+
+  /** Ephemeral store entry for a received change. */
+  EphemeralEntry entryFor(String source, String kind, String key, long version, KubernetesObject o) {
+    if (o.getMetadata() != null && o.getMetadata().getResourceVersion() == null) {
+      o.getMetadata().setResourceVersion("");
+    }
+    return new EphemeralEntry(source, kind, key, version, interner.compact(o), ObjectSupport.persistedRv(o));
+  }
+}

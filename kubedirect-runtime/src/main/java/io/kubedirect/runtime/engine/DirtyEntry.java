@@ -1,0 +1,35 @@
+package io.kubedirect.runtime.engine;
+
+import io.kubedirect.protocol.v1.ChangeType;
+import io.kubedirect.transport.PeerAddress;
+import io.kubernetes.client.common.KubernetesObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** An object this stage sent over a link and has not yet seen persisted. Guarded by the engine lock. */
+final class DirtyEntry {
+  final String kind;
+  final String key;
+  KubernetesObject object; // null when adopted from a downstream snapshot
+  long version;
+  ChangeType type;
+  String baseRv;
+  PeerAddress dest;
+  boolean persisted;
+  long ackedVersion;
+  final long firstNanos;
+  final List<Waiter> waiters = new ArrayList<>(1);
+
+  DirtyEntry(String kind, String key, long firstNanos) {
+    this.kind = kind;
+    this.key = key;
+    this.firstNanos = firstNanos;
+  }
+
+  String id() {
+    return DefaultStageEngine.id(kind, key);
+  }
+
+  record Waiter(long version, CompletableFuture<KubernetesObject> future) {}
+}

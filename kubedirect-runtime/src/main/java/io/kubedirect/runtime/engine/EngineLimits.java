@@ -1,0 +1,80 @@
+package io.kubedirect.runtime.engine;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Bounds and timings of a {@link StageEngine}.
+ *
+ * @param maxEphemeralObjects ephemeral objects a receiver holds at most; a batch that would exceed it is
+ *     answered OVERLOADED and not applied
+ * @param maxDirtyObjects objects a sender tracks at most; further emits fail with OVERLOADED
+ * @param maxBatchObjects objects per ObjectBatch
+ * @param maxInflightBatches unacknowledged batches per link
+ * @param maxTemplates templates per encoder/decoder
+ * @param fallbackAfter how long a link may be down before its objects go through the API Server
+ * @param retryInitial first write-back / resend retry delay
+ * @param retryMax cap of the retry delay
+ * @param requireVerifiedPeers whether upstream identities must be TLS-verified
+ */
+public record EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int maxBatchObjects,
+    int maxInflightBatches, int maxTemplates, Duration fallbackAfter, Duration retryInitial, Duration retryMax,
+    boolean requireVerifiedPeers) {
+
+  /** Validates the components. */
+  public EngineLimits {
+    if (maxEphemeralObjects <= 0 || maxDirtyObjects <= 0 || maxBatchObjects <= 0 || maxInflightBatches <= 0
+        || maxTemplates <= 0) {
+      throw new IllegalArgumentException("limits must be positive");
+    }
+    Objects.requireNonNull(fallbackAfter, "fallbackAfter");
+    Objects.requireNonNull(retryInitial, "retryInitial");
+    Objects.requireNonNull(retryMax, "retryMax");
+    if (fallbackAfter.isNegative() || fallbackAfter.isZero() || retryInitial.isNegative()
+        || retryInitial.isZero() || retryMax.compareTo(retryInitial) < 0) {
+      throw new IllegalArgumentException("need positive fallbackAfter and 0 < retryInitial <= retryMax");
+    }
+  }
+
+  /** Defaults: 200k ephemeral, 200k dirty, 256 per batch, 16 in flight, 1024 templates, 10 s, 50 ms..5 s. */
+  public static EngineLimits defaults() {
+    return new EngineLimits(200_000, 200_000, 256, 16, 1024, Duration.ofSeconds(10), Duration.ofMillis(50),
+        Duration.ofSeconds(5), false);
+  }
+
+  /** A copy with another {@code maxEphemeralObjects}. */
+  public EngineLimits withMaxEphemeralObjects(int n) {
+    return new EngineLimits(n, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates, fallbackAfter,
+        retryInitial, retryMax, requireVerifiedPeers);
+  }
+
+  /** A copy with another {@code maxDirtyObjects}. */
+  public EngineLimits withMaxDirtyObjects(int n) {
+    return new EngineLimits(maxEphemeralObjects, n, maxBatchObjects, maxInflightBatches, maxTemplates, fallbackAfter,
+        retryInitial, retryMax, requireVerifiedPeers);
+  }
+
+  /** A copy with another {@code maxBatchObjects}. */
+  public EngineLimits withMaxBatchObjects(int n) {
+    return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, n, maxInflightBatches, maxTemplates, fallbackAfter,
+        retryInitial, retryMax, requireVerifiedPeers);
+  }
+
+  /** A copy with another {@code fallbackAfter}. */
+  public EngineLimits withFallbackAfter(Duration d) {
+    return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates, d,
+        retryInitial, retryMax, requireVerifiedPeers);
+  }
+
+  /** A copy with other retry delays. */
+  public EngineLimits withRetry(Duration initial, Duration max) {
+    return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
+        fallbackAfter, initial, max, requireVerifiedPeers);
+  }
+
+  /** A copy with another {@code requireVerifiedPeers}. */
+  public EngineLimits withRequireVerifiedPeers(boolean b) {
+    return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
+        fallbackAfter, retryInitial, retryMax, b);
+  }
+}

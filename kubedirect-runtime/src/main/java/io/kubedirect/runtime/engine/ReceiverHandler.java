@@ -1,0 +1,212 @@
+package io.kubedirect.runtime.engine;
+
+import io.kubedirect.protocol.v1.Ack;
+import io.kubedirect.protocol.v1.ChangeType;
+import io.kubedirect.protocol.v1.Envelope;
+import io.kubedirect.protocol.v1.Error;
+import io.kubedirect.protocol.v1.ErrorCode;
+import io.kubedirect.protocol.v1.HandshakeConfirm;
+import io.kubedirect.protocol.v1.HandshakeReconcile;
+import io.kubedirect.protocol.v1.HandshakeSnapshot;
+import io.kubedirect.protocol.v1.ObjectBatch;
+import io.kubedirect.protocol.v1.ObjectRef;
+import io.kubedirect.runtime.codec.InboundChange;
+import io.kubedirect.runtime.codec.Kinds;
+import io.kubedirect.runtime.codec.MalformedObjectException;
+import io.kubedirect.runtime.codec.MissingTemplateException;
+import io.kubedirect.runtime.store.EphemeralEntry;
+import io.kubedirect.runtime.store.RemovalReason;
+import io.kubedirect.transport.Link;
+import io.kubedirect.transport.LinkException;
+import io.kubedirect.transport.LinkHandler;
+import io.kubedirect.transport.PeerIdentity;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's {@link LinkHandler} for accepted links: authorization, the per-source epoch fence, both
+ * handshake rounds and object batches. Bad input is answered with a typed Error; the stage keeps serving.
+ */
+final class ReceiverHandler implements LinkHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(ReceiverHandler.class);
+
+  private final DefaultStageEngine eng;
+
+  ReceiverHandler(DefaultStageEngine eng) {
+    this.eng = eng;
+  }
+
+  @Override
+  public void onOpen(Link link) {
+    PeerIdentity peer = link.peer();
+    boolean allowed = eng.stage.hasUpstream(peer.stage())
+        && (!eng.limits.requireVerifiedPeers() || peer.verified());
+    if (!allowed) {
+      log.warn("{}: rejecting link {} from '{}' (verified={}): not a declared upstream", eng.stage.name(), link.id(),
+          peer.stage(), peer.verified());
+      eng.metrics.handshake("open", "unauthorized");
+      link.close(ErrorCode.UNAUTHORIZED, "stage '" + peer.stage() + "' is not an upstream of '" + eng.stage.name() + "'");
+      return;
+    }
+    synchronized (eng) {
+      if (eng.closed) {
+        link.close();
+        return;
+      }
+      eng.downstreamSessions.put(link.id(), new DownstreamSession(link, peer.stage()));
+    }
+  }
+
+  @Override
+  public void onClosed(Link link, LinkException cause) {
+    synchronized (eng) {
+      eng.downstreamSessions.remove(link.id());
+    }
+  }
+
+  @Override
+  public void onMessage(Link link, Envelope env) {
+    synchronized (eng) {
+      DownstreamSession ds = eng.downstreamSessions.get(link.id());
+      if (ds == null || eng.closed) {
+        return;
+      }
+      eng.metrics.message(ds.source, "in", env.getBodyCase().name().toLowerCase());
+      try {
+        switch (env.getBodyCase()) {
+          case HANDSHAKE_REQUEST -> onRequest(ds, env);
+          case HANDSHAKE_RECONCILE -> onReconcile(ds, env);
+          case OBJECT_BATCH -> onBatch(ds, env);
+          case ERROR -> log.warn("{}: upstream {} reports {}", eng.stage.name(), ds.source, env.getError());
+          default -> error(ds, env.getSeq(), ErrorCode.MALFORMED, "unexpected " + env.getBodyCase(), List.of());
+        }
+      } catch (RuntimeException ex) {
+        log.error("{}: failed to handle {} from {}", eng.stage.name(), env.getBodyCase(), ds.source, ex);
+        error(ds, env.getSeq(), ErrorCode.INTERNAL, ex.toString(), List.of());
+      }
+    }
+  }
+
+  private void onRequest(DownstreamSession ds, Envelope env) {
+    String source = env.getHandshakeRequest().getSource();
+    if (!source.equals(ds.source)) {
+      eng.metrics.handshake("round1", "unauthorized");
+      error(ds, env.getSeq(), ErrorCode.UNAUTHORIZED, "source '" + source + "' differs from peer identity", List.of());
+      ds.link.close(ErrorCode.UNAUTHORIZED, "source mismatch");
+      return;
+    }
+    long current = eng.sourceEpochs.getOrDefault(source, 0L);
+    if (env.getEpoch() <= current) {
+      eng.metrics.epochRejected();
+      eng.metrics.handshake("round1", "epoch_mismatch");
+      error(ds, env.getSeq(), ErrorCode.EPOCH_MISMATCH,
+          "epoch " + env.getEpoch() + " is not newer than " + current, List.of());
+      return;
+    }
+    eng.sourceEpochs.put(source, env.getEpoch());
+    eng.epochOwners.put(source, ds);
+    ds.epoch = env.getEpoch();
+    ds.decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
+    HandshakeSnapshot.Builder snap = HandshakeSnapshot.newBuilder();
+    for (EphemeralEntry e : eng.store.heldFrom(source)) {
+      snap.addHeld(Kinds.ref(e.object(), e.version()).toBuilder().setKind(e.kind()));
+    }
+    eng.metrics.handshake("round1", "ok");
+    send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setHandshakeSnapshot(snap).build());
+  }
+
+  private boolean current(DownstreamSession ds, Envelope env) {
+    Long cur = eng.sourceEpochs.get(ds.source);
+    boolean ok = cur != null && env.getEpoch() == cur && eng.epochOwners.get(ds.source) == ds
+        && ds.decoder != null;
+    if (!ok) {
+      eng.metrics.epochRejected();
+      error(ds, env.getSeq(), ErrorCode.EPOCH_MISMATCH,
+          "epoch " + env.getEpoch() + " is not the current epoch of " + ds.source, List.of());
+    }
+    return ok;
+  }
+
+  private void onReconcile(DownstreamSession ds, Envelope env) {
+    if (!current(ds, env)) {
+      eng.metrics.handshake("round2", "epoch_mismatch");
+      return;
+    }
+    HandshakeReconcile rec = env.getHandshakeReconcile();
+    if (rec.hasResend() && rec.getResend().getChangesCount() > 0 && !apply(ds, env.getSeq(), rec.getResend())) {
+      eng.metrics.handshake("round2", "rejected");
+      return;
+    }
+    for (ObjectRef r : rec.getRetractList()) {
+      eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED);
+    }
+    eng.metrics.handshake("round2", "ok");
+    int held = eng.store.heldFrom(ds.source).size();
+    send(ds, Envelope.newBuilder().setEpoch(ds.epoch)
+        .setHandshakeConfirm(HandshakeConfirm.newBuilder().setHeld(held)).build());
+  }
+
+  private void onBatch(DownstreamSession ds, Envelope env) {
+    if (!current(ds, env)) {
+      return;
+    }
+    if (apply(ds, env.getSeq(), env.getObjectBatch())) {
+      send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setAck(Ack.newBuilder().setSeq(env.getSeq())).build());
+    }
+  }
+
+  /** Decodes and applies a batch; answers errors itself. Returns whether it was applied. */
+  private boolean apply(DownstreamSession ds, long seq, ObjectBatch batch) {
+    List<InboundChange> changes;
+    try {
+      changes = ds.decoder.decode(batch);
+    } catch (MissingTemplateException ex) {
+      error(ds, seq, ErrorCode.NOT_FOUND, ex.getMessage(), ex.refs());
+      return false;
+    } catch (MalformedObjectException | IllegalArgumentException ex) {
+      error(ds, seq, ErrorCode.MALFORMED, String.valueOf(ex.getMessage()), List.of());
+      return false;
+    }
+    Set<String> adds = new HashSet<>();
+    for (InboundChange c : changes) {
+      if (c.type() != ChangeType.DELETED && eng.store.get(c.ref().getKind(), Kinds.key(c.ref())).isEmpty()) {
+        adds.add(DefaultStageEngine.id(c.ref().getKind(), Kinds.key(c.ref())));
+      }
+    }
+    if (eng.store.size() + adds.size() > eng.limits.maxEphemeralObjects()) {
+      error(ds, seq, ErrorCode.OVERLOADED, "holding " + eng.store.size() + " ephemeral objects, limit "
+          + eng.limits.maxEphemeralObjects(), List.of());
+      return false;
+    }
+    eng.metrics.batch(ds.source, "in", changes.size());
+    for (InboundChange c : changes) {
+      ObjectRef ref = c.ref();
+      String kind = ref.getKind();
+      String key = Kinds.key(ref);
+      if (c.type() == ChangeType.DELETED) {
+        eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.DELETED);
+      } else if (!eng.superseded(kind, key, c.object())) {
+        eng.store.upsert(eng.entryFor(ds.source, kind, key, ref.getVersion(), c.object()));
+      }
+    }
+    return true;
+  }
+
+  private void error(DownstreamSession ds, long seq, ErrorCode code, String message, List<ObjectRef> refs) {
+    send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setError(Error.newBuilder().setSeq(seq).setCode(code)
+        .setMessage(message).addAllRefs(refs)).build());
+  }
+
+  private void send(DownstreamSession ds, Envelope env) {
+    try {
+      ds.link.send(env);
+      eng.metrics.message(ds.source, "out", env.getBodyCase().name().toLowerCase());
+    } catch (LinkException ex) {
+      log.debug("{}: reply to {} failed: {}", eng.stage.name(), ds.source, ex.toString());
+    }
+  }
+}

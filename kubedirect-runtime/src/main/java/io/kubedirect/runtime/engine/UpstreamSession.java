@@ -1,0 +1,510 @@
+package io.kubedirect.runtime.engine;
+
+import io.kubedirect.protocol.v1.ChangeType;
+import io.kubedirect.protocol.v1.Envelope;
+import io.kubedirect.protocol.v1.ErrorCode;
+import io.kubedirect.protocol.v1.HandshakeReconcile;
+import io.kubedirect.protocol.v1.HandshakeRequest;
+import io.kubedirect.protocol.v1.ObjectBatch;
+import io.kubedirect.protocol.v1.ObjectRef;
+import io.kubedirect.runtime.codec.Kinds;
+import io.kubedirect.runtime.codec.ObjectEncoder;
+import io.kubedirect.runtime.codec.OutboundChange;
+import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.ClientLink;
+import io.kubedirect.transport.Link;
+import io.kubedirect.transport.LinkException;
+import io.kubedirect.transport.LinkHandler;
+import io.kubedirect.transport.PeerAddress;
+import io.kubernetes.client.common.KubernetesObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sending side of the links to one downstream address. Every new connection starts a fresh epoch and the
+ * two-round handshake; then coalesced batches stream within the link's credit. All state is guarded by the
+ * engine lock.
+ */
+final class UpstreamSession implements LinkHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(UpstreamSession.class);
+
+  enum State { DISCONNECTED, HANDSHAKE1, HANDSHAKE2, READY, CLOSED }
+
+  private record Sent(String kind, String key, long version, boolean retract) {}
+
+  private record Retract(String kind, String key, long version) {}
+
+  private final DefaultStageEngine eng;
+  final PeerAddress address;
+  final String destination;
+  private ClientLink client;
+  private Link link;
+  State state = State.DISCONNECTED;
+  long epoch;
+  private ObjectEncoder encoder;
+  private long seq;
+  private long requestSeq;
+  private final LinkedHashMap<String, String> pending = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Retract> retracts = new LinkedHashMap<>();
+  private final Map<Long, List<Sent>> inflight = new HashMap<>();
+  private List<Sent> reconcileSent = List.of();
+  boolean fallback;
+  private TaskScheduler.Cancellable fallbackTimer;
+  private TaskScheduler.Cancellable retryTimer;
+  private int retryAttempt;
+
+  UpstreamSession(DefaultStageEngine eng, PeerAddress address, String destination) {
+    this.eng = eng;
+    this.address = address;
+    this.destination = destination;
+  }
+
+  /** Arms the fallback deadline and dials; called without the engine lock. */
+  void connect() {
+    synchronized (eng) {
+      if (state == State.CLOSED || eng.closed) {
+        return;
+      }
+      armFallbackTimer();
+    }
+    ClientLink c;
+    try {
+      c = eng.transport.connect(address, destination, this);
+    } catch (RuntimeException e) {
+      log.error("{}: cannot dial {} at {}", eng.stage.name(), destination, address, e);
+      return;
+    }
+    boolean closeNow;
+    synchronized (eng) {
+      closeNow = state == State.CLOSED || eng.closed;
+      if (!closeNow) {
+        client = c;
+      }
+    }
+    if (closeNow) {
+      c.close();
+    }
+  }
+
+  void close() {
+    ClientLink c;
+    synchronized (eng) {
+      state = State.CLOSED;
+      cancelTimers();
+      c = client;
+      client = null;
+      link = null;
+    }
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  private void cancelTimers() {
+    if (fallbackTimer != null) {
+      fallbackTimer.cancel();
+      fallbackTimer = null;
+    }
+    if (retryTimer != null) {
+      retryTimer.cancel();
+      retryTimer = null;
+    }
+  }
+
+  private void armFallbackTimer() {
+    if (fallbackTimer != null || fallback || state == State.CLOSED) {
+      return;
+    }
+    fallbackTimer = eng.scheduler.schedule(() -> {
+      synchronized (eng) {
+        fallbackTimer = null;
+        if (state != State.READY && state != State.CLOSED && !eng.closed) {
+          enterFallback();
+        }
+      }
+    }, eng.limits.fallbackAfter());
+  }
+
+  private void enterFallback() {
+    log.warn("link {} -> {} ({}) down past {}: objects go through the API Server", eng.stage.name(), destination,
+        address, eng.limits.fallbackAfter());
+    fallback = true;
+    pending.clear();
+    for (DirtyEntry e : eng.dirtyFor(address)) {
+      if (!e.persisted && e.object != null) {
+        eng.metrics.fallbackWrite("link-down");
+        eng.fallbackWrite(e);
+      }
+    }
+  }
+
+  /** Queues the latest state of an object for sending. Guarded by the engine lock. */
+  void enqueue(String kind, String key) {
+    String id = DefaultStageEngine.id(kind, key);
+    retracts.remove(id);
+    pending.put(id, kind);
+    flush();
+  }
+
+  /** Queues a retraction (the object moved elsewhere). Guarded by the engine lock. */
+  void retract(String kind, String key, long version) {
+    String id = DefaultStageEngine.id(kind, key);
+    pending.remove(id);
+    retracts.put(id, new Retract(kind, key, version));
+    flush();
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+
+  @Override
+  public void onOpen(Link l) {
+    synchronized (eng) {
+      if (state == State.CLOSED || eng.closed) {
+        l.close();
+        return;
+      }
+      link = l;
+      startHandshake();
+    }
+  }
+
+  private void startHandshake() {
+    epoch = eng.epochs.next();
+    encoder = eng.codec.newEncoder(eng.limits.maxTemplates());
+    inflight.clear();
+    pending.clear();
+    retracts.clear();
+    reconcileSent = List.of();
+    state = State.HANDSHAKE1;
+    requestSeq = ++seq;
+    send(Envelope.newBuilder().setSeq(requestSeq).setEpoch(epoch)
+        .setHandshakeRequest(HandshakeRequest.newBuilder().setSource(eng.stage.name()).setDestination(destination))
+        .build(), "handshake_request");
+  }
+
+  private boolean send(Envelope env, String type) {
+    try {
+      link.send(env);
+      eng.metrics.message(address.toString(), "out", type);
+      return true;
+    } catch (LinkException ex) {
+      log.debug("send to {} failed: {}", address, ex.toString());
+      return false;
+    }
+  }
+
+  @Override
+  public void onMessage(Link l, Envelope env) {
+    synchronized (eng) {
+      if (l != link || state == State.CLOSED) {
+        return;
+      }
+      eng.metrics.message(address.toString(), "in", env.getBodyCase().name().toLowerCase());
+      switch (env.getBodyCase()) {
+        case HANDSHAKE_SNAPSHOT -> {
+          if (state == State.HANDSHAKE1 && env.getEpoch() == epoch) {
+            onSnapshot(env.getHandshakeSnapshot().getHeldList());
+          }
+        }
+        case HANDSHAKE_CONFIRM -> {
+          if (state == State.HANDSHAKE2 && env.getEpoch() == epoch) {
+            onConfirm();
+          }
+        }
+        case ACK -> onAck(env.getAck().getSeq());
+        case ERROR -> onError(env.getError());
+        default -> log.debug("{}: unexpected {} from downstream {}", eng.stage.name(), env.getBodyCase(), address);
+      }
+    }
+  }
+
+  private void onSnapshot(List<ObjectRef> held) {
+    eng.metrics.handshake("round1", "ok");
+    Map<String, ObjectRef> heldById = new HashMap<>();
+    for (ObjectRef r : held) {
+      heldById.put(DefaultStageEngine.id(r.getKind(), Kinds.key(r)), r);
+    }
+    LinkedHashMap<String, List<DirtyEntry>> resend = new LinkedHashMap<>();
+    List<ObjectRef> retract = new ArrayList<>();
+    List<DirtyEntry> drop = new ArrayList<>();
+    for (DirtyEntry e : eng.dirtyFor(address)) {
+      ObjectRef ref = heldById.remove(e.id());
+      if (e.persisted) {
+        continue;
+      }
+      if (e.type == ChangeType.DELETED) {
+        if (ref != null) {
+          retract.add(ref);
+        }
+        drop.add(e);
+      } else if (e.object == null) {
+        if (ref == null) {
+          drop.add(e); // adopted earlier, and the downstream lost it: nothing to resend
+        }
+      } else if (ref == null || ref.getVersion() < e.version) {
+        resend.computeIfAbsent(e.kind, k -> new ArrayList<>()).add(e);
+      } else {
+        eng.acked(e.kind, e.key, ref.getVersion(), address);
+      }
+    }
+    for (ObjectRef ref : heldById.values()) {
+      DirtyEntry e = eng.dirty.get(DefaultStageEngine.id(ref.getKind(), Kinds.key(ref)));
+      if (e != null && e.persisted) {
+        continue;
+      }
+      if (e == null && eng.adoption.adopt(destination, ref, eng.store.get(ref.getKind(), Kinds.key(ref)).isPresent())) {
+        eng.adopt(ref, address);
+      } else {
+        retract.add(ref);
+      }
+    }
+    for (DirtyEntry e : drop) {
+      eng.dirty.remove(e.id());
+      List<DirtyEntry.Waiter> done = new ArrayList<>(e.waiters);
+      e.waiters.clear();
+      eng.complete(done, e.object, null);
+    }
+    HandshakeReconcile.Builder rec = HandshakeReconcile.newBuilder().addAllRetract(retract);
+    List<Sent> sent = new ArrayList<>();
+    Iterator<Map.Entry<String, List<DirtyEntry>>> it = resend.entrySet().iterator();
+    if (it.hasNext()) {
+      Map.Entry<String, List<DirtyEntry>> first = it.next();
+      List<OutboundChange> changes = new ArrayList<>();
+      for (DirtyEntry e : first.getValue()) {
+        changes.add(new OutboundChange(e.type, e.object, e.version));
+        sent.add(new Sent(e.kind, e.key, e.version, false));
+      }
+      rec.setResend(encoder.encode(first.getKey(), changes));
+    }
+    while (it.hasNext()) {
+      for (DirtyEntry e : it.next().getValue()) {
+        pending.put(e.id(), e.kind);
+      }
+    }
+    reconcileSent = sent;
+    state = State.HANDSHAKE2;
+    send(Envelope.newBuilder().setSeq(++seq).setEpoch(epoch).setHandshakeReconcile(rec).build(),
+        "handshake_reconcile");
+  }
+
+  private void onConfirm() {
+    eng.metrics.handshake("round2", "ok");
+    state = State.READY;
+    retryAttempt = 0;
+    if (fallbackTimer != null) {
+      fallbackTimer.cancel();
+      fallbackTimer = null;
+    }
+    if (fallback) {
+      log.info("link {} -> {} ({}) is back: direct path again", eng.stage.name(), destination, address);
+    }
+    fallback = false;
+    for (Sent s : reconcileSent) {
+      eng.acked(s.kind, s.key, s.version, address);
+    }
+    reconcileSent = List.of();
+    flush();
+  }
+
+  private void onAck(long ackSeq) {
+    List<Sent> sents = inflight.remove(ackSeq);
+    if (sents == null) {
+      return;
+    }
+    retryAttempt = 0;
+    for (Sent s : sents) {
+      if (!s.retract) {
+        eng.acked(s.kind, s.key, s.version, address);
+      }
+    }
+    flush();
+  }
+
+  private void onError(io.kubedirect.protocol.v1.Error err) {
+    long errSeq = err.getSeq();
+    ErrorCode code = err.getCode();
+    if (errSeq == requestSeq && state == State.HANDSHAKE1) {
+      eng.metrics.handshake("round1", code.name().toLowerCase());
+      log.warn("{}: handshake with {} rejected: {} {}", eng.stage.name(), address, code, err.getMessage());
+      scheduleRetry(this::startHandshakeIfConnected);
+      return;
+    }
+    List<Sent> sents = inflight.remove(errSeq);
+    if (state == State.HANDSHAKE2 && errSeq == seq) {
+      eng.metrics.handshake("round2", code.name().toLowerCase());
+      scheduleRetry(this::startHandshakeIfConnected);
+      return;
+    }
+    if (sents == null) {
+      if (errSeq == 0) {
+        log.warn("{}: downstream {} closed the link: {} {}", eng.stage.name(), address, code, err.getMessage());
+      }
+      return;
+    }
+    switch (code) {
+      case NOT_FOUND -> {
+        encoder.reset();
+        requeue(sents);
+        flush();
+      }
+      case EPOCH_MISMATCH -> {
+        eng.metrics.epochRejected();
+        startHandshake();
+      }
+      case OVERLOADED -> {
+        requeue(sents);
+        scheduleRetry(this::flush);
+      }
+      default -> {
+        log.error("{}: downstream {} rejected a batch: {} {}", eng.stage.name(), address, code, err.getMessage());
+        LinkException cause = new LinkException(code, err.getMessage());
+        for (Sent s : sents) {
+          if (!s.retract) {
+            eng.failed(s.kind, s.key, address, cause);
+          }
+        }
+      }
+    }
+  }
+
+  private void startHandshakeIfConnected() {
+    if (link != null && link.isOpen() && state != State.CLOSED) {
+      startHandshake();
+    }
+  }
+
+  private void scheduleRetry(Runnable r) {
+    if (retryTimer != null) {
+      return;
+    }
+    long nanos = Math.min(eng.limits.retryMax().toNanos(),
+        eng.limits.retryInitial().toNanos() << Math.min(retryAttempt++, 20));
+    retryTimer = eng.scheduler.schedule(() -> {
+      synchronized (eng) {
+        retryTimer = null;
+        if (state != State.CLOSED && !eng.closed) {
+          r.run();
+        }
+      }
+    }, Duration.ofNanos(nanos));
+  }
+
+  private void requeue(List<Sent> sents) {
+    for (Sent s : sents) {
+      String id = DefaultStageEngine.id(s.kind, s.key);
+      if (s.retract) {
+        retracts.putIfAbsent(id, new Retract(s.kind, s.key, s.version));
+      } else {
+        pending.put(id, s.kind);
+      }
+    }
+  }
+
+  @Override
+  public void onWritable(Link l) {
+    synchronized (eng) {
+      if (l == link) {
+        flush();
+      }
+    }
+  }
+
+  @Override
+  public void onClosed(Link l, LinkException cause) {
+    synchronized (eng) {
+      if (l != link) {
+        return;
+      }
+      link = null;
+      if (state == State.CLOSED) {
+        return;
+      }
+      if (cause != null) {
+        log.info("{}: link to {} closed: {}", eng.stage.name(), address, cause.getMessage());
+      }
+      state = State.DISCONNECTED;
+      inflight.clear();
+      pending.clear();
+      retracts.clear();
+      armFallbackTimer();
+    }
+  }
+
+  /** Sends pending changes while the link has room. Guarded by the engine lock. */
+  void flush() {
+    while (state == State.READY && link != null && (!pending.isEmpty() || !retracts.isEmpty())) {
+      if (!link.isWritable() || inflight.size() >= eng.limits.maxInflightBatches()) {
+        return;
+      }
+      String kind = !retracts.isEmpty() ? retracts.values().iterator().next().kind
+          : pending.values().iterator().next();
+      List<OutboundChange> changes = new ArrayList<>();
+      List<Sent> sents = new ArrayList<>();
+      int max = eng.limits.maxBatchObjects();
+      for (Iterator<Retract> it = retracts.values().iterator(); it.hasNext() && changes.size() < max; ) {
+        Retract r = it.next();
+        if (r.kind.equals(kind)) {
+          it.remove();
+          String[] nsName = splitKey(r.key);
+          KubernetesObject stub = ObjectSupport.stub(kind, nsName[0], nsName[1]);
+          changes.add(new OutboundChange(ChangeType.DELETED, stub, r.version));
+          sents.add(new Sent(kind, r.key, r.version, true));
+        }
+      }
+      for (Iterator<Map.Entry<String, String>> it = pending.entrySet().iterator();
+          it.hasNext() && changes.size() < max; ) {
+        Map.Entry<String, String> p = it.next();
+        if (!p.getValue().equals(kind)) {
+          continue;
+        }
+        it.remove();
+        DirtyEntry e = eng.dirty.get(p.getKey());
+        if (e == null || !address.equals(e.dest) || e.persisted || e.object == null) {
+          continue;
+        }
+        changes.add(new OutboundChange(e.type, e.object, e.version));
+        sents.add(new Sent(kind, e.key, e.version, false));
+      }
+      if (changes.isEmpty()) {
+        continue;
+      }
+      ObjectBatch batch;
+      try {
+        batch = encoder.encode(kind, changes);
+      } catch (RuntimeException ex) {
+        log.error("{}: cannot encode {} objects of {}", eng.stage.name(), changes.size(), kind, ex);
+        LinkException cause = new LinkException(ErrorCode.MALFORMED, ex.toString());
+        sents.forEach(s -> eng.failed(s.kind, s.key, address, cause));
+        continue;
+      }
+      long s = ++seq;
+      Envelope env = Envelope.newBuilder().setSeq(s).setEpoch(epoch).setObjectBatch(batch).build();
+      try {
+        link.send(env);
+      } catch (LinkException ex) {
+        seq--;
+        requeue(sents);
+        if (ex.code() == ErrorCode.OVERLOADED) {
+          scheduleRetry(this::flush);
+        }
+        return;
+      }
+      inflight.put(s, sents);
+      eng.metrics.message(address.toString(), "out", "object_batch");
+      eng.metrics.batch(address.toString(), "out", changes.size());
+    }
+  }
+
+  private static String[] splitKey(String key) {
+    int slash = key.indexOf('/');
+    return slash < 0 ? new String[] {"", key} : new String[] {key.substring(0, slash), key.substring(slash + 1)};
+  }
+}

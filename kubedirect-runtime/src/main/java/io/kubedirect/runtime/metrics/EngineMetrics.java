@@ -1,0 +1,90 @@
+package io.kubedirect.runtime.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The engine's Micrometer meters, all tagged with {@code stage}. Wire bytes are counted by the transport;
+ * this counts messages, batches and objects per link, ephemeral and dirty objects (gauges), write-back lag
+ * and failures, handshakes and epoch rejections. With no registry given, a private
+ * {@link SimpleMeterRegistry} is used so that tests can read the values.
+ */
+public final class EngineMetrics {
+
+  /** Meter name prefix. */
+  public static final String PREFIX = "kubedirect.";
+
+  private final MeterRegistry registry;
+  private final String stage;
+
+  /** Creates the meters for {@code stage} in {@code registry} (null = a private simple registry). */
+  public EngineMetrics(MeterRegistry registry, String stage) {
+    this.registry = registry != null ? registry : new SimpleMeterRegistry();
+    this.stage = stage;
+  }
+
+  /** The registry in use. */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Registers the gauges of ephemeral and dirty objects. */
+  public void gauges(Supplier<Number> ephemeral, Supplier<Number> dirty) {
+    Gauge.builder(PREFIX + "ephemeral.objects", ephemeral).tag("stage", stage)
+        .description("ephemeral objects held").register(registry);
+    Gauge.builder(PREFIX + "dirty.objects", dirty).tag("stage", stage)
+        .description("objects sent over links and not yet seen persisted").register(registry);
+  }
+
+  /** Counts one message of {@code type} on link {@code link} in {@code direction} ("in"/"out"). */
+  public void message(String link, String direction, String type) {
+    Counter.builder(PREFIX + "link.messages").tag("stage", stage).tag("link", link)
+        .tag("direction", direction).tag("type", type).register(registry).increment();
+  }
+
+  /** Counts a batch of {@code objects} objects. */
+  public void batch(String link, String direction, int objects) {
+    Counter.builder(PREFIX + "link.batches").tag("stage", stage).tag("link", link).tag("direction", direction)
+        .register(registry).increment();
+    Counter.builder(PREFIX + "link.objects").tag("stage", stage).tag("link", link).tag("direction", direction)
+        .register(registry).increment(objects);
+  }
+
+  /** Counts a handshake round with its outcome. */
+  public void handshake(String round, String outcome) {
+    Counter.builder(PREFIX + "handshakes").tag("stage", stage).tag("round", round).tag("outcome", outcome)
+        .register(registry).increment();
+  }
+
+  /** Counts a message rejected for its epoch. */
+  public void epochRejected() {
+    Counter.builder(PREFIX + "epoch.rejections").tag("stage", stage).register(registry).increment();
+  }
+
+  /** Records the time from an object's first ephemeral appearance to its persistence. */
+  public void writeBackLag(Duration lag) {
+    Timer.builder(PREFIX + "writeback.lag").tag("stage", stage).register(registry).record(lag);
+  }
+
+  /** Counts a failed write-back attempt by status. */
+  public void writeBackFailure(String status) {
+    Counter.builder(PREFIX + "writeback.failures").tag("stage", stage).tag("status", status)
+        .register(registry).increment();
+  }
+
+  /** Counts writes that went through the API Server because of fallback (label or link deadline). */
+  public void fallbackWrite(String reason) {
+    Counter.builder(PREFIX + "fallback.writes").tag("stage", stage).tag("reason", reason)
+        .register(registry).increment();
+  }
+
+  /** Sum of a counter over all tags (for tests and logs). */
+  public double count(String name) {
+    return registry.find(PREFIX + name).counters().stream().mapToDouble(Counter::count).sum();
+  }
+}

@@ -1,0 +1,363 @@
+package io.kubedirect.runtime.writeback;
+
+import io.kubedirect.runtime.WriteBackPolicy;
+import io.kubedirect.runtime.WriteException;
+import io.kubedirect.runtime.engine.ObjectSupport;
+import io.kubedirect.runtime.engine.WriteOp;
+import io.kubedirect.runtime.metrics.EngineMetrics;
+import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.runtime.spi.WriteResult;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write-back cache's writer: per object, coalesces the wanted writes (create once, spec update, status
+ * update, delete) and performs them against the {@link PersistedObjectApi} on scheduler tasks, never on
+ * the caller's thread. Creates are idempotent (ALREADY_EXISTS = success, then the stored copy is read);
+ * updates carry the last known resourceVersion as precondition (CONFLICT = re-read and re-apply); transient
+ * failures retry with capped exponential backoff; permanent failures complete the waiting futures
+ * exceptionally with a {@link WriteException}. Thread-safe.
+ */
+public final class WriteBackQueue {
+
+  private static final Logger log = LoggerFactory.getLogger(WriteBackQueue.class);
+  private static final int MAX_CONFLICT_RETRIES_IN_A_ROW = 5;
+
+  private final PersistedObjectApi api;
+  private final TaskScheduler scheduler;
+  private final EngineMetrics metrics;
+  private final Duration retryInitial;
+  private final Duration retryMax;
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /** Creates the queue. */
+  public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
+      Duration retryInitial, Duration retryMax) {
+    this.api = api;
+    this.scheduler = scheduler;
+    this.metrics = metrics;
+    this.retryInitial = retryInitial;
+    this.retryMax = retryMax;
+  }
+
+  /**
+   * Asks for {@code op} on {@code object} to be persisted.
+   *
+   * @param baseRv the resourceVersion of the persisted copy the object derives from, or null when it was
+   *     never persisted (then it is created first)
+   * @return completes with the stored object once every write asked for so far is persisted
+   */
+  public CompletableFuture<KubernetesObject> submit(String kind, WriteOp op, KubernetesObject object,
+      String baseRv, WriteBackPolicy policy) {
+    CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
+    if (closed) {
+      f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "write-back closed"));
+      return f;
+    }
+    String id = kind + "|" + ObjectSupport.key(object);
+    Entry e = entries.computeIfAbsent(id, k -> new Entry(kind, object, baseRv, scheduler.nanoTime()));
+    boolean runNow;
+    synchronized (e) {
+      e.desired = object;
+      switch (op) {
+        case CREATE -> e.wantCreate = !e.exists;
+        case UPDATE -> {
+          if (e.exists) {
+            e.wantUpdate = true;
+          } else {
+            e.wantCreate = true;
+          }
+        }
+        case UPDATE_STATUS -> {
+          e.wantCreate |= !e.exists;
+          e.wantStatus = true;
+        }
+        case DELETE -> e.wantDelete = true;
+      }
+      e.waiters.add(f);
+      if (e.scheduled || e.running) {
+        return f;
+      }
+      e.scheduled = true;
+      runNow = policy.mode() != WriteBackPolicy.Mode.LAZY || policy.coalesce().isZero();
+    }
+    if (runNow) {
+      scheduler.execute(() -> process(id, e));
+    } else {
+      scheduler.schedule(() -> process(id, e), policy.coalesce());
+    }
+    return f;
+  }
+
+  /** How many objects have writes pending. */
+  public int pending() {
+    return entries.size();
+  }
+
+  /** Whether a write for {@code kind}/{@code key} is pending. */
+  public boolean isPending(String kind, String key) {
+    return entries.containsKey(kind + "|" + key);
+  }
+
+  /** Stops; pending futures fail. */
+  public void close() {
+    closed = true;
+    for (Entry e : entries.values()) {
+      List<CompletableFuture<KubernetesObject>> ws;
+      synchronized (e) {
+        ws = new ArrayList<>(e.waiters);
+        e.waiters.clear();
+      }
+      ws.forEach(w -> w.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "write-back closed")));
+    }
+    entries.clear();
+  }
+
+  private void process(String id, Entry e) {
+    if (closed) {
+      return;
+    }
+    KubernetesObject desired;
+    boolean create;
+    boolean update;
+    boolean status;
+    boolean delete;
+    List<CompletableFuture<KubernetesObject>> waiters;
+    synchronized (e) {
+      e.scheduled = false;
+      e.running = true;
+      desired = e.desired;
+      create = e.wantCreate;
+      update = e.wantUpdate;
+      status = e.wantStatus;
+      delete = e.wantDelete;
+      waiters = new ArrayList<>(e.waiters);
+    }
+    Outcome attempted;
+    try {
+      attempted = perform(e, desired, create, update, status, delete);
+    } catch (RuntimeException ex) {
+      log.warn("write-back of {} failed unexpectedly", id, ex);
+      attempted = Outcome.retry(WriteResult.Status.RETRYABLE_FAILURE, ex.toString());
+    }
+    final Outcome outcome = attempted;
+    boolean again;
+    synchronized (e) {
+      e.running = false;
+      if (outcome.kind == Outcome.Kind.DONE) {
+        e.attempt = 0;
+        if (e.desired == desired) {
+          e.wantCreate &= !create;
+          e.wantUpdate &= !update;
+          e.wantStatus &= !status;
+          e.wantDelete &= !delete;
+        } else {
+          // A newer desired object arrived meanwhile: keep its flags, but the creation is done.
+          e.wantCreate = false;
+        }
+        e.waiters.removeAll(waiters);
+      } else if (outcome.kind == Outcome.Kind.FAILED) {
+        e.waiters.removeAll(waiters);
+        e.wantCreate = e.wantUpdate = e.wantStatus = e.wantDelete = false;
+      }
+      again = e.wantCreate || e.wantUpdate || e.wantStatus || e.wantDelete || !e.waiters.isEmpty();
+      if (!again) {
+        entries.remove(id, e);
+      } else {
+        e.scheduled = true;
+      }
+    }
+    switch (outcome.kind) {
+      case DONE -> {
+        metrics.writeBackLag(Duration.ofNanos(Math.max(0, scheduler.nanoTime() - e.firstNanos)));
+        waiters.forEach(w -> w.complete(outcome.stored));
+      }
+      case FAILED -> {
+        log.warn("write-back of {} failed permanently: {} {}", id, outcome.status, outcome.message);
+        metrics.writeBackFailure(outcome.status.name());
+        waiters.forEach(w -> w.completeExceptionally(new WriteException(outcome.status, outcome.message)));
+      }
+      case RETRY -> {
+        log.debug("write-back of {} will retry: {} {}", id, outcome.status, outcome.message);
+        metrics.writeBackFailure(outcome.status.name());
+      }
+    }
+    if (again) {
+      if (outcome.kind == Outcome.Kind.RETRY) {
+        scheduler.schedule(() -> process(id, e), backoff(e));
+      } else {
+        scheduler.execute(() -> process(id, e));
+      }
+    }
+  }
+
+  private Duration backoff(Entry e) {
+    int attempt;
+    synchronized (e) {
+      attempt = e.attempt++;
+    }
+    long nanos = retryInitial.toNanos();
+    for (int i = 0; i < attempt && nanos < retryMax.toNanos(); i++) {
+      nanos *= 2;
+    }
+    return Duration.ofNanos(Math.min(nanos, retryMax.toNanos()));
+  }
+
+  private Outcome perform(Entry e, KubernetesObject desired, boolean create, boolean update, boolean status,
+      boolean delete) {
+    var meta = desired.getMetadata();
+    if (delete) {
+      WriteResult r = api.delete(e.kind, meta.getNamespace(), meta.getName());
+      return switch (r.status()) {
+        case OK, NOT_FOUND -> Outcome.done(desired);
+        case RETRYABLE_FAILURE, CONFLICT -> Outcome.retry(r.status(), r.message());
+        default -> Outcome.failed(r.status(), r.message());
+      };
+    }
+    if (create && !e.exists) {
+      WriteResult r = api.create(e.kind, ObjectSupport.forCreate(desired));
+      switch (r.status()) {
+        case OK -> e.stored(r.object());
+        case ALREADY_EXISTS -> {
+          Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
+          if (cur.isEmpty()) {
+            return Outcome.retry(WriteResult.Status.RETRYABLE_FAILURE, "exists but cannot be read");
+          }
+          String conflict = ownershipConflict(desired, cur.get());
+          if (conflict != null) {
+            // The API copy wins: another consumer persisted this object first.
+            return Outcome.failed(WriteResult.Status.ALREADY_EXISTS, conflict);
+          }
+          e.stored(cur.get());
+        }
+        case RETRYABLE_FAILURE, CONFLICT -> {
+          return Outcome.retry(r.status(), r.message());
+        }
+        default -> {
+          return Outcome.failed(r.status(), r.message());
+        }
+      }
+      if (ObjectSupport.status(desired) != null) {
+        status = true;
+      }
+    }
+    if (update && e.exists) {
+      Outcome o = withConflictRetry(e, () -> api.update(e.kind, ObjectSupport.withRv(desired, e.storedRv)));
+      if (o != null) {
+        return o;
+      }
+    }
+    if (status && e.exists) {
+      Outcome o = withConflictRetry(e, () -> api.updateStatus(e.kind, ObjectSupport.withRv(desired, e.storedRv)));
+      if (o != null) {
+        return o;
+      }
+    }
+    return Outcome.done(e.storedObject != null ? e.storedObject : desired);
+  }
+
+  /**
+   * Why an existing persisted copy is not "ours" (null if it is): for pods, a copy bound to another node
+   * means another sandbox manager persisted it first, and its status must not be overwritten from here.
+   */
+  static String ownershipConflict(KubernetesObject desired, KubernetesObject stored) {
+    if (desired instanceof V1Pod d && stored instanceof V1Pod s && d.getSpec() != null && s.getSpec() != null
+        && d.getSpec().getNodeName() != null && s.getSpec().getNodeName() != null
+        && !d.getSpec().getNodeName().equals(s.getSpec().getNodeName())) {
+      return "persisted copy is bound to " + s.getSpec().getNodeName() + ", not " + d.getSpec().getNodeName();
+    }
+    return null;
+  }
+
+  /** Runs a precondition write; on CONFLICT re-reads the resourceVersion and re-applies. Null = success. */
+  private Outcome withConflictRetry(Entry e, java.util.function.Supplier<WriteResult> write) {
+    for (int i = 0; i < MAX_CONFLICT_RETRIES_IN_A_ROW; i++) {
+      WriteResult r = write.get();
+      switch (r.status()) {
+        case OK -> {
+          e.stored(r.object());
+          return null;
+        }
+        case CONFLICT -> {
+          metrics.writeBackFailure(r.status().name());
+          var m = e.desired.getMetadata();
+          Optional<KubernetesObject> cur = api.get(e.kind, m.getNamespace(), m.getName());
+          if (cur.isEmpty()) {
+            return Outcome.failed(WriteResult.Status.NOT_FOUND, "object vanished during conflict retry");
+          }
+          e.stored(cur.get());
+        }
+        case RETRYABLE_FAILURE -> {
+          return Outcome.retry(r.status(), r.message());
+        }
+        default -> {
+          return Outcome.failed(r.status(), r.message());
+        }
+      }
+    }
+    return Outcome.retry(WriteResult.Status.CONFLICT, "conflicts in a row");
+  }
+
+  private static final class Entry {
+    final String kind;
+    final long firstNanos;
+    KubernetesObject desired;
+    KubernetesObject storedObject;
+    String storedRv;
+    boolean exists;
+    boolean wantCreate;
+    boolean wantUpdate;
+    boolean wantStatus;
+    boolean wantDelete;
+    boolean scheduled;
+    boolean running;
+    int attempt;
+    final List<CompletableFuture<KubernetesObject>> waiters = new ArrayList<>();
+
+    Entry(String kind, KubernetesObject desired, String baseRv, long firstNanos) {
+      this.kind = kind;
+      this.desired = desired;
+      this.storedRv = baseRv;
+      this.exists = baseRv != null;
+      this.firstNanos = firstNanos;
+    }
+
+    void stored(KubernetesObject o) {
+      exists = true;
+      if (o != null) {
+        storedObject = o;
+        String rv = o.getMetadata() == null ? null : o.getMetadata().getResourceVersion();
+        if (rv != null) {
+          storedRv = rv;
+        }
+      }
+    }
+  }
+
+  private record Outcome(Kind kind, KubernetesObject stored, WriteResult.Status status, String message) {
+    enum Kind { DONE, RETRY, FAILED }
+
+    static Outcome done(KubernetesObject stored) {
+      return new Outcome(Kind.DONE, stored, WriteResult.Status.OK, "");
+    }
+
+    static Outcome retry(WriteResult.Status s, String m) {
+      return new Outcome(Kind.RETRY, null, s, m);
+    }
+
+    static Outcome failed(WriteResult.Status s, String m) {
+      return new Outcome(Kind.FAILED, null, s, m);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.kubedirect.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kubedirect.api.DirectStage;
+import io.kubedirect.api.StageDeclaration;
+import io.kubedirect.runtime.engine.FakeDiscovery;
+import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.transport.PeerAddress;
+import io.kubedirect.transport.Transport;
+import io.kubernetes.client.informer.SharedInformerFactory;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class KubeDirectBuilderTest {
+
+  @DirectStage(name = "sm", upstream = "scheduler", receives = V1Pod.class)
+  static final class SandboxManager {}
+
+  static ApiClient client() {
+    ApiClient c = new ApiClient();
+    c.setReadTimeout(0);
+    return c;
+  }
+
+  final Transport transport = InMemoryNetwork.builder(new DeterministicTaskScheduler(1)).build().transport("sm");
+
+  @Test
+  void validatesRequiredSettings() {
+    assertThatThrownBy(() -> KubeDirect.builder().stage(SandboxManager.class).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("apiClient");
+    ApiClient timeout = new ApiClient();
+    timeout.setReadTimeout(5000);
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(timeout).stage(SandboxManager.class).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("read timeout");
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("stage");
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(SandboxManager.class).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("transport");
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(SandboxManager.class)
+        .transport(transport).build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("listen");
+    StageDeclaration producer = StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(producer).transport(transport).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("discovery");
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(producer).transport(transport)
+        .discovery(new FakeDiscovery()).fallbackAfter(Duration.ZERO).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("fallbackAfter");
+  }
+
+  @Test
+  void buildsAStageWithTheRetrofitSurface() {
+    try (KubeDirect kd = KubeDirect.builder().apiClient(client()).stage(SandboxManager.class).transport(transport)
+        .listen(new PeerAddress("sm", 0)).writeBack(V1Pod.class, WriteBackPolicy.EAGER)
+        .routingKey(V1Pod.class, p -> p.getSpec().getNodeName()).build()) {
+      assertThat(kd.stage().name()).isEqualTo("sm");
+      assertThat(kd.informerFactory()).isInstanceOf(SharedInformerFactory.class);
+      assertThat(kd.writer(V1Pod.class)).isSameAs(kd.writer(V1Pod.class));
+      assertThat(kd.localAddress()).isEmpty();
+    }
+  }
+
+  @Test
+  void writeBackPolicies() {
+    assertThat(WriteBackPolicy.lazy(Duration.ofMillis(5)).mode()).isEqualTo(WriteBackPolicy.Mode.LAZY);
+    assertThat(WriteBackPolicy.LAZY(Duration.ofMillis(5))).isEqualTo(WriteBackPolicy.lazy(Duration.ofMillis(5)));
+    assertThat(WriteBackPolicy.EAGER.toString()).isEqualTo("EAGER");
+    assertThatThrownBy(() -> WriteBackPolicy.lazy(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+  }
+}

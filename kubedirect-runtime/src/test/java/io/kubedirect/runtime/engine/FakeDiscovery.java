@@ -1,0 +1,45 @@
+package io.kubedirect.runtime.engine;
+
+import io.kubedirect.api.discovery.PeerDiscovery;
+import io.kubedirect.transport.PeerAddress;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A mutable discovery for tests: stage -> (routing key -> address); key "" is the default instance. */
+public final class FakeDiscovery implements PeerDiscovery {
+
+  private final Map<String, Map<String, PeerAddress>> map = new ConcurrentHashMap<>();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+  /** Maps {@code stage}/{@code routingKey} to {@code address}. */
+  public FakeDiscovery put(String stage, String routingKey, PeerAddress address) {
+    map.computeIfAbsent(stage, s -> new ConcurrentHashMap<>()).put(routingKey, address);
+    listeners.forEach(Runnable::run);
+    return this;
+  }
+
+  @Override
+  public Optional<PeerAddress> resolve(String stage, String routingKey) {
+    Map<String, PeerAddress> m = map.getOrDefault(stage, Map.of());
+    PeerAddress a = m.get(routingKey);
+    return Optional.ofNullable(a != null ? a : m.get(""));
+  }
+
+  @Override
+  public Set<PeerAddress> addresses(String stage) {
+    return new LinkedHashSet<>(map.getOrDefault(stage, Map.of()).values());
+  }
+
+  @Override
+  public void addListener(Runnable onChange) {
+    listeners.add(onChange);
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,176 @@
+package io.kubedirect.runtime.engine;
+
+import io.kubedirect.runtime.codec.Kinds;
+import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubedirect.runtime.spi.PersistedObjectFeed;
+import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.runtime.spi.WriteResult;
+import io.kubernetes.client.common.KubernetesObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An in-memory persisted store for tests: resourceVersions, preconditions, AlreadyExists, scripted failures,
+ * and a feed that reports changes asynchronously on a scheduler (like an informer would).
+ */
+public final class FakePersistedStore implements PersistedObjectApi, PersistedObjectFeed {
+
+  /** Operations that can be scripted to fail. */
+  public enum Op { CREATE, UPDATE, UPDATE_STATUS, DELETE }
+
+  private final TaskScheduler scheduler;
+  private final Map<String, KubernetesObject> objects = new HashMap<>();
+  private final Map<String, List<Listener>> listeners = new HashMap<>();
+  private final Map<Op, Deque<WriteResult.Status>> script = new EnumMap<>(Op.class);
+  private final Map<Op, Integer> calls = new EnumMap<>(Op.class);
+  private final AtomicLong rv = new AtomicLong(100);
+  /** Every successful write, in order: "OP kind key". */
+  public final List<String> log = new CopyOnWriteArrayList<>();
+
+  /** Creates a store whose feed runs on {@code scheduler}. */
+  public FakePersistedStore(TaskScheduler scheduler) {
+    this.scheduler = scheduler;
+  }
+
+  /** The next {@code n} calls of {@code op} answer {@code status}. */
+  public synchronized FakePersistedStore failNext(Op op, WriteResult.Status status, int n) {
+    Deque<WriteResult.Status> q = script.computeIfAbsent(op, k -> new ArrayDeque<>());
+    for (int i = 0; i < n; i++) {
+      q.add(status);
+    }
+    return this;
+  }
+
+  /** How many times {@code op} was called. */
+  public synchronized int calls(Op op) {
+    return calls.getOrDefault(op, 0);
+  }
+
+  /** The stored object. */
+  public synchronized Optional<KubernetesObject> stored(String kind, String key) {
+    return Optional.ofNullable(objects.get(kind + "|" + key));
+  }
+
+  /** The stored objects of a kind. */
+  public synchronized List<KubernetesObject> list(String kind) {
+    List<KubernetesObject> out = new ArrayList<>();
+    objects.forEach((k, v) -> {
+      if (k.startsWith(kind + "|")) {
+        out.add(v);
+      }
+    });
+    return out;
+  }
+
+  /** Writes {@code o} directly (as another client would), with a fresh resourceVersion. */
+  public synchronized KubernetesObject put(String kind, KubernetesObject o) {
+    KubernetesObject c = ObjectSupport.deepCopy(o);
+    c.getMetadata().setResourceVersion(Long.toString(rv.incrementAndGet()));
+    objects.put(kind + "|" + ObjectSupport.key(c), c);
+    notifyPersisted(kind, c);
+    return ObjectSupport.deepCopy(c);
+  }
+
+  private WriteResult.Status scripted(Op op) {
+    calls.merge(op, 1, Integer::sum);
+    Deque<WriteResult.Status> q = script.get(op);
+    return q == null ? null : q.poll();
+  }
+
+  @Override
+  public synchronized WriteResult create(String kind, KubernetesObject object) {
+    WriteResult.Status s = scripted(Op.CREATE);
+    if (s != null) {
+      return WriteResult.of(s, "scripted");
+    }
+    String id = kind + "|" + ObjectSupport.key(object);
+    if (objects.containsKey(id)) {
+      return WriteResult.of(WriteResult.Status.ALREADY_EXISTS, "exists");
+    }
+    if (object.getMetadata().getResourceVersion() != null) {
+      return WriteResult.of(WriteResult.Status.FAILED, "resourceVersion must not be set on create");
+    }
+    log.add("CREATE " + id);
+    KubernetesObject c = ObjectSupport.deepCopy(object);
+    c.getMetadata().setGeneration(1L);
+    return WriteResult.ok(put(kind, c));
+  }
+
+  @Override
+  public synchronized WriteResult update(String kind, KubernetesObject object) {
+    return replace(Op.UPDATE, kind, object);
+  }
+
+  @Override
+  public synchronized WriteResult updateStatus(String kind, KubernetesObject object) {
+    return replace(Op.UPDATE_STATUS, kind, object);
+  }
+
+  private WriteResult replace(Op op, String kind, KubernetesObject object) {
+    WriteResult.Status s = scripted(op);
+    if (s != null) {
+      return WriteResult.of(s, "scripted");
+    }
+    String id = kind + "|" + ObjectSupport.key(object);
+    KubernetesObject cur = objects.get(id);
+    if (cur == null) {
+      return WriteResult.of(WriteResult.Status.NOT_FOUND, "missing");
+    }
+    String want = object.getMetadata().getResourceVersion();
+    if (want != null && !want.equals(cur.getMetadata().getResourceVersion())) {
+      return WriteResult.of(WriteResult.Status.CONFLICT, "rv " + want + " != " + cur.getMetadata().getResourceVersion());
+    }
+    KubernetesObject next = op == Op.UPDATE_STATUS ? ObjectSupport.withStatusOf(cur, object) : object;
+    if (op == Op.UPDATE) {
+      // Like the API Server: a spec write bumps metadata.generation (status writes do not).
+      // And, for kinds with a status subresource, ignores the status in the body.
+      Long g = cur.getMetadata().getGeneration();
+      next = ObjectSupport.status(cur) != null || ObjectSupport.status(next) != null
+          ? ObjectSupport.withStatusOf(next, cur) : ObjectSupport.deepCopy(next);
+      next.getMetadata().setGeneration(g == null ? 2L : g + 1);
+    }
+    log.add(op + " " + id);
+    return WriteResult.ok(put(kind, next));
+  }
+
+  @Override
+  public synchronized WriteResult delete(String kind, String namespace, String name) {
+    WriteResult.Status s = scripted(Op.DELETE);
+    if (s != null) {
+      return WriteResult.of(s, "scripted");
+    }
+    KubernetesObject cur = objects.remove(kind + "|" + Kinds.key(namespace, name));
+    if (cur == null) {
+      return WriteResult.of(WriteResult.Status.NOT_FOUND, "missing");
+    }
+    log.add("DELETE " + kind + "|" + Kinds.key(namespace, name));
+    List<Listener> ls = List.copyOf(listeners.getOrDefault(kind, List.of()));
+    scheduler.execute(() -> ls.forEach(l -> l.onDeleted(cur)));
+    return WriteResult.ok(cur);
+  }
+
+  @Override
+  public synchronized Optional<KubernetesObject> get(String kind, String namespace, String name) {
+    KubernetesObject o = objects.get(kind + "|" + Kinds.key(namespace, name));
+    return Optional.ofNullable(o == null ? null : ObjectSupport.deepCopy(o));
+  }
+
+  @Override
+  public synchronized void addListener(String kind, Listener listener) {
+    listeners.computeIfAbsent(kind, k -> new ArrayList<>()).add(listener);
+  }
+
+  private void notifyPersisted(String kind, KubernetesObject stored) {
+    List<Listener> ls = List.copyOf(listeners.getOrDefault(kind, List.of()));
+    KubernetesObject copy = ObjectSupport.deepCopy(stored);
+    scheduler.execute(() -> ls.forEach(l -> l.onPersisted(copy)));
+  }
+}

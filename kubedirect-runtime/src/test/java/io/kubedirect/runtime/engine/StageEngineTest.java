@@ -1,0 +1,317 @@
+package io.kubedirect.runtime.engine;
+
+import static io.kubedirect.runtime.engine.TestPods.POD;
+import static io.kubedirect.runtime.engine.TestPods.pod;
+import static io.kubedirect.runtime.engine.TestPods.withPhase;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubedirect.api.KubeDirectLabels;
+import io.kubedirect.api.StageDeclaration;
+import io.kubedirect.runtime.spi.WriteResult;
+import io.kubedirect.runtime.store.EphemeralEntry;
+import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.runtime.transport.inmemory.InMemoryTransport;
+import io.kubedirect.transport.PeerAddress;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Two and three stage pipelines over the in-memory transport on virtual time. */
+class StageEngineTest {
+
+  static final StageDeclaration HEAD = StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
+  static final StageDeclaration TAIL = StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build();
+
+  DeterministicTaskScheduler sched;
+  InMemoryNetwork net;
+  FakePersistedStore persisted;
+  FakeDiscovery discovery;
+  List<StageEngine> engines = new ArrayList<>();
+  EpochSource epochs;
+
+  @BeforeEach
+  void setUp() {
+    sched = new DeterministicTaskScheduler(42);
+    net = InMemoryNetwork.builder(sched).seed(42).build();
+    persisted = new FakePersistedStore(sched);
+    discovery = new FakeDiscovery();
+    epochs = EpochSource.fromMicros(() -> sched.nanoTime() / 1000);
+  }
+
+  @AfterEach
+  void tearDown() {
+    engines.forEach(StageEngine::close);
+  }
+
+  StageEngine tail(InMemoryTransport t, PeerAddress listen, EngineLimits limits) {
+    StageEngine e = StageEngine.builder().stage(TAIL).transport(t).scheduler(sched).persistedApi(persisted)
+        .persistedFeed(persisted).listen(listen).epochSource(epochs).limits(limits).build();
+    e.start();
+    engines.add(e);
+    return e;
+  }
+
+  StageEngine tail(String routingKey) {
+    StageEngine e = tail(net.transport("sm"), new PeerAddress("sm-" + (routingKey.isEmpty() ? "0" : routingKey), 0),
+        EngineLimits.defaults());
+    sched.runFor(Duration.ofMillis(10));
+    discovery.put("sm", routingKey, e.localAddress().orElseThrow());
+    return e;
+  }
+
+  StageEngine head(AdoptionPolicy adoption, EngineLimits limits) {
+    StageEngine e = StageEngine.builder().stage(HEAD).transport(net.transport("rs")).scheduler(sched)
+        .persistedApi(persisted).persistedFeed(persisted).discovery(discovery).epochSource(epochs)
+        .adoption(adoption).limits(limits).build();
+    e.start();
+    engines.add(e);
+    return e;
+  }
+
+  StageEngine head() {
+    return head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults());
+  }
+
+  boolean run(java.util.function.BooleanSupplier done) {
+    return sched.runUntil(done, Duration.ofSeconds(30));
+  }
+
+  static boolean allDone(List<? extends CompletableFuture<?>> fs) {
+    return fs.stream().allMatch(CompletableFuture::isDone);
+  }
+
+  @Test
+  void podsFlowToTheTailWhichPersistsEachOnceWithNodeAndStatus() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
+    List<CompletableFuture<KubernetesObject>> sent = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      sent.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, "node-1")));
+    }
+    assertThat(run(() -> allDone(sent))).isTrue();
+    assertThat(sent).allMatch(f -> !f.isCompletedExceptionally());
+    assertThat(sm.store().size()).isEqualTo(50);
+    assertThat(rs.dirtyCount()).isEqualTo(50);
+    assertThat(persisted.list(POD)).isEmpty();
+
+    List<CompletableFuture<KubernetesObject>> written = new ArrayList<>();
+    for (EphemeralEntry e : sm.store().entries(POD)) {
+      written.add(sm.write(POD, WriteOp.UPDATE_STATUS, withPhase((V1Pod) e.object(), "Running")));
+    }
+    assertThat(run(() -> allDone(written) && sm.store().size() == 0 && rs.dirtyCount() == 0)).isTrue();
+    assertThat(written).allMatch(f -> !f.isCompletedExceptionally());
+    assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(50);
+    assertThat(persisted.list(POD)).hasSize(50).allSatisfy(o -> {
+      V1Pod p = (V1Pod) o;
+      assertThat(p.getSpec().getNodeName()).isEqualTo("node-1");
+      assertThat(p.getStatus().getPhase()).isEqualTo("Running");
+    });
+  }
+
+  @Test
+  void updatesBeforeTheLinkIsUpAreCoalescedToTheLatestVersion() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
+    V1Pod p = pod("p", null);
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int v = 0; v < 5; v++) {
+      V1Pod c = ObjectSupport.deepCopy(p);
+      c.getMetadata().setLabels(new HashMap<>(c.getMetadata().getLabels()));
+      c.getMetadata().getLabels().put("rev", Integer.toString(v));
+      fs.add(rs.write(POD, WriteOp.UPDATE, c));
+    }
+    assertThat(run(() -> allDone(fs))).isTrue();
+    V1Pod held = (V1Pod) sm.store().get(POD, "default/p").orElseThrow().object();
+    assertThat(held.getMetadata().getLabels()).containsEntry("rev", "4");
+    assertThat(sm.metrics().count("link.objects")).isEqualTo(1.0);
+  }
+
+  @Test
+  void objectsSentWhileTheLinkIsDownArriveAfterReconnect() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("a" + i, null)));
+    }
+    assertThat(run(() -> allDone(fs))).isTrue();
+    assertThat(net.faults().killLinks("rs", "sm")).isPositive();
+    for (int i = 0; i < 10; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("b" + i, null)));
+    }
+    assertThat(run(() -> allDone(fs) && sm.store().size() == 20)).isTrue();
+    assertThat(sm.metrics().count("handshakes")).isGreaterThanOrEqualTo(4.0);
+  }
+
+  @Test
+  void aRestartedDownstreamGetsEveryUnpersistedObjectBack() {
+    InMemoryTransport t = net.transport("sm");
+    StageEngine sm = tail(t, new PeerAddress("sm-0", 0), EngineLimits.defaults());
+    sched.runFor(Duration.ofMillis(10));
+    PeerAddress addr = sm.localAddress().orElseThrow();
+    discovery.put("sm", "", addr);
+    StageEngine rs = head();
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, null)));
+    }
+    assertThat(run(() -> allDone(fs))).isTrue();
+    t.crash();
+    sm.close();
+    StageEngine sm2 = tail(net.transport("sm"), addr, EngineLimits.defaults());
+    assertThat(run(() -> sm2.store().size() == 20)).isTrue();
+    assertThat(rs.dirtyCount()).isEqualTo(20);
+  }
+
+  @Test
+  void aRestartedUpstreamRetractsWhatItNoLongerWants() {
+    StageEngine sm = tail("");
+    InMemoryTransport rsT = net.transport("rs");
+    StageEngine rs = StageEngine.builder().stage(HEAD).transport(rsT).scheduler(sched).persistedApi(persisted)
+        .persistedFeed(persisted).discovery(discovery).epochSource(epochs).build();
+    rs.start();
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, null)));
+    }
+    assertThat(run(() -> allDone(fs))).isTrue();
+    assertThat(sm.store().size()).isEqualTo(5);
+    rsT.crash();
+    rs.close();
+    StageEngine rs2 = head();
+    CompletableFuture<KubernetesObject> again = rs2.write(POD, WriteOp.CREATE, pod("p0", null));
+    assertThat(run(() -> again.isDone() && sm.store().size() == 1)).isTrue();
+    assertThat(sm.store().get(POD, "default/p0")).isPresent();
+  }
+
+  @Test
+  void aRestartedUpstreamCanAdoptWhatTheDownstreamHolds() {
+    StageEngine sm = tail("");
+    InMemoryTransport rsT = net.transport("rs");
+    StageEngine rs = StageEngine.builder().stage(HEAD).transport(rsT).scheduler(sched).persistedApi(persisted)
+        .persistedFeed(persisted).discovery(discovery).epochSource(epochs).build();
+    rs.start();
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, null)));
+    }
+    assertThat(run(() -> allDone(fs))).isTrue();
+    rsT.crash();
+    rs.close();
+    StageEngine rs2 = head(AdoptionPolicy.always(), EngineLimits.defaults());
+    assertThat(run(() -> rs2.dirtyCount() == 5)).isTrue();
+    sched.runFor(Duration.ofSeconds(1));
+    assertThat(sm.store().size()).isEqualTo(5);
+  }
+
+  @Test
+  void aLinkDownPastTheDeadlineFallsBackToTheApiServerAndComesBack() {
+    PeerAddress addr = new PeerAddress("sm-late", 7000);
+    discovery.put("sm", "", addr);
+    StageEngine rs = head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withFallbackAfter(Duration.ofSeconds(2)));
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, "node-1")));
+    }
+    sched.runFor(Duration.ofMillis(1500));
+    assertThat(fs).noneMatch(CompletableFuture::isDone);
+    assertThat(persisted.list(POD)).isEmpty();
+    sched.runFor(Duration.ofSeconds(1));
+    assertThat(rs.inFallback(addr)).isTrue();
+    assertThat(run(() -> allDone(fs))).isTrue();
+    assertThat(persisted.list(POD)).hasSize(3);
+    assertThat(rs.metrics().count("fallback.writes")).isGreaterThanOrEqualTo(3.0);
+
+    // While in fallback, new objects go through the API Server too.
+    CompletableFuture<KubernetesObject> during = rs.write(POD, WriteOp.CREATE, pod("q", "node-1"));
+    assertThat(run(during::isDone)).isTrue();
+    assertThat(persisted.list(POD)).hasSize(4);
+
+    // The downstream appears: the link comes back, nothing already persisted is sent as ephemeral.
+    StageEngine sm = tail(net.transport("sm"), addr, EngineLimits.defaults());
+    assertThat(run(() -> !rs.inFallback(addr))).isTrue();
+    CompletableFuture<KubernetesObject> after = rs.write(POD, WriteOp.CREATE, pod("r", "node-1"));
+    assertThat(run(after::isDone)).isTrue();
+    assertThat(sm.store().entries(POD)).extracting(EphemeralEntry::key).containsExactly("default/r");
+    assertThat(persisted.list(POD)).hasSize(4);
+  }
+
+  @Test
+  void theFallbackLabelSendsAnObjectThroughTheApiServer() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
+    V1Pod p = pod("labelled", null);
+    p.getMetadata().setLabels(new HashMap<>(p.getMetadata().getLabels()));
+    p.getMetadata().getLabels().put(KubeDirectLabels.FALLBACK, "true");
+    CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, p);
+    assertThat(run(f::isDone)).isTrue();
+    assertThat(f).isCompleted();
+    assertThat(persisted.stored(POD, "default/labelled")).isPresent();
+    sched.runFor(Duration.ofMillis(100));
+    assertThat(sm.store().size()).isZero();
+    assertThat(rs.dirtyCount()).isZero();
+  }
+
+  @Test
+  void movingAnObjectToAnotherConsumerRetractsItFromTheFirst() {
+    StageEngine a = tail("node-a");
+    StageEngine b = tail("node-b");
+    StageEngine rs = head();
+    CompletableFuture<KubernetesObject> f1 = rs.write(POD, WriteOp.CREATE, pod("p", "node-a"));
+    assertThat(run(() -> f1.isDone() && a.store().size() == 1)).isTrue();
+    CompletableFuture<KubernetesObject> f2 = rs.write(POD, WriteOp.UPDATE, pod("p", "node-b"));
+    assertThat(run(() -> f2.isDone() && b.store().size() == 1 && a.store().size() == 0)).isTrue();
+    assertThat(((V1Pod) b.store().get(POD, "default/p").orElseThrow().object()).getSpec().getNodeName())
+        .isEqualTo("node-b");
+  }
+
+  @Test
+  void deletingAnUnpersistedObjectRemovesItDownstream() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
+    CompletableFuture<KubernetesObject> f1 = rs.write(POD, WriteOp.CREATE, pod("p", null));
+    assertThat(run(() -> f1.isDone() && sm.store().size() == 1)).isTrue();
+    CompletableFuture<KubernetesObject> f2 = rs.write(POD, WriteOp.DELETE, pod("p", null));
+    assertThat(run(() -> f2.isDone() && sm.store().size() == 0 && rs.dirtyCount() == 0)).isTrue();
+    assertThat(persisted.calls(FakePersistedStore.Op.DELETE)).isZero();
+  }
+
+  @Test
+  void tooManyUnpersistedObjectsFailFastWithOverloaded() {
+    tail("");
+    StageEngine rs = head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withMaxDirtyObjects(3));
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, null)));
+    }
+    assertThat(fs.get(3)).isCompletedExceptionally();
+    assertThat(run(() -> allDone(fs.subList(0, 3)))).isTrue();
+    assertThat(fs.subList(0, 3)).noneMatch(CompletableFuture::isCompletedExceptionally);
+  }
+
+  @Test
+  void tailWriteBackRetriesTransientFailuresWithoutBlockingTheLink() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
+    persisted.failNext(FakePersistedStore.Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 3);
+    CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, pod("p", "n"));
+    assertThat(run(f::isDone)).isTrue();
+    V1Pod held = (V1Pod) sm.store().get(POD, "default/p").orElseThrow().object();
+    CompletableFuture<KubernetesObject> w = sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
+    // The direct path keeps flowing while the write-back retries.
+    CompletableFuture<KubernetesObject> g = rs.write(POD, WriteOp.CREATE, pod("q", "n"));
+    assertThat(run(g::isDone)).isTrue();
+    assertThat(run(w::isDone)).isTrue();
+    assertThat(w).isCompleted();
+    assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(4);
+    assertThat(((V1Pod) persisted.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+  }
+}

@@ -1,0 +1,62 @@
+package io.kubedirect.runtime.sim;
+
+import io.kubedirect.api.StageDeclaration;
+import io.kubedirect.runtime.engine.WriteOp;
+import io.kubedirect.transport.PeerAddress;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * A scheduler: every pod it sees without a node (ephemeral from the ReplicaSet stage, or persisted through
+ * the fallback path) is bound to a node and emitted to that node's sandbox manager. The node is a function
+ * of the pod name, so restarts bind consistently.
+ */
+final class SchedulerProcess extends StageProcess {
+
+  static final StageDeclaration DECL = StageDeclaration.builder("scheduler").upstream("replicaset")
+      .downstream("sandbox-manager").receives(V1Pod.class).emits(V1Pod.class).build();
+  static final PeerAddress ADDRESS = new PeerAddress("scheduler", 7000);
+
+  private final Set<String> bindingPersisted = new HashSet<>();
+
+  SchedulerProcess(ChainSimulation sim, int incarnation) {
+    super(sim, "scheduler", incarnation, DECL, ADDRESS);
+  }
+
+  @Override
+  void reconcile() {
+    for (V1Pod p : ephemeralPods()) {
+      String key = SimPods.key(p);
+      if (SimPods.nodeName(p) != null || persisted.containsKey(key)) {
+        continue;
+      }
+      V1Pod unbound = p;
+      // write() updates the local store right away (nodeName set), so the next pass skips this pod.
+      engine.write(SimPods.KIND, WriteOp.CREATE, SimPods.bound(p, sim.nodeFor(p.getMetadata().getName())))
+          .whenComplete((r, ex) -> {
+            if (ex != null && !isDead()) {
+              sim.note(instance + " bind of " + key + " failed: " + ex);
+              engine.store().replaceLocal(SimPods.KIND, key, unbound); // unbind locally: resync retries
+            }
+          });
+    }
+    bindingPersisted.retainAll(persisted.keySet());
+    for (V1Pod p : persisted.values()) {
+      String key = SimPods.key(p);
+      if (SimPods.nodeName(p) == null && bindingPersisted.add(key)) {
+        engine.write(SimPods.KIND, WriteOp.UPDATE, SimPods.bound(p, sim.nodeFor(p.getMetadata().getName())))
+            .whenComplete((r, ex) -> {
+              if (!isDead()) {
+                bindingPersisted.remove(key);
+              }
+            });
+      }
+    }
+  }
+
+  @Override
+  boolean logicIdle() {
+    return bindingPersisted.isEmpty();
+  }
+}

@@ -1,0 +1,329 @@
+package io.kubedirect.runtime.sim;
+
+import io.kubedirect.runtime.engine.ObjectSupport;
+import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubedirect.runtime.spi.PersistedObjectFeed;
+import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.runtime.spi.WriteResult;
+import io.kubedirect.runtime.spi.WriteResult.Status;
+import io.kubedirect.runtime.transport.inmemory.DeliveryTrace;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * An in-memory API Server for the simulation: a persisted store with resourceVersions, AlreadyExists,
+ * CONFLICT on a stale resourceVersion, NOT_FOUND, and seeded injected failures (RETRYABLE_FAILURE before or
+ * after the write took effect, CONFLICT). Watch events reach {@link Feed}s through the scheduler, FIFO per
+ * feed, after a random delay. Every write is kept in {@link #history()} for the invariant checks.
+ *
+ * <p>Like a real API Server, a create ignores {@code status} for kinds with a status subresource (pods);
+ * {@link #updateStatus} changes only the status, {@link #update} everything but the status.
+ */
+final class SimulatedApiServer {
+
+  /** One write as the API Server saw it. */
+  record Write(long nanos, String writer, String op, String kind, String key, Status status, long rv,
+      boolean applied) {
+    @Override
+    public String toString() {
+      return nanos + " " + writer + " " + op + " " + key + " -> " + status + (applied ? " rv=" + rv : "");
+    }
+  }
+
+  private final TaskScheduler scheduler;
+  private final Random random;
+  private final DeliveryTrace trace;
+  private final Map<String, TreeMap<String, KubernetesObject>> objects = new TreeMap<>();
+  private final List<Write> history = new ArrayList<>();
+  private final List<Feed> feeds = new ArrayList<>();
+  private long rv = 100;
+  private double retryable;
+  private double ambiguous;
+  private double conflict;
+
+  SimulatedApiServer(TaskScheduler scheduler, Random random, DeliveryTrace trace) {
+    this.scheduler = scheduler;
+    this.random = random;
+    this.trace = trace;
+  }
+
+  /**
+   * Injects failures: each write fails RETRYABLE without effect with probability {@code retryable}, takes
+   * effect but answers RETRYABLE (a timeout after commit) with {@code ambiguous}, and a precondition write
+   * answers CONFLICT with {@code conflict}.
+   */
+  synchronized void setFaults(double retryable, double ambiguous, double conflict) {
+    this.retryable = retryable;
+    this.ambiguous = ambiguous;
+    this.conflict = conflict;
+  }
+
+  /** Stops injecting failures. */
+  synchronized void quiesce() {
+    setFaults(0, 0, 0);
+  }
+
+  /** The client a stage uses: writes are recorded under {@code writer}. */
+  PersistedObjectApi clientFor(String writer) {
+    return new PersistedObjectApi() {
+      @Override
+      public WriteResult create(String kind, KubernetesObject object) {
+        return SimulatedApiServer.this.create(writer, kind, object);
+      }
+
+      @Override
+      public WriteResult update(String kind, KubernetesObject object) {
+        return SimulatedApiServer.this.update(writer, kind, object, false);
+      }
+
+      @Override
+      public WriteResult updateStatus(String kind, KubernetesObject object) {
+        return SimulatedApiServer.this.update(writer, kind, object, true);
+      }
+
+      @Override
+      public WriteResult delete(String kind, String namespace, String name) {
+        return SimulatedApiServer.this.delete(writer, kind, namespace, name);
+      }
+
+      @Override
+      public Optional<KubernetesObject> get(String kind, String namespace, String name) {
+        return SimulatedApiServer.this.get(kind, namespace, name);
+      }
+    };
+  }
+
+  /** A new watch subscription; events arrive after up to {@code maxDelay}. Close it when its owner dies. */
+  synchronized Feed newFeed(String subscriber, Duration maxDelay) {
+    Feed f = new Feed(subscriber, maxDelay.toNanos());
+    feeds.add(f);
+    return f;
+  }
+
+  /** Every write so far, in order. */
+  synchronized List<Write> history() {
+    return Collections.unmodifiableList(new ArrayList<>(history));
+  }
+
+  /** The stored objects of {@code kind}, by key (copies). */
+  synchronized List<KubernetesObject> list(String kind) {
+    List<KubernetesObject> out = new ArrayList<>();
+    for (KubernetesObject o : objects.getOrDefault(kind, new TreeMap<>()).values()) {
+      out.add(ObjectSupport.deepCopy(o));
+    }
+    return out;
+  }
+
+  /** The stored objects of {@code kind} themselves (read-only: callers must not modify them). */
+  synchronized List<KubernetesObject> listShared(String kind) {
+    return new ArrayList<>(objects.getOrDefault(kind, new TreeMap<>()).values());
+  }
+
+  synchronized Optional<KubernetesObject> get(String kind, String namespace, String name) {
+    KubernetesObject o = objects.getOrDefault(kind, new TreeMap<>()).get(key(namespace, name));
+    return Optional.ofNullable(o == null ? null : ObjectSupport.deepCopy(o));
+  }
+
+  synchronized WriteResult create(String writer, String kind, KubernetesObject object) {
+    String key = ObjectSupport.key(object);
+    TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
+    double r = random.nextDouble();
+    if (r < retryable) {
+      return record(writer, "create", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+    }
+    if (byKey.containsKey(key)) {
+      return record(writer, "create", kind, key, WriteResult.of(Status.ALREADY_EXISTS, key + " exists"), 0);
+    }
+    KubernetesObject stored = ObjectSupport.deepCopy(object);
+    stored.getMetadata().setResourceVersion(Long.toString(++rv));
+    stored.getMetadata().setUid(String.format("00000000-0000-0000-0000-%012d", rv));
+    if (stored instanceof V1Pod pod) {
+      pod.setStatus(null); // status subresource: ignored on create
+    }
+    byKey.put(key, stored);
+    notify(kind, stored, false);
+    if (r < retryable + ambiguous) {
+      record(writer, "create", kind, key, WriteResult.ok(stored), rv);
+      return WriteResult.of(Status.RETRYABLE_FAILURE, "injected timeout after commit");
+    }
+    return record(writer, "create", kind, key, WriteResult.ok(ObjectSupport.deepCopy(stored)), rv);
+  }
+
+  synchronized WriteResult update(String writer, String kind, KubernetesObject object, boolean status) {
+    String op = status ? "updateStatus" : "update";
+    String key = ObjectSupport.key(object);
+    TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
+    double r = random.nextDouble();
+    if (r < retryable) {
+      return record(writer, op, kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+    }
+    KubernetesObject cur = byKey.get(key);
+    if (cur == null) {
+      return record(writer, op, kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
+    }
+    String want = object.getMetadata().getResourceVersion();
+    if (r < retryable + conflict || (want != null && !want.isEmpty()
+        && !want.equals(cur.getMetadata().getResourceVersion()))) {
+      return record(writer, op, kind, key, WriteResult.of(Status.CONFLICT, "resourceVersion " + want
+          + " is not " + cur.getMetadata().getResourceVersion()), 0);
+    }
+    KubernetesObject next;
+    if (status) {
+      next = ObjectSupport.withStatusOf(cur, object);
+    } else {
+      next = ObjectSupport.withStatusOf(object, cur);
+      next.getMetadata().setUid(cur.getMetadata().getUid());
+    }
+    next.getMetadata().setResourceVersion(Long.toString(++rv));
+    byKey.put(key, next);
+    notify(kind, next, false);
+    return record(writer, op, kind, key, WriteResult.ok(ObjectSupport.deepCopy(next)), rv);
+  }
+
+  synchronized WriteResult delete(String writer, String kind, String namespace, String name) {
+    String key = key(namespace, name);
+    TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
+    if (random.nextDouble() < retryable) {
+      return record(writer, "delete", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+    }
+    KubernetesObject cur = byKey.remove(key);
+    if (cur == null) {
+      return record(writer, "delete", kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
+    }
+    ++rv;
+    notify(kind, cur, true);
+    return record(writer, "delete", kind, key, WriteResult.ok(ObjectSupport.deepCopy(cur)), rv);
+  }
+
+  private WriteResult record(String writer, String op, String kind, String key, WriteResult result, long newRv) {
+    boolean applied = result.status() == Status.OK;
+    history.add(new Write(scheduler.nanoTime(), writer, op, kind, key, result.status(), newRv, applied));
+    trace.record(scheduler.nanoTime(), "api " + writer + " " + op + " " + key + " " + result.status(), newRv);
+    return result;
+  }
+
+  private void notify(String kind, KubernetesObject object, boolean deleted) {
+    for (Feed f : feeds) {
+      f.enqueue(kind, object, deleted);
+    }
+  }
+
+  static String key(String namespace, String name) {
+    return (namespace == null ? "" : namespace) + "/" + name;
+  }
+
+  /**
+   * A watch subscription, like one informer of one process: a LIST of the current objects when a listener
+   * registers, then every change, FIFO, each after a random delay. Closing it (the process died) drops
+   * everything not yet delivered.
+   */
+  final class Feed implements PersistedObjectFeed, AutoCloseable {
+    private final String subscriber;
+    private final long maxDelayNanos;
+    private final Map<String, List<Listener>> listeners = new LinkedHashMap<>();
+    private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
+    private long lastDeliverAt;
+    private boolean closed;
+
+    private Feed(String subscriber, long maxDelayNanos) {
+      this.subscriber = subscriber;
+      this.maxDelayNanos = maxDelayNanos;
+    }
+
+    @Override
+    public void addListener(String kind, Listener listener) {
+      synchronized (SimulatedApiServer.this) {
+        if (closed) {
+          return;
+        }
+        listeners.computeIfAbsent(kind, k -> new ArrayList<>()).add(listener);
+        for (KubernetesObject o : objects.getOrDefault(kind, new TreeMap<>()).values()) {
+          schedule(o, false, List.of(listener));
+        }
+      }
+    }
+
+    /** Adds a plain callback for every event of {@code kind} (the stage logic's informer). */
+    void watch(String kind, Consumer<KubernetesObject> onPersisted, Consumer<KubernetesObject> onDeleted) {
+      addListener(kind, new Listener() {
+        @Override
+        public void onPersisted(KubernetesObject object) {
+          onPersisted.accept(object);
+        }
+
+        @Override
+        public void onDeleted(KubernetesObject object) {
+          onDeleted.accept(object);
+        }
+      });
+    }
+
+    private void enqueue(String kind, KubernetesObject object, boolean deleted) {
+      List<Listener> targets = listeners.get(kind);
+      if (closed || targets == null) {
+        return;
+      }
+      schedule(object, deleted, new ArrayList<>(targets));
+    }
+
+    /** Queues one event; FIFO per feed whatever the drawn delays. Lock held. */
+    private void schedule(KubernetesObject object, boolean deleted, List<Listener> targets) {
+      long now = scheduler.nanoTime();
+      long delay = maxDelayNanos <= 0 ? 0 : (long) (random.nextDouble() * maxDelayNanos);
+      long at = Math.max(now + delay, lastDeliverAt);
+      lastDeliverAt = at;
+      queue.addLast(new Pending(at, ObjectSupport.deepCopy(object), deleted, targets));
+      scheduler.schedule(this::pump, Duration.ofNanos(at - now));
+    }
+
+    private void pump() {
+      List<Pending> due = new ArrayList<>();
+      synchronized (SimulatedApiServer.this) {
+        long now = scheduler.nanoTime();
+        while (!closed && !queue.isEmpty() && queue.peekFirst().at <= now) {
+          due.add(queue.pollFirst());
+        }
+      }
+      for (Pending p : due) {
+        synchronized (SimulatedApiServer.this) {
+          if (closed) {
+            return;
+          }
+        }
+        for (Listener l : p.targets) {
+          if (p.deleted) {
+            l.onDeleted(p.object);
+          } else {
+            l.onPersisted(p.object);
+          }
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      synchronized (SimulatedApiServer.this) {
+        closed = true;
+        queue.clear();
+        feeds.remove(this);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Feed(" + subscriber + ")";
+    }
+  }
+
+  private record Pending(long at, KubernetesObject object, boolean deleted, List<PersistedObjectFeed.Listener> targets) {}
+}

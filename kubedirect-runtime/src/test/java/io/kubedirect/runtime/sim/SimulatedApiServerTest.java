@@ -1,0 +1,130 @@
+package io.kubedirect.runtime.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubedirect.runtime.spi.PersistedObjectFeed;
+import io.kubedirect.runtime.spi.WriteResult;
+import io.kubedirect.runtime.spi.WriteResult.Status;
+import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SimulatedApiServerTest {
+
+  private final DeterministicTaskScheduler sched = new DeterministicTaskScheduler(1);
+  private final SimulatedApiServer server = new SimulatedApiServer(sched, new Random(1),
+      InMemoryNetwork.builder(sched).build().trace());
+  private final PersistedObjectApi api = server.clientFor("tester");
+
+  @Test
+  void createAssignsAResourceVersionIgnoresStatusAndRefusesDuplicates() {
+    V1Pod pod = SimPods.ready(SimPods.newPod("web", "p1"));
+    WriteResult r = api.create(SimPods.KIND, pod);
+    assertThat(r.status()).isEqualTo(Status.OK);
+    V1Pod stored = (V1Pod) r.object();
+    assertThat(stored.getMetadata().getResourceVersion()).isNotBlank();
+    assertThat(stored.getStatus()).isNull();
+    assertThat(api.create(SimPods.KIND, pod).status()).isEqualTo(Status.ALREADY_EXISTS);
+    assertThat(pod.getStatus()).isNotNull(); // the caller's object is not modified
+  }
+
+  @Test
+  void updatesCheckTheResourceVersionAndTouchOnlyTheirPart() {
+    V1Pod stored = (V1Pod) api.create(SimPods.KIND, SimPods.newPod("web", "p1")).object();
+    String rv1 = stored.getMetadata().getResourceVersion();
+
+    V1Pod bound = SimPods.bound(stored, "node-1");
+    WriteResult u = api.update(SimPods.KIND, bound);
+    assertThat(u.status()).isEqualTo(Status.OK);
+    String rv2 = u.object().getMetadata().getResourceVersion();
+    assertThat(Long.parseLong(rv2)).isGreaterThan(Long.parseLong(rv1));
+    assertThat(api.update(SimPods.KIND, bound).status()).as("stale rv").isEqualTo(Status.CONFLICT);
+
+    V1Pod ready = SimPods.ready((V1Pod) u.object());
+    ready.getSpec().setNodeName("ignored-by-status-update");
+    WriteResult s = api.updateStatus(SimPods.KIND, ready);
+    assertThat(s.status()).isEqualTo(Status.OK);
+    V1Pod now = (V1Pod) api.get(SimPods.KIND, "default", "p1").orElseThrow();
+    assertThat(SimPods.isReady(now)).isTrue();
+    assertThat(SimPods.nodeName(now)).isEqualTo("node-1");
+
+    V1Pod respec = SimPods.bound(now, "node-2");
+    respec.setStatus(null);
+    assertThat(api.update(SimPods.KIND, respec).status()).isEqualTo(Status.OK);
+    now = (V1Pod) api.get(SimPods.KIND, "default", "p1").orElseThrow();
+    assertThat(SimPods.isReady(now)).as("update keeps the status").isTrue();
+    assertThat(SimPods.nodeName(now)).isEqualTo("node-2");
+  }
+
+  @Test
+  void deleteAndNotFound() {
+    api.create(SimPods.KIND, SimPods.newPod("web", "p1"));
+    assertThat(api.delete(SimPods.KIND, "default", "p1").status()).isEqualTo(Status.OK);
+    assertThat(api.delete(SimPods.KIND, "default", "p1").status()).isEqualTo(Status.NOT_FOUND);
+    assertThat(api.get(SimPods.KIND, "default", "p1")).isEmpty();
+    assertThat(api.update(SimPods.KIND, SimPods.newPod("web", "p1")).status()).isEqualTo(Status.NOT_FOUND);
+    assertThat(server.history()).extracting(SimulatedApiServer.Write::writer).containsOnly("tester");
+    assertThat(server.history()).extracting(SimulatedApiServer.Write::op)
+        .containsExactly("create", "delete", "delete", "update");
+  }
+
+  @Test
+  void injectedFailures() {
+    server.setFaults(1.0, 0, 0);
+    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "p1")).status()).isEqualTo(Status.RETRYABLE_FAILURE);
+    assertThat(api.get(SimPods.KIND, "default", "p1")).isEmpty();
+
+    server.setFaults(0, 1.0, 0);
+    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "p1")).status()).isEqualTo(Status.RETRYABLE_FAILURE);
+    assertThat(api.get(SimPods.KIND, "default", "p1")).as("committed despite the error").isPresent();
+
+    server.setFaults(0, 0, 1.0);
+    V1Pod cur = (V1Pod) api.get(SimPods.KIND, "default", "p1").orElseThrow();
+    assertThat(api.update(SimPods.KIND, SimPods.bound(cur, "n")).status()).isEqualTo(Status.CONFLICT);
+
+    server.quiesce();
+    assertThat(api.update(SimPods.KIND, SimPods.bound(cur, "n")).status()).isEqualTo(Status.OK);
+  }
+
+  @Test
+  void feedsListThenWatchInOrderAfterADelayAndStopWhenClosed() {
+    api.create(SimPods.KIND, SimPods.newPod("web", "p1"));
+    SimulatedApiServer.Feed feed = server.newFeed("watcher", Duration.ofMillis(20));
+    List<String> seen = new ArrayList<>();
+    feed.addListener(SimPods.KIND, new PersistedObjectFeed.Listener() {
+      @Override
+      public void onPersisted(KubernetesObject object) {
+        seen.add("+" + object.getMetadata().getName() + "@" + object.getMetadata().getResourceVersion());
+      }
+
+      @Override
+      public void onDeleted(KubernetesObject object) {
+        seen.add("-" + object.getMetadata().getName());
+      }
+    });
+    assertThat(seen).isEmpty();
+    for (int i = 2; i <= 20; i++) {
+      api.create(SimPods.KIND, SimPods.newPod("web", "p" + i));
+    }
+    api.delete(SimPods.KIND, "default", "p1");
+    sched.runFor(Duration.ofMillis(25));
+    assertThat(seen).hasSize(21);
+    assertThat(seen.get(0)).startsWith("+p1@");
+    assertThat(seen.get(20)).isEqualTo("-p1");
+    for (int i = 1; i < 20; i++) {
+      assertThat(seen.get(i)).startsWith("+p" + (i + 1) + "@");
+    }
+
+    feed.close();
+    api.create(SimPods.KIND, SimPods.newPod("web", "late"));
+    sched.runFor(Duration.ofMillis(100));
+    assertThat(seen).hasSize(21);
+  }
+}

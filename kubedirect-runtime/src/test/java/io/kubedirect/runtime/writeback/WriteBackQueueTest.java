@@ -1,0 +1,143 @@
+package io.kubedirect.runtime.writeback;
+
+import static io.kubedirect.runtime.engine.TestPods.POD;
+import static io.kubedirect.runtime.engine.TestPods.pod;
+import static io.kubedirect.runtime.engine.TestPods.withPhase;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubedirect.runtime.WriteBackPolicy;
+import io.kubedirect.runtime.WriteException;
+import io.kubedirect.runtime.engine.FakePersistedStore;
+import io.kubedirect.runtime.engine.FakePersistedStore.Op;
+import io.kubedirect.runtime.engine.WriteOp;
+import io.kubedirect.runtime.metrics.EngineMetrics;
+import io.kubedirect.runtime.spi.WriteResult;
+import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Pod;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class WriteBackQueueTest {
+
+  final DeterministicTaskScheduler sched = new DeterministicTaskScheduler(7);
+  final FakePersistedStore api = new FakePersistedStore(sched);
+  final EngineMetrics metrics = new EngineMetrics(null, "test");
+  final WriteBackQueue queue = new WriteBackQueue(api, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1));
+
+  @Test
+  void anEphemeralPodIsCreatedOnceWithItsNodeThenItsStatusIsWritten() {
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    V1Pod stored = (V1Pod) api.stored(POD, "default/p").orElseThrow();
+    assertThat(stored.getSpec().getNodeName()).isEqualTo("node-1");
+    assertThat(stored.getStatus().getPhase()).isEqualTo("Running");
+    assertThat(api.log).containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(queue.pending()).isZero();
+  }
+
+  @Test
+  void alreadyExistsCountsAsCreatedAndTheStatusGoesOnTheStoredCopy() {
+    api.put(POD, pod("p", "node-1"));
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(1);
+    assertThat(api.log).containsExactly("UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+  }
+
+  @Test
+  void anExistingCopyBoundToAnotherNodeWinsAndTheWriteFails() {
+    api.put(POD, pod("p", "node-0"));
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompletedExceptionally();
+    assertThat(api.calls(Op.UPDATE_STATUS)).isZero();
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName()).isEqualTo("node-0");
+  }
+
+  @Test
+  void aConflictRereadsTheResourceVersionAndReapplies() {
+    KubernetesObject stored = api.put(POD, pod("p", "node-1"));
+    String staleRv = stored.getMetadata().getResourceVersion();
+    api.put(POD, pod("p", "node-1")); // someone else wrote: staleRv is now stale
+    V1Pod desired = withPhase(pod("p", "node-1"), "Succeeded");
+    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.UPDATE_STATUS, desired, staleRv,
+        WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.UPDATE_STATUS)).isEqualTo(2);
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Succeeded");
+    assertThat(metrics.count("writeback.failures")).isEqualTo(1.0);
+  }
+
+  @Test
+  void retryableFailuresBackOffAndThenSucceed() {
+    api.failNext(Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 4);
+    long start = sched.nanoTime();
+    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(5);
+    // 50 + 100 + 200 + 400 ms of backoff.
+    assertThat(Duration.ofNanos(sched.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(750));
+  }
+
+  @Test
+  void aPermanentFailureFailsTheFuturesWithItsStatus() {
+    api.failNext(Op.CREATE, WriteResult.Status.FAILED, 1);
+    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompletedExceptionally();
+    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause().isInstanceOf(WriteException.class)
+        .matches(e -> ((WriteException) e).status() == WriteResult.Status.FAILED);
+    assertThat(queue.pending()).isZero();
+  }
+
+  @Test
+  void lazyWritesAreCoalescedPerObject() {
+    KubernetesObject stored = api.put(POD, pod("rs-like", null));
+    String rv = stored.getMetadata().getResourceVersion();
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      V1Pod p = pod("rs-like", null);
+      p.getMetadata().setLabels(new HashMap<>(p.getMetadata().getLabels()));
+      p.getMetadata().getLabels().put("replicas", Integer.toString(i));
+      fs.add(queue.submit(POD, WriteOp.UPDATE, p, rv, WriteBackPolicy.lazy(Duration.ofMillis(200))));
+      sched.runFor(Duration.ofMillis(30));
+    }
+    assertThat(api.calls(Op.UPDATE)).isZero();
+    sched.runUntilIdle();
+    assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    assertThat(api.calls(Op.UPDATE)).isEqualTo(1);
+    assertThat(api.stored(POD, "default/rs-like").orElseThrow().getMetadata().getLabels())
+        .containsEntry("replicas", "5");
+  }
+
+  @Test
+  void deletingAMissingObjectSucceeds() {
+    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.DELETE, pod("gone", null), "5", WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+  }
+
+  @Test
+  void closeFailsPendingWrites() {
+    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null,
+        WriteBackPolicy.lazy(Duration.ofSeconds(5)));
+    queue.close();
+    assertThat(f).isCompletedExceptionally();
+    sched.runUntilIdle();
+    assertThat(api.calls(Op.CREATE)).isZero();
+  }
+}
