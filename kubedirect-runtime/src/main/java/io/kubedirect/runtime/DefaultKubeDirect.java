@@ -38,11 +38,13 @@ public final class DefaultKubeDirect implements KubeDirect {
   private final ExecutorService informerExecutor;
   private final Map<Class<?>, DirectWriter<?>> writers = new ConcurrentHashMap<>();
   private final Set<Class<? extends KubernetesObject>> managedKinds = new HashSet<>();
+  private final io.kubedirect.transport.Transport transport;
   private boolean started;
   private boolean closed;
 
   DefaultKubeDirect(KubeDirect.Builder b) {
     this.stage = b.stage;
+    this.transport = b.transport;
     this.scheduler = new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), 4);
     this.api = new ClientJavaObjectApi(b.apiClient);
     InformerObjectFeed feed = new InformerObjectFeed();
@@ -130,6 +132,9 @@ public final class DefaultKubeDirect implements KubeDirect {
     }
     closed = true;
     engine.close();
+    if (transport != null) {
+      transport.close();
+    }
     scheduler.close();
     informerExecutor.shutdownNow();
   }

@@ -41,7 +41,7 @@ public interface KubeDirect extends AutoCloseable {
    */
   void start();
 
-  /** Closes links and background work. Idempotent. Does not stop informers started by the caller. */
+  /** Closes links, the transport and background work. Idempotent. Does not stop informers started by the caller. */
   @Override
   void close();
 
@@ -85,7 +85,10 @@ public interface KubeDirect extends AutoCloseable {
       return this;
     }
 
-    /** The transport for direct links. Required when the stage has upstreams or downstreams. */
+    /**
+     * The transport for direct links. Required when the stage has upstreams or downstreams. The runtime
+     * takes ownership of it: {@link KubeDirect#close()} closes it.
+     */
     public Builder transport(Transport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
       return this;

@@ -9,9 +9,11 @@ import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import io.kubernetes.client.util.generic.options.ListOptions;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -90,6 +92,31 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
     KubernetesApiResponse<KubernetesObject> r = namespace == null || namespace.isEmpty()
         ? apiFor(kind).get(name) : apiFor(kind).get(namespace, name);
     return r.isSuccess() ? Optional.ofNullable(r.getObject()) : Optional.empty();
+  }
+
+  /**
+   * The {@code metadata.resourceVersion} of a list of {@code kind} over all namespaces with {@code limit=1}:
+   * such a list (no resourceVersion given) is a consistent read, so its resourceVersion is the store's
+   * current revision. Empty if the list fails or the resourceVersion is not a number.
+   */
+  @Override
+  public OptionalLong currentRevision(String kind) {
+    KubernetesApiResponse<KubernetesListObject> r;
+    try {
+      ListOptions options = new ListOptions();
+      options.setLimit(1);
+      r = apiFor(kind).list(options);
+    } catch (RuntimeException e) {
+      return OptionalLong.empty();
+    }
+    if (!r.isSuccess() || r.getObject() == null || r.getObject().getMetadata() == null) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(r.getObject().getMetadata().getResourceVersion()));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
   }
 
   private static WriteResult call(boolean create, Supplier<KubernetesApiResponse<KubernetesObject>> call) {

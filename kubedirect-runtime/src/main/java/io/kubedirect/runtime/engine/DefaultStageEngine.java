@@ -110,7 +110,8 @@ public final class DefaultStageEngine implements StageEngine {
     this.routingKeys = Map.copyOf(b.routingKeys);
     stage.receivedKinds().forEach(c -> receivedKinds.add(Kinds.of(c)));
     stage.emittedKinds().forEach(c -> emittedKinds.add(Kinds.of(c)));
-    this.writeBack = new WriteBackQueue(api, scheduler, metrics, limits.retryInitial(), limits.retryMax());
+    this.writeBack = new WriteBackQueue(api, scheduler, metrics, limits.retryInitial(), limits.retryMax(), feed,
+        limits.createBarrierTimeout());
     metrics.gauges(store::size, this::dirtyCount);
   }
 
@@ -542,6 +543,11 @@ public final class DefaultStageEngine implements StageEngine {
     }
     if (r.status() == WriteResult.Status.OK) {
       f.complete(r.object() != null ? r.object() : object);
+    } else if (r.status() == WriteResult.Status.RETRYABLE_FAILURE && op == WriteOp.CREATE) {
+      // The create may have committed (a timeout after commit): retrying it blindly could resurrect an object
+      // deleted meanwhile. Like a plain client-java call, report it and let the caller's reconcile decide.
+      metrics.writeBackFailure(r.status().name());
+      f.completeExceptionally(new WriteException(r.status(), "create outcome unknown: " + r.message()));
     } else if (r.status() == WriteResult.Status.RETRYABLE_FAILURE) {
       metrics.writeBackFailure(r.status().name());
       long nanos = Math.min(limits.retryMax().toNanos(), limits.retryInitial().toNanos() << Math.min(attempt, 20));

@@ -16,10 +16,28 @@ import java.util.Objects;
  * @param retryInitial first write-back / resend retry delay
  * @param retryMax cap of the retry delay
  * @param requireVerifiedPeers whether upstream identities must be TLS-verified
+ * @param ackTimeout how long a sender waits for the answer to a handshake message or an ObjectBatch before it
+ *     treats the connection as broken, closes it and lets the reconnect and handshake repair the state
+ * @param createBarrierTimeout how long the write-back waits, after an ambiguous create failure, for the
+ *     informers to catch up with the store's revision before it falls back to GET + create
  */
 public record EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int maxBatchObjects,
     int maxInflightBatches, int maxTemplates, Duration fallbackAfter, Duration retryInitial, Duration retryMax,
-    boolean requireVerifiedPeers) {
+    boolean requireVerifiedPeers, Duration ackTimeout, Duration createBarrierTimeout) {
+
+  /** Default {@link #ackTimeout()}. */
+  public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(5);
+
+  /** Default {@link #createBarrierTimeout()}. */
+  public static final Duration DEFAULT_CREATE_BARRIER_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The limits without the two timeouts, which take their defaults. */
+  public EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int maxBatchObjects, int maxInflightBatches,
+      int maxTemplates, Duration fallbackAfter, Duration retryInitial, Duration retryMax,
+      boolean requireVerifiedPeers) {
+    this(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates, fallbackAfter,
+        retryInitial, retryMax, requireVerifiedPeers, DEFAULT_ACK_TIMEOUT, DEFAULT_CREATE_BARRIER_TIMEOUT);
+  }
 
   /** Validates the components. */
   public EngineLimits {
@@ -34,9 +52,17 @@ public record EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int max
         || retryInitial.isZero() || retryMax.compareTo(retryInitial) < 0) {
       throw new IllegalArgumentException("need positive fallbackAfter and 0 < retryInitial <= retryMax");
     }
+    Objects.requireNonNull(ackTimeout, "ackTimeout");
+    Objects.requireNonNull(createBarrierTimeout, "createBarrierTimeout");
+    if (ackTimeout.isNegative() || ackTimeout.isZero() || createBarrierTimeout.isNegative()) {
+      throw new IllegalArgumentException("need positive ackTimeout and non-negative createBarrierTimeout");
+    }
   }
 
-  /** Defaults: 200k ephemeral, 200k dirty, 256 per batch, 16 in flight, 1024 templates, 10 s, 50 ms..5 s. */
+  /**
+   * Defaults: 200k ephemeral, 200k dirty, 256 per batch, 16 in flight, 1024 templates, fallback after 10 s,
+   * retries 50 ms..5 s, ack timeout 5 s, create barrier 30 s.
+   */
   public static EngineLimits defaults() {
     return new EngineLimits(200_000, 200_000, 256, 16, 1024, Duration.ofSeconds(10), Duration.ofMillis(50),
         Duration.ofSeconds(5), false);
@@ -45,36 +71,48 @@ public record EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int max
   /** A copy with another {@code maxEphemeralObjects}. */
   public EngineLimits withMaxEphemeralObjects(int n) {
     return new EngineLimits(n, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates, fallbackAfter,
-        retryInitial, retryMax, requireVerifiedPeers);
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
   }
 
   /** A copy with another {@code maxDirtyObjects}. */
   public EngineLimits withMaxDirtyObjects(int n) {
     return new EngineLimits(maxEphemeralObjects, n, maxBatchObjects, maxInflightBatches, maxTemplates, fallbackAfter,
-        retryInitial, retryMax, requireVerifiedPeers);
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
   }
 
   /** A copy with another {@code maxBatchObjects}. */
   public EngineLimits withMaxBatchObjects(int n) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, n, maxInflightBatches, maxTemplates, fallbackAfter,
-        retryInitial, retryMax, requireVerifiedPeers);
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
   }
 
   /** A copy with another {@code fallbackAfter}. */
   public EngineLimits withFallbackAfter(Duration d) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates, d,
-        retryInitial, retryMax, requireVerifiedPeers);
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
   }
 
   /** A copy with other retry delays. */
   public EngineLimits withRetry(Duration initial, Duration max) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
-        fallbackAfter, initial, max, requireVerifiedPeers);
+        fallbackAfter, initial, max, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
   }
 
   /** A copy with another {@code requireVerifiedPeers}. */
   public EngineLimits withRequireVerifiedPeers(boolean b) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
-        fallbackAfter, retryInitial, retryMax, b);
+        fallbackAfter, retryInitial, retryMax, b, ackTimeout, createBarrierTimeout);
+  }
+
+  /** A copy with another {@code ackTimeout}. */
+  public EngineLimits withAckTimeout(Duration d) {
+    return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
+        fallbackAfter, retryInitial, retryMax, requireVerifiedPeers, d, createBarrierTimeout);
+  }
+
+  /** A copy with another {@code createBarrierTimeout}. */
+  public EngineLimits withCreateBarrierTimeout(Duration d) {
+    return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
+        fallbackAfter, retryInitial, retryMax, requireVerifiedPeers, ackTimeout, d);
   }
 }

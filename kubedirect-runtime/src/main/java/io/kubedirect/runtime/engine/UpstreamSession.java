@@ -42,6 +42,9 @@ final class UpstreamSession implements LinkHandler {
 
   private record Retract(String kind, String key, long version) {}
 
+  /** An ObjectBatch awaiting its Ack, with the time it was sent. */
+  private record InFlight(List<Sent> sents, long sentNanos) {}
+
   private final DefaultStageEngine eng;
   final PeerAddress address;
   final String destination;
@@ -54,12 +57,15 @@ final class UpstreamSession implements LinkHandler {
   private long requestSeq;
   private final LinkedHashMap<String, String> pending = new LinkedHashMap<>();
   private final LinkedHashMap<String, Retract> retracts = new LinkedHashMap<>();
-  private final Map<Long, List<Sent>> inflight = new HashMap<>();
+  private final Map<Long, InFlight> inflight = new HashMap<>();
   private List<Sent> reconcileSent = List.of();
   boolean fallback;
   private TaskScheduler.Cancellable fallbackTimer;
   private TaskScheduler.Cancellable retryTimer;
   private int retryAttempt;
+  /** When the handshake message now awaiting its answer was sent; -1 when none is awaited. */
+  private long handshakeSentNanos = -1;
+  private TaskScheduler.Cancellable ackTimer;
 
   UpstreamSession(DefaultStageEngine eng, PeerAddress address, String destination) {
     this.eng = eng;
@@ -117,6 +123,93 @@ final class UpstreamSession implements LinkHandler {
       retryTimer.cancel();
       retryTimer = null;
     }
+    cancelAckTimer();
+  }
+
+  private void cancelAckTimer() {
+    if (ackTimer != null) {
+      ackTimer.cancel();
+      ackTimer = null;
+    }
+  }
+
+  /** The send time of the oldest message still awaiting its answer, or {@code Long.MAX_VALUE}. */
+  private long oldestUnanswered() {
+    long oldest = Long.MAX_VALUE;
+    if ((state == State.HANDSHAKE1 || state == State.HANDSHAKE2) && handshakeSentNanos >= 0) {
+      oldest = handshakeSentNanos;
+    }
+    for (InFlight b : inflight.values()) {
+      oldest = Math.min(oldest, b.sentNanos());
+    }
+    return oldest;
+  }
+
+  /**
+   * Arms the ack watchdog for the oldest unanswered message, unless it is armed already. A message is lost
+   * when the link drops it without closing (the {@code Link} contract is "at most once"), or when its answer
+   * is: either way nothing would ever resend it. Guarded by the engine lock.
+   */
+  private void armAckTimer() {
+    if (ackTimer != null || link == null || state == State.CLOSED) {
+      return;
+    }
+    long oldest = oldestUnanswered();
+    if (oldest == Long.MAX_VALUE) {
+      return;
+    }
+    long due = Math.max(0, oldest + eng.limits.ackTimeout().toNanos() - eng.scheduler.nanoTime());
+    Link armedFor = link;
+    ackTimer = eng.scheduler.schedule(() -> {
+      synchronized (eng) {
+        ackTimer = null;
+        if (state == State.CLOSED || eng.closed || link == null) {
+          return;
+        }
+        if (link != armedFor) {
+          armAckTimer();
+          return;
+        }
+        long first = oldestUnanswered();
+        if (first == Long.MAX_VALUE) {
+          return;
+        }
+        if (eng.scheduler.nanoTime() - first >= eng.limits.ackTimeout().toNanos()) {
+          ackTimedOut();
+        } else {
+          armAckTimer();
+        }
+      }
+    }, Duration.ofNanos(due));
+  }
+
+  /**
+   * Nothing answered a message within the ack timeout: the connection is treated as broken. It is closed
+   * with a typed cause; the transport reconnects and the new connection's handshake recomputes, from the
+   * dirty set, what the downstream misses (the same repair as for any link loss). Guarded by the engine lock.
+   */
+  private void ackTimedOut() {
+    Link l = link;
+    String what = state == State.READY ? inflight.size() + " unacknowledged batch(es)"
+        : "the " + (state == State.HANDSHAKE1 ? "handshake request" : "handshake reconcile");
+    String message = "no answer to " + what + " within " + eng.limits.ackTimeout().toMillis() + " ms";
+    log.warn("{}: link to {} ({}): {}; closing it to reconnect", eng.stage.name(), destination, address, message);
+    eng.metrics.handshake("ack", "timeout");
+    resetConnectionState();
+    l.close(ErrorCode.INTERNAL, "ack timeout: " + message);
+  }
+
+  /** Forgets the current connection (it closed or is being closed). Guarded by the engine lock. */
+  private void resetConnectionState() {
+    link = null;
+    state = State.DISCONNECTED;
+    inflight.clear();
+    pending.clear();
+    retracts.clear();
+    reconcileSent = List.of();
+    handshakeSentNanos = -1;
+    cancelAckTimer();
+    armFallbackTimer();
   }
 
   private void armFallbackTimer() {
@@ -185,9 +278,12 @@ final class UpstreamSession implements LinkHandler {
     reconcileSent = List.of();
     state = State.HANDSHAKE1;
     requestSeq = ++seq;
+    cancelAckTimer();
+    handshakeSentNanos = eng.scheduler.nanoTime();
     send(Envelope.newBuilder().setSeq(requestSeq).setEpoch(epoch)
         .setHandshakeRequest(HandshakeRequest.newBuilder().setSource(eng.stage.name()).setDestination(destination))
         .build(), "handshake_request");
+    armAckTimer();
   }
 
   private boolean send(Envelope env, String type) {
@@ -291,13 +387,16 @@ final class UpstreamSession implements LinkHandler {
     }
     reconcileSent = sent;
     state = State.HANDSHAKE2;
+    handshakeSentNanos = eng.scheduler.nanoTime();
     send(Envelope.newBuilder().setSeq(++seq).setEpoch(epoch).setHandshakeReconcile(rec).build(),
         "handshake_reconcile");
+    armAckTimer();
   }
 
   private void onConfirm() {
     eng.metrics.handshake("round2", "ok");
     state = State.READY;
+    handshakeSentNanos = -1;
     retryAttempt = 0;
     if (fallbackTimer != null) {
       fallbackTimer.cancel();
@@ -315,12 +414,12 @@ final class UpstreamSession implements LinkHandler {
   }
 
   private void onAck(long ackSeq) {
-    List<Sent> sents = inflight.remove(ackSeq);
-    if (sents == null) {
+    InFlight b = inflight.remove(ackSeq);
+    if (b == null) {
       return;
     }
     retryAttempt = 0;
-    for (Sent s : sents) {
+    for (Sent s : b.sents()) {
       if (!s.retract) {
         eng.acked(s.kind, s.key, s.version, address);
       }
@@ -334,12 +433,15 @@ final class UpstreamSession implements LinkHandler {
     if (errSeq == requestSeq && state == State.HANDSHAKE1) {
       eng.metrics.handshake("round1", code.name().toLowerCase());
       log.warn("{}: handshake with {} rejected: {} {}", eng.stage.name(), address, code, err.getMessage());
+      handshakeSentNanos = -1; // answered; the retry sends a new request
       scheduleRetry(this::startHandshakeIfConnected);
       return;
     }
-    List<Sent> sents = inflight.remove(errSeq);
+    InFlight rejected = inflight.remove(errSeq);
+    List<Sent> sents = rejected == null ? null : rejected.sents();
     if (state == State.HANDSHAKE2 && errSeq == seq) {
       eng.metrics.handshake("round2", code.name().toLowerCase());
+      handshakeSentNanos = -1; // answered; the retry starts a new handshake
       scheduleRetry(this::startHandshakeIfConnected);
       return;
     }
@@ -430,11 +532,7 @@ final class UpstreamSession implements LinkHandler {
       if (cause != null) {
         log.info("{}: link to {} closed: {}", eng.stage.name(), address, cause.getMessage());
       }
-      state = State.DISCONNECTED;
-      inflight.clear();
-      pending.clear();
-      retracts.clear();
-      armFallbackTimer();
+      resetConnectionState();
     }
   }
 
@@ -497,7 +595,8 @@ final class UpstreamSession implements LinkHandler {
         }
         return;
       }
-      inflight.put(s, sents);
+      inflight.put(s, new InFlight(sents, eng.scheduler.nanoTime()));
+      armAckTimer();
       eng.metrics.message(address.toString(), "out", "object_batch");
       eng.metrics.batch(address.toString(), "out", changes.size());
     }

@@ -4,6 +4,7 @@ import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubernetes.client.common.KubernetesObject;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -18,6 +19,7 @@ public final class InformerObjectFeed implements PersistedObjectFeed {
   private static final Logger log = LoggerFactory.getLogger(InformerObjectFeed.class);
 
   private final Map<String, List<Listener>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, Long> observed = new ConcurrentHashMap<>();
 
   @Override
   public void addListener(String kind, Listener listener) {
@@ -44,5 +46,29 @@ public final class InformerObjectFeed implements PersistedObjectFeed {
         log.warn("feed listener failed", e);
       }
     }
+  }
+
+  /**
+   * Reports that every change of {@code kind} up to {@code resourceVersion} has been published (after a
+   * list: the list's resourceVersion; after a watch event or bookmark: its object's resourceVersion). Call
+   * it after publishing the events it covers. Non-numeric resourceVersions are ignored.
+   */
+  public void observeRevision(String kind, String resourceVersion) {
+    if (resourceVersion == null || resourceVersion.isEmpty()) {
+      return;
+    }
+    long rv;
+    try {
+      rv = Long.parseLong(resourceVersion);
+    } catch (NumberFormatException e) {
+      return;
+    }
+    observed.merge(kind, rv, Math::max);
+  }
+
+  @Override
+  public OptionalLong observedRevision(String kind) {
+    Long rv = observed.get(kind);
+    return rv == null ? OptionalLong.empty() : OptionalLong.of(rv);
   }
 }

@@ -96,6 +96,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
         feed.publishDeleted(kind, e.getValue());
       }
     }
+    feed.observeRevision(kind, apiResourceVersion);
     if (store != null) {
       for (EphemeralEntry e : store.entries(kind)) {
         if (!type.isInstance(e.object())) {
@@ -150,6 +151,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       if (r.object.getMetadata() != null && r.object.getMetadata().getResourceVersion() != null
           && !"ERROR".equals(r.type)) {
         apiResourceVersion = r.object.getMetadata().getResourceVersion();
+        feed.observeRevision(kind, apiResourceVersion); // after publishing (bookmarks included)
       }
     }
     events.add(r);

@@ -2,6 +2,7 @@ package io.kubedirect.runtime.spi;
 
 import io.kubernetes.client.common.KubernetesObject;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The persisted store that the write-back cache writes to: the API Server in production
@@ -26,4 +27,15 @@ public interface PersistedObjectApi {
 
   /** Reads the object as currently stored. */
   Optional<KubernetesObject> get(String kind, String namespace, String name);
+
+  /**
+   * The store's current revision as seen by a read made now (a linearizable read: for the API Server, the
+   * {@code metadata.resourceVersion} of a list of {@code kind} with {@code limit=1}). Used as a barrier after
+   * an ambiguous create: once the {@link PersistedObjectFeed} has observed this revision, it has delivered
+   * every change committed before the read. Empty when the store cannot tell right now (unsupported, or the
+   * read failed); the default is empty.
+   */
+  default OptionalLong currentRevision(String kind) {
+    return OptionalLong.empty();
+  }
 }

@@ -6,15 +6,19 @@ import io.kubedirect.runtime.engine.ObjectSupport;
 import io.kubedirect.runtime.engine.WriteOp;
 import io.kubedirect.runtime.metrics.EngineMetrics;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubedirect.runtime.spi.TaskScheduler;
 import io.kubedirect.runtime.spi.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -27,28 +31,120 @@ import org.slf4j.LoggerFactory;
  * updates carry the last known resourceVersion as precondition (CONFLICT = re-read and re-apply); transient
  * failures retry with capped exponential backoff; permanent failures complete the waiting futures
  * exceptionally with a {@link WriteException}. Thread-safe.
+ *
+ * <p><b>Ambiguous creates.</b> A create answered RETRYABLE_FAILURE (or that threw) may have committed (a
+ * timeout after commit). It is not retried blindly, since the object may have been deleted meanwhile and the
+ * retry would resurrect it. Instead the queue takes a revision barrier: it reads the store's current revision
+ * R ({@link PersistedObjectApi#currentRevision}) and waits, on scheduler tasks, until the feed has observed R
+ * ({@link PersistedObjectFeed#observedRevision}). If by then the feed showed the name appear after the attempt
+ * (absent, then present), the create committed: it is never repeated (and if the object was deleted since,
+ * the remaining writes fail with NOT_FOUND). Otherwise it did not commit and the create is retried. If the
+ * barrier cannot be taken or does not advance within {@code createBarrierTimeout}, the queue falls back to
+ * GET + create (see docs/design.md for the residual risk).
  */
 public final class WriteBackQueue {
 
   private static final Logger log = LoggerFactory.getLogger(WriteBackQueue.class);
   private static final int MAX_CONFLICT_RETRIES_IN_A_ROW = 5;
+  private static final int MAX_OBSERVATIONS = 65_536;
 
   private final PersistedObjectApi api;
   private final TaskScheduler scheduler;
   private final EngineMetrics metrics;
   private final Duration retryInitial;
   private final Duration retryMax;
+  private final PersistedObjectFeed feed;
+  private final Duration createBarrierTimeout;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  private final Set<String> watchedKinds = ConcurrentHashMap.newKeySet();
+  /** What the feed showed per object (bounded, least recently touched evicted). Guarded by itself. */
+  private final Map<String, Observation> observations = new LinkedHashMap<>(1024, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Observation> eldest) {
+      return size() > MAX_OBSERVATIONS;
+    }
+  };
+  /** Counts feed events; guarded by {@link #observations}. */
+  private long observationSeq;
   private volatile boolean closed;
 
-  /** Creates the queue. */
+  /**
+   * Creates a queue without a feed: after an ambiguous create failure it falls back to GET + create at once.
+   */
   public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
       Duration retryInitial, Duration retryMax) {
+    this(api, scheduler, metrics, retryInitial, retryMax, null, Duration.ZERO);
+  }
+
+  /**
+   * Creates the queue.
+   *
+   * @param feed what the informers show of the store, used for the revision barrier after an ambiguous
+   *     create; null to fall back to GET + create at once
+   * @param createBarrierTimeout how long to wait for the barrier before falling back to GET + create
+   */
+  public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
+      Duration retryInitial, Duration retryMax, PersistedObjectFeed feed, Duration createBarrierTimeout) {
     this.api = api;
     this.scheduler = scheduler;
     this.metrics = metrics;
     this.retryInitial = retryInitial;
     this.retryMax = retryMax;
+    this.feed = feed;
+    this.createBarrierTimeout = createBarrierTimeout;
+  }
+
+  /** Starts recording what the feed shows of {@code kind}, once per kind. */
+  private void watch(String kind) {
+    if (feed == null || !watchedKinds.add(kind)) {
+      return;
+    }
+    feed.addListener(kind, new PersistedObjectFeed.Listener() {
+      @Override
+      public void onPersisted(KubernetesObject object) {
+        observe(kind, object, false);
+      }
+
+      @Override
+      public void onDeleted(KubernetesObject object) {
+        observe(kind, object, true);
+      }
+    });
+  }
+
+  private void observe(String kind, KubernetesObject object, boolean deleted) {
+    String id;
+    try {
+      id = kind + "|" + ObjectSupport.key(object);
+    } catch (IllegalArgumentException ex) {
+      return;
+    }
+    synchronized (observations) {
+      long seq = ++observationSeq;
+      Observation o = observations.computeIfAbsent(id, k -> new Observation());
+      if (deleted) {
+        o.live = false;
+      } else if (!o.live) {
+        o.live = true;
+        o.appearedSeq = seq;
+      }
+      o.object = object;
+    }
+  }
+
+  private long observationSeq() {
+    synchronized (observations) {
+      return observationSeq;
+    }
+  }
+
+  private Observation observation(String id) {
+    synchronized (observations) {
+      Observation o = observations.get(id);
+      return o == null ? null : o.copy();
+    }
   }
 
   /**
@@ -66,6 +162,7 @@ public final class WriteBackQueue {
       return f;
     }
     String id = kind + "|" + ObjectSupport.key(object);
+    watch(kind);
     Entry e = entries.computeIfAbsent(id, k -> new Entry(kind, object, baseRv, scheduler.nanoTime()));
     boolean runNow;
     synchronized (e) {
@@ -192,9 +289,10 @@ public final class WriteBackQueue {
         log.debug("write-back of {} will retry: {} {}", id, outcome.status, outcome.message);
         metrics.writeBackFailure(outcome.status.name());
       }
+      case WAIT -> log.debug("write-back of {} waits: {}", id, outcome.message);
     }
     if (again) {
-      if (outcome.kind == Outcome.Kind.RETRY) {
+      if (outcome.kind == Outcome.Kind.RETRY || outcome.kind == Outcome.Kind.WAIT) {
         scheduler.schedule(() -> process(id, e), backoff(e));
       } else {
         scheduler.execute(() -> process(id, e));
@@ -225,23 +323,40 @@ public final class WriteBackQueue {
         default -> Outcome.failed(r.status(), r.message());
       };
     }
+    if (create && !e.exists && e.createUncertain) {
+      Outcome o = resolveAmbiguousCreate(e, desired);
+      if (o != null) {
+        return o;
+      }
+      if (e.exists && ObjectSupport.status(desired) != null) {
+        status = true;
+      }
+    }
     if (create && !e.exists) {
-      WriteResult r = api.create(e.kind, ObjectSupport.forCreate(desired));
+      long before = observationSeq();
+      WriteResult r;
+      try {
+        r = api.create(e.kind, ObjectSupport.forCreate(desired));
+      } catch (RuntimeException ex) {
+        r = WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, ex.toString());
+      }
       switch (r.status()) {
         case OK -> e.stored(r.object());
         case ALREADY_EXISTS -> {
-          Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
-          if (cur.isEmpty()) {
-            return Outcome.retry(WriteResult.Status.RETRYABLE_FAILURE, "exists but cannot be read");
+          Outcome o = adoptExisting(e, desired);
+          if (o != null) {
+            return o;
           }
-          String conflict = ownershipConflict(desired, cur.get());
-          if (conflict != null) {
-            // The API copy wins: another consumer persisted this object first.
-            return Outcome.failed(WriteResult.Status.ALREADY_EXISTS, conflict);
-          }
-          e.stored(cur.get());
         }
-        case RETRYABLE_FAILURE, CONFLICT -> {
+        case RETRYABLE_FAILURE -> {
+          // Maybe committed (a timeout after commit): resolve it before creating again.
+          e.createUncertain = true;
+          e.attemptSeq = before;
+          e.barrierRevision = -1;
+          e.barrierDeadline = scheduler.nanoTime() + createBarrierTimeout.toNanos();
+          return Outcome.retry(r.status(), r.message());
+        }
+        case CONFLICT -> {
           return Outcome.retry(r.status(), r.message());
         }
         default -> {
@@ -265,6 +380,82 @@ public final class WriteBackQueue {
       }
     }
     return Outcome.done(e.storedObject != null ? e.storedObject : desired);
+  }
+
+  /** The create found the object there: read it and take it as ours, unless it is bound elsewhere. */
+  private Outcome adoptExisting(Entry e, KubernetesObject desired) {
+    var meta = desired.getMetadata();
+    Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
+    if (cur.isEmpty()) {
+      return Outcome.retry(WriteResult.Status.RETRYABLE_FAILURE, "exists but cannot be read");
+    }
+    return takeStored(e, desired, cur.get());
+  }
+
+  private static Outcome takeStored(Entry e, KubernetesObject desired, KubernetesObject stored) {
+    String conflict = ownershipConflict(desired, stored);
+    if (conflict != null) {
+      // The API copy wins: another consumer persisted this object first.
+      return Outcome.failed(WriteResult.Status.ALREADY_EXISTS, conflict);
+    }
+    e.stored(stored);
+    return null;
+  }
+
+  /**
+   * Decides whether an earlier create that failed ambiguously committed. Returns null when the caller may
+   * go on (the object now counts as existing, or the create must be made again), else the outcome.
+   */
+  private Outcome resolveAmbiguousCreate(Entry e, KubernetesObject desired) {
+    String id = e.kind + "|" + ObjectSupport.key(desired);
+    Observation seen = observation(id);
+    if (seen != null && seen.appearedSeq > e.attemptSeq) {
+      // The feed showed the name appear after the attempt: the create committed (ours, or the same object
+      // written by another path). Never create it again.
+      e.createUncertain = false;
+      if (!seen.live) {
+        e.exists = true;
+        e.storedObject = seen.object;
+        return Outcome.failed(WriteResult.Status.NOT_FOUND,
+            "created (the create's answer was lost), then deleted: not re-created");
+      }
+      return takeStored(e, desired, seen.object);
+    }
+    if (feed != null) {
+      if (e.barrierRevision < 0) {
+        OptionalLong r;
+        try {
+          r = api.currentRevision(e.kind);
+        } catch (RuntimeException ex) {
+          r = OptionalLong.empty();
+        }
+        if (r.isPresent()) {
+          e.barrierRevision = r.getAsLong();
+        }
+      }
+      OptionalLong observed = feed.observedRevision(e.kind);
+      if (e.barrierRevision >= 0 && observed.isPresent() && observed.getAsLong() >= e.barrierRevision) {
+        // Everything committed before the barrier has been observed, and the name did not appear: the
+        // create did not commit.
+        e.createUncertain = false;
+        return null;
+      }
+      if (scheduler.nanoTime() < e.barrierDeadline) {
+        return Outcome.waiting("ambiguous create: waiting for the feed to observe revision "
+            + (e.barrierRevision < 0 ? "(unknown yet)" : e.barrierRevision));
+      }
+      log.warn("write-back of {}: the feed did not reach revision {} within {} after an ambiguous create;"
+          + " falling back to GET + create", id, e.barrierRevision, createBarrierTimeout);
+      metrics.writeBackFailure("AMBIGUOUS_CREATE_BARRIER_TIMEOUT");
+    }
+    // Fallback: GET, then create only if it is absent now.
+    var meta = desired.getMetadata();
+    Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
+    e.createUncertain = false;
+    if (cur.isPresent()) {
+      return takeStored(e, desired, cur.get());
+    }
+    return null;
   }
 
   /**
@@ -323,6 +514,15 @@ public final class WriteBackQueue {
     boolean scheduled;
     boolean running;
     int attempt;
+    /** A create failed ambiguously and is not resolved yet. */
+    boolean createUncertain;
+    /** The feed's event count just before that create was sent. */
+    long attemptSeq;
+    /** The store revision read after it (-1 not read yet). */
+    long barrierRevision = -1;
+    /** When to stop waiting for the feed to observe {@link #barrierRevision}. */
+    long barrierDeadline;
+
     final List<CompletableFuture<KubernetesObject>> waiters = new ArrayList<>();
 
     Entry(String kind, KubernetesObject desired, String baseRv, long firstNanos) {
@@ -345,8 +545,27 @@ public final class WriteBackQueue {
     }
   }
 
+  /** What the feed showed of one object. */
+  private static final class Observation {
+    boolean live;
+    long appearedSeq;
+    KubernetesObject object;
+
+    Observation copy() {
+      Observation c = new Observation();
+      c.live = live;
+      c.appearedSeq = appearedSeq;
+      c.object = object;
+      return c;
+    }
+  }
+
   private record Outcome(Kind kind, KubernetesObject stored, WriteResult.Status status, String message) {
-    enum Kind { DONE, RETRY, FAILED }
+    enum Kind { DONE, RETRY, WAIT, FAILED }
+
+    static Outcome waiting(String m) {
+      return new Outcome(Kind.WAIT, null, WriteResult.Status.RETRYABLE_FAILURE, m);
+    }
 
     static Outcome done(KubernetesObject stored) {
       return new Outcome(Kind.DONE, stored, WriteResult.Status.OK, "");

@@ -32,6 +32,11 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
   private final Map<Op, Deque<WriteResult.Status>> script = new EnumMap<>(Op.class);
   private final Map<Op, Integer> calls = new EnumMap<>(Op.class);
   private final AtomicLong rv = new AtomicLong(100);
+  private final AtomicLong observed = new AtomicLong(100);
+  private int ambiguousCreates;
+  private boolean feedPaused;
+  private final List<Runnable> heldEvents = new ArrayList<>();
+  private final ArrayDeque<Runnable> feedQueue = new ArrayDeque<>();
   /** Every successful write, in order: "OP kind key". */
   public final List<String> log = new CopyOnWriteArrayList<>();
 
@@ -47,6 +52,38 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
       q.add(status);
     }
     return this;
+  }
+
+  /** The next {@code n} successful creates commit but answer RETRYABLE_FAILURE (a timeout after commit). */
+  public synchronized FakePersistedStore commitButFailNextCreates(int n) {
+    ambiguousCreates += n;
+    return this;
+  }
+
+  /** Holds back (true) or releases (false) the feed's events, as a lagging informer would. */
+  public void pauseFeed(boolean paused) {
+    List<Runnable> release;
+    synchronized (this) {
+      feedPaused = paused;
+      if (paused) {
+        return;
+      }
+      release = new ArrayList<>(heldEvents);
+      heldEvents.clear();
+    }
+    synchronized (this) {
+      release.forEach(this::enqueueEvent);
+    }
+  }
+
+  @Override
+  public java.util.OptionalLong currentRevision(String kind) {
+    return java.util.OptionalLong.of(rv.get());
+  }
+
+  @Override
+  public java.util.OptionalLong observedRevision(String kind) {
+    return java.util.OptionalLong.of(observed.get());
   }
 
   /** How many times {@code op} was called. */
@@ -101,7 +138,12 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     log.add("CREATE " + id);
     KubernetesObject c = ObjectSupport.deepCopy(object);
     c.getMetadata().setGeneration(1L);
-    return WriteResult.ok(put(kind, c));
+    KubernetesObject stored = put(kind, c);
+    if (ambiguousCreates > 0) {
+      ambiguousCreates--;
+      return WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, "timeout after commit");
+    }
+    return WriteResult.ok(stored);
   }
 
   @Override
@@ -153,7 +195,11 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     }
     log.add("DELETE " + kind + "|" + Kinds.key(namespace, name));
     List<Listener> ls = List.copyOf(listeners.getOrDefault(kind, List.of()));
-    scheduler.execute(() -> ls.forEach(l -> l.onDeleted(cur)));
+    long at = rv.incrementAndGet();
+    deliver(() -> {
+      ls.forEach(l -> l.onDeleted(cur));
+      observed.accumulateAndGet(at, Math::max);
+    });
     return WriteResult.ok(cur);
   }
 
@@ -171,6 +217,33 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
   private void notifyPersisted(String kind, KubernetesObject stored) {
     List<Listener> ls = List.copyOf(listeners.getOrDefault(kind, List.of()));
     KubernetesObject copy = ObjectSupport.deepCopy(stored);
-    scheduler.execute(() -> ls.forEach(l -> l.onPersisted(copy)));
+    long at = Long.parseLong(stored.getMetadata().getResourceVersion());
+    deliver(() -> {
+      ls.forEach(l -> l.onPersisted(copy));
+      observed.accumulateAndGet(at, Math::max);
+    });
+  }
+
+  /** Lock held. */
+  private void deliver(Runnable event) {
+    if (feedPaused) {
+      heldEvents.add(event);
+    } else {
+      enqueueEvent(event);
+    }
+  }
+
+  /** Events are delivered FIFO, like a watch: each pump task runs the oldest queued event. Lock held. */
+  private void enqueueEvent(Runnable event) {
+    feedQueue.addLast(event);
+    scheduler.execute(() -> {
+      Runnable next;
+      synchronized (this) {
+        next = feedQueue.pollFirst();
+      }
+      if (next != null) {
+        next.run();
+      }
+    });
   }
 }

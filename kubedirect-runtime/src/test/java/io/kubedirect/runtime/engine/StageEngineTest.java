@@ -10,6 +10,7 @@ import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.runtime.spi.WriteResult;
 import io.kubedirect.runtime.store.EphemeralEntry;
 import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.runtime.transport.inmemory.FaultSpec;
 import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
 import io.kubedirect.runtime.transport.inmemory.InMemoryTransport;
 import io.kubedirect.transport.PeerAddress;
@@ -261,6 +262,25 @@ class StageEngineTest {
   }
 
   @Test
+  void aPlainCreateWithAnUnknownOutcomeIsReportedNotRetried() {
+    StageEngine rs = head();
+    V1Pod p = pod("labelled", null);
+    p.getMetadata().setLabels(new HashMap<>(p.getMetadata().getLabels()));
+    p.getMetadata().getLabels().put(KubeDirectLabels.FALLBACK, "true");
+    persisted.commitButFailNextCreates(1);
+    CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, p);
+    assertThat(run(f::isDone)).isTrue();
+    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause().isInstanceOf(io.kubedirect.runtime.WriteException.class)
+        .matches(e -> ((io.kubedirect.runtime.WriteException) e).status() == WriteResult.Status.RETRYABLE_FAILURE);
+    // Deleted meanwhile (by its owner): nothing brings it back.
+    assertThat(persisted.delete(POD, "default", "labelled").isSuccess()).isTrue();
+    sched.runFor(Duration.ofSeconds(5));
+    assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(1);
+    assertThat(persisted.stored(POD, "default/labelled")).isEmpty();
+  }
+
+  @Test
   void movingAnObjectToAnotherConsumerRetractsItFromTheFirst() {
     StageEngine a = tail("node-a");
     StageEngine b = tail("node-b");
@@ -313,5 +333,66 @@ class StageEngineTest {
     assertThat(w).isCompleted();
     assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(4);
     assertThat(((V1Pod) persisted.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+  }
+
+  // ---- ack timeout: a message lost while its connection stays up ----
+
+  static final FaultSpec SILENT_LOSS = FaultSpec.builder().drop(1.0, false).build();
+
+  @Test
+  void aBatchLostWithoutTheConnectionClosingIsResentAfterTheAckTimeout() {
+    StageEngine sm = tail("");
+    StageEngine rs = head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withAckTimeout(Duration.ofSeconds(1)));
+    CompletableFuture<KubernetesObject> first = rs.write(POD, WriteOp.CREATE, pod("a", null));
+    assertThat(run(first::isDone)).isTrue();
+    double handshakes = rs.metrics().count("handshakes");
+
+    net.faults().setLink("rs", "sm", SILENT_LOSS);
+    long lostAt = sched.nanoTime();
+    CompletableFuture<KubernetesObject> lost = rs.write(POD, WriteOp.CREATE, pod("b", null));
+    sched.runFor(Duration.ofMillis(500));
+    net.faults().clearLink("rs", "sm"); // the connection never closed: only the batch is gone
+    sched.runFor(Duration.ofMillis(300));
+    assertThat(lost).isNotDone();
+    assertThat(sm.store().get(POD, "default/b")).isEmpty();
+
+    assertThat(run(() -> lost.isDone() && sm.store().get(POD, "default/b").isPresent())).isTrue();
+    assertThat(lost).isCompleted();
+    assertThat(Duration.ofNanos(sched.nanoTime() - lostAt)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    // Repaired by closing the connection: a new one with a full handshake (ack timeout + 2 rounds).
+    assertThat(rs.metrics().count("handshakes")).isGreaterThanOrEqualTo(handshakes + 3);
+    assertThat(sm.store().get(POD, "default/a")).isPresent();
+    assertThat(rs.dirtyCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aLostHandshakeAnswerIsRepairedByANewConnection() {
+    net.faults().setLink("rs", "sm", SILENT_LOSS);
+    StageEngine sm = tail("");
+    StageEngine rs = head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withAckTimeout(Duration.ofSeconds(1)));
+    CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, pod("p", null));
+    sched.runFor(Duration.ofMillis(300));
+    net.faults().clearLink("rs", "sm");
+    sched.runFor(Duration.ofMillis(300));
+    assertThat(f).isNotDone();
+    assertThat(run(f::isDone)).isTrue();
+    assertThat(f).isCompleted();
+    assertThat(sm.store().get(POD, "default/p")).isPresent();
+  }
+
+  @Test
+  void anAnsweredLinkNeverTimesOut() {
+    StageEngine sm = tail("");
+    StageEngine rs = head(AdoptionPolicy.locallyKnown(),
+        EngineLimits.defaults().withAckTimeout(Duration.ofMillis(200)));
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, null)));
+      sched.runFor(Duration.ofMillis(100));
+    }
+    assertThat(run(() -> allDone(fs))).isTrue();
+    sched.runFor(Duration.ofSeconds(2));
+    assertThat(sm.store().size()).isEqualTo(20);
+    assertThat(rs.metrics().count("handshakes")).as("round 1 and 2 once, no timeout").isEqualTo(2.0);
   }
 }

@@ -76,6 +76,19 @@ class UnionListerWatcherTest {
         .containsExactlyInAnyOrder("a@", "b@8", "c@9");
     assertThat(fed).containsExactly("persisted b", "persisted c");
     assertThat(store.get(POD, "default/b")).isEmpty();
+    // The feed has observed everything up to the list's resourceVersion (the revision barrier's input).
+    assertThat(feed.observedRevision(POD)).hasValue(10);
+  }
+
+  @Test
+  void theObservedRevisionOnlyGrowsAndIgnoresNonNumericVersions() {
+    assertThat(feed.observedRevision(POD)).isEmpty();
+    feed.observeRevision(POD, "12");
+    feed.observeRevision(POD, "7");
+    feed.observeRevision(POD, "not-a-number");
+    feed.observeRevision(POD, "");
+    assertThat(feed.observedRevision(POD)).hasValue(12);
+    assertThat(feed.observedRevision("apps/v1/ReplicaSet")).isEmpty();
   }
 
   @Test

@@ -42,8 +42,8 @@ final class ChainSimulation {
 
     /** The system properties that reproduce this configuration's fault classes. */
     String flags() {
-      return (ambiguousWrites ? " -Dkubedirect.sim.ambiguousWrites=true" : "")
-          + (silentDrops ? " -Dkubedirect.sim.silentDrops=true" : "");
+      return (ambiguousWrites ? "" : " -Dkubedirect.sim.ambiguousWrites=false")
+          + (silentDrops ? "" : " -Dkubedirect.sim.silentDrops=false");
     }
   }
 
@@ -64,20 +64,21 @@ final class ChainSimulation {
 
   /**
    * Whether the API Server sometimes commits a write and still answers RETRYABLE_FAILURE (a timeout after
-   * commit). {@code -Dkubedirect.sim.ambiguousWrites=true} turns it on. Off by default because it exposes a
-   * known engine issue: the write-back queue retries such a create after the pod was deleted (seen as
-   * persisted, then scaled away by the ReplicaSet) and so resurrects it; e.g. seed 77.
+   * commit). On by default; {@code -Dkubedirect.sim.ambiguousWrites=false} turns it off. It once exposed an
+   * engine bug (a retried create resurrected a pod deleted in between, e.g. seed 77), fixed by the write-back
+   * queue's revision barrier.
    */
-  static final boolean AMBIGUOUS_WRITES_DEFAULT = Boolean.getBoolean("kubedirect.sim.ambiguousWrites");
+  static final boolean AMBIGUOUS_WRITES_DEFAULT =
+      Boolean.parseBoolean(System.getProperty("kubedirect.sim.ambiguousWrites", "true"));
 
   /**
    * Whether a dropped message may leave its connection up (a lossy link that breaks the TCP-like contract;
-   * the Link Javadoc allows it: "at most once"). {@code -Dkubedirect.sim.silentDrops=true} turns it on. Off by
-   * default because it exposes a known engine issue: an ObjectBatch lost without its connection is never
-   * acknowledged and never resent (no ack timeout), so the object is lost and dirty entries leak; e.g. seeds
-   * 106 and 467. With it off, every drop also resets the connection (the realistic mode).
+   * the Link Javadoc allows it: "at most once"). On by default; {@code -Dkubedirect.sim.silentDrops=false}
+   * turns it off (then every drop also resets the connection). It once exposed an engine bug (a batch lost
+   * without its connection was never resent, e.g. seeds 106 and 467), fixed by the sender's ack timeout.
    */
-  static final boolean SILENT_DROPS_DEFAULT = Boolean.getBoolean("kubedirect.sim.silentDrops");
+  static final boolean SILENT_DROPS_DEFAULT =
+      Boolean.parseBoolean(System.getProperty("kubedirect.sim.silentDrops", "true"));
 
   static final Duration CONVERGE_LIMIT = Duration.ofSeconds(60);
   static final Duration STABLE_FOR = Duration.ofSeconds(2);
@@ -138,7 +139,6 @@ final class ChainSimulation {
     FaultPlan plan = FaultPlan.random(r, links, horizon, r.nextInt(7), r.nextInt(3) == 0, silentDrops);
     double retryable = r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.25;
     double ambiguousDraw = r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.1;
-    // Off by default: with it the engine resurrects deleted pods (see AMBIGUOUS_WRITES_DEFAULT).
     double ambiguous = ambiguousWrites ? ambiguousDraw : 0;
     double conflict = r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.2;
     List<String> events = new ArrayList<>();

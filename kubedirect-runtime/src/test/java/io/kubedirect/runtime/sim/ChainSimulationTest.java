@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
  * The deterministic simulation of the chain. {@code -Dkubedirect.sim.seeds=N} runs N seeds from
  * {@code -Dkubedirect.sim.firstSeed} (default 0; the build passes N=500, 10,000 under {@code -Psoak});
  * {@code -Dkubedirect.sim.seed=S} replays exactly seed S and prints its report.
- * {@code -Dkubedirect.sim.ambiguousWrites=true} and {@code -Dkubedirect.sim.silentDrops=true} add the two
- * fault classes that currently expose engine issues (see {@link ChainSimulation}).
+ * Ambiguous API writes and silent message drops are on by default; {@code -Dkubedirect.sim.ambiguousWrites=false}
+ * and {@code -Dkubedirect.sim.silentDrops=false} turn them off (see {@link ChainSimulation}).
  */
 class ChainSimulationTest {
 

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -100,6 +101,11 @@ final class SimulatedApiServer {
       public Optional<KubernetesObject> get(String kind, String namespace, String name) {
         return SimulatedApiServer.this.get(kind, namespace, name);
       }
+
+      @Override
+      public OptionalLong currentRevision(String kind) {
+        return OptionalLong.of(SimulatedApiServer.this.revision());
+      }
     };
   }
 
@@ -108,6 +114,11 @@ final class SimulatedApiServer {
     Feed f = new Feed(subscriber, maxDelay.toNanos());
     feeds.add(f);
     return f;
+  }
+
+  /** The global revision: the resourceVersion of the last committed write. */
+  synchronized long revision() {
+    return rv;
   }
 
   /** Every write so far, in order. */
@@ -233,11 +244,21 @@ final class SimulatedApiServer {
     private final Map<String, List<Listener>> listeners = new LinkedHashMap<>();
     private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
     private long lastDeliverAt;
+    private long observed;
     private boolean closed;
 
     private Feed(String subscriber, long maxDelayNanos) {
       this.subscriber = subscriber;
       this.maxDelayNanos = maxDelayNanos;
+      this.observed = rv; // a watch starting now misses nothing committed later
+    }
+
+    /** The revision up to which every event has been delivered (the watch is FIFO and complete). */
+    @Override
+    public OptionalLong observedRevision(String kind) {
+      synchronized (SimulatedApiServer.this) {
+        return OptionalLong.of(observed);
+      }
     }
 
     @Override
@@ -282,7 +303,7 @@ final class SimulatedApiServer {
       long delay = maxDelayNanos <= 0 ? 0 : (long) (random.nextDouble() * maxDelayNanos);
       long at = Math.max(now + delay, lastDeliverAt);
       lastDeliverAt = at;
-      queue.addLast(new Pending(at, ObjectSupport.deepCopy(object), deleted, targets));
+      queue.addLast(new Pending(at, ObjectSupport.deepCopy(object), deleted, targets, rv));
       scheduler.schedule(this::pump, Duration.ofNanos(at - now));
     }
 
@@ -307,6 +328,9 @@ final class SimulatedApiServer {
             l.onPersisted(p.object);
           }
         }
+        synchronized (SimulatedApiServer.this) {
+          observed = Math.max(observed, p.rv); // after the listeners returned
+        }
       }
     }
 
@@ -325,5 +349,6 @@ final class SimulatedApiServer {
     }
   }
 
-  private record Pending(long at, KubernetesObject object, boolean deleted, List<PersistedObjectFeed.Listener> targets) {}
+  private record Pending(long at, KubernetesObject object, boolean deleted, List<PersistedObjectFeed.Listener> targets,
+      long rv) {}
 }

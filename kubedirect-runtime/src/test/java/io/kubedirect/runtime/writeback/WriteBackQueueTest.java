@@ -140,4 +140,92 @@ class WriteBackQueueTest {
     sched.runUntilIdle();
     assertThat(api.calls(Op.CREATE)).isZero();
   }
+
+  // ---- ambiguous creates (a create that may have committed although it answered RETRYABLE_FAILURE) ----
+
+  /** A queue that takes the revision barrier through the fake store's feed. */
+  WriteBackQueue barrierQueue(Duration barrierTimeout) {
+    return new WriteBackQueue(api, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1), api, barrierTimeout);
+  }
+
+  @Test
+  void anAmbiguousCreateThatCommittedIsNotRepeatedAfterTheObjectWasDeleted() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    api.commitButFailNextCreates(1);
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runFor(Duration.ofMillis(1));
+    assertThat(api.calls(Op.CREATE)).isEqualTo(1);
+    assertThat(api.stored(POD, "default/p")).isPresent();
+    // The owner deletes the pod (e.g. scaled away) before the retry.
+    assertThat(api.delete(POD, "default", "p").isSuccess()).isTrue();
+    sched.runUntilIdle();
+    assertThat(api.calls(Op.CREATE)).as("never re-created").isEqualTo(1);
+    assertThat(api.stored(POD, "default/p")).isEmpty();
+    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause().isInstanceOf(WriteException.class)
+        .matches(e -> ((WriteException) e).status() == WriteResult.Status.NOT_FOUND);
+    assertThat(q.pending()).isZero();
+  }
+
+  @Test
+  void anAmbiguousCreateThatCommittedGoesOnWithTheStatusWithoutASecondCreate() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    api.commitButFailNextCreates(1);
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(1);
+    assertThat(api.log).containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+  }
+
+  @Test
+  void anAmbiguousCreateThatDidNotCommitIsRetriedOnceTheFeedPassedTheBarrier() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    api.failNext(Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 1); // no effect
+    long start = sched.nanoTime();
+    CompletableFuture<KubernetesObject> f = q.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(2);
+    assertThat(api.log).containsExactly("CREATE /v1/Pod|default/p");
+    // The feed was already at the barrier: retried after one backoff, not after the barrier timeout.
+    assertThat(Duration.ofNanos(sched.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void whileTheFeedLagsTheRetryWaitsThenFallsBackToGetAndCreate() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(2));
+    api.failNext(Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 1); // no effect
+    api.pauseFeed(true);
+    api.put(POD, pod("other", "n")); // a change the lagging feed has not delivered
+    CompletableFuture<KubernetesObject> f = q.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
+    sched.runFor(Duration.ofMillis(1500));
+    assertThat(api.calls(Op.CREATE)).as("no blind retry before the barrier").isEqualTo(1);
+    assertThat(f).isNotDone();
+    sched.runFor(Duration.ofSeconds(3));
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(2);
+    assertThat(api.stored(POD, "default/p")).isPresent();
+    assertThat(metrics.count("writeback.failures")).isGreaterThanOrEqualTo(1.0);
+    api.pauseFeed(false);
+    sched.runUntilIdle();
+  }
+
+  @Test
+  void whenTheBarrierTimesOutAndTheObjectExistsItIsNotCreatedAgain() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(2));
+    api.pauseFeed(true);
+    api.commitButFailNextCreates(1);
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runFor(Duration.ofSeconds(5));
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(1);
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+    api.pauseFeed(false);
+    sched.runUntilIdle();
+  }
 }
