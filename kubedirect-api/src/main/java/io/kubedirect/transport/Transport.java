@@ -8,8 +8,8 @@ public interface Transport extends AutoCloseable {
   /** Protocol major version spoken by this release; see {@code docs/protocol.md}. */
   int PROTOCOL_MAJOR = 1;
 
-  /** Protocol minor version spoken by this release. */
-  int PROTOCOL_MINOR = 0;
+  /** Protocol minor version spoken by this release (1: {@code HandshakeSnapshot.objects}). */
+  int PROTOCOL_MINOR = 1;
 
   /**
    * Starts accepting links on {@code address} (port 0 picks a free port). {@code handler} sees every

@@ -79,7 +79,7 @@ public final class DefaultKubeDirect implements KubeDirect {
       return t;
     });
     this.factory = new DirectSharedInformerFactory(b.apiClient, informerExecutor, engine.store(), feed,
-        new HashSet<>(stage.receivedKinds()), feedOnly);
+        new HashSet<>(stage.receivedKinds()), feedOnly, engine.emittedView(), engine.recovered());
   }
 
   /** The engine (for metrics and tests). */

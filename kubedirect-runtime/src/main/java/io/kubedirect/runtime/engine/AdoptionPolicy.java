@@ -12,12 +12,14 @@ public interface AdoptionPolicy {
   /**
    * Whether to adopt {@code held}, which the downstream at {@code destination} holds.
    *
-   * @param locallyKnown whether this stage still has the object as an input (its ephemeral store holds it),
-   *     i.e. its own reconcile still wants an output for it
+   * @param locallyKnown whether this stage still knows the object: a relay still has it as an input (its
+   *     ephemeral store holds it, so its reconcile still wants an output for it), or a head stage (the kind's
+   *     origin: it emits the kind without receiving it) got its content in the snapshot, so its informers show
+   *     it and its own reconcile keeps or deletes it
    */
   boolean adopt(String destination, ObjectRef held, boolean locallyKnown);
 
-  /** Adopt exactly what this stage still knows locally (the default). */
+  /** Adopt exactly what this stage still knows locally (the default; see {@code locallyKnown} above). */
   static AdoptionPolicy locallyKnown() {
     return (destination, held, known) -> known;
   }

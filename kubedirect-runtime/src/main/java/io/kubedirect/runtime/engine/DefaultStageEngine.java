@@ -63,6 +63,9 @@ public final class DefaultStageEngine implements StageEngine {
   final EngineMetrics metrics;
   final AdoptionPolicy adoption;
   final EphemeralStore store = new DefaultEphemeralStore();
+  /** This stage's own dirty objects of the kinds it emits but does not receive (read-your-own-writes). */
+  final EphemeralStore emittedView = new DefaultEphemeralStore();
+  private final CompletableFuture<Void> recovered = new CompletableFuture<>();
   private final ObjectInterner interner = new ObjectInterner(4096);
   final WriteBackQueue writeBack;
   private final PeerAddress listenAddress;
@@ -127,6 +130,63 @@ public final class DefaultStageEngine implements StageEngine {
   @Override
   public EphemeralStore store() {
     return store;
+  }
+
+  @Override
+  public EphemeralStore emittedView() {
+    return emittedView;
+  }
+
+  @Override
+  public CompletableFuture<Void> recovered() {
+    return recovered.thenApply(v -> v);
+  }
+
+  /** Whether this stage emits {@code kind} without receiving it (it is the kind's origin: a head stage). */
+  boolean producesHere(String kind) {
+    return emittedKinds.contains(kind) && !receivedKinds.contains(kind);
+  }
+
+  /** Shows a dirty entry's latest content in {@link #emittedView} (or hides it). Guarded by this. */
+  void showOwn(DirtyEntry e) {
+    if (!producesHere(e.kind)) {
+      return;
+    }
+    if (e.object == null || e.type == ChangeType.DELETED) {
+      emittedView.remove(e.kind, e.key, RemovalReason.LOCAL);
+      return;
+    }
+    if (!emittedView.upsert(new EphemeralEntry(stage.name(), e.kind, e.key, e.version, e.object, e.baseRv))) {
+      emittedView.replaceLocal(e.kind, e.key, e.object);
+    }
+  }
+
+  /** Hides an object from {@link #emittedView}: its dirty entry is gone. Guarded by this. */
+  void hideOwn(String kind, String key, RemovalReason reason) {
+    if (producesHere(kind)) {
+      emittedView.remove(kind, key, reason);
+    }
+  }
+
+  /**
+   * Completes {@link #recovered} once every declared downstream stage has a session and every session has had
+   * its first snapshot (or is in fallback). Guarded by this.
+   */
+  void checkRecovered() {
+    if (recovered.isDone()) {
+      return;
+    }
+    for (String down : stage.downstreams()) {
+      if (upstreamSessions.values().stream().noneMatch(s -> s.destination.equals(down))) {
+        return;
+      }
+    }
+    for (UpstreamSession s : upstreamSessions.values()) {
+      if (!s.snapshotSeen && !s.fallback) {
+        return;
+      }
+    }
+    scheduler.execute(() -> recovered.complete(null));
   }
 
   @Override
@@ -197,9 +257,14 @@ public final class DefaultStageEngine implements StageEngine {
       log.info("stage {} accepting links on {}", stage.name(), s.localAddress());
     }
     if (!stage.downstreams().isEmpty()) {
+      // A restarted stage learns what its downstreams hold from their snapshots; bounded by the ack timeout,
+      // the time after which an unanswered handshake counts as a broken link anyway.
+      scheduler.schedule(() -> recovered.complete(null), limits.ackTimeout());
       discovery.addListener(this::connectKnownDownstreams);
       discovery.start();
       connectKnownDownstreams();
+    } else {
+      recovered.complete(null);
     }
   }
 
@@ -232,6 +297,7 @@ public final class DefaultStageEngine implements StageEngine {
       server = null;
       entries = new ArrayList<>(dirty.values());
       dirty.clear();
+      emittedView.clear();
       downstreamSessions.clear();
     }
     ups.forEach(UpstreamSession::close);
@@ -260,6 +326,9 @@ public final class DefaultStageEngine implements StageEngine {
       return plainWrite(kind, op, object);
     }
     String base = ObjectSupport.persistedRv(object);
+    if (op == WriteOp.DELETE && base == null && knownPersisted(kind, object)) {
+      base = ""; // the caller read it from the emitted view just before its API copy appeared: delete that
+    }
     if (op == WriteOp.DELETE && base != null) {
       String key = ObjectSupport.key(object);
       store.remove(kind, key, RemovalReason.LOCAL);
@@ -339,11 +408,13 @@ public final class DefaultStageEngine implements StageEngine {
         type = ChangeType.ADDED; // the downstream has not seen it yet
       }
       e.object = object;
+      e.adopted = false;
       e.version = version;
       e.type = type;
       e.baseRv = base;
       e.dest = dest;
       e.persisted = false;
+      showOwn(e);
       e.waiters.add(new DirtyEntry.Waiter(version, f));
       if (type == ChangeType.DELETED) {
         store.remove(kind, key, RemovalReason.LOCAL);
@@ -410,7 +481,7 @@ public final class DefaultStageEngine implements StageEngine {
 
   /** Writes a dirty entry through the API Server (its link is down or it has no route). Guarded by this. */
   void fallbackWrite(DirtyEntry e) {
-    if (e.object == null) {
+    if (e.object == null || e.adopted) {
       return; // adopted: the downstream holds it and will persist it
     }
     KubernetesObject obj = e.object;
@@ -492,19 +563,27 @@ public final class DefaultStageEngine implements StageEngine {
       return;
     }
     dirty.remove(e.id());
+    hideOwn(kind, key, RemovalReason.LOCAL);
     List<DirtyEntry.Waiter> done = new ArrayList<>(e.waiters);
     e.waiters.clear();
     complete(done, null, cause);
   }
 
-  /** Adopts an object a downstream holds after this stage restarted. Guarded by this. */
-  void adopt(ObjectRef ref, PeerAddress dest) {
+  /**
+   * Adopts an object a downstream holds after this stage restarted, with its content when the snapshot carried
+   * it (then the emitted view shows it). Guarded by this.
+   */
+  void adopt(ObjectRef ref, PeerAddress dest, KubernetesObject content) {
     DirtyEntry e = new DirtyEntry(ref.getKind(), Kinds.key(ref), scheduler.nanoTime());
     e.version = ref.getVersion();
     e.ackedVersion = ref.getVersion();
     e.type = ChangeType.ADDED;
     e.dest = dest;
+    e.adopted = true;
+    e.object = content;
+    e.baseRv = content == null ? null : ObjectSupport.persistedRv(content);
     dirty.put(e.id(), e);
+    showOwn(e);
   }
 
   /** Entries routed to {@code dest}. Guarded by this. */
@@ -581,6 +660,7 @@ public final class DefaultStageEngine implements StageEngine {
       DirtyEntry e = dirty.get(id);
       if (e != null && ObjectSupport.supersedes(object, e.baseRv, e.object)) {
         dirty.remove(id);
+        hideOwn(kind, key, RemovalReason.PERSISTED);
         done.addAll(e.waiters);
         e.waiters.clear();
         metrics.writeBackLag(Duration.ofNanos(Math.max(0, scheduler.nanoTime() - e.firstNanos)));
@@ -601,12 +681,28 @@ public final class DefaultStageEngine implements StageEngine {
       recentlyPersisted.remove(id(kind, key));
       store.remove(kind, key, RemovalReason.DELETED);
       DirtyEntry e = dirty.remove(id(kind, key));
+      hideOwn(kind, key, RemovalReason.DELETED);
       if (e != null) {
         done.addAll(e.waiters);
         e.waiters.clear();
       }
     }
     complete(done, object, null);
+  }
+
+  /**
+   * Whether the API Server showed {@code object} (by name) and this stage tracks no unpersisted change of it:
+   * a delete of it must reach the API Server.
+   */
+  private synchronized boolean knownPersisted(String kind, KubernetesObject object) {
+    String id;
+    try {
+      id = id(kind, ObjectSupport.key(object));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    DirtyEntry e = dirty.get(id);
+    return recentlyPersisted.containsKey(id) && (e == null || e.persisted);
   }
 
   /**

@@ -11,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
 final class DirtyEntry {
   final String kind;
   final String key;
-  KubernetesObject object; // null when adopted from a downstream snapshot
+  KubernetesObject object; // null when adopted from a downstream snapshot without content
+  /** Adopted from a downstream snapshot: the downstream holds it; never resent or written by fallback. */
+  boolean adopted;
   long version;
   ChangeType type;
   String baseRv;

@@ -14,14 +14,19 @@ import io.kubedirect.runtime.codec.InboundChange;
 import io.kubedirect.runtime.codec.Kinds;
 import io.kubedirect.runtime.codec.MalformedObjectException;
 import io.kubedirect.runtime.codec.MissingTemplateException;
+import io.kubedirect.runtime.codec.ObjectEncoder;
+import io.kubedirect.runtime.codec.OutboundChange;
 import io.kubedirect.runtime.store.EphemeralEntry;
 import io.kubedirect.runtime.store.RemovalReason;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
 import io.kubedirect.transport.LinkHandler;
 import io.kubedirect.transport.PeerIdentity;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +38,12 @@ import org.slf4j.LoggerFactory;
 final class ReceiverHandler implements LinkHandler {
 
   private static final Logger log = LoggerFactory.getLogger(ReceiverHandler.class);
+
+  /**
+   * The most bytes of object content a snapshot carries (far below the transports' frame limits, 4 MiB by
+   * default for Netty); beyond it, further kinds are sent as refs only.
+   */
+  static final int SNAPSHOT_CONTENT_BUDGET = 1 << 20;
 
   private final DefaultStageEngine eng;
 
@@ -112,11 +123,40 @@ final class ReceiverHandler implements LinkHandler {
     ds.epoch = env.getEpoch();
     ds.decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
     HandshakeSnapshot.Builder snap = HandshakeSnapshot.newBuilder();
+    Map<String, List<OutboundChange>> content = new TreeMap<>();
     for (EphemeralEntry e : eng.store.heldFrom(source)) {
       snap.addHeld(Kinds.ref(e.object(), e.version()).toBuilder().setKind(e.kind()));
+      content.computeIfAbsent(e.kind(), k -> new ArrayList<>())
+          .add(new OutboundChange(ChangeType.ADDED, e.object(), e.version()));
     }
+    addContent(snap, content);
     eng.metrics.handshake("round1", "ok");
     send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setHandshakeSnapshot(snap).build());
+  }
+
+  /**
+   * Adds the held objects' content (protocol minor 1), one batch per kind, encoded by a fresh encoder so each
+   * batch carries its own templates. A kind that cannot be encoded is left out: the upstream then sees those
+   * objects as refs without content, as from a minor-0 receiver.
+   */
+  private void addContent(HandshakeSnapshot.Builder snap, Map<String, List<OutboundChange>> content) {
+    ObjectEncoder encoder = eng.codec.newEncoder(eng.limits.maxTemplates());
+    int bytes = 0;
+    for (Map.Entry<String, List<OutboundChange>> k : content.entrySet()) {
+      try {
+        ObjectBatch batch = encoder.encode(k.getKey(), k.getValue());
+        bytes += batch.getSerializedSize();
+        if (bytes > SNAPSHOT_CONTENT_BUDGET) {
+          log.warn("{}: snapshot content over {} bytes; {} held objects of {} sent as refs only", eng.stage.name(),
+              SNAPSHOT_CONTENT_BUDGET, k.getValue().size(), k.getKey());
+          continue;
+        }
+        snap.addObjects(batch);
+      } catch (RuntimeException ex) {
+        log.warn("{}: cannot encode {} held objects of {} for a snapshot: {}", eng.stage.name(),
+            k.getValue().size(), k.getKey(), ex.toString());
+      }
+    }
   }
 
   private boolean current(DownstreamSession ds, Envelope env) {

@@ -56,6 +56,21 @@ public interface StageEngine extends AutoCloseable {
   CompletableFuture<KubernetesObject> persist(String kind, WriteOp op, KubernetesObject object,
       WriteBackPolicy policy);
 
+  /**
+   * This stage's own emitted, not yet persisted objects of the kinds it emits but does not receive (a head
+   * stage's pods), including objects adopted with content from a downstream's snapshot after a restart. The
+   * informers of those kinds show them next to the API objects (read-your-own-writes; the API copy wins).
+   */
+  EphemeralStore emittedView();
+
+  /**
+   * Completes once this stage knows what its downstreams hold: every declared downstream stage has a link and
+   * each link has answered the first handshake round (or is in fallback), or after {@code ackTimeout} at the
+   * latest. Complete at once for a stage without downstreams. Informers of emitted kinds wait for it before
+   * their first list, so a restarted head stage does not reconcile before it sees what it already produced.
+   */
+  CompletableFuture<Void> recovered();
+
   /** Number of objects sent over links and not yet seen persisted. */
   int dirtyCount();
 

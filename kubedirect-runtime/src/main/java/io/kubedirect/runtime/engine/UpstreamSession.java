@@ -5,12 +5,18 @@ import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.protocol.v1.HandshakeReconcile;
 import io.kubedirect.protocol.v1.HandshakeRequest;
+import io.kubedirect.protocol.v1.HandshakeSnapshot;
 import io.kubedirect.protocol.v1.ObjectBatch;
 import io.kubedirect.protocol.v1.ObjectRef;
+import io.kubedirect.runtime.codec.InboundChange;
 import io.kubedirect.runtime.codec.Kinds;
+import io.kubedirect.runtime.codec.MalformedObjectException;
+import io.kubedirect.runtime.codec.MissingTemplateException;
+import io.kubedirect.runtime.codec.ObjectDecoder;
 import io.kubedirect.runtime.codec.ObjectEncoder;
 import io.kubedirect.runtime.codec.OutboundChange;
 import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.runtime.store.RemovalReason;
 import io.kubedirect.transport.ClientLink;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
@@ -60,6 +66,8 @@ final class UpstreamSession implements LinkHandler {
   private final Map<Long, InFlight> inflight = new HashMap<>();
   private List<Sent> reconcileSent = List.of();
   boolean fallback;
+  /** Whether a snapshot was processed on some connection (the stage knows what this downstream holds). */
+  boolean snapshotSeen;
   private TaskScheduler.Cancellable fallbackTimer;
   private TaskScheduler.Cancellable retryTimer;
   private int retryAttempt;
@@ -231,8 +239,9 @@ final class UpstreamSession implements LinkHandler {
         address, eng.limits.fallbackAfter());
     fallback = true;
     pending.clear();
+    eng.checkRecovered();
     for (DirtyEntry e : eng.dirtyFor(address)) {
-      if (!e.persisted && e.object != null) {
+      if (!e.persisted && e.object != null && !e.adopted) {
         eng.metrics.fallbackWrite("link-down");
         eng.fallbackWrite(e);
       }
@@ -307,7 +316,7 @@ final class UpstreamSession implements LinkHandler {
       switch (env.getBodyCase()) {
         case HANDSHAKE_SNAPSHOT -> {
           if (state == State.HANDSHAKE1 && env.getEpoch() == epoch) {
-            onSnapshot(env.getHandshakeSnapshot().getHeldList());
+            onSnapshot(env.getHandshakeSnapshot());
           }
         }
         case HANDSHAKE_CONFIRM -> {
@@ -322,12 +331,38 @@ final class UpstreamSession implements LinkHandler {
     }
   }
 
-  private void onSnapshot(List<ObjectRef> held) {
+  /**
+   * The held objects' content from a snapshot (protocol minor 1), by id, at the held version. A batch that
+   * does not decode is skipped (its objects stay refs without content); the handshake goes on.
+   */
+  private Map<String, InboundChange> snapshotContent(HandshakeSnapshot snapshot) {
+    Map<String, InboundChange> out = new HashMap<>();
+    if (snapshot.getObjectsCount() == 0) {
+      return out;
+    }
+    ObjectDecoder decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
+    for (ObjectBatch batch : snapshot.getObjectsList()) {
+      try {
+        for (InboundChange c : decoder.decode(batch)) {
+          if (c.type() != ChangeType.DELETED) {
+            out.put(DefaultStageEngine.id(c.ref().getKind(), Kinds.key(c.ref())), c);
+          }
+        }
+      } catch (MissingTemplateException | MalformedObjectException | IllegalArgumentException ex) {
+        log.warn("{}: snapshot content of {} from {} does not decode: {}", eng.stage.name(), batch.getKind(),
+            address, ex.toString());
+      }
+    }
+    return out;
+  }
+
+  private void onSnapshot(HandshakeSnapshot snapshot) {
     eng.metrics.handshake("round1", "ok");
     Map<String, ObjectRef> heldById = new HashMap<>();
-    for (ObjectRef r : held) {
+    for (ObjectRef r : snapshot.getHeldList()) {
       heldById.put(DefaultStageEngine.id(r.getKind(), Kinds.key(r)), r);
     }
+    Map<String, InboundChange> content = snapshotContent(snapshot);
     LinkedHashMap<String, List<DirtyEntry>> resend = new LinkedHashMap<>();
     List<ObjectRef> retract = new ArrayList<>();
     List<DirtyEntry> drop = new ArrayList<>();
@@ -341,7 +376,7 @@ final class UpstreamSession implements LinkHandler {
           retract.add(ref);
         }
         drop.add(e);
-      } else if (e.object == null) {
+      } else if (e.adopted) {
         if (ref == null) {
           drop.add(e); // adopted earlier, and the downstream lost it: nothing to resend
         }
@@ -356,14 +391,22 @@ final class UpstreamSession implements LinkHandler {
       if (e != null && e.persisted) {
         continue;
       }
-      if (e == null && eng.adoption.adopt(destination, ref, eng.store.get(ref.getKind(), Kinds.key(ref)).isPresent())) {
-        eng.adopt(ref, address);
+      String id = DefaultStageEngine.id(ref.getKind(), Kinds.key(ref));
+      InboundChange c = content.get(id);
+      KubernetesObject held = c != null && c.ref().getVersion() == ref.getVersion() ? c.object() : null;
+      // Still wanted when this stage holds the input it derives from (a relay), or when it is the object's
+      // origin (a head stage) and can see it: its informers show it and its own reconcile decides.
+      boolean known = eng.store.get(ref.getKind(), Kinds.key(ref)).isPresent()
+          || (held != null && eng.producesHere(ref.getKind()));
+      if (e == null && eng.adoption.adopt(destination, ref, known)) {
+        eng.adopt(ref, address, held);
       } else {
         retract.add(ref);
       }
     }
     for (DirtyEntry e : drop) {
       eng.dirty.remove(e.id());
+      eng.hideOwn(e.kind, e.key, RemovalReason.RETRACTED);
       List<DirtyEntry.Waiter> done = new ArrayList<>(e.waiters);
       e.waiters.clear();
       eng.complete(done, e.object, null);
@@ -386,6 +429,8 @@ final class UpstreamSession implements LinkHandler {
       }
     }
     reconcileSent = sent;
+    snapshotSeen = true;
+    eng.checkRecovered();
     state = State.HANDSHAKE2;
     handshakeSentNanos = eng.scheduler.nanoTime();
     send(Envelope.newBuilder().setSeq(++seq).setEpoch(epoch).setHandshakeReconcile(rec).build(),
@@ -565,7 +610,7 @@ final class UpstreamSession implements LinkHandler {
         }
         it.remove();
         DirtyEntry e = eng.dirty.get(p.getKey());
-        if (e == null || !address.equals(e.dest) || e.persisted || e.object == null) {
+        if (e == null || !address.equals(e.dest) || e.persisted || e.object == null || e.adopted) {
           continue;
         }
         changes.add(new OutboundChange(e.type, e.object, e.version));

@@ -15,6 +15,7 @@ import io.kubernetes.client.util.CallGeneratorParams;
 import io.kubernetes.client.util.Watch;
 import io.kubernetes.client.util.Watchable;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -23,6 +24,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -38,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@link InformerObjectFeed} (before the informer sees it), which is how the engine learns what is
  * persisted.
  *
- * <p>With a null store it only publishes to the feed (used for kinds a stage emits but does not receive).
+ * <p>With a null store it only publishes to the feed. For kinds a stage emits but does not receive, the store
+ * is the engine's emitted view (the stage's own unpersisted objects), and the first list can wait for a gate
+ * (the engine's {@code recovered()}).
  *
  * @param <T> the model class
  * @param <L> its list class
@@ -56,6 +62,9 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
   private final Map<String, T> apiObjects = new ConcurrentHashMap<>();
   private final BlockingQueue<Watch.Response<T>> events = new LinkedBlockingQueue<>();
   private volatile String apiResourceVersion = "";
+  private final Future<?> listGate;
+  /** Upper bound of the wait for {@code listGate} (the gate bounds itself; this guards against a bug). */
+  static final Duration LIST_GATE_LIMIT = Duration.ofSeconds(60);
 
   /**
    * Wraps {@code api}.
@@ -63,6 +72,20 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
    * @param store the ephemeral objects to merge in, or null to only feed
    */
   public UnionListerWatcher(Class<T> type, ListerWatcher<T, L> api, EphemeralStore store, InformerObjectFeed feed) {
+    this(type, api, store, feed, null);
+  }
+
+  /**
+   * Wraps {@code api}; the first {@link #list} waits until {@code listGate} is done (used for a stage's own
+   * emitted objects: the engine's {@code recovered()}, so that a restarted head stage's informer syncs only
+   * once it shows what the downstreams still hold).
+   *
+   * @param store the ephemeral objects to merge in, or null to only feed
+   * @param listGate completes when the store is worth listing, or null
+   */
+  public UnionListerWatcher(Class<T> type, ListerWatcher<T, L> api, EphemeralStore store, InformerObjectFeed feed,
+      Future<?> listGate) {
+    this.listGate = listGate;
     this.type = Objects.requireNonNull(type, "type");
     this.kind = Kinds.of(type);
     this.api = Objects.requireNonNull(api, "api");
@@ -76,6 +99,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
   @Override
   @SuppressWarnings("unchecked")
   public L list(CallGeneratorParams params) throws ApiException {
+    awaitGate();
     L list = api.list(params);
     if (list.getMetadata() != null && list.getMetadata().getResourceVersion() != null) {
       apiResourceVersion = list.getMetadata().getResourceVersion();
@@ -111,6 +135,19 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       }
     }
     return list;
+  }
+
+  private void awaitGate() {
+    if (listGate == null || listGate.isDone()) {
+      return;
+    }
+    try {
+      listGate.get(LIST_GATE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("listing {} without waiting for the downstream snapshots: {}", kind, e.toString());
+    }
   }
 
   @Override

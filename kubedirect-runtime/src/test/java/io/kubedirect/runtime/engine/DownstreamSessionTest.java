@@ -109,6 +109,22 @@ class DownstreamSessionTest {
   }
 
   @Test
+  void theSnapshotCarriesTheHeldObjectsWithContentDecodableByAFreshDecoder() throws Exception {
+    FakeLink l = open("rs", false);
+    handshake(l, 10, pod("a", null), pod("b", "node-2"));
+    FakeLink l2 = open("rs", false);
+    handler.onMessage(l2, request(11, "rs"));
+    io.kubedirect.protocol.v1.HandshakeSnapshot snap = l2.last().getHandshakeSnapshot();
+    assertThat(snap.getHeldCount()).isEqualTo(2);
+    assertThat(snap.getObjectsCount()).isEqualTo(1);
+    List<io.kubedirect.runtime.codec.InboundChange> decoded =
+        ObjectCodec.create().newDecoder(16).decode(snap.getObjects(0));
+    assertThat(decoded).extracting(c -> c.ref().getName() + "@" + c.ref().getVersion() + " node="
+        + ((V1Pod) c.object()).getSpec().getNodeName() + " " + c.type())
+        .containsExactlyInAnyOrder("a@1 node=null ADDED", "b@1 node=node-2 ADDED");
+  }
+
+  @Test
   void bothHandshakeRoundsInstallTheEpochAndApplyTheResend() {
     FakeLink l = open("rs", false);
     handshake(l, 10, pod("a", null), pod("b", null));

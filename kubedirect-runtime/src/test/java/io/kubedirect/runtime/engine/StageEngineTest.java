@@ -187,10 +187,87 @@ class StageEngineTest {
     assertThat(sm.store().size()).isEqualTo(5);
     rsT.crash();
     rs.close();
-    StageEngine rs2 = head();
+    StageEngine rs2 = head(AdoptionPolicy.never(), EngineLimits.defaults());
     CompletableFuture<KubernetesObject> again = rs2.write(POD, WriteOp.CREATE, pod("p0", null));
     assertThat(run(() -> again.isDone() && sm.store().size() == 1)).isTrue();
     assertThat(sm.store().get(POD, "default/p0")).isPresent();
+  }
+
+  @Test
+  void aRestartedHeadAdoptsWhatTheDownstreamHoldsWithContentAndDeletesWhatItNoLongerWants() {
+    StageEngine sm = tail("");
+    InMemoryTransport rsT = net.transport("rs");
+    StageEngine rs = StageEngine.builder().stage(HEAD).transport(rsT).scheduler(sched).persistedApi(persisted)
+        .persistedFeed(persisted).discovery(discovery).epochSource(epochs).build();
+    rs.start();
+    assertThat(run(() -> rs.recovered().isDone())).isTrue();
+    List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, null)));
+    }
+    // read-your-own-writes: the head's view shows what it emitted at once
+    assertThat(rs.emittedView().size()).isEqualTo(5);
+    assertThat(run(() -> allDone(fs))).isTrue();
+    rsT.crash();
+    rs.close();
+
+    StageEngine rs2 = head(); // default policy
+    assertThat(rs2.recovered()).isNotDone();
+    assertThat(run(() -> rs2.recovered().isDone())).isTrue();
+    // it knows the five pods, with content, before its reconcile runs, and the downstream keeps them
+    assertThat(rs2.dirtyCount()).isEqualTo(5);
+    assertThat(rs2.emittedView().entries(POD)).hasSize(5).allSatisfy(e -> {
+      assertThat(e.object()).isInstanceOf(V1Pod.class);
+      assertThat(((V1Pod) e.object()).getMetadata().getLabels()).isEqualTo(
+          pod(e.object().getMetadata().getName(), null).getMetadata().getLabels());
+    });
+    assertThat(sm.store().size()).isEqualTo(5);
+
+    // what its reconcile no longer wants goes through the normal path: a delete retracts it downstream
+    List<CompletableFuture<KubernetesObject>> deletes = new ArrayList<>();
+    for (int i = 1; i < 5; i++) {
+      KubernetesObject seen = rs2.emittedView().get(POD, "default/p" + i).orElseThrow().object();
+      deletes.add(rs2.write(POD, WriteOp.DELETE, seen));
+    }
+    assertThat(rs2.emittedView().size()).isEqualTo(1);
+    assertThat(run(() -> allDone(deletes) && sm.store().size() == 1)).isTrue();
+    assertThat(deletes).allMatch(f -> !f.isCompletedExceptionally());
+    assertThat(sm.store().get(POD, "default/p0")).isPresent();
+    assertThat(persisted.list(POD)).isEmpty();
+
+    // once the tail persists the adopted pod, the head's view drops it (the API copy wins)
+    V1Pod held = (V1Pod) sm.store().get(POD, "default/p0").orElseThrow().object();
+    CompletableFuture<KubernetesObject> w = sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
+    assertThat(run(() -> w.isDone() && rs2.dirtyCount() == 0)).isTrue();
+    assertThat(rs2.emittedView().size()).isZero();
+    assertThat(persisted.list(POD)).hasSize(1);
+  }
+
+  @Test
+  void aHeadDeletingAPodItSawUnpersistedDeletesTheApiCopyThatAppearedMeanwhile() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
+    CompletableFuture<KubernetesObject> sent = rs.write(POD, WriteOp.CREATE, pod("p0", null));
+    KubernetesObject seen = rs.emittedView().get(POD, "default/p0").orElseThrow().object();
+    assertThat(run(() -> sent.isDone() && sm.store().size() == 1)).isTrue();
+    V1Pod held = (V1Pod) sm.store().get(POD, "default/p0").orElseThrow().object();
+    CompletableFuture<KubernetesObject> w = sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
+    assertThat(run(() -> w.isDone() && rs.dirtyCount() == 0)).isTrue();
+    assertThat(rs.emittedView().size()).isZero();
+    assertThat(persisted.list(POD)).hasSize(1);
+
+    CompletableFuture<KubernetesObject> del = rs.write(POD, WriteOp.DELETE, seen); // a stale read: no rv
+    assertThat(run(() -> del.isDone() && persisted.list(POD).isEmpty())).isTrue();
+    assertThat(del).isCompleted().isNotCompletedExceptionally();
+  }
+
+  @Test
+  void aHeadWithoutAReachableDownstreamRecoversAfterTheAckTimeout() {
+    discovery.put("sm", "", new PeerAddress("nowhere", 1));
+    long t0 = sched.nanoTime();
+    StageEngine rs = head();
+    assertThat(run(() -> rs.recovered().isDone())).isTrue();
+    assertThat(sched.nanoTime() - t0).isGreaterThanOrEqualTo(EngineLimits.defaults().ackTimeout().toNanos());
   }
 
   @Test

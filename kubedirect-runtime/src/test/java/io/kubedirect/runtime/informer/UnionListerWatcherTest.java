@@ -64,6 +64,25 @@ class UnionListerWatcherTest {
   }
 
   @Test
+  void theFirstListWaitsForTheGateAndThenShowsWhatWasAdoptedMeanwhile() throws Exception {
+    java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+    UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, store, feed, gate);
+    api.items.add(persisted("c", "9"));
+    java.util.concurrent.CompletableFuture<V1PodList> listed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return lw.list(new CallGeneratorParams(false, null, null));
+      } catch (io.kubernetes.client.openapi.ApiException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !listed.isDone());
+    ephemeral("a", 1); // e.g. adopted from a downstream's snapshot
+    gate.complete(null);
+    V1PodList list = listed.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(list.getItems()).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("a", "c");
+  }
+
+  @Test
   void listReturnsTheUnionAndTheApiCopyWins() throws Exception {
     UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, store, feed);
     ephemeral("a", 1);

@@ -30,6 +30,9 @@ import java.util.TreeMap;
  *   <li>no stale epoch: every batch a receiver applied carried the epoch current for its source
  *       ({@link EpochFenceObserver});
  *   <li>bounded memory: ephemeral + dirty objects over all stages never exceed a bound during the run;
+ *   <li>no surplus create (with the head view, the default): the ReplicaSet-like stage never asks for a pod
+ *       while its owner already has the desired number persisted or held by a downstream stage (this is what
+ *       a restarted head got wrong before it saw the pods its downstream held);
  *   <li>no task threw.
  * </ul>
  */
@@ -96,6 +99,24 @@ final class ChainSimulation {
   private final Map<String, Integer> incarnations = new HashMap<>();
   private final List<StageProcess> dead = new ArrayList<>();
   private int maxMemory;
+  /** Pods the ReplicaSet-like stage asked to create, and surplus pods it asked to delete (all incarnations). */
+  long rsCreates;
+  long rsDeletes;
+  /**
+   * Creates the ReplicaSet-like stage asked for while the owner already had, in the API Server or held by a
+   * downstream stage, at least the desired number of pods (waste; the restart of the head stage caused most
+   * of it before its informer showed what its downstream held).
+   */
+  long surplusCreates;
+  private final List<String> surplusDetails = new ArrayList<>();
+
+  /**
+   * Whether the head stage's view includes its own unpersisted pods (the engine's {@code emittedView()}, with
+   * the pods adopted from its downstream's snapshot after a restart) and waits for {@code recovered()}. On by
+   * default; {@code -Dkubedirect.sim.headView=false} restores the earlier behaviour (the view is the persisted
+   * pods only, and the restarted head retracts what its downstream holds) to compare the waste.
+   */
+  static final boolean HEAD_VIEW = Boolean.parseBoolean(System.getProperty("kubedirect.sim.headView", "true"));
   private int memoryBound;
   private int crashes;
 
@@ -165,6 +186,33 @@ final class ChainSimulation {
   String nodeFor(String podName) {
     int h = podName.hashCode() & 0x7fffffff;
     return config.nodes().get(h % config.nodes().size());
+  }
+
+  /** Counts a create for {@code owner} made while enough of its pods were persisted or held downstream. */
+  void countCreate(String owner) {
+    rsCreates++;
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (KubernetesObject o : api.listShared(SimPods.KIND)) {
+      if (owner.equals(SimPods.owner((V1Pod) o))) {
+        names.add(SimPods.key((V1Pod) o));
+      }
+    }
+    for (StageProcess p : alive.values()) {
+      if (!(p instanceof ReplicaSetProcess)) {
+        for (V1Pod e : p.ephemeralPods()) {
+          if (owner.equals(SimPods.owner(e))) {
+            names.add(SimPods.key(e));
+          }
+        }
+      }
+    }
+    if (names.size() >= desired.getOrDefault(owner, 0)) {
+      surplusCreates++;
+      if (HEAD_VIEW && surplusDetails.size() < 5) {
+        surplusDetails.add(sched.nanoTime() / 1_000_000 + "ms: a create for " + owner + " while " + names
+            + " were persisted or held downstream, desired " + desired.get(owner));
+      }
+    }
   }
 
   /** Records something worth knowing in a failure report (not a violation). */
@@ -298,6 +346,10 @@ final class ChainSimulation {
       details.addAll(stateReport());
     }
     checkHistory();
+    if (HEAD_VIEW && surplusCreates > 0) {
+      violations.add("surplus: the replicaset stage asked for " + surplusCreates + " create(s) while the owner"
+          + " already had enough pods persisted or held downstream, e.g. " + surplusDetails);
+    }
     if (maxMemory > memoryBound) {
       violations.add("memory: " + maxMemory + " ephemeral+dirty objects at once, bound " + memoryBound);
     }

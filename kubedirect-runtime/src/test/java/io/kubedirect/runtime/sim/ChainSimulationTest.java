@@ -39,6 +39,9 @@ class ChainSimulationTest {
     long stale = 0;
     long created = 0;
     long direct = 0;
+    long rsCreates = 0;
+    long rsDeletes = 0;
+    long surplus = 0;
     for (long seed : seeds) {
       ChainSimulation sim = new ChainSimulation(seed);
       ChainSimulation.Result r = sim.run();
@@ -47,6 +50,9 @@ class ChainSimulationTest {
       stale += f[1];
       created += sim.podsCreated();
       direct += sim.podsCreatedByTail();
+      rsCreates += sim.rsCreates;
+      rsDeletes += sim.rsDeletes;
+      surplus += sim.surplusCreates;
       if (!r.ok()) {
         failed.add(r);
       }
@@ -56,8 +62,9 @@ class ChainSimulationTest {
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.printf("simulation: %d seeds in %d ms, %d failed; %d batches applied, %d stale-epoch arrivals,"
-        + " %d pods created, %d of them over the direct path%n", seeds.size(), ms, failed.size(), applied, stale,
-        created, direct);
+        + " %d pods created, %d of them over the direct path; replicaset asked for %d creates (%d surplus: the"
+        + " owner had enough pods persisted or held downstream) and %d deletes%n",
+        seeds.size(), ms, failed.size(), applied, stale, created, direct, rsCreates, surplus, rsDeletes);
     StringBuilder sb = new StringBuilder();
     failed.stream().limit(5).forEach(r -> sb.append(r.report()));
     if (!failed.isEmpty()) {

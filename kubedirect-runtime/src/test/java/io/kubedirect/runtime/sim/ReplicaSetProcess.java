@@ -9,13 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import io.kubernetes.client.common.KubernetesObject;
 import java.util.TreeSet;
 
 /**
- * A ReplicaSet-like producer: for each owner, keeps (persisted pods + pods it created and has not seen
- * persisted yet) equal to the desired count, creating uniquely named pods (emitted downstream by the engine)
- * and deleting persisted surplus pods through the API. Its expectations die with the process, like the
- * real controller's.
+ * A ReplicaSet-like producer: for each owner, keeps (pods its informer view shows + pods it created and does
+ * not see yet) equal to the desired count, creating uniquely named pods (emitted downstream by the engine)
+ * and deleting surplus pods (persisted ones through the API, unpersisted ones by retraction). Its view is
+ * the persisted pods plus the engine's {@code emittedView()} (its own unpersisted pods, and after a restart
+ * those its downstream still holds), and it reconciles only once the engine has {@code recovered()}, as a
+ * real controller waits for its informers to sync. Its expectations die with the process, like the real
+ * controller's.
  */
 final class ReplicaSetProcess extends StageProcess {
 
@@ -26,6 +31,7 @@ final class ReplicaSetProcess extends StageProcess {
   private final Map<String, Set<String>> expectations = new TreeMap<>();
   private final Set<String> deleting = new HashSet<>();
   private int counter;
+  private final CompletableFuture<Void> recovered = engine.recovered();
 
   ReplicaSetProcess(ChainSimulation sim, int incarnation) {
     super(sim, "replicaset", incarnation, DECL, null);
@@ -33,17 +39,27 @@ final class ReplicaSetProcess extends StageProcess {
 
   @Override
   void reconcile() {
-    deleting.retainAll(persisted.keySet());
+    if (!feedSynced.getAsBoolean() || (ChainSimulation.HEAD_VIEW && !recovered.isDone())) {
+      return; // like waiting for the informers to sync: the view shows what the downstream holds only then
+    }
+    // The informer view of pods: persisted ones plus this stage's own unpersisted ones (the API copy wins).
+    TreeMap<String, V1Pod> view = new TreeMap<>(persisted);
+    if (ChainSimulation.HEAD_VIEW) {
+      for (KubernetesObject o : engine.emittedView().list(SimPods.KIND)) {
+        view.putIfAbsent(SimPods.key((V1Pod) o), (V1Pod) o);
+      }
+    }
+    deleting.retainAll(view.keySet());
     for (Map.Entry<String, Integer> d : sim.desired.entrySet()) {
       String owner = d.getKey();
       List<V1Pod> mine = new ArrayList<>();
-      for (V1Pod p : persisted.values()) {
+      for (V1Pod p : view.values()) {
         if (owner.equals(SimPods.owner(p))) {
           mine.add(p);
         }
       }
       Set<String> exp = expectations.computeIfAbsent(owner, o -> new TreeSet<>());
-      exp.removeIf(name -> persisted.containsKey(SimulatedApiServer.key(SimPods.NAMESPACE, name)));
+      exp.removeIf(name -> view.containsKey(SimulatedApiServer.key(SimPods.NAMESPACE, name)));
       int live = 0;
       for (V1Pod p : mine) {
         if (!deleting.contains(SimPods.key(p))) {
@@ -55,6 +71,7 @@ final class ReplicaSetProcess extends StageProcess {
       for (int i = have; i < want; i++) {
         String name = owner + "-r" + incarnation + "-" + (++counter);
         exp.add(name);
+        sim.countCreate(owner);
         engine.write(SimPods.KIND, WriteOp.CREATE, SimPods.newPod(owner, name)).whenComplete((r, ex) -> {
           if (ex != null && !isDead()) {
             sim.note(instance + " create of " + name + " failed: " + ex);
@@ -72,6 +89,7 @@ final class ReplicaSetProcess extends StageProcess {
           String key = SimPods.key(p);
           if (deleting.add(key)) {
             surplus--;
+            sim.rsDeletes++;
             engine.write(SimPods.KIND, WriteOp.DELETE, p).whenComplete((r, ex) -> {
               if (ex != null && !isDead()) {
                 sim.note(instance + " delete of " + key + " failed: " + ex);

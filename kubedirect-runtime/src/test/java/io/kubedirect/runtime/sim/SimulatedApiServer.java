@@ -246,6 +246,9 @@ final class SimulatedApiServer {
     private long lastDeliverAt;
     private long observed;
     private boolean closed;
+    /** Events queued and delivered so far (FIFO), for {@link #watch}'s "synced". */
+    private long enqueued;
+    private long delivered;
 
     private Feed(String subscriber, long maxDelayNanos) {
       this.subscriber = subscriber;
@@ -274,8 +277,14 @@ final class SimulatedApiServer {
       }
     }
 
-    /** Adds a plain callback for every event of {@code kind} (the stage logic's informer). */
-    void watch(String kind, Consumer<KubernetesObject> onPersisted, Consumer<KubernetesObject> onDeleted) {
+    /**
+     * Adds a plain callback for every event of {@code kind} (the stage logic's informer).
+     *
+     * @return whether the initial state (the objects stored when the watch began) has been delivered: the
+     *     informer's {@code hasSynced()}
+     */
+    java.util.function.BooleanSupplier watch(String kind, Consumer<KubernetesObject> onPersisted,
+        Consumer<KubernetesObject> onDeleted) {
       addListener(kind, new Listener() {
         @Override
         public void onPersisted(KubernetesObject object) {
@@ -287,6 +296,15 @@ final class SimulatedApiServer {
           onDeleted.accept(object);
         }
       });
+      long initial;
+      synchronized (SimulatedApiServer.this) {
+        initial = enqueued;
+      }
+      return () -> {
+        synchronized (SimulatedApiServer.this) {
+          return delivered >= initial;
+        }
+      };
     }
 
     private void enqueue(String kind, KubernetesObject object, boolean deleted) {
@@ -304,6 +322,7 @@ final class SimulatedApiServer {
       long at = Math.max(now + delay, lastDeliverAt);
       lastDeliverAt = at;
       queue.addLast(new Pending(at, ObjectSupport.deepCopy(object), deleted, targets, rv));
+      enqueued++;
       scheduler.schedule(this::pump, Duration.ofNanos(at - now));
     }
 
@@ -330,6 +349,7 @@ final class SimulatedApiServer {
         }
         synchronized (SimulatedApiServer.this) {
           observed = Math.max(observed, p.rv); // after the listeners returned
+          delivered++;
         }
       }
     }

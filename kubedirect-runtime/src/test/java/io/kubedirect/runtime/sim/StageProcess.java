@@ -37,6 +37,8 @@ abstract class StageProcess {
   /** The informer view of persisted pods, by key; lags behind the API Server. */
   final TreeMap<String, V1Pod> persisted = new TreeMap<>();
   private boolean dead;
+  /** Whether the informer view has received the initial state (like {@code hasSynced()}). */
+  java.util.function.BooleanSupplier feedSynced = () -> false;
   private boolean reconcileQueued;
 
   StageProcess(ChainSimulation sim, String instance, int incarnation, StageDeclaration decl, PeerAddress listen) {
@@ -60,18 +62,21 @@ abstract class StageProcess {
     if (listen != null) {
       b.listen(listen);
     }
+    if (!ChainSimulation.HEAD_VIEW && decl.upstreams().isEmpty()) {
+      b.adoption(io.kubedirect.runtime.engine.AdoptionPolicy.never()); // the behaviour before the head view
+    }
     this.engine = b.build();
   }
 
   void start() {
-    feed.watch(SimPods.KIND, o -> {
+    feedSynced = feed.watch(SimPods.KIND, o -> {
       persisted.put(SimPods.key(o), (V1Pod) o);
       trigger();
     }, o -> {
       persisted.remove(SimPods.key(o));
       trigger();
     });
-    engine.store().addListener(new EphemeralStore.Listener() {
+    EphemeralStore.Listener retrigger = new EphemeralStore.Listener() {
       @Override
       public void onUpsert(EphemeralEntry entry, EphemeralEntry previous) {
         trigger();
@@ -81,7 +86,9 @@ abstract class StageProcess {
       public void onRemove(EphemeralEntry entry, RemovalReason reason) {
         trigger();
       }
-    });
+    };
+    engine.store().addListener(retrigger);
+    engine.emittedView().addListener(retrigger);
     engine.start();
     resync();
   }
