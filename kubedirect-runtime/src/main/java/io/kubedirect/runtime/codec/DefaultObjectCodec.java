@@ -15,6 +15,13 @@ package io.kubedirect.runtime.codec;
  * of the template's size, trying (1) the template of the object's group (its template without {@code status}:
  * the pods of one ReplicaSet) and (2) the template the same object used last (updates of one Deployment);
  * otherwise the object's own template is sent. Output is deterministic.
+ *
+ * <p>Fast paths (pods; {@link Builder#fastPaths}): once a pod's template equals a template exactly, the encoder
+ * keeps that template's pod model and recognises later pods that differ from it only in per-object fields by a
+ * strict field-by-field comparison, skipping their JSON conversion; the decoder materialises pods without a
+ * merge patch from the template's decoded pod, sharing all sub-objects below metadata, spec and status. Both
+ * give exactly the output of the full JSON path. Decoded objects must therefore be treated as read-only
+ * (deep-copy before mutating), as the store already requires.
  */
 public final class DefaultObjectCodec implements ObjectCodec {
 
@@ -33,14 +40,14 @@ public final class DefaultObjectCodec implements ObjectCodec {
   public ObjectEncoder newEncoder(int maxTemplates) {
     requirePositive(maxTemplates);
     return new DefaultObjectEncoder(maxTemplates, options.maxTemplateBytes, options.dropManagedFields,
-        options.useTemplates);
+        options.useTemplates, options.fastPaths);
   }
 
   @Override
   public ObjectDecoder newDecoder(int maxTemplates) {
     requirePositive(maxTemplates);
     return new DefaultObjectDecoder(maxTemplates, options.maxTemplateBytes, options.maxObjectBytes,
-        options.maxChangesPerBatch);
+        options.maxChangesPerBatch, options.fastPaths);
   }
 
   private static void requirePositive(int maxTemplates) {
@@ -56,6 +63,7 @@ public final class DefaultObjectCodec implements ObjectCodec {
     private int maxChangesPerBatch = 100_000;
     private boolean dropManagedFields = true;
     private boolean useTemplates = true;
+    private boolean fastPaths = true;
 
     private Builder() {}
 
@@ -93,6 +101,16 @@ public final class DefaultObjectCodec implements ObjectCodec {
     }
 
     /**
+     * Whether encoders and decoders take their fast paths for pods (default true): the output is the same
+     * either way (bytes on the wire, decoded objects); false forces one full JSON conversion per object, for
+     * comparison and diagnosis.
+     */
+    public Builder fastPaths(boolean fast) {
+      this.fastPaths = fast;
+      return this;
+    }
+
+    /**
      * The codec.
      *
      * @throws IllegalStateException if a bound is not positive or a single object may exceed the template bytes
@@ -115,6 +133,7 @@ public final class DefaultObjectCodec implements ObjectCodec {
       b.maxChangesPerBatch = maxChangesPerBatch;
       b.dropManagedFields = dropManagedFields;
       b.useTemplates = useTemplates;
+      b.fastPaths = fastPaths;
       return b;
     }
   }

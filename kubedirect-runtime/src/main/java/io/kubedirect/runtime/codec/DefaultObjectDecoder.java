@@ -10,6 +10,10 @@ import io.kubedirect.protocol.v1.ObjectRef;
 import io.kubedirect.protocol.v1.Template;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.JSON;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodSpec;
+import io.kubernetes.client.openapi.models.V1PodStatus;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -24,11 +28,50 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-/** The receiver side of {@link DefaultObjectCodec}. Not thread-safe. */
+/**
+ * The receiver side of {@link DefaultObjectCodec}. Not thread-safe.
+ *
+ * <p>Fast path: a pod whose change has a template and no merge patch is materialised from the template's
+ * decoded pod (deserialised once per template) by shallow copies of the pod, its metadata, spec and status with
+ * the typed per-object fields set; everything below those (containers, labels unless the change carries some,
+ * volumes, ...) is shared with the template's pod and every other pod decoded from it. The result equals what
+ * the full JSON path gives. Receivers must not mutate decoded objects in place (deep-copy first).
+ */
 final class DefaultObjectDecoder implements ObjectDecoder {
 
-  /** A cached template: its parsed tree (never handed out, only copies) and JSON size. */
-  private record Cached(String kind, JsonObject tree, int bytes) {}
+  /** A cached template: its parsed tree (never handed out, only copies), JSON size and lazily its pod. */
+  private static final class Cached {
+    private final String kind;
+    private final JsonObject tree;
+    private final int bytes;
+    /** The decoded prototype (fast path), null if none can be made; valid once {@link #tried}. */
+    private Prototype prototype;
+    private boolean tried;
+
+    Cached(String kind, JsonObject tree, int bytes) {
+      this.kind = kind;
+      this.tree = tree;
+      this.bytes = bytes;
+    }
+
+    String kind() {
+      return kind;
+    }
+
+    JsonObject tree() {
+      return tree;
+    }
+
+    int bytes() {
+      return bytes;
+    }
+  }
+
+  /**
+   * A template decoded as a pod (shared, never handed out itself), whether its tree has {@code spec} as an
+   * object (else a node name needs the JSON path) and {@code metadata.labels} absent or an object.
+   */
+  private record Prototype(V1Pod pod, boolean specIsObject, boolean labelsOk) {}
 
   private static final int UID_BYTES = 16;
 
@@ -37,7 +80,13 @@ final class DefaultObjectDecoder implements ObjectDecoder {
   private final MessageDigest digest = JsonTrees.sha256();
   private final LruCache<Long, Cached> cache;
 
-  DefaultObjectDecoder(int maxTemplates, long maxTemplateBytes, int maxObjectBytes, int maxChangesPerBatch) {
+  private final boolean fastPaths;
+  /** Objects decoded by the fast path (for tests). */
+  private long fastPathHits;
+
+  DefaultObjectDecoder(int maxTemplates, long maxTemplateBytes, int maxObjectBytes, int maxChangesPerBatch,
+      boolean fastPaths) {
+    this.fastPaths = fastPaths;
     this.maxObjectBytes = maxObjectBytes;
     this.maxChangesPerBatch = maxChangesPerBatch;
     this.cache = new LruCache<>(maxTemplates, maxTemplateBytes, Cached::bytes);
@@ -77,7 +126,9 @@ final class DefaultObjectDecoder implements ObjectDecoder {
           template = fromBatch;
         } else {
           template = cache.get(h);
-          if (template == null) {
+          if (template == null && fromBatch != null) {
+            // Evicted again within this batch: the encoder records it as sent once more, so cache it again.
+            cache.put(h, fromBatch);
             template = fromBatch;
           }
         }
@@ -157,6 +208,14 @@ final class DefaultObjectDecoder implements ObjectDecoder {
 
   private InboundChange decodeObject(String kind, Class<? extends KubernetesObject> type, ObjectChange c,
       Cached template) {
+    if (fastPaths && template != null && type == V1Pod.class && c.getMergePatch().isEmpty()) {
+      Prototype p = prototype(kind, template);
+      if (p != null && (c.getNodeName().isEmpty() || p.specIsObject())
+          && (c.getLabelsCount() == 0 || p.labelsOk())) {
+        fastPathHits++;
+        return fromPrototype(kind, c, p.pod());
+      }
+    }
     JsonObject tree = template != null ? template.tree().deepCopy()
         : JsonTrees.parseObject(c.getFullJson(), "full_json");
     String apiVersion = Kinds.apiVersion(kind);
@@ -210,6 +269,83 @@ final class DefaultObjectDecoder implements ObjectDecoder {
     return new InboundChange(c.getType(), ref, object);
   }
 
+  /**
+   * The template's decoded pod, made on first use: the template tree as the JSON path would complete it
+   * (apiVersion, kind, metadata) before adding per-object fields. Null if that tree fails any check; the JSON
+   * path then reports the error for each object.
+   */
+  private static Prototype prototype(String kind, Cached template) {
+    if (template.tried) {
+      return template.prototype;
+    }
+    template.tried = true;
+    if (!ModelFields.supports(V1Pod.class) || !ModelFields.supports(V1ObjectMeta.class)
+        || !ModelFields.supports(V1PodSpec.class) || !ModelFields.supports(V1PodStatus.class)) {
+      return null;
+    }
+    try {
+      JsonObject tree = template.tree().deepCopy();
+      checkOrSet(tree, "apiVersion", Kinds.apiVersion(kind));
+      checkOrSet(tree, "kind", Kinds.kindName(kind));
+      JsonObject meta = object(tree, "metadata");
+      JsonElement labels = meta.get("labels");
+      JsonElement spec = tree.get("spec");
+      V1Pod pod = JSON.getGson().fromJson(tree, V1Pod.class);
+      if (pod == null || pod.getMetadata() == null) {
+        return null;
+      }
+      boolean specIsObject = spec != null && spec.isJsonObject() && pod.getSpec() != null;
+      template.prototype = new Prototype(pod, specIsObject, labels == null || labels.isJsonObject());
+      return template.prototype;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The fast path: the prototype's pod with the change's typed fields, top-level containers copied. */
+  private static InboundChange fromPrototype(String kind, ObjectChange c, V1Pod prototype) {
+    V1Pod pod = ModelFields.shallowCopy(prototype);
+    V1ObjectMeta meta = ModelFields.shallowCopy(prototype.getMetadata());
+    pod.setMetadata(meta);
+    if (prototype.getSpec() != null) {
+      pod.setSpec(ModelFields.shallowCopy(prototype.getSpec()));
+    }
+    if (prototype.getStatus() != null) {
+      pod.setStatus(ModelFields.shallowCopy(prototype.getStatus()));
+    }
+    if (!c.getName().isEmpty()) {
+      meta.setName(c.getName());
+    }
+    if (!c.getNamespace().isEmpty()) {
+      meta.setNamespace(c.getNamespace());
+    }
+    if (!c.getUid().isEmpty()) {
+      ByteBuffer b = c.getUid().asReadOnlyByteBuffer();
+      meta.setUid(new UUID(b.getLong(), b.getLong()).toString());
+    }
+    if (c.getCreationTimestampMillis() != 0) {
+      meta.setCreationTimestamp(OffsetDateTime.ofInstant(Instant.ofEpochMilli(c.getCreationTimestampMillis()),
+          ZoneOffset.UTC));
+    }
+    if (c.getLabelsCount() > 0) {
+      Map<String, String> labels = meta.getLabels() == null ? new LinkedHashMap<>()
+          : new LinkedHashMap<>(meta.getLabels());
+      c.getLabelsMap().entrySet().stream().sorted(Map.Entry.comparingByKey())
+          .forEach(en -> labels.put(en.getKey(), en.getValue()));
+      meta.setLabels(labels);
+    }
+    if (!c.getNodeName().isEmpty()) {
+      pod.getSpec().setNodeName(c.getNodeName());
+    }
+    if (meta.getName() == null || meta.getName().isEmpty()) {
+      throw new MalformedObjectException("decoded " + kind + " has no metadata.name");
+    }
+    String namespace = meta.getNamespace() == null ? "" : meta.getNamespace();
+    ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(namespace).setName(meta.getName())
+        .setVersion(c.getVersion()).build();
+    return new InboundChange(c.getType(), ref, pod);
+  }
+
   private static void checkOrSet(JsonObject tree, String field, String expected) {
     JsonElement e = tree.get(field);
     if (e == null) {
@@ -230,6 +366,11 @@ final class DefaultObjectDecoder implements ObjectDecoder {
       throw new MalformedObjectException(field + " is not a JSON object");
     }
     return e.getAsJsonObject();
+  }
+
+  /** How many objects this decoder materialised from a template's decoded pod. */
+  long fastPathHits() {
+    return fastPathHits;
   }
 
   @Override

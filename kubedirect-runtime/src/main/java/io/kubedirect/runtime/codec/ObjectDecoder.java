@@ -6,6 +6,9 @@ import java.util.List;
 /**
  * Receiver side of the codec, one per link. Caches templates (bounded, LRU by count and total bytes).
  * Not thread-safe: confine it to the link's receiving thread.
+ *
+ * <p>Decoded objects are read-only: objects decoded from one template may share sub-objects (containers,
+ * volumes, maps) with each other and with the decoder's cache. Deep-copy an object before mutating it.
  */
 public interface ObjectDecoder {
 

@@ -6,6 +6,9 @@
  * node name, version) and an RFC 7386 merge patch for anything else that differs. {@link
  * io.kubedirect.runtime.codec.Kinds} maps Java model classes to the wire's kind strings.
  *
+ * <p>Decoded objects must be treated as read-only: pods decoded from one template share everything below
+ * their metadata, spec and status (deep-copy before mutating).
+ *
  * <p>Entry point: {@link io.kubedirect.runtime.codec.ObjectCodec#create()}.
  */
 package io.kubedirect.runtime.codec;
