@@ -12,6 +12,8 @@ import java.util.Objects;
  *       object travels over the direct link at once and is written back after {@code coalesce}, with every
  *       change made in the meantime folded into one write per object, so that kubectl converges.
  *   <li>{@link #NONE}: never written back by this stage (a later stage persists it).
+ *   <li>{@link #EXPOSE_ON_RECEIPT}: tail stage only, opt-in: like {@link #EAGER}, and in addition a newly
+ *       received object is created in the persisted store at once, in parallel with the stage's work.
  * </ul>
  */
 public final class WriteBackPolicy {
@@ -23,11 +25,23 @@ public final class WriteBackPolicy {
     /** Write back after a coalescing delay. */
     LAZY,
     /** Never write back. */
-    NONE
+    NONE,
+    /** Write back immediately, and create newly received objects on receipt. */
+    EXPOSE_ON_RECEIPT
   }
 
   /** Persist as soon as possible. */
   public static final WriteBackPolicy EAGER = new WriteBackPolicy(Mode.EAGER, Duration.ZERO);
+
+  /**
+   * Tail stage only (a kind the stage receives and does not emit; elsewhere it acts as {@link #EAGER}): a
+   * newly received object is created in the persisted store at once, asynchronously and in parallel with
+   * the stage's own work (the paper's kubelet "exposes" a pod on first sight); the stage's later {@code
+   * updateStatus} then finds it persisted and writes only the status. Writes are scheduled like {@link
+   * #EAGER}.
+   */
+  public static final WriteBackPolicy EXPOSE_ON_RECEIPT =
+      new WriteBackPolicy(Mode.EXPOSE_ON_RECEIPT, Duration.ZERO);
 
   /** Never write back from this stage. */
   public static final WriteBackPolicy NONE = new WriteBackPolicy(Mode.NONE, Duration.ZERO);

@@ -222,6 +222,26 @@ public final class DefaultStageEngine implements StageEngine {
     return emittedKinds.contains(kind) ? DEFAULT_EMITTED_POLICY : WriteBackPolicy.EAGER;
   }
 
+  /**
+   * Creates a newly received object in the persisted store at once when {@code kind} is received and not
+   * emitted here and its policy is {@link WriteBackPolicy#EXPOSE_ON_RECEIPT}; otherwise does nothing. The
+   * write runs asynchronously on the write-back queue (retries, ambiguous-create barrier included); a
+   * failure is only logged, since the stage's own later write persists the object anyway.
+   */
+  void exposeOnReceipt(String kind, KubernetesObject object) {
+    if (closed || !receivedKinds.contains(kind) || emittedKinds.contains(kind)
+        || policyFor(kind).mode() != WriteBackPolicy.Mode.EXPOSE_ON_RECEIPT
+        || ObjectSupport.persistedRv(object) != null) {
+      return;
+    }
+    String key = ObjectSupport.key(object);
+    writeBack.submit(kind, WriteOp.CREATE, object, null, WriteBackPolicy.EAGER).whenComplete((r, ex) -> {
+      if (ex != null) {
+        log.debug("stage {}: exposing {} {} on receipt failed: {}", stage.name(), kind, key, ex.toString());
+      }
+    });
+  }
+
   // ------------------------------------------------------------------------------------------------------
   // Lifecycle
   // ------------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import io.kubedirect.transport.LinkHandler;
 import io.kubedirect.transport.PeerIdentity;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -223,15 +224,24 @@ final class ReceiverHandler implements LinkHandler {
       return false;
     }
     eng.metrics.batch(ds.source, "in", changes.size());
+    Map<String, InboundChange> exposures = new LinkedHashMap<>();
     for (InboundChange c : changes) {
       ObjectRef ref = c.ref();
       String kind = ref.getKind();
       String key = Kinds.key(ref);
+      String id = DefaultStageEngine.id(kind, key);
       if (c.type() == ChangeType.DELETED) {
         eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.DELETED);
+        exposures.remove(id);
       } else if (!eng.superseded(kind, key, c.object())) {
         eng.store.upsert(eng.entryFor(ds.source, kind, key, ref.getVersion(), c.object()));
+        if (adds.contains(id)) {
+          exposures.put(id, c);
+        }
       }
+    }
+    for (InboundChange c : exposures.values()) {
+      eng.exposeOnReceipt(c.ref().getKind(), c.object());
     }
     return true;
   }

@@ -66,6 +66,15 @@ public final class WriteBackQueue {
       return size() > MAX_OBSERVATIONS;
     }
   };
+  /** Uids of the objects this queue created (bounded, oldest evicted). Guarded by itself. */
+  private final Map<String, Boolean> createdUids = new LinkedHashMap<>(1024, 0.75f, false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > MAX_OBSERVATIONS;
+    }
+  };
   /** Counts feed events; guarded by {@link #observations}. */
   private long observationSeq;
   private volatile boolean closed;
@@ -147,6 +156,24 @@ public final class WriteBackQueue {
     }
   }
 
+  /** The resourceVersion of the copy of {@code id} the feed shows live, or null. */
+  String observedRv(String id) {
+    Observation o = observation(id);
+    return o == null || !o.live || o.object == null ? null : ObjectSupport.persistedRv(o.object);
+  }
+
+  /**
+   * The copy of {@code id} the feed shows live, if it has a resourceVersion and is "ours" for {@code desired}
+   * (see {@link #ownershipConflict}); else null.
+   */
+  private KubernetesObject observedLive(String id, KubernetesObject desired) {
+    if (observedRv(id) == null) {
+      return null;
+    }
+    Observation o = observation(id);
+    return o == null || o.object == null || ownershipConflict(desired, o.object) != null ? null : o.object;
+  }
+
   /**
    * Asks for {@code op} on {@code object} to be persisted.
    *
@@ -163,7 +190,17 @@ public final class WriteBackQueue {
     }
     String id = kind + "|" + ObjectSupport.key(object);
     watch(kind);
-    Entry e = entries.computeIfAbsent(id, k -> new Entry(kind, object, baseRv, scheduler.nanoTime()));
+    // Never persisted as far as the caller knows, but the feed shows it live (e.g. created on receipt):
+    // start from that copy so the write is an update, not a second create (CONFLICT re-reads and re-applies).
+    KubernetesObject live = baseRv == null ? observedLive(id, object) : null;
+    Entry e = entries.computeIfAbsent(id, k -> {
+      Entry n = new Entry(kind, object, baseRv, scheduler.nanoTime());
+      if (live != null) {
+        n.stored(live);
+        n.fromObservation = true;
+      }
+      return n;
+    });
     boolean runNow;
     synchronized (e) {
       e.desired = object;
@@ -341,7 +378,15 @@ public final class WriteBackQueue {
         r = WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, ex.toString());
       }
       switch (r.status()) {
-        case OK -> e.stored(r.object());
+        case OK -> {
+          e.stored(r.object());
+          String uid = uid(r.object());
+          if (uid != null) {
+            synchronized (createdUids) {
+              createdUids.put(uid, Boolean.TRUE);
+            }
+          }
+        }
         case ALREADY_EXISTS -> {
           Outcome o = adoptExisting(e, desired);
           if (o != null) {
@@ -370,16 +415,46 @@ public final class WriteBackQueue {
     if (update && e.exists) {
       Outcome o = withConflictRetry(e, () -> api.update(e.kind, ObjectSupport.withRv(desired, e.storedRv)));
       if (o != null) {
-        return o;
+        return goneSinceObserved(e, o);
       }
     }
     if (status && e.exists) {
       Outcome o = withConflictRetry(e, () -> api.updateStatus(e.kind, ObjectSupport.withRv(desired, e.storedRv)));
       if (o != null) {
-        return o;
+        return goneSinceObserved(e, o);
       }
     }
     return Outcome.done(e.storedObject != null ? e.storedObject : desired);
+  }
+
+  /**
+   * An update of a copy known only from the feed found it gone (deleted after the feed showed it). If this
+   * queue created that copy (e.g. on receipt), it was deleted on purpose and is not resurrected: the
+   * NOT_FOUND stands. Otherwise it was another incarnation of the name, and the object is created, as it
+   * would have been without the feed.
+   */
+  private Outcome goneSinceObserved(Entry e, Outcome o) {
+    if (!e.fromObservation || o.kind != Outcome.Kind.FAILED || o.status != WriteResult.Status.NOT_FOUND) {
+      return o;
+    }
+    String uid = uid(e.storedObject);
+    synchronized (createdUids) {
+      if (uid != null && createdUids.containsKey(uid)) {
+        return o;
+      }
+    }
+    synchronized (e) {
+      e.fromObservation = false;
+      e.exists = false;
+      e.storedRv = null;
+      e.storedObject = null;
+      e.wantCreate = true;
+    }
+    return Outcome.retry(WriteResult.Status.NOT_FOUND, "the observed copy is gone: creating it");
+  }
+
+  private static String uid(KubernetesObject o) {
+    return o == null || o.getMetadata() == null ? null : o.getMetadata().getUid();
   }
 
   /** The create found the object there: read it and take it as ours, unless it is bound elsewhere. */
@@ -413,6 +488,12 @@ public final class WriteBackQueue {
       // The feed showed the name appear after the attempt: the create committed (ours, or the same object
       // written by another path). Never create it again.
       e.createUncertain = false;
+      String uid = uid(seen.object);
+      if (uid != null) {
+        synchronized (createdUids) {
+          createdUids.put(uid, Boolean.TRUE);
+        }
+      }
       if (!seen.live) {
         e.exists = true;
         e.storedObject = seen.object;
@@ -514,6 +595,8 @@ public final class WriteBackQueue {
     boolean scheduled;
     boolean running;
     int attempt;
+    /** Counted as existing only because the feed showed it (not created or read by this writer). */
+    boolean fromObservation;
     /** A create failed ambiguously and is not resolved yet. */
     boolean createUncertain;
     /** The feed's event count just before that create was sent. */
@@ -535,6 +618,7 @@ public final class WriteBackQueue {
 
     void stored(KubernetesObject o) {
       exists = true;
+      fromObservation = false;
       if (o != null) {
         storedObject = o;
         String rv = o.getMetadata() == null ? null : o.getMetadata().getResourceVersion();

@@ -138,6 +138,9 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     log.add("CREATE " + id);
     KubernetesObject c = ObjectSupport.deepCopy(object);
     c.getMetadata().setGeneration(1L);
+    if (c.getMetadata().getUid() == null) {
+      c.getMetadata().setUid("uid-" + (rv.get() + 1)); // like the API Server: each created object gets one
+    }
     KubernetesObject stored = put(kind, c);
     if (ambiguousCreates > 0) {
       ambiguousCreates--;

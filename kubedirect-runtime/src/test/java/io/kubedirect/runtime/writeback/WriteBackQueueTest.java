@@ -228,4 +228,103 @@ class WriteBackQueueTest {
     api.pauseFeed(false);
     sched.runUntilIdle();
   }
+
+  // ---- a write without a base resourceVersion for an object the feed shows live ----
+
+  @Test
+  void aStatusWriteWithoutBaseForAnObservedObjectUpdatesItWithoutASecondCreate() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    V1Pod ephemeral = pod("p", "node-1");
+    CompletableFuture<KubernetesObject> created = q.submit(POD, WriteOp.CREATE, ephemeral, null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(created).isCompleted();
+    assertThat(q.pending()).isZero();
+    String rv = api.stored(POD, "default/p").orElseThrow().getMetadata().getResourceVersion();
+    assertThat(q.observedRv(POD + "|default/p")).isEqualTo(rv);
+
+    // The caller still holds the never-persisted copy (no resourceVersion).
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(ephemeral, "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(1);
+    assertThat(api.log).containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+  }
+
+  @Test
+  void aStaleObservedResourceVersionConflictsThenRereadsAndReapplies() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    V1Pod ephemeral = pod("p", "node-1");
+    q.submit(POD, WriteOp.CREATE, ephemeral, null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    api.pauseFeed(true);
+    api.put(POD, api.stored(POD, "default/p").orElseThrow()); // someone else wrote; the feed has not shown it
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(ephemeral, "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    api.pauseFeed(false);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(1);
+    assertThat(api.calls(Op.UPDATE_STATUS)).isEqualTo(2);
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+  }
+
+  @Test
+  void anObservedCopyBoundToAnotherNodeIsNotTakenAndTheWriteStillFails() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    q.submit(POD, WriteOp.CREATE, pod("other", "node-0"), null, WriteBackPolicy.EAGER); // starts watching pods
+    api.put(POD, pod("p", "node-0"));
+    sched.runUntilIdle();
+    assertThat(q.observedRv(POD + "|default/p")).isNotNull();
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompletedExceptionally();
+    assertThat(api.calls(Op.UPDATE_STATUS)).isZero();
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName()).isEqualTo("node-0");
+  }
+
+  @Test
+  void anObservedCopyOfAnotherIncarnationThatIsGoneIsCreatedAgain() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    q.submit(POD, WriteOp.CREATE, pod("other", "node-1"), null, WriteBackPolicy.EAGER); // starts watching pods
+    V1Pod old = pod("p", "node-1");
+    old.getMetadata().setUid("uid-old-incarnation");
+    api.put(POD, old); // written by another client
+    sched.runUntilIdle();
+    api.pauseFeed(true);
+    assertThat(api.delete(POD, "default", "p").isSuccess()).isTrue(); // not observed yet
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    api.pauseFeed(false);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    V1Pod stored = (V1Pod) api.stored(POD, "default/p").orElseThrow();
+    assertThat(stored.getMetadata().getUid()).isNotEqualTo("uid-old-incarnation");
+    assertThat(stored.getStatus().getPhase()).isEqualTo("Running");
+  }
+
+  @Test
+  void anObjectThisQueueCreatedAndThatWasDeletedIsNotResurrectedByALateStatusWrite() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    V1Pod ephemeral = pod("p", "node-1");
+    q.submit(POD, WriteOp.CREATE, ephemeral, null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    api.pauseFeed(true);
+    assertThat(api.delete(POD, "default", "p").isSuccess()).isTrue(); // scaled away; not observed yet
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(ephemeral, "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    api.pauseFeed(false);
+    sched.runUntilIdle();
+    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause().isInstanceOf(WriteException.class)
+        .matches(e -> ((WriteException) e).status() == WriteResult.Status.NOT_FOUND);
+    assertThat(api.calls(Op.CREATE)).isEqualTo(1);
+    assertThat(api.stored(POD, "default/p")).isEmpty();
+    assertThat(q.pending()).isZero();
+  }
 }
