@@ -12,7 +12,6 @@ import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.direct.DirectLinks;
 import io.kubedirect.examples.faas.direct.DirectSlice;
 import io.kubedirect.examples.faas.plain.PlainSlice;
-import io.kubedirect.examples.faas.plain.SandboxManager;
 import io.kubedirect.testing.controlplane.LocalControlPlane;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
@@ -136,16 +135,7 @@ public final class BurstDemo {
 
   /** K8s+: the real KCM and kube-scheduler do the work; only the kubelet stand-ins run here. */
   private static SliceStage sandboxManagersOnly(ApiClient api, List<String> nodes, BurstOptions o) {
-    List<SandboxManager> managers = new ArrayList<>();
-    for (int i = 0; i < o.sandboxManagers(); i++) {
-      List<String> mine = new ArrayList<>();
-      for (int n = i; n < nodes.size(); n += o.sandboxManagers()) {
-        mine.add(nodes.get(n));
-      }
-      managers.add(SandboxManager.builder(api).nodes(mine).podIpBlock(i)
-          .startDelay(Duration.ZERO, o.maxStartDelay()).build());
-    }
-    return new CompositeStage(managers);
+    return new CompositeStage(PlainSlice.sandboxManagers(api, nodes, o.sandboxManagers(), o.maxStartDelay()));
   }
 
   private static void createWorkload(Variant variant, AppsV1Api apps) throws ApiException {

@@ -230,13 +230,10 @@ final class DefaultObjectDecoder implements ObjectDecoder {
       meta.addProperty("namespace", c.getNamespace());
     }
     if (!c.getUid().isEmpty()) {
-      ByteBuffer b = c.getUid().asReadOnlyByteBuffer();
-      meta.addProperty("uid", new UUID(b.getLong(), b.getLong()).toString());
+      meta.addProperty("uid", uid(c));
     }
     if (c.getCreationTimestampMillis() != 0) {
-      OffsetDateTime t = OffsetDateTime.ofInstant(Instant.ofEpochMilli(c.getCreationTimestampMillis()),
-          ZoneOffset.UTC);
-      meta.add("creationTimestamp", JSON.getGson().toJsonTree(t));
+      meta.add("creationTimestamp", JSON.getGson().toJsonTree(creationTimestamp(c)));
     }
     if (c.getLabelsCount() > 0) {
       JsonObject labels = object(meta, "labels");
@@ -320,12 +317,10 @@ final class DefaultObjectDecoder implements ObjectDecoder {
       meta.setNamespace(c.getNamespace());
     }
     if (!c.getUid().isEmpty()) {
-      ByteBuffer b = c.getUid().asReadOnlyByteBuffer();
-      meta.setUid(new UUID(b.getLong(), b.getLong()).toString());
+      meta.setUid(uid(c));
     }
     if (c.getCreationTimestampMillis() != 0) {
-      meta.setCreationTimestamp(OffsetDateTime.ofInstant(Instant.ofEpochMilli(c.getCreationTimestampMillis()),
-          ZoneOffset.UTC));
+      meta.setCreationTimestamp(creationTimestamp(c));
     }
     if (c.getLabelsCount() > 0) {
       Map<String, String> labels = meta.getLabels() == null ? new LinkedHashMap<>()
@@ -344,6 +339,17 @@ final class DefaultObjectDecoder implements ObjectDecoder {
     ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(namespace).setName(meta.getName())
         .setVersion(c.getVersion()).build();
     return new InboundChange(c.getType(), ref, pod);
+  }
+
+  /** The change's 16-byte uid as a UUID string (the inverse of the encoder's {@code uuidBytes}). */
+  private static String uid(ObjectChange c) {
+    ByteBuffer b = c.getUid().asReadOnlyByteBuffer();
+    return new UUID(b.getLong(), b.getLong()).toString();
+  }
+
+  /** The change's creation time, in UTC. */
+  private static OffsetDateTime creationTimestamp(ObjectChange c) {
+    return OffsetDateTime.ofInstant(Instant.ofEpochMilli(c.getCreationTimestampMillis()), ZoneOffset.UTC);
   }
 
   private static void checkOrSet(JsonObject tree, String field, String expected) {

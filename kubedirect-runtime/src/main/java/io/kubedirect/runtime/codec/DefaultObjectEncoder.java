@@ -136,15 +136,10 @@ final class DefaultObjectEncoder implements ObjectEncoder {
       canonical = slowTree(kind, object, out, residualMeta);
     }
     JsonObject patch = residualMeta.size() == 0 ? new JsonObject() : canonicalPatch(residualMeta);
-    if (!useTemplates) {
-      // The whole object in full_json: typed fields still apply on decode, so only the residual joins it.
-      out.setFullJson(ByteString.copyFrom(JsonTrees.bytes(JsonTrees.canonical(merged(canonical, patch)))));
-      return;
-    }
-
-    Choice choice = chooseTemplate(canonical, kind + " " + Kinds.key(object.getMetadata().getNamespace(),
-        object.getMetadata().getName()));
+    Choice choice = !useTemplates ? null : chooseTemplate(canonical, kind + " "
+        + Kinds.key(object.getMetadata().getNamespace(), object.getMetadata().getName()));
     if (choice == null) {
+      // The whole object in full_json: typed fields still apply on decode, so only the residual joins it.
       out.setFullJson(ByteString.copyFrom(JsonTrees.bytes(JsonTrees.canonical(merged(canonical, patch)))));
       return;
     }

@@ -4,6 +4,7 @@ import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.KubeDirectLabels;
 import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.protocol.v1.ChangeType;
+import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.protocol.v1.ObjectRef;
 import io.kubedirect.runtime.WriteBackPolicy;
@@ -29,10 +30,12 @@ import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -120,6 +123,19 @@ public final class DefaultStageEngine implements StageEngine {
 
   static String id(String kind, String key) {
     return kind + "|" + key;
+  }
+
+  private static final Map<Envelope.BodyCase, String> BODY_TYPES = new EnumMap<>(Envelope.BodyCase.class);
+
+  static {
+    for (Envelope.BodyCase c : Envelope.BodyCase.values()) {
+      BODY_TYPES.put(c, c.name().toLowerCase(Locale.ROOT));
+    }
+  }
+
+  /** The metrics tag of an envelope's body, e.g. {@code object_batch}. */
+  static String bodyType(Envelope env) {
+    return BODY_TYPES.get(env.getBodyCase());
   }
 
   @Override
@@ -584,9 +600,7 @@ public final class DefaultStageEngine implements StageEngine {
     }
     dirty.remove(e.id());
     hideOwn(kind, key, RemovalReason.LOCAL);
-    List<DirtyEntry.Waiter> done = new ArrayList<>(e.waiters);
-    e.waiters.clear();
-    complete(done, null, cause);
+    complete(e.drainWaiters(), null, cause);
   }
 
   /**
@@ -615,6 +629,12 @@ public final class DefaultStageEngine implements StageEngine {
       }
     }
     return out;
+  }
+
+  /** The capped exponential delay before retry number {@code attempt} (0-based). */
+  Duration retryDelay(int attempt) {
+    return Duration.ofNanos(Math.min(limits.retryMax().toNanos(),
+        limits.retryInitial().toNanos() << Math.min(attempt, 20)));
   }
 
   private CompletableFuture<KubernetesObject> plainWrite(String kind, WriteOp op, KubernetesObject object) {
@@ -649,8 +669,7 @@ public final class DefaultStageEngine implements StageEngine {
       f.completeExceptionally(new WriteException(r.status(), "create outcome unknown: " + r.message()));
     } else if (r.status() == WriteResult.Status.RETRYABLE_FAILURE) {
       metrics.writeBackFailure(r.status().name());
-      long nanos = Math.min(limits.retryMax().toNanos(), limits.retryInitial().toNanos() << Math.min(attempt, 20));
-      scheduler.schedule(() -> plainAttempt(kind, op, object, f, attempt + 1), Duration.ofNanos(nanos));
+      scheduler.schedule(() -> plainAttempt(kind, op, object, f, attempt + 1), retryDelay(attempt));
     } else {
       f.completeExceptionally(new WriteException(r.status(), r.message()));
     }
@@ -667,7 +686,7 @@ public final class DefaultStageEngine implements StageEngine {
     } catch (IllegalArgumentException e) {
       return;
     }
-    List<DirtyEntry.Waiter> done = new ArrayList<>();
+    List<DirtyEntry.Waiter> done = List.of();
     synchronized (this) {
       String id = id(kind, key);
       recentlyPersisted.put(id, new Seen(object.getMetadata().getResourceVersion(),
@@ -681,8 +700,7 @@ public final class DefaultStageEngine implements StageEngine {
       if (e != null && ObjectSupport.supersedes(object, e.baseRv, e.object)) {
         dirty.remove(id);
         hideOwn(kind, key, RemovalReason.PERSISTED);
-        done.addAll(e.waiters);
-        e.waiters.clear();
+        done = e.drainWaiters();
         metrics.writeBackLag(Duration.ofNanos(Math.max(0, scheduler.nanoTime() - e.firstNanos)));
       }
     }
@@ -696,15 +714,14 @@ public final class DefaultStageEngine implements StageEngine {
     } catch (IllegalArgumentException e) {
       return;
     }
-    List<DirtyEntry.Waiter> done = new ArrayList<>();
+    List<DirtyEntry.Waiter> done = List.of();
     synchronized (this) {
       recentlyPersisted.remove(id(kind, key));
       store.remove(kind, key, RemovalReason.DELETED);
       DirtyEntry e = dirty.remove(id(kind, key));
       hideOwn(kind, key, RemovalReason.DELETED);
       if (e != null) {
-        done.addAll(e.waiters);
-        e.waiters.clear();
+        done = e.drainWaiters();
       }
     }
     complete(done, object, null);

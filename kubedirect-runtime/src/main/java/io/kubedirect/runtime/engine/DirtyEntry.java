@@ -33,5 +33,12 @@ final class DirtyEntry {
     return DefaultStageEngine.id(kind, key);
   }
 
+  /** Removes and returns all waiters (to complete outside the engine lock). */
+  List<Waiter> drainWaiters() {
+    List<Waiter> all = new ArrayList<>(waiters);
+    waiters.clear();
+    return all;
+  }
+
   record Waiter(long version, CompletableFuture<KubernetesObject> future) {}
 }

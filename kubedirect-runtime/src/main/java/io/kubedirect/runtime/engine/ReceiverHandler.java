@@ -87,7 +87,7 @@ final class ReceiverHandler implements LinkHandler {
       if (ds == null || eng.closed) {
         return;
       }
-      eng.metrics.message(ds.source, "in", env.getBodyCase().name().toLowerCase());
+      eng.metrics.message(ds.source, "in", DefaultStageEngine.bodyType(env));
       try {
         switch (env.getBodyCase()) {
           case HANDSHAKE_REQUEST -> onRequest(ds, env);
@@ -254,7 +254,7 @@ final class ReceiverHandler implements LinkHandler {
   private void send(DownstreamSession ds, Envelope env) {
     try {
       ds.link.send(env);
-      eng.metrics.message(ds.source, "out", env.getBodyCase().name().toLowerCase());
+      eng.metrics.message(ds.source, "out", DefaultStageEngine.bodyType(env));
     } catch (LinkException ex) {
       log.debug("{}: reply to {} failed: {}", eng.stage.name(), ds.source, ex.toString());
     }

@@ -53,6 +53,8 @@ final class UpstreamSession implements LinkHandler {
 
   private final DefaultStageEngine eng;
   final PeerAddress address;
+  /** {@code address} as the metrics' link tag. */
+  private final String linkTag;
   final String destination;
   private ClientLink client;
   private Link link;
@@ -78,6 +80,7 @@ final class UpstreamSession implements LinkHandler {
   UpstreamSession(DefaultStageEngine eng, PeerAddress address, String destination) {
     this.eng = eng;
     this.address = address;
+    this.linkTag = address.toString();
     this.destination = destination;
   }
 
@@ -298,7 +301,7 @@ final class UpstreamSession implements LinkHandler {
   private boolean send(Envelope env, String type) {
     try {
       link.send(env);
-      eng.metrics.message(address.toString(), "out", type);
+      eng.metrics.message(linkTag, "out", type);
       return true;
     } catch (LinkException ex) {
       log.debug("send to {} failed: {}", address, ex.toString());
@@ -312,7 +315,7 @@ final class UpstreamSession implements LinkHandler {
       if (l != link || state == State.CLOSED) {
         return;
       }
-      eng.metrics.message(address.toString(), "in", env.getBodyCase().name().toLowerCase());
+      eng.metrics.message(linkTag, "in", DefaultStageEngine.bodyType(env));
       switch (env.getBodyCase()) {
         case HANDSHAKE_SNAPSHOT -> {
           if (state == State.HANDSHAKE1 && env.getEpoch() == epoch) {
@@ -407,9 +410,7 @@ final class UpstreamSession implements LinkHandler {
     for (DirtyEntry e : drop) {
       eng.dirty.remove(e.id());
       eng.hideOwn(e.kind, e.key, RemovalReason.RETRACTED);
-      List<DirtyEntry.Waiter> done = new ArrayList<>(e.waiters);
-      e.waiters.clear();
-      eng.complete(done, e.object, null);
+      eng.complete(e.drainWaiters(), e.object, null);
     }
     HandshakeReconcile.Builder rec = HandshakeReconcile.newBuilder().addAllRetract(retract);
     List<Sent> sent = new ArrayList<>();
@@ -532,8 +533,7 @@ final class UpstreamSession implements LinkHandler {
     if (retryTimer != null) {
       return;
     }
-    long nanos = Math.min(eng.limits.retryMax().toNanos(),
-        eng.limits.retryInitial().toNanos() << Math.min(retryAttempt++, 20));
+    Duration delay = eng.retryDelay(retryAttempt++);
     retryTimer = eng.scheduler.schedule(() -> {
       synchronized (eng) {
         retryTimer = null;
@@ -541,7 +541,7 @@ final class UpstreamSession implements LinkHandler {
           r.run();
         }
       }
-    }, Duration.ofNanos(nanos));
+    }, delay);
   }
 
   private void requeue(List<Sent> sents) {
@@ -642,8 +642,8 @@ final class UpstreamSession implements LinkHandler {
       }
       inflight.put(s, new InFlight(sents, eng.scheduler.nanoTime()));
       armAckTimer();
-      eng.metrics.message(address.toString(), "out", "object_batch");
-      eng.metrics.batch(address.toString(), "out", changes.size());
+      eng.metrics.message(linkTag, "out", "object_batch");
+      eng.metrics.batch(linkTag, "out", changes.size());
     }
   }
 

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +23,10 @@ public final class EngineMetrics {
 
   private final MeterRegistry registry;
   private final String stage;
+  /** The per-link counters, counted once per message or batch: cached to keep registry lookups off links. */
+  private final Map<LinkCounterKey, Counter> linkCounters = new ConcurrentHashMap<>();
+
+  private record LinkCounterKey(String name, String link, String direction, String type) {}
 
   /** Creates the meters for {@code stage} in {@code registry} (null = a private simple registry). */
   public EngineMetrics(MeterRegistry registry, String stage) {
@@ -43,16 +49,22 @@ public final class EngineMetrics {
 
   /** Counts one message of {@code type} on link {@code link} in {@code direction} ("in"/"out"). */
   public void message(String link, String direction, String type) {
-    Counter.builder(PREFIX + "link.messages").tag("stage", stage).tag("link", link)
-        .tag("direction", direction).tag("type", type).register(registry).increment();
+    linkCounter("link.messages", link, direction, type).increment();
   }
 
   /** Counts a batch of {@code objects} objects. */
   public void batch(String link, String direction, int objects) {
-    Counter.builder(PREFIX + "link.batches").tag("stage", stage).tag("link", link).tag("direction", direction)
-        .register(registry).increment();
-    Counter.builder(PREFIX + "link.objects").tag("stage", stage).tag("link", link).tag("direction", direction)
-        .register(registry).increment(objects);
+    linkCounter("link.batches", link, direction, null).increment();
+    linkCounter("link.objects", link, direction, null).increment(objects);
+  }
+
+  /** The counter {@code name} of {@code link} and {@code direction}, tagged with {@code type} unless null. */
+  private Counter linkCounter(String name, String link, String direction, String type) {
+    return linkCounters.computeIfAbsent(new LinkCounterKey(name, link, direction, type), k -> {
+      Counter.Builder b = Counter.builder(PREFIX + k.name()).tag("stage", stage).tag("link", k.link())
+          .tag("direction", k.direction());
+      return (k.type() == null ? b : b.tag("type", k.type())).register(registry);
+    });
   }
 
   /** Counts a handshake round with its outcome. */

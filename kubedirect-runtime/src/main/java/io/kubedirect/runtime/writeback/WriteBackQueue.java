@@ -126,7 +126,7 @@ public final class WriteBackQueue {
   private void observe(String kind, KubernetesObject object, boolean deleted) {
     String id;
     try {
-      id = kind + "|" + ObjectSupport.key(object);
+      id = id(kind, ObjectSupport.key(object));
     } catch (IllegalArgumentException ex) {
       return;
     }
@@ -167,11 +167,11 @@ public final class WriteBackQueue {
    * (see {@link #ownershipConflict}); else null.
    */
   private KubernetesObject observedLive(String id, KubernetesObject desired) {
-    if (observedRv(id) == null) {
+    Observation o = observation(id);
+    if (o == null || !o.live || o.object == null || ObjectSupport.persistedRv(o.object) == null) {
       return null;
     }
-    Observation o = observation(id);
-    return o == null || o.object == null || ownershipConflict(desired, o.object) != null ? null : o.object;
+    return ownershipConflict(desired, o.object) != null ? null : o.object;
   }
 
   /**
@@ -188,12 +188,69 @@ public final class WriteBackQueue {
       f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "write-back closed"));
       return f;
     }
-    String id = kind + "|" + ObjectSupport.key(object);
+    String id = id(kind, ObjectSupport.key(object));
     watch(kind);
+    Entry e = entry(id, kind, object, baseRv);
+    Schedule schedule;
+    while (true) {
+      synchronized (e) {
+        if (!e.removed) {
+          schedule = want(e, op, object, f, policy);
+          break;
+        }
+      }
+      // process() finished this entry and dropped it after we looked it up: use the current one.
+      e = entry(id, kind, object, baseRv);
+    }
+    Entry target = e;
+    switch (schedule) {
+      case NOW -> scheduler.execute(() -> process(id, target));
+      case COALESCE -> scheduler.schedule(() -> process(id, target), policy.coalesce());
+      case ALREADY -> { }
+    }
+    return f;
+  }
+
+  private enum Schedule { NOW, COALESCE, ALREADY }
+
+  /** Records {@code op} on {@code e} (caller holds its lock) and says whether a run must be scheduled. */
+  private static Schedule want(Entry e, WriteOp op, KubernetesObject object, CompletableFuture<KubernetesObject> f,
+      WriteBackPolicy policy) {
+    e.desired = object;
+    switch (op) {
+      case CREATE -> e.wantCreate = !e.exists;
+      case UPDATE -> {
+        if (e.exists) {
+          e.wantUpdate = true;
+        } else {
+          e.wantCreate = true;
+        }
+      }
+      case UPDATE_STATUS -> {
+        e.wantCreate |= !e.exists;
+        e.wantStatus = true;
+      }
+      case DELETE -> e.wantDelete = true;
+    }
+    e.waiters.add(f);
+    if (e.scheduled || e.running) {
+      return Schedule.ALREADY;
+    }
+    e.scheduled = true;
+    return policy.mode() != WriteBackPolicy.Mode.LAZY || policy.coalesce().isZero() ? Schedule.NOW : Schedule.COALESCE;
+  }
+
+  /** The pending entry of {@code id}, created if there is none. */
+  private Entry entry(String id, String kind, KubernetesObject object, String baseRv) {
+    Entry e = entries.get(id);
+    if (e != null) {
+      return e;
+    }
     // Never persisted as far as the caller knows, but the feed shows it live (e.g. created on receipt):
     // start from that copy so the write is an update, not a second create (CONFLICT re-reads and re-applies).
+    // Only a new entry needs it: a pending one already knows what is stored.
     KubernetesObject live = baseRv == null ? observedLive(id, object) : null;
-    Entry e = entries.computeIfAbsent(id, k -> {
+    return entries.computeIfAbsent(id, k -> {
       Entry n = new Entry(kind, object, baseRv, scheduler.nanoTime());
       if (live != null) {
         n.stored(live);
@@ -201,37 +258,6 @@ public final class WriteBackQueue {
       }
       return n;
     });
-    boolean runNow;
-    synchronized (e) {
-      e.desired = object;
-      switch (op) {
-        case CREATE -> e.wantCreate = !e.exists;
-        case UPDATE -> {
-          if (e.exists) {
-            e.wantUpdate = true;
-          } else {
-            e.wantCreate = true;
-          }
-        }
-        case UPDATE_STATUS -> {
-          e.wantCreate |= !e.exists;
-          e.wantStatus = true;
-        }
-        case DELETE -> e.wantDelete = true;
-      }
-      e.waiters.add(f);
-      if (e.scheduled || e.running) {
-        return f;
-      }
-      e.scheduled = true;
-      runNow = policy.mode() != WriteBackPolicy.Mode.LAZY || policy.coalesce().isZero();
-    }
-    if (runNow) {
-      scheduler.execute(() -> process(id, e));
-    } else {
-      scheduler.schedule(() -> process(id, e), policy.coalesce());
-    }
-    return f;
   }
 
   /** How many objects have writes pending. */
@@ -241,7 +267,7 @@ public final class WriteBackQueue {
 
   /** Whether a write for {@code kind}/{@code key} is pending. */
   public boolean isPending(String kind, String key) {
-    return entries.containsKey(kind + "|" + key);
+    return entries.containsKey(id(kind, key));
   }
 
   /** Stops; pending futures fail. */
@@ -307,6 +333,7 @@ public final class WriteBackQueue {
       }
       again = e.wantCreate || e.wantUpdate || e.wantStatus || e.wantDelete || !e.waiters.isEmpty();
       if (!again) {
+        e.removed = true;
         entries.remove(id, e);
       } else {
         e.scheduled = true;
@@ -453,6 +480,11 @@ public final class WriteBackQueue {
     return Outcome.retry(WriteResult.Status.NOT_FOUND, "the observed copy is gone: creating it");
   }
 
+  /** The key of an object's entry and observation. */
+  private static String id(String kind, String key) {
+    return kind + "|" + key;
+  }
+
   private static String uid(KubernetesObject o) {
     return o == null || o.getMetadata() == null ? null : o.getMetadata().getUid();
   }
@@ -482,7 +514,7 @@ public final class WriteBackQueue {
    * go on (the object now counts as existing, or the create must be made again), else the outcome.
    */
   private Outcome resolveAmbiguousCreate(Entry e, KubernetesObject desired) {
-    String id = e.kind + "|" + ObjectSupport.key(desired);
+    String id = id(e.kind, ObjectSupport.key(desired));
     Observation seen = observation(id);
     if (seen != null && seen.appearedSeq > e.attemptSeq) {
       // The feed showed the name appear after the attempt: the create committed (ours, or the same object
@@ -594,6 +626,8 @@ public final class WriteBackQueue {
     boolean wantDelete;
     boolean scheduled;
     boolean running;
+    /** Dropped from the map by {@code process}; a submit that still holds it must look up the current entry. */
+    boolean removed;
     int attempt;
     /** Counted as existing only because the feed showed it (not created or read by this writer). */
     boolean fromObservation;

@@ -52,15 +52,4 @@ final class CertificateIdentity {
     return Optional.empty();
   }
 
-  /**
-   * Whether a peer that is {@code stage} may answer for {@code destination}: equal, or one is a
-   * {@code /}-separated refinement of the other ("sandbox-manager" serves "sandbox-manager/node-1").
-   * An empty destination matches anything.
-   */
-  static boolean serves(String stage, String destination) {
-    if (destination.isEmpty() || stage.equals(destination)) {
-      return true;
-    }
-    return destination.startsWith(stage + "/") || stage.startsWith(destination + "/");
-  }
 }

@@ -10,6 +10,7 @@ import io.kubedirect.protocol.v1.HelloAck;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
 import io.kubedirect.transport.LinkHandler;
+import io.kubedirect.transport.LinkRules;
 import io.kubedirect.transport.PeerIdentity;
 import io.kubedirect.transport.Transport;
 import io.netty.buffer.Unpooled;
@@ -107,14 +108,14 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
 
   boolean isWritable() {
     boolean writable = computeWritable();
-    if (!writable && open && wantWritableSignal.compareAndSet(false, true)) {
-      runOnLoop(this::maybeSignalWritable);
+    if (!writable && open) {
+      requestWritableSignal();
     }
     return writable;
   }
 
   void send(Envelope message) {
-    if (!isLinkLevel(message.getBodyCase())) {
+    if (!LinkRules.isLinkLevel(message.getBodyCase())) {
       throw new LinkException(ErrorCode.MALFORMED, "not a link-level message: " + message.getBodyCase());
     }
     if (!open) {
@@ -134,9 +135,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     }
     if (!queued) {
       metrics.error(ErrorCode.OVERLOADED, LinkMetrics.Origin.LOCAL);
-      if (wantWritableSignal.compareAndSet(false, true)) {
-        runOnLoop(this::maybeSignalWritable);
-      }
+      requestWritableSignal();
       throw new LinkException(ErrorCode.OVERLOADED,
           "outbound queue of link " + id + " is full (" + writeQueue.bound() + " messages)");
     }
@@ -163,19 +162,19 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
+  /** Arranges for one {@link LinkHandler#onWritable} once the link can take a message again. */
+  private void requestWritableSignal() {
+    if (wantWritableSignal.compareAndSet(false, true)) {
+      runOnLoop(this::maybeSignalWritable);
+    }
+  }
+
   private void runOnLoop(Runnable task) {
     try {
       channel.eventLoop().execute(task);
     } catch (RejectedExecutionException e) {
       log.debug("link {}: event loop already shut down", id);
     }
-  }
-
-  static boolean isLinkLevel(Envelope.BodyCase body) {
-    return switch (body) {
-      case HANDSHAKE_REQUEST, HANDSHAKE_SNAPSHOT, HANDSHAKE_RECONCILE, HANDSHAKE_CONFIRM, OBJECT_BATCH, ACK, ERROR -> true;
-      default -> false;
-    };
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -200,14 +199,13 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   private void startVersionExchange() {
     if (side == Side.CLIENT) {
       state = State.AWAIT_HELLO_ACK;
-      writeDirect(Envelope.newBuilder().setHello(Hello.newBuilder()
+      writeAndFlush(Envelope.newBuilder().setHello(Hello.newBuilder()
           .setProtocolMajor(Transport.PROTOCOL_MAJOR)
           .setProtocolMinor(Transport.PROTOCOL_MINOR)
           .setStage(settings.stageName())
           .setDestination(destination)
           .setInitialCredits(settings.initialCredits())
           .setMaxFrameBytes(settings.maxFrameBytes())).build());
-      ctx.flush();
     } else {
       state = State.AWAIT_HELLO;
     }
@@ -223,8 +221,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       }
     } else if (evt instanceof IdleStateEvent idle) {
       if (idle.state() == IdleState.WRITER_IDLE && state == State.OPEN) {
-        writeDirect(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentNanos(System.nanoTime())).build());
-        ctx.flush();
+        writeAndFlush(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentNanos(System.nanoTime())).build());
       } else if (idle.state() == IdleState.READER_IDLE && state != State.CLOSED) {
         fail(ErrorCode.INTERNAL, "peer silent for " + 3 * settings.heartbeatMillis() + " ms (heartbeat timeout)", true);
       }
@@ -293,21 +290,17 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
           + certIdentity.stage() + "'", true);
       return;
     }
-    if (!CertificateIdentity.serves(settings.stageName(), hello.getDestination())) {
+    if (!LinkRules.serves(settings.stageName(), hello.getDestination())) {
       fail(ErrorCode.NOT_FOUND, "this is stage '" + settings.stageName() + "', not '" + hello.getDestination() + "'", true);
       return;
     }
-    peer = certIdentity != null ? certIdentity : PeerIdentity.unverified(hello.getStage());
-    sendCredits = hello.getInitialCredits();
-    peerMaxFrameBytes = hello.getMaxFrameBytes() == 0 ? LinkSettings.DEFAULT_MAX_FRAME_BYTES : hello.getMaxFrameBytes();
-    meters = metrics.peer(peer.stage());
-    writeDirect(Envelope.newBuilder().setHelloAck(HelloAck.newBuilder()
+    adoptPeer(hello.getStage(), hello.getInitialCredits(), hello.getMaxFrameBytes());
+    writeAndFlush(Envelope.newBuilder().setHelloAck(HelloAck.newBuilder()
         .setProtocolMajor(Transport.PROTOCOL_MAJOR)
         .setProtocolMinor(Transport.PROTOCOL_MINOR)
         .setStage(settings.stageName())
         .setInitialCredits(settings.initialCredits())
         .setMaxFrameBytes(settings.maxFrameBytes())).build());
-    ctx.flush();
     becomeOpen();
   }
 
@@ -326,20 +319,25 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (certIdentity != null) {
-      if (!certIdentity.stage().equals(ack.getStage()) || !CertificateIdentity.serves(certIdentity.stage(), destination)) {
+      if (!certIdentity.stage().equals(ack.getStage()) || !LinkRules.serves(certIdentity.stage(), destination)) {
         fail(ErrorCode.UNAUTHORIZED, "server certificate is stage '" + certIdentity.stage() + "', HelloAck says '"
             + ack.getStage() + "', expected '" + destination + "'", true);
         return;
       }
-    } else if (!CertificateIdentity.serves(ack.getStage(), destination)) {
+    } else if (!LinkRules.serves(ack.getStage(), destination)) {
       fail(ErrorCode.NOT_FOUND, "reached stage '" + ack.getStage() + "', expected '" + destination + "'", true);
       return;
     }
-    peer = certIdentity != null ? certIdentity : PeerIdentity.unverified(ack.getStage());
-    sendCredits = ack.getInitialCredits();
-    peerMaxFrameBytes = ack.getMaxFrameBytes() == 0 ? LinkSettings.DEFAULT_MAX_FRAME_BYTES : ack.getMaxFrameBytes();
-    meters = metrics.peer(peer.stage());
+    adoptPeer(ack.getStage(), ack.getInitialCredits(), ack.getMaxFrameBytes());
     becomeOpen();
+  }
+
+  /** Takes over what the peer announced in its Hello or HelloAck. */
+  private void adoptPeer(String stage, int initialCredits, int maxFrameBytes) {
+    peer = certIdentity != null ? certIdentity : PeerIdentity.unverified(stage);
+    sendCredits = initialCredits;
+    peerMaxFrameBytes = maxFrameBytes == 0 ? LinkSettings.DEFAULT_MAX_FRAME_BYTES : maxFrameBytes;
+    meters = metrics.peer(peer.stage());
   }
 
   private void becomeOpen() {
@@ -370,8 +368,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
         if (hb.getReply()) {
           meters.rtt.record(System.nanoTime() - hb.getSentNanos(), TimeUnit.NANOSECONDS);
         } else {
-          writeDirect(Envelope.newBuilder().setHeartbeat(hb.toBuilder().setReply(true)).build());
-          ctx.flush();
+          writeAndFlush(Envelope.newBuilder().setHeartbeat(hb.toBuilder().setReply(true)).build());
         }
       }
       case ERROR -> {
@@ -417,8 +414,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       int grant = consumedSinceGrant;
       consumedSinceGrant = 0;
       receiveAllowance += grant;
-      writeDirect(Envelope.newBuilder().setCredit(Credit.newBuilder().setMessages(grant)).build());
-      ctx.flush();
+      writeAndFlush(Envelope.newBuilder().setCredit(Credit.newBuilder().setMessages(grant)).build());
     }
     ctx.fireChannelReadComplete();
   }
@@ -491,9 +487,19 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   // ------------------------------------------------------------------------------------------------------
 
   private void writeDirect(Envelope envelope) {
+    countOut(envelope);
+    ctx.write(envelope, ctx.voidPromise());
+  }
+
+  /** Writes one transport-level message past the queue and the credits, and flushes. */
+  private void writeAndFlush(Envelope envelope) {
+    writeDirect(envelope);
+    ctx.flush();
+  }
+
+  private void countOut(Envelope envelope) {
     meters.messagesOut.increment();
     meters.bytesOut.increment(FrameDecoder.PREFIX_BYTES + envelope.getSerializedSize());
-    ctx.write(envelope, ctx.voidPromise());
   }
 
   /** Writes queued messages while there is credit and the channel is writable; flushes once. */
@@ -549,8 +555,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     if (sendError && channel.isActive()) {
       Envelope error = Envelope.newBuilder()
           .setError(Error.newBuilder().setSeq(0).setCode(code).setMessage(message)).build();
-      meters.messagesOut.increment();
-      meters.bytesOut.increment(FrameDecoder.PREFIX_BYTES + error.getSerializedSize());
+      countOut(error);
       closeAfterFlush(ctx.writeAndFlush(error));
     } else {
       ctx.close();

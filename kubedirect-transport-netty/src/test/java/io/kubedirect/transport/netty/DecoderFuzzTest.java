@@ -95,7 +95,7 @@ class DecoderFuzzTest {
           .mapToDouble(c -> c.count()).sum();
       assertThat(localFailures - failures).as("no local failure outside " + ALLOWED).isZero();
       for (Envelope e : handler.messages) {
-        assertThat(LinkProtocolHandler.isLinkLevel(e.getBodyCase())).as("delivered " + e.getBodyCase()).isTrue();
+        assertThat(io.kubedirect.transport.LinkRules.isLinkLevel(e.getBodyCase())).as("delivered " + e.getBodyCase()).isTrue();
       }
       long batches = handler.messages.stream().filter(Envelope::hasObjectBatch).count();
       long acks = out.stream().filter(Envelope::hasAck).count();

@@ -77,10 +77,10 @@ class NettyTransportBuilderTest {
 
   @Test
   void stageMatchingRules() {
-    assertThat(CertificateIdentity.serves("sandbox-manager", "sandbox-manager/node-1")).isTrue();
-    assertThat(CertificateIdentity.serves("sandbox-manager/node-1", "sandbox-manager")).isTrue();
-    assertThat(CertificateIdentity.serves("scheduler", "")).isTrue();
-    assertThat(CertificateIdentity.serves("scheduler", "sched")).isFalse();
-    assertThat(CertificateIdentity.serves("sandbox-manager-x", "sandbox-manager/node-1")).isFalse();
+    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager", "sandbox-manager/node-1")).isTrue();
+    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager/node-1", "sandbox-manager")).isTrue();
+    assertThat(io.kubedirect.transport.LinkRules.serves("scheduler", "")).isTrue();
+    assertThat(io.kubedirect.transport.LinkRules.serves("scheduler", "sched")).isFalse();
+    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager-x", "sandbox-manager/node-1")).isFalse();
   }
 }

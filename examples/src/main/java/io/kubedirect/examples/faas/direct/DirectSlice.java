@@ -1,5 +1,6 @@
 package io.kubedirect.examples.faas.direct;
 
+import io.kubedirect.examples.faas.common.CompositeStage;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.ApiClient;
@@ -19,6 +20,7 @@ public final class DirectSlice implements SliceStage {
   private final ReplicaSetController replicaSet;
   private final SchedulerController scheduler;
   private final List<SandboxManager> sandboxManagers;
+  private final CompositeStage stages;
 
   /** A slice wired by {@code links}; each sandbox manager starts sandboxes within {@code maxStartDelay}. */
   public DirectSlice(ApiClient apiClient, DirectLinks links, Duration maxStartDelay) {
@@ -32,6 +34,10 @@ public final class DirectSlice implements SliceStage {
           .startDelay(Duration.ZERO, maxStartDelay).build());
     }
     this.sandboxManagers = List.copyOf(managers);
+    List<SliceStage> order = new ArrayList<>(sandboxManagers);
+    order.add(scheduler);
+    order.add(replicaSet);
+    this.stages = new CompositeStage(order);
   }
 
   /** The link configuration. */
@@ -56,25 +62,21 @@ public final class DirectSlice implements SliceStage {
 
   @Override
   public void start() {
-    sandboxManagers.forEach(SandboxManager::start);
-    scheduler.start();
-    replicaSet.start();
+    stages.start();
   }
 
   @Override
   public void stop() {
-    replicaSet.stop();
-    scheduler.stop();
-    sandboxManagers.forEach(SandboxManager::stop);
+    stages.stop();
   }
 
   @Override
   public boolean isRunning() {
-    return replicaSet.isRunning() && scheduler.isRunning() && sandboxManagers.stream().allMatch(SliceStage::isRunning);
+    return stages.isRunning();
   }
 
   @Override
   public boolean hasSynced() {
-    return replicaSet.hasSynced() && scheduler.hasSynced() && sandboxManagers.stream().allMatch(SliceStage::hasSynced);
+    return stages.hasSynced();
   }
 }

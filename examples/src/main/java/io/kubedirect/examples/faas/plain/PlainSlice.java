@@ -1,5 +1,6 @@
 package io.kubedirect.examples.faas.plain;
 
+import io.kubedirect.examples.faas.common.CompositeStage;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
@@ -15,6 +16,7 @@ public final class PlainSlice implements SliceStage {
   private final ReplicaSetController replicaSet;
   private final SchedulerController scheduler;
   private final List<SandboxManager> sandboxManagers;
+  private final CompositeStage stages;
 
   /**
    * A slice over {@code nodes}.
@@ -22,21 +24,36 @@ public final class PlainSlice implements SliceStage {
    * @throws IllegalArgumentException if there are no nodes or {@code sandboxManagers} is not in 1..nodes
    */
   public PlainSlice(ApiClient apiClient, List<String> nodes, int sandboxManagers, Duration maxStartDelay) {
-    if (nodes.isEmpty() || sandboxManagers < 1 || sandboxManagers > nodes.size()) {
-      throw new IllegalArgumentException("need 1 <= sandboxManagers <= nodes (" + nodes.size() + ")");
-    }
+    this.sandboxManagers = sandboxManagers(apiClient, nodes, sandboxManagers, maxStartDelay);
     this.replicaSet = new ReplicaSetController(apiClient);
     this.scheduler = new SchedulerController(apiClient);
+    List<SliceStage> order = new ArrayList<>(this.sandboxManagers);
+    order.add(scheduler);
+    order.add(replicaSet);
+    this.stages = new CompositeStage(order);
+  }
+
+  /**
+   * {@code count} sandbox managers that split {@code nodes} round-robin (manager {@code i} serves node
+   * {@code n} when {@code n % count == i}) and start sandboxes within {@code maxStartDelay}.
+   *
+   * @throws IllegalArgumentException if there are no nodes or {@code count} is not in 1..nodes
+   */
+  public static List<SandboxManager> sandboxManagers(ApiClient apiClient, List<String> nodes, int count,
+      Duration maxStartDelay) {
+    if (nodes.isEmpty() || count < 1 || count > nodes.size()) {
+      throw new IllegalArgumentException("need 1 <= sandboxManagers <= nodes (" + nodes.size() + ")");
+    }
     List<SandboxManager> managers = new ArrayList<>();
-    for (int i = 0; i < sandboxManagers; i++) {
+    for (int i = 0; i < count; i++) {
       List<String> mine = new ArrayList<>();
-      for (int n = i; n < nodes.size(); n += sandboxManagers) {
+      for (int n = i; n < nodes.size(); n += count) {
         mine.add(nodes.get(n));
       }
       managers.add(SandboxManager.builder(apiClient).nodes(mine).podIpBlock(i)
           .startDelay(Duration.ZERO, maxStartDelay).build());
     }
-    this.sandboxManagers = List.copyOf(managers);
+    return List.copyOf(managers);
   }
 
   /** The producer stage. */
@@ -56,25 +73,21 @@ public final class PlainSlice implements SliceStage {
 
   @Override
   public void start() {
-    sandboxManagers.forEach(SandboxManager::start);
-    scheduler.start();
-    replicaSet.start();
+    stages.start();
   }
 
   @Override
   public void stop() {
-    replicaSet.stop();
-    scheduler.stop();
-    sandboxManagers.forEach(SandboxManager::stop);
+    stages.stop();
   }
 
   @Override
   public boolean isRunning() {
-    return replicaSet.isRunning() && scheduler.isRunning() && sandboxManagers.stream().allMatch(SliceStage::isRunning);
+    return stages.isRunning();
   }
 
   @Override
   public boolean hasSynced() {
-    return replicaSet.hasSynced() && scheduler.hasSynced() && sandboxManagers.stream().allMatch(SliceStage::hasSynced);
+    return stages.hasSynced();
   }
 }

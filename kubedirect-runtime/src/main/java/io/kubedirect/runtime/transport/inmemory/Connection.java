@@ -139,14 +139,13 @@ final class Connection {
     void transmit(Envelope message) {
       long now = net.scheduler.nanoTime();
       FaultSpec spec = net.faults.specFor(from.transport, to.transport);
-      String tag = from.id + " seq=" + message.getSeq() + " " + message.getBodyCase();
       if (blackholed) {
-        net.trace.record(now, "lost(partition) " + tag, 0);
+        net.trace.record(now, "lost(partition) " + tag(message), 0);
         return;
       }
       Random r = net.random;
       if (spec.dropProbability() > 0 && r.nextDouble() < spec.dropProbability()) {
-        net.trace.record(now, "drop " + tag, 0);
+        net.trace.record(now, "drop " + tag(message), 0);
         if (spec.dropKillsLink()) {
           kill(new LinkException(ErrorCode.INTERNAL, "connection reset (injected drop)"));
         } else {
@@ -159,14 +158,19 @@ final class Connection {
       long delay = net.latencyNanos + extraDelay(spec, r);
       if (spec.reorderProbability() > 0 && r.nextDouble() < spec.reorderProbability()) {
         int overtake = 1 + r.nextInt(spec.reorderWindow());
-        insertOvertaking(e, now + delay, overtake, tag);
+        insertOvertaking(e, now + delay, overtake);
       } else {
         append(e, delay);
       }
       if (spec.duplicateProbability() > 0 && r.nextDouble() < spec.duplicateProbability()) {
-        net.trace.record(now, "duplicate " + tag, 0);
+        net.trace.record(now, "duplicate " + tag(message), 0);
         append(new Entry(Kind.MESSAGE, message, false, null, 0), net.latencyNanos + extraDelay(spec, r));
       }
+    }
+
+    /** How a fault event names the message in the trace (built only when a fault fires). */
+    private String tag(Envelope message) {
+      return from.id + " seq=" + message.getSeq() + " " + message.getBodyCase();
     }
 
     private long extraDelay(FaultSpec spec, Random r) {
@@ -183,7 +187,7 @@ final class Connection {
       schedulePump(e.deliverAt - now);
     }
 
-    private void insertOvertaking(Entry e, long deliverAt, int overtake, String tag) {
+    private void insertOvertaking(Entry e, long deliverAt, int overtake) {
       // Walk back over at most `overtake` in-flight messages; never before an OPEN (or a CLOSE).
       ListIterator<Entry> it = entries.listIterator(entries.size());
       int passed = 0;
@@ -200,7 +204,7 @@ final class Connection {
       e.deliverAt = deliverAt;
       it.add(e);
       if (passed > 0) {
-        net.trace.record(net.scheduler.nanoTime(), "reorder(" + passed + ") " + tag, 0);
+        net.trace.record(net.scheduler.nanoTime(), "reorder(" + passed + ") " + tag(e.message), 0);
       }
       lastDeliverAt = Math.max(lastDeliverAt, deliverAt);
       schedulePump(deliverAt - net.scheduler.nanoTime());

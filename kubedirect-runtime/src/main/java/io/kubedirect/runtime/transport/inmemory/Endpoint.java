@@ -5,6 +5,7 @@ import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
 import io.kubedirect.transport.LinkHandler;
+import io.kubedirect.transport.LinkRules;
 import io.kubedirect.transport.PeerIdentity;
 import java.util.ArrayDeque;
 import java.util.Objects;
@@ -95,10 +96,8 @@ final class Endpoint implements Link {
   @Override
   public void send(Envelope message) {
     Objects.requireNonNull(message, "message");
-    switch (message.getBodyCase()) {
-      case HELLO, HELLO_ACK, CREDIT, HEARTBEAT, BODY_NOT_SET -> throw new LinkException(ErrorCode.MALFORMED,
-          "not a link-level message: " + message.getBodyCase());
-      default -> { }
+    if (!LinkRules.isLinkLevel(message.getBodyCase())) {
+      throw new LinkException(ErrorCode.MALFORMED, "not a link-level message: " + message.getBodyCase());
     }
     synchronized (conn.net.lock) {
       if (!open) {
@@ -157,13 +156,7 @@ final class Endpoint implements Link {
     if (!openPosted) {
       closedPosted = true; // the owner never saw this link open, so it hears nothing of its end
     }
-    post(() -> {
-      try {
-        handler.onClosed(this, cause);
-      } catch (RuntimeException e) {
-        log.error("onClosed of {} failed", id, e);
-      }
-    }, true);
+    post(() -> guarded("onClosed", () -> handler.onClosed(this, cause)), true);
     if (clientLink != null) {
       clientLink.linkClosed(this);
     }
@@ -193,11 +186,7 @@ final class Endpoint implements Link {
         Envelope msg = e.message;
         boolean creditBearing = e.creditBearing;
         post(() -> {
-          try {
-            handler.onMessage(this, msg);
-          } catch (RuntimeException ex) {
-            log.error("onMessage of {} failed", id, ex);
-          }
+          guarded("onMessage", () -> handler.onMessage(this, msg));
           if (creditBearing) {
             synchronized (conn.net.lock) {
               if (open) {
@@ -231,30 +220,28 @@ final class Endpoint implements Link {
   /** Reports the open on the server side right away; lock held. */
   void postOpen() {
     openPosted = true;
-    post(() -> {
-      try {
-        handler.onOpen(this);
-      } catch (RuntimeException ex) {
-        log.error("onOpen of {} failed", id, ex);
-      }
-    }, true);
+    post(() -> guarded("onOpen", () -> handler.onOpen(this)), true);
   }
 
   private void updateWritability() {
     boolean w = writable();
     if (w && !lastWritable) {
       post(() -> {
-        if (!isOpen()) {
-          return;
-        }
-        try {
-          handler.onWritable(this);
-        } catch (RuntimeException ex) {
-          log.error("onWritable of {} failed", id, ex);
+        if (isOpen()) {
+          guarded("onWritable", () -> handler.onWritable(this));
         }
       }, false);
     }
     lastWritable = w;
+  }
+
+  /** Runs one handler callback; a handler that throws is logged, the link carries on. */
+  private void guarded(String callback, Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.error("{} of {} failed", callback, id, e);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.kubedirect.runtime.transport.inmemory;
 
 import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.LinkRules;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.TransportException;
 import java.time.Duration;
@@ -189,7 +190,7 @@ public final class InMemoryNetwork {
       failLater(dialer, ErrorCode.UNAUTHORIZED + ": acceptor has no certificate", latencyNanos);
       return;
     }
-    if (ct.verifyDestination() && !names(dialer.destination, st.stageName())) {
+    if (ct.verifyDestination() && !LinkRules.serves(st.stageName(), dialer.destination)) {
       ErrorCode code = st.identity().verified() ? ErrorCode.UNAUTHORIZED : ErrorCode.NOT_FOUND;
       failLater(dialer, code + ": reached " + st.stageName() + ", expected " + dialer.destination, latencyNanos);
       return;
@@ -205,14 +206,6 @@ public final class InMemoryNetwork {
     c.server.out.control(new Connection.Entry(Connection.Kind.OPEN, null, false, null, 0));
   }
 
-  /**
-   * Whether {@code destination} names {@code stage} as in docs/protocol.md: empty, equal, or one is a
-   * {@code /}-refinement of the other ({@code sandbox-manager} serves {@code sandbox-manager/node-1}).
-   */
-  static boolean names(String destination, String stage) {
-    return destination.isEmpty() || destination.equals(stage) || destination.startsWith(stage + "/")
-        || stage.startsWith(destination + "/");
-  }
 
   private void failLater(InMemoryClientLink dialer, String reason, long delayNanos) {
     scheduler.schedule(() -> {

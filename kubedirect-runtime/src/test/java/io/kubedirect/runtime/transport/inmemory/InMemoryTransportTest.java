@@ -184,9 +184,9 @@ class InMemoryTransportTest {
     assertThat(net.trace().recent()).anyMatch(e -> e.contains("NOT_FOUND: reached sandbox-manager/node-2"));
     assertThat(refined.opened).hasSize(1);
     assertThat(unchecked.opened).hasSize(1);
-    assertThat(InMemoryNetwork.names("", "x")).isTrue();
-    assertThat(InMemoryNetwork.names("sandbox-manager", "sandbox-manager/node-1")).isTrue();
-    assertThat(InMemoryNetwork.names("sandbox-manager-2", "sandbox-manager")).isFalse();
+    assertThat(io.kubedirect.transport.LinkRules.serves("x", "")).isTrue();
+    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager/node-1", "sandbox-manager")).isTrue();
+    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager", "sandbox-manager-2")).isFalse();
   }
 
   @Test
