@@ -59,6 +59,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
 
   private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
   private PodIpAllocator ips;
+  private volatile boolean ipsLearned;
   private ScheduledExecutorService timer;
   private RateLimitingQueue<Request> queue;
   private Lister<V1Pod> podLister;
@@ -92,6 +93,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
     }
     sandboxes.clear();
     ips = new PodIpAllocator(ipBlock);
+    ipsLearned = false;
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sandbox-timer");
       t.setDaemon(true);
@@ -192,6 +194,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
   }
 
   private void startSandbox(String key, String uid, Request request) {
+    learnRunningIps();
     Sandbox starting = Sandbox.starting(uid);
     sandboxes.put(key, starting);
     long min = minDelay.toMillis();
@@ -206,6 +209,21 @@ public final class SandboxManager implements SliceStage, Reconciler {
         log.error("starting the sandbox of {} failed", key, e);
       }
     }, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Before the first allocation after a (re)start, reserves the IPs of the running pods on our nodes, so a
+   * new sandbox never gets the address of a running pod whose reconcile has not come round yet.
+   */
+  private void learnRunningIps() {
+    PodIpAllocator allocator = ips;
+    synchronized (allocator) {
+      if (!ipsLearned) {
+        podLister.list().stream().filter(p -> isMine(p) && SandboxStatus.isRunning(p))
+            .forEach(p -> allocator.reserve(p.getStatus().getPodIP()));
+        ipsLearned = true;
+      }
+    }
   }
 
   private void stopSandbox(String key) {
