@@ -9,7 +9,7 @@ public interface Transport extends AutoCloseable {
   int PROTOCOL_MAJOR = 1;
 
   /** Protocol minor version spoken by this release (1: {@code HandshakeSnapshot.objects}). */
-  int PROTOCOL_MINOR = 1;
+  int PROTOCOL_MINOR = 2;
 
   /**
    * Starts accepting links on {@code address} (port 0 picks a free port). {@code handler} sees every

@@ -1,5 +1,19 @@
 package io.kubedirect.runtime.client;
 
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.CoreV1Event;
+import io.kubernetes.client.openapi.models.V1EventSource;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1ObjectReference;
+import io.kubernetes.client.openapi.models.V1Preconditions;
+import io.kubernetes.client.openapi.models.V1Status;
+import io.kubernetes.client.openapi.models.V1StatusCause;
+import io.kubernetes.client.util.generic.options.DeleteOptions;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.kubedirect.runtime.codec.Kinds;
 import io.kubedirect.runtime.engine.ObjectSupport;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
@@ -23,6 +37,8 @@ import java.util.function.Supplier;
  * CONFLICT, 404 = NOT_FOUND, 429/5xx/transport errors = RETRYABLE_FAILURE, other 4xx = FAILED.
  */
 public final class ClientJavaObjectApi implements PersistedObjectApi {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientJavaObjectApi.class);
 
   private final ApiClient apiClient;
   private final Map<String, GenericKubernetesApi<KubernetesObject, KubernetesListObject>> apis =
@@ -82,9 +98,34 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
   }
 
   @Override
-  public WriteResult delete(String kind, String namespace, String name) {
-    return call(false, () -> namespace == null || namespace.isEmpty() ? apiFor(kind).delete(name)
-        : apiFor(kind).delete(namespace, name));
+  public WriteResult delete(String kind, String namespace, String name, String uid) {
+    DeleteOptions options = new DeleteOptions();
+    if (uid != null) {
+      options.setPreconditions(new V1Preconditions().uid(uid));
+    }
+    return call(false, () -> namespace == null || namespace.isEmpty() ? apiFor(kind).delete(name, options)
+        : apiFor(kind).delete(namespace, name, options));
+  }
+
+  @Override
+  public void recordEvent(String namespace, V1ObjectReference involved, String type, String reason,
+      String message) {
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    CoreV1Event event = new CoreV1Event()
+        .metadata(new V1ObjectMeta().generateName(involved.getName() + ".").namespace(namespace))
+        .involvedObject(involved)
+        .type(type)
+        .reason(reason)
+        .message(message.length() > 1024 ? message.substring(0, 1024) : message)
+        .source(new V1EventSource().component("kubedirect"))
+        .firstTimestamp(now)
+        .lastTimestamp(now)
+        .count(1);
+    try {
+      new CoreV1Api(apiClient).createNamespacedEvent(namespace, event).execute();
+    } catch (ApiException | RuntimeException e) {
+      log.debug("cannot record event {} on {}/{}: {}", reason, namespace, involved.getName(), e.toString());
+    }
   }
 
   @Override
@@ -131,17 +172,43 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
     }
     int code = r.getHttpStatusCode();
     String msg = r.getStatus() != null ? r.getStatus().getMessage() : "HTTP " + code;
-    WriteResult.Status s;
+    return WriteResult.of(classify(create, code, r.getStatus()), msg);
+  }
+
+  /**
+   * Classifies an HTTP answer the way Kubernetes' controllers treat it: 409 on create = ALREADY_EXISTS, other
+   * 409 = CONFLICT (a failed resourceVersion or uid precondition), 404 = NOT_FOUND, 429/5xx/no answer =
+   * RETRYABLE_FAILURE; a 403 for an exceeded quota or a terminating namespace is transient too (quota frees
+   * up; the namespace's deletion may be aborted), as the stock controllers retry them; other 4xx = FAILED.
+   */
+  static WriteResult.Status classify(boolean create, int code, V1Status status) {
+    String reason = status == null ? null : status.getReason();
+    String message = status == null || status.getMessage() == null ? "" : status.getMessage();
     if (code == 409) {
-      String reason = r.getStatus() != null ? r.getStatus().getReason() : null;
-      s = create || "AlreadyExists".equals(reason) ? WriteResult.Status.ALREADY_EXISTS : WriteResult.Status.CONFLICT;
-    } else if (code == 404) {
-      s = WriteResult.Status.NOT_FOUND;
-    } else if (code == 429 || code >= 500 || code == 0) {
-      s = WriteResult.Status.RETRYABLE_FAILURE;
-    } else {
-      s = WriteResult.Status.FAILED;
+      return create || "AlreadyExists".equals(reason) ? WriteResult.Status.ALREADY_EXISTS
+          : WriteResult.Status.CONFLICT;
     }
-    return WriteResult.of(s, msg);
+    if (code == 404) {
+      return WriteResult.Status.NOT_FOUND;
+    }
+    if (code == 429 || code >= 500 || code == 0) {
+      return WriteResult.Status.RETRYABLE_FAILURE;
+    }
+    if (code == 403 && (message.contains("exceeded quota") || namespaceTerminating(status))) {
+      return WriteResult.Status.RETRYABLE_FAILURE;
+    }
+    return WriteResult.Status.FAILED;
+  }
+
+  private static boolean namespaceTerminating(V1Status status) {
+    if (status.getDetails() != null && status.getDetails().getCauses() != null) {
+      for (V1StatusCause c : status.getDetails().getCauses()) {
+        if ("NamespaceTerminating".equals(c.getReason())) {
+          return true;
+        }
+      }
+    }
+    String m = status.getMessage();
+    return m != null && m.contains("because it is being terminated");
   }
 }

@@ -27,7 +27,11 @@ import io.kubedirect.transport.LinkServer;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.Transport;
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1ObjectReference;
+import io.kubernetes.client.openapi.models.V1OwnerReference;
 import io.kubernetes.client.openapi.models.V1Pod;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -71,6 +75,7 @@ public final class DefaultStageEngine implements StageEngine {
   private final CompletableFuture<Void> recovered = new CompletableFuture<>();
   private final ObjectInterner interner = new ObjectInterner(4096);
   final WriteBackQueue writeBack;
+  final ReceiverHandler receiverHandler = new ReceiverHandler(this);
   private final PeerAddress listenAddress;
   private final boolean requireManagedLabel;
   private final Map<String, WriteBackPolicy> policies;
@@ -94,6 +99,22 @@ public final class DefaultStageEngine implements StageEngine {
       return size() > RECENTLY_PERSISTED;
     }
   };
+  /**
+   * Tombstones: objects the API Server showed deleted, by id, with the deleted copy's uid ("" if none). A late
+   * ephemeral copy of such an object (a resend, a late write-back) must not bring it back. Bounded.
+   */
+  private final Cache<String, String> deletedInStore = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
+      .executor(Runnable::run).build();
+  /** Objects an upstream deleted while this stage held them (a relay must not emit them on). Bounded. */
+  private final Cache<String, Boolean> deletedUpstream = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
+      .executor(Runnable::run).build();
+  /** Owners whose objects the API Server rejected for good, by controller uid: new ones fail fast. */
+  private final Map<String, OwnerRejection> ownerRejections = new HashMap<>();
+  /** REJECTED notices not yet delivered to an upstream (its link was down), by source stage. Guarded by this. */
+  final Map<String, Map<String, ObjectRef>> pendingRejections = new HashMap<>();
+
+  private record OwnerRejection(String reason, long untilNanos, int count) {}
+
   private LinkServer server;
   private boolean started;
   volatile boolean closed;
@@ -117,7 +138,18 @@ public final class DefaultStageEngine implements StageEngine {
     stage.receivedKinds().forEach(c -> receivedKinds.add(Kinds.of(c)));
     stage.emittedKinds().forEach(c -> emittedKinds.add(Kinds.of(c)));
     this.writeBack = new WriteBackQueue(api, scheduler, metrics, limits.retryInitial(), limits.retryMax(), feed,
-        limits.createBarrierTimeout());
+        limits.createBarrierTimeout(), limits.retriesBeforeReport(), new WriteBackQueue.Listener() {
+          @Override
+          public void rejected(String kind, KubernetesObject object, WriteResult.Status status, String reason) {
+            rejectedByStore(kind, object, reason);
+          }
+
+          @Override
+          public void retrying(String kind, KubernetesObject object, int retries, String reason) {
+            recordEvent(object, object, "WriteBackRetrying", "kubedirect has retried writing this object "
+                + retries + " times: " + reason);
+          }
+        });
     metrics.gauges(store::size, this::dirtyCount);
   }
 
@@ -273,6 +305,7 @@ public final class DefaultStageEngine implements StageEngine {
     Set<String> kinds = new HashSet<>(receivedKinds);
     kinds.addAll(emittedKinds);
     for (String kind : kinds) {
+      writeBack.track(kind);
       feed.addListener(kind, new PersistedObjectFeed.Listener() {
         @Override
         public void onPersisted(KubernetesObject object) {
@@ -286,7 +319,7 @@ public final class DefaultStageEngine implements StageEngine {
       });
     }
     if (!stage.upstreams().isEmpty()) {
-      LinkServer s = transport.listen(listenAddress, new ReceiverHandler(this));
+      LinkServer s = transport.listen(listenAddress, receiverHandler);
       synchronized (this) {
         server = s;
       }
@@ -417,11 +450,23 @@ public final class DefaultStageEngine implements StageEngine {
       }
       String id = id(kind, key);
       DirtyEntry e = dirty.get(id);
+      if (type != ChangeType.DELETED && base == null && receivedKinds.contains(kind)
+          && deletedUpstream.getIfPresent(id) != null && store.get(kind, key).isEmpty()) {
+        // A relay's late output for an input its upstream deleted meanwhile: sending it on would resurrect it.
+        f.completeExceptionally(new WriteException(WriteResult.Status.NOT_FOUND,
+            kind + " " + key + " was deleted upstream"));
+        return f;
+      }
       if (e == null) {
         if (type == ChangeType.DELETED) {
           // Never sent (or already persisted and dropped): nothing to retract downstream.
           store.remove(kind, key, RemovalReason.LOCAL);
           f.complete(object);
+          return f;
+        }
+        String rejection = type == ChangeType.ADDED && base == null ? ownerRejection(object) : null;
+        if (rejection != null) {
+          f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, rejection));
           return f;
         }
         if (dirty.size() >= limits.maxDirtyObjects()) {
@@ -655,12 +700,15 @@ public final class DefaultStageEngine implements StageEngine {
         case CREATE -> api.create(kind, object);
         case UPDATE -> api.update(kind, object);
         case UPDATE_STATUS -> api.updateStatus(kind, object);
-        case DELETE -> api.delete(kind, object.getMetadata().getNamespace(), object.getMetadata().getName());
+        case DELETE -> api.delete(kind, object.getMetadata().getNamespace(), object.getMetadata().getName(),
+            persistedUid(object));
       };
     } catch (RuntimeException ex) {
       r = WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, ex.toString());
     }
-    if (r.status() == WriteResult.Status.OK) {
+    if (r.status() == WriteResult.Status.OK
+        || (op == WriteOp.DELETE && r.status() == WriteResult.Status.CONFLICT && persistedUid(object) != null)) {
+      // (a delete whose uid precondition failed: that incarnation is gone, another one holds the name)
       f.complete(r.object() != null ? r.object() : object);
     } else if (r.status() == WriteResult.Status.RETRYABLE_FAILURE && op == WriteOp.CREATE) {
       // The create may have committed (a timeout after commit): retrying it blindly could resurrect an object
@@ -691,12 +739,24 @@ public final class DefaultStageEngine implements StageEngine {
       String id = id(kind, key);
       recentlyPersisted.put(id, new Seen(object.getMetadata().getResourceVersion(),
           object.getMetadata().getGeneration()));
+      deletedInStore.invalidate(id);
+      String owner = controllerUid(object);
+      if (owner != null) {
+        ownerRejections.remove(owner);
+      }
       store.get(kind, key).ifPresent(en -> {
         if (ObjectSupport.supersedes(object, en.baseResourceVersion(), en.object())) {
           store.remove(kind, key, RemovalReason.PERSISTED);
         }
       });
       DirtyEntry e = dirty.get(id);
+      if (e != null && e.type == ChangeType.DELETED) {
+        // This stage deleted the object before it was persisted, and a downstream persisted it anyway (the
+        // retraction was still on its way): the delete wins. Delete exactly that copy; the tombstone stays
+        // until the feed shows it gone, so the delete's future completes only then.
+        deletePersistedCopy(e, object);
+        return;
+      }
       if (e != null && ObjectSupport.supersedes(object, e.baseRv, e.object)) {
         dirty.remove(id);
         hideOwn(kind, key, RemovalReason.PERSISTED);
@@ -717,6 +777,8 @@ public final class DefaultStageEngine implements StageEngine {
     List<DirtyEntry.Waiter> done = List.of();
     synchronized (this) {
       recentlyPersisted.remove(id(kind, key));
+      String uid = object.getMetadata() == null ? null : object.getMetadata().getUid();
+      deletedInStore.put(id(kind, key), uid == null ? "" : uid);
       store.remove(kind, key, RemovalReason.DELETED);
       DirtyEntry e = dirty.remove(id(kind, key));
       hideOwn(kind, key, RemovalReason.DELETED);
@@ -748,9 +810,186 @@ public final class DefaultStageEngine implements StageEngine {
    * last one seen (the API copy wins; late ephemeral copies are ignored).
    */
   synchronized boolean superseded(String kind, String key, KubernetesObject received) {
-    Seen seen = recentlyPersisted.get(id(kind, key));
-    return seen != null
-        && ObjectSupport.supersedes(seen.rv(), seen.generation(), ObjectSupport.persistedRv(received), received);
+    String id = id(kind, key);
+    Seen seen = recentlyPersisted.get(id);
+    if (seen == null) {
+      // Deleted in the API Server: a never-persisted copy of that incarnation (no uid of its own, or the
+      // deleted one's) is a late resend, not a new object.
+      String tomb = deletedInStore.getIfPresent(id);
+      String uid = received.getMetadata() == null ? null : received.getMetadata().getUid();
+      return tomb != null && ObjectSupport.persistedRv(received) == null && (uid == null || uid.equals(tomb));
+    }
+    return ObjectSupport.supersedes(seen.rv(), seen.generation(), ObjectSupport.persistedRv(received), received);
+  }
+
+  // ------------------------------------------------------------------------------------------------------
+  // Deletes and rejections along the chain
+  // ------------------------------------------------------------------------------------------------------
+
+  /**
+   * An upstream deleted (or retracted) an object this stage held. A relay that already sent it on cascades the
+   * delete to its downstream (returned: completes when the downstream acknowledged it, or it went through the
+   * API Server); the tail cancels its pending writes of it and deletes a copy it already created (delete wins).
+   * Guarded by this.
+   *
+   * @return the cascade's future, or null when there is nothing to wait for
+   */
+  CompletableFuture<KubernetesObject> deletedUpstream(String kind, String key) {
+    String id = id(kind, key);
+    deletedUpstream.put(id, Boolean.TRUE);
+    DirtyEntry e = dirty.get(id);
+    if (e != null && e.type != ChangeType.DELETED && !e.persisted && e.object != null
+        && emittedKinds.contains(kind)) {
+      metrics.deletePropagated();
+      return emit(kind, WriteOp.DELETE, e.object);
+    }
+    if (receivedKinds.contains(kind) && !emittedKinds.contains(kind)) {
+      String[] nsName = Kinds.splitKey(key);
+      writeBack.retract(kind, ObjectSupport.stub(kind, nsName[0], nsName[1])).whenComplete((r, ex) -> {
+        if (ex != null) {
+          log.debug("stage {}: retracting {} {} from the write-back failed: {}", stage.name(), kind, key,
+              ex.toString());
+        }
+      });
+    }
+    return null;
+  }
+
+  /** An object a received delete is for is held again (a new upsert): a relay may emit it again. */
+  void receivedAgain(String kind, String key) {
+    deletedUpstream.invalidate(id(kind, key));
+  }
+
+  /** Deletes the persisted copy of a tombstoned (deleted-here) entry, once. Guarded by this. */
+  private void deletePersistedCopy(DirtyEntry e, KubernetesObject persisted) {
+    if (e.deletingPersisted) {
+      return;
+    }
+    e.deletingPersisted = true;
+    writeBack.submit(e.kind, WriteOp.DELETE, persisted, ObjectSupport.persistedRv(persisted), WriteBackPolicy.EAGER)
+        .whenComplete((r, ex) -> {
+          List<DirtyEntry.Waiter> done;
+          synchronized (this) {
+            if (dirty.get(e.id()) != e) {
+              return;
+            }
+            if (ex != null) {
+              e.deletingPersisted = false; // the next feed event of the copy tries again
+              return;
+            }
+            dirty.remove(e.id());
+            done = e.drainWaiters();
+          }
+          complete(done, persisted, null);
+        });
+  }
+
+  /**
+   * The persisted store rejected this stage's create of {@code object} for good. The object is dropped from
+   * the received store (informers see it deleted), its upstream is told (REJECTED, forwarded hop by hop to
+   * the producer), and a {@code FailedCreate} Event is recorded on its owner. Called outside the lock.
+   */
+  void rejectedByStore(String kind, KubernetesObject object, String reason) {
+    String key = ObjectSupport.key(object);
+    metrics.rejected("store");
+    synchronized (this) {
+      forwardRejection(kind, key, reason);
+    }
+    recordEvent(object, ownerOrSelf(object), "FailedCreate", "Error creating: " + reason);
+  }
+
+  /**
+   * A downstream at {@code from} reports that the store rejected an object this stage sent there: drop the
+   * dirty entry, fail its writers, and pass the news on to this stage's own upstream. Guarded by this.
+   */
+  void rejectedDownstream(String kind, String key, String reason, PeerAddress from) {
+    DirtyEntry e = dirty.get(id(kind, key));
+    if (e == null || !from.equals(e.dest) || e.type == ChangeType.DELETED) {
+      return;
+    }
+    metrics.rejected("upstream");
+    dirty.remove(e.id());
+    hideOwn(kind, key, RemovalReason.REJECTED);
+    complete(e.drainWaiters(), null, new WriteException(WriteResult.Status.FAILED, reason));
+    if (producesHere(kind) && e.object != null) {
+      String owner = controllerUid(e.object);
+      if (owner != null) {
+        OwnerRejection prev = ownerRejections.get(owner);
+        int count = prev == null ? 1 : prev.count() + 1;
+        Duration window = Duration.ofMillis(Math.min(30_000L, 500L << Math.min(count, 6)));
+        ownerRejections.put(owner, new OwnerRejection(reason, scheduler.nanoTime() + window.toNanos(), count));
+      }
+    }
+    forwardRejection(kind, key, reason);
+  }
+
+  /** Drops a held object and tells the stage it came from that the store rejected it. Guarded by this. */
+  private void forwardRejection(String kind, String key, String reason) {
+    Optional<EphemeralEntry> held = store.remove(kind, key, RemovalReason.REJECTED);
+    if (held.isEmpty()) {
+      return;
+    }
+    EphemeralEntry en = held.get();
+    String[] nsName = Kinds.splitKey(key);
+    ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(nsName[0]).setName(nsName[1])
+        .setVersion(en.version()).build();
+    pendingRejections.computeIfAbsent(en.source(), s -> new LinkedHashMap<>()).put(id(kind, key), ref);
+    receiverHandler.flushRejections(en.source(), reason);
+  }
+
+  /** Why new objects of this object's owner fail fast (its recent objects were rejected), or null. */
+  private String ownerRejection(KubernetesObject object) {
+    String owner = controllerUid(object);
+    OwnerRejection r = owner == null ? null : ownerRejections.get(owner);
+    if (r == null || scheduler.nanoTime() >= r.untilNanos()) {
+      return null;
+    }
+    return "the API Server rejected this owner's recent objects: " + r.reason();
+  }
+
+  private static String controllerUid(KubernetesObject o) {
+    if (o.getMetadata() == null || o.getMetadata().getOwnerReferences() == null) {
+      return null;
+    }
+    for (V1OwnerReference r : o.getMetadata().getOwnerReferences()) {
+      if (Boolean.TRUE.equals(r.getController())) {
+        return r.getUid();
+      }
+    }
+    return null;
+  }
+
+  /** The object's controller as an event target, else the object itself. */
+  private static V1ObjectReference ownerOrSelf(KubernetesObject o) {
+    if (o.getMetadata().getOwnerReferences() != null) {
+      for (V1OwnerReference r : o.getMetadata().getOwnerReferences()) {
+        if (Boolean.TRUE.equals(r.getController())) {
+          return new V1ObjectReference().apiVersion(r.getApiVersion()).kind(r.getKind()).name(r.getName())
+              .uid(r.getUid()).namespace(o.getMetadata().getNamespace());
+        }
+      }
+    }
+    return selfRef(o);
+  }
+
+  private static V1ObjectReference selfRef(KubernetesObject o) {
+    return new V1ObjectReference().apiVersion(o.getApiVersion()).kind(o.getKind())
+        .name(o.getMetadata().getName()).namespace(o.getMetadata().getNamespace()).uid(o.getMetadata().getUid());
+  }
+
+  /** Records a Warning Event about {@code about}'s {@code target} on a scheduler task (best effort). */
+  private void recordEvent(KubernetesObject about, V1ObjectReference target, String reason, String message) {
+    String ns = about.getMetadata() == null ? null : about.getMetadata().getNamespace();
+    scheduler.execute(() -> api.recordEvent(ns == null ? "default" : ns, target, "Warning", reason, message));
+  }
+
+  private void recordEvent(KubernetesObject about, KubernetesObject target, String reason, String message) {
+    recordEvent(about, selfRef(target), reason, message);
+  }
+
+  /** The uid of a persisted object (a delete's precondition), or null for an ephemeral one. */
+  private static String persistedUid(KubernetesObject o) {
+    return ObjectSupport.persistedRv(o) == null || o.getMetadata() == null ? null : o.getMetadata().getUid();
   }
 
   /** Ephemeral store entry for a received change. */

@@ -20,6 +20,8 @@ final class DirtyEntry {
   PeerAddress dest;
   boolean persisted;
   long ackedVersion;
+  /** A tombstone whose persisted copy (written by a downstream anyway) is being deleted. */
+  boolean deletingPersisted;
   final long firstNanos;
   final List<Waiter> waiters = new ArrayList<>(1);
 

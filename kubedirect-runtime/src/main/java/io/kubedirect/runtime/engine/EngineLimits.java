@@ -20,16 +20,36 @@ import java.util.Objects;
  *     treats the connection as broken, closes it and lets the reconnect and handshake repair the state
  * @param createBarrierTimeout how long the write-back waits, after an ambiguous create failure, for the
  *     informers to catch up with the store's revision before it falls back to GET + create
+ * @param maxEpochSkew how far ahead of this stage's clock a handshake epoch may be; a receiver rejects
+ *     epochs beyond it, so a peer cannot lock the real upstream out with a far-future epoch
+ * @param retriesBeforeReport write-back retries of one object before it is reported (a WARN log line once
+ *     per object, a metric, and a Kubernetes Event on the object)
  */
 public record EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int maxBatchObjects,
     int maxInflightBatches, int maxTemplates, Duration fallbackAfter, Duration retryInitial, Duration retryMax,
-    boolean requireVerifiedPeers, Duration ackTimeout, Duration createBarrierTimeout) {
+    boolean requireVerifiedPeers, Duration ackTimeout, Duration createBarrierTimeout, Duration maxEpochSkew,
+    int retriesBeforeReport) {
 
   /** Default {@link #ackTimeout()}. */
   public static final Duration DEFAULT_ACK_TIMEOUT = Duration.ofSeconds(5);
 
   /** Default {@link #createBarrierTimeout()}. */
   public static final Duration DEFAULT_CREATE_BARRIER_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Default {@link #maxEpochSkew()}. */
+  public static final Duration DEFAULT_MAX_EPOCH_SKEW = Duration.ofSeconds(60);
+
+  /** Default {@link #retriesBeforeReport()}. */
+  public static final int DEFAULT_RETRIES_BEFORE_REPORT = 8;
+
+  /** The limits with the default epoch skew and retry report threshold. */
+  public EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int maxBatchObjects, int maxInflightBatches,
+      int maxTemplates, Duration fallbackAfter, Duration retryInitial, Duration retryMax,
+      boolean requireVerifiedPeers, Duration ackTimeout, Duration createBarrierTimeout) {
+    this(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates, fallbackAfter,
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout, DEFAULT_MAX_EPOCH_SKEW,
+        DEFAULT_RETRIES_BEFORE_REPORT);
+  }
 
   /** The limits without the two timeouts, which take their defaults. */
   public EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int maxBatchObjects, int maxInflightBatches,
@@ -57,11 +77,16 @@ public record EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int max
     if (ackTimeout.isNegative() || ackTimeout.isZero() || createBarrierTimeout.isNegative()) {
       throw new IllegalArgumentException("need positive ackTimeout and non-negative createBarrierTimeout");
     }
+    Objects.requireNonNull(maxEpochSkew, "maxEpochSkew");
+    if (maxEpochSkew.isNegative() || maxEpochSkew.isZero() || retriesBeforeReport <= 0) {
+      throw new IllegalArgumentException("need positive maxEpochSkew and retriesBeforeReport");
+    }
   }
 
   /**
    * Defaults: 200k ephemeral, 200k dirty, 256 per batch, 16 in flight, 1024 templates, fallback after 10 s,
-   * retries 50 ms..5 s, ack timeout 5 s, create barrier 30 s.
+   * retries 50 ms..5 s, ack timeout 5 s, create barrier 30 s, epoch skew 60 s, a write-back reported after 8
+   * retries.
    */
   public static EngineLimits defaults() {
     return new EngineLimits(200_000, 200_000, 256, 16, 1024, Duration.ofSeconds(10), Duration.ofMillis(50),
@@ -71,48 +96,69 @@ public record EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int max
   /** A copy with another {@code maxEphemeralObjects}. */
   public EngineLimits withMaxEphemeralObjects(int n) {
     return new EngineLimits(n, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates, fallbackAfter,
-        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout, maxEpochSkew,
+        retriesBeforeReport);
   }
 
   /** A copy with another {@code maxDirtyObjects}. */
   public EngineLimits withMaxDirtyObjects(int n) {
     return new EngineLimits(maxEphemeralObjects, n, maxBatchObjects, maxInflightBatches, maxTemplates, fallbackAfter,
-        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout, maxEpochSkew,
+        retriesBeforeReport);
   }
 
   /** A copy with another {@code maxBatchObjects}. */
   public EngineLimits withMaxBatchObjects(int n) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, n, maxInflightBatches, maxTemplates, fallbackAfter,
-        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout, maxEpochSkew,
+        retriesBeforeReport);
   }
 
   /** A copy with another {@code fallbackAfter}. */
   public EngineLimits withFallbackAfter(Duration d) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates, d,
-        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
+        retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout, maxEpochSkew,
+        retriesBeforeReport);
   }
 
   /** A copy with other retry delays. */
   public EngineLimits withRetry(Duration initial, Duration max) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
-        fallbackAfter, initial, max, requireVerifiedPeers, ackTimeout, createBarrierTimeout);
+        fallbackAfter, initial, max, requireVerifiedPeers, ackTimeout, createBarrierTimeout, maxEpochSkew,
+        retriesBeforeReport);
   }
 
   /** A copy with another {@code requireVerifiedPeers}. */
   public EngineLimits withRequireVerifiedPeers(boolean b) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
-        fallbackAfter, retryInitial, retryMax, b, ackTimeout, createBarrierTimeout);
+        fallbackAfter, retryInitial, retryMax, b, ackTimeout, createBarrierTimeout, maxEpochSkew, retriesBeforeReport);
   }
 
   /** A copy with another {@code ackTimeout}. */
   public EngineLimits withAckTimeout(Duration d) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
-        fallbackAfter, retryInitial, retryMax, requireVerifiedPeers, d, createBarrierTimeout);
+        fallbackAfter, retryInitial, retryMax, requireVerifiedPeers, d, createBarrierTimeout, maxEpochSkew,
+        retriesBeforeReport);
   }
 
   /** A copy with another {@code createBarrierTimeout}. */
   public EngineLimits withCreateBarrierTimeout(Duration d) {
     return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
-        fallbackAfter, retryInitial, retryMax, requireVerifiedPeers, ackTimeout, d);
+        fallbackAfter, retryInitial, retryMax, requireVerifiedPeers, ackTimeout, d, maxEpochSkew,
+        retriesBeforeReport);
+  }
+
+  /** A copy with another {@code maxEpochSkew}. */
+  public EngineLimits withMaxEpochSkew(Duration d) {
+    return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
+        fallbackAfter, retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout, d,
+        retriesBeforeReport);
+  }
+
+  /** A copy with another {@code retriesBeforeReport}. */
+  public EngineLimits withRetriesBeforeReport(int n) {
+    return new EngineLimits(maxEphemeralObjects, maxDirtyObjects, maxBatchObjects, maxInflightBatches, maxTemplates,
+        fallbackAfter, retryInitial, retryMax, requireVerifiedPeers, ackTimeout, createBarrierTimeout, maxEpochSkew,
+        n);
   }
 }

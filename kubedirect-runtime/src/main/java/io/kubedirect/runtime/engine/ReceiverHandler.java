@@ -22,7 +22,9 @@ import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
 import io.kubedirect.transport.LinkHandler;
 import io.kubedirect.transport.PeerIdentity;
+import io.kubernetes.client.common.KubernetesObject;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +47,9 @@ final class ReceiverHandler implements LinkHandler {
    * default for Netty); beyond it, further kinds are sent as refs only.
    */
   static final int SNAPSHOT_CONTENT_BUDGET = 1 << 20;
+
+  /** {@code Error.seq} of an unsolicited notice (2^64-1 on the wire), protocol minor 2. */
+  static final long NOTICE_SEQ = -1L;
 
   private final DefaultStageEngine eng;
 
@@ -112,17 +117,37 @@ final class ReceiverHandler implements LinkHandler {
       return;
     }
     long current = eng.sourceEpochs.getOrDefault(source, 0L);
+    long ceiling = eng.epochs.ceiling(eng.limits.maxEpochSkew());
+    if (env.getEpoch() > ceiling) {
+      // A far-future epoch would fence the real upstream until it catches up: refuse to install it.
+      eng.metrics.epochRejected();
+      eng.metrics.handshake("round1", "epoch_too_far");
+      log.warn("{}: handshake from '{}' with epoch {} is more than {} ahead of this stage's clock; rejected",
+          eng.stage.name(), source, env.getEpoch(), eng.limits.maxEpochSkew());
+      epochMismatch(ds, env.getSeq(), current, "epoch " + env.getEpoch() + " is more than "
+          + eng.limits.maxEpochSkew().toSeconds() + " s ahead of the receiver's clock");
+      return;
+    }
     if (env.getEpoch() <= current) {
       eng.metrics.epochRejected();
       eng.metrics.handshake("round1", "epoch_mismatch");
-      error(ds, env.getSeq(), ErrorCode.EPOCH_MISMATCH,
-          "epoch " + env.getEpoch() + " is not newer than " + current, List.of());
+      epochMismatch(ds, env.getSeq(), current, "epoch " + env.getEpoch() + " is not newer than " + current);
       return;
     }
+    eng.epochs.observe(env.getEpoch());
+    DownstreamSession previous = eng.epochOwners.get(source);
     eng.sourceEpochs.put(source, env.getEpoch());
     eng.epochOwners.put(source, ds);
+    if (previous != null && previous != ds && previous.link.isOpen()) {
+      // Tell the fenced session at once (it may be another live instance of the stage): it re-handshakes,
+      // with backoff, instead of finding out only when its next batch is refused.
+      send(previous, Envelope.newBuilder().setEpoch(previous.epoch).setError(Error.newBuilder()
+          .setSeq(NOTICE_SEQ).setCode(ErrorCode.EPOCH_MISMATCH).setCurrentEpoch(env.getEpoch())
+          .setMessage("fenced: a newer epoch of '" + source + "' took over")).build());
+    }
     ds.epoch = env.getEpoch();
     ds.decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
+    flushRejections(source, "rejected by the persisted store");
     HandshakeSnapshot.Builder snap = HandshakeSnapshot.newBuilder();
     Map<String, List<OutboundChange>> content = new TreeMap<>();
     for (EphemeralEntry e : eng.store.heldFrom(source)) {
@@ -160,6 +185,27 @@ final class ReceiverHandler implements LinkHandler {
     }
   }
 
+  private void epochMismatch(DownstreamSession ds, long seq, long current, String message) {
+    send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setError(Error.newBuilder().setSeq(seq)
+        .setCode(ErrorCode.EPOCH_MISMATCH).setMessage(message).setCurrentEpoch(current)).build());
+  }
+
+  /**
+   * Sends the REJECTED notices pending for {@code source} on its current session, if it has one (else they
+   * wait for its next handshake, and go before the snapshot so it does not resend them). Guarded by the
+   * engine lock.
+   */
+  void flushRejections(String source, String reason) {
+    Map<String, ObjectRef> pending = eng.pendingRejections.get(source);
+    DownstreamSession ds = eng.epochOwners.get(source);
+    if (pending == null || pending.isEmpty() || ds == null || !ds.link.isOpen()) {
+      return;
+    }
+    send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setError(Error.newBuilder().setSeq(NOTICE_SEQ)
+        .setCode(ErrorCode.REJECTED).setMessage(reason).addAllRefs(pending.values())).build());
+    eng.pendingRejections.remove(source);
+  }
+
   private boolean current(DownstreamSession ds, Envelope env) {
     Long cur = eng.sourceEpochs.get(ds.source);
     boolean ok = cur != null && env.getEpoch() == cur && eng.epochOwners.get(ds.source) == ds
@@ -178,12 +224,16 @@ final class ReceiverHandler implements LinkHandler {
       return;
     }
     HandshakeReconcile rec = env.getHandshakeReconcile();
-    if (rec.hasResend() && rec.getResend().getChangesCount() > 0 && !apply(ds, env.getSeq(), rec.getResend())) {
+    if (rec.hasResend() && rec.getResend().getChangesCount() > 0
+        && !apply(ds, env.getSeq(), rec.getResend(), new ArrayList<>())) {
       eng.metrics.handshake("round2", "rejected");
       return;
     }
     for (ObjectRef r : rec.getRetractList()) {
-      eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED);
+      if (eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED)
+          .isPresent()) {
+        eng.deletedUpstream(r.getKind(), Kinds.key(r));
+      }
     }
     eng.metrics.handshake("round2", "ok");
     int held = eng.store.heldFrom(ds.source).size();
@@ -195,13 +245,34 @@ final class ReceiverHandler implements LinkHandler {
     if (!current(ds, env)) {
       return;
     }
-    if (apply(ds, env.getSeq(), env.getObjectBatch())) {
-      send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setAck(Ack.newBuilder().setSeq(env.getSeq())).build());
+    List<CompletableFuture<KubernetesObject>> cascades = new ArrayList<>();
+    if (!apply(ds, env.getSeq(), env.getObjectBatch(), cascades)) {
+      return;
     }
+    Envelope ack = Envelope.newBuilder().setEpoch(ds.epoch).setAck(Ack.newBuilder().setSeq(env.getSeq())).build();
+    if (cascades.isEmpty()) {
+      send(ds, ack);
+      return;
+    }
+    // A relay acknowledges deletes once its downstream has them too, so the producer's delete completes only
+    // when no stage will persist the object any more. (The ack timeout bounds the wait; on a timeout the
+    // producer's next handshake settles the delete, and this stage's own tombstones finish the cascade.)
+    long epoch = ds.epoch;
+    CompletableFuture.allOf(cascades.toArray(CompletableFuture[]::new)).whenComplete((v, ex) -> {
+      synchronized (eng) {
+        if (!eng.closed && ds.epoch == epoch && eng.epochOwners.get(ds.source) == ds) {
+          send(ds, ack);
+        }
+      }
+    });
   }
 
-  /** Decodes and applies a batch; answers errors itself. Returns whether it was applied. */
-  private boolean apply(DownstreamSession ds, long seq, ObjectBatch batch) {
+  /**
+   * Decodes and applies a batch; answers errors itself. Returns whether it was applied; adds to
+   * {@code cascades} the deletes this stage passes on to its own downstream.
+   */
+  private boolean apply(DownstreamSession ds, long seq, ObjectBatch batch,
+      List<CompletableFuture<KubernetesObject>> cascades) {
     List<InboundChange> changes;
     try {
       changes = ds.decoder.decode(batch);
@@ -233,8 +304,15 @@ final class ReceiverHandler implements LinkHandler {
       if (c.type() == ChangeType.DELETED) {
         eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.DELETED);
         exposures.remove(id);
+        if (eng.store.get(kind, key).isEmpty()) {
+          CompletableFuture<KubernetesObject> cascade = eng.deletedUpstream(kind, key);
+          if (cascade != null) {
+            cascades.add(cascade);
+          }
+        }
       } else if (!eng.superseded(kind, key, c.object())) {
         eng.store.upsert(eng.entryFor(ds.source, kind, key, ref.getVersion(), c.object()));
+        eng.receivedAgain(kind, key);
         if (adds.contains(id)) {
           exposures.put(id, c);
         }

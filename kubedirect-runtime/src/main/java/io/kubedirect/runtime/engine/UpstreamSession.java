@@ -76,6 +76,10 @@ final class UpstreamSession implements LinkHandler {
   /** When the handshake message now awaiting its answer was sent; -1 when none is awaited. */
   private long handshakeSentNanos = -1;
   private TaskScheduler.Cancellable ackTimer;
+  /** Whether the current handshake already retried once after moving past the receiver's epoch. */
+  private boolean epochCatchUp;
+  private int fencedAttempt;
+  private long lastFencedNanos = Long.MIN_VALUE / 2;
 
   UpstreamSession(DefaultStageEngine eng, PeerAddress address, String destination) {
     this.eng = eng;
@@ -328,7 +332,7 @@ final class UpstreamSession implements LinkHandler {
           }
         }
         case ACK -> onAck(env.getAck().getSeq());
-        case ERROR -> onError(env.getError());
+        case ERROR -> onError(env);
         default -> log.debug("{}: unexpected {} from downstream {}", eng.stage.name(), env.getBodyCase(), address);
       }
     }
@@ -362,9 +366,14 @@ final class UpstreamSession implements LinkHandler {
   private void onSnapshot(HandshakeSnapshot snapshot) {
     eng.metrics.handshake("round1", "ok");
     Map<String, ObjectRef> heldById = new HashMap<>();
+    long maxHeld = 0;
     for (ObjectRef r : snapshot.getHeldList()) {
       heldById.put(DefaultStageEngine.id(r.getKind(), Kinds.key(r)), r);
+      maxHeld = Math.max(maxHeld, r.getVersion());
     }
+    // Versions this stage issues from now on exceed what the receiver holds, even if this process's clock is
+    // behind the previous incarnation's (within the allowed skew).
+    observeEpoch(maxHeld);
     Map<String, InboundChange> content = snapshotContent(snapshot);
     LinkedHashMap<String, List<DirtyEntry>> resend = new LinkedHashMap<>();
     List<ObjectRef> retract = new ArrayList<>();
@@ -384,6 +393,11 @@ final class UpstreamSession implements LinkHandler {
           drop.add(e); // adopted earlier, and the downstream lost it: nothing to resend
         }
       } else if (ref == null || ref.getVersion() < e.version) {
+        resend.computeIfAbsent(e.kind, k -> new ArrayList<>()).add(e);
+      } else if (ref.getVersion() > e.version) {
+        // Held at a version this process never issued for this entry (versions only grow): an earlier
+        // incarnation's copy, from a clock that ran ahead. Ours is newer: give it a version past that one.
+        e.version = eng.epochs.next();
         resend.computeIfAbsent(e.kind, k -> new ArrayList<>()).add(e);
       } else {
         eng.acked(e.kind, e.key, ref.getVersion(), address);
@@ -441,6 +455,7 @@ final class UpstreamSession implements LinkHandler {
 
   private void onConfirm() {
     eng.metrics.handshake("round2", "ok");
+    epochCatchUp = false;
     state = State.READY;
     handshakeSentNanos = -1;
     retryAttempt = 0;
@@ -473,18 +488,35 @@ final class UpstreamSession implements LinkHandler {
     flush();
   }
 
-  private void onError(io.kubedirect.protocol.v1.Error err) {
+  private void onError(Envelope env) {
+    io.kubedirect.protocol.v1.Error err = env.getError();
     long errSeq = err.getSeq();
     ErrorCode code = err.getCode();
+    if (errSeq == ReceiverHandler.NOTICE_SEQ) {
+      onNotice(env, err);
+      return;
+    }
     if (errSeq == requestSeq && state == State.HANDSHAKE1) {
       eng.metrics.handshake("round1", code.name().toLowerCase());
-      log.warn("{}: handshake with {} rejected: {} {}", eng.stage.name(), address, code, err.getMessage());
       handshakeSentNanos = -1; // answered; the retry sends a new request
+      if (code == ErrorCode.EPOCH_MISMATCH && observeEpoch(err.getCurrentEpoch()) && !epochCatchUp) {
+        // Our epoch was not newer than the receiver's (a clock behind the previous incarnation's, or an
+        // epoch another instance installed): move past it and retry at once, one time.
+        log.info("{}: handshake with {} rejected ({}); retrying past epoch {}", eng.stage.name(), address,
+            err.getMessage(), err.getCurrentEpoch());
+        epochCatchUp = true;
+        startHandshake();
+        return;
+      }
+      log.warn("{}: handshake with {} rejected: {} {}", eng.stage.name(), address, code, err.getMessage());
       scheduleRetry(this::startHandshakeIfConnected);
       return;
     }
     InFlight rejected = inflight.remove(errSeq);
     List<Sent> sents = rejected == null ? null : rejected.sents();
+    if (code == ErrorCode.EPOCH_MISMATCH) {
+      observeEpoch(err.getCurrentEpoch());
+    }
     if (state == State.HANDSHAKE2 && errSeq == seq) {
       eng.metrics.handshake("round2", code.name().toLowerCase());
       handshakeSentNanos = -1; // answered; the retry starts a new handshake
@@ -505,7 +537,7 @@ final class UpstreamSession implements LinkHandler {
       }
       case EPOCH_MISMATCH -> {
         eng.metrics.epochRejected();
-        startHandshake();
+        fenced();
       }
       case OVERLOADED -> {
         requeue(sents);
@@ -521,6 +553,72 @@ final class UpstreamSession implements LinkHandler {
         }
       }
     }
+  }
+
+  /**
+   * An unsolicited notice (protocol minor 2): REJECTED objects, or EPOCH_MISMATCH saying a newer epoch of
+   * this stage (another instance, or a later connection) fenced ours.
+   */
+  private void onNotice(Envelope env, io.kubedirect.protocol.v1.Error err) {
+    switch (err.getCode()) {
+      case REJECTED -> {
+        log.warn("{}: {} object(s) sent to {} were rejected by the persisted store: {}", eng.stage.name(),
+            err.getRefsCount(), address, err.getMessage());
+        for (ObjectRef r : err.getRefsList()) {
+          eng.rejectedDownstream(r.getKind(), Kinds.key(r), err.getMessage(), address);
+        }
+      }
+      case EPOCH_MISMATCH -> {
+        if (env.getEpoch() == epoch && state != State.HANDSHAKE1) {
+          observeEpoch(err.getCurrentEpoch());
+          eng.metrics.epochRejected();
+          log.warn("{}: link to {} fenced: {}", eng.stage.name(), address, err.getMessage());
+          fenced();
+        }
+      }
+      default -> log.debug("{}: notice {} from {}: {}", eng.stage.name(), err.getCode(), address,
+          err.getMessage());
+    }
+  }
+
+  /**
+   * A newer epoch of this source took over at the receiver. Re-handshake (which resends whatever the
+   * receiver does not hold from us), after a backoff that grows while the fencing repeats, so two live
+   * instances of one stage do not fence each other in a tight loop.
+   */
+  private void fenced() {
+    state = State.HANDSHAKE1; // nothing more is sent on the fenced epoch
+    handshakeSentNanos = -1;
+    inflight.clear();
+    long now = eng.scheduler.nanoTime();
+    if (now - lastFencedNanos > eng.limits.retryMax().toNanos() * 4) {
+      fencedAttempt = 0;
+    }
+    lastFencedNanos = now;
+    Duration delay = eng.retryDelay(fencedAttempt++);
+    if (retryTimer != null) {
+      retryTimer.cancel();
+    }
+    retryTimer = eng.scheduler.schedule(() -> {
+      synchronized (eng) {
+        retryTimer = null;
+        if (state != State.CLOSED && !eng.closed) {
+          startHandshakeIfConnected();
+        }
+      }
+    }, delay);
+  }
+
+  /**
+   * Moves this stage's epoch source past an epoch the receiver reported, if it is within the allowed skew of
+   * our clock (a hostile value is ignored). Returns whether it was taken.
+   */
+  private boolean observeEpoch(long current) {
+    if (current <= 0 || current > eng.epochs.ceiling(eng.limits.maxEpochSkew())) {
+      return false;
+    }
+    eng.epochs.observe(current);
+    return true;
   }
 
   private void startHandshakeIfConnected() {
@@ -596,7 +694,7 @@ final class UpstreamSession implements LinkHandler {
         Retract r = it.next();
         if (r.kind.equals(kind)) {
           it.remove();
-          String[] nsName = splitKey(r.key);
+          String[] nsName = Kinds.splitKey(r.key);
           KubernetesObject stub = ObjectSupport.stub(kind, nsName[0], nsName[1]);
           changes.add(new OutboundChange(ChangeType.DELETED, stub, r.version));
           sents.add(new Sent(kind, r.key, r.version, true));
@@ -645,10 +743,5 @@ final class UpstreamSession implements LinkHandler {
       eng.metrics.message(linkTag, "out", "object_batch");
       eng.metrics.batch(linkTag, "out", changes.size());
     }
-  }
-
-  private static String[] splitKey(String key) {
-    int slash = key.indexOf('/');
-    return slash < 0 ? new String[] {"", key} : new String[] {key.substring(0, slash), key.substring(slash + 1)};
   }
 }

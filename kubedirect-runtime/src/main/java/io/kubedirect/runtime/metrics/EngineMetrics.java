@@ -89,6 +89,24 @@ public final class EngineMetrics {
         .register(registry).increment();
   }
 
+  /** Counts an object whose write-back has been retried past the report threshold (once per object). */
+  public void writeBackRetrying() {
+    Counter.builder(PREFIX + "writeback.retrying").tag("stage", stage).register(registry).increment();
+  }
+
+  /**
+   * Counts an object the persisted store rejected for good, by {@code where}: {@code store} at the stage whose
+   * write was rejected, {@code upstream} at a stage told so by its downstream.
+   */
+  public void rejected(String where) {
+    Counter.builder(PREFIX + "rejections").tag("stage", stage).tag("where", where).register(registry).increment();
+  }
+
+  /** Counts a delete propagated downstream (a received delete of an object this stage had sent on). */
+  public void deletePropagated() {
+    Counter.builder(PREFIX + "deletes.propagated").tag("stage", stage).register(registry).increment();
+  }
+
   /** Counts writes that went through the API Server because of fallback (label or link deadline). */
   public void fallbackWrite(String reason) {
     Counter.builder(PREFIX + "fallback.writes").tag("stage", stage).tag("reason", reason)

@@ -1,6 +1,7 @@
 package io.kubedirect.runtime.spi;
 
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1ObjectReference;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -22,8 +23,18 @@ public interface PersistedObjectApi {
   /** Replaces the status subresource, with its {@code metadata.resourceVersion} as precondition. */
   WriteResult updateStatus(String kind, KubernetesObject object);
 
-  /** Deletes the object; a missing object yields {@link WriteResult.Status#NOT_FOUND}. */
-  WriteResult delete(String kind, String namespace, String name);
+  /**
+   * Deletes the object; a missing object yields {@link WriteResult.Status#NOT_FOUND}.
+   *
+   * @param uid the uid the stored object must have (a precondition: another incarnation of the name answers
+   *     {@link WriteResult.Status#CONFLICT} and stays), or null for none
+   */
+  WriteResult delete(String kind, String namespace, String name, String uid);
+
+  /** {@link #delete(String, String, String, String)} without a uid precondition. */
+  default WriteResult delete(String kind, String namespace, String name) {
+    return delete(kind, namespace, name, null);
+  }
 
   /** Reads the object as currently stored. */
   Optional<KubernetesObject> get(String kind, String namespace, String name);
@@ -38,4 +49,14 @@ public interface PersistedObjectApi {
   default OptionalLong currentRevision(String kind) {
     return OptionalLong.empty();
   }
+
+  /**
+   * Records a Kubernetes Event about {@code involved} (e.g. {@code FailedCreate} on the owner of an object the
+   * store rejected), as {@code kubectl describe} shows it. Best effort: failures are ignored. The default
+   * records nothing.
+   *
+   * @param type {@code Normal} or {@code Warning}
+   */
+  default void recordEvent(String namespace, V1ObjectReference involved, String type, String reason,
+      String message) {}
 }

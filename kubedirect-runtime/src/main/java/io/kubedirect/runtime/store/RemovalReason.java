@@ -9,5 +9,7 @@ public enum RemovalReason {
   /** Its API Server copy appeared: the API copy wins, informers see that copy instead. */
   PERSISTED,
   /** This stage deleted it itself. */
-  LOCAL
+  LOCAL,
+  /** The persisted store rejected it for good (e.g. admission): it will never be persisted. */
+  REJECTED
 }

@@ -2,6 +2,7 @@ package io.kubedirect.runtime.writeback;
 
 import io.kubedirect.runtime.WriteBackPolicy;
 import io.kubedirect.runtime.WriteException;
+import io.kubedirect.runtime.codec.MergePatches;
 import io.kubedirect.runtime.engine.ObjectSupport;
 import io.kubedirect.runtime.engine.WriteOp;
 import io.kubedirect.runtime.metrics.EngineMetrics;
@@ -66,25 +67,40 @@ public final class WriteBackQueue {
       return size() > MAX_OBSERVATIONS;
     }
   };
-  /** Uids of the objects this queue created (bounded, oldest evicted). Guarded by itself. */
-  private final Map<String, Boolean> createdUids = new LinkedHashMap<>(1024, 0.75f, false) {
+  /** Uid of each object this queue created, by id (bounded, oldest evicted). Guarded by itself. */
+  private final Map<String, String> createdUids = new LinkedHashMap<>(1024, 0.75f, false) {
     private static final long serialVersionUID = 1L;
 
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
       return size() > MAX_OBSERVATIONS;
     }
   };
   /** Counts feed events; guarded by {@link #observations}. */
   private long observationSeq;
   private volatile boolean closed;
+  private final int retriesBeforeReport;
+  private final Listener listener;
+
+  /** What the queue reports about objects it cannot persist. Called on scheduler tasks, outside any lock. */
+  public interface Listener {
+    /**
+     * The store rejected a create for good (e.g. 403 at admission, 422): the object will not be persisted.
+     *
+     * @param object the object as the stage wanted it
+     */
+    default void rejected(String kind, KubernetesObject object, WriteResult.Status status, String reason) {}
+
+    /** The writes of {@code object} have been retried {@code retries} times in a row; called once per object. */
+    default void retrying(String kind, KubernetesObject object, int retries, String reason) {}
+  }
 
   /**
    * Creates a queue without a feed: after an ambiguous create failure it falls back to GET + create at once.
    */
   public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
       Duration retryInitial, Duration retryMax) {
-    this(api, scheduler, metrics, retryInitial, retryMax, null, Duration.ZERO);
+    this(api, scheduler, metrics, retryInitial, retryMax, null, Duration.ZERO, 8, new Listener() {});
   }
 
   /**
@@ -96,6 +112,20 @@ public final class WriteBackQueue {
    */
   public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
       Duration retryInitial, Duration retryMax, PersistedObjectFeed feed, Duration createBarrierTimeout) {
+    this(api, scheduler, metrics, retryInitial, retryMax, feed, createBarrierTimeout, 8, new Listener() {});
+  }
+
+  /**
+   * Creates the queue.
+   *
+   * @param retriesBeforeReport retries in a row after which an object's writes are reported to {@code listener}
+   * @param listener told about permanent rejections and long retries
+   */
+  public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
+      Duration retryInitial, Duration retryMax, PersistedObjectFeed feed, Duration createBarrierTimeout,
+      int retriesBeforeReport, Listener listener) {
+    this.retriesBeforeReport = retriesBeforeReport;
+    this.listener = listener;
     this.api = api;
     this.scheduler = scheduler;
     this.metrics = metrics;
@@ -105,8 +135,11 @@ public final class WriteBackQueue {
     this.createBarrierTimeout = createBarrierTimeout;
   }
 
-  /** Starts recording what the feed shows of {@code kind}, once per kind. */
-  private void watch(String kind) {
+  /**
+   * Starts recording what the feed shows of {@code kind}, once per kind (the base of conflict re-applies,
+   * tombstones, the ambiguous-create barrier). Submitting a write of a kind tracks it too.
+   */
+  public void track(String kind) {
     if (feed == null || !watchedKinds.add(kind)) {
       return;
     }
@@ -139,6 +172,7 @@ public final class WriteBackQueue {
         o.live = true;
         o.appearedSeq = seq;
       }
+      o.prev = o.object;
       o.object = object;
     }
   }
@@ -189,7 +223,7 @@ public final class WriteBackQueue {
       return f;
     }
     String id = id(kind, ObjectSupport.key(object));
-    watch(kind);
+    track(kind);
     Entry e = entry(id, kind, object, baseRv);
     Schedule schedule;
     while (true) {
@@ -250,8 +284,11 @@ public final class WriteBackQueue {
     // start from that copy so the write is an update, not a second create (CONFLICT re-reads and re-applies).
     // Only a new entry needs it: a pending one already knows what is stored.
     KubernetesObject live = baseRv == null ? observedLive(id, object) : null;
+    Observation seen = baseRv == null ? null : observation(id);
+    KubernetesObject base = seen == null ? null : seen.at(baseRv);
     return entries.computeIfAbsent(id, k -> {
       Entry n = new Entry(kind, object, baseRv, scheduler.nanoTime());
+      n.base = base;
       if (live != null) {
         n.stored(live);
         n.fromObservation = true;
@@ -293,8 +330,10 @@ public final class WriteBackQueue {
     boolean update;
     boolean status;
     boolean delete;
+    boolean existed;
     List<CompletableFuture<KubernetesObject>> waiters;
     synchronized (e) {
+      existed = e.exists;
       e.scheduled = false;
       e.running = true;
       desired = e.desired;
@@ -313,8 +352,17 @@ public final class WriteBackQueue {
     }
     final Outcome outcome = attempted;
     boolean again;
+    boolean report = false;
     synchronized (e) {
       e.running = false;
+      if (outcome.kind == Outcome.Kind.RETRY) {
+        e.retries++;
+        if (e.retries >= retriesBeforeReport && !e.reported) {
+          e.reported = report = true;
+        }
+      } else if (outcome.kind != Outcome.Kind.WAIT) {
+        e.retries = 0;
+      }
       if (outcome.kind == Outcome.Kind.DONE) {
         e.attempt = 0;
         if (e.desired == desired) {
@@ -348,10 +396,19 @@ public final class WriteBackQueue {
         log.warn("write-back of {} failed permanently: {} {}", id, outcome.status, outcome.message);
         metrics.writeBackFailure(outcome.status.name());
         waiters.forEach(w -> w.completeExceptionally(new WriteException(outcome.status, outcome.message)));
+        if (create && !existed && !delete && outcome.status == WriteResult.Status.FAILED) {
+          listener.rejected(e.kind, desired, outcome.status, outcome.message);
+        }
       }
       case RETRY -> {
         log.debug("write-back of {} will retry: {} {}", id, outcome.status, outcome.message);
         metrics.writeBackFailure(outcome.status.name());
+        if (report) {
+          log.warn("write-back of {} has been retried {} times in a row, still retrying: {} {}", id,
+              retriesBeforeReport, outcome.status, outcome.message);
+          metrics.writeBackRetrying();
+          listener.retrying(e.kind, desired, retriesBeforeReport, outcome.status + " " + outcome.message);
+        }
       }
       case WAIT -> log.debug("write-back of {} waits: {}", id, outcome.message);
     }
@@ -380,12 +437,19 @@ public final class WriteBackQueue {
       boolean delete) {
     var meta = desired.getMetadata();
     if (delete) {
-      WriteResult r = api.delete(e.kind, meta.getNamespace(), meta.getName());
+      String uid = deleteUid(e, desired);
+      WriteResult r = api.delete(e.kind, meta.getNamespace(), meta.getName(), uid);
       return switch (r.status()) {
         case OK, NOT_FOUND -> Outcome.done(desired);
-        case RETRYABLE_FAILURE, CONFLICT -> Outcome.retry(r.status(), r.message());
+        // With a uid precondition, CONFLICT means the name now holds another incarnation: ours is gone.
+        case CONFLICT -> uid != null ? Outcome.done(desired) : Outcome.retry(r.status(), r.message());
+        case RETRYABLE_FAILURE -> Outcome.retry(r.status(), r.message());
         default -> Outcome.failed(r.status(), r.message());
       };
+    }
+    if (create && !e.exists && deletedAfterEmit(e, desired)) {
+      return Outcome.failed(WriteResult.Status.NOT_FOUND,
+          "deleted in the store after it was emitted: not created again");
     }
     if (create && !e.exists && e.createUncertain) {
       Outcome o = resolveAmbiguousCreate(e, desired);
@@ -407,12 +471,7 @@ public final class WriteBackQueue {
       switch (r.status()) {
         case OK -> {
           e.stored(r.object());
-          String uid = uid(r.object());
-          if (uid != null) {
-            synchronized (createdUids) {
-              createdUids.put(uid, Boolean.TRUE);
-            }
-          }
+          rememberCreated(id(e.kind, ObjectSupport.key(desired)), uid(r.object()));
         }
         case ALREADY_EXISTS -> {
           Outcome o = adoptExisting(e, desired);
@@ -440,13 +499,13 @@ public final class WriteBackQueue {
       }
     }
     if (update && e.exists) {
-      Outcome o = withConflictRetry(e, () -> api.update(e.kind, ObjectSupport.withRv(desired, e.storedRv)));
+      Outcome o = withConflictRetry(e, desired, true, obj -> api.update(e.kind, obj));
       if (o != null) {
         return goneSinceObserved(e, o);
       }
     }
     if (status && e.exists) {
-      Outcome o = withConflictRetry(e, () -> api.updateStatus(e.kind, ObjectSupport.withRv(desired, e.storedRv)));
+      Outcome o = withConflictRetry(e, desired, false, obj -> api.updateStatus(e.kind, obj));
       if (o != null) {
         return goneSinceObserved(e, o);
       }
@@ -466,7 +525,7 @@ public final class WriteBackQueue {
     }
     String uid = uid(e.storedObject);
     synchronized (createdUids) {
-      if (uid != null && createdUids.containsKey(uid)) {
+      if (uid != null && createdUids.containsValue(uid)) {
         return o;
       }
     }
@@ -478,6 +537,91 @@ public final class WriteBackQueue {
       e.wantCreate = true;
     }
     return Outcome.retry(WriteResult.Status.NOT_FOUND, "the observed copy is gone: creating it");
+  }
+
+  /** The uid a delete of {@code e} must match: a retracted copy's, the copy this queue stored, or null. */
+  private static String deleteUid(Entry e, KubernetesObject desired) {
+    if (e.deleteUid != null) {
+      return e.deleteUid;
+    }
+    if (e.storedObject != null && uid(e.storedObject) != null) {
+      return uid(e.storedObject);
+    }
+    return ObjectSupport.persistedRv(desired) != null ? uid(desired) : null;
+  }
+
+  /**
+   * Whether the feed showed this name deleted (its last event) and the object to create is that incarnation:
+   * it carries no uid of its own, or the deleted copy's. Such an object was emitted before its deletion; a
+   * late write-back must not resurrect it. (A producer that reuses names gives each incarnation a new uid.)
+   */
+  private boolean deletedAfterEmit(Entry e, KubernetesObject desired) {
+    Observation o = observation(id(e.kind, ObjectSupport.key(desired)));
+    if (o == null || o.live || o.object == null) {
+      return false;
+    }
+    String want = uid(desired);
+    return want == null || want.equals(uid(o.object));
+  }
+
+  private void rememberCreated(String id, String uid) {
+    if (uid != null) {
+      synchronized (createdUids) {
+        createdUids.put(id, uid);
+      }
+    }
+  }
+
+  /**
+   * The object was deleted upstream before the stage's writes of it were done: the delete wins. Pending
+   * writes are dropped (their futures fail with NOT_FOUND); a copy this queue created, or is creating right
+   * now, is deleted with its uid as precondition. Returns what completes when nothing of it is left here.
+   */
+  public CompletableFuture<KubernetesObject> retract(String kind, KubernetesObject stub) {
+    String id = id(kind, ObjectSupport.key(stub));
+    String createdUid;
+    synchronized (createdUids) {
+      createdUid = createdUids.get(id);
+    }
+    if (entries.get(id) == null && createdUid == null) {
+      return CompletableFuture.completedFuture(stub);
+    }
+    Entry e = entry(id, kind, stub, null);
+    CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
+    List<CompletableFuture<KubernetesObject>> dropped;
+    boolean schedule = false;
+    synchronized (e) {
+      if (e.removed) {
+        return retract(kind, stub);
+      }
+      e.wantCreate = e.wantUpdate = e.wantStatus = false;
+      dropped = new ArrayList<>(e.waiters);
+      e.waiters.clear();
+      if (createdUid != null && !e.exists) {
+        e.exists = true;
+        e.deleteUid = createdUid;
+      }
+      if (e.exists || e.running || e.createUncertain) {
+        // A copy exists, is being created right now, or may have been: delete it (after the running write).
+        e.wantDelete = true;
+        e.waiters.add(f);
+        if (!e.scheduled && !e.running) {
+          e.scheduled = schedule = true;
+        }
+      } else {
+        f.complete(stub); // nothing was written yet and nothing will be
+        if (!e.scheduled) {
+          e.removed = true;
+          entries.remove(id, e);
+        }
+      }
+    }
+    WriteException gone = new WriteException(WriteResult.Status.NOT_FOUND, "deleted upstream");
+    dropped.forEach(w -> w.completeExceptionally(gone));
+    if (schedule) {
+      scheduler.execute(() -> process(id, e));
+    }
+    return f;
   }
 
   /** The key of an object's entry and observation. */
@@ -520,12 +664,7 @@ public final class WriteBackQueue {
       // The feed showed the name appear after the attempt: the create committed (ours, or the same object
       // written by another path). Never create it again.
       e.createUncertain = false;
-      String uid = uid(seen.object);
-      if (uid != null) {
-        synchronized (createdUids) {
-          createdUids.put(uid, Boolean.TRUE);
-        }
-      }
+      rememberCreated(id, uid(seen.object));
       if (!seen.live) {
         e.exists = true;
         e.storedObject = seen.object;
@@ -584,23 +723,42 @@ public final class WriteBackQueue {
     return null;
   }
 
-  /** Runs a precondition write; on CONFLICT re-reads the resourceVersion and re-applies. Null = success. */
-  private Outcome withConflictRetry(Entry e, java.util.function.Supplier<WriteResult> write) {
+  /**
+   * Runs a precondition write; on CONFLICT re-reads the stored copy and re-applies. A spec write
+   * ({@code rebase}) re-applies only what the stage changed (the merge patch from the copy it derived from to
+   * what it wants) onto the stored copy, so other writers' changes stay; when that base is unknown it
+   * re-applies the whole object as before. A status write re-applies the status, which the stage owns.
+   * Null = success.
+   */
+  private Outcome withConflictRetry(Entry e, KubernetesObject desired, boolean rebase,
+      java.util.function.Function<KubernetesObject, WriteResult> write) {
+    KubernetesObject toWrite = ObjectSupport.withRv(desired, e.storedRv);
     for (int i = 0; i < MAX_CONFLICT_RETRIES_IN_A_ROW; i++) {
-      WriteResult r = write.get();
+      WriteResult r = write.apply(toWrite);
       switch (r.status()) {
         case OK -> {
           e.stored(r.object());
+          if (rebase) {
+            e.base = r.object();
+          }
           return null;
         }
         case CONFLICT -> {
           metrics.writeBackFailure(r.status().name());
-          var m = e.desired.getMetadata();
+          var m = desired.getMetadata();
           Optional<KubernetesObject> cur = api.get(e.kind, m.getNamespace(), m.getName());
           if (cur.isEmpty()) {
             return Outcome.failed(WriteResult.Status.NOT_FOUND, "object vanished during conflict retry");
           }
           e.stored(cur.get());
+          KubernetesObject rebased = rebase && e.base != null
+              ? MergePatches.rebase(e.base, desired, cur.get()) : null;
+          if (rebase && rebased == null) {
+            log.debug("write-back of {}: no base copy known, re-applying the whole object",
+                ObjectSupport.key(desired));
+          }
+          toWrite = rebased != null ? ObjectSupport.withRv(rebased, e.storedRv)
+              : ObjectSupport.withRv(desired, e.storedRv);
         }
         case RETRYABLE_FAILURE -> {
           return Outcome.retry(r.status(), r.message());
@@ -617,8 +775,15 @@ public final class WriteBackQueue {
     final String kind;
     final long firstNanos;
     KubernetesObject desired;
+    /** The persisted copy {@link #desired} was derived from (for conflict re-applies), or null if unknown. */
+    KubernetesObject base;
     KubernetesObject storedObject;
     String storedRv;
+    /** The uid a delete must match (set by a retraction of a copy this queue created), or null. */
+    String deleteUid;
+    /** Retries in a row; reported once at {@code retriesBeforeReport}. */
+    int retries;
+    boolean reported;
     boolean exists;
     boolean wantCreate;
     boolean wantUpdate;
@@ -668,13 +833,24 @@ public final class WriteBackQueue {
     boolean live;
     long appearedSeq;
     KubernetesObject object;
+    /** The copy the feed showed before {@link #object}. */
+    KubernetesObject prev;
 
     Observation copy() {
       Observation c = new Observation();
       c.live = live;
       c.appearedSeq = appearedSeq;
       c.object = object;
+      c.prev = prev;
       return c;
+    }
+
+    /** The observed copy with resourceVersion {@code rv} (the latest or the one before), or null. */
+    KubernetesObject at(String rv) {
+      if (object != null && rv.equals(ObjectSupport.persistedRv(object))) {
+        return object;
+      }
+      return prev != null && rv.equals(ObjectSupport.persistedRv(prev)) ? prev : null;
     }
   }
 

@@ -39,6 +39,9 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
   private final ArrayDeque<Runnable> feedQueue = new ArrayDeque<>();
   /** Every successful write, in order: "OP kind key". */
   public final List<String> log = new CopyOnWriteArrayList<>();
+  /** Every recorded Event: "type reason involvedKind/involvedName: message". */
+  public final List<String> events = new CopyOnWriteArrayList<>();
+  private java.util.function.Predicate<KubernetesObject> rejectCreate = o -> false;
 
   /** Creates a store whose feed runs on {@code scheduler}. */
   public FakePersistedStore(TaskScheduler scheduler) {
@@ -52,6 +55,18 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
       q.add(status);
     }
     return this;
+  }
+
+  /** Creates of objects matching {@code rule} are rejected for good (FAILED, like a 403 at admission). */
+  public synchronized FakePersistedStore rejectCreates(java.util.function.Predicate<KubernetesObject> rule) {
+    rejectCreate = rule;
+    return this;
+  }
+
+  @Override
+  public void recordEvent(String namespace, io.kubernetes.client.openapi.models.V1ObjectReference involved,
+      String type, String reason, String message) {
+    events.add(type + " " + reason + " " + involved.getKind() + "/" + involved.getName() + ": " + message);
   }
 
   /** The next {@code n} successful creates commit but answer RETRYABLE_FAILURE (a timeout after commit). */
@@ -129,6 +144,10 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
       return WriteResult.of(s, "scripted");
     }
     String id = kind + "|" + ObjectSupport.key(object);
+    if (rejectCreate.test(object)) {
+      return WriteResult.of(WriteResult.Status.FAILED, "pods \"" + object.getMetadata().getName()
+          + "\" is forbidden: no PriorityClass with name missing was found");
+    }
     if (objects.containsKey(id)) {
       return WriteResult.of(WriteResult.Status.ALREADY_EXISTS, "exists");
     }
@@ -187,10 +206,14 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
   }
 
   @Override
-  public synchronized WriteResult delete(String kind, String namespace, String name) {
+  public synchronized WriteResult delete(String kind, String namespace, String name, String uid) {
     WriteResult.Status s = scripted(Op.DELETE);
     if (s != null) {
       return WriteResult.of(s, "scripted");
+    }
+    KubernetesObject found = objects.get(kind + "|" + Kinds.key(namespace, name));
+    if (found != null && uid != null && !uid.equals(found.getMetadata().getUid())) {
+      return WriteResult.of(WriteResult.Status.CONFLICT, "uid precondition failed");
     }
     KubernetesObject cur = objects.remove(kind + "|" + Kinds.key(namespace, name));
     if (cur == null) {

@@ -100,6 +100,9 @@ final class EpochFenceObserver implements Transport {
     if (!v.receiver) {
       return;
     }
+    if (v.processing != null) {
+      v.answered = true;
+    }
     String source = v.peer().stage();
     if (env.hasHandshakeSnapshot()) {
       Long prev = currentEpoch.get(source);
@@ -111,6 +114,13 @@ final class EpochFenceObserver implements Transport {
     } else if (env.hasAck()) {
       Envelope p = v.processing;
       if (p == null || !p.hasObjectBatch() || p.getSeq() != env.getAck().getSeq()) {
+        // A relay acknowledges a batch with deletes once its downstream has them: the batch was applied
+        // while it was processed (then in its source's current epoch, checked there), the Ack comes later.
+        Envelope deferred = v.unanswered.remove(env.getAck().getSeq());
+        if (deferred != null) {
+          appliedBatches++;
+          return;
+        }
         violations.add(stage + ": Ack(" + env.getAck().getSeq() + ") to " + source
             + " not in answer to that ObjectBatch (processing " + (p == null ? "nothing" : p.getBodyCase()) + ")");
         return;
@@ -153,7 +163,14 @@ final class EpochFenceObserver implements Transport {
         delegate.onMessage(v, message);
       } finally {
         synchronized (EpochFenceObserver.this) {
+          if (v.receiver && v.processing == message && message.hasObjectBatch() && !v.answered) {
+            Long cur = currentEpoch.get(v.peer().stage());
+            if (cur != null && cur == message.getEpoch()) {
+              v.unanswered.put(message.getSeq(), message);
+            }
+          }
           v.processing = null;
+          v.answered = false;
         }
       }
     }
@@ -180,6 +197,10 @@ final class EpochFenceObserver implements Transport {
     private final Link link;
     private final boolean receiver;
     private Envelope processing;
+    /** Whether something was sent while {@link #processing} was handled. */
+    private boolean answered;
+    /** Batches applied in their source's current epoch and not answered yet (a deferred Ack). */
+    private final java.util.Map<Long, Envelope> unanswered = new java.util.HashMap<>();
 
     View(Link link, boolean receiver) {
       this.link = link;

@@ -93,8 +93,8 @@ final class SimulatedApiServer {
       }
 
       @Override
-      public WriteResult delete(String kind, String namespace, String name) {
-        return SimulatedApiServer.this.delete(writer, kind, namespace, name);
+      public WriteResult delete(String kind, String namespace, String name, String uid) {
+        return SimulatedApiServer.this.delete(writer, kind, namespace, name, uid);
       }
 
       @Override
@@ -201,11 +201,15 @@ final class SimulatedApiServer {
     return record(writer, op, kind, key, WriteResult.ok(ObjectSupport.deepCopy(next)), rv);
   }
 
-  synchronized WriteResult delete(String writer, String kind, String namespace, String name) {
+  synchronized WriteResult delete(String writer, String kind, String namespace, String name, String uid) {
     String key = key(namespace, name);
     TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
     if (random.nextDouble() < retryable) {
       return record(writer, "delete", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+    }
+    KubernetesObject found = byKey.get(key);
+    if (found != null && uid != null && !uid.equals(found.getMetadata().getUid())) {
+      return record(writer, "delete", kind, key, WriteResult.of(Status.CONFLICT, "uid precondition failed"), 0);
     }
     KubernetesObject cur = byKey.remove(key);
     if (cur == null) {
