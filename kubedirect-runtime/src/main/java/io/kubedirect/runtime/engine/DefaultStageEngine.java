@@ -110,10 +110,16 @@ public final class DefaultStageEngine implements StageEngine {
       .executor(Runnable::run).build();
   /** Owners whose objects the API Server rejected for good, by controller uid: new ones fail fast. */
   private final Map<String, OwnerRejection> ownerRejections = new HashMap<>();
-  /** REJECTED notices not yet delivered to an upstream (its link was down), by source stage. Guarded by this. */
-  final Map<String, Map<String, ObjectRef>> pendingRejections = new HashMap<>();
+  /** Notices not yet delivered to an upstream (its link was down), by source stage, then id. Guarded by this. */
+  final Map<String, Map<String, Notice>> pendingNotices = new HashMap<>();
 
   private record OwnerRejection(String reason, long untilNanos, int count) {}
+
+  /**
+   * An unsolicited notice to an upstream about one object: REJECTED (the store refused it for good) or
+   * NOT_FOUND (a copy of an object the store has deleted, so it will not be persisted again).
+   */
+  record Notice(ObjectRef ref, ErrorCode code, String reason) {}
 
   private LinkServer server;
   private boolean started;
@@ -810,16 +816,23 @@ public final class DefaultStageEngine implements StageEngine {
    * last one seen (the API copy wins; late ephemeral copies are ignored).
    */
   synchronized boolean superseded(String kind, String key, KubernetesObject received) {
+    Seen seen = recentlyPersisted.get(id(kind, key));
+    return seen != null
+        && ObjectSupport.supersedes(seen.rv(), seen.generation(), ObjectSupport.persistedRv(received), received);
+  }
+
+  /**
+   * Whether a received never-persisted copy belongs to an object the API Server has deleted (a tombstone, and
+   * the copy has no uid of its own or the deleted one's): a late resend, not a new object.
+   */
+  synchronized boolean deletedInStore(String kind, String key, KubernetesObject received) {
     String id = id(kind, key);
-    Seen seen = recentlyPersisted.get(id);
-    if (seen == null) {
-      // Deleted in the API Server: a never-persisted copy of that incarnation (no uid of its own, or the
-      // deleted one's) is a late resend, not a new object.
-      String tomb = deletedInStore.getIfPresent(id);
-      String uid = received.getMetadata() == null ? null : received.getMetadata().getUid();
-      return tomb != null && ObjectSupport.persistedRv(received) == null && (uid == null || uid.equals(tomb));
+    if (recentlyPersisted.containsKey(id) || ObjectSupport.persistedRv(received) != null) {
+      return false;
     }
-    return ObjectSupport.supersedes(seen.rv(), seen.generation(), ObjectSupport.persistedRv(received), received);
+    String tomb = deletedInStore.getIfPresent(id);
+    String uid = received.getMetadata() == null ? null : received.getMetadata().getUid();
+    return tomb != null && (uid == null || uid.equals(tomb));
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -893,7 +906,7 @@ public final class DefaultStageEngine implements StageEngine {
     String key = ObjectSupport.key(object);
     metrics.rejected("store");
     synchronized (this) {
-      forwardRejection(kind, key, reason);
+      forwardNotice(kind, key, ErrorCode.REJECTED, reason);
     }
     recordEvent(object, ownerOrSelf(object), "FailedCreate", "Error creating: " + reason);
   }
@@ -902,16 +915,18 @@ public final class DefaultStageEngine implements StageEngine {
    * A downstream at {@code from} reports that the store rejected an object this stage sent there: drop the
    * dirty entry, fail its writers, and pass the news on to this stage's own upstream. Guarded by this.
    */
-  void rejectedDownstream(String kind, String key, String reason, PeerAddress from) {
+  void rejectedDownstream(String kind, String key, ErrorCode code, String reason, PeerAddress from) {
     DirtyEntry e = dirty.get(id(kind, key));
     if (e == null || !from.equals(e.dest) || e.type == ChangeType.DELETED) {
       return;
     }
-    metrics.rejected("upstream");
+    boolean rejected = code == ErrorCode.REJECTED;
+    metrics.rejected(rejected ? "upstream" : "deleted");
     dirty.remove(e.id());
     hideOwn(kind, key, RemovalReason.REJECTED);
-    complete(e.drainWaiters(), null, new WriteException(WriteResult.Status.FAILED, reason));
-    if (producesHere(kind) && e.object != null) {
+    complete(e.drainWaiters(), null,
+        new WriteException(rejected ? WriteResult.Status.FAILED : WriteResult.Status.NOT_FOUND, reason));
+    if (rejected && producesHere(kind) && e.object != null) {
       String owner = controllerUid(e.object);
       if (owner != null) {
         OwnerRejection prev = ownerRejections.get(owner);
@@ -920,21 +935,28 @@ public final class DefaultStageEngine implements StageEngine {
         ownerRejections.put(owner, new OwnerRejection(reason, scheduler.nanoTime() + window.toNanos(), count));
       }
     }
-    forwardRejection(kind, key, reason);
+    forwardNotice(kind, key, code, reason);
   }
 
-  /** Drops a held object and tells the stage it came from that the store rejected it. Guarded by this. */
-  private void forwardRejection(String kind, String key, String reason) {
+  /**
+   * Drops a held object and tells the stage it came from why it will not be persisted (REJECTED or
+   * NOT_FOUND). Guarded by this.
+   */
+  private void forwardNotice(String kind, String key, ErrorCode code, String reason) {
     Optional<EphemeralEntry> held = store.remove(kind, key, RemovalReason.REJECTED);
-    if (held.isEmpty()) {
-      return;
+    if (held.isPresent()) {
+      notifyUpstream(held.get().source(), kind, key, held.get().version(), code, reason);
     }
-    EphemeralEntry en = held.get();
+  }
+
+  /** Queues a notice about an object for {@code source} and sends what is queued if it is connected. */
+  void notifyUpstream(String source, String kind, String key, long version, ErrorCode code, String reason) {
     String[] nsName = Kinds.splitKey(key);
     ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(nsName[0]).setName(nsName[1])
-        .setVersion(en.version()).build();
-    pendingRejections.computeIfAbsent(en.source(), s -> new LinkedHashMap<>()).put(id(kind, key), ref);
-    receiverHandler.flushRejections(en.source(), reason);
+        .setVersion(version).build();
+    pendingNotices.computeIfAbsent(source, s -> new LinkedHashMap<>()).put(id(kind, key),
+        new Notice(ref, code, reason));
+    receiverHandler.flushNotices(source);
   }
 
   /** Why new objects of this object's owner fail fast (its recent objects were rejected), or null. */

@@ -147,7 +147,7 @@ final class ReceiverHandler implements LinkHandler {
     }
     ds.epoch = env.getEpoch();
     ds.decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
-    flushRejections(source, "rejected by the persisted store");
+    flushNotices(source);
     HandshakeSnapshot.Builder snap = HandshakeSnapshot.newBuilder();
     Map<String, List<OutboundChange>> content = new TreeMap<>();
     for (EphemeralEntry e : eng.store.heldFrom(source)) {
@@ -191,19 +191,26 @@ final class ReceiverHandler implements LinkHandler {
   }
 
   /**
-   * Sends the REJECTED notices pending for {@code source} on its current session, if it has one (else they
-   * wait for its next handshake, and go before the snapshot so it does not resend them). Guarded by the
-   * engine lock.
+   * Sends the notices pending for {@code source} on its current session, if it has one (else they wait for
+   * its next handshake, and go before the snapshot so that it does not resend those objects), one Error per
+   * code and reason. Guarded by the engine lock.
    */
-  void flushRejections(String source, String reason) {
-    Map<String, ObjectRef> pending = eng.pendingRejections.get(source);
+  void flushNotices(String source) {
+    Map<String, DefaultStageEngine.Notice> pending = eng.pendingNotices.get(source);
     DownstreamSession ds = eng.epochOwners.get(source);
-    if (pending == null || pending.isEmpty() || ds == null || !ds.link.isOpen()) {
+    if (pending == null || pending.isEmpty() || ds == null || !ds.link.isOpen() || ds.decoder == null) {
       return;
     }
-    send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setError(Error.newBuilder().setSeq(NOTICE_SEQ)
-        .setCode(ErrorCode.REJECTED).setMessage(reason).addAllRefs(pending.values())).build());
-    eng.pendingRejections.remove(source);
+    Map<List<Object>, List<ObjectRef>> groups = new LinkedHashMap<>();
+    for (DefaultStageEngine.Notice n : pending.values()) {
+      groups.computeIfAbsent(List.of(n.code(), n.reason()), k -> new ArrayList<>()).add(n.ref());
+    }
+    for (Map.Entry<List<Object>, List<ObjectRef>> g : groups.entrySet()) {
+      send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setError(Error.newBuilder().setSeq(NOTICE_SEQ)
+          .setCode((ErrorCode) g.getKey().get(0)).setMessage((String) g.getKey().get(1))
+          .addAllRefs(g.getValue())).build());
+    }
+    eng.pendingNotices.remove(source);
   }
 
   private boolean current(DownstreamSession ds, Envelope env) {
@@ -310,6 +317,10 @@ final class ReceiverHandler implements LinkHandler {
             cascades.add(cascade);
           }
         }
+      } else if (eng.deletedInStore(kind, key, c.object())) {
+        // A late copy of an object the API Server deleted: never held, and its source drops it (no leak).
+        eng.notifyUpstream(ds.source, kind, key, ref.getVersion(), ErrorCode.NOT_FOUND,
+            "deleted in the API Server after it was sent: not persisted again");
       } else if (!eng.superseded(kind, key, c.object())) {
         eng.store.upsert(eng.entryFor(ds.source, kind, key, ref.getVersion(), c.object()));
         eng.receivedAgain(kind, key);

@@ -561,11 +561,13 @@ final class UpstreamSession implements LinkHandler {
    */
   private void onNotice(Envelope env, io.kubedirect.protocol.v1.Error err) {
     switch (err.getCode()) {
-      case REJECTED -> {
-        log.warn("{}: {} object(s) sent to {} were rejected by the persisted store: {}", eng.stage.name(),
-            err.getRefsCount(), address, err.getMessage());
+      case REJECTED, NOT_FOUND -> {
+        if (err.getCode() == ErrorCode.REJECTED) {
+          log.warn("{}: {} object(s) sent to {} were rejected by the persisted store: {}", eng.stage.name(),
+              err.getRefsCount(), address, err.getMessage());
+        }
         for (ObjectRef r : err.getRefsList()) {
-          eng.rejectedDownstream(r.getKind(), Kinds.key(r), err.getMessage(), address);
+          eng.rejectedDownstream(r.getKind(), Kinds.key(r), err.getCode(), err.getMessage(), address);
         }
       }
       case EPOCH_MISMATCH -> {

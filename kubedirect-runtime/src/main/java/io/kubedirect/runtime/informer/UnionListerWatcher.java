@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import io.kubernetes.client.openapi.models.V1Status;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -60,7 +62,14 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
   private final EphemeralStore store;
   private final InformerObjectFeed feed;
   private final Map<String, T> apiObjects = new ConcurrentHashMap<>();
-  private final BlockingQueue<Watch.Response<T>> events = new LinkedBlockingQueue<>();
+  /**
+   * Events not yet taken by the informer, bounded: a consumer that falls this far behind gets a 410 Gone
+   * instead of more events, and its reflector relists (as the API Server does with a too slow watcher).
+   */
+  private final BlockingQueue<Watch.Response<T>> events;
+  private final AtomicLong overflows = new AtomicLong();
+  /** Default bound of the event queue. */
+  public static final int DEFAULT_MAX_QUEUED_EVENTS = 100_000;
   private volatile String apiResourceVersion = "";
   private final Future<?> listGate;
   /** Upper bound of the wait for {@code listGate} (the gate bounds itself; this guards against a bug). */
@@ -85,6 +94,13 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
    */
   public UnionListerWatcher(Class<T> type, ListerWatcher<T, L> api, EphemeralStore store, InformerObjectFeed feed,
       Future<?> listGate) {
+    this(type, api, store, feed, listGate, DEFAULT_MAX_QUEUED_EVENTS);
+  }
+
+  /** As above, with at most {@code maxQueuedEvents} events waiting for the informer. */
+  UnionListerWatcher(Class<T> type, ListerWatcher<T, L> api, EphemeralStore store, InformerObjectFeed feed,
+      Future<?> listGate, int maxQueuedEvents) {
+    this.events = new LinkedBlockingQueue<>(maxQueuedEvents);
     this.listGate = listGate;
     this.type = Objects.requireNonNull(type, "type");
     this.kind = Kinds.of(type);
@@ -157,6 +173,33 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
     return new UnionWatch(w);
   }
 
+  /**
+   * Queues an event for the informer without ever blocking (store listeners run under the engine's lock).
+   * On overflow the backlog is dropped and replaced by a 410 Gone error: the reflector relists, and the list
+   * is the union's current state, so nothing is lost but the intermediate events.
+   */
+  private void enqueue(Watch.Response<T> r) {
+    if (events.offer(r)) {
+      return;
+    }
+    synchronized (events) {
+      if (events.offer(r)) {
+        return;
+      }
+      events.clear();
+      long n = overflows.incrementAndGet();
+      log.warn("informer of {} is more than {} events behind: dropping them and asking it to relist ({} so far)",
+          kind, events.remainingCapacity(), n);
+      events.offer(new Watch.Response<>(EventType.ERROR.name(),
+          new V1Status().code(410).reason("Expired").message("kubedirect: informer event queue overflowed")));
+    }
+  }
+
+  /** How often the event queue overflowed (the informer was told to relist). */
+  public long overflows() {
+    return overflows.get();
+  }
+
   /** The number of API objects this wrapper has seen (for tests). */
   public int apiObjectCount() {
     return apiObjects.size();
@@ -191,7 +234,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
         feed.observeRevision(kind, apiResourceVersion); // after publishing (bookmarks included)
       }
     }
-    events.add(r);
+    enqueue(r);
   }
 
   private final class StoreListener implements EphemeralStore.Listener {
@@ -205,7 +248,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       if (persisted != null && !overrides(entry, persisted)) {
         return; // the API copy wins
       }
-      events.add(new Watch.Response<>(previous == null && persisted == null ? EventType.ADDED.name()
+      enqueue(new Watch.Response<>(previous == null && persisted == null ? EventType.ADDED.name()
           : EventType.MODIFIED.name(), (T) entry.object()));
     }
 
@@ -217,9 +260,9 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       }
       T persisted = apiObjects.get(entry.key());
       if (persisted != null) {
-        events.add(new Watch.Response<>(EventType.MODIFIED.name(), persisted));
+        enqueue(new Watch.Response<>(EventType.MODIFIED.name(), persisted));
       } else {
-        events.add(new Watch.Response<>(EventType.DELETED.name(), (T) entry.object()));
+        enqueue(new Watch.Response<>(EventType.DELETED.name(), (T) entry.object()));
       }
     }
   }
