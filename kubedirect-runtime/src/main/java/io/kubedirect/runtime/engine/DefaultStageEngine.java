@@ -108,6 +108,9 @@ public final class DefaultStageEngine implements StageEngine {
   /** Objects an upstream deleted while this stage held them (a relay must not emit them on). Bounded. */
   private final Cache<String, Boolean> deletedUpstream = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
       .executor(Runnable::run).build();
+  /** Objects the store rejected here, by id, with the reason: later writes of that copy fail at once. */
+  private final Cache<String, String> rejectedHere = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
+      .executor(Runnable::run).build();
   /** Owners whose objects the API Server rejected for good, by controller uid: new ones fail fast. */
   private final Map<String, OwnerRejection> ownerRejections = new HashMap<>();
   /** Notices not yet delivered to an upstream (its link was down), by source stage, then id. Guarded by this. */
@@ -414,6 +417,11 @@ public final class DefaultStageEngine implements StageEngine {
     }
     if (receivedKinds.contains(kind)) {
       String key = ObjectSupport.key(object);
+      String rejected = base == null ? rejectedHere.getIfPresent(id(kind, key)) : null;
+      if (rejected != null && store.get(kind, key).isEmpty()) {
+        // The store refused this object for good; the stage's later writes of its copy would be refused too.
+        return CompletableFuture.failedFuture(new WriteException(WriteResult.Status.FAILED, rejected));
+      }
       boolean ephemeral = store.get(kind, key).isPresent() || base == null || writeBack.isPending(kind, key);
       if (ephemeral) {
         return persist(kind, op, object, policyFor(kind));
@@ -871,6 +879,7 @@ public final class DefaultStageEngine implements StageEngine {
   /** An object a received delete is for is held again (a new upsert): a relay may emit it again. */
   void receivedAgain(String kind, String key) {
     deletedUpstream.invalidate(id(kind, key));
+    rejectedHere.invalidate(id(kind, key));
   }
 
   /** Deletes the persisted copy of a tombstoned (deleted-here) entry, once. Guarded by this. */
@@ -905,6 +914,7 @@ public final class DefaultStageEngine implements StageEngine {
   void rejectedByStore(String kind, KubernetesObject object, String reason) {
     String key = ObjectSupport.key(object);
     metrics.rejected("store");
+    rejectedHere.put(id(kind, key), reason);
     synchronized (this) {
       forwardNotice(kind, key, ErrorCode.REJECTED, reason);
     }

@@ -42,7 +42,8 @@ final class UpstreamSession implements LinkHandler {
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamSession.class);
 
-  enum State { DISCONNECTED, HANDSHAKE1, HANDSHAKE2, READY, CLOSED }
+  /** FENCED: a newer epoch of this stage took over at the receiver, and this session had nothing to send. */
+  enum State { DISCONNECTED, HANDSHAKE1, HANDSHAKE2, READY, FENCED, CLOSED }
 
   private record Sent(String kind, String key, long version, boolean retract) {}
 
@@ -260,6 +261,9 @@ final class UpstreamSession implements LinkHandler {
     String id = DefaultStageEngine.id(kind, key);
     retracts.remove(id);
     pending.put(id, kind);
+    if (state == State.FENCED) {
+      rehandshakeAfterBackoff();
+    }
     flush();
   }
 
@@ -268,6 +272,9 @@ final class UpstreamSession implements LinkHandler {
     String id = DefaultStageEngine.id(kind, key);
     pending.remove(id);
     retracts.put(id, new Retract(kind, key, version));
+    if (state == State.FENCED) {
+      rehandshakeAfterBackoff();
+    }
     flush();
   }
 
@@ -592,6 +599,22 @@ final class UpstreamSession implements LinkHandler {
     state = State.HANDSHAKE1; // nothing more is sent on the fenced epoch
     handshakeSentNanos = -1;
     inflight.clear();
+    boolean work = !pending.isEmpty() || !retracts.isEmpty();
+    for (DirtyEntry e : eng.dirtyFor(address)) {
+      work |= !e.persisted && !e.adopted;
+    }
+    if (!work) {
+      // Everything this session sent is persisted or held: stay fenced until there is something to send,
+      // so that two idle instances do not take the link from each other forever.
+      state = State.FENCED;
+      return;
+    }
+    rehandshakeAfterBackoff();
+  }
+
+  /** Starts a new handshake after the fencing backoff (which grows while fencings repeat). */
+  private void rehandshakeAfterBackoff() {
+    state = State.HANDSHAKE1;
     long now = eng.scheduler.nanoTime();
     if (now - lastFencedNanos > eng.limits.retryMax().toNanos() * 4) {
       fencedAttempt = 0;

@@ -68,6 +68,8 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
    */
   private final BlockingQueue<Watch.Response<T>> events;
   private final AtomicLong overflows = new AtomicLong();
+  /** Set on overflow until the next list: events are dropped meanwhile, the relist replaces them. */
+  private volatile boolean overflowed;
   /** Default bound of the event queue. */
   public static final int DEFAULT_MAX_QUEUED_EVENTS = 100_000;
   private volatile String apiResourceVersion = "";
@@ -121,6 +123,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       apiResourceVersion = list.getMetadata().getResourceVersion();
     }
     events.clear(); // superseded by this list
+    overflowed = false;
     Set<String> seen = new HashSet<>();
     List<KubernetesObject> items = (List<KubernetesObject>) list.getItems();
     for (KubernetesObject o : items) {
@@ -179,13 +182,17 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
    * is the union's current state, so nothing is lost but the intermediate events.
    */
   private void enqueue(Watch.Response<T> r) {
+    if (overflowed) {
+      return; // the informer relists: the list carries the current state
+    }
     if (events.offer(r)) {
       return;
     }
     synchronized (events) {
-      if (events.offer(r)) {
+      if (overflowed || events.offer(r)) {
         return;
       }
+      overflowed = true;
       events.clear();
       long n = overflows.incrementAndGet();
       log.warn("informer of {} is more than {} events behind: dropping them and asking it to relist ({} so far)",

@@ -53,7 +53,7 @@ final class Chain implements AutoCloseable {
     this.epochs = EpochSource.fromMicros(() -> sched.nanoTime() / 1000);
     this.limits = limits;
     StageEngine.Builder tb = StageEngine.builder().stage(SM).transport(net.transport("sm")).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress("node-0", 0)).epochSource(epochs)
+        .persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress("node-0", 0)).epochSource(clock())
         .limits(limits);
     if (tailPolicy != null) {
       tb.writeBack(POD, tailPolicy);
@@ -61,11 +61,11 @@ final class Chain implements AutoCloseable {
     sm = start(tb.build());
     scheduler = start(StageEngine.builder().stage(SCHED).transport(net.transport("scheduler")).scheduler(sched)
         .persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress("scheduler", 0))
-        .discovery(discovery).epochSource(epochs).limits(limits).build());
+        .discovery(discovery).epochSource(clock()).limits(limits).build());
     sched.runFor(Duration.ofMillis(10));
     discovery.put("scheduler", "", scheduler.localAddress().orElseThrow());
     discovery.put("sm", "node-0", sm.localAddress().orElseThrow());
-    rs = newHead(epochs);
+    rs = newHead(EpochSource.fromMicros(() -> sched.nanoTime() / 1000));
     bindEverything(scheduler);
     runEverything(sm);
   }
@@ -74,10 +74,25 @@ final class Chain implements AutoCloseable {
     this(seed, tailPolicy, EngineLimits.defaults());
   }
 
+  /** Each stage's own hybrid logical clock on virtual time. */
+  EpochSource clock() {
+    return EpochSource.fromMicros(() -> sched.nanoTime() / 1000);
+  }
+
   /** A (further) head stage named {@code rs}, with its own epoch source. */
   StageEngine newHead(EpochSource headEpochs) {
     return start(StageEngine.builder().stage(RS).transport(net.transport("rs")).scheduler(sched)
         .persistedApi(persisted).persistedFeed(persisted).discovery(discovery).epochSource(headEpochs)
+        .limits(limits).build());
+  }
+
+  /** A second live instance of the head stage {@code rs} (its own transport instance, same stage name). */
+  StageEngine start2() {
+    return start(StageEngine.builder().stage(RS)
+        .transport(io.kubedirect.runtime.transport.inmemory.InMemoryTransport.builder(net, "rs").instance("rs-2")
+            .build())
+        .scheduler(sched).persistedApi(persisted).persistedFeed(persisted).discovery(discovery)
+        .epochSource(EpochSource.fromMicros(() -> sched.nanoTime() / 1000))
         .limits(limits).build());
   }
 

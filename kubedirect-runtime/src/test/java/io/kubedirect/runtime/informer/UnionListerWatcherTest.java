@@ -223,4 +223,22 @@ class UnionListerWatcherTest {
         .containsExactly("y");
     assertThat(fed).containsExactly("persisted y");
   }
+
+  @Test
+  void anInformerThatFallsTooFarBehindIsToldToRelistAndTheListShowsTheCurrentState() throws Exception {
+    UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, store, feed, null, 10);
+    lw.list(new CallGeneratorParams(false, null, null));
+    io.kubernetes.client.util.Watchable<V1Pod> w = lw.watch(new CallGeneratorParams(true, null, null));
+    for (int i = 0; i < 25; i++) {
+      ephemeral("p" + i, i + 1); // nobody reads the watch meanwhile
+    }
+    assertThat(lw.overflows()).isEqualTo(1);
+    assertThat(w.hasNext()).isTrue();
+    io.kubernetes.client.util.Watch.Response<V1Pod> first = w.next();
+    assertThat(first.type).isEqualTo("ERROR");
+    assertThat(first.status.getCode()).as("410 Gone: the reflector relists").isEqualTo(410);
+    w.close();
+    V1PodList relisted = lw.list(new CallGeneratorParams(false, "", null));
+    assertThat(relisted.getItems()).hasSize(25);
+  }
 }
