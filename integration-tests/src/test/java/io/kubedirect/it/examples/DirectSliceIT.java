@@ -3,7 +3,16 @@ package io.kubedirect.it.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubedirect.examples.faas.cluster.Workloads;
 import io.kubedirect.examples.faas.common.Pods;
+import io.kubernetes.client.openapi.apis.SchedulingV1Api;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.models.CoreV1Event;
+import io.kubernetes.client.util.PatchUtils;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1PriorityClass;
+import io.kubernetes.client.openapi.models.V1ReplicaSet;
+import java.util.List;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.direct.DirectLinks;
 import io.kubedirect.examples.faas.direct.DirectSlice;
@@ -77,6 +86,70 @@ class DirectSliceIT {
         // handshake snapshot carries them with content; its informer shows them), so it creates no
         // replacement for them and no surplus pod is ever persisted.
         assertThat(f.everSeen()).as("pods ever persisted after restarting the replicaset stage").hasSize(burst);
+      }
+    }
+  }
+
+  /**
+   * Scale-down while the burst's pods live only in memory: deletes of unpersisted pods must reach the sandbox
+   * managers and win over their write-back (before: 57-64 pods remained of 50).
+   */
+  @Test
+  void scaleDownMidBurstEndsAtExactlyTheDesiredCount(ApiClient api) throws Exception {
+    try (SliceFixture f = new SliceFixture(api, 4);
+        DirectSlice slice = new DirectSlice(api, DirectLinks.onLoopback(f.nodes, 2), Duration.ofMillis(50))) {
+      slice.start();
+      String uid = f.createReplicaSet(0).getMetadata().getUid();
+      f.scale(200);
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> !f.everSeen().isEmpty());
+      long start = System.nanoTime();
+      f.scale(50);
+      f.awaitExactly(50, uid, Duration.ofSeconds(90));
+      log.info("scale-down 200 -> 50 mid-burst converged in {} ms; pods ever persisted: {}",
+          (System.nanoTime() - start) / 1_000_000, f.everSeen().size());
+    }
+  }
+
+  /**
+   * Pods the API Server rejects at admission (no such PriorityClass: 403) are not phantom replicas: the
+   * rejection travels back to the ReplicaSet stage, whose status shows 0, and a FailedCreate Event is recorded
+   * on the ReplicaSet; once the PriorityClass exists, the ReplicaSet converges.
+   */
+  @Test
+  void podsRejectedAtAdmissionAreReportedAndNotCounted(ApiClient api) throws Exception {
+    try (SliceFixture f = new SliceFixture(api, 2);
+        DirectSlice slice = new DirectSlice(api, DirectLinks.onLoopback(f.nodes, 1), Duration.ofMillis(50))) {
+      slice.start();
+      String priority = "kd-missing-" + f.namespace;
+      V1ReplicaSet rs = Workloads.exampleReplicaSet(f.namespace, SliceFixture.FUNCTION, 20);
+      rs.getSpec().getTemplate().getSpec().setPriorityClassName(priority);
+      String uid = f.apps.createNamespacedReplicaSet(f.namespace, rs).execute().getMetadata().getUid();
+
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+        List<CoreV1Event> events = f.core.listNamespacedEvent(f.namespace).execute().getItems();
+        assertThat(events).anySatisfy(e -> {
+          assertThat(e.getReason()).isEqualTo("FailedCreate");
+          assertThat(e.getInvolvedObject().getUid()).isEqualTo(uid);
+          assertThat(e.getMessage()).contains(priority);
+        });
+        V1ReplicaSet cur = f.apps.readNamespacedReplicaSet(SliceFixture.FUNCTION, f.namespace).execute();
+        assertThat(cur.getStatus()).isNotNull();
+        assertThat(cur.getStatus().getReplicas()).as("no phantom replicas").isZero();
+      });
+      assertThat(f.pods()).isEmpty();
+
+      // The admission problem is fixed: the ReplicaSet converges.
+      new SchedulingV1Api(api).createPriorityClass(new V1PriorityClass()
+          .metadata(new V1ObjectMeta().name(priority)).value(1000)).execute();
+      // The controller's work queue backs off exponentially after failed creates (as the stock ReplicaSet
+      // controller's does); an update of the ReplicaSet, as an operator's fix would make, reconciles it now.
+      V1Patch touch = new V1Patch("{\"metadata\":{\"annotations\":{\"fixed\":\"priority-class\"}}}");
+      PatchUtils.patch(V1ReplicaSet.class, () -> f.apps.patchNamespacedReplicaSet(SliceFixture.FUNCTION,
+          f.namespace, touch).buildCall(null), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, api);
+      try {
+        f.awaitExactly(20, uid, Duration.ofSeconds(120));
+      } finally {
+        new SchedulingV1Api(api).deletePriorityClass(priority).execute();
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.kubedirect.it.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kubedirect.examples.faas.plain.PlainSlice;
 import io.kubedirect.testing.junit.LocalKubernetes;
@@ -9,12 +10,15 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The plain client-java slice against a real kube-apiserver: burst, scale down, scale up. */
 @LocalKubernetes
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PlainSliceIT {
 
+  private static final Logger log = LoggerFactory.getLogger(PlainSliceIT.class);
   private static final int BURST = 200;
 
   @Test
@@ -33,6 +37,23 @@ class PlainSliceIT {
       f.awaitExactly(50, uid, Duration.ofSeconds(90));
       f.scale(120);
       f.awaitExactly(120, uid, Duration.ofSeconds(90));
+    }
+  }
+
+  /** The baseline of {@code DirectSliceIT.scaleDownMidBurstEndsAtExactlyTheDesiredCount}. */
+  @Test
+  void scaleDownMidBurstEndsAtExactlyTheDesiredCount(ApiClient api) throws Exception {
+    try (SliceFixture f = new SliceFixture(api, 4);
+        PlainSlice slice = new PlainSlice(api, f.nodes, 2, Duration.ofMillis(50))) {
+      slice.start();
+      String uid = f.createReplicaSet(0).getMetadata().getUid();
+      f.scale(BURST);
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> !f.everSeen().isEmpty());
+      long start = System.nanoTime();
+      f.scale(50);
+      f.awaitExactly(50, uid, Duration.ofSeconds(90));
+      log.info("scale-down {} -> 50 mid-burst converged in {} ms; pods ever persisted: {}", BURST,
+          (System.nanoTime() - start) / 1_000_000, f.everSeen().size());
     }
   }
 }

@@ -412,6 +412,15 @@ public final class DefaultStageEngine implements StageEngine {
       store.remove(kind, key, RemovalReason.LOCAL);
       return plainWrite(kind, op, object);
     }
+    if (op != WriteOp.DELETE && base == null && receivedKinds.contains(kind)) {
+      String key = ObjectSupport.key(object);
+      if (deletedUpstream.getIfPresent(id(kind, key)) != null && store.get(kind, key).isEmpty()) {
+        // A late write of an input the upstream deleted meanwhile (the controller read its informer just
+        // before): sending it on, or persisting it at the tail, would resurrect it.
+        return CompletableFuture.failedFuture(new WriteException(WriteResult.Status.NOT_FOUND,
+            kind + " " + key + " was deleted upstream"));
+      }
+    }
     if (emittedKinds.contains(kind) && !stage.downstreams().isEmpty()) {
       return emit(kind, op, object);
     }
@@ -464,13 +473,6 @@ public final class DefaultStageEngine implements StageEngine {
       }
       String id = id(kind, key);
       DirtyEntry e = dirty.get(id);
-      if (type != ChangeType.DELETED && base == null && receivedKinds.contains(kind)
-          && deletedUpstream.getIfPresent(id) != null && store.get(kind, key).isEmpty()) {
-        // A relay's late output for an input its upstream deleted meanwhile: sending it on would resurrect it.
-        f.completeExceptionally(new WriteException(WriteResult.Status.NOT_FOUND,
-            kind + " " + key + " was deleted upstream"));
-        return f;
-      }
       if (e == null) {
         if (type == ChangeType.DELETED) {
           // Never sent (or already persisted and dropped): nothing to retract downstream.

@@ -117,6 +117,29 @@ class DeletePropagationTest {
     }
   }
 
+  @ParameterizedTest(name = "tail {0}")
+  @EnumSource(Tail.class)
+  void aTailsLateStatusWriteOfAPodDeletedUpstreamDoesNotCreateIt(Tail tail) throws Exception {
+    try (Chain c = new Chain(11, policy(tail))) {
+      c.autoStatus = false;
+      V1Pod p = Chain.ownedPod("fn-0");
+      c.rs.write(POD, WriteOp.CREATE, p);
+      assertThat(c.run(() -> c.sm.store().get(POD, "default/fn-0").isPresent())).isTrue();
+      V1Pod received = (V1Pod) c.sm.store().get(POD, "default/fn-0").orElseThrow().object();
+      CompletableFuture<KubernetesObject> deleted = c.rs.write(POD, WriteOp.DELETE, p);
+      assertThat(c.run(() -> deleted.isDone() && c.sm.store().size() == 0)).isTrue();
+
+      // The sandbox manager's reconcile read the pod just before the delete and now reports it Running.
+      CompletableFuture<KubernetesObject> late = c.sm.write(POD, WriteOp.UPDATE_STATUS,
+          TestPods.withPhase(received, "Running"));
+      assertThat(c.run(late::isDone)).isTrue();
+      ExecutionException ex = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, late::get);
+      assertThat(((WriteException) ex.getCause()).status()).isEqualTo(WriteResult.Status.NOT_FOUND);
+      c.sched.runFor(Duration.ofSeconds(5));
+      assertThat(c.persistedPods()).as("not resurrected").isZero();
+    }
+  }
+
   @Test
   void deletesPropagateUnderMessageLossAndDelay() {
     try (Chain c = new Chain(10, WriteBackPolicy.EXPOSE_ON_RECEIPT)) {
