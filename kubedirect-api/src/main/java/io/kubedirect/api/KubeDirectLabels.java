@@ -1,7 +1,7 @@
 package io.kubedirect.api;
 
 /**
- * Label and annotation keys that kubedirect reads or writes on Kubernetes objects.
+ * Label keys that kubedirect reads on Kubernetes objects (it writes none).
  */
 public final class KubeDirectLabels {
 
@@ -21,18 +21,6 @@ public final class KubeDirectLabels {
    * for debugging or for objects that other controllers must see immediately.
    */
   public static final String FALLBACK = PREFIX + "fallback";
-
-  /**
-   * Annotation written by the runtime on ephemeral objects it hands to informers: the name of the stage that
-   * produced the object over a direct link. Absent on objects read from the API Server.
-   */
-  public static final String SOURCE_STAGE = PREFIX + "source-stage";
-
-  /**
-   * Annotation: the producer-assigned ephemeral version of the object (decimal), as carried in
-   * {@code ObjectRef.version}. Lets a stage that re-emits an object keep versions monotonic.
-   */
-  public static final String EPHEMERAL_VERSION = PREFIX + "ephemeral-version";
 
   /** The value of boolean labels. */
   public static final String TRUE = "true";

@@ -42,10 +42,20 @@ public final class DefaultDirectWriter<T extends KubernetesObject> implements Di
 
   private CompletableFuture<T> write(WriteOp op, T object) {
     Objects.requireNonNull(object, "object");
+    CompletableFuture<KubernetesObject> written;
     try {
-      return engine.write(kind, op, object).thenApply(o -> type.isInstance(o) ? type.cast(o) : object);
+      written = engine.write(kind, op, object);
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      written = CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<T> out = new CompletableFuture<>();
+    written.whenComplete((o, ex) -> {
+      if (ex == null) {
+        out.complete(type.isInstance(o) ? type.cast(o) : object);
+      } else {
+        out.completeExceptionally(WriteException.of(ex));
+      }
+    });
+    return out;
   }
 }

@@ -16,7 +16,10 @@ import java.util.concurrent.CompletableFuture;
  *       future completes when persisted;
  *   <li>otherwise: a plain API Server write.
  * </ul>
- * Failures complete the future exceptionally with a {@link WriteException}. Never blocks the caller.
+ * Failures complete the future exceptionally with a {@link WriteException}, always (its
+ * {@link WriteException#status()} says whether a retry can help: {@code RETRYABLE_FAILURE} for an overloaded
+ * or broken link or a transient API error; its cause, if any, carries the transport's typed
+ * {@code LinkException}). Never blocks the caller.
  *
  * @param <T> the model class
  */

@@ -35,9 +35,12 @@ public interface KubeDirect extends AutoCloseable {
   <T extends KubernetesObject> DirectWriter<T> writer(Class<T> type);
 
   /**
-   * Starts listening (if the stage has upstreams), dialling downstreams and feeding the engine from the
-   * informers. Start the informers ({@code informerFactory().startAllRegisteredInformers()} or a
-   * {@code ControllerManager}) as usual; idempotent.
+   * Starts the stage: listens (if it has upstreams), dials its downstreams, and registers an informer for
+   * every received or emitted kind the controller has not registered itself (the engine learns from them
+   * what is persisted). The one start order: build, register the controller's informers on
+   * {@link #informerFactory()}, call {@code start()}, then start the informers
+   * ({@code informerFactory().startAllRegisteredInformers()} or a {@code ControllerManager}) as usual.
+   * Idempotent.
    */
   void start();
 
@@ -185,6 +188,11 @@ public interface KubeDirect extends AutoCloseable {
       }
       if (fallbackAfter.isNegative() || fallbackAfter.isZero()) {
         throw new IllegalStateException("fallbackAfter must be positive: " + fallbackAfter);
+      }
+      if (transport != null && transport.stageName() != null && !transport.stageName().equals(stage.name())) {
+        // Caught here rather than at run time, where peers would refuse the links as UNAUTHORIZED.
+        throw new IllegalStateException("the transport speaks for stage '" + transport.stageName()
+            + "' but the declared stage is '" + stage.name() + "': give both the same name");
       }
       return new DefaultKubeDirect(this);
     }

@@ -67,11 +67,6 @@ public final class WriteBackPolicy {
     return new WriteBackPolicy(Mode.LAZY, coalesce);
   }
 
-  /** Alias of {@link #lazy(Duration)} matching the design notes' spelling. */
-  public static WriteBackPolicy LAZY(Duration coalesce) { // NOPMD - name chosen to read like the enum-ish constants
-    return lazy(coalesce);
-  }
-
   /** The mode. */
   public Mode mode() {
     return mode;

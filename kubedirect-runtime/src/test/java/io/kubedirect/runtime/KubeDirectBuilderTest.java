@@ -66,8 +66,35 @@ class KubeDirectBuilderTest {
   @Test
   void writeBackPolicies() {
     assertThat(WriteBackPolicy.lazy(Duration.ofMillis(5)).mode()).isEqualTo(WriteBackPolicy.Mode.LAZY);
-    assertThat(WriteBackPolicy.LAZY(Duration.ofMillis(5))).isEqualTo(WriteBackPolicy.lazy(Duration.ofMillis(5)));
     assertThat(WriteBackPolicy.EAGER.toString()).isEqualTo("EAGER");
     assertThatThrownBy(() -> WriteBackPolicy.lazy(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aTransportOfAnotherStageIsRejectedWithBothNames() {
+    StageDeclaration producer = StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(producer).transport(transport)
+        .discovery(new FakeDiscovery()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'sm'").hasMessageContaining("'rs'");
+  }
+
+  @Test
+  void writerFuturesFailWithWriteExceptionAlways() {
+    java.util.concurrent.CompletableFuture<io.kubernetes.client.common.KubernetesObject> linkFailure =
+        java.util.concurrent.CompletableFuture.failedFuture(new io.kubedirect.transport.LinkException(
+            io.kubedirect.protocol.v1.ErrorCode.OVERLOADED, "stage rs tracks 10 unpersisted objects"));
+    io.kubedirect.runtime.engine.StageEngine engine = org.mockito.Mockito.mock(
+        io.kubedirect.runtime.engine.StageEngine.class);
+    org.mockito.Mockito.when(engine.write(org.mockito.ArgumentMatchers.anyString(),
+        org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.any())).thenReturn(linkFailure);
+    DirectWriter<V1Pod> writer = new DefaultDirectWriter<>(V1Pod.class, "/v1/Pod", engine);
+    java.util.concurrent.CompletableFuture<V1Pod> f = writer.create(new V1Pod().metadata(
+        new io.kubernetes.client.openapi.models.V1ObjectMeta().name("p").namespace("default")));
+    assertThat(f).isCompletedExceptionally();
+    assertThatThrownBy(f::join).hasCauseInstanceOf(WriteException.class)
+        .cause().satisfies(c -> {
+          assertThat(((WriteException) c).status()).isEqualTo(io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE);
+          assertThat(c.getCause()).isInstanceOf(io.kubedirect.transport.LinkException.class);
+        });
   }
 }

@@ -75,8 +75,7 @@ public final class ObjectSupport {
   }
 
   /**
-   * A copy fit for a create on the API Server: no resourceVersion, uid, managedFields or kubedirect
-   * annotations; status kept (the API Server ignores it on create for kinds with a status subresource).
+   * A copy fit for a create on the API Server: no resourceVersion, uid or managedFields; status kept (the API Server ignores it on create for kinds with a status subresource).
    */
   public static <T extends KubernetesObject> T forCreate(T o) {
     T c = deepCopy(o);
@@ -85,7 +84,7 @@ public final class ObjectSupport {
     m.setUid(null);
     m.setManagedFields(null);
     m.setCreationTimestamp(null);
-    stripAnnotations(m);
+    dropEmptyAnnotations(m);
     normalizeForApi(c);
     return c;
   }
@@ -102,12 +101,12 @@ public final class ObjectSupport {
     }
   }
 
-  /** A copy with {@code rv} as resourceVersion precondition and kubedirect annotations removed. */
+  /** A copy with {@code rv} as resourceVersion precondition. */
   public static <T extends KubernetesObject> T withRv(T o, String rv) {
     T c = deepCopy(o);
     c.getMetadata().setResourceVersion(rv);
     c.getMetadata().setManagedFields(null);
-    stripAnnotations(c.getMetadata());
+    dropEmptyAnnotations(c.getMetadata());
     normalizeForApi(c);
     return c;
   }
@@ -154,13 +153,9 @@ public final class ObjectSupport {
     }
   }
 
-  private static void stripAnnotations(V1ObjectMeta m) {
-    if (m.getAnnotations() != null) {
-      m.getAnnotations().remove(KubeDirectLabels.SOURCE_STAGE);
-      m.getAnnotations().remove(KubeDirectLabels.EPHEMERAL_VERSION);
-      if (m.getAnnotations().isEmpty()) {
-        m.setAnnotations(null);
-      }
+  private static void dropEmptyAnnotations(V1ObjectMeta m) {
+    if (m.getAnnotations() != null && m.getAnnotations().isEmpty()) {
+      m.setAnnotations(null);
     }
   }
 }

@@ -94,6 +94,7 @@ public final class NettyTransport implements Transport {
   }
 
   /** The stage name this transport announces in its Hello. */
+  @Override
   public String stageName() {
     return settings.stageName();
   }

@@ -77,6 +77,7 @@ public final class InMemoryTransport implements Transport {
   }
 
   /** This transport's stage name (what it claims in its Hello). */
+  @Override
   public String stageName() {
     return stageName;
   }
