@@ -49,6 +49,9 @@ public final class ExponentialBackoffPolicy implements BackoffPolicy {
   public Duration nextBackoff() {
     long current = nextNanos;
     nextNanos = (long) Math.min(current * multiplier, (double) maxNanos);
+    if (jitter == 0.0) {
+      return Duration.ofNanos(current); // deterministic (the simulation relies on it)
+    }
     double spread = current * jitter;
     long jittered = (long) (current - spread + random.nextDouble() * 2 * spread);
     return Duration.ofNanos(Math.max(0, jittered));

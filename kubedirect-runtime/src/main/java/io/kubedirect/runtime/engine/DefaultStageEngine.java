@@ -22,6 +22,7 @@ import io.kubedirect.runtime.store.EphemeralStore;
 import io.kubedirect.runtime.store.ObjectInterner;
 import io.kubedirect.runtime.store.RemovalReason;
 import io.kubedirect.runtime.writeback.WriteBackQueue;
+import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.LinkException;
 import io.kubedirect.transport.LinkServer;
 import io.kubedirect.transport.PeerAddress;
@@ -692,20 +693,16 @@ public final class DefaultStageEngine implements StageEngine {
     return out;
   }
 
-  /** The capped exponential delay before retry number {@code attempt} (0-based). */
-  Duration retryDelay(int attempt) {
-    return Duration.ofNanos(Math.min(limits.retryMax().toNanos(),
-        limits.retryInitial().toNanos() << Math.min(attempt, 20)));
-  }
 
   private CompletableFuture<KubernetesObject> plainWrite(String kind, WriteOp op, KubernetesObject object) {
     CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
-    scheduler.execute(() -> plainAttempt(kind, op, object, f, 0));
+    BackoffPolicy backoff = limits.retryBackoff().get();
+    scheduler.execute(() -> plainAttempt(kind, op, object, f, backoff));
     return f;
   }
 
   private void plainAttempt(String kind, WriteOp op, KubernetesObject object,
-      CompletableFuture<KubernetesObject> f, int attempt) {
+      CompletableFuture<KubernetesObject> f, BackoffPolicy backoff) {
     if (closed) {
       f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "engine closed"));
       return;
@@ -733,7 +730,7 @@ public final class DefaultStageEngine implements StageEngine {
       f.completeExceptionally(new WriteException(r.status(), "create outcome unknown: " + r.message()));
     } else if (r.status() == WriteResult.Status.RETRYABLE_FAILURE) {
       metrics.writeBackFailure(r.status().name());
-      scheduler.schedule(() -> plainAttempt(kind, op, object, f, attempt + 1), retryDelay(attempt));
+      scheduler.schedule(() -> plainAttempt(kind, op, object, f, backoff), backoff.nextBackoff());
     } else {
       f.completeExceptionally(new WriteException(r.status(), r.message()));
     }

@@ -1,5 +1,7 @@
 package io.kubedirect.runtime.engine;
 
+import io.kubedirect.transport.BackoffPolicy;
+import io.kubedirect.transport.ExponentialBackoffPolicy;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -91,6 +93,14 @@ public record EngineLimits(int maxEphemeralObjects, int maxDirtyObjects, int max
   public static EngineLimits defaults() {
     return new EngineLimits(200_000, 200_000, 256, 16, 1024, Duration.ofSeconds(10), Duration.ofMillis(50),
         Duration.ofSeconds(5), false);
+  }
+
+  /**
+   * The engine's retry backoff: {@code retryInitial}, doubling up to {@code retryMax}, without jitter (so
+   * that a simulation on virtual time stays deterministic).
+   */
+  public BackoffPolicy.Provider retryBackoff() {
+    return ExponentialBackoffPolicy.provider(retryInitial, retryMax, 2.0, 0.0, null);
   }
 
   /** A copy with another {@code maxEphemeralObjects}. */

@@ -17,6 +17,7 @@ import io.kubedirect.runtime.codec.ObjectEncoder;
 import io.kubedirect.runtime.codec.OutboundChange;
 import io.kubedirect.runtime.spi.TaskScheduler;
 import io.kubedirect.runtime.store.RemovalReason;
+import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ClientLink;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
@@ -73,13 +74,15 @@ final class UpstreamSession implements LinkHandler {
   boolean snapshotSeen;
   private TaskScheduler.Cancellable fallbackTimer;
   private TaskScheduler.Cancellable retryTimer;
-  private int retryAttempt;
+  /** Backoff of handshake retries and OVERLOADED resends; reset by a confirmed handshake or an ack. */
+  private BackoffPolicy retryBackoff;
   /** When the handshake message now awaiting its answer was sent; -1 when none is awaited. */
   private long handshakeSentNanos = -1;
   private TaskScheduler.Cancellable ackTimer;
   /** Whether the current handshake already retried once after moving past the receiver's epoch. */
   private boolean epochCatchUp;
-  private int fencedAttempt;
+  /** Backoff of re-handshakes after being fenced; reset after 4 x retryMax without fencing. */
+  private BackoffPolicy fenceBackoff;
   private long lastFencedNanos = Long.MIN_VALUE / 2;
 
   UpstreamSession(DefaultStageEngine eng, PeerAddress address, String destination) {
@@ -465,7 +468,7 @@ final class UpstreamSession implements LinkHandler {
     epochCatchUp = false;
     state = State.READY;
     handshakeSentNanos = -1;
-    retryAttempt = 0;
+    retryBackoff = null;
     if (fallbackTimer != null) {
       fallbackTimer.cancel();
       fallbackTimer = null;
@@ -486,7 +489,7 @@ final class UpstreamSession implements LinkHandler {
     if (b == null) {
       return;
     }
-    retryAttempt = 0;
+    retryBackoff = null;
     for (Sent s : b.sents()) {
       if (!s.retract) {
         eng.acked(s.kind, s.key, s.version, address);
@@ -616,11 +619,11 @@ final class UpstreamSession implements LinkHandler {
   private void rehandshakeAfterBackoff() {
     state = State.HANDSHAKE1;
     long now = eng.scheduler.nanoTime();
-    if (now - lastFencedNanos > eng.limits.retryMax().toNanos() * 4) {
-      fencedAttempt = 0;
+    if (fenceBackoff == null || now - lastFencedNanos > eng.limits.retryMax().toNanos() * 4) {
+      fenceBackoff = eng.limits.retryBackoff().get();
     }
     lastFencedNanos = now;
-    Duration delay = eng.retryDelay(fencedAttempt++);
+    Duration delay = fenceBackoff.nextBackoff();
     if (retryTimer != null) {
       retryTimer.cancel();
     }
@@ -656,7 +659,10 @@ final class UpstreamSession implements LinkHandler {
     if (retryTimer != null) {
       return;
     }
-    Duration delay = eng.retryDelay(retryAttempt++);
+    if (retryBackoff == null) {
+      retryBackoff = eng.limits.retryBackoff().get();
+    }
+    Duration delay = retryBackoff.nextBackoff();
     retryTimer = eng.scheduler.schedule(() -> {
       synchronized (eng) {
         retryTimer = null;

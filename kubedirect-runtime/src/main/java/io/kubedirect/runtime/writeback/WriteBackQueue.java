@@ -2,6 +2,8 @@ package io.kubedirect.runtime.writeback;
 
 import io.kubedirect.runtime.WriteBackPolicy;
 import io.kubedirect.runtime.WriteException;
+import io.kubedirect.transport.BackoffPolicy;
+import io.kubedirect.transport.ExponentialBackoffPolicy;
 import io.kubedirect.runtime.codec.MergePatches;
 import io.kubedirect.runtime.engine.ObjectSupport;
 import io.kubedirect.runtime.engine.WriteOp;
@@ -52,8 +54,7 @@ public final class WriteBackQueue {
   private final PersistedObjectApi api;
   private final TaskScheduler scheduler;
   private final EngineMetrics metrics;
-  private final Duration retryInitial;
-  private final Duration retryMax;
+  private final BackoffPolicy.Provider backoffs;
   private final PersistedObjectFeed feed;
   private final Duration createBarrierTimeout;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -129,8 +130,7 @@ public final class WriteBackQueue {
     this.api = api;
     this.scheduler = scheduler;
     this.metrics = metrics;
-    this.retryInitial = retryInitial;
-    this.retryMax = retryMax;
+    this.backoffs = ExponentialBackoffPolicy.provider(retryInitial, retryMax, 2.0, 0.0, null);
     this.feed = feed;
     this.createBarrierTimeout = createBarrierTimeout;
   }
@@ -364,7 +364,7 @@ public final class WriteBackQueue {
         e.retries = 0;
       }
       if (outcome.kind == Outcome.Kind.DONE) {
-        e.attempt = 0;
+        e.backoff = null;
         if (e.desired == desired) {
           e.wantCreate &= !create;
           e.wantUpdate &= !update;
@@ -422,15 +422,12 @@ public final class WriteBackQueue {
   }
 
   private Duration backoff(Entry e) {
-    int attempt;
     synchronized (e) {
-      attempt = e.attempt++;
+      if (e.backoff == null) {
+        e.backoff = backoffs.get();
+      }
+      return e.backoff.nextBackoff();
     }
-    long nanos = retryInitial.toNanos();
-    for (int i = 0; i < attempt && nanos < retryMax.toNanos(); i++) {
-      nanos *= 2;
-    }
-    return Duration.ofNanos(Math.min(nanos, retryMax.toNanos()));
   }
 
   private Outcome perform(Entry e, KubernetesObject desired, boolean create, boolean update, boolean status,
@@ -793,7 +790,8 @@ public final class WriteBackQueue {
     boolean running;
     /** Dropped from the map by {@code process}; a submit that still holds it must look up the current entry. */
     boolean removed;
-    int attempt;
+    /** The backoff of the current run of failed attempts; null after a success. */
+    BackoffPolicy backoff;
     /** Counted as existing only because the feed showed it (not created or read by this writer). */
     boolean fromObservation;
     /** A create failed ambiguously and is not resolved yet. */
