@@ -6,9 +6,12 @@
 #   hack/bench.sh                       # benchmark settings: --pods 1000 --nodes 10, all three variants
 #   hack/bench.sh --pods 200 --variants plain,direct
 #
-# SKIP_BUILD=1 skips the Maven build (uses the installed modules and examples/target/classes);
-# OFFLINE=0 lets Maven reach the registry. Needs the control-plane binaries (hack/build-control-plane.sh) and Java 17 + Maven. Extra arguments are
-# passed to io.kubedirect.examples.demo.BurstDemo (see its usage); later flags override the defaults below.
+# SKIP_BUILD=1 skips the Maven build (uses examples/target/classes and examples/target/classpath.txt of the
+# last build); OFFLINE=0 lets Maven reach the registry. Maven runs offline by default: ./hack/test.sh or
+# ./hack/demo.sh has already fetched everything the build needs, the classpath plugin included (the examples
+# module writes target/classpath.txt in every build). Nothing is installed into ~/.m2. Needs the control-plane
+# binaries (hack/build-control-plane.sh) and Java 17 + Maven. Extra arguments are passed to
+# io.kubedirect.examples.demo.BurstDemo (see its usage); later flags override the defaults below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,11 +22,16 @@ MVN=(mvn -B -ntp -q)
 
 if [[ "${SKIP_BUILD:-0}" != "1" ]]; then
   echo "[bench] building the examples module and what it depends on" >&2
-  "${MVN[@]}" -pl examples -am install -DskipTests >&2
+  if ! "${MVN[@]}" -pl examples -am package -DskipTests >&2; then
+    echo "[bench] the Maven build failed; if something was missing offline, run ./hack/test.sh first or retry with OFFLINE=0" >&2
+    exit 1
+  fi
 fi
-CP_FILE="$(mktemp)"
-trap 'rm -f "$CP_FILE"' EXIT
-"${MVN[@]}" -pl examples dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=runtime >&2
+CP_FILE=examples/target/classpath.txt
+if [[ ! -s "$CP_FILE" ]]; then
+  echo "[bench] $CP_FILE is missing: run without SKIP_BUILD=1 once" >&2
+  exit 1
+fi
 CP="examples/target/classes:$(cat "$CP_FILE")"
 
 echo "[bench] running BurstDemo (log: $BENCH_LOG)" >&2

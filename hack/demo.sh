@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the demo on a fresh machine: builds the local control plane binaries (skipped when cached),
-# installs the project, then runs the demo main class.
+# builds the project (nothing is installed into ~/.m2), then runs the demo main class with `java -cp` on the
+# classpath the examples module writes to examples/target/classpath.txt.
 #
 #   ./hack/demo.sh                      # the burst demo (BurstDemo --help lists its flags)
 #   DEMO_MAIN=io.kubedirect.examples.smoke.SmokeDemo ./hack/demo.sh 5   # any main class, args passed on
 #
-# Environment: DEMO_MAIN (main class), KUBEDIRECT_BIN_DIR (binary directory, see docs/control-plane.md).
+# Environment: DEMO_MAIN (main class), KUBEDIRECT_BIN_DIR (binary directory, see docs/control-plane.md),
+# DEMO_JAVA_OPTS (JVM options, e.g. -Xmx2g).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,9 +18,6 @@ if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
 fi
 
 bash hack/build-control-plane.sh >/dev/null
-mvn -B -ntp -q install -DskipTests
-if (( $# > 0 )); then
-  exec mvn -B -ntp -q -pl examples exec:java -Dexec.mainClass="$DEMO_MAIN" -Dexec.args="$*"
-else
-  exec mvn -B -ntp -q -pl examples exec:java -Dexec.mainClass="$DEMO_MAIN"
-fi
+mvn -B -ntp -q -pl examples -am package -DskipTests
+# shellcheck disable=SC2086 # DEMO_JAVA_OPTS is a list of options
+exec java ${DEMO_JAVA_OPTS:-} -cp "examples/target/classes:$(cat examples/target/classpath.txt)" "$DEMO_MAIN" "$@"

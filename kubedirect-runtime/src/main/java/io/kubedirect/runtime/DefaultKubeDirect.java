@@ -125,18 +125,26 @@ public final class DefaultKubeDirect implements KubeDirect {
         (Class) type, 0L);
   }
 
+  /**
+   * Stops in dependency order: first the informers of {@link #informerFactory()} (they feed the engine; a
+   * no-op for those the controller already stopped, e.g. through {@code ControllerManager.shutdown()}), the
+   * way client-java stops them ({@code stopAllRegisteredInformers(true)}: each informer stops its threads, then
+   * the informer executor is shut down without interrupting anything), then the engine, the transport and the
+   * scheduler. Stop the controllers (their workers) before calling this.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    factory.stopAllRegisteredInformers(true);
     engine.close();
     if (transport != null) {
       transport.close();
     }
     scheduler.close();
-    informerExecutor.shutdownNow();
+    informerExecutor.shutdown();
   }
 
   @Override
