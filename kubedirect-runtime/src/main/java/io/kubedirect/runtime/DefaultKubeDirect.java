@@ -67,7 +67,7 @@ public final class DefaultKubeDirect implements KubeDirect {
       eb.discovery(b.discovery);
     }
     b.writeBack.forEach((type, policy) -> eb.writeBack(Kinds.of(type.asSubclass(KubernetesObject.class)), policy));
-    b.routingKeys.forEach((type, fn) -> eb.routingKey(Kinds.of(type.asSubclass(KubernetesObject.class)), fn));
+    b.strategies.forEach((type, s) -> eb.kind(Kinds.of(type.asSubclass(KubernetesObject.class)), s));
     this.engine = eb.build();
     managedKinds.addAll(stage.receivedKinds());
     managedKinds.addAll(stage.emittedKinds());

@@ -1,5 +1,6 @@
 package io.kubedirect.runtime;
 
+import io.kubedirect.runtime.codec.Kinds;
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.transport.PeerAddress;
@@ -64,7 +65,7 @@ public interface KubeDirect extends AutoCloseable {
     MeterRegistry meterRegistry;
     Duration fallbackAfter = Duration.ofSeconds(10);
     final Map<Class<?>, WriteBackPolicy> writeBack = new LinkedHashMap<>();
-    final Map<Class<?>, Function<KubernetesObject, String>> routingKeys = new LinkedHashMap<>();
+    final Map<Class<?>, KindStrategy<KubernetesObject>> strategies = new LinkedHashMap<>();
     boolean requireVerifiedPeers;
     boolean requireManagedLabel;
 
@@ -135,14 +136,27 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
+     * What is specific to objects of {@code type}: routing among downstream instances, ownership of stored
+     * copies, which parts to share in memory. Default: {@link KindStrategies#pods()} for pods,
+     * {@link KindStrategies#generic()} otherwise.
+     */
+    @SuppressWarnings("unchecked")
+    public <T extends KubernetesObject> Builder kind(Class<T> type, KindStrategy<T> strategy) {
+      Objects.requireNonNull(strategy, "strategy");
+      strategies.put(Objects.requireNonNull(type, "type"), (KindStrategy<KubernetesObject>) strategy);
+      return this;
+    }
+
+    /**
      * How objects of {@code type} are routed among the instances of a downstream stage (the key handed to
-     * {@link PeerDiscovery#resolve}). Default: {@code spec.nodeName} for pods, else {@code ""}.
+     * {@link PeerDiscovery#resolve}): its strategy with another routing key. Default: {@code spec.nodeName}
+     * for pods, else {@code ""}.
      */
     @SuppressWarnings("unchecked")
     public <T extends KubernetesObject> Builder routingKey(Class<T> type, Function<T, String> key) {
-      Objects.requireNonNull(key, "key");
-      routingKeys.put(Objects.requireNonNull(type, "type"), o -> key.apply((T) o));
-      return this;
+      KindStrategy<T> base = (KindStrategy<T>) strategies.getOrDefault(Objects.requireNonNull(type, "type"),
+          KindStrategies.forKind(Kinds.of(type)));
+      return kind(type, KindStrategies.withRoutingKey(base, key));
     }
 
     /**

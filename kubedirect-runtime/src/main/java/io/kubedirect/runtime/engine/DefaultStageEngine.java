@@ -7,6 +7,8 @@ import io.kubedirect.protocol.v1.ChangeType;
 import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.protocol.v1.ObjectRef;
+import io.kubedirect.runtime.KindStrategies;
+import io.kubedirect.runtime.KindStrategy;
 import io.kubedirect.runtime.WriteBackPolicy;
 import io.kubedirect.runtime.WriteException;
 import io.kubedirect.runtime.codec.Kinds;
@@ -80,7 +82,7 @@ public final class DefaultStageEngine implements StageEngine {
   private final PeerAddress listenAddress;
   private final boolean requireManagedLabel;
   private final Map<String, WriteBackPolicy> policies;
-  private final Map<String, Function<KubernetesObject, String>> routingKeys;
+  private final Map<String, KindStrategy<KubernetesObject>> strategies;
   private final Set<String> receivedKinds = new HashSet<>();
   private final Set<String> emittedKinds = new HashSet<>();
 
@@ -144,11 +146,11 @@ public final class DefaultStageEngine implements StageEngine {
     this.listenAddress = b.listen;
     this.requireManagedLabel = b.requireManagedLabel;
     this.policies = Map.copyOf(b.writeBack);
-    this.routingKeys = Map.copyOf(b.routingKeys);
+    this.strategies = Map.copyOf(b.strategies);
     stage.receivedKinds().forEach(c -> receivedKinds.add(Kinds.of(c)));
     stage.emittedKinds().forEach(c -> emittedKinds.add(Kinds.of(c)));
     this.writeBack = new WriteBackQueue(api, scheduler, metrics, limits.retryInitial(), limits.retryMax(), feed,
-        limits.createBarrierTimeout(), limits.retriesBeforeReport(), new WriteBackQueue.Listener() {
+        limits.createBarrierTimeout(), limits.retriesBeforeReport(), this::strategy, new WriteBackQueue.Listener() {
           @Override
           public void rejected(String kind, KubernetesObject object, WriteResult.Status status, String reason) {
             rejectedByStore(kind, object, reason);
@@ -548,8 +550,7 @@ public final class DefaultStageEngine implements StageEngine {
   private record Route(String stage, PeerAddress address) {}
 
   private Route route(String kind, KubernetesObject object) {
-    Function<KubernetesObject, String> fn = routingKeys.get(kind);
-    String rk = fn != null ? fn.apply(object) : defaultRoutingKey(object);
+    String rk = strategy(kind).routingKey(object);
     for (String down : stage.downstreams()) {
       Optional<PeerAddress> a = discovery.resolve(down, rk == null ? "" : rk);
       if (a.isPresent()) {
@@ -559,11 +560,10 @@ public final class DefaultStageEngine implements StageEngine {
     return null;
   }
 
-  private static String defaultRoutingKey(KubernetesObject o) {
-    if (o instanceof V1Pod pod && pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
-      return pod.getSpec().getNodeName();
-    }
-    return "";
+  /** The strategy of {@code kind}: the registered one, else the built-in default. */
+  KindStrategy<KubernetesObject> strategy(String kind) {
+    KindStrategy<KubernetesObject> s = strategies.get(kind);
+    return s != null ? s : KindStrategies.forKind(kind);
   }
 
   /** Guarded by this. */
@@ -1028,6 +1028,7 @@ public final class DefaultStageEngine implements StageEngine {
     if (o.getMetadata() != null && o.getMetadata().getResourceVersion() == null) {
       o.getMetadata().setResourceVersion("");
     }
-    return new EphemeralEntry(source, kind, key, version, interner.compact(o), ObjectSupport.persistedRv(o));
+    return new EphemeralEntry(source, kind, key, version, interner.compact(o, strategy(kind)),
+        ObjectSupport.persistedRv(o));
   }
 }

@@ -1,5 +1,7 @@
 package io.kubedirect.runtime.engine;
 
+import io.kubedirect.runtime.KindStrategies;
+import io.kubedirect.runtime.KindStrategy;
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.runtime.WriteBackPolicy;
@@ -106,7 +108,7 @@ public interface StageEngine extends AutoCloseable {
     AdoptionPolicy adoption = AdoptionPolicy.locallyKnown();
     boolean requireManagedLabel;
     final Map<String, WriteBackPolicy> writeBack = new HashMap<>();
-    final Map<String, Function<KubernetesObject, String>> routingKeys = new HashMap<>();
+    final Map<String, KindStrategy<KubernetesObject>> strategies = new HashMap<>();
 
     Builder() {}
 
@@ -197,10 +199,17 @@ public interface StageEngine extends AutoCloseable {
       return this;
     }
 
-    /** Routing key function of a kind (protocol kind string). */
-    public Builder routingKey(String kind, Function<KubernetesObject, String> f) {
-      routingKeys.put(Objects.requireNonNull(kind), Objects.requireNonNull(f));
+    /** The strategy of a kind (protocol kind string); default {@link KindStrategies#forKind}. */
+    public Builder kind(String kind, KindStrategy<KubernetesObject> strategy) {
+      strategies.put(Objects.requireNonNull(kind), Objects.requireNonNull(strategy));
       return this;
+    }
+
+    /** Routing key function of a kind (protocol kind string): its strategy with that routing key. */
+    public Builder routingKey(String kind, Function<KubernetesObject, String> f) {
+      KindStrategy<KubernetesObject> base = strategies.getOrDefault(Objects.requireNonNull(kind),
+          KindStrategies.forKind(kind));
+      return kind(kind, KindStrategies.withRoutingKey(base, f));
     }
 
     /**

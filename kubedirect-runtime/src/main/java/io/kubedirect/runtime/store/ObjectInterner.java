@@ -1,21 +1,20 @@
 package io.kubedirect.runtime.store;
 
+import io.kubedirect.runtime.KindStrategy;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
-import io.kubernetes.client.openapi.models.V1Pod;
-import io.kubernetes.client.openapi.models.V1PodSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Shares equal sub-objects between ephemeral objects so that thousands of pods decoded from one ReplicaSet
- * template hold one copy of their containers, labels, owner references, tolerations, volumes and node
- * selector. A bounded LRU map of canonical instances; thread-safe.
+ * template hold one copy of their labels and owner references and of what their kind's strategy shares
+ * (for pods: containers, tolerations, volumes, node selector, ...). A bounded LRU map of canonical instances; thread-safe.
  *
  * <p>Objects in an informer cache are read-only by convention (client-java hands out the cached instance);
  * with interning that convention matters more: mutate a deep copy, never a received object in place.
  */
-public final class ObjectInterner {
+public final class ObjectInterner implements KindStrategy.Interner {
 
   private final Map<Object, Object> canonical;
 
@@ -31,8 +30,11 @@ public final class ObjectInterner {
     };
   }
 
-  /** Replaces shareable parts of {@code o} by canonical equal instances; returns {@code o}. */
-  public KubernetesObject compact(KubernetesObject o) {
+  /**
+   * Replaces shareable metadata of {@code o} (labels, annotations, owner references, ...) and what its kind's
+   * strategy shares by canonical equal instances; returns {@code o}.
+   */
+  public <T extends KubernetesObject> T compact(T o, KindStrategy<T> strategy) {
     V1ObjectMeta m = o.getMetadata();
     if (m != null) {
       m.setLabels(intern(m.getLabels()));
@@ -42,26 +44,12 @@ public final class ObjectInterner {
       m.setNamespace(intern(m.getNamespace()));
       m.setGenerateName(intern(m.getGenerateName()));
     }
-    if (o instanceof V1Pod pod && pod.getSpec() != null) {
-      V1PodSpec s = pod.getSpec();
-      s.setContainers(intern(s.getContainers()));
-      s.setInitContainers(intern(s.getInitContainers()));
-      s.setTolerations(intern(s.getTolerations()));
-      s.setVolumes(intern(s.getVolumes()));
-      s.setNodeSelector(intern(s.getNodeSelector()));
-      s.setImagePullSecrets(intern(s.getImagePullSecrets()));
-      s.setNodeName(intern(s.getNodeName()));
-      s.setSchedulerName(intern(s.getSchedulerName()));
-      s.setRestartPolicy(intern(s.getRestartPolicy()));
-      s.setServiceAccountName(intern(s.getServiceAccountName()));
-      s.setAffinity(intern(s.getAffinity()));
-      s.setSecurityContext(intern(s.getSecurityContext()));
-      s.setTopologySpreadConstraints(intern(s.getTopologySpreadConstraints()));
-    }
+    strategy.share(o, this);
     return o;
   }
 
   /** The canonical instance equal to {@code value} (null stays null). */
+  @Override
   @SuppressWarnings("unchecked")
   public synchronized <V> V intern(V value) {
     if (value == null) {

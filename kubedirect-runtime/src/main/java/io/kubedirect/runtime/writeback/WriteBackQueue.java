@@ -1,7 +1,10 @@
 package io.kubedirect.runtime.writeback;
 
 import io.kubedirect.runtime.WriteBackPolicy;
+import io.kubedirect.runtime.KindStrategies;
+import io.kubedirect.runtime.KindStrategy;
 import io.kubedirect.runtime.WriteException;
+import java.util.function.Function;
 import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ExponentialBackoffPolicy;
 import io.kubedirect.runtime.codec.MergePatches;
@@ -13,7 +16,6 @@ import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubedirect.runtime.spi.TaskScheduler;
 import io.kubedirect.runtime.spi.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
-import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,6 +83,7 @@ public final class WriteBackQueue {
   private long observationSeq;
   private volatile boolean closed;
   private final int retriesBeforeReport;
+  private final Function<String, KindStrategy<KubernetesObject>> strategies;
   private final Listener listener;
 
   /** What the queue reports about objects it cannot persist. Called on scheduler tasks, outside any lock. */
@@ -101,7 +104,8 @@ public final class WriteBackQueue {
    */
   public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
       Duration retryInitial, Duration retryMax) {
-    this(api, scheduler, metrics, retryInitial, retryMax, null, Duration.ZERO, 8, new Listener() {});
+    this(api, scheduler, metrics, retryInitial, retryMax, null, Duration.ZERO, 8, KindStrategies::forKind,
+        new Listener() {});
   }
 
   /**
@@ -113,18 +117,21 @@ public final class WriteBackQueue {
    */
   public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
       Duration retryInitial, Duration retryMax, PersistedObjectFeed feed, Duration createBarrierTimeout) {
-    this(api, scheduler, metrics, retryInitial, retryMax, feed, createBarrierTimeout, 8, new Listener() {});
+    this(api, scheduler, metrics, retryInitial, retryMax, feed, createBarrierTimeout, 8, KindStrategies::forKind,
+        new Listener() {});
   }
 
   /**
    * Creates the queue.
    *
    * @param retriesBeforeReport retries in a row after which an object's writes are reported to {@code listener}
+   * @param strategies the strategy of each kind (its ownership rule)
    * @param listener told about permanent rejections and long retries
    */
   public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
       Duration retryInitial, Duration retryMax, PersistedObjectFeed feed, Duration createBarrierTimeout,
-      int retriesBeforeReport, Listener listener) {
+      int retriesBeforeReport, Function<String, KindStrategy<KubernetesObject>> strategies, Listener listener) {
+    this.strategies = strategies;
     this.retriesBeforeReport = retriesBeforeReport;
     this.listener = listener;
     this.api = api;
@@ -198,14 +205,15 @@ public final class WriteBackQueue {
 
   /**
    * The copy of {@code id} the feed shows live, if it has a resourceVersion and is "ours" for {@code desired}
-   * (see {@link #ownershipConflict}); else null.
+   * (its kind's {@link KindStrategy#ownershipConflict}); else null.
    */
   private KubernetesObject observedLive(String id, KubernetesObject desired) {
     Observation o = observation(id);
     if (o == null || !o.live || o.object == null || ObjectSupport.persistedRv(o.object) == null) {
       return null;
     }
-    return ownershipConflict(desired, o.object) != null ? null : o.object;
+    String kind = id.substring(0, id.indexOf('|'));
+    return strategies.apply(kind).ownershipConflict(desired, o.object) != null ? null : o.object;
   }
 
   /**
@@ -640,8 +648,8 @@ public final class WriteBackQueue {
     return takeStored(e, desired, cur.get());
   }
 
-  private static Outcome takeStored(Entry e, KubernetesObject desired, KubernetesObject stored) {
-    String conflict = ownershipConflict(desired, stored);
+  private Outcome takeStored(Entry e, KubernetesObject desired, KubernetesObject stored) {
+    String conflict = strategies.apply(e.kind).ownershipConflict(desired, stored);
     if (conflict != null) {
       // The API copy wins: another consumer persisted this object first.
       return Outcome.failed(WriteResult.Status.ALREADY_EXISTS, conflict);
@@ -703,19 +711,6 @@ public final class WriteBackQueue {
     e.createUncertain = false;
     if (cur.isPresent()) {
       return takeStored(e, desired, cur.get());
-    }
-    return null;
-  }
-
-  /**
-   * Why an existing persisted copy is not "ours" (null if it is): for pods, a copy bound to another node
-   * means another sandbox manager persisted it first, and its status must not be overwritten from here.
-   */
-  static String ownershipConflict(KubernetesObject desired, KubernetesObject stored) {
-    if (desired instanceof V1Pod d && stored instanceof V1Pod s && d.getSpec() != null && s.getSpec() != null
-        && d.getSpec().getNodeName() != null && s.getSpec().getNodeName() != null
-        && !d.getSpec().getNodeName().equals(s.getSpec().getNodeName())) {
-      return "persisted copy is bound to " + s.getSpec().getNodeName() + ", not " + d.getSpec().getNodeName();
     }
     return null;
   }

@@ -80,7 +80,7 @@ public final class EphemeralStoreHeapBench {
       }
       for (InboundChange c : in) {
         store.upsert(new EphemeralEntry("rs", kind, Kinds.key(c.ref()), c.ref().getVersion(),
-            intern ? interner.compact(c.object()) : c.object(), null));
+            intern ? interner.compact(c.object(), io.kubedirect.runtime.KindStrategies.forKind(c.ref().getKind())) : c.object(), null));
       }
     }
     long fillNanos = System.nanoTime() - t0;
