@@ -829,12 +829,13 @@ public final class DefaultStageEngine implements StageEngine {
   }
 
   /**
-   * Whether a received never-persisted copy belongs to an object the API Server has deleted (a tombstone, and
-   * the copy has no uid of its own or the deleted one's): a late resend, not a new object.
+   * Whether a received copy belongs to an object the API Server has deleted (a tombstone, and the copy has no
+   * uid of its own or the deleted one's: a never-persisted copy of it, or an update derived from it): a late
+   * resend, not a new object.
    */
   synchronized boolean deletedInStore(String kind, String key, KubernetesObject received) {
     String id = id(kind, key);
-    if (recentlyPersisted.containsKey(id) || ObjectSupport.persistedRv(received) != null) {
+    if (recentlyPersisted.containsKey(id)) {
       return false;
     }
     String tomb = deletedInStore.getIfPresent(id);

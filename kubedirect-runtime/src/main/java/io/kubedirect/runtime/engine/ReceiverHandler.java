@@ -134,7 +134,8 @@ final class ReceiverHandler implements LinkHandler {
       epochMismatch(ds, env.getSeq(), current, "epoch " + env.getEpoch() + " is not newer than " + current);
       return;
     }
-    eng.epochs.observe(env.getEpoch());
+    // Not observed into this stage's own clock: a peer could otherwise ratchet the bound forward handshake by
+    // handshake (each one up to maxEpochSkew past the last).
     DownstreamSession previous = eng.epochOwners.get(source);
     eng.sourceEpochs.put(source, env.getEpoch());
     eng.epochOwners.put(source, ds);

@@ -65,7 +65,7 @@ final class Chain implements AutoCloseable {
     sched.runFor(Duration.ofMillis(10));
     discovery.put("scheduler", "", scheduler.localAddress().orElseThrow());
     discovery.put("sm", "node-0", sm.localAddress().orElseThrow());
-    rs = newHead(EpochSource.fromMicros(() -> sched.nanoTime() / 1000));
+    rs = newHead(clock());
     bindEverything(scheduler);
     runEverything(sm);
   }
@@ -74,9 +74,17 @@ final class Chain implements AutoCloseable {
     this(seed, tailPolicy, EngineLimits.defaults());
   }
 
-  /** Each stage's own hybrid logical clock on virtual time. */
+  /** A realistic wall-clock reading (µs since the Unix epoch) at virtual time 0. */
+  static final long WALL_CLOCK_AT_START = 1_780_000_000_000_000L;
+
+  /** Each stage's own hybrid logical clock on virtual time, reading like a wall clock. */
   EpochSource clock() {
-    return EpochSource.fromMicros(() -> sched.nanoTime() / 1000);
+    return clock(0);
+  }
+
+  /** A clock {@code offsetMicros} off the others' (negative: behind). */
+  EpochSource clock(long offsetMicros) {
+    return EpochSource.fromMicros(() -> WALL_CLOCK_AT_START + offsetMicros + sched.nanoTime() / 1000);
   }
 
   /** A (further) head stage named {@code rs}, with its own epoch source. */
@@ -92,7 +100,7 @@ final class Chain implements AutoCloseable {
         .transport(io.kubedirect.runtime.transport.inmemory.InMemoryTransport.builder(net, "rs").instance("rs-2")
             .build())
         .scheduler(sched).persistedApi(persisted).persistedFeed(persisted).discovery(discovery)
-        .epochSource(EpochSource.fromMicros(() -> sched.nanoTime() / 1000))
+        .epochSource(clock())
         .limits(limits).build());
   }
 

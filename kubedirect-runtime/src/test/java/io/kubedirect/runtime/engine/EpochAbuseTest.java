@@ -88,7 +88,7 @@ class EpochAbuseTest {
     try (Chain c = new Chain(42, null)) {
       create(c.rs, "a-", 3);
       assertThat(c.run(() -> c.quiet() && c.persistedPods() == 3)).isTrue();
-      long ahead = c.sched.nanoTime() / 1000 + 30_000_000L; // 30 s ahead: allowed, installed
+      long ahead = Chain.WALL_CLOCK_AT_START + c.sched.nanoTime() / 1000 + 30_000_000L; // 30 s ahead: allowed
       List<Envelope> replies = hostileHandshake(c, ahead);
       assertThat(replies).singleElement().satisfies(e -> assertThat(e.hasHandshakeSnapshot()).isTrue());
 
@@ -109,9 +109,8 @@ class EpochAbuseTest {
       assertThat(c.run(() -> c.sm.store().size() == 1)).isTrue();
       c.rs.close();
 
-      // The new incarnation's clock is ten minutes behind the old one's.
-      long tenMinutes = 600_000_000L;
-      StageEngine restarted = c.newHead(EpochSource.fromMicros(() -> c.sched.nanoTime() / 1000 - tenMinutes));
+      // The new incarnation's clock is 45 s behind the old one's (an NTP step), within the 60 s skew bound.
+      StageEngine restarted = c.newHead(c.clock(-45_000_000L));
       assertThat(c.run(() -> restarted.emittedView().size() == 1)).as("adopted what the relay holds").isTrue();
       V1Pod held = (V1Pod) restarted.emittedView().get(POD, "default/fn-0").orElseThrow().object();
       V1Pod changed = ObjectSupport.deepCopy(held);
@@ -122,6 +121,23 @@ class EpochAbuseTest {
           .orElse(false))).as("the newer content was applied downstream, not ignored as older").isTrue();
       assertThat(restarted.metrics().count("fallback.writes")).isZero();
       assertThat(handshakes(c.scheduler, "round1", "epoch_mismatch")).as("one retry").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aClockStepBeyondTheBoundIsRefusedLikeAHostileValue() {
+    try (Chain c = new Chain(45, null)) {
+      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("fn-0"));
+      assertThat(c.run(() -> c.quiet() && c.persistedPods() == 1)).isTrue();
+      c.rs.close();
+      // Ten minutes behind: the relay's installed epoch is beyond what this head may observe, so it does not
+      // jump its clock ten minutes; it keeps being refused and serves through the API Server after the
+      // fallback deadline instead of losing anything.
+      StageEngine restarted = c.newHead(c.clock(-600_000_000L));
+      CompletableFuture<KubernetesObject> f = restarted.write(POD, WriteOp.CREATE, Chain.ownedPod("fn-1"));
+      assertThat(c.run(() -> f.isDone() && c.persistedPods() == 2)).isTrue();
+      assertThat(f).isNotCompletedExceptionally();
+      assertThat(restarted.metrics().count("fallback.writes")).isPositive();
     }
   }
 
