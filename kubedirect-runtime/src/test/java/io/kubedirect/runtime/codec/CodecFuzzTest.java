@@ -117,7 +117,7 @@ class CodecFuzzTest {
 
   /**
    * Pods varied by the fuzzer (names, namespace, labels, annotations, uid, creation time, resourceVersion, node,
-   * containers, env, status) in up to four batches on an encoder and decoder with the same bound.
+   * containers, env, status) in up to three batches on an encoder and decoder with the same bound.
    */
   @FuzzTest(maxDuration = "30s")
   void roundTrip(FuzzedDataProvider data) {
@@ -125,11 +125,11 @@ class CodecFuzzTest {
     ObjectCodec codec = data.consumeBoolean() ? CODEC : SLOW_CODEC;
     ObjectEncoder enc = codec.newEncoder(bound);
     ObjectDecoder dec = codec.newDecoder(bound);
-    int batches = data.consumeInt(1, 4);
+    int batches = data.consumeInt(1, 3);
     for (int b = 0; b < batches; b++) {
       List<OutboundChange> changes = new ArrayList<>();
       List<V1Pod> expected = new ArrayList<>();
-      int n = data.consumeInt(0, 6);
+      int n = data.consumeInt(0, 4);
       for (int i = 0; i < n; i++) {
         V1Pod pod = fuzzedPod(data, b * 10 + i);
         V1Pod viaJson;
