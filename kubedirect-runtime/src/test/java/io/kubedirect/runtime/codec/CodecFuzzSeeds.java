@@ -1,5 +1,6 @@
 package io.kubedirect.runtime.codec;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -78,12 +79,21 @@ class CodecFuzzSeeds {
     s.put("seed-delta-missing-template", seed(0, deltaOnly));
     s.put("seed-warm-template-patch", seed(4, usesWarm));
     s.put("seed-full-json", seed(0, fullJson));
+    s.put("seed-json-template", seed(1 << 5, JsonTrees.WRITER.toJson(JsonTrees.canonical(
+        io.kubernetes.client.openapi.JSON.getGson().toJsonTree(CodecFuzzTest.smallPod("t")))).getBytes(UTF_8)));
+    s.put("seed-json-full", seed(2 << 5, io.kubernetes.client.openapi.JSON.serialize(CodecFuzzTest.smallPod("f"))
+        .getBytes(UTF_8)));
+    s.put("seed-json-patch", seed(3 << 5, "{\"metadata\":{\"labels\":{\"a\":null,\"b\":\"c\"}},\"status\":{\"phase\":\"Running\"}}"
+        .getBytes(UTF_8)));
     s.put("seed-other-kind", seed(1, templateDelta.toBuilder().setKind("apps/v1/ReplicaSet").build()));
     return s;
   }
 
   private static byte[] seed(int control, ObjectBatch batch) {
-    byte[] b = batch.toByteArray();
+    return seed(control, batch.toByteArray());
+  }
+
+  private static byte[] seed(int control, byte[] b) {
     byte[] out = new byte[b.length + 1];
     out[0] = (byte) control;
     System.arraycopy(b, 0, out, 1, b.length);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.kubedirect.protocol.v1.ChangeType;
 import io.kubedirect.protocol.v1.ObjectBatch;
@@ -68,7 +69,10 @@ class CodecFuzzTest {
    * are not one are skipped: the link rejects them before the codec). Control bits: 0 set: recompute every
    * template's hash from its JSON (and re-point the changes that used the old hash), so mutated templates get
    * past the hash check into JSON parsing; 1 set: fast paths off; 2 set: the decoder first receives a batch with
-   * one template (hash {@code WARM_BATCH}'s); bits 3..4: the decoder's template bound minus one.
+   * one template (hash {@code WARM_BATCH}'s); bits 3..4: the decoder's template bound minus one. Bits 5..6 pick
+   * what the rest is: 0 the batch; 1 a template's JSON (the batch around it is built with the right hash: one change
+   * on the fast path, one with a merge patch); 2 a change's {@code full_json}; 3 a merge patch on the cached
+   * template (the decoder is warmed).
    */
   @FuzzTest(maxDuration = "30s")
   void decodeBatch(byte[] input) {
@@ -76,17 +80,23 @@ class CodecFuzzTest {
       return;
     }
     int control = input[0] & 0xFF;
+    int mode = (control >>> 5) & 3;
+    ByteString rest = ByteString.copyFrom(input, 1, input.length - 1);
     ObjectBatch batch;
-    try {
-      batch = ObjectBatch.parseFrom(java.nio.ByteBuffer.wrap(input, 1, input.length - 1));
-    } catch (InvalidProtocolBufferException e) {
-      return;
+    if (mode == 0) {
+      try {
+        batch = ObjectBatch.parseFrom(rest);
+      } catch (InvalidProtocolBufferException e) {
+        return;
+      }
+    } else {
+      batch = around(mode, rest);
     }
     if ((control & 1) != 0) {
       batch = withTrueHashes(batch);
     }
     ObjectDecoder decoder = ((control & 2) != 0 ? SLOW_CODEC : CODEC).newDecoder(1 + ((control >>> 3) & 3));
-    if ((control & 4) != 0) {
+    if ((control & 4) != 0 || mode == 3) {
       decode(decoder, WARM_BATCH);
     }
     try {
@@ -250,6 +260,24 @@ class CodecFuzzTest {
     } catch (MissingTemplateException e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** A batch around fuzzed JSON: a template (mode 1), a full_json (2) or a merge patch on WARM_BATCH's template (3). */
+  static ObjectBatch around(int mode, ByteString json) {
+    ObjectBatch.Builder b = ObjectBatch.newBuilder().setKind("/v1/Pod");
+    ObjectChange.Builder c = ObjectChange.newBuilder().setType(ChangeType.ADDED).setName("fuzz-1").setVersion(1);
+    switch (mode) {
+      case 1 -> {
+        long h = JsonTrees.hash64(JsonTrees.sha256(), json);
+        b.addTemplates(Template.newBuilder().setKind("/v1/Pod").setHash(h).setJson(json));
+        b.addChanges(c.setTemplateHash(h).setNodeName("node-1").putLabels("pod", "1"));
+        b.addChanges(ObjectChange.newBuilder().setType(ChangeType.MODIFIED).setName("fuzz-2").setTemplateHash(h)
+            .setMergePatch(ByteString.copyFromUtf8("{\"metadata\":{\"resourceVersion\":\"7\"}}")));
+      }
+      case 2 -> b.addChanges(c.setFullJson(json));
+      default -> b.addChanges(c.setTemplateHash(WARM_BATCH.getTemplates(0).getHash()).setMergePatch(json));
+    }
+    return b.build();
   }
 
   /** The batch with every template's hash recomputed from its JSON; changes follow their template. */
