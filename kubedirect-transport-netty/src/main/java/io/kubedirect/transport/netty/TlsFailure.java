@@ -78,22 +78,35 @@ record TlsFailure(Reason reason, ErrorCode code, String message) {
     if (!client && (text.contains("empty client certificate") || text.contains("did_not_return_a_certificate")
         || text.contains("did not return a certificate") || text.contains("certificate_required"))) {
       return new TlsFailure(Reason.NO_CERTIFICATE, ErrorCode.UNAUTHORIZED,
-          "the client presented no certificate, but this server requires one (mutual TLS)");
+          "the client presented no certificate (or none issued by a CA this server trusts), but this server requires one (mutual TLS)");
     }
-    if (client && text.contains("certificate_required")) {
-      return new TlsFailure(Reason.NO_CERTIFICATE, ErrorCode.UNAUTHORIZED,
-          "the server requires a client certificate (mutual TLS)"
-              + (ownLeaf == null ? " and this stage's TlsConfig has none" : "") + " (" + detail + ")");
-    }
-    if (text.contains("alert")) {
+    if (client && text.contains("alert")) {
+      // TLS 1.3: the server checks the client certificate after the client considers the handshake done, so
+      // the client only sees the alert. The JDK sends certificate_unknown or bad_certificate for most problems,
+      // so explain from what this side knows about its own certificate.
       String own = ownCertificateProblem(ownLeaf);
-      if (text.contains("expired")) {
+      if (text.contains("expired") || (own != null && own.contains("expired"))) {
         return new TlsFailure(Reason.EXPIRED, ErrorCode.UNAUTHORIZED,
-            "the peer rejected this stage's certificate as expired" + (own != null ? " (" + own + ")" : "")
-                + " (" + detail + ")");
+            "the server rejected this stage's certificate: " + (own != null ? own : "expired") + " (" + detail + ")");
+      }
+      if (ownLeaf == null && (text.contains("certificate_required") || text.contains("bad_certificate")
+          || text.contains("handshake_failure"))) {
+        return new TlsFailure(Reason.NO_CERTIFICATE, ErrorCode.UNAUTHORIZED,
+            "the server requires a client certificate (mutual TLS) and this stage's TlsConfig has none ("
+                + detail + ")");
+      }
+      if (text.contains("certificate_required")) {
+        return new TlsFailure(Reason.UNTRUSTED, ErrorCode.UNAUTHORIZED,
+            "the server requires a client certificate from a CA it trusts; this stage's certificate '"
+                + ownLeaf.getSubjectX500Principal().getName() + "' is issued by '"
+                + ownLeaf.getIssuerX500Principal().getName() + "' (" + detail + ")");
       }
       return new TlsFailure(Reason.REJECTED_BY_PEER, ErrorCode.UNAUTHORIZED,
-          "the peer rejected the TLS handshake" + (own != null ? " (" + own + ")" : "") + " (" + detail + ")");
+          "the server rejected the TLS handshake" + (own != null ? " (" + own + ")" : "") + " (" + detail + ")");
+    }
+    if (text.contains("alert")) {
+      return new TlsFailure(Reason.REJECTED_BY_PEER, ErrorCode.UNAUTHORIZED,
+          "the client aborted the TLS handshake (" + detail + ")");
     }
     if (root instanceof ClosedChannelException || text.contains("closed")) {
       return new TlsFailure(Reason.CLOSED, ErrorCode.INTERNAL,
