@@ -225,8 +225,11 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       case AWAIT_HELLO -> "a Hello";
       default -> "a HelloAck";
     };
-    fail(ErrorCode.INTERNAL, "handshake timeout: not open after " + settings.limits().handshakeTimeoutMillis()
-        + " ms (waiting for " + stage + ")", state != State.AWAIT_TLS);
+    String message = "handshake timeout: not open after " + settings.limits().handshakeTimeoutMillis()
+        + " ms (waiting for " + stage + ")";
+    RefusalLog.warn(Admission.Reason.HANDSHAKE_TIMEOUT, "link {}: closing connection with {}: {}", id,
+        channel.remoteAddress(), message);
+    fail(ErrorCode.INTERNAL, message, state != State.AWAIT_TLS, false);
   }
 
   private void startVersionExchange() {
