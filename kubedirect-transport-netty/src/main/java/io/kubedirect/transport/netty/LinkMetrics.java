@@ -2,15 +2,20 @@ package io.kubedirect.transport.netty;
 
 import io.kubedirect.protocol.v1.ErrorCode;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Micrometer meters of one transport: {@code kubedirect.link.errors{code,origin,stage}},
- * {@code kubedirect.link.messages{direction,peer,stage}}, {@code kubedirect.link.bytes{direction,peer,stage}}
- * and the heartbeat round trip {@code kubedirect.link.rtt{peer,stage}}.
+ * {@code kubedirect.link.messages{direction,peer,stage}}, {@code kubedirect.link.bytes{direction,peer,stage}},
+ * the heartbeat round trip {@code kubedirect.link.rtt{peer,stage}}, limits
+ * ({@code kubedirect.link.rejected{reason,stage}}, {@code kubedirect.link.connections{state,stage}}) and TLS
+ * ({@code kubedirect.tls.handshake.failures{reason,stage}}, {@code kubedirect.tls.reloads{result,stage}},
+ * {@code kubedirect.tls.certificate.expiry{stage}}). See docs/operations.md.
  */
 final class LinkMetrics {
 
@@ -19,6 +24,11 @@ final class LinkMetrics {
   static final String BYTES = "kubedirect.link.bytes";
   static final String RTT = "kubedirect.link.rtt";
   static final String CONNECT_FAILURES = "kubedirect.link.connect.failures";
+  static final String REJECTED = "kubedirect.link.rejected";
+  static final String CONNECTIONS = "kubedirect.link.connections";
+  static final String TLS_FAILURES = "kubedirect.tls.handshake.failures";
+  static final String TLS_RELOADS = "kubedirect.tls.reloads";
+  static final String TLS_EXPIRY = "kubedirect.tls.certificate.expiry";
 
   /** Where an error was detected: here, or reported by the peer in an Error frame. */
   enum Origin { LOCAL, REMOTE }
@@ -28,6 +38,8 @@ final class LinkMetrics {
   private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, PeerMeters> peers = new ConcurrentHashMap<>();
   private final Counter connectFailures;
+  private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> tlsFailures = new ConcurrentHashMap<>();
 
   LinkMetrics(MeterRegistry registry, String stage) {
     this.registry = registry;
@@ -49,6 +61,40 @@ final class LinkMetrics {
 
   void connectFailure() {
     connectFailures.increment();
+  }
+
+  /** A connection refused, or a send refused, because of a limit. */
+  void rejected(Admission.Reason reason) {
+    rejected.computeIfAbsent(reason.tag, r -> Counter.builder(REJECTED).tag("reason", r).tag("stage", stage)
+        .description("connections (or sends) refused by a transport limit").register(registry)).increment();
+  }
+
+  /** A failed TLS handshake or certificate check, by reason (see {@link TlsFailure.Reason}). */
+  void tlsFailure(TlsFailure.Reason reason) {
+    tlsFailures.computeIfAbsent(reason.tag, r -> Counter.builder(TLS_FAILURES).tag("reason", r).tag("stage", stage)
+        .description("failed TLS handshakes and certificate checks").register(registry)).increment();
+  }
+
+  /** Counters of certificate reloads. */
+  Counter tlsReloads(String result) {
+    return Counter.builder(TLS_RELOADS).tag("result", result).tag("stage", stage)
+        .description("reloads of the TLS files: success, or failure (old material kept)").register(registry);
+  }
+
+  /** The expiry (notAfter, seconds since the epoch) of this stage's own certificate. */
+  void certificateExpiry(java.util.function.Supplier<Number> notAfterEpochSeconds) {
+    Gauge.builder(TLS_EXPIRY, notAfterEpochSeconds, s -> s.get().doubleValue()).tag("stage", stage)
+        .strongReference(true).baseUnit("seconds")
+        .description("notAfter of this stage's certificate, seconds since the epoch").register(registry);
+  }
+
+  /** Gauges of the accepted and the not yet authenticated connections. */
+  void connectionGauges(AtomicInteger accepted, AtomicInteger unauthenticated) {
+    Gauge.builder(CONNECTIONS, accepted, AtomicInteger::get).tag("state", "accepted").tag("stage", stage)
+        .strongReference(true).description("accepted connections open now").register(registry);
+    Gauge.builder(CONNECTIONS, unauthenticated, AtomicInteger::get).tag("state", "unauthenticated")
+        .tag("stage", stage).strongReference(true)
+        .description("accepted connections that have not completed TLS and the Hello exchange").register(registry);
   }
 
   /**

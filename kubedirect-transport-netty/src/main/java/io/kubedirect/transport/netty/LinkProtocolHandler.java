@@ -18,7 +18,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
@@ -58,6 +57,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   private final LinkHandler handler;
   private final String destination; // client side only
   private final FrameDecoder frameDecoder;
+  private final Admission.Ticket ticket; // accepted connections only
   private final String id;
   private final NettyLink link = new NettyLink(this);
   private final AtomicBoolean wantWritableSignal = new AtomicBoolean();
@@ -76,15 +76,18 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   private boolean openReported;
   private LinkException closeCause;
   private LinkMetrics.PeerMeters meters;
+  private io.netty.util.concurrent.ScheduledFuture<?> handshakeDeadline;
+  private java.util.function.Consumer<LinkException> onFailure = e -> {};
 
   LinkProtocolHandler(Side side, LinkSettings settings, LinkMetrics metrics, LinkHandler handler,
-      String destination, FrameDecoder frameDecoder) {
+      String destination, FrameDecoder frameDecoder, Admission.Ticket ticket) {
     this.side = side;
     this.settings = settings;
     this.metrics = metrics;
     this.handler = handler;
     this.destination = destination;
     this.frameDecoder = frameDecoder;
+    this.ticket = ticket;
     this.id = settings.stageName() + (side == Side.CLIENT ? "/c" : "/s") + IDS.incrementAndGet();
     this.meters = metrics.peer("pending");
   }
@@ -95,6 +98,11 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
 
   String id() {
     return id;
+  }
+
+  /** Called (on the event loop) with the cause of every failure of this connection, opened or not. */
+  void onFailure(java.util.function.Consumer<LinkException> listener) {
+    this.onFailure = listener;
   }
 
   PeerIdentity peer() {
@@ -127,17 +135,24 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       throw new LinkException(ErrorCode.TOO_LARGE,
           "message of " + size + " bytes exceeds the peer's maximum frame of " + peerMaxFrameBytes);
     }
-    boolean queued;
+    WriteQueue.Offer result;
     try {
-      queued = writeQueue.offer(message);
+      result = writeQueue.offer(message, size);
     } catch (RejectedExecutionException e) {
       throw new LinkException(ErrorCode.INTERNAL, "link " + id + " is closed (transport shut down)", e);
     }
-    if (!queued) {
+    if (result != WriteQueue.Offer.QUEUED) {
       metrics.error(ErrorCode.OVERLOADED, LinkMetrics.Origin.LOCAL);
       requestWritableSignal();
+      if (result == WriteQueue.Offer.FULL_BYTES) {
+        metrics.rejected(Admission.Reason.QUEUED_BYTES);
+        throw new LinkException(ErrorCode.OVERLOADED, "outbound queue of link " + id + " holds "
+            + writeQueue.bytes() + " bytes; " + size + " more would exceed maxQueuedBytesPerLink ("
+            + writeQueue.maxBytes() + ")");
+      }
+      metrics.rejected(Admission.Reason.QUEUED_MESSAGES);
       throw new LinkException(ErrorCode.OVERLOADED,
-          "outbound queue of link " + id + " is full (" + writeQueue.bound() + " messages)");
+          "outbound queue of link " + id + " is full (" + writeQueue.bound() + " messages, outboundQueueBound)");
     }
   }
 
@@ -185,15 +200,36 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.channel = ctx.channel();
-    this.writeQueue = new WriteQueue(settings.outboundQueueBound(), channel.eventLoop(), this::drain);
+    this.writeQueue = new WriteQueue(settings.outboundQueueBound(), settings.limits().maxQueuedBytes(),
+        channel.eventLoop(), this::drain);
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    long timeout = settings.limits().handshakeTimeoutMillis();
+    handshakeDeadline = ctx.executor().schedule(this::handshakeTimedOut, timeout, TimeUnit.MILLISECONDS);
     if (!settings.tls()) {
       startVersionExchange();
     }
     ctx.fireChannelActive();
+  }
+
+  /** The link is not open after the handshake timeout: a silent or slow peer, or a stuck handshake. */
+  private void handshakeTimedOut() {
+    if (state == State.OPEN || state == State.CLOSED) {
+      return;
+    }
+    metrics.rejected(Admission.Reason.HANDSHAKE_TIMEOUT);
+    String stage = switch (state) {
+      case AWAIT_TLS -> "the TLS handshake";
+      case AWAIT_HELLO -> "a Hello";
+      default -> "a HelloAck";
+    };
+    String message = "handshake timeout: not open after " + settings.limits().handshakeTimeoutMillis()
+        + " ms (waiting for " + stage + ")";
+    RefusalLog.warn(Admission.Reason.HANDSHAKE_TIMEOUT, "link {}: closing connection with {}: {}", id,
+        channel.remoteAddress(), message);
+    fail(ErrorCode.INTERNAL, message, state != State.AWAIT_TLS, false);
   }
 
   private void startVersionExchange() {
@@ -222,7 +258,8 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     } else if (evt instanceof IdleStateEvent idle) {
       if (idle.state() == IdleState.WRITER_IDLE && state == State.OPEN) {
         writeAndFlush(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentNanos(System.nanoTime())).build());
-      } else if (idle.state() == IdleState.READER_IDLE && state != State.CLOSED) {
+      } else if (idle.state() == IdleState.READER_IDLE && state == State.OPEN) {
+        // Before the link is open the handshake timeout applies instead.
         fail(ErrorCode.INTERNAL, "peer silent for " + 3 * settings.heartbeatMillis() + " ms (heartbeat timeout)", true);
       }
     }
@@ -236,7 +273,9 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
         certIdentity = CertificateIdentity.of(leaf).orElse(null);
         if (certIdentity == null) {
-          fail(ErrorCode.UNAUTHORIZED, "peer certificate names no stage (no stage URI SAN, no CN)", true);
+          metrics.tlsFailure(TlsFailure.Reason.NO_STAGE);
+          fail(ErrorCode.UNAUTHORIZED, "peer certificate '" + leaf.getSubjectX500Principal().getName()
+              + "' names no stage (no stage URI SAN, no CN)", true);
           return;
         }
       }
@@ -244,6 +283,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       certIdentity = null; // the client sent no certificate and client auth is optional
     }
     if (side == Side.CLIENT && certIdentity == null) {
+      metrics.tlsFailure(TlsFailure.Reason.NO_CERTIFICATE);
       fail(ErrorCode.UNAUTHORIZED, "server presented no usable certificate", false);
       return;
     }
@@ -286,13 +326,26 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (certIdentity != null && !certIdentity.stage().equals(hello.getStage())) {
-      fail(ErrorCode.UNAUTHORIZED, "Hello claims stage '" + hello.getStage() + "' but the certificate says '"
-          + certIdentity.stage() + "'", true);
+      metrics.tlsFailure(TlsFailure.Reason.STAGE_MISMATCH);
+      fail(ErrorCode.UNAUTHORIZED, "Hello claims stage '" + hello.getStage() + "' but the certificate ("
+          + certIdentity.subject() + ") is for stage '" + certIdentity.stage() + "'", true);
       return;
     }
     if (!LinkRules.serves(settings.stageName(), hello.getDestination())) {
       fail(ErrorCode.NOT_FOUND, "this is stage '" + settings.stageName() + "', not '" + hello.getDestination() + "'", true);
       return;
+    }
+    if (ticket != null) {
+      String stage = certIdentity != null ? certIdentity.stage() : hello.getStage();
+      if (!ticket.admitPeer(stage)) {
+        metrics.rejected(Admission.Reason.PER_PEER);
+        String message = "stage '" + stage + "' already has " + settings.limits().maxConnectionsPerPeer()
+            + " open link(s) to stage '" + settings.stageName() + "' (maxConnectionsPerPeer)";
+        RefusalLog.warn(Admission.Reason.PER_PEER, "refusing link from {}: {}", channel.remoteAddress(), message);
+        failQuietly(ErrorCode.OVERLOADED, message);
+        return;
+      }
+      ticket.authenticated();
     }
     adoptPeer(hello.getStage(), hello.getInitialCredits(), hello.getMaxFrameBytes());
     writeAndFlush(Envelope.newBuilder().setHelloAck(HelloAck.newBuilder()
@@ -320,6 +373,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     }
     if (certIdentity != null) {
       if (!certIdentity.stage().equals(ack.getStage()) || !LinkRules.serves(certIdentity.stage(), destination)) {
+        metrics.tlsFailure(TlsFailure.Reason.STAGE_MISMATCH);
         fail(ErrorCode.UNAUTHORIZED, "server certificate is stage '" + certIdentity.stage() + "', HelloAck says '"
             + ack.getStage() + "', expected '" + destination + "'", true);
         return;
@@ -342,6 +396,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
 
   private void becomeOpen() {
     state = State.OPEN;
+    cancelHandshakeDeadline();
     frameDecoder.maxFrameBytes(settings.maxFrameBytes());
     receiveAllowance = settings.initialCredits();
     open = true;
@@ -405,7 +460,24 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     closeCause = cause;
     state = State.CLOSED;
     open = false;
+    cancelHandshakeDeadline();
+    notifyFailure(cause);
     ctx.close();
+  }
+
+  private void cancelHandshakeDeadline() {
+    if (handshakeDeadline != null) {
+      handshakeDeadline.cancel(false);
+      handshakeDeadline = null;
+    }
+  }
+
+  private void notifyFailure(LinkException cause) {
+    try {
+      onFailure.accept(cause);
+    } catch (RuntimeException e) {
+      log.error("link {}: failure listener failed", id, e);
+    }
   }
 
   @Override
@@ -429,6 +501,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    cancelHandshakeDeadline();
     state = State.CLOSED;
     open = false;
     int dropped = writeQueue.clear();
@@ -471,15 +544,12 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void failTls(Throwable cause) {
-    boolean notTls = false;
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      notTls |= t instanceof NotSslRecordException;
+    if (state == State.CLOSED) {
+      return;
     }
-    Throwable root = cause;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    fail(notTls ? ErrorCode.MALFORMED : ErrorCode.UNAUTHORIZED, "TLS failed: " + root.getMessage(), false);
+    TlsFailure failure = TlsFailure.classify(cause, side == Side.CLIENT, settings.tlsContexts().ownLeaf());
+    metrics.tlsFailure(failure.reason());
+    fail(failure.code(), "TLS handshake failed [" + failure.reason().tag + "]: " + failure.message(), false);
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -525,7 +595,8 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   }
 
   private boolean computeWritable() {
-    return open && sendCredits > 0 && channel.isWritable() && writeQueue.size() < writeQueue.bound();
+    return open && sendCredits > 0 && channel.isWritable() && writeQueue.size() < writeQueue.bound()
+        && writeQueue.bytes() < writeQueue.maxBytes();
   }
 
   private void maybeSignalWritable() {
@@ -543,15 +614,31 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
    * then closes. Only the first failure of a connection counts.
    */
   private void fail(ErrorCode code, String message, boolean sendError) {
+    fail(code, message, sendError, true);
+  }
+
+  /** Like {@link #fail} with an Error frame, but logged at DEBUG (the caller rate-limits its own WARN). */
+  private void failQuietly(ErrorCode code, String message) {
+    fail(code, message, true, false);
+  }
+
+  private void fail(ErrorCode code, String message, boolean sendError, boolean warn) {
     if (state == State.CLOSED) {
       return;
     }
     state = State.CLOSED;
     open = false;
+    cancelHandshakeDeadline();
     closeCause = new LinkException(code, message);
     metrics.error(code, LinkMetrics.Origin.LOCAL);
-    log.warn("link {} (peer {}, {}): closing with {}: {}", id, peer != null ? peer.stage() : "?",
-        channel.remoteAddress(), code, message);
+    if (warn) {
+      log.warn("link {} (peer {}, {}): closing with {}: {}", id, peer != null ? peer.stage() : "?",
+          channel.remoteAddress(), code, message);
+    } else {
+      log.debug("link {} (peer {}, {}): closing with {}: {}", id, peer != null ? peer.stage() : "?",
+          channel.remoteAddress(), code, message);
+    }
+    notifyFailure(closeCause);
     if (sendError && channel.isActive()) {
       Envelope error = Envelope.newBuilder()
           .setError(Error.newBuilder().setSeq(0).setCode(code).setMessage(message)).build();

@@ -40,6 +40,7 @@ final class NettyClientLink implements ClientLink {
   private volatile boolean closed;
   private volatile Link current;
   private volatile Channel channel;
+  private volatile LinkException lastFailure;
   private BackoffPolicy backoff;
   private ScheduledFuture<?> pendingReconnect;
 
@@ -57,11 +58,19 @@ final class NettyClientLink implements ClientLink {
     this.bootstrap = template.clone(loop)
         .remoteAddress(address.host(), address.port())
         .handler(LinkChannelInitializer.client(settings, metrics, new Tracking(), destination,
-            address.host(), address.port()));
+            address.host(), address.port()).onFailure(e -> lastFailure = e));
   }
 
   void start() {
     loop.execute(this::dial);
+  }
+
+  /**
+   * Why the last connection attempt or link failed (also when it never opened, e.g. a rejected certificate),
+   * or null. The same cause is logged (WARN) and counted in {@code kubedirect.link.errors}.
+   */
+  LinkException lastFailure() {
+    return lastFailure;
   }
 
   @Override

@@ -45,6 +45,8 @@ public final class NettyTransport implements Transport {
   private final boolean plaintextAnywhere;
   private final BackoffPolicy.Provider backoff;
   private final LinkMetrics metrics;
+  private final TlsContexts tlsContexts;
+  private final Admission admission;
   private final EventLoops loops;
   private final Bootstrap clientTemplate;
   private final WriteBufferWaterMark waterMark;
@@ -57,14 +59,21 @@ public final class NettyTransport implements Transport {
     this.plaintextAnywhere = b.plaintextAnywhere;
     this.backoff = b.backoff;
     this.metrics = new LinkMetrics(b.registry != null ? b.registry : new SimpleMeterRegistry(), b.stageName);
+    this.tlsContexts = b.tls == null ? TlsContexts.fixed(null, null) : TlsContexts.of(b.tls, b.stageName, metrics);
+    LinkSettings.Limits limits = new LinkSettings.Limits(b.maxConnections, b.maxConnectionsPerPeer,
+        b.maxUnauthenticatedConnections, b.handshakeTimeout.toMillis(), b.maxQueuedBytesPerLink);
     this.settings = new LinkSettings(b.stageName, b.maxFrameBytes, b.initialCredits, b.outboundQueueBound,
-        b.heartbeat.toMillis(), b.tls == null ? null : b.tls.serverContext(),
-        b.tls == null ? null : b.tls.clientContext());
+        limits, b.heartbeat.toMillis(), tlsContexts);
+    this.admission = new Admission(limits, metrics);
     this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
     this.loops = EventLoops.create(b.ioBackend, b.eventLoopThreads, b.stageName);
     if (b.tls != null) {
-      log.info("kubedirect transport for stage '{}' uses TLS 1.3 via {} (client auth {})", b.stageName,
-          b.tls.effectiveProvider(), b.tls.clientAuthRequired() ? "required" : "optional");
+      log.info("kubedirect transport for stage '{}' uses TLS 1.3 via {} (client auth {}{})", b.stageName,
+          b.tls.effectiveProvider(), b.tls.clientAuthRequired() ? "required" : "optional",
+          b.tls.files().isPresent() ? ", material from " + b.tls.files().get().certificateChain().getParent()
+              + (b.tls.reloadInterval().isZero() ? "" : ", checked every " + b.tls.reloadInterval().toMillis() + " ms")
+              : "");
+      tlsContexts.start(loops.group.next());
     } else {
       log.warn("kubedirect transport for stage '{}' is PLAINTEXT ({})", b.stageName,
           plaintextAnywhere ? "any address" : "loopback only");
@@ -86,6 +95,11 @@ public final class NettyTransport implements Transport {
   /** The I/O backend in use (never {@link IoBackend#AUTO}). */
   public IoBackend ioBackend() {
     return loops.backend;
+  }
+
+  /** Connection admission counters (tests). */
+  Admission admission() {
+    return admission;
   }
 
   /** The meter registry this transport reports to (a private one when none was configured). */
@@ -116,7 +130,7 @@ public final class NettyTransport implements Transport {
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-        .childHandler(LinkChannelInitializer.server(settings, metrics, handler, server::accepted));
+        .childHandler(LinkChannelInitializer.server(settings, metrics, handler, server::accepted, admission));
     ChannelFuture bind = bootstrap.bind(address.host(), address.port()).awaitUninterruptibly();
     if (!bind.isSuccess()) {
       throw new TransportException("cannot listen on " + address + ": " + bind.cause().getMessage(), bind.cause());
@@ -160,6 +174,7 @@ public final class NettyTransport implements Transport {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    tlsContexts.stop();
     for (NettyClientLink c : List.copyOf(clients)) {
       c.close();
     }
@@ -193,6 +208,11 @@ public final class NettyTransport implements Transport {
     private Duration heartbeat = Duration.ofSeconds(1);
     private Duration connectTimeout = Duration.ofSeconds(2);
     private BackoffPolicy.Provider backoff = ExponentialBackoffPolicy.defaults();
+    private int maxConnections = LinkSettings.Limits.DEFAULT_MAX_CONNECTIONS;
+    private int maxConnectionsPerPeer = LinkSettings.Limits.DEFAULT_MAX_CONNECTIONS_PER_PEER;
+    private int maxUnauthenticatedConnections = LinkSettings.Limits.DEFAULT_MAX_UNAUTHENTICATED;
+    private Duration handshakeTimeout = Duration.ofMillis(LinkSettings.Limits.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS);
+    private long maxQueuedBytesPerLink = LinkSettings.Limits.DEFAULT_MAX_QUEUED_BYTES;
     private int eventLoopThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private IoBackend ioBackend = IoBackend.AUTO;
     private MeterRegistry registry;
@@ -239,6 +259,57 @@ public final class NettyTransport implements Transport {
     /** Messages a link holds for sending before {@code send} throws OVERLOADED (default 4096). */
     public Builder outboundQueueBound(int bound) {
       this.outboundQueueBound = bound;
+      return this;
+    }
+
+    /**
+     * Bytes of messages a link holds for sending (not yet written to the socket) before {@code send} throws
+     * {@code LinkException(OVERLOADED)} (default 64 MiB). A single message is always accepted by an empty queue,
+     * whatever its size (it is bounded by the peer's maximum frame). Counted in
+     * {@code kubedirect.link.rejected{reason=queued-bytes}}.
+     */
+    public Builder maxQueuedBytesPerLink(long bytes) {
+      this.maxQueuedBytesPerLink = bytes;
+      return this;
+    }
+
+    /**
+     * Accepted connections open at once, over all listeners of this transport (default 1024). A connection
+     * beyond it is closed right after accept (in plaintext after an {@code Error(OVERLOADED)} frame) and
+     * counted in {@code kubedirect.link.rejected{reason=max-connections}}.
+     */
+    public Builder maxConnections(int max) {
+      this.maxConnections = max;
+      return this;
+    }
+
+    /**
+     * Open accepted links per peer stage name, taken from the peer's certificate (its Hello in plaintext)
+     * (default 64). A connection beyond it is answered {@code Error(OVERLOADED)} after its Hello and closed;
+     * counted in {@code kubedirect.link.rejected{reason=per-peer}}.
+     */
+    public Builder maxConnectionsPerPeer(int max) {
+      this.maxConnectionsPerPeer = max;
+      return this;
+    }
+
+    /**
+     * Accepted connections that have not yet completed the TLS handshake and the Hello exchange (default
+     * 128). A connection beyond it is closed right after accept; counted in
+     * {@code kubedirect.link.rejected{reason=unauthenticated}}.
+     */
+    public Builder maxUnauthenticatedConnections(int max) {
+      this.maxUnauthenticatedConnections = max;
+      return this;
+    }
+
+    /**
+     * Time from connect (or accept) until the TLS handshake and the Hello exchange are done (default 10 s).
+     * A connection that is not open by then, e.g. a client that connects and never speaks, is closed;
+     * counted in {@code kubedirect.link.rejected{reason=handshake-timeout}}.
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      this.handshakeTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }
 
@@ -321,6 +392,22 @@ public final class NettyTransport implements Transport {
       }
       if (eventLoopThreads < 1) {
         throw new IllegalStateException("eventLoopThreads must be >= 1");
+      }
+      if (maxConnections < 1) {
+        throw new IllegalStateException("maxConnections must be >= 1, got " + maxConnections);
+      }
+      if (maxConnectionsPerPeer < 1) {
+        throw new IllegalStateException("maxConnectionsPerPeer must be >= 1, got " + maxConnectionsPerPeer);
+      }
+      if (maxUnauthenticatedConnections < 1) {
+        throw new IllegalStateException("maxUnauthenticatedConnections must be >= 1, got "
+            + maxUnauthenticatedConnections);
+      }
+      if (handshakeTimeout.toMillis() < 1) {
+        throw new IllegalStateException("handshakeTimeout must be >= 1 ms, got " + handshakeTimeout);
+      }
+      if (maxQueuedBytesPerLink < 1) {
+        throw new IllegalStateException("maxQueuedBytesPerLink must be >= 1, got " + maxQueuedBytesPerLink);
       }
       return new NettyTransport(this);
     }

@@ -5,36 +5,55 @@ import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A bounded multi-producer queue of outbound envelopes, drained by one task on the channel's event loop.
  * Producers on any thread {@link #offer}; at most one drain task is pending at a time, so a burst of sends
- * costs one event-loop wake-up and (in the drain) one flush.
+ * costs one event-loop wake-up and (in the drain) one flush. Bounded twice: by a number of messages and by
+ * their serialized bytes (an empty queue takes one message of any size).
  */
 final class WriteQueue {
 
+  /** What {@link #offer} did. */
+  enum Offer { QUEUED, FULL_MESSAGES, FULL_BYTES }
+
   private final ConcurrentLinkedQueue<Envelope> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
+  private final AtomicLong bytes = new AtomicLong();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final int bound;
+  private final long maxBytes;
   private final EventLoop loop;
   private final Runnable drain;
 
-  WriteQueue(int bound, EventLoop loop, Runnable drain) {
+  WriteQueue(int bound, long maxBytes, EventLoop loop, Runnable drain) {
     this.bound = bound;
+    this.maxBytes = maxBytes;
     this.loop = loop;
     this.drain = drain;
   }
 
-  /** Adds a message and schedules a drain; false (nothing queued) when the queue already holds the bound. */
-  boolean offer(Envelope message) {
+  /**
+   * Adds a message of {@code serializedSize} bytes and schedules a drain; nothing is queued when the queue
+   * already holds the bound of messages, or when it is not empty and the bytes would exceed the byte bound.
+   */
+  Offer offer(Envelope message, int serializedSize) {
+    long held;
+    do {
+      held = bytes.get();
+      if (held > 0 && held + serializedSize > maxBytes) {
+        return Offer.FULL_BYTES;
+      }
+    } while (!bytes.compareAndSet(held, held + serializedSize));
     if (size.incrementAndGet() > bound) {
       size.decrementAndGet();
-      return false;
+      bytes.addAndGet(-serializedSize);
+      return Offer.FULL_MESSAGES;
     }
     queue.add(message);
     scheduleDrain();
-    return true;
+    return Offer.QUEUED;
   }
 
   /** Makes sure a drain runs soon on the event loop. */
@@ -54,6 +73,7 @@ final class WriteQueue {
     Envelope e = queue.poll();
     if (e != null) {
       size.decrementAndGet();
+      bytes.addAndGet(-e.getSerializedSize());
     }
     return e;
   }
@@ -64,6 +84,15 @@ final class WriteQueue {
 
   int bound() {
     return bound;
+  }
+
+  /** Serialized bytes of the queued messages. */
+  long bytes() {
+    return bytes.get();
+  }
+
+  long maxBytes() {
+    return maxBytes;
   }
 
   /** Drops everything still queued; returns how many messages were dropped. */

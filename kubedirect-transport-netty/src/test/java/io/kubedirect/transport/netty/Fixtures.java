@@ -53,6 +53,24 @@ final class Fixtures {
         .mapToDouble(Counter::count).sum();
   }
 
+  /** {@code kubedirect.link.rejected{reason}}. */
+  static double rejected(MeterRegistry registry, String reason) {
+    return registry.find(LinkMetrics.REJECTED).tag("reason", reason).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+
+  /** {@code kubedirect.tls.handshake.failures{reason}}. */
+  static double tlsFailures(MeterRegistry registry, String reason) {
+    return registry.find(LinkMetrics.TLS_FAILURES).tag("reason", reason).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+
+  /** {@code kubedirect.tls.reloads{result}}. */
+  static double reloads(MeterRegistry registry, String result) {
+    return registry.find(LinkMetrics.TLS_RELOADS).tag("result", result).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+
   static double counter(MeterRegistry registry, String name, String direction, String peer) {
     return registry.find(name).tag("direction", direction).tag("peer", peer).counters().stream()
         .mapToDouble(Counter::count).sum();
