@@ -26,7 +26,6 @@ public interface Transport extends AutoCloseable {
    */
   ClientLink connect(PeerAddress address, String destination, LinkHandler handler);
 
-  /** Closes every server and link of this transport and releases its threads. Idempotent. */
   /**
    * The name of the stage this transport speaks for (what it announces in {@code Hello.stage}, and under TLS
    * what its certificate names), or null if it does not know one. The runtime's builder rejects a transport
@@ -36,6 +35,7 @@ public interface Transport extends AutoCloseable {
     return null;
   }
 
+  /** Closes every server and link of this transport and releases its threads. Idempotent. */
   @Override
   void close();
 }

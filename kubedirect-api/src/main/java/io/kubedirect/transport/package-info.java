@@ -10,6 +10,9 @@
  * and the write-back cache live in the runtime, above this SPI.
  *
  * <p>Implementations: {@code NettyTransport} (module kubedirect-transport-netty) and {@code InMemoryTransport}
- * (module kubedirect-runtime, the test double with fault injection). No implementation type appears here.
+ * (module kubedirect-transport-inmemory, the test double with fault injection and virtual time). Both pass
+ * {@code io.kubedirect.testing.transport.TransportConformanceSuite} (module kubedirect-testing), which states
+ * the contract below as tests. No implementation type appears here. {@link io.kubedirect.transport.TaskScheduler}
+ * and {@link io.kubedirect.transport.BackoffPolicy} are shared with the runtime.
  */
 package io.kubedirect.transport;

@@ -7,7 +7,7 @@ import io.kubedirect.runtime.DirectWriter;
 import io.kubedirect.runtime.KubeDirect;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
 import io.kubedirect.runtime.discovery.StaticPeerDiscovery;
-import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubedirect.testing.junit.LocalKubernetes;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.ApiClient;

@@ -1,6 +1,6 @@
 package io.kubedirect.runtime.client;
 
-import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.TaskScheduler;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;

@@ -16,7 +16,7 @@ import io.kubedirect.runtime.codec.ObjectCodec;
 import io.kubedirect.runtime.metrics.EngineMetrics;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
-import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.runtime.spi.WriteResult;
 import io.kubedirect.runtime.store.DefaultEphemeralStore;
 import io.kubedirect.runtime.store.EphemeralEntry;

@@ -9,7 +9,7 @@ import io.kubedirect.runtime.codec.ObjectCodec;
 import io.kubedirect.runtime.metrics.EngineMetrics;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
-import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.runtime.store.EphemeralStore;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.Transport;

@@ -15,7 +15,7 @@ import io.kubedirect.runtime.codec.MissingTemplateException;
 import io.kubedirect.runtime.codec.ObjectDecoder;
 import io.kubedirect.runtime.codec.ObjectEncoder;
 import io.kubedirect.runtime.codec.OutboundChange;
-import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.runtime.store.RemovalReason;
 import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ClientLink;

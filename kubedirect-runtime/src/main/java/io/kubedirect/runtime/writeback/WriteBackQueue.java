@@ -13,7 +13,7 @@ import io.kubedirect.runtime.engine.WriteOp;
 import io.kubedirect.runtime.metrics.EngineMetrics;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
-import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.runtime.spi.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
 import java.time.Duration;

@@ -8,8 +8,8 @@ import io.kubedirect.runtime.WriteBackPolicy;
 import io.kubedirect.runtime.store.EphemeralEntry;
 import io.kubedirect.runtime.store.EphemeralStore;
 import io.kubedirect.runtime.store.RemovalReason;
-import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
-import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.models.V1OwnerReference;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -97,7 +97,7 @@ final class Chain implements AutoCloseable {
   /** A second live instance of the head stage {@code rs} (its own transport instance, same stage name). */
   StageEngine start2() {
     return start(StageEngine.builder().stage(RS)
-        .transport(io.kubedirect.runtime.transport.inmemory.InMemoryTransport.builder(net, "rs").instance("rs-2")
+        .transport(io.kubedirect.transport.inmemory.InMemoryTransport.builder(net, "rs").instance("rs-2")
             .build())
         .scheduler(sched).persistedApi(persisted).persistedFeed(persisted).discovery(discovery)
         .epochSource(clock())

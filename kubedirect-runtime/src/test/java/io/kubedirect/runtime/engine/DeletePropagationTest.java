@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubedirect.runtime.WriteBackPolicy;
 import io.kubedirect.runtime.WriteException;
 import io.kubedirect.runtime.spi.WriteResult;
-import io.kubedirect.runtime.transport.inmemory.FaultSpec;
+import io.kubedirect.transport.inmemory.FaultSpec;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;

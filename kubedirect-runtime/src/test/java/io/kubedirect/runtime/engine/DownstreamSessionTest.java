@@ -15,7 +15,7 @@ import io.kubedirect.protocol.v1.ObjectRef;
 import io.kubedirect.runtime.codec.ObjectCodec;
 import io.kubedirect.runtime.codec.ObjectEncoder;
 import io.kubedirect.runtime.codec.OutboundChange;
-import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.PeerIdentity;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.ArrayList;
@@ -44,7 +44,7 @@ class DownstreamSessionTest {
     sched = new DeterministicTaskScheduler(1);
     FakePersistedStore persisted = new FakePersistedStore(sched);
     engine = (DefaultStageEngine) StageEngine.builder().stage(TAIL).scheduler(sched).persistedApi(persisted)
-        .persistedFeed(persisted).transport(io.kubedirect.runtime.transport.inmemory.InMemoryNetwork.builder(sched).build().transport("sm"))
+        .persistedFeed(persisted).transport(io.kubedirect.transport.inmemory.InMemoryNetwork.builder(sched).build().transport("sm"))
         .listen(new io.kubedirect.transport.PeerAddress("sm", 0)).limits(limits).build();
     handler = new ReceiverHandler(engine);
     encoder = ObjectCodec.create().newEncoder(16);

@@ -5,7 +5,7 @@ import static io.kubedirect.runtime.engine.TestPods.pod;
 
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
-import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.HandshakeRequest;
-import io.kubedirect.runtime.transport.inmemory.InMemoryTransport;
+import io.kubedirect.transport.inmemory.InMemoryTransport;
 import io.kubedirect.transport.ClientLink;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;

@@ -3,7 +3,7 @@ package io.kubedirect.runtime.engine;
 import io.kubedirect.runtime.codec.Kinds;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
-import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.runtime.spi.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
 import java.util.ArrayDeque;

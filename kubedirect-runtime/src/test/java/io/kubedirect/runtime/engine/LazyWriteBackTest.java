@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.api.KubeDirectLabels;
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
-import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1LabelSelector;

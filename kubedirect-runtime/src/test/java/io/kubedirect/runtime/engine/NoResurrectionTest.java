@@ -7,7 +7,7 @@ import io.kubedirect.runtime.WriteBackPolicy;
 import io.kubedirect.runtime.WriteException;
 import io.kubedirect.runtime.metrics.EngineMetrics;
 import io.kubedirect.runtime.spi.WriteResult;
-import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.runtime.writeback.WriteBackQueue;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;

@@ -9,9 +9,9 @@ import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.runtime.store.EphemeralEntry;
 import io.kubedirect.runtime.store.EphemeralStore;
 import io.kubedirect.runtime.store.RemovalReason;
-import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
-import io.kubedirect.runtime.transport.inmemory.FaultSpec;
-import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.transport.inmemory.FaultSpec;
+import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -64,7 +64,7 @@ class ThreeStagePipelineTest {
       sms[n].start();
       engines.add(sms[n]);
     }
-    io.kubedirect.runtime.transport.inmemory.InMemoryTransport schedT = net.transport("scheduler");
+    io.kubedirect.transport.inmemory.InMemoryTransport schedT = net.transport("scheduler");
     StageEngine[] scheduler = {StageEngine.builder().stage(SCHED).transport(schedT).scheduler(sched)
         .persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress("scheduler", 0))
         .discovery(discovery).epochSource(epochs).build()};

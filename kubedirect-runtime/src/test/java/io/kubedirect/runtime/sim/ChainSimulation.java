@@ -1,8 +1,8 @@
 package io.kubedirect.runtime.sim;
 
-import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
-import io.kubedirect.runtime.transport.inmemory.FaultPlan;
-import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.transport.inmemory.FaultPlan;
+import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;

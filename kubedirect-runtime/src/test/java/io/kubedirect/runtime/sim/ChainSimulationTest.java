@@ -82,10 +82,10 @@ class ChainSimulationTest {
 
   @Test
   void theHistoryCheckFlagsAResurrectedPod() {
-    io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler s =
-        new io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler(1);
+    io.kubedirect.transport.inmemory.DeterministicTaskScheduler s =
+        new io.kubedirect.transport.inmemory.DeterministicTaskScheduler(1);
     SimulatedApiServer server = new SimulatedApiServer(s, new java.util.Random(1),
-        io.kubedirect.runtime.transport.inmemory.InMemoryNetwork.builder(s).build().trace());
+        io.kubedirect.transport.inmemory.InMemoryNetwork.builder(s).build().trace());
     var api = server.clientFor("sm");
     api.create(SimPods.KIND, SimPods.newPod("web", "p1"));
     api.create(SimPods.KIND, SimPods.newPod("web", "p1")); // AlreadyExists: fine

@@ -8,7 +8,7 @@ import io.kubedirect.runtime.engine.FakePersistedStore;
 import io.kubedirect.runtime.engine.ObjectSupport;
 import io.kubedirect.runtime.engine.WriteOp;
 import io.kubedirect.runtime.metrics.EngineMetrics;
-import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1ReplicaSet;

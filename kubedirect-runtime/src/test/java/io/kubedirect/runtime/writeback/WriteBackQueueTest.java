@@ -12,7 +12,7 @@ import io.kubedirect.runtime.engine.FakePersistedStore.Op;
 import io.kubedirect.runtime.engine.WriteOp;
 import io.kubedirect.runtime.metrics.EngineMetrics;
 import io.kubedirect.runtime.spi.WriteResult;
-import io.kubedirect.runtime.transport.inmemory.DeterministicTaskScheduler;
+import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;

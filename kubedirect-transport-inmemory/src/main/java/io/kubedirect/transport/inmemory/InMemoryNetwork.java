@@ -1,7 +1,7 @@
-package io.kubedirect.runtime.transport.inmemory;
+package io.kubedirect.transport.inmemory;
 
 import io.kubedirect.protocol.v1.ErrorCode;
-import io.kubedirect.runtime.spi.TaskScheduler;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.transport.LinkRules;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.TransportException;

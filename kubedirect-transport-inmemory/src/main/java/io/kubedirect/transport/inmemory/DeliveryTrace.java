@@ -1,4 +1,4 @@
-package io.kubedirect.runtime.transport.inmemory;
+package io.kubedirect.transport.inmemory;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package io.kubedirect.runtime.transport.inmemory;
+package io.kubedirect.transport.inmemory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

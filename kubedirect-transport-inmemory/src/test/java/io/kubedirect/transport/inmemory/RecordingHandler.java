@@ -1,4 +1,4 @@
-package io.kubedirect.runtime.transport.inmemory;
+package io.kubedirect.transport.inmemory;
 
 import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.transport.Link;

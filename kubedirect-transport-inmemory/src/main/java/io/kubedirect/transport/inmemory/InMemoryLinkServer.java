@@ -1,4 +1,4 @@
-package io.kubedirect.runtime.transport.inmemory;
+package io.kubedirect.transport.inmemory;
 
 import io.kubedirect.transport.LinkHandler;
 import io.kubedirect.transport.LinkServer;

@@ -1,4 +1,4 @@
-package io.kubedirect.runtime.transport.inmemory;
+package io.kubedirect.transport.inmemory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.protocol.v1.Hello;
-import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
 import io.kubedirect.transport.ClientLink;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
@@ -34,7 +33,7 @@ class InMemoryTransportTest {
 
   @Test
   void roundTripOnARealScheduler() {
-    try (ExecutorServiceTaskScheduler real = new ExecutorServiceTaskScheduler("mem-test", 2)) {
+    try (RealTimeTaskScheduler real = new RealTimeTaskScheduler("mem-test", 2)) {
       InMemoryNetwork rn = InMemoryNetwork.builder(real).build();
       InMemoryTransport st = rn.transport("scheduler");
       InMemoryTransport ct = rn.transport("replicaset");
@@ -66,7 +65,7 @@ class InMemoryTransportTest {
 
   @Test
   void concurrentSendersKeepPerLinkOrderUnderCreditPressure() throws Exception {
-    try (ExecutorServiceTaskScheduler real = new ExecutorServiceTaskScheduler("mem-conc", 4)) {
+    try (RealTimeTaskScheduler real = new RealTimeTaskScheduler("mem-conc", 4)) {
       InMemoryNetwork rn = InMemoryNetwork.builder(real).build();
       InMemoryTransport st = InMemoryTransport.builder(rn, "sandbox-manager").initialCredits(8).build();
       java.util.Map<String, List<Long>> byLink = new java.util.concurrent.ConcurrentHashMap<>();
