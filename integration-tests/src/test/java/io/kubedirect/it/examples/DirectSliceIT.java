@@ -140,11 +140,15 @@ class DirectSliceIT {
       new SchedulingV1Api(api).createPriorityClass(new V1PriorityClass()
           .metadata(new V1ObjectMeta().name(priority)).value(1000)).execute();
       // The controller's work queue backs off exponentially after failed creates (as the stock ReplicaSet
-      // controller's does); an update of the ReplicaSet, as an operator's fix would make, reconciles it now.
-      V1Patch touch = new V1Patch("{\"metadata\":{\"annotations\":{\"fixed\":\"priority-class\"}}}");
-      PatchUtils.patch(V1ReplicaSet.class, () -> f.apps.patchNamespacedReplicaSet(SliceFixture.FUNCTION,
-          f.namespace, touch).buildCall(null), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, api);
+      // controller's does); updates of the ReplicaSet, as an operator's fix would make, reconcile it now.
+      int[] touches = {0};
       try {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() -> {
+          V1Patch touch = new V1Patch("{\"metadata\":{\"annotations\":{\"fixed\":\"" + (++touches[0]) + "\"}}}");
+          PatchUtils.patch(V1ReplicaSet.class, () -> f.apps.patchNamespacedReplicaSet(SliceFixture.FUNCTION,
+              f.namespace, touch).buildCall(null), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, api);
+          assertThat(f.pods()).hasSize(20);
+        });
         f.awaitExactly(20, uid, Duration.ofSeconds(120));
       } finally {
         new SchedulingV1Api(api).deletePriorityClass(priority).execute();

@@ -119,7 +119,10 @@ public final class DefaultStageEngine implements StageEngine {
   /** Notices not yet delivered to an upstream (its link was down), by source stage, then id. Guarded by this. */
   final Map<String, Map<String, Notice>> pendingNotices = new HashMap<>();
 
-  private record OwnerRejection(String reason, long untilNanos, int count) {}
+  private record OwnerRejection(String reason, long untilNanos) {}
+
+  /** How long new objects of an owner fail fast after one of its objects was rejected. */
+  static final Duration OWNER_REJECTION_WINDOW = Duration.ofSeconds(1);
 
   /**
    * An unsolicited notice to an upstream about one object: REJECTED (the store refused it for good) or
@@ -939,10 +942,10 @@ public final class DefaultStageEngine implements StageEngine {
     if (rejected && producesHere(kind) && e.object != null) {
       String owner = controllerUid(e.object);
       if (owner != null) {
-        OwnerRejection prev = ownerRejections.get(owner);
-        int count = prev == null ? 1 : prev.count() + 1;
-        Duration window = Duration.ofMillis(Math.min(30_000L, 500L << Math.min(count, 6)));
-        ownerRejections.put(owner, new OwnerRejection(reason, scheduler.nanoTime() + window.toNanos(), count));
+        // A short, fixed window: the controller's own work queue backs off on the failures it sees; a longer
+        // window would keep failing its creates after the cause was fixed.
+        ownerRejections.put(owner, new OwnerRejection(reason,
+            scheduler.nanoTime() + OWNER_REJECTION_WINDOW.toNanos()));
       }
     }
     forwardNotice(kind, key, code, reason);

@@ -237,11 +237,11 @@ final class ReceiverHandler implements LinkHandler {
       eng.metrics.handshake("round2", "rejected");
       return;
     }
+    // A handshake retraction says "not from me (any more)", e.g. a restarted relay that has not received the
+    // input again yet: the held copy goes, but it is not a delete, so nothing is cascaded and a copy this stage
+    // already persisted stays (the producer's own reconcile decides about it).
     for (ObjectRef r : rec.getRetractList()) {
-      if (eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED)
-          .isPresent()) {
-        eng.deletedUpstream(r.getKind(), Kinds.key(r));
-      }
+      eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED);
     }
     eng.metrics.handshake("round2", "ok");
     int held = eng.store.heldFrom(ds.source).size();
