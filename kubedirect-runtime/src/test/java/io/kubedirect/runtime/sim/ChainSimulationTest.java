@@ -34,6 +34,8 @@ class ChainSimulationTest {
       }
     }
     long start = System.nanoTime();
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpuStart = mx.getCurrentThreadCpuTime();
     List<ChainSimulation.Result> failed = new ArrayList<>();
     long applied = 0;
     long stale = 0;
@@ -61,10 +63,11 @@ class ChainSimulationTest {
       }
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
-    System.out.printf("simulation: %d seeds in %d ms, %d failed; %d batches applied, %d stale-epoch arrivals,"
+    long cpuMs = (mx.getCurrentThreadCpuTime() - cpuStart) / 1_000_000;
+    System.out.printf("simulation: %d seeds in %d ms (%d ms CPU), %d failed; %d batches applied, %d stale-epoch arrivals,"
         + " %d pods created, %d of them over the direct path; replicaset asked for %d creates (%d surplus: the"
         + " owner had enough pods persisted or held downstream) and %d deletes%n",
-        seeds.size(), ms, failed.size(), applied, stale, created, direct, rsCreates, surplus, rsDeletes);
+        seeds.size(), ms, cpuMs, failed.size(), applied, stale, created, direct, rsCreates, surplus, rsDeletes);
     StringBuilder sb = new StringBuilder();
     failed.stream().limit(5).forEach(r -> sb.append(r.report()));
     if (!failed.isEmpty()) {

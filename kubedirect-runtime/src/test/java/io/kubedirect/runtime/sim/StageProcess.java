@@ -56,11 +56,14 @@ abstract class StageProcess {
         .scheduler(scope)
         .persistedApi(sim.api.clientFor(instance + "#" + incarnation))
         .persistedFeed(feed)
-        .epochSource(EpochSource.fromMicros(() -> sim.sched.nanoTime() / 1_000))
+        .epochSource(EpochSource.fromMicros(sim.clockOf(instance)))
         .limits(EngineLimits.defaults().withFallbackAfter(sim.config.fallbackAfter())
             .withRetry(Duration.ofMillis(20), Duration.ofMillis(500)));
     if (listen != null) {
       b.listen(listen);
+    }
+    if (decl == SandboxManagerProcess.DECL && sim.faults.exposeOnReceipt()) {
+      b.writeBack(SimPods.KIND, io.kubedirect.runtime.WriteBackPolicy.EXPOSE_ON_RECEIPT);
     }
     if (!ChainSimulation.HEAD_VIEW && decl.upstreams().isEmpty()) {
       b.adoption(io.kubedirect.runtime.engine.AdoptionPolicy.never()); // the behaviour before the head view
@@ -147,6 +150,19 @@ abstract class StageProcess {
   /** Objects this incarnation still tracks (for the memory invariant). */
   int memory() {
     return engine.store().size() + engine.dirtyCount();
+  }
+
+  /** The downstream addresses this incarnation's engine writes to through the API Server (fallback). */
+  List<PeerAddress> fallbackAddresses() {
+    List<PeerAddress> out = new ArrayList<>();
+    for (String down : engine.stage().downstreams()) {
+      for (PeerAddress a : sim.discovery.addresses(down)) {
+        if (engine.inFallback(a)) {
+          out.add(a);
+        }
+      }
+    }
+    return out;
   }
 
   /** Whether the stage logic has work in flight of its own. */
