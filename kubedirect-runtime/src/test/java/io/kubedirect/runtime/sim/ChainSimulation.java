@@ -140,6 +140,8 @@ final class ChainSimulation {
   long rsUnpersistedDeletes;
   /** Delete futures that completed OK while the API Server still stored the pod (finding 1). */
   long deletesOkWhilePersisted;
+  /** Of those, completed when the head's informer already showed the API copy (onPersisted dropped the delete). */
+  long deletesOkSeenPersisted;
   /** Pods created in the API after the head's delete of them had completed OK (finding 1). */
   long createdAfterDelete;
   long evictions;
@@ -267,6 +269,9 @@ final class ChainSimulation {
     Optional<KubernetesObject> stored = api.get(SimPods.KIND, nsName[0], nsName[1]);
     if (stored.isPresent()) {
       deletesOkWhilePersisted++;
+      if (alive.get("replicaset") instanceof ReplicaSetProcess rs && rs.persisted.containsKey(key)) {
+        deletesOkSeenPersisted++;
+      }
       if (!config.switches().on("deleteOracle")) {
         return;
       }
@@ -562,11 +567,21 @@ final class ChainSimulation {
         setDesired(burst.owner(), burst.to());
         burstArmed = true;
       }, Duration.ofMillis(burst.at()));
+      io.kubedirect.runtime.transport.inmemory.FaultSpec busy = io.kubedirect.runtime.transport.inmemory.FaultSpec
+          .builder().delay(Duration.ofMillis(burst.busyMs() / 2), Duration.ofMillis(burst.busyMs())).build();
+      if (burst.busyMs() > 0) {
+        sched.schedule(() -> net.faults().setLink("replicaset", "scheduler", busy), Duration.ofMillis(burst.at()));
+      }
       api.onCreate(o -> {
         if (burstArmed && o instanceof V1Pod pod && burst.owner().equals(SimPods.owner(pod))) {
           // Scale down as soon as the first pod of the burst is persisted (as in the real slice's test).
           burstArmed = false;
           sched.schedule(() -> setDesired(burst.owner(), burst.down()), Duration.ofNanos(faultRandom.nextInt(3_000_000)));
+          if (burst.busyMs() > 0) {
+            // Busy until a second after the scale-down (then the random plan's faults of that link, if any, are
+            // gone too; they are over at the horizon anyway).
+            sched.schedule(() -> net.faults().clearLink("replicaset", "scheduler"), Duration.ofSeconds(1));
+          }
         }
       });
     }

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
  * {@code -Dkubedirect.sim.firstSeed} (default 0; the build passes N=500, 10,000 under {@code -Psoak});
  * {@code -Dkubedirect.sim.seed=S} replays exactly seed S and prints its report.
  * Ambiguous API writes and silent message drops are on by default; {@code -Dkubedirect.sim.ambiguousWrites=false}
- * and {@code -Dkubedirect.sim.silentDrops=false} turn them off (see {@link ChainSimulation}).
+ * and {@code -Dkubedirect.sim.silentDrops=false} turn them off (see {@link ChainSimulation}). The fault classes
+ * of {@link SimFaults} have a switch each ({@code -Dkubedirect.sim.<class>=true|false});
+ * {@code -Dkubedirect.sim.pending=true} turns on those that reproduce engine bugs not fixed yet.
  */
 class ChainSimulationTest {
 
@@ -44,6 +46,7 @@ class ChainSimulationTest {
     long rsCreates = 0;
     long rsDeletes = 0;
     long surplus = 0;
+    long[] extra = new long[6];
     for (long seed : seeds) {
       ChainSimulation sim = new ChainSimulation(seed);
       ChainSimulation.Result r = sim.run();
@@ -55,6 +58,12 @@ class ChainSimulationTest {
       rsCreates += sim.rsCreates;
       rsDeletes += sim.rsDeletes;
       surplus += sim.surplusCreates;
+      extra[0] += sim.rsUnpersistedDeletes;
+      extra[1] += sim.deletesOkWhilePersisted;
+      extra[2] += sim.createdAfterDelete;
+      extra[3] += sim.evictions;
+      extra[4] += sim.rejectedCreates;
+      extra[5] += sim.deletesOkSeenPersisted;
       if (!r.ok()) {
         failed.add(r);
       }
@@ -68,6 +77,9 @@ class ChainSimulationTest {
         + " %d pods created, %d of them over the direct path; replicaset asked for %d creates (%d surplus: the"
         + " owner had enough pods persisted or held downstream) and %d deletes%n",
         seeds.size(), ms, cpuMs, failed.size(), applied, stale, created, direct, rsCreates, surplus, rsDeletes);
+    System.out.printf("fault classes: %d deletes of unpersisted pods, %d delete futures completed OK while the pod"
+        + " was persisted (%d of them once the head's informer showed it), %d pods created after their delete completed OK, %d evictions, %d rejected creates%n",
+        extra[0], extra[1], extra[5], extra[2], extra[3], extra[4]);
     StringBuilder sb = new StringBuilder();
     failed.stream().limit(5).forEach(r -> sb.append(r.report()));
     if (!failed.isEmpty()) {
@@ -97,6 +109,20 @@ class ChainSimulationTest {
     api.create(SimPods.KIND, SimPods.newPod("web", "p1"));
     assertThat(ChainSimulation.resurrections(server.history())).singleElement()
         .satisfies(v -> assertThat(v).contains("default/p1 created twice"));
+  }
+
+  @Test
+  void aSeedReplaysExactlyWithEveryFaultClass() {
+    SimFaults.Switches all = SimFaults.Switches.only(SimFaults.PASSING.toArray(String[]::new));
+    SimFaults.PENDING.forEach(c -> all.on().put(c, true));
+    long seed = 10; // draws every class: a burst, a forged handshake, rejections, a clock step, a twin, ...
+    ChainSimulation a = new ChainSimulation(seed, true, true, all);
+    ChainSimulation.Result ra = a.run();
+    ChainSimulation.Result rb = new ChainSimulation(seed, true, true, all).run();
+    assertThat(a.faults.describe()).contains("sandboxDelay", "burst", "hostile", "reject", "clock back", "twin");
+    assertThat(rb.traceHash()).isEqualTo(ra.traceHash());
+    assertThat(rb.summary()).isEqualTo(ra.summary());
+    assertThat(rb.violations()).isEqualTo(ra.violations());
   }
 
   @Test

@@ -35,6 +35,9 @@ final class ReplicaSetProcess extends StageProcess {
 
   ReplicaSetProcess(ChainSimulation sim, int incarnation) {
     super(sim, "replicaset", incarnation, DECL, null);
+    if (sim.faults.burst() != null) {
+      reconcileLagNanos = sim.faults.burst().lagMs() * 1_000_000L;
+    }
   }
 
   @Override

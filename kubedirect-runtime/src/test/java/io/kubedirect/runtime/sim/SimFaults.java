@@ -81,8 +81,15 @@ final class SimFaults {
     }
   }
 
-  /** A burst: at {@code at} ms scale {@code owner} to {@code to}, then to {@code down} once its first pod is persisted. */
-  record Burst(String owner, long at, int to, int down) {}
+  /**
+   * A burst: at {@code at} ms scale {@code owner} to {@code to}, then to {@code down} once its first pod is
+   * persisted; with {@code busyMs > 0} the scheduler is busy from the burst until a second after the scale-down
+   * (its link from the ReplicaSet stage delays messages by busyMs/2..busyMs, as a scheduler working through a
+   * burst answers late); with {@code lagMs > 0} the ReplicaSet controller's work queue runs a reconcile only
+   * lagMs after the event that asked for it (events in between coalesce, as in a controller busy with a burst), so
+   * it may not run while a deleted pod is briefly absent from its view.
+   */
+  record Burst(String owner, long at, int to, int down, long busyMs, long lagMs) {}
 
   /** A forged handshake at {@code at} ms: as {@code asStage} to the receiver {@code target}, epoch by {@code kind}. */
   record Hostile(long at, String asStage, String target, String kind) {}
@@ -108,7 +115,8 @@ final class SimFaults {
       }
       if (burst != null) {
         out.add("burst " + burst.owner() + " to " + burst.to() + " at " + burst.at() + "ms, down to " + burst.down()
-            + " at first persisted");
+            + " at first persisted" + (burst.busyMs() > 0 ? ", scheduler busy " + burst.busyMs() + "ms" : "")
+            + (burst.lagMs() > 0 ? ", controller lag " + burst.lagMs() + "ms" : ""));
       }
       if (!headDeletesAt.isEmpty()) {
         out.add("headDeletes at " + headDeletesAt);
@@ -148,7 +156,9 @@ final class SimFaults {
     if (r.nextInt(2) == 0) {
       String owner = r.nextBoolean() ? "web" : "api";
       int to = 10 + r.nextInt(15);
-      burst = new Burst(owner, (long) (horizonMs * (0.05 + 0.5 * r.nextDouble())), to, to / 4);
+      long at = (long) (horizonMs * (0.05 + 0.5 * r.nextDouble()));
+      long busy = r.nextBoolean() ? 0 : 20 + r.nextInt(130);
+      burst = new Burst(owner, at, to, to / 4, busy, r.nextBoolean() ? 0 : 10 + r.nextInt(90));
     }
     List<Long> deletes = new ArrayList<>();
     int nDeletes = r.nextInt(3) == 0 ? 1 + r.nextInt(4) : 0;

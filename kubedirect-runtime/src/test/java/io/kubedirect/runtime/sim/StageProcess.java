@@ -40,6 +40,8 @@ abstract class StageProcess {
   /** Whether the informer view has received the initial state (like {@code hasSynced()}). */
   java.util.function.BooleanSupplier feedSynced = () -> false;
   private boolean reconcileQueued;
+  /** How long a queued reconcile waits (events in between coalesce into it); 0: it runs at once. */
+  long reconcileLagNanos;
 
   StageProcess(ChainSimulation sim, String instance, int incarnation, StageDeclaration decl, PeerAddress listen) {
     this.sim = sim;
@@ -109,12 +111,17 @@ abstract class StageProcess {
       return;
     }
     reconcileQueued = true;
-    scope.execute(() -> {
+    Runnable run = () -> {
       reconcileQueued = false;
       if (!dead) {
         reconcile();
       }
-    });
+    };
+    if (reconcileLagNanos > 0) {
+      scope.schedule(run, Duration.ofNanos(reconcileLagNanos));
+    } else {
+      scope.execute(run);
+    }
   }
 
   /** The cause under CompletionException wrappers. */
