@@ -61,8 +61,8 @@ final class ChainSimulation {
       sb.append("seed ").append(seed).append(": ").append(summary).append('\n');
       violations.stream().limit(20).forEach(v -> sb.append("  VIOLATION ").append(v).append('\n'));
       details.forEach(d -> sb.append("  ").append(d).append('\n'));
-      sb.append("  replay: mvn -B -ntp -o -pl kubedirect-runtime test -Dtest=ChainSimulationTest#seeds"
-          + " -Dkubedirect.sim.seed=").append(seed).append(flags).append('\n');
+      sb.append("  replay: mvn -B -ntp -o -pl kubedirect-runtime -am test -Dtest=ChainSimulationTest#seeds"
+          + " -Dsurefire.failIfNoSpecifiedTests=false -Dkubedirect.sim.seed=").append(seed).append(flags).append('\n');
       return sb.toString();
     }
   }
@@ -133,6 +133,16 @@ final class ChainSimulation {
   private final List<StageProcess> twins = new ArrayList<>();
   private int peakDesired;
   private long t0;
+  /**
+   * Pods the head asked to delete: on their way out, so not replicas for the surplus check (a replacement created
+   * right after a delete is not surplus while the delete propagates down the chain).
+   */
+  private final java.util.Set<String> headDeleteIssued = new java.util.HashSet<>();
+
+  void headDeleteIssued(String key) {
+    headDeleteIssued.add(key);
+  }
+
   /** key -> when the head's delete of it completed OK (first time), and by whom. */
   private final Map<String, long[]> headDeleted = new HashMap<>();
   private final Map<String, String> headDeletedBy = new HashMap<>();
@@ -301,13 +311,17 @@ final class ChainSimulation {
     return config.nodes().get(h % config.nodes().size());
   }
 
-  /** Counts a create for {@code owner} made while enough of its pods were persisted or held downstream. */
+  /**
+   * Counts a create for {@code owner} made while enough of its pods were persisted or held downstream. Pods the
+   * head is deleting (delete issued) and ephemeral copies of pods that were persisted and deleted meanwhile do not
+   * count: they are on their way out, not replicas.
+   */
   void countCreate(String owner) {
     rsCreates++;
     java.util.Set<String> names = new java.util.TreeSet<>();
     List<String> where = new ArrayList<>();
     for (KubernetesObject o : api.listShared(SimPods.KIND)) {
-      if (owner.equals(SimPods.owner((V1Pod) o))) {
+      if (owner.equals(SimPods.owner((V1Pod) o)) && !headDeleteIssued.contains(SimPods.key(o))) {
         names.add(SimPods.key((V1Pod) o));
         where.add(o.getMetadata().getName() + "@api");
       }
@@ -321,7 +335,8 @@ final class ChainSimulation {
     for (StageProcess p : alive.values()) {
       if (!(p instanceof ReplicaSetProcess)) {
         for (V1Pod e : p.ephemeralPods()) {
-          if (owner.equals(SimPods.owner(e)) && !gone.contains(SimPods.key(e))) {
+          if (owner.equals(SimPods.owner(e)) && !gone.contains(SimPods.key(e))
+              && !headDeleteIssued.contains(SimPods.key(e))) {
             names.add(SimPods.key(e));
             where.add(e.getMetadata().getName() + "@" + p.instance);
           }

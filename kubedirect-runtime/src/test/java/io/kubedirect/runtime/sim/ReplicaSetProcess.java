@@ -103,6 +103,7 @@ final class ReplicaSetProcess extends StageProcess {
       sim.rsUnpersistedDeletes++;
     }
     long issued = scope.nanoTime();
+    sim.headDeleteIssued(key);
     sim.note(instance + " deletes " + key + (unpersisted ? " (unpersisted, " : " (persisted, ") + why + ")");
     engine.write(SimPods.KIND, WriteOp.DELETE, p).whenComplete((r, ex) -> {
       if (ex == null) {
@@ -151,6 +152,18 @@ final class ReplicaSetProcess extends StageProcess {
       }
     }
     return view;
+  }
+
+  /**
+   * A create expectation is settled by the event that shows the pod (like the real controller's
+   * {@code CreationObserved} in its add handler), not only by a reconcile that finds it in the view: with a lagging
+   * work queue a pod may appear and be gone (evicted) between two reconciles.
+   */
+  @Override
+  void observed(String key) {
+    for (Set<String> exp : expectations.values()) {
+      exp.remove(key.substring(key.indexOf('/') + 1));
+    }
   }
 
   /** Pods created by this incarnation and not yet seen persisted. */

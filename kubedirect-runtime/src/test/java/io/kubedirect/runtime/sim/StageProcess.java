@@ -76,6 +76,7 @@ abstract class StageProcess {
   void start() {
     feedSynced = feed.watch(SimPods.KIND, o -> {
       persisted.put(SimPods.key(o), (V1Pod) o);
+      observed(SimPods.key(o));
       trigger();
     }, o -> {
       persisted.remove(SimPods.key(o));
@@ -84,6 +85,7 @@ abstract class StageProcess {
     EphemeralStore.Listener retrigger = new EphemeralStore.Listener() {
       @Override
       public void onUpsert(EphemeralEntry entry, EphemeralEntry previous) {
+        observed(entry.key());
         trigger();
       }
 
@@ -104,6 +106,9 @@ abstract class StageProcess {
       resync();
     }, RESYNC);
   }
+
+  /** An informer event showed the object {@code key} (ns/name) exists; the stage logic may settle expectations. */
+  void observed(String key) {}
 
   /** Queues a reconcile (coalesced). */
   final void trigger() {
