@@ -85,6 +85,13 @@ class ChainSimulationTest {
     if (!failed.isEmpty()) {
       List<Long> ids = failed.stream().map(ChainSimulation.Result::seed).toList();
       System.out.println("failing seeds: " + ids);
+      StringBuilder kinds = new StringBuilder("failing invariants:");
+      for (ChainSimulation.Result r : failed) {
+        java.util.Set<String> k = new java.util.TreeSet<>();
+        r.violations().forEach(v -> k.add(invariant(v)));
+        kinds.append(' ').append(r.seed()).append('=').append(k);
+      }
+      System.out.println(kinds);
       System.out.println(sb);
     }
     assertThat(failed).as("failing seeds (first reports below)%n%s", sb).isEmpty();
@@ -93,6 +100,18 @@ class ChainSimulationTest {
       assertThat(direct).isGreaterThan(created / 2);
       assertThat(applied).isGreaterThan(seeds.size());
     }
+  }
+
+  /** A short name of the invariant a violation message reports (the text before its first colon, or a phrase). */
+  static String invariant(String violation) {
+    if (violation.contains("created twice")) {
+      return "no-resurrection";
+    }
+    if (violation.startsWith("did not converge") || violation.startsWith("converged, then diverged")) {
+      return "convergence";
+    }
+    int colon = violation.indexOf(':');
+    return colon > 0 && colon < 20 ? violation.substring(0, colon) : violation.substring(0, Math.min(30, violation.length()));
   }
 
   @Test
