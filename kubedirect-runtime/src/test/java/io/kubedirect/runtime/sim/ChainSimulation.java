@@ -400,7 +400,9 @@ final class ChainSimulation {
       violations.add(e.getMessage());
       List<String> details = new ArrayList<>(stateReport());
       details.add("events: " + config.events());
+      details.add("fault classes: " + faults.describe());
       details.add("fault plan: " + config.plan().steps());
+      notes.stream().limit(40).forEach(n -> details.add("note: " + n));
       net.trace().recent().forEach(t -> details.add("trace: " + t));
       return new Result(config.seed(), net.trace().hash(), false, List.copyOf(violations),
           "aborted: " + e.getMessage(), details, config.flags());

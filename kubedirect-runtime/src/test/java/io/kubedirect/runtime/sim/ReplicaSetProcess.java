@@ -72,7 +72,17 @@ final class ReplicaSetProcess extends StageProcess {
         engine.write(SimPods.KIND, WriteOp.CREATE, SimPods.newPod(owner, name)).whenComplete((r, ex) -> {
           if (ex != null && !isDead()) {
             sim.note(instance + " create of " + name + " failed: " + ex);
-            exp.remove(name); // the periodic resync retries, like a rate-limited requeue
+            if (root(ex) instanceof io.kubedirect.runtime.WriteException w
+                && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
+              // Rejected for good (admission): requeue with a delay, as a rate-limited work queue does; an
+              // immediate retry would spin at one instant when the rejection comes back at once (fallback path).
+              scope.schedule(() -> {
+                exp.remove(name);
+                trigger();
+              }, RESYNC);
+            } else {
+              exp.remove(name); // the periodic resync retries, like a rate-limited requeue
+            }
           }
         });
       }
