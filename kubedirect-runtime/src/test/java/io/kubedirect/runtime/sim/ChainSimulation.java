@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 
@@ -41,12 +42,13 @@ final class ChainSimulation {
   /** What one seed configures. */
   record Config(long seed, List<String> nodes, Map<String, Integer> initialDesired, Duration horizon,
       Duration watchDelay, Duration fallbackAfter, FaultPlan plan, double apiRetryable, double apiAmbiguous,
-      double apiConflict, List<String> events, boolean ambiguousWrites, boolean silentDrops) {
+      double apiConflict, List<String> events, boolean ambiguousWrites, boolean silentDrops,
+      SimFaults.Switches switches, SimFaults.Plan extra) {
 
     /** The system properties that reproduce this configuration's fault classes. */
     String flags() {
       return (ambiguousWrites ? "" : " -Dkubedirect.sim.ambiguousWrites=false")
-          + (silentDrops ? "" : " -Dkubedirect.sim.silentDrops=false");
+          + (silentDrops ? "" : " -Dkubedirect.sim.silentDrops=false") + switches.flags();
     }
   }
 
@@ -59,8 +61,8 @@ final class ChainSimulation {
       sb.append("seed ").append(seed).append(": ").append(summary).append('\n');
       violations.stream().limit(20).forEach(v -> sb.append("  VIOLATION ").append(v).append('\n'));
       details.forEach(d -> sb.append("  ").append(d).append('\n'));
-      sb.append("  replay: mvn -B -ntp -o -pl kubedirect-runtime test -Dtest=ChainSimulationTest#seeds"
-          + " -Dkubedirect.sim.seed=").append(seed).append(flags).append('\n');
+      sb.append("  replay: mvn -B -ntp -o -pl kubedirect-runtime -am test -Dtest=ChainSimulationTest#seeds"
+          + " -Dsurefire.failIfNoSpecifiedTests=false -Dkubedirect.sim.seed=").append(seed).append(flags).append('\n');
       return sb.toString();
     }
   }
@@ -86,6 +88,8 @@ final class ChainSimulation {
   static final Duration CONVERGE_LIMIT = Duration.ofSeconds(60);
   static final Duration STABLE_FOR = Duration.ofSeconds(2);
   static final Duration SAMPLE = Duration.ofMillis(20);
+  /** How long after converging a link may still be on the fallback (> the engine's 5 s ack timeout). */
+  static final Duration FALLBACK_GRACE = Duration.ofSeconds(15);
 
   final DeterministicTaskScheduler sched;
   final InMemoryNetwork net;
@@ -120,27 +124,72 @@ final class ChainSimulation {
   private int memoryBound;
   private int crashes;
 
-  /** A run with the fault classes chosen by system properties (see the constants). */
+  /** This seed's draw of the fault classes of {@link SimFaults}. */
+  final SimFaults.Plan faults;
+  /** Randomness of the fault classes at run time (evictions, head deletes); never the scheduler's. */
+  private final Random faultRandom;
+  /** Per stage instance: how far (µs) its clock is behind virtual time (the clockSteps fault). */
+  private final Map<String, Long> clockBack = new HashMap<>();
+  private final List<StageProcess> twins = new ArrayList<>();
+  private int peakDesired;
+  private long t0;
+  /**
+   * Pods the head asked to delete: on their way out, so not replicas for the surplus check (a replacement created
+   * right after a delete is not surplus while the delete propagates down the chain).
+   */
+  private final java.util.Set<String> headDeleteIssued = new java.util.HashSet<>();
+
+  void headDeleteIssued(String key) {
+    headDeleteIssued.add(key);
+  }
+
+  /** key -> when the head's delete of it completed OK (first time), and by whom. */
+  private final Map<String, long[]> headDeleted = new HashMap<>();
+  private final Map<String, String> headDeletedBy = new HashMap<>();
+  /** Deletes of unpersisted pods the ReplicaSet-like stage asked for. */
+  long rsUnpersistedDeletes;
+  /** Delete futures that completed OK while the API Server still stored the pod (finding 1). */
+  long deletesOkWhilePersisted;
+  /** Of those, completed when the head's informer already showed the API copy (onPersisted dropped the delete). */
+  long deletesOkSeenPersisted;
+  /** Pods created in the API after the head's delete of them had completed OK (finding 1). */
+  long createdAfterDelete;
+  long evictions;
+  long rejectedCreates;
+  private final List<String> hostileLog = new ArrayList<>();
+  private final List<String> hostileAnswers = new ArrayList<>();
+  private boolean burstArmed;
+
+  /** A run with the fault classes chosen by system properties (see the constants and {@link SimFaults}). */
   ChainSimulation(long seed) {
-    this(seed, AMBIGUOUS_WRITES_DEFAULT, SILENT_DROPS_DEFAULT);
+    this(seed, AMBIGUOUS_WRITES_DEFAULT, SILENT_DROPS_DEFAULT, SimFaults.Switches.fromSystemProperties());
   }
 
   /** A run; the two flags enable the fault classes that expose known engine issues. */
   ChainSimulation(long seed, boolean ambiguousWrites, boolean silentDrops) {
+    this(seed, ambiguousWrites, silentDrops, SimFaults.Switches.fromSystemProperties());
+  }
+
+  /** A run with explicit switches for the fault classes of {@link SimFaults}. */
+  ChainSimulation(long seed, boolean ambiguousWrites, boolean silentDrops, SimFaults.Switches switches) {
     this.sched = new DeterministicTaskScheduler(seed, 50_000_000L).maxTasksPerInstant(200_000);
     this.net = InMemoryNetwork.builder(sched).latency(Duration.ofMillis(1))
-        .partitionDetection(Duration.ofMillis(300)).traceRetained(60).build();
+        .partitionDetection(Duration.ofMillis(300)).traceRetained(Integer.getInteger("kubedirect.sim.traceRetained", 60)).build();
     Random r = sched.newRandom();
     this.api = new SimulatedApiServer(sched, sched.newRandom(), net.trace());
-    this.config = draw(seed, r, ambiguousWrites, silentDrops);
+    this.config = draw(seed, r, ambiguousWrites, silentDrops, switches);
+    this.faults = config.extra();
+    this.faultRandom = new Random(seed * 31 + 0x7AB1E5L);
     desired.putAll(config.initialDesired());
+    peakDesired = totalDesired();
     discovery.add("scheduler", "", SchedulerProcess.ADDRESS);
     for (String n : config.nodes()) {
       discovery.add("sandbox-manager", n, SandboxManagerProcess.address(n));
     }
   }
 
-  private static Config draw(long seed, Random r, boolean ambiguousWrites, boolean silentDrops) {
+  private static Config draw(long seed, Random r, boolean ambiguousWrites, boolean silentDrops,
+      SimFaults.Switches switches) {
     int nodeCount = 2 + r.nextInt(2);
     List<String> nodes = new ArrayList<>();
     for (int i = 1; i <= nodeCount; i++) {
@@ -178,8 +227,82 @@ final class ChainSimulation {
       long at = (long) (r.nextDouble() * horizon.toMillis());
       events.add("scale " + (r.nextBoolean() ? "web" : "api") + " at " + at + " to " + r.nextInt(6));
     }
+    SimFaults.Plan extra = SimFaults.draw(seed, switches, horizon.toMillis(), nodeCount, crashCount);
     return new Config(seed, nodes, want, horizon, watchDelay, fallback, plan, retryable, ambiguous, conflict,
-        events, ambiguousWrites, silentDrops);
+        events, ambiguousWrites, silentDrops, switches, extra);
+  }
+
+  /** Wall-clock-like µs at which the clockSteps class puts virtual time 0 (so a step back stays positive). */
+  static final long CLOCK_BASE_MICROS = 1_700_000_000_000_000L;
+
+  /**
+   * The clock of a new incarnation of {@code instance}, in µs: virtual time, minus what the clockSteps fault
+   * took off it so far (fixed for the incarnation). Without that class: virtual time, as before.
+   */
+  java.util.function.LongSupplier clockOf(String instance) {
+    if (!config.switches().on("clockSteps")) {
+      return () -> sched.nanoTime() / 1_000;
+    }
+    long back = clockBack.getOrDefault(instance, 0L);
+    return () -> CLOCK_BASE_MICROS + sched.nanoTime() / 1_000 - back;
+  }
+
+  /** The sandbox start delay of a pod (a pure function of the seed and its name; 0 without sandboxDelay). */
+  long sandboxDelayNanos(String podName) {
+    long max = faults.sandboxMaxDelayMs();
+    if (max <= 0) {
+      return 0;
+    }
+    return Math.floorMod(SimFaults.mix(config.seed(), podName), max * 1_000_000L);
+  }
+
+  private int totalDesired() {
+    return desired.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  private void setDesired(String owner, int to) {
+    net.trace().record(sched.nanoTime(), "scale " + owner + " " + to, 0);
+    desired.put(owner, to);
+    peakDesired = Math.max(peakDesired, totalDesired());
+  }
+
+  /**
+   * The head's delete of {@code key} completed OK. Oracle (finding 1): then no stage will persist the pod any
+   * more and no persisted copy is left, so the API Server must not store it now (checked here) nor create it
+   * later (checked at the end).
+   */
+  void headDeleteCompleted(String key, String by, long issuedNanos, boolean unpersisted) {
+    long now = sched.nanoTime();
+    headDeleted.putIfAbsent(key, new long[] {now, issuedNanos});
+    headDeletedBy.putIfAbsent(key, by + (unpersisted ? " (unpersisted when deleted)" : " (persisted when deleted)"));
+    String[] nsName = key.split("/", 2);
+    Optional<KubernetesObject> stored = api.get(SimPods.KIND, nsName[0], nsName[1]);
+    if (stored.isPresent()) {
+      deletesOkWhilePersisted++;
+      if (alive.get("replicaset") instanceof ReplicaSetProcess rs && rs.persisted.containsKey(key)) {
+        deletesOkSeenPersisted++;
+      }
+      if (!config.switches().on("deleteOracle")) {
+        return;
+      }
+      violations.add("delete-honoured: " + by + "'s delete of " + key + " (issued at " + ms(issuedNanos) + " ms, "
+          + (unpersisted ? "unpersisted" : "persisted") + " then) completed OK at " + ms(now) + " ms while the API"
+          + " Server stores it (rv " + stored.get().getMetadata().getResourceVersion() + ", " + writesOf(key) + ")");
+    }
+  }
+
+  private long ms(long nanos) {
+    return (nanos - t0) / 1_000_000;
+  }
+
+  private String writesOf(String key) {
+    List<String> out = new ArrayList<>();
+    for (SimulatedApiServer.Write w : api.history()) {
+      if (w.key().equals(key) && w.status() != io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE) {
+        out.add(ms(w.nanos()) + "ms " + w.writer() + " " + w.op() + " " + w.status());
+      }
+    }
+    return out.size() > 6 ? out.subList(0, 6) + "..." : out.toString();
   }
 
   /** Picks the node of a pod (a pure function of its name, like a deterministic scheduler). */
@@ -188,20 +311,34 @@ final class ChainSimulation {
     return config.nodes().get(h % config.nodes().size());
   }
 
-  /** Counts a create for {@code owner} made while enough of its pods were persisted or held downstream. */
+  /**
+   * Counts a create for {@code owner} made while enough of its pods were persisted or held downstream. Pods the
+   * head is deleting (delete issued) and ephemeral copies of pods that were persisted and deleted meanwhile do not
+   * count: they are on their way out, not replicas.
+   */
   void countCreate(String owner) {
     rsCreates++;
-    java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    List<String> where = new ArrayList<>();
     for (KubernetesObject o : api.listShared(SimPods.KIND)) {
-      if (owner.equals(SimPods.owner((V1Pod) o))) {
+      if (owner.equals(SimPods.owner((V1Pod) o)) && !headDeleteIssued.contains(SimPods.key(o))) {
         names.add(SimPods.key((V1Pod) o));
+        where.add(o.getMetadata().getName() + "@api");
+      }
+    }
+    java.util.Set<String> gone = new java.util.HashSet<>();
+    for (SimulatedApiServer.Write w : api.history()) {
+      if (w.op().equals("delete") && w.applied()) {
+        gone.add(w.key()); // persisted, then deleted: a lagging downstream copy of it is dead, not a replica
       }
     }
     for (StageProcess p : alive.values()) {
       if (!(p instanceof ReplicaSetProcess)) {
         for (V1Pod e : p.ephemeralPods()) {
-          if (owner.equals(SimPods.owner(e))) {
+          if (owner.equals(SimPods.owner(e)) && !gone.contains(SimPods.key(e))
+              && !headDeleteIssued.contains(SimPods.key(e))) {
             names.add(SimPods.key(e));
+            where.add(e.getMetadata().getName() + "@" + p.instance);
           }
         }
       }
@@ -209,7 +346,7 @@ final class ChainSimulation {
     if (names.size() >= desired.getOrDefault(owner, 0)) {
       surplusCreates++;
       if (HEAD_VIEW && surplusDetails.size() < 5) {
-        surplusDetails.add(sched.nanoTime() / 1_000_000 + "ms: a create for " + owner + " while " + names
+        surplusDetails.add(sched.nanoTime() / 1_000_000 + "ms: a create for " + owner + " while " + where
             + " were persisted or held downstream, desired " + desired.get(owner));
       }
     }
@@ -263,7 +400,9 @@ final class ChainSimulation {
       violations.add(e.getMessage());
       List<String> details = new ArrayList<>(stateReport());
       details.add("events: " + config.events());
+      details.add("fault classes: " + faults.describe());
       details.add("fault plan: " + config.plan().steps());
+      notes.stream().limit(40).forEach(n -> details.add("note: " + n));
       net.trace().recent().forEach(t -> details.add("trace: " + t));
       return new Result(config.seed(), net.trace().hash(), false, List.copyOf(violations),
           "aborted: " + e.getMessage(), details, config.flags());
@@ -271,8 +410,7 @@ final class ChainSimulation {
   }
 
   private Result runChecked() {
-    long t0 = sched.nanoTime();
-    memoryBound = 8 * 6 * 2 + 32;
+    t0 = sched.nanoTime();
     spawn("replicaset");
     spawn("scheduler");
     for (String n : config.nodes()) {
@@ -280,24 +418,31 @@ final class ChainSimulation {
     }
     config.plan().schedule(net);
     api.setFaults(config.apiRetryable(), config.apiAmbiguous(), config.apiConflict());
+    int crashIndex = 0;
     for (String e : config.events()) {
       String[] f = e.split(" ");
       if (f[0].equals("crash")) {
         String inst = f[1];
         long at = Long.parseLong(f[3]);
         long down = Long.parseLong(f[5]);
-        sched.schedule(() -> crash(inst), Duration.ofMillis(at));
+        Long back = faults.clockBackMs().get(crashIndex++);
+        sched.schedule(() -> {
+          crash(inst);
+          if (back != null) {
+            // The next incarnation's clock is stepped back (NTP step, VM restore, another host's clock).
+            clockBack.merge(inst, back * 1_000, Long::sum);
+            net.trace().record(sched.nanoTime(), "clock-back " + inst + " " + back + "ms", 0);
+          }
+        }, Duration.ofMillis(at));
         sched.schedule(() -> restart(inst), Duration.ofMillis(at + down));
       } else {
         String owner = f[1];
         long at = Long.parseLong(f[3]);
         int to = Integer.parseInt(f[5]);
-        sched.schedule(() -> {
-          net.trace().record(sched.nanoTime(), "scale " + owner + " " + to, 0);
-          desired.put(owner, to);
-        }, Duration.ofMillis(at));
+        sched.schedule(() -> setDesired(owner, to), Duration.ofMillis(at));
       }
     }
+    scheduleFaultClasses();
     sample();
     sched.runFor(config.horizon());
 
@@ -337,12 +482,28 @@ final class ChainSimulation {
       stable = converged();
     }
     List<String> details = new ArrayList<>();
+    checkEndState();
     if (!converged) {
       violations.add("did not converge within " + CONVERGE_LIMIT.toSeconds() + " s after the faults stopped");
     } else if (!stable) {
       violations.add("converged, then diverged again within " + STABLE_FOR.toSeconds() + " s");
     }
-    if (!converged || !stable) {
+    if (converged && stable) {
+      // Every link must be back on the direct path (a stage locked out of its receiver, e.g. by a hostile or
+      // stepped-back epoch, converges through the API fallback but never leaves it). A link that lost a
+      // handshake message may take an ack timeout to come back, so wait for it, up to the deadline.
+      long fbDeadline = Math.max(deadline, sched.nanoTime() + FALLBACK_GRACE.toNanos());
+      while (!inFallback().isEmpty() && sched.nanoTime() < fbDeadline) {
+        sched.runFor(Duration.ofMillis(50));
+      }
+      if (!inFallback().isEmpty()) {
+        violations.add("fallback: links still on the API fallback " + (sched.nanoTime() - convergedAt) / 1_000_000
+            + " ms after converging: " + inFallback());
+      } else if (!converged()) {
+        violations.add("diverged while waiting for the links to leave the fallback");
+      }
+    }
+    if (!converged || !stable || !violations.isEmpty()) {
       details.addAll(stateReport());
     }
     checkHistory();
@@ -350,6 +511,7 @@ final class ChainSimulation {
       violations.add("surplus: the replicaset stage asked for " + surplusCreates + " create(s) while the owner"
           + " already had enough pods persisted or held downstream, e.g. " + surplusDetails);
     }
+    memoryBound = Math.max(8 * 6 * 2 + 32, 5 * peakDesired + 32);
     if (maxMemory > memoryBound) {
       violations.add("memory: " + maxMemory + " ephemeral+dirty objects at once, bound " + memoryBound);
     }
@@ -369,15 +531,195 @@ final class ChainSimulation {
           + fmt(config.apiRetryable()) + " ambiguous=" + fmt(config.apiAmbiguous()) + " conflict="
           + fmt(config.apiConflict()));
       details.add("events: " + config.events());
+      details.add("fault classes: " + faults.describe());
+      hostileLog.forEach(h -> details.add("hostile: " + h + hostileAnswers));
       details.add("fault plan: " + config.plan().steps());
-      notes.stream().limit(30).forEach(n -> details.add("note: " + n));
+      notes.stream().limit(40).forEach(n -> details.add("note: " + n));
       net.trace().recent().forEach(t -> details.add("trace: " + t));
     }
     for (StageProcess p : alive.values()) {
       p.crash(); // stop timers so nothing outlives the run
     }
+    twins.forEach(StageProcess::crash);
     return new Result(config.seed(), net.trace().hash(), violations.isEmpty(), List.copyOf(violations), summary,
         details, config.flags());
+  }
+
+  /** Schedules the fault classes of {@link SimFaults} drawn for this seed. */
+  private void scheduleFaultClasses() {
+    long horizonEnd = t0 + config.horizon().toNanos();
+    if (faults.rejectFraction() > 0 || faults.rejectOwner() != null) {
+      long from = t0 + faults.rejectFrom() * 1_000_000L;
+      long until = t0 + faults.rejectUntil() * 1_000_000L;
+      api.rejectCreates(o -> {
+        if (!(o instanceof V1Pod pod)) {
+          return false;
+        }
+        long now = sched.nanoTime();
+        boolean owner = faults.rejectOwner() != null && faults.rejectOwner().equals(SimPods.owner(pod))
+            && now >= from && now < until;
+        boolean name = Math.floorMod(SimFaults.mix(config.seed() + 1, pod.getMetadata().getName()), 1000)
+            < faults.rejectFraction() * 1000;
+        return owner || name;
+      });
+    }
+    if (faults.evictionRate() > 0) {
+      api.onCreate(o -> {
+        if (sched.nanoTime() >= horizonEnd || faultRandom.nextDouble() >= faults.evictionRate()) {
+          return;
+        }
+        String ns = o.getMetadata().getNamespace();
+        String name = o.getMetadata().getName();
+        String uid = o.getMetadata().getUid();
+        // Evicted (or deleted by a user) right after it appeared: its status write-back is still in flight.
+        sched.schedule(() -> {
+          evictions++;
+          api.delete("evictor", SimPods.KIND, ns, name, uid);
+        }, Duration.ofNanos(faultRandom.nextInt(15_000_000)));
+      });
+    }
+    SimFaults.Burst burst = faults.burst();
+    if (burst != null) {
+      sched.schedule(() -> {
+        setDesired(burst.owner(), burst.to());
+        burstArmed = true;
+      }, Duration.ofMillis(burst.at()));
+      io.kubedirect.runtime.transport.inmemory.FaultSpec busy = io.kubedirect.runtime.transport.inmemory.FaultSpec
+          .builder().delay(Duration.ofMillis(burst.busyMs() / 2), Duration.ofMillis(burst.busyMs())).build();
+      if (burst.busyMs() > 0) {
+        sched.schedule(() -> net.faults().setLink("replicaset", "scheduler", busy), Duration.ofMillis(burst.at()));
+      }
+      api.onCreate(o -> {
+        if (burstArmed && o instanceof V1Pod pod && burst.owner().equals(SimPods.owner(pod))) {
+          // Scale down as soon as the first pod of the burst is persisted (as in the real slice's test).
+          burstArmed = false;
+          sched.schedule(() -> setDesired(burst.owner(), burst.down()), Duration.ofNanos(faultRandom.nextInt(3_000_000)));
+          if (burst.busyMs() > 0) {
+            // Busy until a second after the scale-down (then the random plan's faults of that link, if any, are
+            // gone too; they are over at the horizon anyway).
+            sched.schedule(() -> net.faults().clearLink("replicaset", "scheduler"), Duration.ofSeconds(1));
+          }
+        }
+      });
+    }
+    for (long at : faults.headDeletesAt()) {
+      sched.schedule(() -> {
+        if (alive.get("replicaset") instanceof ReplicaSetProcess rs) {
+          String key = rs.deleteOne(faultRandom);
+          net.trace().record(sched.nanoTime(), "head-delete " + key, 0);
+        }
+      }, Duration.ofMillis(at));
+    }
+    SimFaults.Hostile h = faults.hostile();
+    if (h != null) {
+      sched.schedule(() -> {
+        boolean toScheduler = h.target().equals("scheduler");
+        io.kubedirect.transport.PeerAddress addr = toScheduler ? SchedulerProcess.ADDRESS
+            : SandboxManagerProcess.address(h.target().substring("sm-".length()));
+        long clock = clockOf(h.target()).getAsLong();
+        long epoch = switch (h.kind()) {
+          case "max" -> Long.MAX_VALUE;
+          case "+1h" -> clock + 3_600_000_000L;
+          default -> clock + 20_000_000L;
+        };
+        net.trace().record(sched.nanoTime(), "hostile handshake as " + h.asStage() + " to " + h.target()
+            + " epoch " + epoch, 0);
+        hostileLog.add(ms(sched.nanoTime()) + "ms as " + h.asStage() + " to " + h.target() + " epoch " + epoch
+            + " (" + h.kind() + "), answered: ");
+        HostilePeer.forge(net, h.asStage(), addr, toScheduler ? "scheduler" : "sandbox-manager", epoch,
+            hostileAnswers);
+      }, Duration.ofMillis(h.at()));
+    }
+    SimFaults.Twin twin = faults.twin();
+    if (twin != null) {
+      sched.schedule(() -> {
+        String name = twin.instance() + "-twin";
+        int inc = incarnations.merge(name, 1, Integer::sum);
+        TwinProcess p = new TwinProcess(this, twin.instance(), inc);
+        twins.add(p);
+        net.trace().record(sched.nanoTime(), "start " + name + "#" + inc, 0);
+        p.start();
+        sched.schedule(() -> {
+          net.trace().record(sched.nanoTime(), "crash-process " + name + "#" + inc, 0);
+          p.crash();
+        }, Duration.ofMillis(twin.forMs()));
+      }, Duration.ofMillis(twin.at()));
+    }
+  }
+
+  /**
+   * End-state oracles of the fault classes (run once the run converged or gave up):
+   * <ul>
+   *   <li>scale-down honoured: per owner, the persisted pods equal the desired count after the last scale
+   *       change (reported with which surplus pods the head had deleted);
+   *   <li>delete honoured: no pod is created in the API after the head's delete of it completed OK, and none the
+   *       head deleted OK is persisted at the end;
+   *   <li>rejections: no stage holds a pod whose create the API Server rejected (and failed to create since),
+   *       and the head's view does not show one (no phantom replica).
+   * </ul>
+   */
+  private void checkEndState() {
+    Map<String, Integer> count = new TreeMap<>();
+    Map<String, List<String>> deletedButPersisted = new TreeMap<>();
+    java.util.Set<String> persistedKeys = new java.util.HashSet<>();
+    for (KubernetesObject o : api.listShared(SimPods.KIND)) {
+      V1Pod pod = (V1Pod) o;
+      String owner = SimPods.owner(pod);
+      count.merge(owner, 1, Integer::sum);
+      persistedKeys.add(SimPods.key(pod));
+      if (headDeleted.containsKey(SimPods.key(pod))) {
+        deletedButPersisted.computeIfAbsent(owner, k -> new ArrayList<>()).add(pod.getMetadata().getName());
+      }
+    }
+    for (Map.Entry<String, Integer> d : desired.entrySet()) {
+      int have = count.getOrDefault(d.getKey(), 0);
+      if (have != d.getValue()) {
+        violations.add("scale: owner " + d.getKey() + " has " + have + " persisted pods at the end, desired "
+            + d.getValue() + (deletedButPersisted.containsKey(d.getKey()) ? "; persisted although the head's delete"
+            + " completed OK: " + deletedButPersisted.get(d.getKey()) : ""));
+      }
+    }
+    for (SimulatedApiServer.Write w : api.history()) {
+      long[] del = headDeleted.get(w.key());
+      if (w.op().equals("create") && w.applied() && del != null && w.nanos() > del[0]) {
+        createdAfterDelete++;
+        if (!config.switches().on("deleteOracle")) {
+          continue;
+        }
+        violations.add("delete-honoured: " + w.key() + " created by " + w.writer() + " at " + ms(w.nanos())
+            + " ms, after " + headDeletedBy.get(w.key()) + "'s delete of it (issued at " + ms(del[1])
+            + " ms) had completed OK at " + ms(del[0]) + " ms");
+      }
+    }
+    java.util.Set<String> rejected = new java.util.TreeSet<>();
+    for (SimulatedApiServer.Write w : api.history()) {
+      if (w.op().equals("create") && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
+        rejectedCreates++;
+        rejected.add(w.key());
+      }
+    }
+    rejected.removeAll(persistedKeys);
+    if (!rejected.isEmpty()) {
+      for (StageProcess p : alive.values()) {
+        List<String> held = new ArrayList<>();
+        for (V1Pod e : p.ephemeralPods()) {
+          if (rejected.contains(SimPods.key(e))) {
+            held.add(SimPods.key(e));
+          }
+        }
+        if (p instanceof ReplicaSetProcess rs) {
+          for (V1Pod v : rs.view().values()) {
+            if (rejected.contains(SimPods.key(v))) {
+              held.add(SimPods.key(v) + " (in its view: counted as a replica)");
+            }
+          }
+        }
+        if (!held.isEmpty()) {
+          violations.add("rejected: " + p.instance + "#" + p.incarnation + " still holds pods the API Server"
+              + " rejected: " + held + " (dirty=" + p.engine.dirtyCount() + ")");
+        }
+      }
+    }
   }
 
   private static String fmt(double d) {
@@ -391,6 +733,17 @@ final class ChainSimulation {
     }
     maxMemory = Math.max(maxMemory, m);
     sched.schedule(this::sample, SAMPLE);
+  }
+
+  /** Links (stage instance -> addresses) currently on the API fallback. */
+  private Map<String, List<io.kubedirect.transport.PeerAddress>> inFallback() {
+    Map<String, List<io.kubedirect.transport.PeerAddress>> out = new TreeMap<>();
+    for (StageProcess p : alive.values()) {
+      if (!p.fallbackAddresses().isEmpty()) {
+        out.put(p.instance, p.fallbackAddresses());
+      }
+    }
+    return out;
   }
 
   private boolean converged() {
@@ -429,7 +782,8 @@ final class ChainSimulation {
     }
     out.add("persisted per owner " + count + ", desired " + desired);
     for (StageProcess p : alive.values()) {
-      out.add("stage " + p.describe());
+      out.add("stage " + p.describe() + (p.fallbackAddresses().isEmpty() ? "" : " IN FALLBACK to "
+          + p.fallbackAddresses()));
       for (V1Pod e : p.ephemeralPods()) {
         out.add("  holds " + SimPods.key(e) + " node=" + SimPods.nodeName(e));
       }
@@ -489,6 +843,7 @@ final class ChainSimulation {
     long stale = 0;
     List<StageProcess> all = new ArrayList<>(dead);
     all.addAll(alive.values());
+    all.addAll(twins);
     for (StageProcess p : all) {
       applied += p.fence.appliedBatches();
       stale += p.fence.staleArrivals();

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
  * {@code -Dkubedirect.sim.firstSeed} (default 0; the build passes N=500, 10,000 under {@code -Psoak});
  * {@code -Dkubedirect.sim.seed=S} replays exactly seed S and prints its report.
  * Ambiguous API writes and silent message drops are on by default; {@code -Dkubedirect.sim.ambiguousWrites=false}
- * and {@code -Dkubedirect.sim.silentDrops=false} turn them off (see {@link ChainSimulation}).
+ * and {@code -Dkubedirect.sim.silentDrops=false} turn them off (see {@link ChainSimulation}). The fault classes
+ * of {@link SimFaults} have a switch each ({@code -Dkubedirect.sim.<class>=true|false});
+ * {@code -Dkubedirect.sim.pending=true} turns on those that reproduce engine bugs not fixed yet.
  */
 class ChainSimulationTest {
 
@@ -34,6 +36,8 @@ class ChainSimulationTest {
       }
     }
     long start = System.nanoTime();
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpuStart = mx.getCurrentThreadCpuTime();
     List<ChainSimulation.Result> failed = new ArrayList<>();
     long applied = 0;
     long stale = 0;
@@ -42,6 +46,7 @@ class ChainSimulationTest {
     long rsCreates = 0;
     long rsDeletes = 0;
     long surplus = 0;
+    long[] extra = new long[6];
     for (long seed : seeds) {
       ChainSimulation sim = new ChainSimulation(seed);
       ChainSimulation.Result r = sim.run();
@@ -53,6 +58,12 @@ class ChainSimulationTest {
       rsCreates += sim.rsCreates;
       rsDeletes += sim.rsDeletes;
       surplus += sim.surplusCreates;
+      extra[0] += sim.rsUnpersistedDeletes;
+      extra[1] += sim.deletesOkWhilePersisted;
+      extra[2] += sim.createdAfterDelete;
+      extra[3] += sim.evictions;
+      extra[4] += sim.rejectedCreates;
+      extra[5] += sim.deletesOkSeenPersisted;
       if (!r.ok()) {
         failed.add(r);
       }
@@ -61,15 +72,26 @@ class ChainSimulationTest {
       }
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
-    System.out.printf("simulation: %d seeds in %d ms, %d failed; %d batches applied, %d stale-epoch arrivals,"
+    long cpuMs = (mx.getCurrentThreadCpuTime() - cpuStart) / 1_000_000;
+    System.out.printf("simulation: %d seeds in %d ms (%d ms CPU), %d failed; %d batches applied, %d stale-epoch arrivals,"
         + " %d pods created, %d of them over the direct path; replicaset asked for %d creates (%d surplus: the"
         + " owner had enough pods persisted or held downstream) and %d deletes%n",
-        seeds.size(), ms, failed.size(), applied, stale, created, direct, rsCreates, surplus, rsDeletes);
+        seeds.size(), ms, cpuMs, failed.size(), applied, stale, created, direct, rsCreates, surplus, rsDeletes);
+    System.out.printf("fault classes: %d deletes of unpersisted pods, %d delete futures completed OK while the pod"
+        + " was persisted (%d of them once the head's informer showed it), %d pods created after their delete completed OK, %d evictions, %d rejected creates%n",
+        extra[0], extra[1], extra[5], extra[2], extra[3], extra[4]);
     StringBuilder sb = new StringBuilder();
     failed.stream().limit(5).forEach(r -> sb.append(r.report()));
     if (!failed.isEmpty()) {
       List<Long> ids = failed.stream().map(ChainSimulation.Result::seed).toList();
       System.out.println("failing seeds: " + ids);
+      StringBuilder kinds = new StringBuilder("failing invariants:");
+      for (ChainSimulation.Result r : failed) {
+        java.util.Set<String> k = new java.util.TreeSet<>();
+        r.violations().forEach(v -> k.add(invariant(v)));
+        kinds.append(' ').append(r.seed()).append('=').append(k);
+      }
+      System.out.println(kinds);
       System.out.println(sb);
     }
     assertThat(failed).as("failing seeds (first reports below)%n%s", sb).isEmpty();
@@ -78,6 +100,18 @@ class ChainSimulationTest {
       assertThat(direct).isGreaterThan(created / 2);
       assertThat(applied).isGreaterThan(seeds.size());
     }
+  }
+
+  /** A short name of the invariant a violation message reports (the text before its first colon, or a phrase). */
+  static String invariant(String violation) {
+    if (violation.contains("created twice")) {
+      return "no-resurrection";
+    }
+    if (violation.startsWith("did not converge") || violation.startsWith("converged, then diverged")) {
+      return "convergence";
+    }
+    int colon = violation.indexOf(':');
+    return colon > 0 && colon < 20 ? violation.substring(0, colon) : violation.substring(0, Math.min(30, violation.length()));
   }
 
   @Test
@@ -94,6 +128,20 @@ class ChainSimulationTest {
     api.create(SimPods.KIND, SimPods.newPod("web", "p1"));
     assertThat(ChainSimulation.resurrections(server.history())).singleElement()
         .satisfies(v -> assertThat(v).contains("default/p1 created twice"));
+  }
+
+  @Test
+  void aSeedReplaysExactlyWithEveryFaultClass() {
+    SimFaults.Switches all = SimFaults.Switches.only(SimFaults.PASSING.toArray(String[]::new));
+    SimFaults.PENDING.forEach(c -> all.on().put(c, true));
+    long seed = 10; // draws every class: a burst, a forged handshake, rejections, a clock step, a twin, ...
+    ChainSimulation a = new ChainSimulation(seed, true, true, all);
+    ChainSimulation.Result ra = a.run();
+    ChainSimulation.Result rb = new ChainSimulation(seed, true, true, all).run();
+    assertThat(a.faults.describe()).contains("sandboxDelay", "burst", "hostile", "reject", "clock back", "twin");
+    assertThat(rb.traceHash()).isEqualTo(ra.traceHash());
+    assertThat(rb.summary()).isEqualTo(ra.summary());
+    assertThat(rb.violations()).isEqualTo(ra.violations());
   }
 
   @Test

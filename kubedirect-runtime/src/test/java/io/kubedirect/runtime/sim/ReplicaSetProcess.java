@@ -35,6 +35,9 @@ final class ReplicaSetProcess extends StageProcess {
 
   ReplicaSetProcess(ChainSimulation sim, int incarnation) {
     super(sim, "replicaset", incarnation, DECL, null);
+    if (sim.faults.burst() != null) {
+      reconcileLagNanos = sim.faults.burst().lagMs() * 1_000_000L;
+    }
   }
 
   @Override
@@ -42,13 +45,7 @@ final class ReplicaSetProcess extends StageProcess {
     if (!feedSynced.getAsBoolean() || (ChainSimulation.HEAD_VIEW && !recovered.isDone())) {
       return; // like waiting for the informers to sync: the view shows what the downstream holds only then
     }
-    // The informer view of pods: persisted ones plus this stage's own unpersisted ones (the API copy wins).
-    TreeMap<String, V1Pod> view = new TreeMap<>(persisted);
-    if (ChainSimulation.HEAD_VIEW) {
-      for (KubernetesObject o : engine.emittedView().list(SimPods.KIND)) {
-        view.putIfAbsent(SimPods.key((V1Pod) o), (V1Pod) o);
-      }
-    }
+    TreeMap<String, V1Pod> view = view();
     deleting.retainAll(view.keySet());
     for (Map.Entry<String, Integer> d : sim.desired.entrySet()) {
       String owner = d.getKey();
@@ -75,7 +72,17 @@ final class ReplicaSetProcess extends StageProcess {
         engine.write(SimPods.KIND, WriteOp.CREATE, SimPods.newPod(owner, name)).whenComplete((r, ex) -> {
           if (ex != null && !isDead()) {
             sim.note(instance + " create of " + name + " failed: " + ex);
-            exp.remove(name); // the periodic resync retries, like a rate-limited requeue
+            if (root(ex) instanceof io.kubedirect.runtime.WriteException w
+                && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
+              // Rejected for good (admission): requeue with a delay, as a rate-limited work queue does; an
+              // immediate retry would spin at one instant when the rejection comes back at once (fallback path).
+              scope.schedule(() -> {
+                exp.remove(name);
+                trigger();
+              }, RESYNC);
+            } else {
+              exp.remove(name); // the periodic resync retries, like a rate-limited requeue
+            }
           }
         });
       }
@@ -86,23 +93,86 @@ final class ReplicaSetProcess extends StageProcess {
           if (surplus == 0) {
             break;
           }
-          String key = SimPods.key(p);
-          if (deleting.add(key)) {
+          if (delete(p, "surplus")) {
             surplus--;
-            sim.rsDeletes++;
-            engine.write(SimPods.KIND, WriteOp.DELETE, p).whenComplete((r, ex) -> {
-              if (ex != null && !isDead()) {
-                sim.note(instance + " delete of " + key + " failed: " + ex);
-                // Stays in `deleting` until the informer shows the pod gone; resync retries otherwise.
-                if (!(root(ex) instanceof io.kubedirect.runtime.WriteException w
-                    && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.NOT_FOUND)) {
-                  deleting.remove(key);
-                }
-              }
-            });
           }
         }
       }
+    }
+  }
+
+  /** Deletes {@code p} (persisted or not) unless already deleting it; returns whether a delete was sent. */
+  private boolean delete(V1Pod p, String why) {
+    String key = SimPods.key(p);
+    if (!deleting.add(key)) {
+      return false;
+    }
+    sim.rsDeletes++;
+    boolean unpersisted = io.kubedirect.runtime.engine.ObjectSupport.persistedRv(p) == null;
+    if (unpersisted) {
+      sim.rsUnpersistedDeletes++;
+    }
+    long issued = scope.nanoTime();
+    sim.headDeleteIssued(key);
+    sim.note(instance + " deletes " + key + (unpersisted ? " (unpersisted, " : " (persisted, ") + why + ")");
+    engine.write(SimPods.KIND, WriteOp.DELETE, p).whenComplete((r, ex) -> {
+      if (ex == null) {
+        sim.headDeleteCompleted(key, instance + "#" + incarnation, issued, unpersisted);
+      }
+      if (ex != null && !isDead()) {
+        sim.note(instance + " delete of " + key + " failed: " + ex);
+        // Stays in `deleting` until the informer shows the pod gone; resync retries otherwise.
+        if (!(root(ex) instanceof io.kubedirect.runtime.WriteException w
+            && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.NOT_FOUND)) {
+          deleting.remove(key);
+        }
+      }
+    });
+    return true;
+  }
+
+  /**
+   * The {@code headDeletes} fault: deletes one pod of this stage's view, persisted or not (e.g. a pod the
+   * controller finds unhealthy); its reconcile then creates a replacement. Returns the key, or null.
+   */
+  String deleteOne(java.util.Random r) {
+    if (!feedSynced.getAsBoolean() || (ChainSimulation.HEAD_VIEW && !recovered.isDone())) {
+      return null;
+    }
+    List<V1Pod> candidates = new ArrayList<>();
+    for (V1Pod p : view().values()) {
+      if (!deleting.contains(SimPods.key(p))) {
+        candidates.add(p);
+      }
+    }
+    if (candidates.isEmpty()) {
+      return null;
+    }
+    V1Pod p = candidates.get(r.nextInt(candidates.size()));
+    delete(p, "headDeletes fault");
+    return SimPods.key(p);
+  }
+
+  /** The informer view of pods: persisted ones plus this stage's own unpersisted ones (the API copy wins). */
+  TreeMap<String, V1Pod> view() {
+    TreeMap<String, V1Pod> view = new TreeMap<>(persisted);
+    if (ChainSimulation.HEAD_VIEW) {
+      for (KubernetesObject o : engine.emittedView().list(SimPods.KIND)) {
+        view.putIfAbsent(SimPods.key((V1Pod) o), (V1Pod) o);
+      }
+    }
+    return view;
+  }
+
+  /**
+   * A create expectation is settled by the event that shows the pod (like the real controller's
+   * {@code CreationObserved} in its add handler), not only by a reconcile that finds it in the view: with a lagging
+   * work queue a pod may appear and be gone (evicted) between two reconciles.
+   */
+  @Override
+  void observed(String key) {
+    for (Set<String> exp : expectations.values()) {
+      exp.remove(key.substring(key.indexOf('/') + 1));
     }
   }
 

@@ -37,7 +37,18 @@ final class SchedulerProcess extends StageProcess {
           .whenComplete((r, ex) -> {
             if (ex != null && !isDead()) {
               sim.note(instance + " bind of " + key + " failed: " + ex);
-              engine.store().replaceLocal(SimPods.KIND, key, unbound); // unbind locally: resync retries
+              if (root(ex) instanceof io.kubedirect.runtime.WriteException w
+                  && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
+                // Rejected for good (e.g. admission, on the fallback path): requeue with a delay, as a
+                // rate-limited work queue does, instead of spinning at one instant.
+                scope.schedule(() -> {
+                  if (!isDead() && engine.store().get(SimPods.KIND, key).isPresent()) {
+                    engine.store().replaceLocal(SimPods.KIND, key, unbound);
+                  }
+                }, RESYNC);
+              } else {
+                engine.store().replaceLocal(SimPods.KIND, key, unbound); // unbind locally: resync retries
+              }
             }
           });
     }

@@ -51,6 +51,10 @@ final class SimulatedApiServer {
   private double retryable;
   private double ambiguous;
   private double conflict;
+  /** Creates that admission rejects for good (FAILED, like a 403 from a webhook); null: none. */
+  private java.util.function.Predicate<KubernetesObject> rejectCreate;
+  /** Called after every applied create, with the stored object (the simulation's eviction fault). */
+  private final List<Consumer<KubernetesObject>> createListeners = new ArrayList<>();
 
   SimulatedApiServer(TaskScheduler scheduler, Random random, DeliveryTrace trace) {
     this.scheduler = scheduler;
@@ -67,6 +71,19 @@ final class SimulatedApiServer {
     this.retryable = retryable;
     this.ambiguous = ambiguous;
     this.conflict = conflict;
+  }
+
+  /**
+   * Rejects every create {@code reject} matches with {@link Status#FAILED} (a permanent admission denial,
+   * e.g. a 403 from a webhook for all pods of one owner); not cleared by {@link #quiesce()}.
+   */
+  synchronized void rejectCreates(java.util.function.Predicate<KubernetesObject> reject) {
+    this.rejectCreate = reject;
+  }
+
+  /** Registers a callback run (under the server's lock) after every applied create, with the stored copy. */
+  synchronized void onCreate(Consumer<KubernetesObject> listener) {
+    createListeners.add(listener);
   }
 
   /** Stops injecting failures. */
@@ -152,6 +169,10 @@ final class SimulatedApiServer {
     if (r < retryable) {
       return record(writer, "create", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
     }
+    if (rejectCreate != null && rejectCreate.test(object)) {
+      return record(writer, "create", kind, key, WriteResult.of(Status.FAILED,
+          "injected 403: admission webhook denied " + key), 0);
+    }
     if (byKey.containsKey(key)) {
       return record(writer, "create", kind, key, WriteResult.of(Status.ALREADY_EXISTS, key + " exists"), 0);
     }
@@ -163,11 +184,17 @@ final class SimulatedApiServer {
     }
     byKey.put(key, stored);
     notify(kind, stored, false);
+    WriteResult result;
     if (r < retryable + ambiguous) {
       record(writer, "create", kind, key, WriteResult.ok(stored), rv);
-      return WriteResult.of(Status.RETRYABLE_FAILURE, "injected timeout after commit");
+      result = WriteResult.of(Status.RETRYABLE_FAILURE, "injected timeout after commit");
+    } else {
+      result = record(writer, "create", kind, key, WriteResult.ok(ObjectSupport.deepCopy(stored)), rv);
     }
-    return record(writer, "create", kind, key, WriteResult.ok(ObjectSupport.deepCopy(stored)), rv);
+    for (Consumer<KubernetesObject> l : List.copyOf(createListeners)) {
+      l.accept(stored);
+    }
+    return result;
   }
 
   synchronized WriteResult update(String writer, String kind, KubernetesObject object, boolean status) {
@@ -201,20 +228,29 @@ final class SimulatedApiServer {
     return record(writer, op, kind, key, WriteResult.ok(ObjectSupport.deepCopy(next)), rv);
   }
 
+  synchronized WriteResult delete(String writer, String kind, String namespace, String name) {
+    return delete(writer, kind, namespace, name, null);
+  }
+
+  /**
+   * Deletes an object; with a non-null {@code uid} only the incarnation with that uid (a precondition: a
+   * different uid answers CONFLICT and deletes nothing, like {@code DeleteOptions.preconditions.uid}).
+   */
   synchronized WriteResult delete(String writer, String kind, String namespace, String name, String uid) {
     String key = key(namespace, name);
     TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
     if (random.nextDouble() < retryable) {
       return record(writer, "delete", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
     }
-    KubernetesObject found = byKey.get(key);
-    if (found != null && uid != null && !uid.equals(found.getMetadata().getUid())) {
-      return record(writer, "delete", kind, key, WriteResult.of(Status.CONFLICT, "uid precondition failed"), 0);
-    }
-    KubernetesObject cur = byKey.remove(key);
+    KubernetesObject cur = byKey.get(key);
     if (cur == null) {
       return record(writer, "delete", kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
     }
+    if (uid != null && !uid.equals(cur.getMetadata().getUid())) {
+      return record(writer, "delete", kind, key, WriteResult.of(Status.CONFLICT, "uid precondition " + uid
+          + " is not " + cur.getMetadata().getUid()), 0);
+    }
+    byKey.remove(key);
     ++rv;
     notify(kind, cur, true);
     return record(writer, "delete", kind, key, WriteResult.ok(ObjectSupport.deepCopy(cur)), rv);

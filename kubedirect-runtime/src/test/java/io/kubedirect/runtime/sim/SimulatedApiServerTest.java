@@ -127,4 +127,38 @@ class SimulatedApiServerTest {
     sched.runFor(Duration.ofMillis(100));
     assertThat(seen).hasSize(21);
   }
+
+  @Test
+  void aDeleteWithAUidPreconditionDeletesOnlyThatIncarnation() {
+    V1Pod first = (V1Pod) api.create(SimPods.KIND, SimPods.newPod("web", "p1")).object();
+    String uid1 = first.getMetadata().getUid();
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", "some-other-uid").status())
+        .isEqualTo(Status.CONFLICT);
+    assertThat(api.get(SimPods.KIND, "default", "p1")).isPresent();
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status()).isEqualTo(Status.OK);
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status()).isEqualTo(Status.NOT_FOUND);
+
+    V1Pod second = (V1Pod) api.create(SimPods.KIND, SimPods.newPod("web", "p1")).object();
+    assertThat(second.getMetadata().getUid()).isNotEqualTo(uid1);
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status()).as("stale uid")
+        .isEqualTo(Status.CONFLICT);
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", null).status()).as("no precondition")
+        .isEqualTo(Status.OK);
+  }
+
+  @Test
+  void rejectedCreatesFailForGoodAndCreateListenersSeeAppliedCreatesOnly() {
+    List<String> created = new ArrayList<>();
+    server.onCreate(o -> created.add(o.getMetadata().getName()));
+    server.rejectCreates(o -> o.getMetadata().getName().startsWith("denied"));
+    server.quiesce(); // does not lift the rejection
+    WriteResult r = api.create(SimPods.KIND, SimPods.newPod("web", "denied-1"));
+    assertThat(r.status()).isEqualTo(Status.FAILED);
+    assertThat(r.message()).contains("403");
+    assertThat(api.get(SimPods.KIND, "default", "denied-1")).isEmpty();
+    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "ok-1")).status()).isEqualTo(Status.OK);
+    assertThat(created).containsExactly("ok-1");
+    assertThat(server.history()).extracting(w -> w.key() + " " + w.status())
+        .containsExactly("default/denied-1 FAILED", "default/ok-1 OK");
+  }
 }

@@ -40,6 +40,8 @@ abstract class StageProcess {
   /** Whether the informer view has received the initial state (like {@code hasSynced()}). */
   java.util.function.BooleanSupplier feedSynced = () -> false;
   private boolean reconcileQueued;
+  /** How long a queued reconcile waits (events in between coalesce into it); 0: it runs at once. */
+  long reconcileLagNanos;
 
   StageProcess(ChainSimulation sim, String instance, int incarnation, StageDeclaration decl, PeerAddress listen) {
     this.sim = sim;
@@ -56,11 +58,14 @@ abstract class StageProcess {
         .scheduler(scope)
         .persistedApi(sim.api.clientFor(instance + "#" + incarnation))
         .persistedFeed(feed)
-        .epochSource(EpochSource.fromMicros(() -> sim.sched.nanoTime() / 1_000))
+        .epochSource(EpochSource.fromMicros(sim.clockOf(instance)))
         .limits(EngineLimits.defaults().withFallbackAfter(sim.config.fallbackAfter())
             .withRetry(Duration.ofMillis(20), Duration.ofMillis(500)));
     if (listen != null) {
       b.listen(listen);
+    }
+    if (decl == SandboxManagerProcess.DECL && sim.faults.exposeOnReceipt()) {
+      b.writeBack(SimPods.KIND, io.kubedirect.runtime.WriteBackPolicy.EXPOSE_ON_RECEIPT);
     }
     if (!ChainSimulation.HEAD_VIEW && decl.upstreams().isEmpty()) {
       b.adoption(io.kubedirect.runtime.engine.AdoptionPolicy.never()); // the behaviour before the head view
@@ -71,6 +76,7 @@ abstract class StageProcess {
   void start() {
     feedSynced = feed.watch(SimPods.KIND, o -> {
       persisted.put(SimPods.key(o), (V1Pod) o);
+      observed(SimPods.key(o));
       trigger();
     }, o -> {
       persisted.remove(SimPods.key(o));
@@ -79,6 +85,7 @@ abstract class StageProcess {
     EphemeralStore.Listener retrigger = new EphemeralStore.Listener() {
       @Override
       public void onUpsert(EphemeralEntry entry, EphemeralEntry previous) {
+        observed(entry.key());
         trigger();
       }
 
@@ -100,18 +107,26 @@ abstract class StageProcess {
     }, RESYNC);
   }
 
+  /** An informer event showed the object {@code key} (ns/name) exists; the stage logic may settle expectations. */
+  void observed(String key) {}
+
   /** Queues a reconcile (coalesced). */
   final void trigger() {
     if (dead || reconcileQueued) {
       return;
     }
     reconcileQueued = true;
-    scope.execute(() -> {
+    Runnable run = () -> {
       reconcileQueued = false;
       if (!dead) {
         reconcile();
       }
-    });
+    };
+    if (reconcileLagNanos > 0) {
+      scope.schedule(run, Duration.ofNanos(reconcileLagNanos));
+    } else {
+      scope.execute(run);
+    }
   }
 
   /** The cause under CompletionException wrappers. */
@@ -147,6 +162,19 @@ abstract class StageProcess {
   /** Objects this incarnation still tracks (for the memory invariant). */
   int memory() {
     return engine.store().size() + engine.dirtyCount();
+  }
+
+  /** The downstream addresses this incarnation's engine writes to through the API Server (fallback). */
+  List<PeerAddress> fallbackAddresses() {
+    List<PeerAddress> out = new ArrayList<>();
+    for (String down : engine.stage().downstreams()) {
+      for (PeerAddress a : sim.discovery.addresses(down)) {
+        if (engine.inFallback(a)) {
+          out.add(a);
+        }
+      }
+    }
+    return out;
   }
 
   /** Whether the stage logic has work in flight of its own. */
