@@ -599,6 +599,15 @@ public final class DefaultStageEngine implements StageEngine {
         if (cur != e) {
           return;
         }
+        if (op == WriteOp.CREATE && e.version == version && ex != null
+            && WriteException.of(ex).status() == WriteResult.Status.FAILED) {
+          // The API Server refused the fallback create for good: the same as a REJECTED notice.
+          String reason = WriteException.of(ex).getMessage();
+          metrics.rejected("store");
+          dropRejected(e, ErrorCode.REJECTED, reason);
+          recordEvent(obj, ownerOrSelf(obj), "FailedCreate", "Error creating: " + reason);
+          return;
+        }
         if (ex == null) {
           if (e.version == version) {
             e.persisted = true;
@@ -868,12 +877,13 @@ public final class DefaultStageEngine implements StageEngine {
       return emit(kind, WriteOp.DELETE, e.object);
     }
     if (receivedKinds.contains(kind) && !emittedKinds.contains(kind)) {
+      // The tail: the delete wins over its write-back. If it already created the object, the upstream's
+      // delete completes once that copy is deleted (the returned future).
       String[] nsName = Kinds.splitKey(key);
-      writeBack.retract(kind, ObjectSupport.stub(kind, nsName[0], nsName[1])).whenComplete((r, ex) -> {
-        if (ex != null) {
-          log.debug("stage {}: retracting {} {} from the write-back failed: {}", stage.name(), kind, key,
-              ex.toString());
-        }
+      return writeBack.retract(kind, ObjectSupport.stub(kind, nsName[0], nsName[1])).exceptionally(ex -> {
+        log.debug("stage {}: retracting {} {} from the write-back failed: {}", stage.name(), kind, key,
+            ex.toString());
+        return null;
       });
     }
     return null;
@@ -933,6 +943,16 @@ public final class DefaultStageEngine implements StageEngine {
     if (e == null || !from.equals(e.dest) || e.type == ChangeType.DELETED) {
       return;
     }
+    dropRejected(e, code, reason);
+  }
+
+  /**
+   * Drops a dirty entry the store will never persist (REJECTED: refused for good; NOT_FOUND: deleted there),
+   * fails its writers, and tells this stage's own upstream. Guarded by this.
+   */
+  private void dropRejected(DirtyEntry e, ErrorCode code, String reason) {
+    String kind = e.kind;
+    String key = e.key;
     boolean rejected = code == ErrorCode.REJECTED;
     metrics.rejected(rejected ? "upstream" : "deleted");
     dirty.remove(e.id());

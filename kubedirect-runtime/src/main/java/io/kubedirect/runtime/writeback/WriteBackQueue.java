@@ -70,12 +70,12 @@ public final class WriteBackQueue {
       return size() > MAX_OBSERVATIONS;
     }
   };
-  /** Uid of each object this queue created, by id (bounded, oldest evicted). Guarded by itself. */
-  private final Map<String, String> createdUids = new LinkedHashMap<>(1024, 0.75f, false) {
+  /** The copy of each object this queue created, by id (bounded, oldest evicted). Guarded by itself. */
+  private final Map<String, KubernetesObject> created = new LinkedHashMap<>(1024, 0.75f, false) {
     private static final long serialVersionUID = 1L;
 
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, KubernetesObject> eldest) {
       return size() > MAX_OBSERVATIONS;
     }
   };
@@ -291,7 +291,17 @@ public final class WriteBackQueue {
     // Never persisted as far as the caller knows, but the feed shows it live (e.g. created on receipt):
     // start from that copy so the write is an update, not a second create (CONFLICT re-reads and re-applies).
     // Only a new entry needs it: a pending one already knows what is stored.
-    KubernetesObject live = baseRv == null ? observedLive(id, object) : null;
+    KubernetesObject observed = baseRv == null ? observedLive(id, object) : null;
+    if (baseRv == null && observed == null) {
+      // Created by this queue, and the feed does not show it yet (a later write of the same object, e.g. its
+      // status after an expose-on-receipt create): start from that copy rather than create it a second time,
+      // which would bring it back if it was deleted meanwhile.
+      KubernetesObject mine = createdCopy(id);
+      if (mine != null && strategies.apply(kind).ownershipConflict(object, mine) == null) {
+        observed = mine;
+      }
+    }
+    KubernetesObject live = observed;
     Observation seen = baseRv == null ? null : observation(id);
     KubernetesObject base = seen == null ? null : seen.at(baseRv);
     return entries.computeIfAbsent(id, k -> {
@@ -476,7 +486,7 @@ public final class WriteBackQueue {
       switch (r.status()) {
         case OK -> {
           e.stored(r.object());
-          rememberCreated(id(e.kind, ObjectSupport.key(desired)), uid(r.object()));
+          rememberCreated(id(e.kind, ObjectSupport.key(desired)), r.object());
         }
         case ALREADY_EXISTS -> {
           Outcome o = adoptExisting(e, desired);
@@ -529,10 +539,8 @@ public final class WriteBackQueue {
       return o;
     }
     String uid = uid(e.storedObject);
-    synchronized (createdUids) {
-      if (uid != null && createdUids.containsValue(uid)) {
-        return o;
-      }
+    if (uid != null && uid.equals(uid(createdCopy(id(e.kind, ObjectSupport.key(e.desired)))))) {
+      return o;
     }
     synchronized (e) {
       e.fromObservation = false;
@@ -569,11 +577,18 @@ public final class WriteBackQueue {
     return want == null || want.equals(uid(o.object));
   }
 
-  private void rememberCreated(String id, String uid) {
-    if (uid != null) {
-      synchronized (createdUids) {
-        createdUids.put(id, uid);
+  private void rememberCreated(String id, KubernetesObject copy) {
+    if (uid(copy) != null) {
+      synchronized (created) {
+        created.put(id, copy);
       }
+    }
+  }
+
+  /** The copy of {@code id} this queue created (as the create answered), or null. */
+  private KubernetesObject createdCopy(String id) {
+    synchronized (created) {
+      return created.get(id);
     }
   }
 
@@ -584,10 +599,7 @@ public final class WriteBackQueue {
    */
   public CompletableFuture<KubernetesObject> retract(String kind, KubernetesObject stub) {
     String id = id(kind, ObjectSupport.key(stub));
-    String createdUid;
-    synchronized (createdUids) {
-      createdUid = createdUids.get(id);
-    }
+    String createdUid = uid(createdCopy(id));
     if (entries.get(id) == null && createdUid == null) {
       return CompletableFuture.completedFuture(stub);
     }
@@ -669,7 +681,7 @@ public final class WriteBackQueue {
       // The feed showed the name appear after the attempt: the create committed (ours, or the same object
       // written by another path). Never create it again.
       e.createUncertain = false;
-      rememberCreated(id, uid(seen.object));
+      rememberCreated(id, seen.object);
       if (!seen.live) {
         e.exists = true;
         e.storedObject = seen.object;

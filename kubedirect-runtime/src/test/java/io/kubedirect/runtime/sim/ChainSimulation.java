@@ -584,7 +584,7 @@ final class ChainSimulation {
         setDesired(burst.owner(), burst.to());
         burstArmed = true;
       }, Duration.ofMillis(burst.at()));
-      io.kubedirect.runtime.transport.inmemory.FaultSpec busy = io.kubedirect.runtime.transport.inmemory.FaultSpec
+      io.kubedirect.transport.inmemory.FaultSpec busy = io.kubedirect.transport.inmemory.FaultSpec
           .builder().delay(Duration.ofMillis(burst.busyMs() / 2), Duration.ofMillis(burst.busyMs())).build();
       if (burst.busyMs() > 0) {
         sched.schedule(() -> net.faults().setLink("replicaset", "scheduler", busy), Duration.ofMillis(burst.at()));

@@ -2,8 +2,8 @@ package io.kubedirect.runtime.sim;
 
 import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.HandshakeRequest;
-import io.kubedirect.runtime.transport.inmemory.InMemoryNetwork;
-import io.kubedirect.runtime.transport.inmemory.InMemoryTransport;
+import io.kubedirect.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.transport.inmemory.InMemoryTransport;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
 import io.kubedirect.transport.LinkHandler;
