@@ -92,7 +92,7 @@ public final class DefaultStageEngine implements StageEngine {
   final Map<String, DownstreamSession> downstreamSessions = new HashMap<>();
   final Map<String, Long> sourceEpochs = new HashMap<>();
   final Map<String, DownstreamSession> epochOwners = new HashMap<>();
-  private record Seen(String rv, Long generation) {}
+  private record Seen(String rv, Long generation, String uid) {}
 
   final Map<String, Seen> recentlyPersisted = new LinkedHashMap<>(1024, 0.75f, false) {
     private static final long serialVersionUID = 1L;
@@ -763,7 +763,7 @@ public final class DefaultStageEngine implements StageEngine {
     synchronized (this) {
       String id = id(kind, key);
       recentlyPersisted.put(id, new Seen(object.getMetadata().getResourceVersion(),
-          object.getMetadata().getGeneration()));
+          object.getMetadata().getGeneration(), object.getMetadata().getUid()));
       deletedInStore.invalidate(id);
       String owner = controllerUid(object);
       if (owner != null) {
@@ -876,17 +876,29 @@ public final class DefaultStageEngine implements StageEngine {
       metrics.deletePropagated();
       return emit(kind, WriteOp.DELETE, e.object);
     }
+    String[] nsName = Kinds.splitKey(key);
+    KubernetesObject stub = ObjectSupport.stub(kind, nsName[0], nsName[1]);
+    CompletableFuture<KubernetesObject> done = CompletableFuture.completedFuture(null);
     if (receivedKinds.contains(kind) && !emittedKinds.contains(kind)) {
-      // The tail: the delete wins over its write-back. If it already created the object, the upstream's
-      // delete completes once that copy is deleted (the returned future).
-      String[] nsName = Kinds.splitKey(key);
-      return writeBack.retract(kind, ObjectSupport.stub(kind, nsName[0], nsName[1])).exceptionally(ex -> {
-        log.debug("stage {}: retracting {} {} from the write-back failed: {}", stage.name(), kind, key,
-            ex.toString());
-        return null;
-      });
+      // The tail: the delete wins over its write-back (a copy it created is deleted by uid).
+      done = writeBack.retract(kind, stub);
     }
-    return null;
+    Seen seen = recentlyPersisted.get(id);
+    if (seen != null && seen.uid() != null) {
+      // The producer deleted an object it did not know was persisted (this stage's feed has shown the API copy,
+      // the producer's not yet): delete exactly that copy, or it would outlive the producer's delete.
+      KubernetesObject persisted = ObjectSupport.stub(kind, nsName[0], nsName[1]);
+      persisted.getMetadata().resourceVersion(seen.rv()).uid(seen.uid());
+      done = done.exceptionally(ex -> null).thenCompose(v -> writeBack.submit(kind, WriteOp.DELETE, persisted,
+          seen.rv(), WriteBackPolicy.EAGER));
+    }
+    // Upstream's delete completes once nothing of the object is left here (failures are logged, not fatal:
+    // the producer's own reconcile still sees what remains).
+    return done.exceptionally(ex -> {
+      log.debug("stage {}: removing {} {} after an upstream delete failed: {}", stage.name(), kind, key,
+          ex.toString());
+      return null;
+    });
   }
 
   /** An object a received delete is for is held again (a new upsert): a relay may emit it again. */
