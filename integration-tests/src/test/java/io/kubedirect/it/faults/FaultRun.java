@@ -19,6 +19,7 @@ import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Namespace;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.util.PatchUtils;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,6 +92,9 @@ final class FaultRun {
 
   private RunResult measure(String ns, List<String> nodes, PodHistory history, FaultySlice slice)
       throws Exception {
+    if (scenario.fault() == Fault.REJECT) {
+      return measureRejection(ns, history, slice);
+    }
     int n = settings.burst();
     Workload w = scenario.workload();
     int desired = switch (w) {
@@ -140,6 +144,7 @@ final class FaultRun {
       case WRITE_BACK_IN_FLIGHT -> () -> !history.live().isEmpty() && slice.tailEphemeral() > 0
           && ready(history.live()) < n;
       case AFTER_READY -> () -> ready(history.live()) >= readyThreshold;
+      case FROM_START -> () -> true;
     };
     try {
       await().atMost(settings.pointTimeout()).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
@@ -165,34 +170,88 @@ final class FaultRun {
     Supplier<List<String>> endProblems = () -> w == Workload.OWNER_DELETE
         ? (history.live().isEmpty() ? List.of() : List.of(history.live().size() + " pods left after owner delete"))
         : SliceChecks.problems(history.live(), desired, pool, uid);
+    // Converged = the exact end state while no stage holds anything in memory only (otherwise an owner-delete
+    // "converges" before the in-memory pods are written back).
     long convergence = -1;
     try {
       await().atMost(settings.convergeTimeout()).pollInterval(Duration.ofMillis(100))
-          .until(() -> endProblems.get().isEmpty());
+          .until(() -> endProblems.get().isEmpty() && slice.drained());
       convergence = (System.nanoTime() - t0) / 1_000_000;
     } catch (ConditionTimeoutException e) {
       List<String> left = endProblems.get();
       problems.add("no convergence in " + settings.convergeTimeout().toSeconds() + " s: "
           + (left.size() > 3 ? left.subList(0, 3) + " … (" + left.size() + " problems)" : left));
     }
-    boolean drained;
-    try {
-      await().atMost(convergence >= 0 ? settings.drainTimeout() : Duration.ofSeconds(5))
-          .pollInterval(Duration.ofMillis(100)).until(slice::drained);
-      drained = true;
-    } catch (ConditionTimeoutException e) {
-      drained = false;
+    boolean drained = slice.drained();
+    if (!drained) {
       problems.add("stages still hold unpersisted objects: " + slice.memoryState());
     }
-    if (convergence >= 0) {
-      List<String> after = endProblems.get();
-      if (!after.isEmpty()) {
-        problems.add("end state changed after convergence: " + (after.size() > 3 ? after.subList(0, 3) : after));
-      }
+    if (convergence < 0) {
+      problems.add(diagnosis(history, slice, uid));
     }
     return result(desired, history, uid, convergence, drained, problems, atFault,
         ownerDeletedAtRevision[0]);
   }
+
+  /**
+   * Every pod is rejected by admission. The end state: no pod in the API Server, the ReplicaSet status counts
+   * none (no phantom replicas), and no stage keeps the rejected pods in memory.
+   */
+  private RunResult measureRejection(String ns, PodHistory history, FaultySlice slice) throws Exception {
+    int n = REJECTED_BURST;
+    V1ReplicaSet rs = Workloads.exampleReplicaSet(ns, FUNCTION, 0);
+    rs.getSpec().getTemplate().getSpec().setPriorityClassName("kubedirect-no-such-class");
+    String uid = apps.createNamespacedReplicaSet(ns, rs).execute().getMetadata().getUid();
+    long t0 = System.nanoTime();
+    scale(ns, n);
+    Supplier<Integer> statusReplicas = () -> {
+      try {
+        V1ReplicaSet now = apps.readNamespacedReplicaSet(FUNCTION, ns).execute();
+        return now.getStatus() == null || now.getStatus().getReplicas() == null ? 0 : now.getStatus().getReplicas();
+      } catch (ApiException e) {
+        return -1;
+      }
+    };
+    // The point: the API Server has rejected every pod of the burst at least once (seen at the tail's client).
+    Supplier<Integer> rejections = () -> slice.gates.stream().mapToInt(WriteGate::rejected).sum();
+    List<String> problems = new ArrayList<>();
+    try {
+      await().atMost(settings.pointTimeout()).pollInterval(Duration.ofMillis(20)).until(() -> rejections.get() >= n);
+    } catch (ConditionTimeoutException e) {
+      problems.add("only " + rejections.get() + " of " + n + " pods reached the API Server and were rejected");
+    }
+    int phantomAtPoint = statusReplicas.get();
+    String atFault = rejections.get() + " creates rejected, status.replicas " + phantomAtPoint + ", "
+        + slice.memoryState();
+    // The end state: at some moment the producer counts no replica and shows no pod, as the plain slice does
+    // (a correct producer may keep retrying, so in-flight retries are allowed in between).
+    Supplier<Boolean> noPhantoms = () -> history.live().isEmpty() && statusReplicas.get() == 0
+        && StageProbe.informerView(slice.replicaSet).stream().noneMatch(p -> Pods.isControlledBy(p, uid));
+    long tp = System.nanoTime();
+    long convergence = -1;
+    try {
+      await().atMost(settings.convergeTimeout()).pollInterval(Duration.ofMillis(200)).until(noPhantoms::get);
+      convergence = (System.nanoTime() - tp) / 1_000_000;
+    } catch (ConditionTimeoutException e) {
+      problems.add("phantom replicas: status.replicas " + statusReplicas.get() + " with " + history.live().size()
+          + " pods in the API Server; replicaset view " + StageProbe.informerView(slice.replicaSet).size()
+          + " pods; held in memory: " + slice.memoryState());
+    }
+    if (convergence > PHANTOM_DEADLINE.toMillis()) {
+      problems.add("phantom replicas for " + convergence / 1000 + " s after the API Server had rejected every pod"
+          + " (status.replicas " + phantomAtPoint + " with no pod; the plain slice reports 0 at once; bound "
+          + PHANTOM_DEADLINE.toSeconds() + " s)");
+    }
+    boolean drained = slice.drained();
+    return result(0, history, uid, convergence, drained, problems, atFault, Long.MAX_VALUE);
+  }
+
+  static final int REJECTED_BURST = 20;
+  /**
+   * How long the producer may still count rejected pods as replicas once the API Server has rejected all of
+   * them (a liveness bound, like the convergence deadline: the plain slice counts 0 at once).
+   */
+  static final Duration PHANTOM_DEADLINE = Duration.ofSeconds(10);
 
   private void injectFault(FaultySlice slice, List<String> problems) throws Exception {
     boolean inMemory = scenario.point() == Point.IN_MEMORY;
@@ -282,6 +341,29 @@ final class FaultRun {
     return r;
   }
 
+  /**
+   * What the replicaset stage believes versus what the API Server has: pods in its informer view that the API
+   * Server does not show (phantoms: it counts them, so it does not replace them) and the converse.
+   */
+  private static String diagnosis(PodHistory history, FaultySlice slice, String uid) {
+    Set<String> api = new HashSet<>();
+    history.live().stream().filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p))
+        .forEach(p -> api.add(p.getMetadata().getName()));
+    Set<String> rsView = new HashSet<>();
+    StageProbe.informerView(slice.replicaSet).stream().filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p))
+        .forEach(p -> rsView.add(p.getMetadata().getName()));
+    Set<String> phantoms = new HashSet<>(rsView);
+    phantoms.removeAll(api);
+    Set<String> unseen = new HashSet<>(api);
+    unseen.removeAll(rsView);
+    long deleted = history.events().stream().filter(e -> e.type() == PodHistory.Type.DELETED)
+        .map(PodHistory.Event::name).distinct().count();
+    return "diag: replicaset view " + rsView.size() + " active pods, API " + api.size() + "; in the view only "
+        + phantoms.size() + phantoms.stream().limit(3).toList() + ", in the API only " + unseen.size()
+        + unseen.stream().limit(3).toList() + "; " + deleted + " names deleted during the run; "
+        + slice.memoryState();
+  }
+
   private static int ownedDeletedCount(PodHistory history, long ownerDeletedAt) {
     return ownerDeletedAt == Long.MAX_VALUE ? 0 : history.firstPersistedAfter(ownerDeletedAt).size();
   }
@@ -292,7 +374,7 @@ final class FaultRun {
 
   private void scale(String ns, int replicas) throws ApiException {
     V1Patch patch = new V1Patch("{\"spec\":{\"replicas\":" + replicas + "}}");
-    PatchUtils.patch(io.kubernetes.client.openapi.models.V1ReplicaSet.class,
+    PatchUtils.patch(V1ReplicaSet.class,
         () -> apps.patchNamespacedReplicaSet(FUNCTION, ns, patch).buildCall(null),
         V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, api);
   }

@@ -23,7 +23,12 @@ record FaultScenario(Fault fault, String target, Point point, Workload workload)
     /** Partition the link until its upstream is past the fallback deadline, then heal it. */
     PARTITION("partition"),
     /** Restart kube-apiserver (same etcd). */
-    API_RESTART("restart");
+    API_RESTART("restart"),
+    /**
+     * Every pod of the burst is rejected by admission (403: the template names a PriorityClass that does not
+     * exist): nothing may be counted as a replica, and no stage may keep the rejected pods.
+     */
+    REJECT("reject");
 
     final String label;
 
@@ -45,7 +50,9 @@ record FaultScenario(Fault fault, String target, Point point, Workload workload)
      */
     WRITE_BACK_IN_FLIGHT("write-backs-in-flight"),
     /** Natural burst: at least a fifth of the desired pods are Ready (where DirectSliceIT kills a stage). */
-    AFTER_READY("after-ready");
+    AFTER_READY("after-ready"),
+    /** From the start of the burst (for {@link Fault#REJECT}). */
+    FROM_START("from-start");
 
     final String label;
 
@@ -108,8 +115,13 @@ record FaultScenario(Fault fault, String target, Point point, Workload workload)
         rows.add(new FaultScenario(Fault.API_RESTART, "api-server", p, w));
       }
     }
+    rows.add(REJECTION);
     return rows;
   }
+
+  /** All pods rejected at admission, scale-up (finding 2 of issue #7: phantom replicas). */
+  static final FaultScenario REJECTION =
+      new FaultScenario(Fault.REJECT, "admission", Point.FROM_START, Workload.SCALE_UP);
 
   /**
    * The default-suite subset: the dangerous windows (a kill while the burst is only in memory, a scale-down
@@ -120,6 +132,7 @@ record FaultScenario(Fault fault, String target, Point point, Workload workload)
         new FaultScenario(Fault.KILL, "replicaset", Point.IN_MEMORY, Workload.SCALE_DOWN),
         new FaultScenario(Fault.KILL, "scheduler", Point.IN_MEMORY, Workload.SCALE_UP),
         new FaultScenario(Fault.KILL, "sandbox-manager", Point.IN_MEMORY, Workload.SCALE_UP),
-        new FaultScenario(Fault.KILL, "sandbox-manager", Point.WRITE_BACK_IN_FLIGHT, Workload.SCALE_DOWN));
+        new FaultScenario(Fault.KILL, "sandbox-manager", Point.WRITE_BACK_IN_FLIGHT, Workload.SCALE_DOWN),
+        REJECTION);
   }
 }

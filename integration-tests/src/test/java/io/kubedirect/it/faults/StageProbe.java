@@ -50,6 +50,26 @@ final class StageProbe {
     return engine(stage).map(e -> e.store().size()).orElse(0);
   }
 
+  /**
+   * The pods in the stage's own informer (the union view of API and ephemeral pods), for diagnosing a failed
+   * run; empty when the stage is stopped or has no field {@code podIndexer} (replicaset and scheduler have one).
+   */
+  @SuppressWarnings("unchecked")
+  static java.util.List<io.kubernetes.client.openapi.models.V1Pod> informerView(SliceStage stage) {
+    if (!stage.isRunning()) {
+      return java.util.List.of();
+    }
+    try {
+      Field f = stage.getClass().getDeclaredField("podIndexer");
+      f.setAccessible(true);
+      Object indexer = f.get(stage);
+      return indexer == null ? java.util.List.of()
+          : ((io.kubernetes.client.informer.cache.Indexer<io.kubernetes.client.openapi.models.V1Pod>) indexer).list();
+    } catch (NoSuchFieldException | IllegalAccessException e) {
+      return java.util.List.of();
+    }
+  }
+
   /** Whether the stage's link to {@code address} is past its fallback deadline. */
   static boolean inFallback(SliceStage stage, PeerAddress address) {
     return engine(stage).map(e -> e.inFallback(address)).orElse(false);

@@ -29,6 +29,7 @@ final class WriteGate implements Interceptor {
   private final AtomicInteger held = new AtomicInteger();
   private final AtomicInteger passed = new AtomicInteger();
   private final AtomicInteger dropped = new AtomicInteger();
+  private final AtomicInteger rejected = new AtomicInteger();
 
   WriteGate(String name) {
     this.name = name;
@@ -67,6 +68,11 @@ final class WriteGate implements Interceptor {
     return dropped.get();
   }
 
+  /** Pod creates the API Server answered 403 or 422 (admission or validation rejected them). */
+  int rejected() {
+    return rejected.get();
+  }
+
   static boolean isPodWrite(Request r) {
     if ("GET".equals(r.method())) {
       return false;
@@ -87,7 +93,11 @@ final class WriteGate implements Interceptor {
     }
     awaitPass(request);
     passed.incrementAndGet();
-    return chain.proceed(request);
+    Response response = chain.proceed(request);
+    if ("POST".equals(request.method()) && (response.code() == 403 || response.code() == 422)) {
+      rejected.incrementAndGet();
+    }
+    return response;
   }
 
   private synchronized void awaitPass(Request request) throws IOException {
