@@ -46,7 +46,8 @@ final class MatrixSummary {
         convergence += " (" + (runs.size() - conv.size()) + " no)";
       }
       String failure = runs.stream().filter(f -> !"pass".equals(f[13])).findFirst()
-          .map(f -> f[14].replace("|", "\\|")).orElse("");
+          .map(f -> f[14].length() > 400 ? f[14].substring(0, 400) + " …" : f[14])
+          .map(t -> t.replace("|", "\\|")).orElse("");
       sb.append("| ").append(e.getKey()).append(" | ").append(runs.size()).append(" | ")
           .append(passed).append("/").append(runs.size()).append(" | ")
           .append(col(runs, 4)).append(" | ").append(col(runs, 5)).append(" | ").append(col(runs, 6)).append(" | ")
