@@ -1,0 +1,77 @@
+package io.kubedirect.it.faults;
+
+import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.runtime.DefaultKubeDirect;
+import io.kubedirect.runtime.KubeDirect;
+import io.kubedirect.runtime.engine.StageEngine;
+import io.kubedirect.transport.PeerAddress;
+import java.lang.reflect.Field;
+import java.util.Optional;
+
+/**
+ * Read-only looks into a running example stage's kubedirect engine, to choose fault points by state (how many
+ * pods a stage holds in memory only, whether a link is past its fallback deadline).
+ *
+ * <p>The example controllers keep their {@link KubeDirect} in a private field {@code kd} and expose no
+ * accessor (adding one would count against the retrofit's changed-lines budget, docs/examples.md), so this reads
+ * the field reflectively. Everything that depends on engine internals is in this class: if the field or the
+ * engine API changes, only this class needs adapting.
+ */
+final class StageProbe {
+
+  private StageProbe() {}
+
+  /** The engine of {@code stage} while it runs. */
+  static Optional<StageEngine> engine(SliceStage stage) {
+    if (!stage.isRunning()) {
+      return Optional.empty();
+    }
+    try {
+      Field f = stage.getClass().getDeclaredField("kd");
+      f.setAccessible(true);
+      Object kd = f.get(stage);
+      if (kd instanceof DefaultKubeDirect d) {
+        return Optional.of(d.engine());
+      }
+      return Optional.empty();
+    } catch (NoSuchFieldException | IllegalAccessException e) {
+      throw new IllegalStateException("cannot read the kubedirect runtime of " + stage.getClass().getName()
+          + " (StageProbe expects a field 'kd'): " + e, e);
+    }
+  }
+
+  /** Objects the stage sent over links and has not yet seen persisted (0 when stopped). */
+  static int dirty(SliceStage stage) {
+    return engine(stage).map(StageEngine::dirtyCount).orElse(0);
+  }
+
+  /** Ephemeral objects the stage holds from its upstream (0 when stopped). */
+  static int ephemeral(SliceStage stage) {
+    return engine(stage).map(e -> e.store().size()).orElse(0);
+  }
+
+  /**
+   * The pods in the stage's own informer (the union view of API and ephemeral pods), for diagnosing a failed
+   * run; empty when the stage is stopped or has no field {@code podIndexer} (replicaset and scheduler have one).
+   */
+  @SuppressWarnings("unchecked")
+  static java.util.List<io.kubernetes.client.openapi.models.V1Pod> informerView(SliceStage stage) {
+    if (!stage.isRunning()) {
+      return java.util.List.of();
+    }
+    try {
+      Field f = stage.getClass().getDeclaredField("podIndexer");
+      f.setAccessible(true);
+      Object indexer = f.get(stage);
+      return indexer == null ? java.util.List.of()
+          : ((io.kubernetes.client.informer.cache.Indexer<io.kubernetes.client.openapi.models.V1Pod>) indexer).list();
+    } catch (NoSuchFieldException | IllegalAccessException e) {
+      return java.util.List.of();
+    }
+  }
+
+  /** Whether the stage's link to {@code address} is past its fallback deadline. */
+  static boolean inFallback(SliceStage stage, PeerAddress address) {
+    return engine(stage).map(e -> e.inFallback(address)).orElse(false);
+  }
+}
