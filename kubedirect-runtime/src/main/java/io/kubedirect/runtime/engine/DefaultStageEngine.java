@@ -108,6 +108,13 @@ public final class DefaultStageEngine implements StageEngine {
    */
   private final Cache<String, String> deletedInStore = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
       .executor(Runnable::run).build();
+  /**
+   * Objects this stage deleted while they were not persisted, whose delete is settled (acknowledged): if an API
+   * copy shows up after all (a downstream persisted it before it got the delete, and did not know), it is
+   * deleted too. Expires after {@link #LATE_COPY_WINDOW}; a new emit of the name clears it.
+   */
+  private final Cache<String, Boolean> deletedHere = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
+      .expireAfterWrite(LATE_COPY_WINDOW).executor(Runnable::run).ticker(this::tickerNanos).build();
   /** Objects an upstream deleted while this stage held them (a relay must not emit them on). Bounded. */
   private final Cache<String, Boolean> deletedUpstream = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
       .executor(Runnable::run).build();
@@ -120,6 +127,9 @@ public final class DefaultStageEngine implements StageEngine {
   final Map<String, Map<String, Notice>> pendingNotices = new HashMap<>();
 
   private record OwnerRejection(String reason, long untilNanos) {}
+
+  /** How long a settled delete of an unpersisted object still catches a late API copy of it. */
+  static final Duration LATE_COPY_WINDOW = Duration.ofMinutes(5);
 
   /** How long new objects of an owner fail fast after one of its objects was rejected. */
   static final Duration OWNER_REJECTION_WINDOW = Duration.ofSeconds(1);
@@ -222,6 +232,18 @@ public final class DefaultStageEngine implements StageEngine {
     if (!emittedView.upsert(new EphemeralEntry(stage.name(), e.kind, e.key, e.version, e.object, e.baseRv))) {
       emittedView.replaceLocal(e.kind, e.key, e.object);
     }
+  }
+
+  /** Remembers a settled delete of a never-persisted object (see {@link #deletedHere}). Guarded by this. */
+  void deletedHere(DirtyEntry e) {
+    if (e.baseRv == null && !e.persisted) {
+      deletedHere.put(e.id(), Boolean.TRUE);
+    }
+  }
+
+  /** The scheduler's clock, for the caches' expiry (virtual time in the simulation). */
+  private long tickerNanos() {
+    return scheduler.nanoTime();
   }
 
   /** Hides an object from {@link #emittedView}: its dirty entry is gone. Guarded by this. */
@@ -499,6 +521,9 @@ public final class DefaultStageEngine implements StageEngine {
         e = new DirtyEntry(kind, key, scheduler.nanoTime());
         dirty.put(id, e);
       }
+      if (type != ChangeType.DELETED) {
+        deletedHere.invalidate(id);
+      }
       long version = epochs.next();
       PeerAddress dest = route == null ? null : route.address;
       if (e.dest != null && !e.dest.equals(dest) && !e.persisted) {
@@ -662,6 +687,7 @@ public final class DefaultStageEngine implements StageEngine {
     takeWaiters(e, e.ackedVersion, done);
     if (e.type == ChangeType.DELETED && e.ackedVersion >= e.version) {
       dirty.remove(e.id());
+      deletedHere(e);
     }
     complete(done, e.object, null);
   }
@@ -775,6 +801,13 @@ public final class DefaultStageEngine implements StageEngine {
         }
       });
       DirtyEntry e = dirty.get(id);
+      if (e == null && deletedHere.getIfPresent(id) != null) {
+        // Deleted here before anyone persisted it, and persisted anyway by a stage the delete did not reach
+        // (e.g. one that restarted and no longer knew the object): delete exactly that copy.
+        deletedHere.invalidate(id);
+        writeBack.submit(kind, WriteOp.DELETE, object, ObjectSupport.persistedRv(object), WriteBackPolicy.EAGER);
+        return;
+      }
       if (e != null && e.type == ChangeType.DELETED) {
         // This stage deleted the object before it was persisted, and a downstream persisted it anyway (the
         // retraction was still on its way): the delete wins. Delete exactly that copy; the tombstone stays

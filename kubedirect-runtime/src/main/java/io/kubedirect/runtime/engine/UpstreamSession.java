@@ -433,6 +433,9 @@ final class UpstreamSession implements LinkHandler {
     }
     for (DirtyEntry e : drop) {
       eng.dirty.remove(e.id());
+      if (e.type == ChangeType.DELETED) {
+        eng.deletedHere(e);
+      }
       eng.hideOwn(e.kind, e.key, RemovalReason.RETRACTED);
       eng.complete(e.drainWaiters(), e.object, null);
     }
