@@ -250,6 +250,9 @@ final class UpstreamSession implements LinkHandler {
         address, eng.limits.fallbackAfter());
     fallback = true;
     pending.clear();
+    if (state == State.FENCED) {
+      rehandshakeAfterBackoff(); // emits no longer queue here: get the link back by itself
+    }
     eng.checkRecovered();
     for (DirtyEntry e : eng.dirtyFor(address)) {
       if (!e.persisted && e.object != null && !e.adopted) {
@@ -605,7 +608,8 @@ final class UpstreamSession implements LinkHandler {
     state = State.HANDSHAKE1; // nothing more is sent on the fenced epoch
     handshakeSentNanos = -1;
     inflight.clear();
-    boolean work = !pending.isEmpty() || !retracts.isEmpty();
+    // In fallback a session must get its link back (emits do not queue then), so that counts as work too.
+    boolean work = fallback || !pending.isEmpty() || !retracts.isEmpty();
     for (DirtyEntry e : eng.dirtyFor(address)) {
       work |= !e.persisted && !e.adopted;
     }
