@@ -611,7 +611,8 @@ final class UpstreamSession implements LinkHandler {
     // In fallback a session must get its link back (emits do not queue then), so that counts as work too.
     boolean work = fallback || !pending.isEmpty() || !retracts.isEmpty();
     for (DirtyEntry e : eng.dirtyFor(address)) {
-      work |= !e.persisted && !e.adopted;
+      // Adopted entries too: only a new snapshot tells whether the downstream still holds them.
+      work |= !e.persisted;
     }
     if (!work) {
       // Everything this session sent is persisted or held: stay fenced until there is something to send,
