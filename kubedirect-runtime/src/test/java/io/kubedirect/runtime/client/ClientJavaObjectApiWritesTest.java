@@ -6,42 +6,16 @@ import com.sun.net.httpserver.HttpServer;
 import io.kubedirect.runtime.engine.TestPods;
 import io.kubedirect.runtime.spi.WriteResult;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
-import io.kubernetes.client.openapi.models.V1Status;
-import io.kubernetes.client.openapi.models.V1StatusCause;
-import io.kubernetes.client.openapi.models.V1StatusDetails;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** How API answers are classified, and what deletes and Events send. */
+/**
+ * What deletes and Events send (the classification of answers is in {@link ClientJavaObjectApiHttpTest}).
+ */
 class ClientJavaObjectApiWritesTest {
-
-  @Test
-  void errorsAreClassifiedTheWayKubernetesControllersTreatThem() {
-    assertThat(ClientJavaObjectApi.classify(true, 409, null)).isEqualTo(WriteResult.Status.ALREADY_EXISTS);
-    assertThat(ClientJavaObjectApi.classify(false, 409, new V1Status().reason("Conflict")))
-        .isEqualTo(WriteResult.Status.CONFLICT);
-    assertThat(ClientJavaObjectApi.classify(false, 404, null)).isEqualTo(WriteResult.Status.NOT_FOUND);
-    assertThat(ClientJavaObjectApi.classify(true, 429, null)).isEqualTo(WriteResult.Status.RETRYABLE_FAILURE);
-    assertThat(ClientJavaObjectApi.classify(true, 503, null)).isEqualTo(WriteResult.Status.RETRYABLE_FAILURE);
-    // Quota and a terminating namespace are transient (the stock controllers retry them) ...
-    assertThat(ClientJavaObjectApi.classify(true, 403, new V1Status().reason("Forbidden").message(
-        "pods \"fn-1\" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=10, limited: pods=10")))
-        .isEqualTo(WriteResult.Status.RETRYABLE_FAILURE);
-    assertThat(ClientJavaObjectApi.classify(true, 403, new V1Status().reason("Forbidden")
-        .message("pods \"fn-1\" is forbidden: unable to create new content in namespace fn because it is being"
-            + " terminated")
-        .details(new V1StatusDetails().addCausesItem(new V1StatusCause().reason("NamespaceTerminating")))))
-        .isEqualTo(WriteResult.Status.RETRYABLE_FAILURE);
-    // ... other rejections are permanent.
-    assertThat(ClientJavaObjectApi.classify(true, 403, new V1Status().reason("Forbidden")
-        .message("pods \"fn-1\" is forbidden: no PriorityClass with name gold was found")))
-        .isEqualTo(WriteResult.Status.FAILED);
-    assertThat(ClientJavaObjectApi.classify(true, 422, new V1Status().reason("Invalid")))
-        .isEqualTo(WriteResult.Status.FAILED);
-  }
 
   @Test
   void aDeleteCarriesItsUidPreconditionAndAnEventNamesItsObject() throws Exception {

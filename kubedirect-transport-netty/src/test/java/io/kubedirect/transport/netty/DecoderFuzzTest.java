@@ -14,7 +14,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
@@ -74,7 +73,7 @@ class DecoderFuzzTest {
     try {
       ch.writeInbound(frame(RawPeer.hello("replicaset", "scheduler", 1, 1000).toByteArray()));
       ch.runPendingTasks();
-      List<Envelope> out = drainOutbound(ch);
+      List<Envelope> out = PipelineProbe.drainOutbound(ch);
       assertThat(out).singleElement().matches(Envelope::hasHelloAck);
 
       byte[] stream = mutatedStream(random);
@@ -86,11 +85,11 @@ class DecoderFuzzTest {
         pos += chunk;
       }
       ch.checkException();
-      out.addAll(drainOutbound(ch));
+      out.addAll(PipelineProbe.drainOutbound(ch));
       // Local failures are what this pipeline detected; a remote failure is a mutated frame that happens to be
       // a well-formed Error(seq=0), i.e. the peer closing the link: valid protocol, not a decoder escape.
-      double failures = ALLOWED.stream().mapToDouble(c -> localErrors(registry, c.name())).sum();
-      double localFailures = localErrors(registry, null);
+      double failures = ALLOWED.stream().mapToDouble(c -> PipelineProbe.localErrors(registry, c.name())).sum();
+      double localFailures = PipelineProbe.localErrors(registry, null);
       double remoteCloses = registry.find(LinkMetrics.ERRORS).tag("origin", "remote").counters().stream()
           .mapToDouble(c -> c.count()).sum();
       assertThat(localFailures - failures).as("no local failure outside " + ALLOWED).isZero();
@@ -122,34 +121,6 @@ class DecoderFuzzTest {
     } finally {
       ch.finishAndReleaseAll();
     }
-  }
-
-  /** Locally detected failures, of one code or (code null) of all codes. */
-  private static double localErrors(SimpleMeterRegistry registry, String code) {
-    var search = registry.find(LinkMetrics.ERRORS).tag("origin", "local");
-    if (code != null) {
-      search = search.tag("code", code);
-    }
-    return search.counters().stream().mapToDouble(c -> c.count()).sum();
-  }
-
-  private static List<Envelope> drainOutbound(EmbeddedChannel ch) {
-    List<Envelope> out = new ArrayList<>();
-    for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
-      try {
-        while (b.readableBytes() >= 4) {
-          int len = b.readInt();
-          byte[] body = new byte[len];
-          b.readBytes(body);
-          out.add(Envelope.parseFrom(body));
-        }
-      } catch (Exception e) {
-        throw new AssertionError("server wrote an undecodable frame", e);
-      } finally {
-        b.release();
-      }
-    }
-    return out;
   }
 
   private static ByteBuf frame(byte[] body) {

@@ -8,7 +8,6 @@ import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.transport.LinkRules;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.ByteBuffer;
@@ -64,7 +63,7 @@ class FrameFuzzTest {
       if (handshake) {
         ch.writeInbound(Unpooled.wrappedBuffer(HELLO));
         ch.runPendingTasks();
-        out.addAll(drainOutbound(ch));
+        out.addAll(PipelineProbe.drainOutbound(ch));
         assertThat(out).singleElement().matches(Envelope::hasHelloAck);
       }
       int pos = 1;
@@ -75,22 +74,22 @@ class FrameFuzzTest {
         pos += n;
       }
       ch.checkException();
-      out.addAll(drainOutbound(ch));
+      out.addAll(PipelineProbe.drainOutbound(ch));
       checkWhileConnected(ch, registry, handler, out);
 
       // The peer goes away: a frame still incomplete is a truncated frame (MALFORMED), anything else closes
       // quietly. Either way nothing escapes and an open link is reported closed exactly once.
       boolean wasOpen = ch.isOpen();
-      double before = localErrors(registry, null);
-      double malformedBefore = localErrors(registry, ErrorCode.MALFORMED.name());
+      double before = PipelineProbe.localErrors(registry, null);
+      double malformedBefore = PipelineProbe.localErrors(registry, ErrorCode.MALFORMED.name());
       ch.close();
       ch.runPendingTasks();
       ch.checkException();
-      double added = localErrors(registry, null) - before;
-      double addedMalformed = localErrors(registry, ErrorCode.MALFORMED.name()) - malformedBefore;
+      double added = PipelineProbe.localErrors(registry, null) - before;
+      double addedMalformed = PipelineProbe.localErrors(registry, ErrorCode.MALFORMED.name()) - malformedBefore;
       assertThat(added).as("failures counted at end of stream").isLessThanOrEqualTo(wasOpen ? 1.0 : 0.0);
       assertThat(addedMalformed).as("only a truncated frame (MALFORMED) fails at end of stream").isEqualTo(added);
-      assertThat(localErrors(registry, null)).as("at most one local failure per connection")
+      assertThat(PipelineProbe.localErrors(registry, null)).as("at most one local failure per connection")
           .isLessThanOrEqualTo(1.0);
       assertThat(handler.closed).as("every opened link is reported closed once").hasSize(handler.opened.size());
     } finally {
@@ -101,8 +100,8 @@ class FrameFuzzTest {
   /** The oracle of {@link DecoderFuzzTest}, with the Hello checks' codes allowed. */
   private static void checkWhileConnected(EmbeddedChannel ch, SimpleMeterRegistry registry,
       RecordingHandler handler, List<Envelope> out) {
-    double failures = ALLOWED.stream().mapToDouble(c -> localErrors(registry, c.name())).sum();
-    double localFailures = localErrors(registry, null);
+    double failures = ALLOWED.stream().mapToDouble(c -> PipelineProbe.localErrors(registry, c.name())).sum();
+    double localFailures = PipelineProbe.localErrors(registry, null);
     double remoteCloses = registry.find(LinkMetrics.ERRORS).tag("origin", "remote").counters().stream()
         .mapToDouble(Counter::count).sum();
     assertThat(localFailures - failures).as("no local failure outside " + ALLOWED + " (INTERNAL is a bug)")
@@ -134,34 +133,6 @@ class FrameFuzzTest {
     }
     assertThat(failures).isZero();
     assertThat(acks).as("every delivered batch was acked").isEqualTo(batches);
-  }
-
-  /** Locally detected failures, of one code or (code null) of all codes. */
-  private static double localErrors(SimpleMeterRegistry registry, String code) {
-    var search = registry.find(LinkMetrics.ERRORS).tag("origin", "local");
-    if (code != null) {
-      search = search.tag("code", code);
-    }
-    return search.counters().stream().mapToDouble(Counter::count).sum();
-  }
-
-  private static List<Envelope> drainOutbound(EmbeddedChannel ch) {
-    List<Envelope> out = new ArrayList<>();
-    for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
-      try {
-        while (b.readableBytes() >= 4) {
-          int len = b.readInt();
-          byte[] body = new byte[len];
-          b.readBytes(body);
-          out.add(Envelope.parseFrom(body));
-        }
-      } catch (Exception e) {
-        throw new AssertionError("server wrote an undecodable frame", e);
-      } finally {
-        b.release();
-      }
-    }
-    return out;
   }
 
   static byte[] frame(byte[] body) {
