@@ -2,6 +2,9 @@ package io.kubedirect.runtime;
 
 import io.kubedirect.runtime.codec.Kinds;
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Binding;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1ObjectReference;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodSpec;
 import java.util.Objects;
@@ -23,7 +26,8 @@ public final class KindStrategies {
 
   /**
    * Pods: routed by {@code spec.nodeName} (the sandbox manager of that node); a stored copy bound to another
-   * node is not this stage's; containers, tolerations, volumes and the other template parts are shared.
+   * node is not this stage's; a stored unbound copy is bound through {@code pods/binding}; containers,
+   * tolerations, volumes and the other template parts are shared.
    */
   public static KindStrategy<V1Pod> pods() {
     return PODS;
@@ -52,6 +56,11 @@ public final class KindStrategies {
       }
 
       @Override
+      public SubresourceWrite subresourceWrite(T desired, T stored) {
+        return base.subresourceWrite(desired, stored);
+      }
+
+      @Override
       public void share(T object, Interner interner) {
         base.share(object, interner);
       }
@@ -72,6 +81,20 @@ public final class KindStrategies {
         return "persisted copy is bound to " + have + ", not " + want;
       }
       return null;
+    }
+
+    @Override
+    public SubresourceWrite subresourceWrite(V1Pod desired, V1Pod stored) {
+      String want = desired.getSpec() == null ? null : desired.getSpec().getNodeName();
+      String have = stored.getSpec() == null ? null : stored.getSpec().getNodeName();
+      if (want == null || have != null) {
+        return null;
+      }
+      V1Binding binding = new V1Binding()
+          .metadata(new V1ObjectMeta().name(stored.getMetadata().getName())
+              .namespace(stored.getMetadata().getNamespace()).uid(stored.getMetadata().getUid()))
+          .target(new V1ObjectReference().apiVersion("v1").kind("Node").name(want));
+      return new SubresourceWrite("binding", binding);
     }
 
     @Override

@@ -28,6 +28,19 @@ public interface KindStrategy<T extends KubernetesObject> {
   }
 
   /**
+   * A change from {@code stored} to {@code desired} that an update of the object cannot store and that goes
+   * through a subresource first, or null if none. Pods: {@code spec.nodeName} of a stored pod is set only
+   * through its {@code binding} (after a fallback stored the pod unbound, the copy a scheduler bound is
+   * written back that way). The write-back makes this write, re-reads the object, then writes the rest.
+   */
+  default SubresourceWrite subresourceWrite(T desired, T stored) {
+    return null;
+  }
+
+  /** A write to subresource {@code subresource} (e.g. {@code "binding"}) with body {@code body}. */
+  record SubresourceWrite(String subresource, KubernetesObject body) {}
+
+  /**
    * Replaces parts of a received object by equal canonical instances, so that many objects stamped from one
    * template share them (memory); metadata is shared by the runtime already. Default: nothing.
    */

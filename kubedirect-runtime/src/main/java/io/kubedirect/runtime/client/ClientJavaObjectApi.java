@@ -12,6 +12,7 @@ import io.kubernetes.client.openapi.models.V1StatusCause;
 import io.kubernetes.client.util.generic.options.DeleteOptions;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.kubedirect.runtime.codec.Kinds;
@@ -24,6 +25,9 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import io.kubernetes.client.util.generic.options.ListOptions;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -157,6 +161,41 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
       return OptionalLong.of(Long.parseLong(r.getObject().getMetadata().getResourceVersion()));
     } catch (NumberFormatException e) {
       return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * POSTs {@code body} to {@code <object path>/<subresource>} (e.g. a pod's binding). Only the answer's code is
+   * read: the API Server answers a binding with a Status, not the object.
+   */
+  @Override
+  public WriteResult createSubresource(String kind, String namespace, String name, String subresource,
+      KubernetesObject body) {
+    String apiVersion = Kinds.apiVersion(kind);
+    String prefix = apiVersion.contains("/") ? "/apis/" + apiVersion : "/api/" + apiVersion;
+    String path = prefix + (namespace == null || namespace.isEmpty() ? ""
+        : "/namespaces/" + apiClient.escapeString(namespace)) + "/" + plural(Kinds.kindName(kind)) + "/"
+        + apiClient.escapeString(name) + "/" + subresource;
+    Map<String, String> headers = new HashMap<>();
+    headers.put("Accept", "application/json");
+    headers.put("Content-Type", "application/json");
+    try (Response response = apiClient.buildCall(null, path, "POST", new ArrayList<>(), new ArrayList<>(), body,
+        headers, new HashMap<>(), new HashMap<>(), new String[] {"BearerToken"}, null).execute()) {
+      if (response.isSuccessful()) {
+        return WriteResult.ok(null);
+      }
+      V1Status status = null;
+      String text = response.body() == null ? "" : response.body().string();
+      try {
+        status = apiClient.getJSON().deserialize(text, V1Status.class);
+      } catch (RuntimeException notAStatus) {
+        // keep the code only
+      }
+      String msg = (status != null && status.getMessage() != null ? status.getMessage() : "HTTP " + response.code())
+          + " (POST " + path + ")";
+      return WriteResult.of(classify(false, response.code(), status), msg);
+    } catch (ApiException | IOException | RuntimeException e) {
+      return WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, e.toString());
     }
   }
 

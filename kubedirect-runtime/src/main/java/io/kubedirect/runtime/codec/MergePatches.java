@@ -36,6 +36,42 @@ public final class MergePatches {
     return out;
   }
 
+  /**
+   * Whether {@code current} already holds every change from {@code base} to {@code desired} (applying that
+   * merge patch to it changes nothing but its resourceVersion); false when the change cannot be expressed as
+   * a merge patch.
+   */
+  public static boolean reflects(KubernetesObject base, KubernetesObject desired, KubernetesObject current) {
+    JsonObject patch = JsonTrees.diff(tree(base), tree(desired));
+    if (patch == null) {
+      return false;
+    }
+    JsonObject meta = patch.getAsJsonObject("metadata");
+    if (meta != null) {
+      meta.remove("resourceVersion");
+    }
+    JsonObject cur = tree(current);
+    return JsonTrees.applyPatch(cur.deepCopy(), patch).equals(cur);
+  }
+
+  /**
+   * Whether the stored copy {@code stored} carries everything {@code ephemeral} says outside its status and
+   * the server-set metadata (resourceVersion, generation, uid, creationTimestamp, managedFields): the
+   * ephemeral change is in the store, even if no spec change bumped the generation (a pod's binding).
+   */
+  public static boolean carries(KubernetesObject stored, KubernetesObject ephemeral) {
+    JsonObject eph = tree(ephemeral);
+    eph.remove("status");
+    JsonObject meta = eph.getAsJsonObject("metadata");
+    if (meta != null) {
+      for (String f : new String[] {"resourceVersion", "generation", "uid", "creationTimestamp", "managedFields"}) {
+        meta.remove(f);
+      }
+    }
+    JsonObject cur = tree(stored);
+    return JsonTrees.applyPatch(cur.deepCopy(), eph).equals(cur);
+  }
+
   private static JsonObject tree(KubernetesObject o) {
     return JsonParser.parseString(JSON.serialize(o)).getAsJsonObject();
   }

@@ -12,6 +12,7 @@ import io.kubedirect.runtime.KindStrategy;
 import io.kubedirect.runtime.WriteBackPolicy;
 import io.kubedirect.runtime.WriteException;
 import io.kubedirect.runtime.codec.Kinds;
+import io.kubedirect.runtime.codec.MergePatches;
 import io.kubedirect.runtime.codec.ObjectCodec;
 import io.kubedirect.runtime.metrics.EngineMetrics;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
@@ -44,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -535,6 +537,13 @@ public final class DefaultStageEngine implements StageEngine {
       if (e.type == ChangeType.ADDED && type == ChangeType.MODIFIED && e.ackedVersion == 0 && !e.persisted) {
         type = ChangeType.ADDED; // the downstream has not seen it yet
       }
+      if (e.derivedFrom == null && base == null && type != ChangeType.DELETED && receivedKinds.contains(kind)) {
+        // A relay's first write of an unpersisted input: remember what its change applies to.
+        e.derivedFrom = store.get(kind, key).filter(en -> en.baseResourceVersion() == null)
+            .map(EphemeralEntry::object).orElse(null);
+      } else if (base != null) {
+        e.derivedFrom = null;
+      }
       e.object = object;
       e.adopted = false;
       e.version = version;
@@ -795,12 +804,15 @@ public final class DefaultStageEngine implements StageEngine {
       if (owner != null) {
         ownerRejections.remove(owner);
       }
+      DirtyEntry e = dirty.get(id);
+      if (e != null && rebaseOnPersisted(e, object)) {
+        return;
+      }
       store.get(kind, key).ifPresent(en -> {
         if (ObjectSupport.supersedes(object, en.baseResourceVersion(), en.object())) {
           store.remove(kind, key, RemovalReason.PERSISTED);
         }
       });
-      DirtyEntry e = dirty.get(id);
       if (e == null && deletedHere.getIfPresent(id) != null) {
         // Deleted here before anyone persisted it, and persisted anyway by a stage the delete did not reach
         // (e.g. one that restarted and no longer knew the object): delete exactly that copy.
@@ -823,6 +835,50 @@ public final class DefaultStageEngine implements StageEngine {
       }
     }
     complete(done, object, null);
+  }
+
+  /**
+   * A relay's unpersisted change of an unpersisted input, and the API Server now shows a copy without that
+   * change: the upstream wrote its input through the API Server (its link here was down past the fallback
+   * deadline) while this stage had already changed it (a scheduler bound the pod) and sent it on. Dropping the
+   * change would leave the stored copy without it (an unbound pod nobody binds again: fault matrix class C);
+   * instead the change is re-applied onto the stored copy (merge patch, as for conflicts) and sent on again as
+   * an update of it, which the tail writes back (a pod through its binding). True if rebased. Guarded by this.
+   */
+  private boolean rebaseOnPersisted(DirtyEntry e, KubernetesObject stored) {
+    if (e.derivedFrom == null || e.object == null || e.type == ChangeType.DELETED || e.persisted || e.adopted) {
+      return false;
+    }
+    if (Objects.equals(e.baseRv, ObjectSupport.persistedRv(stored))
+        || MergePatches.reflects(e.derivedFrom, e.object, stored)) {
+      return false; // persisted with this stage's change (the downstream wrote it back): done as usual
+    }
+    KubernetesObject rebased = MergePatches.rebase(e.derivedFrom, e.object, stored);
+    if (rebased == null) {
+      return false;
+    }
+    String storedRv = ObjectSupport.persistedRv(stored);
+    log.info("{}: {} {} was stored without this stage's change (written upstream through the API Server); "
+        + "re-applying it onto rv {}", stage.name(), e.kind, e.key, storedRv);
+    metrics.fallbackWrite("rebased");
+    Optional<EphemeralEntry> held = store.get(e.kind, e.key);
+    e.derivedFrom = stored;
+    e.object = rebased;
+    e.baseRv = storedRv;
+    e.version = epochs.next();
+    e.type = ChangeType.MODIFIED;
+    if (held.isPresent()) {
+      EphemeralEntry h = held.get();
+      store.upsert(new EphemeralEntry(h.source(), e.kind, e.key, h.version() + 1, rebased, storedRv));
+    }
+    showOwn(e);
+    UpstreamSession s = e.dest == null ? null : upstreamSessions.get(e.dest);
+    if (s == null || s.fallback) {
+      fallbackWrite(e);
+    } else {
+      s.enqueue(e.kind, e.key);
+    }
+    return true;
   }
 
   void onDeleted(String kind, KubernetesObject object) {

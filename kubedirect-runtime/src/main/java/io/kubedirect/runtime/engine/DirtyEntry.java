@@ -17,6 +17,12 @@ final class DirtyEntry {
   long version;
   ChangeType type;
   String baseRv;
+  /**
+   * A relay's input this object was derived from while neither was persisted (null otherwise): if the API
+   * Server then shows a copy without this stage's change (the upstream wrote its input through a fallback),
+   * the change is re-applied onto that copy and sent again ({@code DefaultStageEngine.rebaseOnPersisted}).
+   */
+  KubernetesObject derivedFrom;
   PeerAddress dest;
   boolean persisted;
   long ackedVersion;

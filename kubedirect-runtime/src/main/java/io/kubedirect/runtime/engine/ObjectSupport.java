@@ -1,5 +1,7 @@
 package io.kubedirect.runtime.engine;
 
+import io.kubedirect.runtime.codec.MergePatches;
+
 import io.kubedirect.api.KubeDirectLabels;
 import io.kubedirect.runtime.codec.Kinds;
 import io.kubernetes.client.common.KubernetesObject;
@@ -40,8 +42,12 @@ public final class ObjectSupport {
    */
   public static boolean supersedes(KubernetesObject api, String baseRv, KubernetesObject ephemeral) {
     V1ObjectMeta m = api.getMetadata();
-    return supersedes(m == null ? null : m.getResourceVersion(), m == null ? null : m.getGeneration(), baseRv,
-        ephemeral);
+    String rv = m == null ? null : m.getResourceVersion();
+    if (supersedes(rv, m == null ? null : m.getGeneration(), baseRv, ephemeral)) {
+      return true;
+    }
+    // A change that bumps no generation (a pod's binding) is persisted once a later copy carries it.
+    return ephemeral != null && rv != null && !rv.equals(baseRv) && MergePatches.carries(api, ephemeral);
   }
 
   /** {@link #supersedes(KubernetesObject, String, KubernetesObject)} from the API copy's rv and generation. */

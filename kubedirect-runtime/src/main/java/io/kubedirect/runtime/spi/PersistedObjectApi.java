@@ -36,6 +36,17 @@ public interface PersistedObjectApi {
     return delete(kind, namespace, name, null);
   }
 
+  /**
+   * Creates {@code body} in a subresource of the stored object, e.g. a pod's {@code binding} (the only way to set
+   * {@code spec.nodeName} of a stored pod). A subresource whose state is already set (a bound pod) answers
+   * {@link WriteResult.Status#CONFLICT}; a missing object {@link WriteResult.Status#NOT_FOUND}. The default
+   * supports none ({@link WriteResult.Status#FAILED}).
+   */
+  default WriteResult createSubresource(String kind, String namespace, String name, String subresource,
+      KubernetesObject body) {
+    return WriteResult.of(WriteResult.Status.FAILED, "subresource " + subresource + " of " + kind + " not supported");
+  }
+
   /** Reads the object as currently stored. */
   Optional<KubernetesObject> get(String kind, String namespace, String name);
 

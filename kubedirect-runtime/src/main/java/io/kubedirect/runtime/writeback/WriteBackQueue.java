@@ -475,6 +475,7 @@ public final class WriteBackQueue {
         status = true;
       }
     }
+    boolean foundStored = false;
     if (create && !e.exists) {
       long before = observationSeq();
       WriteResult r;
@@ -493,6 +494,7 @@ public final class WriteBackQueue {
           if (o != null) {
             return o;
           }
+          foundStored = true;
         }
         case RETRYABLE_FAILURE -> {
           // Maybe committed (a timeout after commit): resolve it before creating again.
@@ -513,8 +515,23 @@ public final class WriteBackQueue {
         status = true;
       }
     }
+    if ((update || status || foundStored) && e.exists) {
+      // foundStored: a create found a copy stored by someone else (e.g. a fallback): it may lack e.g. the node.
+      Outcome o = subresourceWritesFirst(e, desired);
+      if (o != null) {
+        return goneSinceObserved(e, o);
+      }
+    }
     if (update && e.exists) {
       Outcome o = withConflictRetry(e, desired, true, obj -> api.update(e.kind, obj));
+      if (o != null && o.kind == Outcome.Kind.FAILED && o.status == WriteResult.Status.FAILED
+          && storedNeedsSubresourceWrite(e, desired)) {
+        // Refused, and judged without a known stored copy: the stored copy needs a subresource write first.
+        o = subresourceWritesFirst(e, desired);
+        if (o == null) {
+          o = withConflictRetry(e, desired, true, obj -> api.update(e.kind, obj));
+        }
+      }
       if (o != null) {
         return goneSinceObserved(e, o);
       }
@@ -648,6 +665,58 @@ public final class WriteBackQueue {
 
   private static String uid(KubernetesObject o) {
     return o == null || o.getMetadata() == null ? null : o.getMetadata().getUid();
+  }
+
+  /**
+   * Makes the writes of {@code desired} over the stored copy that an update cannot make (its kind's
+   * {@link KindStrategy#subresourceWrite}, e.g. a pod's binding after a fallback stored it unbound), re-reading
+   * the object after each. Judged against the best copy known (stored, else the base it derives from); none
+   * known: nothing to do here. Null = go on with the update.
+   */
+  private Outcome subresourceWritesFirst(Entry e, KubernetesObject desired) {
+    KindStrategy<KubernetesObject> strategy = strategies.apply(e.kind);
+    KubernetesObject known = e.storedObject != null ? e.storedObject : e.base;
+    var meta = desired.getMetadata();
+    for (int i = 0; known != null && i < MAX_CONFLICT_RETRIES_IN_A_ROW; i++) {
+      KindStrategy.SubresourceWrite w = strategy.subresourceWrite(desired, known);
+      if (w == null) {
+        return null;
+      }
+      WriteResult r = api.createSubresource(e.kind, meta.getNamespace(), meta.getName(), w.subresource(), w.body());
+      switch (r.status()) {
+        case OK, CONFLICT -> {
+          // Written, or the subresource was set meanwhile (maybe by another writer): see what is stored now.
+          Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
+          if (cur.isEmpty()) {
+            return Outcome.failed(WriteResult.Status.NOT_FOUND, "object vanished during " + w.subresource());
+          }
+          String conflict = strategy.ownershipConflict(desired, cur.get());
+          if (conflict != null) {
+            return Outcome.failed(WriteResult.Status.ALREADY_EXISTS, conflict);
+          }
+          e.stored(cur.get());
+          known = cur.get();
+        }
+        case RETRYABLE_FAILURE -> {
+          return Outcome.retry(r.status(), w.subresource() + ": " + r.message());
+        }
+        default -> {
+          return Outcome.failed(r.status(), w.subresource() + ": " + r.message());
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Reads the stored copy; true (and it is now the known copy) if {@code desired} needs a subresource write on it. */
+  private boolean storedNeedsSubresourceWrite(Entry e, KubernetesObject desired) {
+    var meta = desired.getMetadata();
+    Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
+    if (cur.isEmpty() || strategies.apply(e.kind).subresourceWrite(desired, cur.get()) == null) {
+      return false;
+    }
+    e.stored(cur.get());
+    return true;
   }
 
   /** The create found the object there: read it and take it as ours, unless it is bound elsewhere. */

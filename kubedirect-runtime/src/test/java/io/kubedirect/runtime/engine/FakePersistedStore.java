@@ -6,6 +6,8 @@ import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.runtime.spi.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Binding;
+import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -13,6 +15,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FakePersistedStore implements PersistedObjectApi, PersistedObjectFeed {
 
   /** Operations that can be scripted to fail. */
-  public enum Op { CREATE, UPDATE, UPDATE_STATUS, DELETE }
+  public enum Op { CREATE, UPDATE, UPDATE_STATUS, DELETE, BIND }
 
   private final TaskScheduler scheduler;
   private final Map<String, KubernetesObject> objects = new HashMap<>();
@@ -192,6 +195,12 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     if (want != null && !want.equals(cur.getMetadata().getResourceVersion())) {
       return WriteResult.of(WriteResult.Status.CONFLICT, "rv " + want + " != " + cur.getMetadata().getResourceVersion());
     }
+    if (op == Op.UPDATE && cur instanceof V1Pod was && object instanceof V1Pod now
+        && !Objects.equals(nodeName(was), nodeName(now))) {
+      // Like the API Server: a stored pod's spec is immutable (nodeName is set through pods/binding).
+      return WriteResult.of(WriteResult.Status.FAILED, "Pod \"" + object.getMetadata().getName()
+          + "\" is invalid: spec: Forbidden: pod updates may not change fields other than ...");
+    }
     KubernetesObject next = op == Op.UPDATE_STATUS ? ObjectSupport.withStatusOf(cur, object) : object;
     if (op == Op.UPDATE) {
       // Like the API Server: a spec write bumps metadata.generation (status writes do not).
@@ -203,6 +212,36 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     }
     log.add(op + " " + id);
     return WriteResult.ok(put(kind, next));
+  }
+
+  /** The binding of a pod, as the API Server does it: an unbound pod gets the node, a bound one is a conflict. */
+  @Override
+  public synchronized WriteResult createSubresource(String kind, String namespace, String name, String subresource,
+      KubernetesObject body) {
+    calls.merge(Op.BIND, 1, Integer::sum);
+    KubernetesObject cur = objects.get(kind + "|" + Kinds.key(namespace, name));
+    if (!"binding".equals(subresource) || !(body instanceof V1Binding b)) {
+      return WriteResult.of(WriteResult.Status.FAILED, "unsupported subresource " + subresource);
+    }
+    if (cur == null) {
+      return WriteResult.of(WriteResult.Status.NOT_FOUND, "missing");
+    }
+    if (b.getMetadata().getUid() != null && !b.getMetadata().getUid().equals(cur.getMetadata().getUid())) {
+      return WriteResult.of(WriteResult.Status.CONFLICT, "uid precondition failed");
+    }
+    V1Pod pod = (V1Pod) ObjectSupport.deepCopy(cur);
+    if (nodeName(pod) != null) {
+      return WriteResult.of(WriteResult.Status.CONFLICT, "pod " + name + " is already assigned to node "
+          + nodeName(pod));
+    }
+    pod.getSpec().setNodeName(b.getTarget().getName());
+    log.add("BIND " + kind + "|" + Kinds.key(namespace, name) + " " + b.getTarget().getName());
+    put(kind, pod);
+    return WriteResult.ok(null);
+  }
+
+  private static String nodeName(V1Pod pod) {
+    return pod.getSpec() == null ? null : pod.getSpec().getNodeName();
   }
 
   @Override

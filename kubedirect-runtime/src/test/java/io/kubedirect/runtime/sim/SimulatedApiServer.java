@@ -8,6 +8,7 @@ import io.kubedirect.runtime.spi.WriteResult;
 import io.kubedirect.runtime.spi.WriteResult.Status;
 import io.kubedirect.transport.inmemory.DeliveryTrace;
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Binding;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Random;
@@ -112,6 +114,12 @@ final class SimulatedApiServer {
       @Override
       public WriteResult delete(String kind, String namespace, String name, String uid) {
         return SimulatedApiServer.this.delete(writer, kind, namespace, name, uid);
+      }
+
+      @Override
+      public WriteResult createSubresource(String kind, String namespace, String name, String subresource,
+          KubernetesObject body) {
+        return SimulatedApiServer.this.bind(writer, kind, namespace, name, subresource, body);
       }
 
       @Override
@@ -215,6 +223,12 @@ final class SimulatedApiServer {
       return record(writer, op, kind, key, WriteResult.of(Status.CONFLICT, "resourceVersion " + want
           + " is not " + cur.getMetadata().getResourceVersion()), 0);
     }
+    if (!status && cur instanceof V1Pod was && object instanceof V1Pod now
+        && !Objects.equals(nodeName(was), nodeName(now))) {
+      // A stored pod's spec is immutable: nodeName is set through pods/binding.
+      return record(writer, op, kind, key, WriteResult.of(Status.FAILED, "injected 422: pod updates may not change "
+          + "spec.nodeName of " + key), 0);
+    }
     KubernetesObject next;
     if (status) {
       next = ObjectSupport.withStatusOf(cur, object);
@@ -226,6 +240,40 @@ final class SimulatedApiServer {
     byKey.put(key, next);
     notify(kind, next, false);
     return record(writer, op, kind, key, WriteResult.ok(ObjectSupport.deepCopy(next)), rv);
+  }
+
+  /** The binding subresource of a pod, as the API Server does it: an unbound pod gets the node, a bound one conflicts. */
+  synchronized WriteResult bind(String writer, String kind, String namespace, String name, String subresource,
+      KubernetesObject body) {
+    String key = key(namespace, name);
+    if (!"binding".equals(subresource) || !(body instanceof V1Binding b)) {
+      return record(writer, "bind", kind, key, WriteResult.of(Status.FAILED, "no subresource " + subresource), 0);
+    }
+    if (random.nextDouble() < retryable) {
+      return record(writer, "bind", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+    }
+    TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
+    KubernetesObject cur = byKey.get(key);
+    if (cur == null) {
+      return record(writer, "bind", kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
+    }
+    String uid = b.getMetadata() == null ? null : b.getMetadata().getUid();
+    if (uid != null && !uid.equals(cur.getMetadata().getUid())) {
+      return record(writer, "bind", kind, key, WriteResult.of(Status.CONFLICT, "uid precondition " + uid), 0);
+    }
+    if (!(cur instanceof V1Pod pod) || nodeName(pod) != null) {
+      return record(writer, "bind", kind, key, WriteResult.of(Status.CONFLICT, key + " is already assigned"), 0);
+    }
+    V1Pod next = ObjectSupport.deepCopy(pod);
+    next.getSpec().setNodeName(b.getTarget().getName());
+    next.getMetadata().setResourceVersion(Long.toString(++rv));
+    byKey.put(key, next);
+    notify(kind, next, false);
+    return record(writer, "bind", kind, key, WriteResult.ok(null), rv);
+  }
+
+  private static String nodeName(V1Pod pod) {
+    return pod.getSpec() == null ? null : pod.getSpec().getNodeName();
   }
 
   synchronized WriteResult delete(String writer, String kind, String namespace, String name) {

@@ -1,5 +1,8 @@
 package io.kubedirect.runtime.sim;
 
+import io.kubedirect.runtime.KindStrategies;
+import io.kubedirect.runtime.KindStrategy;
+import io.kubedirect.runtime.engine.ObjectSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.runtime.spi.PersistedObjectApi;
@@ -40,14 +43,21 @@ class SimulatedApiServerTest {
     V1Pod stored = (V1Pod) api.create(SimPods.KIND, SimPods.newPod("web", "p1")).object();
     String rv1 = stored.getMetadata().getResourceVersion();
 
-    V1Pod bound = SimPods.bound(stored, "node-1");
-    WriteResult u = api.update(SimPods.KIND, bound);
+    V1Pod labelled = labelled(stored);
+    WriteResult u = api.update(SimPods.KIND, labelled);
     assertThat(u.status()).isEqualTo(Status.OK);
     String rv2 = u.object().getMetadata().getResourceVersion();
     assertThat(Long.parseLong(rv2)).isGreaterThan(Long.parseLong(rv1));
-    assertThat(api.update(SimPods.KIND, bound).status()).as("stale rv").isEqualTo(Status.CONFLICT);
+    assertThat(api.update(SimPods.KIND, labelled).status()).as("stale rv").isEqualTo(Status.CONFLICT);
 
-    V1Pod ready = SimPods.ready((V1Pod) u.object());
+    // Like the API Server: nodeName of a stored pod is set through its binding, once.
+    V1Pod bound = SimPods.bound((V1Pod) u.object(), "node-1");
+    assertThat(api.update(SimPods.KIND, bound).status()).as("spec is immutable").isEqualTo(Status.FAILED);
+    assertThat(bind(bound, (V1Pod) u.object()).status()).isEqualTo(Status.OK);
+    assertThat(bind(SimPods.bound((V1Pod) u.object(), "node-2"), (V1Pod) u.object()).status())
+        .as("already bound").isEqualTo(Status.CONFLICT);
+
+    V1Pod ready = SimPods.ready((V1Pod) api.get(SimPods.KIND, "default", "p1").orElseThrow());
     ready.getSpec().setNodeName("ignored-by-status-update");
     WriteResult s = api.updateStatus(SimPods.KIND, ready);
     assertThat(s.status()).isEqualTo(Status.OK);
@@ -55,12 +65,22 @@ class SimulatedApiServerTest {
     assertThat(SimPods.isReady(now)).isTrue();
     assertThat(SimPods.nodeName(now)).isEqualTo("node-1");
 
-    V1Pod respec = SimPods.bound(now, "node-2");
-    respec.setStatus(null);
-    assertThat(api.update(SimPods.KIND, respec).status()).isEqualTo(Status.OK);
+    V1Pod relabel = labelled(now);
+    relabel.setStatus(null);
+    assertThat(api.update(SimPods.KIND, relabel).status()).isEqualTo(Status.OK);
     now = (V1Pod) api.get(SimPods.KIND, "default", "p1").orElseThrow();
     assertThat(SimPods.isReady(now)).as("update keeps the status").isTrue();
-    assertThat(SimPods.nodeName(now)).isEqualTo("node-2");
+  }
+
+  private static V1Pod labelled(V1Pod pod) {
+    V1Pod c = ObjectSupport.deepCopy(pod);
+    c.getMetadata().putLabelsItem("touched", c.getMetadata().getResourceVersion());
+    return c;
+  }
+
+  private WriteResult bind(V1Pod desired, V1Pod stored) {
+    KindStrategy.SubresourceWrite w = KindStrategies.pods().subresourceWrite(desired, stored);
+    return api.createSubresource(SimPods.KIND, "default", stored.getMetadata().getName(), w.subresource(), w.body());
   }
 
   @Test
@@ -87,10 +107,10 @@ class SimulatedApiServerTest {
 
     server.setFaults(0, 0, 1.0);
     V1Pod cur = (V1Pod) api.get(SimPods.KIND, "default", "p1").orElseThrow();
-    assertThat(api.update(SimPods.KIND, SimPods.bound(cur, "n")).status()).isEqualTo(Status.CONFLICT);
+    assertThat(api.update(SimPods.KIND, labelled(cur)).status()).isEqualTo(Status.CONFLICT);
 
     server.quiesce();
-    assertThat(api.update(SimPods.KIND, SimPods.bound(cur, "n")).status()).isEqualTo(Status.OK);
+    assertThat(api.update(SimPods.KIND, labelled(cur)).status()).isEqualTo(Status.OK);
   }
 
   @Test

@@ -66,6 +66,57 @@ class WriteBackQueueTest {
   }
 
   @Test
+  void aPodStoredUnboundIsBoundThroughItsBindingThenItsStatusIsWritten() {
+    // A fallback stored the pod unbound (partition replicaset -> scheduler); the tail then writes back the copy
+    // the scheduler bound. nodeName of a stored pod can only be set through pods/binding.
+    api.put(POD, pod("p", null));
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompleted();
+    V1Pod stored = (V1Pod) api.stored(POD, "default/p").orElseThrow();
+    assertThat(stored.getSpec().getNodeName()).isEqualTo("node-1");
+    assertThat(stored.getStatus().getPhase()).isEqualTo("Running");
+    assertThat(api.log).containsExactly("BIND /v1/Pod|default/p node-1", "UPDATE_STATUS /v1/Pod|default/p");
+  }
+
+  @Test
+  void anUpdateThatBindsAStoredPodGoesThroughItsBindingWithOrWithoutAKnownBase() {
+    for (boolean withFeed : new boolean[] {true, false}) {
+      FakePersistedStore store = new FakePersistedStore(sched);
+      WriteBackQueue q = withFeed
+          ? new WriteBackQueue(store, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1), store,
+              Duration.ofSeconds(1))
+          : new WriteBackQueue(store, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1));
+      q.track(POD);
+      KubernetesObject unbound = store.put(POD, pod("p", null));
+      sched.runUntilIdle();
+      V1Pod bound = pod("p", "node-1");
+      bound.getMetadata().setUid(unbound.getMetadata().getUid());
+      CompletableFuture<KubernetesObject> f = q.submit(POD, WriteOp.UPDATE, bound,
+          unbound.getMetadata().getResourceVersion(), WriteBackPolicy.EAGER);
+      sched.runUntilIdle();
+      assertThat(f).as("feed: %s", withFeed).isCompleted();
+      assertThat(((V1Pod) store.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName()).isEqualTo("node-1");
+      assertThat(store.log).as("feed: %s", withFeed).contains("BIND /v1/Pod|default/p node-1");
+    }
+  }
+
+  @Test
+  void aPodBoundElsewhereMeanwhileFailsTheBindingWrite() {
+    KubernetesObject unbound = api.put(POD, pod("p", null));
+    V1Pod other = pod("p", "node-0");
+    other.getMetadata().setUid(unbound.getMetadata().getUid());
+    api.put(POD, other); // another scheduler bound it first
+    V1Pod mine = pod("p", "node-1");
+    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.UPDATE, mine,
+        unbound.getMetadata().getResourceVersion(), WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(f).isCompletedExceptionally();
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName()).isEqualTo("node-0");
+  }
+
+  @Test
   void aConflictRereadsTheResourceVersionAndReapplies() {
     KubernetesObject stored = api.put(POD, pod("p", "node-1"));
     String staleRv = stored.getMetadata().getResourceVersion();
