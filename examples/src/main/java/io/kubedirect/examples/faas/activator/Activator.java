@@ -11,6 +11,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -31,6 +33,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -129,7 +132,7 @@ public final class Activator implements SliceStage {
   }
 
   /** What one start of the activator holds; dropped by {@link #stop()}. */
-  private record Running(EventLoopGroup group, Channel server, ProxyClient proxy,
+  private record Running(EventLoopGroup group, Channel server, ChannelGroup connections, ProxyClient proxy,
       ScheduledExecutorService statExecutor, ConcurrencyReporter reporter) {}
 
   @Override
@@ -151,6 +154,7 @@ public final class Activator implements SliceStage {
       }
     }, period, period, TimeUnit.MILLISECONDS);
     ProxyClient proxy = new ProxyClient(group, connectTimeout, maxRequestBytes);
+    ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     Channel server;
     try {
       server = new ServerBootstrap()
@@ -159,6 +163,7 @@ public final class Activator implements SliceStage {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              connections.add(ch);
               ch.pipeline()
                   .addLast("http", new HttpServerCodec())
                   .addLast("aggregate", new HttpObjectAggregator(maxRequestBytes))
@@ -178,7 +183,7 @@ public final class Activator implements SliceStage {
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
     }
-    running = new Running(group, server, proxy, statExecutor, reporter);
+    running = new Running(group, server, connections, proxy, statExecutor, reporter);
     source.start(this::sandboxesChanged);
     log.info("activator {} listening on {}", name, server.localAddress());
   }
@@ -202,6 +207,7 @@ public final class Activator implements SliceStage {
       }
     }
     throttlers.clear();
+    r.connections().close().syncUninterruptibly(); // after the 503s above: each loop writes, then closes
     r.proxy().close();
     r.statExecutor().shutdownNow();
     r.group().shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
