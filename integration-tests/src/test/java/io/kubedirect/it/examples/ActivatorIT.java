@@ -8,6 +8,9 @@ import io.kubedirect.examples.faas.activator.ActivatorMetrics;
 import io.kubedirect.examples.faas.activator.ApiServerSandboxSource;
 import io.kubedirect.examples.faas.cluster.Workloads;
 import io.kubedirect.examples.faas.common.Pods;
+import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.direct.DirectLinks;
+import io.kubedirect.examples.faas.direct.DirectSlice;
 import io.kubedirect.examples.faas.common.SandboxStatus;
 import io.kubedirect.examples.faas.http.HttpResponses;
 import io.kubedirect.examples.faas.plain.PlainSlice;
@@ -39,7 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The plain slice with serving sandboxes behind the activator, on a real kube-apiserver: requests sent while the
+ * The plain (and the retrofitted) slice with serving sandboxes behind the activator, on a real kube-apiserver: requests sent while the
  * function is at zero wait in the activator and are served once the (hand-scaled) pods are Ready; scaled pods
  * serve within their container concurrency; scaled to zero, the sandboxes stop.
  */
@@ -73,12 +76,30 @@ class ActivatorIT {
         .collect(Collectors.toSet());
   }
 
+  /** Builds the slice under test over the fixture's nodes, its sandbox managers running {@code sandboxes}. */
+  private interface SliceFactory {
+    SliceStage create(ApiClient api, List<String> nodes, HttpSandboxRuntime sandboxes);
+  }
+
   @Test
-  void requestsAtZeroWaitUntilPodsAreReadyAndScaledPodsServeWithinTheirConcurrency(ApiClient api) throws Exception {
+  void plainSliceRequestsAtZeroWaitUntilPodsAreReadyAndScaledPodsServeWithinTheirConcurrency(ApiClient api)
+      throws Exception {
+    run(api, (a, nodes, sandboxes) -> new PlainSlice(a, nodes, 2, Duration.ofMillis(50), sandboxes));
+  }
+
+  /** The retrofitted slice: the sandbox address reaches the API Server through the tail's write-back. */
+  @Test
+  void directSliceRequestsAtZeroWaitUntilPodsAreReadyAndScaledPodsServeWithinTheirConcurrency(ApiClient api)
+      throws Exception {
+    run(api, (a, nodes, sandboxes) ->
+        new DirectSlice(a, DirectLinks.onLoopback(nodes, 2), Duration.ofMillis(50), sandboxes));
+  }
+
+  private void run(ApiClient api, SliceFactory slices) throws Exception {
     List<Map.Entry<RevisionKey, Stat>> activatorStats = new CopyOnWriteArrayList<>();
     try (SliceFixture f = new SliceFixture(api, 2);
         HttpSandboxRuntime sandboxes = HttpSandboxRuntime.create();
-        PlainSlice slice = new PlainSlice(api, f.nodes, 2, Duration.ofMillis(50), sandboxes)) {
+        SliceStage slice = slices.create(api, f.nodes, sandboxes)) {
       RevisionKey fn = new RevisionKey(f.namespace, SliceFixture.FUNCTION);
       String path = "/fn/" + f.namespace + "/" + SliceFixture.FUNCTION;
       Activator activator = Activator.builder(ApiServerSandboxSource.builder(api).build())
