@@ -255,6 +255,24 @@ class ActivatorTest {
   }
 
   @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    start(Activator.builder(source));
+    RevisionKey slow = new RevisionKey("ns", "slow");
+    runtime.start("ns/s1", SandboxPods.pod("ns", "s1", "slow", 300, 0));
+    source.ready(slow, Set.of(SandboxEndpoint.parse("ns/s1", runtime.address("ns/s1"), 0)));
+    source.ready(FN, sandboxes(0, 0, "p1"));
+    String two = "POST /fn/ns/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nfirst"
+        + "POST /fn/ns/fn HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecond";
+    try (Socket s = new Socket("127.0.0.1", activator.address().getPort())) {
+      s.getOutputStream().write(two.getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      String answers = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(answers.indexOf("first")).isPositive().isLessThan(answers.indexOf("second"));
+      assertThat(answers).contains("ns/s1").contains("ns/p1");
+    }
+  }
+
+  @Test
   void reportsAnImmediateStatAtZeroThenEverySecond() {
     start(Activator.builder(source).name("act-1"));
     CompletableFuture<HttpResponse<String>> f = post("/fn/ns/fn", "a");
