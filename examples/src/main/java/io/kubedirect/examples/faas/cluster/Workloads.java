@@ -19,7 +19,7 @@ import java.util.Map;
 public final class Workloads {
 
   /** Label that identifies the pods of one function. */
-  public static final String APP_LABEL = "app";
+  public static final String APP_LABEL = FaasConventions.FUNCTION_LABEL;
 
   private Workloads() {}
 

@@ -20,6 +20,12 @@ public final class FaasConventions {
   /** {@code spec.schedulerName} of every pod the example ReplicaSet controller creates. */
   public static final String SCHEDULER_NAME = "kubedirect-example-scheduler";
 
+  /**
+   * Label that names the function a pod (or ReplicaSet) belongs to; together with the namespace it is the key of
+   * the function: the activator's path {@code /fn/<namespace>/<function>}, the autoscaler's revision key.
+   */
+  public static final String FUNCTION_LABEL = "app";
+
   /** Largest number of pods one ReplicaSet sync creates or deletes (the real controller's burstReplicas). */
   public static final int BURST_REPLICAS = 500;
 

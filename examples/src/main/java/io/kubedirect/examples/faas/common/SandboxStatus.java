@@ -15,6 +15,13 @@ import java.util.Objects;
 /** Builds the status a kubelet would report for a pod whose sandbox (and containers) are running. */
 public final class SandboxStatus {
 
+  /**
+   * Pod condition that carries the address ({@code host:port}, in its message) where the pod's sandbox answers
+   * HTTP requests. The simulated sandboxes listen on loopback ports, not on their (made-up) pod IPs, so this
+   * condition, written with the rest of the status, tells the activator where to send a function's requests.
+   */
+  public static final String SERVING_CONDITION = "faas.kubedirect.io/Serving";
+
   private SandboxStatus() {}
 
   /**
@@ -24,6 +31,16 @@ public final class SandboxStatus {
    * @throws IllegalArgumentException if the pod has no spec or is not bound to a node
    */
   public static V1Pod running(V1Pod pod, String podIp, OffsetDateTime startTime) {
+    return running(pod, podIp, startTime, null);
+  }
+
+  /**
+   * Like {@link #running(V1Pod, String, OffsetDateTime)}, plus, if {@code servingAddress} is not null, the
+   * {@link #SERVING_CONDITION} (status True, reason {@code Listening}, message {@code servingAddress}).
+   *
+   * @throws IllegalArgumentException if the pod has no spec or is not bound to a node
+   */
+  public static V1Pod running(V1Pod pod, String podIp, OffsetDateTime startTime, String servingAddress) {
     Objects.requireNonNull(podIp, "podIp");
     Objects.requireNonNull(startTime, "startTime");
     if (pod.getSpec() == null || pod.getSpec().getNodeName() == null) {
@@ -33,6 +50,10 @@ public final class SandboxStatus {
     List<V1PodCondition> conditions = new ArrayList<>();
     for (String type : List.of("PodScheduled", "Initialized", "ContainersReady", "Ready")) {
       conditions.add(new V1PodCondition().type(type).status("True").lastTransitionTime(startTime));
+    }
+    if (servingAddress != null) {
+      conditions.add(new V1PodCondition().type(SERVING_CONDITION).status("True").reason("Listening")
+          .message(servingAddress).lastTransitionTime(startTime));
     }
     List<V1ContainerStatus> containers = new ArrayList<>();
     if (pod.getSpec().getContainers() != null) {
@@ -55,6 +76,19 @@ public final class SandboxStatus {
         .containerStatuses(containers);
     copy.setStatus(status);
     return copy;
+  }
+
+  /** The {@code host:port} of the pod's {@link #SERVING_CONDITION} if it is True, else null. */
+  public static String servingAddress(V1Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return null;
+    }
+    for (V1PodCondition c : pod.getStatus().getConditions()) {
+      if (SERVING_CONDITION.equals(c.getType())) {
+        return "True".equals(c.getStatus()) ? c.getMessage() : null;
+      }
+    }
+    return null;
   }
 
   /** True if {@code pod} already carries the status this class builds (Running, Ready, with an IP). */

@@ -2,6 +2,7 @@ package io.kubedirect.examples.faas.direct;
 
 import io.kubedirect.examples.faas.common.CompositeStage;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.sandbox.SandboxRuntime;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
@@ -24,6 +25,11 @@ public final class DirectSlice implements SliceStage {
 
   /** A slice wired by {@code links}; each sandbox manager starts sandboxes within {@code maxStartDelay}. */
   public DirectSlice(ApiClient apiClient, DirectLinks links, Duration maxStartDelay) {
+    this(apiClient, links, maxStartDelay, SandboxRuntime.NONE);
+  }
+
+  /** Like {@link #DirectSlice(ApiClient, DirectLinks, Duration)}, running the pods' sandboxes on {@code sandboxes}. */
+  public DirectSlice(ApiClient apiClient, DirectLinks links, Duration maxStartDelay, SandboxRuntime sandboxes) {
     this.links = Objects.requireNonNull(links, "links");
     this.replicaSet = new ReplicaSetController(apiClient, links);
     this.scheduler = new SchedulerController(apiClient, links);
@@ -31,7 +37,7 @@ public final class DirectSlice implements SliceStage {
     List<PeerAddress> addresses = links.sandboxManagers();
     for (int i = 0; i < addresses.size(); i++) {
       managers.add(SandboxManager.builder(apiClient).links(links, addresses.get(i)).podIpBlock(i)
-          .startDelay(Duration.ZERO, maxStartDelay).build());
+          .startDelay(Duration.ZERO, maxStartDelay).sandboxes(sandboxes).build());
     }
     this.sandboxManagers = List.copyOf(managers);
     List<SliceStage> order = new ArrayList<>(sandboxManagers);

@@ -6,6 +6,7 @@ import io.kubedirect.examples.faas.common.PodIpAllocator;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.SandboxStatus;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.sandbox.SandboxRuntime;
 import io.kubernetes.client.extended.controller.Controller;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
 import io.kubernetes.client.extended.controller.reconciler.Reconciler;
@@ -62,6 +63,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
   private final Duration maxDelay;
   private final int workers;
   private final int ipBlock;
+  private final SandboxRuntime serving;
   private final DirectLinks links;
   private final PeerAddress listen;
   private KubeDirect kd;
@@ -84,6 +86,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
     this.maxDelay = b.maxDelay;
     this.workers = b.workers;
     this.ipBlock = b.ipBlock;
+    this.serving = b.serving;
     this.links = b.links;
     this.listen = b.listen;
   }
@@ -192,14 +195,14 @@ public final class SandboxManager implements SliceStage, Reconciler {
     }
     Sandbox sandbox = sandboxes.get(key);
     if (sandbox == null || !sandbox.sameUid(uid)) {
-      startSandbox(key, uid, request);
+      startSandbox(key, uid, request, pod);
       return new Result(false);
     }
     if (sandbox.ip == null) {
       return new Result(false); // still starting; the timer enqueues the pod again
     }
     try {
-      V1Pod running = SandboxStatus.running(pod, sandbox.ip, sandbox.startTime);
+      V1Pod running = SandboxStatus.running(pod, sandbox.ip, sandbox.startTime, serving.address(key));
       pods.updateStatus(running).join();
       return new Result(false);
     } catch (CompletionException e) {
@@ -208,17 +211,23 @@ public final class SandboxManager implements SliceStage, Reconciler {
     }
   }
 
-  private void startSandbox(String key, String uid, Request request) {
+  private void startSandbox(String key, String uid, Request request, V1Pod pod) {
     learnRunningIps();
     Sandbox starting = Sandbox.starting(uid);
     sandboxes.put(key, starting);
     long min = minDelay.toMillis();
-    long delay = min + ThreadLocalRandom.current().nextLong(maxDelay.toMillis() - min + 1);
+    long delay = min + ThreadLocalRandom.current().nextLong(maxDelay.toMillis() - min + 1)
+        + serving.coldStart(pod).toMillis();
     timer.schedule(() -> {
       try {
-        sandboxes.computeIfPresent(key, (k, s) -> s == starting
-            ? Sandbox.running(uid, ips.allocate(), OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS))
-            : s);
+        sandboxes.computeIfPresent(key, (k, s) -> {
+          if (s == starting) {
+            serving.start(k, pod); // atomic with stopSandbox's remove: a deleted pod's sandbox is not started
+          }
+          return s == starting
+              ? Sandbox.running(uid, ips.allocate(), OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS))
+              : s;
+        });
         queue.add(request);
       } catch (RuntimeException e) {
         log.error("starting the sandbox of {} failed", key, e);
@@ -243,6 +252,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
 
   private void stopSandbox(String key) {
     Sandbox s = sandboxes.remove(key);
+    serving.stop(key);
     if (s != null && s.ip != null) {
       ips.release(s.ip);
     }
@@ -289,6 +299,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
     private Duration maxDelay = Duration.ofMillis(50);
     private int workers = 8;
     private int ipBlock;
+    private SandboxRuntime serving = SandboxRuntime.NONE;
     private DirectLinks links;
     private PeerAddress listen;
 
@@ -324,6 +335,12 @@ public final class SandboxManager implements SliceStage, Reconciler {
     /** Pod IPs come from {@code 10.<block>.0.0/16} (default 0); give every instance its own block. */
     public Builder podIpBlock(int block) {
       this.ipBlock = block;
+      return this;
+    }
+
+    /** Runs the pods' sandboxes (default {@link SandboxRuntime#NONE}: Ready pods that serve nothing). */
+    public Builder sandboxes(SandboxRuntime runtime) {
+      this.serving = Objects.requireNonNull(runtime, "runtime");
       return this;
     }
 

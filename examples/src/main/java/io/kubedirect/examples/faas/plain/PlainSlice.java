@@ -2,6 +2,7 @@ package io.kubedirect.examples.faas.plain;
 
 import io.kubedirect.examples.faas.common.CompositeStage;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.sandbox.SandboxRuntime;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +25,18 @@ public final class PlainSlice implements SliceStage {
    * @throws IllegalArgumentException if there are no nodes or {@code sandboxManagers} is not in 1..nodes
    */
   public PlainSlice(ApiClient apiClient, List<String> nodes, int sandboxManagers, Duration maxStartDelay) {
-    this.sandboxManagers = sandboxManagers(apiClient, nodes, sandboxManagers, maxStartDelay);
+    this(apiClient, nodes, sandboxManagers, maxStartDelay, SandboxRuntime.NONE);
+  }
+
+  /**
+   * A slice over {@code nodes} whose sandbox managers run the pods' sandboxes on {@code sandboxes} (which the
+   * caller owns: it outlives stops and restarts of the slice, and the caller closes it).
+   *
+   * @throws IllegalArgumentException if there are no nodes or {@code sandboxManagers} is not in 1..nodes
+   */
+  public PlainSlice(ApiClient apiClient, List<String> nodes, int sandboxManagers, Duration maxStartDelay,
+      SandboxRuntime sandboxes) {
+    this.sandboxManagers = sandboxManagers(apiClient, nodes, sandboxManagers, maxStartDelay, sandboxes);
     this.replicaSet = new ReplicaSetController(apiClient);
     this.scheduler = new SchedulerController(apiClient);
     List<SliceStage> order = new ArrayList<>(this.sandboxManagers);
@@ -41,6 +53,12 @@ public final class PlainSlice implements SliceStage {
    */
   public static List<SandboxManager> sandboxManagers(ApiClient apiClient, List<String> nodes, int count,
       Duration maxStartDelay) {
+    return sandboxManagers(apiClient, nodes, count, maxStartDelay, SandboxRuntime.NONE);
+  }
+
+  /** Like {@link #sandboxManagers(ApiClient, List, int, Duration)}, running the sandboxes on {@code sandboxes}. */
+  public static List<SandboxManager> sandboxManagers(ApiClient apiClient, List<String> nodes, int count,
+      Duration maxStartDelay, SandboxRuntime sandboxes) {
     if (nodes.isEmpty() || count < 1 || count > nodes.size()) {
       throw new IllegalArgumentException("need 1 <= sandboxManagers <= nodes (" + nodes.size() + ")");
     }
@@ -51,7 +69,7 @@ public final class PlainSlice implements SliceStage {
         mine.add(nodes.get(n));
       }
       managers.add(SandboxManager.builder(apiClient).nodes(mine).podIpBlock(i)
-          .startDelay(Duration.ZERO, maxStartDelay).build());
+          .startDelay(Duration.ZERO, maxStartDelay).sandboxes(sandboxes).build());
     }
     return List.copyOf(managers);
   }

@@ -35,6 +35,18 @@ class SandboxStatusTest {
   }
 
   @Test
+  void servingAddressTravelsInItsOwnCondition() {
+    V1Pod pod = TestPods.pod("p", "n1", false, T);
+    assertThat(SandboxStatus.servingAddress(SandboxStatus.running(pod, "10.0.0.7", T))).isNull();
+    V1Pod serving = SandboxStatus.running(pod, "10.0.0.7", T, "127.0.0.1:40123");
+    assertThat(SandboxStatus.servingAddress(serving)).isEqualTo("127.0.0.1:40123");
+    assertThat(serving.getStatus().getConditions()).filteredOn(c -> SandboxStatus.SERVING_CONDITION.equals(c.getType()))
+        .singleElement().satisfies(c -> assertThat(c.getReason()).isEqualTo("Listening"));
+    assertThat(SandboxStatus.isRunning(serving)).isTrue();
+    assertThat(SandboxStatus.servingAddress(pod)).isNull();
+  }
+
+  @Test
   void refusesUnboundPods() {
     assertThatThrownBy(() -> SandboxStatus.running(TestPods.pod("p", null, false, T), "10.0.0.1", T))
         .isInstanceOf(IllegalArgumentException.class);

@@ -4,6 +4,7 @@ import io.kubedirect.examples.knative.autoscaler.RevisionKey;
 import io.kubedirect.examples.knative.autoscaler.metrics.MetricCollector;
 import io.kubedirect.examples.knative.autoscaler.metrics.MetricSpec;
 import io.kubedirect.examples.knative.autoscaler.metrics.Stat;
+import io.kubedirect.examples.knative.autoscaler.metrics.StatSink;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
@@ -23,7 +24,7 @@ import java.util.function.Function;
  * desired scale is 0 is decided at once on a stat with non-zero concurrency, so a cold start does not wait for the
  * next tick. The clock is injected; nothing sleeps. Thread-safe; a revision's decider runs under its own lock.
  */
-public final class Multiscaler implements AutoCloseable {
+public final class Multiscaler implements StatSink, AutoCloseable {
 
   /** Hears decision changes (Knative's {@code Watch}/{@code Inform}, with the new status attached). */
   @FunctionalInterface
@@ -99,7 +100,11 @@ public final class Multiscaler implements AutoCloseable {
     return runners.size();
   }
 
-  /** Records a stat for {@code key} at the clock's time and pokes the revision (the autoscaler's stat intake). */
+  /**
+   * Records a stat for {@code key} at the clock's time and pokes the revision (the autoscaler's stat intake): the
+   * activator and the serving sandboxes report here as a {@link StatSink}.
+   */
+  @Override
   public void record(RevisionKey key, Stat stat) {
     collector.record(key, clock.instant(), stat);
     poke(key, stat);
