@@ -178,6 +178,7 @@ public final class DefaultStageEngine implements StageEngine {
           }
         });
     metrics.gauges(store::size, this::dirtyCount);
+    metrics.writeBackGauge(writeBack::pending);
   }
 
   static String id(String kind, String key) {
@@ -413,6 +414,7 @@ public final class DefaultStageEngine implements StageEngine {
       s.close();
     }
     writeBack.close();
+    metrics.close();
     LinkException closedEx = new LinkException(ErrorCode.INTERNAL, "engine closed");
     for (DirtyEntry e : entries) {
       e.waiters.forEach(w -> w.future().completeExceptionally(closedEx));

@@ -138,6 +138,7 @@ final class ReceiverHandler implements LinkHandler {
     // handshake (each one up to maxEpochSkew past the last).
     DownstreamSession previous = eng.epochOwners.get(source);
     eng.sourceEpochs.put(source, env.getEpoch());
+    eng.metrics.sourceEpoch(source, env.getEpoch());
     eng.epochOwners.put(source, ds);
     if (previous != null && previous != ds && previous.link.isOpen()) {
       // Tell the fenced session at once (it may be another live instance of the stage): it re-handshakes,

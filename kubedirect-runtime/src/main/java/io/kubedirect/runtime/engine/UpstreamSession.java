@@ -46,6 +46,10 @@ final class UpstreamSession implements LinkHandler {
   /** FENCED: a newer epoch of this stage took over at the receiver, and this session had nothing to send. */
   enum State { DISCONNECTED, HANDSHAKE1, HANDSHAKE2, READY, FENCED, CLOSED }
 
+  /** The {@code state} tags of the link state gauges, by {@link State} ordinal. */
+  private static final List<String> STATE_TAGS = java.util.Arrays.stream(State.values())
+      .map(st -> st.name().toLowerCase(java.util.Locale.ROOT)).toList();
+
   private record Sent(String kind, String key, long version, boolean retract) {}
 
   private record Retract(String kind, String key, long version) {}
@@ -60,8 +64,10 @@ final class UpstreamSession implements LinkHandler {
   final String destination;
   private ClientLink client;
   private Link link;
-  State state = State.DISCONNECTED;
-  long epoch;
+  /** Volatile (written under the engine lock) for the metrics gauges, which read it without the lock. */
+  volatile State state = State.DISCONNECTED;
+  /** Volatile for the metrics gauges, as {@link #state}. */
+  volatile long epoch;
   private ObjectEncoder encoder;
   private long seq;
   private long requestSeq;
@@ -69,7 +75,8 @@ final class UpstreamSession implements LinkHandler {
   private final LinkedHashMap<String, Retract> retracts = new LinkedHashMap<>();
   private final Map<Long, InFlight> inflight = new HashMap<>();
   private List<Sent> reconcileSent = List.of();
-  boolean fallback;
+  /** Volatile for the metrics gauges, as {@link #state}. */
+  volatile boolean fallback;
   /** Whether a snapshot was processed on some connection (the stage knows what this downstream holds). */
   boolean snapshotSeen;
   private TaskScheduler.Cancellable fallbackTimer;
@@ -90,6 +97,8 @@ final class UpstreamSession implements LinkHandler {
     this.address = address;
     this.linkTag = address.toString();
     this.destination = destination;
+    eng.metrics.linkGauges(linkTag, destination, STATE_TAGS, () -> STATE_TAGS.get(state.ordinal()),
+        () -> epoch, () -> fallback);
   }
 
   /** Arms the fallback deadline and dials; called without the engine lock. */
@@ -496,6 +505,7 @@ final class UpstreamSession implements LinkHandler {
       return;
     }
     retryBackoff = null;
+    eng.metrics.ackLatency(linkTag, Duration.ofNanos(Math.max(0, eng.scheduler.nanoTime() - b.sentNanos())));
     for (Sent s : b.sents()) {
       if (!s.retract) {
         eng.acked(s.kind, s.key, s.version, address);

@@ -40,6 +40,9 @@ final class LinkMetrics {
   private final Counter connectFailures;
   private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> tlsFailures = new ConcurrentHashMap<>();
+  /** The gauges registered here: they read this transport's state, so {@link #close()} removes them. */
+  private final java.util.Queue<io.micrometer.core.instrument.Meter> gauges =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   LinkMetrics(MeterRegistry registry, String stage) {
     this.registry = registry;
@@ -83,18 +86,28 @@ final class LinkMetrics {
 
   /** The expiry (notAfter, seconds since the epoch) of this stage's own certificate. */
   void certificateExpiry(java.util.function.Supplier<Number> notAfterEpochSeconds) {
-    Gauge.builder(TLS_EXPIRY, notAfterEpochSeconds, s -> s.get().doubleValue()).tag("stage", stage)
+    gauges.add(Gauge.builder(TLS_EXPIRY, notAfterEpochSeconds, s -> s.get().doubleValue()).tag("stage", stage)
         .strongReference(true).baseUnit("seconds")
-        .description("notAfter of this stage's certificate, seconds since the epoch").register(registry);
+        .description("notAfter of this stage's certificate, seconds since the epoch").register(registry));
   }
 
   /** Gauges of the accepted and the not yet authenticated connections. */
   void connectionGauges(AtomicInteger accepted, AtomicInteger unauthenticated) {
-    Gauge.builder(CONNECTIONS, accepted, AtomicInteger::get).tag("state", "accepted").tag("stage", stage)
-        .strongReference(true).description("accepted connections open now").register(registry);
-    Gauge.builder(CONNECTIONS, unauthenticated, AtomicInteger::get).tag("state", "unauthenticated")
+    gauges.add(Gauge.builder(CONNECTIONS, accepted, AtomicInteger::get).tag("state", "accepted")
+        .tag("stage", stage).strongReference(true).description("accepted connections open now").register(registry));
+    gauges.add(Gauge.builder(CONNECTIONS, unauthenticated, AtomicInteger::get).tag("state", "unauthenticated")
         .tag("stage", stage).strongReference(true)
-        .description("accepted connections that have not completed TLS and the Hello exchange").register(registry);
+        .description("accepted connections that have not completed TLS and the Hello exchange").register(registry));
+  }
+
+  /**
+   * Removes this transport's gauges from the registry, so that a transport built later with the same registry
+   * and stage name (a restarted stage) registers gauges of its own. Counters and timers stay.
+   */
+  void close() {
+    for (io.micrometer.core.instrument.Meter m; (m = gauges.poll()) != null; ) {
+      registry.remove(m);
+    }
   }
 
   /**

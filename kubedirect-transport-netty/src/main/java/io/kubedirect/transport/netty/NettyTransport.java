@@ -189,6 +189,7 @@ public final class NettyTransport implements Transport {
     if (!onOwnLoop) {
       termination.awaitUninterruptibly(5_000);
     }
+    metrics.close();
   }
 
   /**

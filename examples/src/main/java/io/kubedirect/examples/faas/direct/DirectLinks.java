@@ -7,6 +7,8 @@ import io.kubedirect.runtime.discovery.StaticPeerDiscovery;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.Transport;
 import io.kubedirect.transport.netty.NettyTransport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,16 +17,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Where the stages of the retrofitted slice listen (all on 127.0.0.1) and how they find each other: a static
  * table with the scheduler's address and, per node, the address of the sandbox manager serving it. Fixed
- * ports, so a restarted stage comes back at the same address.
+ * ports, so a restarted stage comes back at the same address. By default each stage gets a plaintext loopback
+ * transport and private meters; {@link #withTransports} and {@link #withMeterRegistry} change that (the
+ * per-stage entry point {@code StageMain} uses them for TLS and a Prometheus registry).
  *
  * @param scheduler the scheduler's link address
  * @param sandboxManagerByNode the sandbox manager's link address for each pool node
+ * @param transports the transport of each stage by stage name (null: plaintext on loopback)
+ * @param meters where the stages register their meters (null: a private registry per stage)
  */
-public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandboxManagerByNode) {
+public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandboxManagerByNode,
+    Function<String, Transport> transports, MeterRegistry meters) {
 
   /** Stage name of the producer. */
   public static final String REPLICASET = "replicaset";
@@ -37,6 +45,26 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
   public DirectLinks {
     Objects.requireNonNull(scheduler, "scheduler");
     sandboxManagerByNode = Map.copyOf(sandboxManagerByNode);
+  }
+
+  /** Plaintext loopback transports and private meters. */
+  public DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandboxManagerByNode) {
+    this(scheduler, sandboxManagerByNode, null, null);
+  }
+
+  /** The same addresses, with {@code transports} making each stage's transport from its name. */
+  public DirectLinks withTransports(Function<String, Transport> transports) {
+    return new DirectLinks(scheduler, sandboxManagerByNode, Objects.requireNonNull(transports, "transports"), meters);
+  }
+
+  /** The same addresses, with every stage registering its meters in {@code registry}. */
+  public DirectLinks withMeterRegistry(MeterRegistry registry) {
+    return new DirectLinks(scheduler, sandboxManagerByNode, transports, Objects.requireNonNull(registry, "registry"));
+  }
+
+  /** Where a stage registers its meters: the configured registry, else a new private one. */
+  public MeterRegistry meterRegistry() {
+    return meters != null ? meters : new SimpleMeterRegistry();
   }
 
   /**
@@ -67,9 +95,13 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
     return b.build();
   }
 
-  /** A plaintext Netty transport for {@code stage} (allowed on loopback only). */
+  /** The transport for {@code stage}: by default a plaintext Netty transport (allowed on loopback only). */
   public Transport transport(String stage) {
-    return NettyTransport.builder().stageName(stage).plaintextOnLoopback().build();
+    if (transports != null) {
+      return transports.apply(stage);
+    }
+    NettyTransport.Builder b = NettyTransport.builder().stageName(stage).plaintextOnLoopback();
+    return (meters != null ? b.meterRegistry(meters) : b).build();
   }
 
   /** The nodes served by the sandbox manager listening at {@code address}. */

@@ -110,7 +110,8 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
       return t;
     });
     kd = KubeDirect.builder().apiClient(apiClient).stage(ReplicaSetController.class)
-        .transport(links.transport(DirectLinks.REPLICASET)).discovery(links.discovery()).build();
+        .transport(links.transport(DirectLinks.REPLICASET)).discovery(links.discovery())
+        .meterRegistry(links.meterRegistry()).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1ReplicaSet> rsInformer = factory.sharedIndexInformerFor(

@@ -117,7 +117,8 @@ public final class SandboxManager implements SliceStage, Reconciler {
     queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor());
     kd = KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
         .writeBack(V1Pod.class, io.kubedirect.runtime.WriteBackPolicy.EXPOSE_ON_RECEIPT)
-        .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).build();
+        .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).meterRegistry(links.meterRegistry())
+        .build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(

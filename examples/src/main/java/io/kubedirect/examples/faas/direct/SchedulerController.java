@@ -89,7 +89,7 @@ public final class SchedulerController implements SliceStage, Reconciler {
     assumed.clear();
     kd = KubeDirect.builder().apiClient(apiClient).stage(SchedulerController.class)
         .transport(links.transport(DirectLinks.SCHEDULER)).listen(links.scheduler())
-        .discovery(links.discovery()).build();
+        .discovery(links.discovery()).meterRegistry(links.meterRegistry()).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(
