@@ -645,11 +645,13 @@ public final class DefaultStageEngine implements StageEngine {
           return;
         }
         if (ex == null) {
+          if (e.type == ChangeType.DELETED && e.version == version) {
+            // A downstream the retraction never reached may still persist it: delete such a late copy too.
+            deletedHere(e);
+            dirty.remove(e.id());
+          }
           if (e.version == version) {
             e.persisted = true;
-          }
-          if (e.type == ChangeType.DELETED && e.version == version) {
-            dirty.remove(e.id());
           }
           takeWaiters(e, version, done);
         } else {

@@ -51,6 +51,25 @@ class FallbackRebaseTest {
     }
   }
 
+  @Test
+  void aDeleteWrittenThroughTheFallbackAlsoDeletesACopyADownstreamPersistsLater() {
+    try (Chain c = new Chain(43, null)) {
+      // The tail's creates fail for ~16 s (backoff 50 ms doubling to 5 s): it persists the pod only after the
+      // replicaset stage's fallback delete (10 s after its link went down) found nothing to delete.
+      c.persisted.failNext(FakePersistedStore.Op.CREATE, io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE,
+          9);
+      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
+      assertThat(c.run(() -> c.sm.store().size() == 1)).as("the tail holds it").isTrue();
+      c.net.faults().partition("rs", "scheduler");
+      c.rs.write(POD, WriteOp.DELETE, Chain.ownedPod("p")); // the retraction cannot reach the scheduler
+      assertThat(c.run(() -> c.persisted.log.stream().anyMatch(l -> l.startsWith("CREATE"))))
+          .as("the tail persisted it late").isTrue();
+      c.net.faults().heal("rs", "scheduler");
+      assertThat(c.run(() -> c.persistedPods() == 0 && c.quiet() && c.rs.dirtyCount() == 0))
+          .as("no pod left: %s; log %s", c.persisted.list(POD), c.persisted.log).isTrue();
+    }
+  }
+
   private static Optional<String> node(Chain c) {
     return c.persisted.list(POD).stream().map(o -> ((V1Pod) o).getSpec().getNodeName())
         .filter(n -> n != null).findFirst();
