@@ -117,6 +117,17 @@ public final class DefaultStageEngine implements StageEngine {
    */
   private final Cache<String, Boolean> deletedHere = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
       .expireAfterWrite(LATE_COPY_WINDOW).executor(Runnable::run).ticker(this::tickerNanos).build();
+  /**
+   * A relay's unpersisted inputs that a stored copy superseded (the upstream wrote them through its fallback), with
+   * that copy: a write the relay's controller derived from the input before it saw the stored copy is re-applied
+   * onto the stored copy (§13.7). Bounded, short-lived.
+   */
+  private final Cache<String, SupersededInput> supersededInputs = Caffeine.newBuilder()
+      .maximumSize(RECENTLY_PERSISTED).expireAfterWrite(LATE_COPY_WINDOW).executor(Runnable::run)
+      .ticker(this::tickerNanos).build();
+
+  private record SupersededInput(EphemeralEntry input, KubernetesObject stored) {}
+
   /** Objects an upstream deleted while this stage held them (a relay must not emit them on). Bounded. */
   private final Cache<String, Boolean> deletedUpstream = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
       .executor(Runnable::run).build();
@@ -539,12 +550,36 @@ public final class DefaultStageEngine implements StageEngine {
       if (e.type == ChangeType.ADDED && type == ChangeType.MODIFIED && e.ackedVersion == 0 && !e.persisted) {
         type = ChangeType.ADDED; // the downstream has not seen it yet
       }
+      SupersededInput late = base == null && type != ChangeType.DELETED && receivedKinds.contains(kind)
+          ? supersededInputs.getIfPresent(id) : null;
+      if (late != null && ObjectSupport.persistedRv(late.stored()) != null) {
+        // Derived from an input the stored copy has superseded meanwhile (the upstream's fallback wrote it):
+        // send the change as an update of the stored copy, or nothing if the stored copy carries it.
+        if (MergePatches.reflects(late.input().object(), object, late.stored())) {
+          if (e.version == 0) {
+            dirty.remove(id);
+          }
+          f.complete(late.stored());
+          return f;
+        }
+        KubernetesObject rebased = MergePatches.rebase(late.input().object(), object, late.stored());
+        if (rebased != null) {
+          log.info("{}: {} {} was derived from a copy stored since (written upstream through the API Server); "
+              + "sending it as an update of rv {}", stage.name(), kind, key, ObjectSupport.persistedRv(late.stored()));
+          metrics.fallbackWrite("rebased");
+          object = rebased;
+          base = ObjectSupport.persistedRv(late.stored());
+          type = ChangeType.MODIFIED;
+          // Shown to this stage's informers as its own (not the upstream's: its handshake must not retract it).
+          store.upsert(new EphemeralEntry(stage.name(), kind, key, e.version + 1, rebased, base));
+        }
+      }
       if (e.derivedFrom == null && base == null && type != ChangeType.DELETED && receivedKinds.contains(kind)) {
         // A relay's first write of an unpersisted input: remember what its change applies to.
         e.derivedFrom = store.get(kind, key).filter(en -> en.baseResourceVersion() == null)
             .map(EphemeralEntry::object).orElse(null);
       } else if (base != null) {
-        e.derivedFrom = null;
+        e.derivedFrom = late != null && base.equals(ObjectSupport.persistedRv(late.stored())) ? late.stored() : null;
       }
       e.object = object;
       e.adopted = false;
@@ -815,6 +850,9 @@ public final class DefaultStageEngine implements StageEngine {
       store.get(kind, key).ifPresent(en -> {
         if (ObjectSupport.supersedes(object, en.baseResourceVersion(), en.object())) {
           store.remove(kind, key, RemovalReason.PERSISTED);
+          if (en.baseResourceVersion() == null && emittedKinds.contains(kind) && !stage.downstreams().isEmpty()) {
+            supersededInputs.put(id, new SupersededInput(en, object));
+          }
         }
       });
       if (e == null && deletedHere.getIfPresent(id) != null) {
@@ -832,6 +870,10 @@ public final class DefaultStageEngine implements StageEngine {
         return;
       }
       if (e != null && ObjectSupport.supersedes(object, e.baseRv, e.object)) {
+        if (log.isDebugEnabled()) {
+          log.debug("{}: {} {} persisted at rv {} (entry base {}, derivedFrom {}, acked {}/{})", stage.name(), kind,
+              key, ObjectSupport.persistedRv(object), e.baseRv, e.derivedFrom != null, e.ackedVersion, e.version);
+        }
         dirty.remove(id);
         hideOwn(kind, key, RemovalReason.PERSISTED);
         done = e.drainWaiters();
@@ -872,8 +914,10 @@ public final class DefaultStageEngine implements StageEngine {
     e.version = epochs.next();
     e.type = ChangeType.MODIFIED;
     if (held.isPresent()) {
-      EphemeralEntry h = held.get();
-      store.upsert(new EphemeralEntry(h.source(), e.kind, e.key, h.version() + 1, rebased, storedRv));
+      // Shown to this stage's informers as its own, not as the upstream's input: the upstream's next handshake
+      // must not retract it (the upstream no longer tracks the object it persisted).
+      store.remove(e.kind, e.key, RemovalReason.PERSISTED);
+      store.upsert(new EphemeralEntry(stage.name(), e.kind, e.key, e.version, rebased, storedRv));
     }
     showOwn(e);
     UpstreamSession s = e.dest == null ? null : upstreamSessions.get(e.dest);

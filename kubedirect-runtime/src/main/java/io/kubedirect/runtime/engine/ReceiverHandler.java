@@ -323,7 +323,10 @@ final class ReceiverHandler implements LinkHandler {
         // A late copy of an object the API Server deleted: never held, and its source drops it (no leak).
         eng.notifyUpstream(ds.source, kind, key, ref.getVersion(), ErrorCode.NOT_FOUND,
             "deleted in the API Server after it was sent: not persisted again");
-      } else if (!eng.superseded(kind, key, c.object())) {
+      } else if (eng.superseded(kind, key, c.object())) {
+        log.debug("{}: ignoring {} {} from {} (base {}): the API Server shows a newer copy", eng.stage.name(), kind,
+            key, ds.source, ObjectSupport.persistedRv(c.object()));
+      } else {
         eng.store.upsert(eng.entryFor(ds.source, kind, key, ref.getVersion(), c.object()));
         eng.receivedAgain(kind, key);
         if (adds.contains(id)) {

@@ -677,6 +677,10 @@ public final class WriteBackQueue {
     KindStrategy<KubernetesObject> strategy = strategies.apply(e.kind);
     KubernetesObject known = e.storedObject != null ? e.storedObject : e.base;
     var meta = desired.getMetadata();
+    if (known == null && strategy != KindStrategies.generic()) {
+      // Nothing known of the stored copy, and this kind may need such writes (a pod's binding): read it.
+      known = api.get(e.kind, meta.getNamespace(), meta.getName()).orElse(null);
+    }
     for (int i = 0; known != null && i < MAX_CONFLICT_RETRIES_IN_A_ROW; i++) {
       KindStrategy.SubresourceWrite w = strategy.subresourceWrite(desired, known);
       if (w == null) {
