@@ -915,8 +915,8 @@ public final class DefaultStageEngine implements StageEngine {
     e.type = ChangeType.MODIFIED;
     if (held.isPresent()) {
       // Shown to this stage's informers as its own, not as the upstream's input: the upstream's next handshake
-      // must not retract it (the upstream no longer tracks the object it persisted).
-      store.remove(e.kind, e.key, RemovalReason.PERSISTED);
+      // must not retract it (the upstream no longer tracks the object it persisted). Replaced in one step: in a
+      // gap the informers would show the stored copy, and the controller would place the pod a second time.
       store.upsert(new EphemeralEntry(stage.name(), e.kind, e.key, e.version, rebased, storedRv));
     }
     showOwn(e);

@@ -311,6 +311,7 @@ final class ReceiverHandler implements LinkHandler {
       String key = Kinds.key(ref);
       String id = DefaultStageEngine.id(kind, key);
       if (c.type() == ChangeType.DELETED) {
+        log.debug("{}: {} deletes {} {} (version {})", eng.stage.name(), ds.source, kind, key, ref.getVersion());
         eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.DELETED);
         exposures.remove(id);
         if (eng.store.get(kind, key).isEmpty()) {

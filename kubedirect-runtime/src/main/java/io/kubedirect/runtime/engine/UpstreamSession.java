@@ -284,6 +284,7 @@ final class UpstreamSession implements LinkHandler {
 
   /** Queues a retraction (the object moved elsewhere). Guarded by the engine lock. */
   void retract(String kind, String key, long version) {
+    log.debug("{}: retracting {} {} from {} (version {})", eng.stage.name(), kind, key, destination, version);
     String id = DefaultStageEngine.id(kind, key);
     pending.remove(id);
     retracts.put(id, new Retract(kind, key, version));
