@@ -424,6 +424,13 @@ final class UpstreamSession implements LinkHandler {
       String id = DefaultStageEngine.id(ref.getKind(), Kinds.key(ref));
       InboundChange c = content.get(id);
       KubernetesObject held = c != null && c.ref().getVersion() == ref.getVersion() ? c.object() : null;
+      String[] nsName = Kinds.splitKey(Kinds.key(ref));
+      if (e == null && eng.superseded(ref.getKind(), Kinds.key(ref), held != null ? held
+          : ObjectSupport.stub(ref.getKind(), nsName[0], nsName[1]))) {
+        // This stage's feed already showed its API copy (the downstream's feed lags): the downstream drops the
+        // copy it holds on its own. Adopting it would track an entry no feed event or snapshot drops any more.
+        continue;
+      }
       // Still wanted when this stage holds the input it derives from (a relay), or when it is the object's
       // origin (a head stage) and can see it: its informers show it and its own reconcile decides.
       boolean known = eng.store.get(ref.getKind(), Kinds.key(ref)).isPresent()
