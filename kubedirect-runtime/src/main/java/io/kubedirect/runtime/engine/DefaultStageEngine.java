@@ -525,6 +525,11 @@ public final class DefaultStageEngine implements StageEngine {
         deletedHere.invalidate(id);
       }
       long version = epochs.next();
+      if (type == ChangeType.DELETED && e.dest != null && !e.persisted && upstreamSessions.containsKey(e.dest)) {
+        // A delete goes where the object is held, whatever its routing key resolves to now (a pod adopted from a
+        // relay's snapshot carries the node the relay bound it to, which may resolve elsewhere or nowhere).
+        route = new Route(upstreamSessions.get(e.dest).destination, e.dest);
+      }
       PeerAddress dest = route == null ? null : route.address;
       if (e.dest != null && !e.dest.equals(dest) && !e.persisted) {
         UpstreamSession old = upstreamSessions.get(e.dest);

@@ -4,6 +4,7 @@ import static io.kubedirect.runtime.engine.TestPods.POD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,37 @@ class SimulationFindingsTest {
 
       c.persisted.pauseFeed(false);
       assertThat(c.run(() -> c.quiet() && c.persistedPods() == 1)).isTrue();
+    }
+  }
+
+  /**
+   * Seed 255 (all classes): a restarted head adopted pods from the relay's snapshot with the content the relay
+   * holds (bound to a node). Its delete of such a pod was routed by that node name, which resolved to no
+   * instance of the relay's stage: the delete went through the API Server (nothing there: "done") while the
+   * relay and the tail still held the pod, and the tail persisted it after the delete had completed.
+   */
+  @Test
+  void aDeleteGoesWhereTheObjectIsHeldWhateverItsRoutingKeyResolvesToNow() {
+    try (Chain c = new Chain(62, null)) {
+      c.autoStatus = false; // pods stay in memory at the tail
+      c.discovery.strict(true); // the relay's stage has no instance for the key "node-0"
+      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("fn-0"));
+      assertThat(c.run(() -> c.sm.store().size() == 1)).isTrue();
+      c.rs.close();
+
+      StageEngine restarted = c.newHead(c.clock());
+      assertThat(c.run(() -> restarted.emittedView().size() == 1)).as("adopted what the relay holds").isTrue();
+      V1Pod held = (V1Pod) restarted.emittedView().get(POD, "default/fn-0").orElseThrow().object();
+      assertThat(held.getSpec().getNodeName()).as("as the relay bound it").isEqualTo("node-0");
+      CompletableFuture<KubernetesObject> deleted = restarted.write(POD, WriteOp.DELETE, held);
+      boolean[] heldWhenDone = {true};
+      deleted.whenComplete((r, ex) -> heldWhenDone[0] = c.sm.store().size() + c.scheduler.store().size() > 0);
+      assertThat(c.run(() -> deleted.isDone() && c.quiet() && restarted.dirtyCount() == 0)).isTrue();
+      assertThat(deleted).isNotCompletedExceptionally();
+      assertThat(heldWhenDone[0]).as("completed only once no stage holds the pod").isFalse();
+      assertThat(restarted.metrics().count("fallback.writes")).isZero();
+      c.sched.runFor(Duration.ofSeconds(5));
+      assertThat(c.persistedPods()).isZero();
     }
   }
 }
