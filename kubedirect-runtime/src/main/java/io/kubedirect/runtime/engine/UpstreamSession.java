@@ -397,10 +397,20 @@ final class UpstreamSession implements LinkHandler {
         continue;
       }
       if (e.type == ChangeType.DELETED) {
-        if (ref != null) {
-          retract.add(ref);
+        if (ref == null || e.object == null) {
+          if (ref != null) {
+            retract.add(ref);
+          }
+          drop.add(e);
+        } else {
+          // Still held there: send the delete itself after the confirm, not a handshake retraction (which does
+          // not cascade, and a tail does not cancel its write-back for it), so it completes only once the
+          // downstream, and whatever it sent the object on to, have it.
+          if (ref.getVersion() >= e.version) {
+            e.version = eng.epochs.next();
+          }
+          pending.put(e.id(), e.kind);
         }
-        drop.add(e);
       } else if (e.adopted) {
         if (ref == null) {
           drop.add(e); // adopted earlier, and the downstream lost it: nothing to resend

@@ -3,6 +3,7 @@ package io.kubedirect.runtime.engine;
 import static io.kubedirect.runtime.engine.TestPods.POD;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubedirect.transport.inmemory.FaultSpec;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
@@ -69,6 +70,34 @@ class SimulationFindingsTest {
       assertThat(restarted.metrics().count("fallback.writes")).isZero();
       c.sched.runFor(Duration.ofSeconds(5));
       assertThat(c.persistedPods()).isZero();
+    }
+  }
+
+  /**
+   * Seeds 66, 98, 207, 288 (all classes): a delete whose batch was lost (link loss, ack timeout) was settled by
+   * the next handshake as a retraction when the downstream still held the object. A handshake retraction does
+   * not cascade and a tail does not cancel its write-back for it, so the delete completed while the relay's copy
+   * downstream (or the tail's write-back) lived on, and the tail persisted the pod after the delete.
+   */
+  @Test
+  void aDeleteStillHeldDownstreamAtTheNextHandshakeIsSentAsADeleteNotARetraction() {
+    try (Chain c = new Chain(63, null)) {
+      c.autoStatus = false; // the tail holds the pod in memory
+      V1Pod p = Chain.ownedPod("fn-0");
+      c.rs.write(POD, WriteOp.CREATE, p);
+      assertThat(c.run(() -> c.sm.store().size() == 1)).isTrue();
+
+      c.net.faults().setLink("rs", "scheduler", FaultSpec.builder().drop(1.0, false).build());
+      CompletableFuture<KubernetesObject> deleted = c.rs.write(POD, WriteOp.DELETE, p);
+      c.sched.runFor(Duration.ofMillis(20)); // the delete's batch is lost
+      c.net.faults().clearLink("rs", "scheduler");
+      c.net.faults().killLinks("rs", "scheduler"); // the next handshake finds the pod still held
+      boolean[] heldWhenDone = {true};
+      deleted.whenComplete((r, ex) -> heldWhenDone[0] = c.sm.store().size() + c.scheduler.store().size() > 0);
+      assertThat(c.run(() -> deleted.isDone() && c.quiet())).as("sm holds %s", c.sm.store().size()).isTrue();
+      assertThat(deleted).isNotCompletedExceptionally();
+      assertThat(heldWhenDone[0]).as("completed only once no stage holds the pod").isFalse();
+      assertThat(c.scheduler.metrics().count("deletes.propagated")).isEqualTo(1);
     }
   }
 }
