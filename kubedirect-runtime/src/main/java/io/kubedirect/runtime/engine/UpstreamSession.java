@@ -468,6 +468,9 @@ final class UpstreamSession implements LinkHandler {
       for (DirtyEntry e : first.getValue()) {
         changes.add(new OutboundChange(e.type, e.object, e.version));
         sent.add(new Sent(e.kind, e.key, e.version, false));
+        // Emitted while the handshake ran: the resend carries this version, so it is not sent again after the
+        // confirm (the receiver may have dropped it by then, e.g. rejected, and would take the repeat as new).
+        pending.remove(e.id());
       }
       rec.setResend(encoder.encode(first.getKey(), changes));
     }

@@ -100,4 +100,38 @@ class SimulationFindingsTest {
       assertThat(c.scheduler.metrics().count("deletes.propagated")).isEqualTo(1);
     }
   }
+
+  /**
+   * Seed 349 (all classes): pods emitted while a handshake ran were resent in its reconcile and sent again after
+   * the confirm. The tail had meanwhile rejected one of them and the relay had dropped it, so the relay took the
+   * repeat for a new copy and sent it on; the head, told of the rejection, created a replacement while that copy
+   * was still held downstream (a surplus create).
+   */
+  @Test
+  void anObjectEmittedWhileAHandshakeRunsIsSentOnceInTheResend() {
+    try (Chain c = new Chain(64, null)) {
+      c.autoStatus = false;
+      DefaultStageEngine head = (DefaultStageEngine) c.rs;
+      c.net.faults().setLink("rs", "scheduler",
+          FaultSpec.builder().delay(Duration.ofMillis(50), Duration.ofMillis(50)).build());
+      c.net.faults().killLinks("rs", "scheduler");
+      assertThat(c.run(() -> {
+        synchronized (head) {
+          UpstreamSession s = head.upstreamSessions.values().iterator().next();
+          return s.state == UpstreamSession.State.HANDSHAKE1;
+        }
+      })).as("a new handshake waits for its snapshot").isTrue();
+      double before = objectsIn(c.scheduler);
+
+      CompletableFuture<KubernetesObject> f = c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("fn-0"));
+      assertThat(c.run(() -> f.isDone() && c.sm.store().size() == 1)).isTrue();
+      c.sched.runFor(Duration.ofSeconds(1));
+      assertThat(objectsIn(c.scheduler) - before).as("received once, in the handshake's resend").isEqualTo(1);
+    }
+  }
+
+  private static double objectsIn(StageEngine e) {
+    return e.metrics().registry().find("kubedirect.link.objects").tag("direction", "in").counters().stream()
+        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+  }
 }
