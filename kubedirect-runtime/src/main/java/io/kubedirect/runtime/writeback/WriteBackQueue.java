@@ -611,6 +611,12 @@ public final class WriteBackQueue {
       if (e.removed) {
         return retract(kind, stub);
       }
+      if (e.wantDelete) {
+        // A retraction's delete is under way (e.g. retrying): a repeated retraction joins it; it must not fail
+        // the first one's future, whose ack would tell the producer the copy is gone while it is still stored.
+        e.waiters.add(f);
+        return f;
+      }
       e.wantCreate = e.wantUpdate = e.wantStatus = false;
       dropped = new ArrayList<>(e.waiters);
       e.waiters.clear();
