@@ -917,8 +917,9 @@ public final class DefaultStageEngine implements StageEngine {
     String[] nsName = Kinds.splitKey(key);
     KubernetesObject stub = ObjectSupport.stub(kind, nsName[0], nsName[1]);
     CompletableFuture<KubernetesObject> done = CompletableFuture.completedFuture(null);
-    if (receivedKinds.contains(kind) && !emittedKinds.contains(kind)) {
-      // The tail: the delete wins over its write-back (a copy it created is deleted by uid).
+    if ((receivedKinds.contains(kind) && !emittedKinds.contains(kind)) || (e != null && e.persisted)) {
+      // The tail, or a relay that wrote the object through the API Server itself (its link was in fallback): the
+      // delete wins over its write-back (a copy it created is deleted by uid).
       done = writeBack.retract(kind, stub);
     }
     Seen seen = recentlyPersisted.get(id);

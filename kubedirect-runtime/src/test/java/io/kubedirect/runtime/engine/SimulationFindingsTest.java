@@ -134,4 +134,34 @@ class SimulationFindingsTest {
     return e.metrics().registry().find("kubedirect.link.objects").tag("direction", "in").counters().stream()
         .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
   }
+
+  /**
+   * Seed 2514 (all classes): a relay whose link to the tail was in fallback had written a pod through the API
+   * Server itself. The head's delete of it (unpersisted as far as the head knew) reached the relay, which
+   * acknowledged it at once (its entry counted as persisted, and its feed did not show the copy yet): the delete
+   * completed while the relay's copy was stored.
+   */
+  @Test
+  void aRelayDeletesTheCopyItWroteThroughTheApiServerBeforeAcknowledgingTheDelete() {
+    try (Chain c = new Chain(65, null, EngineLimits.defaults().withFallbackAfter(Duration.ofMillis(300)))) {
+      c.persisted.pauseFeed(true); // nobody sees the relay's copy yet
+      c.net.faults().partition("scheduler", "sm");
+      c.net.faults().killLinks("scheduler", "sm");
+      c.sched.runFor(Duration.ofSeconds(1)); // the relay's link to the tail is in fallback
+      V1Pod p = Chain.ownedPod("fn-0");
+      CompletableFuture<KubernetesObject> created = c.rs.write(POD, WriteOp.CREATE, p);
+      assertThat(c.run(() -> created.isDone() && c.persisted.stored(POD, "default/fn-0").isPresent()))
+          .as("bound and written through the API Server by the relay").isTrue();
+
+      CompletableFuture<KubernetesObject> deleted = c.rs.write(POD, WriteOp.DELETE, p);
+      boolean[] storedWhenDone = {true};
+      deleted.whenComplete((r, ex) -> storedWhenDone[0] = c.persisted.stored(POD, "default/fn-0").isPresent());
+      assertThat(c.run(deleted::isDone)).isTrue();
+      assertThat(deleted).isNotCompletedExceptionally();
+      assertThat(storedWhenDone[0]).as("completed only once the relay's copy is gone").isFalse();
+      c.persisted.pauseFeed(false);
+      c.net.faults().heal("scheduler", "sm");
+      assertThat(c.run(() -> c.quiet() && c.persistedPods() == 0)).isTrue();
+    }
+  }
 }
