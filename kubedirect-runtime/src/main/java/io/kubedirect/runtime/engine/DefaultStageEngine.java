@@ -634,6 +634,12 @@ public final class DefaultStageEngine implements StageEngine {
           // The API Server refused the fallback create for good: the same as a REJECTED notice.
           String reason = WriteException.of(ex).getMessage();
           metrics.rejected("store");
+          UpstreamSession s = e.dest == null ? null : upstreamSessions.get(e.dest);
+          if (s != null) {
+            // The link may have come back while this write ran, and its handshake resent the object: take that
+            // copy back too, or the downstream keeps trying to persist an object dropped here.
+            s.retract(e.kind, e.key, epochs.next());
+          }
           dropRejected(e, ErrorCode.REJECTED, reason);
           recordEvent(obj, ownerOrSelf(obj), "FailedCreate", "Error creating: " + reason);
           return;

@@ -164,4 +164,31 @@ class SimulationFindingsTest {
       assertThat(c.run(() -> c.quiet() && c.persistedPods() == 0)).isTrue();
     }
   }
+
+  /**
+   * Seed 2404 (all classes): a relay's link to the tail was in fallback and its create of a pod through the API
+   * Server kept failing (retryable); the link came back and the handshake resent the pod to the tail; then the
+   * API Server rejected the relay's create for good. The relay dropped the pod and told the head, whose
+   * replacement was a surplus create while the tail still held the rejected pod and kept trying to persist it.
+   */
+  @Test
+  void aRelayWhoseFallbackCreateIsRejectedTakesBackTheCopyItResentDownstream() {
+    try (Chain c = new Chain(66, null, EngineLimits.defaults().withFallbackAfter(Duration.ofMillis(300)))) {
+      c.autoStatus = false; // the tail holds the pod without writing it
+      c.persisted.rejectCreates(o -> o.getMetadata().getName().equals("fn-0"));
+      c.persisted.failNext(FakePersistedStore.Op.CREATE, io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE,
+          6); // about 3 s of retries
+      c.net.faults().partition("scheduler", "sm");
+      c.net.faults().killLinks("scheduler", "sm");
+      c.sched.runFor(Duration.ofSeconds(1)); // the relay's link to the tail is in fallback
+      CompletableFuture<KubernetesObject> created = c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("fn-0"));
+      c.sched.runFor(Duration.ofMillis(200)); // the relay's fallback create is retrying
+      c.net.faults().heal("scheduler", "sm");
+      assertThat(c.run(() -> c.sm.store().size() == 1)).as("resent to the tail by the handshake").isTrue();
+
+      assertThat(c.run(() -> created.isDone() && c.quiet())).as("tail holds %s", c.sm.store().size()).isTrue();
+      assertThat(c.rs.emittedView().size()).as("the head counts no phantom replica").isZero();
+      assertThat(c.persistedPods()).isZero();
+    }
+  }
 }
