@@ -946,6 +946,18 @@ public final class DefaultStageEngine implements StageEngine {
     });
   }
 
+  /**
+   * An upstream's handshake withdrew a copy this stage held (it does not know the object any more, e.g. a relay
+   * that restarted). At the tail the copy's write-back stops unless it is done: its informers showed the copy
+   * gone, and the upstream resends it if it is still wanted. A copy already persisted stays (the producer's own
+   * reconcile decides about it). Guarded by this.
+   */
+  void retractedUpstream(String kind, String key) {
+    if (receivedKinds.contains(kind) && !emittedKinds.contains(kind)) {
+      writeBack.cancel(kind, key);
+    }
+  }
+
   /** An object a received delete is for is held again (a new upsert): a relay may emit it again. */
   void receivedAgain(String kind, String key) {
     deletedUpstream.invalidate(id(kind, key));

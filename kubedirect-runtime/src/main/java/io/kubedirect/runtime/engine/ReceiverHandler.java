@@ -241,7 +241,10 @@ final class ReceiverHandler implements LinkHandler {
     // input again yet: the held copy goes, but it is not a delete, so nothing is cascaded and a copy this stage
     // already persisted stays (the producer's own reconcile decides about it).
     for (ObjectRef r : rec.getRetractList()) {
-      eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED);
+      if (eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED)
+          .isPresent()) {
+        eng.retractedUpstream(r.getKind(), Kinds.key(r));
+      }
     }
     eng.metrics.handshake("round2", "ok");
     int held = eng.store.heldFrom(ds.source).size();

@@ -647,6 +647,35 @@ public final class WriteBackQueue {
     return f;
   }
 
+  /**
+   * The object's ephemeral copy was withdrawn upstream (not deleted): its pending writes are dropped (their
+   * futures fail with NOT_FOUND). A copy already created stays, and so does one whose create may have committed
+   * (it is no longer resolved: the feed shows it if it exists); a delete under way goes on.
+   */
+  public void cancel(String kind, String key) {
+    String id = id(kind, key);
+    Entry e = entries.get(id);
+    if (e == null) {
+      return;
+    }
+    List<CompletableFuture<KubernetesObject>> dropped;
+    synchronized (e) {
+      if (e.removed || e.wantDelete) {
+        return;
+      }
+      e.wantCreate = e.wantUpdate = e.wantStatus = false;
+      e.createUncertain = false;
+      dropped = new ArrayList<>(e.waiters);
+      e.waiters.clear();
+      if (!e.scheduled && !e.running) {
+        e.removed = true;
+        entries.remove(id, e);
+      }
+    }
+    WriteException gone = new WriteException(WriteResult.Status.NOT_FOUND, "withdrawn upstream");
+    dropped.forEach(w -> w.completeExceptionally(gone));
+  }
+
   /** The key of an object's entry and observation. */
   private static String id(String kind, String key) {
     return kind + "|" + key;

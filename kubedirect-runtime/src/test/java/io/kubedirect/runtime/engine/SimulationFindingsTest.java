@@ -191,4 +191,39 @@ class SimulationFindingsTest {
       assertThat(c.persistedPods()).isZero();
     }
   }
+
+  /**
+   * Seed 21 (all classes): the relay crashed while the tail's write-back of a pod was retrying; the head deleted
+   * the pod meanwhile. The restarted relay did not know the pod: the head's delete completed at their handshake
+   * (nothing held there), and the relay's handshake withdrew the tail's copy, but the tail kept writing it back
+   * and created it after the delete had completed.
+   */
+  @Test
+  void aCopyWithdrawnByAHandshakeIsNotWrittenBackByTheTail() {
+    try (Chain c = new Chain(67, null)) {
+      c.persisted.failNext(FakePersistedStore.Op.CREATE, io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE,
+          8); // the tail's write-back retries for about ten seconds
+      V1Pod p = Chain.ownedPod("fn-0");
+      c.rs.write(POD, WriteOp.CREATE, p);
+      DefaultStageEngine tail = (DefaultStageEngine) c.sm;
+      assertThat(c.run(() -> tail.writeBack.isPending(POD, "default/fn-0"))).isTrue();
+
+      io.kubedirect.transport.PeerAddress relayAddress = c.scheduler.localAddress().orElseThrow();
+      c.scheduler.close(); // the relay crashes
+      CompletableFuture<KubernetesObject> deleted = c.rs.write(POD, WriteOp.DELETE, p);
+      StageEngine relay = StageEngine.builder().stage(Chain.SCHED).transport(c.net.transport("scheduler"))
+          .scheduler(c.sched).persistedApi(c.persisted).persistedFeed(c.persisted).listen(relayAddress)
+          .discovery(c.discovery).epochSource(c.clock()).limits(c.limits).build();
+      try {
+        relay.start();
+        assertThat(c.run(() -> deleted.isDone() && c.sm.store().size() == 0)).isTrue();
+        assertThat(deleted).isNotCompletedExceptionally();
+        c.sched.runFor(Duration.ofSeconds(30));
+        assertThat(tail.writeBack.isPending(POD, "default/fn-0")).isFalse();
+        assertThat(c.persisted.log).as("never created").doesNotContain("CREATE /v1/Pod|default/fn-0");
+      } finally {
+        relay.close();
+      }
+    }
+  }
 }
