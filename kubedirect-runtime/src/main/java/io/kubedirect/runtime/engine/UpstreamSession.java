@@ -435,10 +435,12 @@ final class UpstreamSession implements LinkHandler {
       InboundChange c = content.get(id);
       KubernetesObject held = c != null && c.ref().getVersion() == ref.getVersion() ? c.object() : null;
       String[] nsName = Kinds.splitKey(Kinds.key(ref));
-      if (e == null && eng.superseded(ref.getKind(), Kinds.key(ref), held != null ? held
-          : ObjectSupport.stub(ref.getKind(), nsName[0], nsName[1]))) {
-        // This stage's feed already showed its API copy (the downstream's feed lags): the downstream drops the
-        // copy it holds on its own. Adopting it would track an entry no feed event or snapshot drops any more.
+      KubernetesObject probe = held != null ? held : ObjectSupport.stub(ref.getKind(), nsName[0], nsName[1]);
+      if (e == null && (eng.superseded(ref.getKind(), Kinds.key(ref), probe)
+          || eng.deletedInStore(ref.getKind(), Kinds.key(ref), probe))) {
+        // This stage's feed already showed its API copy, or that copy deleted (the downstream's feed lags): the
+        // downstream drops the copy it holds on its own. Adopting it would track an entry no feed event or
+        // snapshot drops any more (and a head would count a deleted object as a replica).
         continue;
       }
       // Still wanted when this stage holds the input it derives from (a relay), or when it is the object's

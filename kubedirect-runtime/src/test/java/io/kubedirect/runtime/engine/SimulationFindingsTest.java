@@ -43,6 +43,34 @@ class SimulationFindingsTest {
   }
 
   /**
+   * Seed 3941 (all classes, twin head): as above, but the head's feed had also shown the API copy deleted (the
+   * head deleted it itself) when a snapshot still listed the relay's copy. The adopted entry made the head count
+   * a deleted pod as a replica, for good (4 pods persisted for 5 desired).
+   */
+  @Test
+  void aHeadDoesNotAdoptAHeldCopyItsFeedAlreadyShowedDeleted() {
+    try (Chain c = new Chain(68, null)) {
+      c.persisted.pauseFeed(true); // the relay's informer lags
+      CompletableFuture<KubernetesObject> f = c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("fn-0"));
+      assertThat(c.run(() -> f.isDone() && c.persisted.stored(POD, "default/fn-0").isPresent())).isTrue();
+      KubernetesObject stored = c.persisted.stored(POD, "default/fn-0").orElseThrow();
+      c.persisted.delete(POD, "default", "fn-0", stored.getMetadata().getUid());
+      // The head's informer is ahead of the relay's: it showed the API copy, then its deletion.
+      ((DefaultStageEngine) c.rs).onPersisted(POD, stored);
+      ((DefaultStageEngine) c.rs).onDeleted(POD, stored);
+
+      c.net.faults().killLinks("rs", "scheduler"); // a new handshake while the relay still holds its copy
+      c.sched.runFor(Duration.ofSeconds(1));
+      assertThat(c.scheduler.store().get(POD, "default/fn-0")).as("still held by the relay").isPresent();
+      assertThat(c.rs.dirtyCount()).as("not adopted").isZero();
+      assertThat(c.rs.emittedView().size()).as("not counted as a replica").isZero();
+
+      c.persisted.pauseFeed(false);
+      assertThat(c.run(() -> c.quiet() && c.persistedPods() == 0)).isTrue();
+    }
+  }
+
+  /**
    * Seed 255 (all classes): a restarted head adopted pods from the relay's snapshot with the content the relay
    * holds (bound to a node). Its delete of such a pod was routed by that node name, which resolved to no
    * instance of the relay's stage: the delete went through the API Server (nothing there: "done") while the
