@@ -920,6 +920,13 @@ public final class DefaultStageEngine implements StageEngine {
       metrics.deletePropagated();
       return emit(kind, WriteOp.DELETE, e.object);
     }
+    if (e != null && e.type == ChangeType.DELETED && emittedKinds.contains(kind)) {
+      // This stage's own delete of the copy it sent on is still on its way (the upstream repeats its delete, e.g.
+      // after a new handshake): acknowledge only once that one is settled.
+      CompletableFuture<KubernetesObject> settled = new CompletableFuture<>();
+      e.waiters.add(new DirtyEntry.Waiter(e.version, settled));
+      return settled.exceptionally(ex -> null);
+    }
     String[] nsName = Kinds.splitKey(key);
     KubernetesObject stub = ObjectSupport.stub(kind, nsName[0], nsName[1]);
     CompletableFuture<KubernetesObject> done = CompletableFuture.completedFuture(null);

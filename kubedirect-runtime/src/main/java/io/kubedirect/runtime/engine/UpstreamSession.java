@@ -397,16 +397,17 @@ final class UpstreamSession implements LinkHandler {
         continue;
       }
       if (e.type == ChangeType.DELETED) {
-        if (ref == null || e.object == null) {
+        if (e.object == null) {
           if (ref != null) {
             retract.add(ref);
           }
           drop.add(e);
         } else {
-          // Still held there: send the delete itself after the confirm, not a handshake retraction (which does
-          // not cascade, and a tail does not cancel its write-back for it), so it completes only once the
-          // downstream, and whatever it sent the object on to, have it.
-          if (ref.getVersion() >= e.version) {
+          // Send the delete itself after the confirm, not a handshake retraction (which does not cascade, and a
+          // tail does not cancel its write-back for it), whether the downstream still holds the object or not (it
+          // may have sent it on, and its own delete of that copy may still be on its way): the delete completes
+          // only once the downstream, and whatever it sent the object on to, have it.
+          if (ref != null && ref.getVersion() >= e.version) {
             e.version = eng.epochs.next();
           }
           pending.put(e.id(), e.kind);

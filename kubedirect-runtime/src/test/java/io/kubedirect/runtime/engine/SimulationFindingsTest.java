@@ -254,4 +254,32 @@ class SimulationFindingsTest {
       }
     }
   }
+
+  /**
+   * Seeds 3009, 4092 (all classes): the relay passed a delete on to the tail, and the head's next handshake (its
+   * link had timed out while the relay waited for the tail) found the object no longer held by the relay and
+   * settled the delete, while the relay's own delete had not reached the tail, which then persisted the pod.
+   */
+  @Test
+  void aDeleteIsSettledOnlyWhenTheRelaysOwnDeleteOfItsCopyIs() {
+    try (Chain c = new Chain(69, null, EngineLimits.defaults().withAckTimeout(Duration.ofSeconds(1)))) {
+      c.autoStatus = false; // the tail holds the pod in memory
+      V1Pod p = Chain.ownedPod("fn-0");
+      c.rs.write(POD, WriteOp.CREATE, p);
+      assertThat(c.run(() -> c.sm.store().size() == 1)).isTrue();
+
+      c.net.faults().setLink("scheduler", "sm", FaultSpec.builder().drop(1.0, false).build()); // lossy
+      CompletableFuture<KubernetesObject> deleted = c.rs.write(POD, WriteOp.DELETE, p);
+      c.sched.runFor(Duration.ofSeconds(4)); // the head's link times out and re-handshakes, more than once
+      assertThat(c.scheduler.store().size()).as("the relay has the delete").isZero();
+      assertThat(deleted).as("the relay's delete has not reached the tail").isNotDone();
+
+      c.net.faults().clearLink("scheduler", "sm");
+      boolean[] heldWhenDone = {true};
+      deleted.whenComplete((r, ex) -> heldWhenDone[0] = c.sm.store().size() > 0);
+      assertThat(c.run(() -> deleted.isDone() && c.quiet())).isTrue();
+      assertThat(deleted).isNotCompletedExceptionally();
+      assertThat(heldWhenDone[0]).as("completed only once the tail dropped the pod").isFalse();
+    }
+  }
 }
