@@ -76,6 +76,10 @@ final class ReplicaSetProcess extends StageProcess {
                 && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
               // Rejected for good (admission): requeue with a delay, as a rate-limited work queue does; an
               // immediate retry would spin at one instant when the rejection comes back at once (fallback path).
+              // The expectation stays until then, even if the view's event that showed the pod settled it (seed
+              // 5430: a head in fallback re-created rejected pods at one instant, over 200,000 tasks; these pods
+              // carry no controller reference, so the engine's per-owner fail-fast does not apply).
+              exp.add(name);
               scope.schedule(() -> {
                 exp.remove(name);
                 trigger();
