@@ -146,7 +146,7 @@ final class ReceiverHandler implements LinkHandler {
           .setSeq(NOTICE_SEQ).setCode(ErrorCode.EPOCH_MISMATCH).setCurrentEpoch(env.getEpoch())
           .setMessage("fenced: a newer epoch of '" + source + "' took over")).build());
     }
-    ds.epoch = env.getEpoch();
+    ds.newEpoch(env.getEpoch());
     ds.decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
     flushNotices(source);
     HandshakeSnapshot.Builder snap = HandshakeSnapshot.newBuilder();
@@ -313,6 +313,7 @@ final class ReceiverHandler implements LinkHandler {
       String key = Kinds.key(ref);
       String id = DefaultStageEngine.id(kind, key);
       if (c.type() == ChangeType.DELETED) {
+        ds.deleted(id, ref.getVersion());
         eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.DELETED);
         exposures.remove(id);
         if (eng.store.get(kind, key).isEmpty()) {
@@ -321,6 +322,10 @@ final class ReceiverHandler implements LinkHandler {
             cascades.add(cascade);
           }
         }
+      } else if (ds.deletedSince(id, ref.getVersion())) {
+        // Older than a delete received on this link (a peer or network that reorders or duplicates): not held.
+        log.debug("{}: {} {} v{} from {} is older than a delete already received; ignored", eng.stage.name(), kind,
+            key, ref.getVersion(), ds.source);
       } else if (eng.deletedInStore(kind, key, c.object())) {
         // A late copy of an object the API Server deleted: never held, and its source drops it (no leak).
         eng.notifyUpstream(ds.source, kind, key, ref.getVersion(), ErrorCode.NOT_FOUND,

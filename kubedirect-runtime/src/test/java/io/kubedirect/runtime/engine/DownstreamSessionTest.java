@@ -269,4 +269,27 @@ class DownstreamSessionTest {
     assertThat(l.last().getAck().getSeq()).isEqualTo(3);
     assertThat(engine.store().size()).isZero();
   }
+
+  /**
+   * Seed 5409 (every simulation class; a link that reorders, against the Link contract): a relay's delete
+   * overtook the create it deleted. The tail held nothing to delete, then took the late create for a new pod
+   * and persisted it after the producer's delete had completed. A copy older than a delete received on the same
+   * link (in the same epoch) is not held; a newer one is.
+   */
+  @Test
+  void aCopyOlderThanADeleteReceivedOnTheSameLinkIsNotHeld() {
+    FakeLink l = open("rs", false);
+    handshake(l, 10);
+    handler.onMessage(l, Envelope.newBuilder().setSeq(3).setEpoch(10)
+        .setObjectBatch(batch(encoder, ChangeType.DELETED, 5, pod("a", "node-1"))).build());
+    handler.onMessage(l, Envelope.newBuilder().setSeq(4).setEpoch(10)
+        .setObjectBatch(batch(encoder, ChangeType.ADDED, 3, pod("a", "node-1"))).build());
+    sched.runUntilIdle();
+    assertThat(l.last().hasAck()).isTrue();
+    assertThat(engine.store().get(POD, "default/a")).as("the late copy is not held").isEmpty();
+
+    handler.onMessage(l, Envelope.newBuilder().setSeq(5).setEpoch(10)
+        .setObjectBatch(batch(encoder, ChangeType.ADDED, 6, pod("a", "node-1"))).build());
+    assertThat(engine.store().get(POD, "default/a")).as("a newer copy is").isPresent();
+  }
 }
