@@ -138,7 +138,14 @@ public final class DefaultStageEngine implements StageEngine {
    * An unsolicited notice to an upstream about one object: REJECTED (the store refused it for good) or
    * NOT_FOUND (a copy of an object the store has deleted, so it will not be persisted again).
    */
-  record Notice(ObjectRef ref, ErrorCode code, String reason) {}
+  record Notice(ObjectRef ref, ErrorCode code, String reason, int sends) {}
+
+  /**
+   * How many times a notice is sent (then again after each ack timeout): the link may lose a message and keep
+   * going ("at most once"), and nothing else would ever tell the upstream. A repeat is harmless: a stage drops
+   * an entry for a notice only when it is about the version it holds or a later one.
+   */
+  static final int NOTICE_SENDS = 3;
 
   private LinkServer server;
   private boolean started;
@@ -1014,10 +1021,10 @@ public final class DefaultStageEngine implements StageEngine {
    * A downstream at {@code from} reports that the store rejected an object this stage sent there: drop the
    * dirty entry, fail its writers, and pass the news on to this stage's own upstream. Guarded by this.
    */
-  void rejectedDownstream(String kind, String key, ErrorCode code, String reason, PeerAddress from) {
+  void rejectedDownstream(String kind, String key, long version, ErrorCode code, String reason, PeerAddress from) {
     DirtyEntry e = dirty.get(id(kind, key));
-    if (e == null || !from.equals(e.dest) || e.type == ChangeType.DELETED) {
-      return;
+    if (e == null || !from.equals(e.dest) || e.type == ChangeType.DELETED || version < e.version) {
+      return; // (a notice about an older version than this stage sent since: a repeat, or stale)
     }
     dropRejected(e, code, reason);
   }
@@ -1064,8 +1071,36 @@ public final class DefaultStageEngine implements StageEngine {
     ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(nsName[0]).setName(nsName[1])
         .setVersion(version).build();
     pendingNotices.computeIfAbsent(source, s -> new LinkedHashMap<>()).put(id(kind, key),
-        new Notice(ref, code, reason));
+        new Notice(ref, code, reason, 0));
     receiverHandler.flushNotices(source);
+  }
+
+  /**
+   * Notices to {@code source} were just sent: queue them again after an ack timeout, up to {@link #NOTICE_SENDS}
+   * sends in all, unless a newer notice about the same object is waiting by then. Guarded by this.
+   */
+  void sentNotices(String source, List<Notice> sent) {
+    List<Notice> again = new ArrayList<>();
+    for (Notice n : sent) {
+      if (n.sends() + 1 < NOTICE_SENDS) {
+        again.add(new Notice(n.ref(), n.code(), n.reason(), n.sends() + 1));
+      }
+    }
+    if (again.isEmpty()) {
+      return;
+    }
+    scheduler.schedule(() -> {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        Map<String, Notice> pending = pendingNotices.computeIfAbsent(source, s -> new LinkedHashMap<>());
+        for (Notice n : again) {
+          pending.putIfAbsent(id(n.ref().getKind(), Kinds.key(n.ref())), n);
+        }
+        receiverHandler.flushNotices(source);
+      }
+    }, limits.ackTimeout());
   }
 
   /** Why new objects of this object's owner fail fast (its recent objects were rejected), or null. */

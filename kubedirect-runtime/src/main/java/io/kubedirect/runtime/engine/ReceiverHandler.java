@@ -212,6 +212,7 @@ final class ReceiverHandler implements LinkHandler {
           .addAllRefs(g.getValue())).build());
     }
     eng.pendingNotices.remove(source);
+    eng.sentNotices(source, new ArrayList<>(pending.values()));
   }
 
   private boolean current(DownstreamSession ds, Envelope env) {

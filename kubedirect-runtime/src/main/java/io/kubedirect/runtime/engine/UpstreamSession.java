@@ -606,7 +606,8 @@ final class UpstreamSession implements LinkHandler {
               err.getRefsCount(), address, err.getMessage());
         }
         for (ObjectRef r : err.getRefsList()) {
-          eng.rejectedDownstream(r.getKind(), Kinds.key(r), err.getCode(), err.getMessage(), address);
+          eng.rejectedDownstream(r.getKind(), Kinds.key(r), r.getVersion(), err.getCode(), err.getMessage(),
+              address);
         }
       }
       case EPOCH_MISMATCH -> {

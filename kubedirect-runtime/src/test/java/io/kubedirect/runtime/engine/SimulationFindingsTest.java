@@ -282,4 +282,30 @@ class SimulationFindingsTest {
       assertThat(heldWhenDone[0]).as("completed only once the tail dropped the pod").isFalse();
     }
   }
+
+  /**
+   * Seeds 7286, 9924 (all classes): a REJECTED notice was lost on a link that stayed up (a silent drop, which the
+   * Link contract allows: "at most once"). Nothing sent it again: the head kept the rejected pod as a replica
+   * and its dirty entry for good. Notices are now sent again after an ack timeout (three sends in all).
+   */
+  @Test
+  void aRejectionNoticeLostOnALiveLinkIsSentAgain() {
+    try (Chain c = new Chain(70, null)) {
+      c.persisted.rejectCreates(o -> o.getMetadata().getName().equals("fn-0"));
+      c.persisted.failNext(FakePersistedStore.Op.CREATE, io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE,
+          1); // the tail's first create fails retryably: the rejection comes a little later
+      CompletableFuture<KubernetesObject> created = c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("fn-0"));
+      assertThat(c.run(created::isDone)).isTrue();
+      c.net.faults().setLink("rs", "scheduler", FaultSpec.builder().drop(1.0, false).build());
+      assertThat(c.run(() -> c.scheduler.dirtyCount() == 0 && c.sm.store().size() == 0))
+          .as("the tail rejected the pod, the relay dropped it").isTrue();
+      c.sched.runFor(Duration.ofSeconds(1)); // the relay's notice to the head is lost
+      c.net.faults().clearLink("rs", "scheduler");
+      assertThat(c.rs.dirtyCount()).isEqualTo(1);
+
+      assertThat(c.run(() -> c.quiet() && c.rs.emittedView().size() == 0)).as("head dirty %s", c.rs.dirtyCount())
+          .isTrue();
+      assertThat(c.persistedPods()).isZero();
+    }
+  }
 }
