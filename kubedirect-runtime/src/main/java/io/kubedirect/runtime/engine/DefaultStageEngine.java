@@ -121,6 +121,12 @@ public final class DefaultStageEngine implements StageEngine {
   /** Objects the store rejected here, by id, with the reason: later writes of that copy fail at once. */
   private final Cache<String, String> rejectedHere = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
       .executor(Runnable::run).build();
+  /**
+   * Received copies this stage dropped because the store refused them, by source and id, with their version: a
+   * repeat of such a copy (a duplicated or resent message that crossed the notice) is not held again. Bounded.
+   */
+  private final Cache<String, Long> droppedCopies = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
+      .executor(Runnable::run).build();
   /** Owners whose objects the API Server rejected for good, by controller uid: new ones fail fast. */
   private final Map<String, OwnerRejection> ownerRejections = new HashMap<>();
   /** Notices not yet delivered to an upstream (its link was down), by source stage, then id. Guarded by this. */
@@ -972,6 +978,12 @@ public final class DefaultStageEngine implements StageEngine {
     }
   }
 
+  /** Whether a received copy is a repeat of one this stage dropped as refused by the store (same or older version). */
+  boolean droppedCopy(String source, String kind, String key, long version) {
+    Long v = droppedCopies.getIfPresent(source + "|" + id(kind, key));
+    return v != null && version <= v;
+  }
+
   /** An object a received delete is for is held again (a new upsert): a relay may emit it again. */
   void receivedAgain(String kind, String key) {
     deletedUpstream.invalidate(id(kind, key));
@@ -1061,6 +1073,7 @@ public final class DefaultStageEngine implements StageEngine {
   private void forwardNotice(String kind, String key, ErrorCode code, String reason) {
     Optional<EphemeralEntry> held = store.remove(kind, key, RemovalReason.REJECTED);
     if (held.isPresent()) {
+      droppedCopies.asMap().merge(held.get().source() + "|" + id(kind, key), held.get().version(), Math::max);
       notifyUpstream(held.get().source(), kind, key, held.get().version(), code, reason);
     }
   }

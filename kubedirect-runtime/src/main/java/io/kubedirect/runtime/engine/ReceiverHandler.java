@@ -327,6 +327,10 @@ final class ReceiverHandler implements LinkHandler {
         // Older than a delete received on this link (a peer or network that reorders or duplicates): not held.
         log.debug("{}: {} {} v{} from {} is older than a delete already received; ignored", eng.stage.name(), kind,
             key, ref.getVersion(), ds.source);
+      } else if (eng.droppedCopy(ds.source, kind, key, ref.getVersion())) {
+        // A repeat of a copy dropped here because the store refused it (the notice is on its way): not held again.
+        log.debug("{}: {} {} v{} from {} was refused by the store already; ignored", eng.stage.name(), kind, key,
+            ref.getVersion(), ds.source);
       } else if (eng.deletedInStore(kind, key, c.object())) {
         // A late copy of an object the API Server deleted: never held, and its source drops it (no leak).
         eng.notifyUpstream(ds.source, kind, key, ref.getVersion(), ErrorCode.NOT_FOUND,
