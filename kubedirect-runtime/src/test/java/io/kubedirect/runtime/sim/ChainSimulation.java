@@ -321,14 +321,19 @@ final class ChainSimulation {
   /**
    * Counts a create for {@code owner} made while enough of its pods were persisted or held downstream. Pods the
    * head is deleting (delete issued) and ephemeral copies of pods that were persisted and deleted meanwhile do not
-   * count: they are on their way out, not replicas.
+   * count: they are on their way out, not replicas; nor do persisted pods the head's informer has not shown yet.
    */
   void countCreate(String owner) {
     rsCreates++;
     java.util.Set<String> names = new java.util.TreeSet<>();
     List<String> where = new ArrayList<>();
+    // A persisted pod counts once the head's informer has shown it: until then nothing the head can see knows it
+    // (a downstream that held it has dropped its copy on seeing it persisted; informers lag differently, the §7.1
+    // residual race, seed 6031). Pods held downstream count as before.
+    StageProcess head = alive.get("replicaset");
     for (KubernetesObject o : api.listShared(SimPods.KIND)) {
-      if (owner.equals(SimPods.owner((V1Pod) o)) && !headDeleteIssued.contains(SimPods.key(o))) {
+      if (owner.equals(SimPods.owner((V1Pod) o)) && !headDeleteIssued.contains(SimPods.key(o))
+          && (head == null || head.persisted.containsKey(SimPods.key(o)))) {
         names.add(SimPods.key((V1Pod) o));
         where.add(o.getMetadata().getName() + "@api");
       }
