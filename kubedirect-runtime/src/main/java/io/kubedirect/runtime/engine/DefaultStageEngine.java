@@ -506,6 +506,7 @@ public final class DefaultStageEngine implements StageEngine {
     };
     Route route = route(kind, object);
     CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
+    CompletableFuture<KubernetesObject> ownCopyGone = null;
     boolean lazyWriteBack;
     synchronized (this) {
       if (closed) {
@@ -572,7 +573,16 @@ public final class DefaultStageEngine implements StageEngine {
         fallbackWrite(e);
       } else {
         UpstreamSession s = session(route.address, route.stage);
-        if (s.fallback) {
+        // A delete while the link is coming back (its handshake resent what the downstream lacks and awaits the
+        // confirm) goes over the link: through the API Server it would find nothing to delete and complete while
+        // the downstream holds the copy just resent (seed 8969).
+        boolean resuming = type == ChangeType.DELETED && s.state == UpstreamSession.State.HANDSHAKE2;
+        if (s.fallback && resuming) {
+          // This stage's own write of it through the API Server stops too (a copy it made is deleted by uid).
+          String[] nsName = Kinds.splitKey(key);
+          ownCopyGone = writeBack.retract(kind, ObjectSupport.stub(kind, nsName[0], nsName[1]));
+        }
+        if (s.fallback && !resuming) {
           metrics.fallbackWrite("link-down");
           fallbackWrite(e);
         } else {
@@ -590,7 +600,7 @@ public final class DefaultStageEngine implements StageEngine {
         }
       });
     }
-    return f;
+    return ownCopyGone == null ? f : f.thenCombine(ownCopyGone.exceptionally(ex -> null), (a, b) -> a);
   }
 
   private record Route(String stage, PeerAddress address) {}

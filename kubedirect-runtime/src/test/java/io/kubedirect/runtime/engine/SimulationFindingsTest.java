@@ -308,4 +308,42 @@ class SimulationFindingsTest {
       assertThat(c.persistedPods()).isZero();
     }
   }
+
+  /**
+   * Seed 8969 (all classes): the head's link to the relay was in fallback, its create of a pod through the API
+   * Server kept failing (retryable), and the link came back: the handshake resent the pod to the relay. The head
+   * deleted the pod before the confirm; the delete still went through the API Server (nothing there: done) and
+   * completed, while the relay and then the tail held the resent copy and the tail persisted it.
+   */
+  @Test
+  void aDeleteWhileTheLinkIsComingBackGoesOverTheLink() {
+    try (Chain c = new Chain(71, null, EngineLimits.defaults().withFallbackAfter(Duration.ofMillis(300)))) {
+      c.persisted.failNext(FakePersistedStore.Op.CREATE, io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE,
+          10); // no create succeeds for a while
+      c.net.faults().partition("rs", "scheduler");
+      c.net.faults().killLinks("rs", "scheduler");
+      c.sched.runFor(Duration.ofSeconds(1)); // the head's link is in fallback
+      V1Pod p = Chain.ownedPod("fn-0");
+      c.rs.write(POD, WriteOp.CREATE, p); // written through the API Server: retrying
+      c.sched.runFor(Duration.ofMillis(100));
+      c.net.faults().setLink("rs", "scheduler",
+          FaultSpec.builder().delay(Duration.ofMillis(30), Duration.ofMillis(30)).build());
+      c.net.faults().heal("rs", "scheduler");
+      DefaultStageEngine head = (DefaultStageEngine) c.rs;
+      assertThat(c.run(() -> {
+        synchronized (head) {
+          return head.upstreamSessions.values().iterator().next().state == UpstreamSession.State.HANDSHAKE2;
+        }
+      })).as("the handshake resent the pod and awaits the confirm").isTrue();
+
+      CompletableFuture<KubernetesObject> deleted = c.rs.write(POD, WriteOp.DELETE, p);
+      boolean[] heldWhenDone = {true};
+      deleted.whenComplete((r, ex) -> heldWhenDone[0] = c.sm.store().size() + c.scheduler.store().size() > 0);
+      assertThat(c.run(() -> deleted.isDone() && c.quiet())).isTrue();
+      assertThat(deleted).isNotCompletedExceptionally();
+      assertThat(heldWhenDone[0]).as("completed only once no stage holds the pod").isFalse();
+      c.sched.runFor(Duration.ofSeconds(30));
+      assertThat(c.persisted.log).as("never created").doesNotContain("CREATE /v1/Pod|default/fn-0");
+    }
+  }
 }
