@@ -969,11 +969,17 @@ public final class DefaultStageEngine implements StageEngine {
     }
     // Upstream's delete completes once nothing of the object is left here (failures are logged, not fatal:
     // the producer's own reconcile still sees what remains).
-    return done.exceptionally(ex -> {
+    CompletableFuture<KubernetesObject> result = done.exceptionally(ex -> {
       log.debug("stage {}: removing {} {} after an upstream delete failed: {}", stage.name(), kind, key,
           ex.toString());
       return null;
     });
+    if (e == null && emittedKinds.contains(kind) && !stage.downstreams().isEmpty() && !recovered.isDone()) {
+      // This stage does not know the object, but it may have sent it on before it restarted: acknowledge once it
+      // knows what its downstreams hold (their snapshots; its handshakes withdraw the copies it does not know).
+      result = result.thenCombine(recovered, (a, b) -> a);
+    }
+    return result;
   }
 
   /**

@@ -240,7 +240,8 @@ final class ReceiverHandler implements LinkHandler {
     }
     // A handshake retraction says "not from me (any more)", e.g. a restarted relay that has not received the
     // input again yet: the held copy goes, but it is not a delete, so nothing is cascaded and a copy this stage
-    // already persisted stays (the producer's own reconcile decides about it).
+    // already persisted stays (the producer's own reconcile decides about it). A tail stops writing back a copy
+    // that is not persisted yet (the upstream resends it if it still wants it).
     for (ObjectRef r : rec.getRetractList()) {
       if (eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED)
           .isPresent()) {

@@ -614,6 +614,7 @@ public final class WriteBackQueue {
       if (e.wantDelete) {
         // A retraction's delete is under way (e.g. retrying): a repeated retraction joins it; it must not fail
         // the first one's future, whose ack would tell the producer the copy is gone while it is still stored.
+        e.wantCreate = e.wantUpdate = e.wantStatus = false;
         e.waiters.add(f);
         return f;
       }

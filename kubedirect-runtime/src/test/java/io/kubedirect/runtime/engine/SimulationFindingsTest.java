@@ -346,4 +346,38 @@ class SimulationFindingsTest {
       assertThat(c.persisted.log).as("never created").doesNotContain("CREATE /v1/Pod|default/fn-0");
     }
   }
+
+  /**
+   * Seed 16625 (all classes): the relay passed a delete on and crashed before the tail had it; the restarted
+   * relay, which knew nothing of the pod, acknowledged the head's repeated delete at once, while its link to the
+   * tail was still down and the tail went on to persist the pod. A stage acknowledges a delete of an object it
+   * does not know only once it knows what its downstreams hold (its handshakes withdraw what it does not know).
+   */
+  @Test
+  void aRestartedRelayAcknowledgesADeleteOfAnObjectItDoesNotKnowOnlyOnceItKnowsWhatItsDownstreamsHold() {
+    try (Chain c = new Chain(72, null)) {
+      c.autoStatus = false; // the tail holds the pod in memory
+      V1Pod p = Chain.ownedPod("fn-0");
+      c.rs.write(POD, WriteOp.CREATE, p);
+      assertThat(c.run(() -> c.sm.store().size() == 1)).isTrue();
+
+      io.kubedirect.transport.PeerAddress relayAddress = c.scheduler.localAddress().orElseThrow();
+      c.net.faults().partition("scheduler", "sm");
+      c.scheduler.close(); // the relay crashes, its link to the tail is down
+      CompletableFuture<KubernetesObject> deleted = c.rs.write(POD, WriteOp.DELETE, p);
+      StageEngine relay = StageEngine.builder().stage(Chain.SCHED).transport(c.net.transport("scheduler"))
+          .scheduler(c.sched).persistedApi(c.persisted).persistedFeed(c.persisted).listen(relayAddress)
+          .discovery(c.discovery).epochSource(c.clock()).limits(c.limits).build();
+      try {
+        relay.start();
+        c.sched.runFor(Duration.ofSeconds(1));
+        assertThat(deleted).as("the restarted relay does not know yet what the tail holds").isNotDone();
+        c.net.faults().heal("scheduler", "sm");
+        assertThat(c.run(() -> deleted.isDone() && c.sm.store().size() == 0)).isTrue();
+        assertThat(deleted).isNotCompletedExceptionally();
+      } finally {
+        relay.close();
+      }
+    }
+  }
 }
