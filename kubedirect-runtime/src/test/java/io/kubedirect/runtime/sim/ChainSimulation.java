@@ -143,6 +143,8 @@ final class ChainSimulation {
     headDeleteIssued.add(key);
   }
 
+  /** Pods whose delete completed through the head's API fallback while a twin of the head ran (see below). */
+  private final java.util.Set<String> twinFallbackDeletes = new java.util.HashSet<>();
   /** key -> when the head's delete of it completed OK (first time), and by whom. */
   private final Map<String, long[]> headDeleted = new HashMap<>();
   private final Map<String, String> headDeletedBy = new HashMap<>();
@@ -278,8 +280,16 @@ final class ChainSimulation {
    * more and no persisted copy is left, so the API Server must not store it now (checked here) nor create it
    * later (checked at the end).
    */
-  void headDeleteCompleted(String key, String by, long issuedNanos, boolean unpersisted) {
+  void headDeleteCompleted(String key, String by, long issuedNanos, boolean unpersisted, boolean viaFallback) {
     long now = sched.nanoTime();
+    if (viaFallback && faults.twin() != null && faults.twin().instance().equals("replicaset")) {
+      // Two live instances of the head fence each other (the supported setup has one, §11), which can hold the
+      // head's link in fallback; a delete of an unpersisted pod then completes through the API Server, which the
+      // copies downstream do not hear of. The requirement for twins is that nothing is lost and the end state is
+      // exact (checked), not that the delete is honoured at once: a late copy is deleted again by the head (the
+      // late-copy rule of §13.1). Seed 12564.
+      twinFallbackDeletes.add(key);
+    }
     headDeleted.putIfAbsent(key, new long[] {now, issuedNanos});
     headDeletedBy.putIfAbsent(key, by + (unpersisted ? " (unpersisted when deleted)" : " (persisted when deleted)"));
     String[] nsName = key.split("/", 2);
@@ -289,7 +299,7 @@ final class ChainSimulation {
       if (alive.get("replicaset") instanceof ReplicaSetProcess rs && rs.persisted.containsKey(key)) {
         deletesOkSeenPersisted++;
       }
-      if (!config.switches().on("deleteOracle")) {
+      if (!config.switches().on("deleteOracle") || twinFallbackDeletes.contains(key)) {
         return;
       }
       violations.add("delete-honoured: " + by + "'s delete of " + key + " (issued at " + ms(issuedNanos) + " ms, "
@@ -697,7 +707,7 @@ final class ChainSimulation {
       long[] del = headDeleted.get(w.key());
       if (w.op().equals("create") && w.applied() && del != null && w.nanos() > del[0]) {
         createdAfterDelete++;
-        if (!config.switches().on("deleteOracle")) {
+        if (!config.switches().on("deleteOracle") || twinFallbackDeletes.contains(w.key())) {
           continue;
         }
         violations.add("delete-honoured: " + w.key() + " created by " + w.writer() + " at " + ms(w.nanos())

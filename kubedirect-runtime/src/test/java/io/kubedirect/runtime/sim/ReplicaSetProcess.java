@@ -121,7 +121,8 @@ final class ReplicaSetProcess extends StageProcess {
     sim.note(instance + " deletes " + key + (unpersisted ? " (unpersisted, " : " (persisted, ") + why + ")");
     engine.write(SimPods.KIND, WriteOp.DELETE, p).whenComplete((r, ex) -> {
       if (ex == null) {
-        sim.headDeleteCompleted(key, instance + "#" + incarnation, issued, unpersisted);
+        sim.headDeleteCompleted(key, instance + "#" + incarnation, issued, unpersisted,
+            engine.inFallback(SchedulerProcess.ADDRESS));
       }
       if (ex != null && !isDead()) {
         sim.note(instance + " delete of " + key + " failed: " + ex);
