@@ -134,6 +134,12 @@ public final class DefaultStageEngine implements StageEngine {
   /** Objects the store rejected here, by id, with the reason: later writes of that copy fail at once. */
   private final Cache<String, String> rejectedHere = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
       .executor(Runnable::run).build();
+  /**
+   * Received copies this stage dropped because the store refused them, by source and id, with their version: a
+   * repeat of such a copy (a duplicated or resent message that crossed the notice) is not held again. Bounded.
+   */
+  private final Cache<String, Long> droppedCopies = Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED)
+      .executor(Runnable::run).build();
   /** Owners whose objects the API Server rejected for good, by controller uid: new ones fail fast. */
   private final Map<String, OwnerRejection> ownerRejections = new HashMap<>();
   /** Notices not yet delivered to an upstream (its link was down), by source stage, then id. Guarded by this. */
@@ -151,7 +157,14 @@ public final class DefaultStageEngine implements StageEngine {
    * An unsolicited notice to an upstream about one object: REJECTED (the store refused it for good) or
    * NOT_FOUND (a copy of an object the store has deleted, so it will not be persisted again).
    */
-  record Notice(ObjectRef ref, ErrorCode code, String reason) {}
+  record Notice(ObjectRef ref, ErrorCode code, String reason, int sends) {}
+
+  /**
+   * How many times a notice is sent (then again after each ack timeout): the link may lose a message and keep
+   * going ("at most once"), and nothing else would ever tell the upstream. A repeat is harmless: a stage drops
+   * an entry for a notice only when it is about the version it holds or a later one.
+   */
+  static final int NOTICE_SENDS = 3;
 
   private LinkServer server;
   private boolean started;
@@ -508,6 +521,7 @@ public final class DefaultStageEngine implements StageEngine {
     };
     Route route = route(kind, object);
     CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
+    CompletableFuture<KubernetesObject> ownCopyGone = null;
     boolean lazyWriteBack;
     synchronized (this) {
       if (closed) {
@@ -540,6 +554,11 @@ public final class DefaultStageEngine implements StageEngine {
         deletedHere.invalidate(id);
       }
       long version = epochs.next();
+      if (type == ChangeType.DELETED && e.dest != null && !e.persisted && upstreamSessions.containsKey(e.dest)) {
+        // A delete goes where the object is held, whatever its routing key resolves to now (a pod adopted from a
+        // relay's snapshot carries the node the relay bound it to, which may resolve elsewhere or nowhere).
+        route = new Route(upstreamSessions.get(e.dest).destination, e.dest);
+      }
       PeerAddress dest = route == null ? null : route.address;
       if (e.dest != null && !e.dest.equals(dest) && !e.persisted) {
         UpstreamSession old = upstreamSessions.get(e.dest);
@@ -600,7 +619,16 @@ public final class DefaultStageEngine implements StageEngine {
         fallbackWrite(e);
       } else {
         UpstreamSession s = session(route.address, route.stage);
-        if (s.fallback) {
+        // A delete while the link is coming back (its handshake resent what the downstream lacks and awaits the
+        // confirm) goes over the link: through the API Server it would find nothing to delete and complete while
+        // the downstream holds the copy just resent (seed 8969).
+        boolean resuming = type == ChangeType.DELETED && s.state == UpstreamSession.State.HANDSHAKE2;
+        if (s.fallback && resuming) {
+          // This stage's own write of it through the API Server stops too (a copy it made is deleted by uid).
+          String[] nsName = Kinds.splitKey(key);
+          ownCopyGone = writeBack.retract(kind, ObjectSupport.stub(kind, nsName[0], nsName[1]));
+        }
+        if (s.fallback && !resuming) {
           metrics.fallbackWrite("link-down");
           fallbackWrite(e);
         } else {
@@ -618,7 +646,7 @@ public final class DefaultStageEngine implements StageEngine {
         }
       });
     }
-    return f;
+    return ownCopyGone == null ? f : f.thenCombine(ownCopyGone.exceptionally(ex -> null), (a, b) -> a);
   }
 
   private record Route(String stage, PeerAddress address) {}
@@ -675,6 +703,12 @@ public final class DefaultStageEngine implements StageEngine {
           // The API Server refused the fallback create for good: the same as a REJECTED notice.
           String reason = WriteException.of(ex).getMessage();
           metrics.rejected("store");
+          UpstreamSession s = e.dest == null ? null : upstreamSessions.get(e.dest);
+          if (s != null) {
+            // The link may have come back while this write ran, and its handshake resent the object: take that
+            // copy back too, or the downstream keeps trying to persist an object dropped here.
+            s.retract(e.kind, e.key, epochs.next());
+          }
           dropRejected(e, ErrorCode.REJECTED, reason);
           recordEvent(obj, ownerOrSelf(obj), "FailedCreate", "Error creating: " + reason);
           return;
@@ -1013,11 +1047,19 @@ public final class DefaultStageEngine implements StageEngine {
       metrics.deletePropagated();
       return emit(kind, WriteOp.DELETE, e.object);
     }
+    if (e != null && e.type == ChangeType.DELETED && emittedKinds.contains(kind)) {
+      // This stage's own delete of the copy it sent on is still on its way (the upstream repeats its delete, e.g.
+      // after a new handshake): acknowledge only once that one is settled.
+      CompletableFuture<KubernetesObject> settled = new CompletableFuture<>();
+      e.waiters.add(new DirtyEntry.Waiter(e.version, settled));
+      return settled.exceptionally(ex -> null);
+    }
     String[] nsName = Kinds.splitKey(key);
     KubernetesObject stub = ObjectSupport.stub(kind, nsName[0], nsName[1]);
     CompletableFuture<KubernetesObject> done = CompletableFuture.completedFuture(null);
-    if (receivedKinds.contains(kind) && !emittedKinds.contains(kind)) {
-      // The tail: the delete wins over its write-back (a copy it created is deleted by uid).
+    if ((receivedKinds.contains(kind) && !emittedKinds.contains(kind)) || (e != null && e.persisted)) {
+      // The tail, or a relay that wrote the object through the API Server itself (its link was in fallback): the
+      // delete wins over its write-back (a copy it created is deleted by uid).
       done = writeBack.retract(kind, stub);
     }
     Seen seen = recentlyPersisted.get(id);
@@ -1031,11 +1073,35 @@ public final class DefaultStageEngine implements StageEngine {
     }
     // Upstream's delete completes once nothing of the object is left here (failures are logged, not fatal:
     // the producer's own reconcile still sees what remains).
-    return done.exceptionally(ex -> {
+    CompletableFuture<KubernetesObject> result = done.exceptionally(ex -> {
       log.debug("stage {}: removing {} {} after an upstream delete failed: {}", stage.name(), kind, key,
           ex.toString());
       return null;
     });
+    if (e == null && emittedKinds.contains(kind) && !stage.downstreams().isEmpty() && !recovered.isDone()) {
+      // This stage does not know the object, but it may have sent it on before it restarted: acknowledge once it
+      // knows what its downstreams hold (their snapshots; its handshakes withdraw the copies it does not know).
+      result = result.thenCombine(recovered, (a, b) -> a);
+    }
+    return result;
+  }
+
+  /**
+   * An upstream's handshake withdrew a copy this stage held (it does not know the object any more, e.g. a relay
+   * that restarted). At the tail the copy's write-back stops unless it is done: its informers showed the copy
+   * gone, and the upstream resends it if it is still wanted. A copy already persisted stays (the producer's own
+   * reconcile decides about it). Guarded by this.
+   */
+  void retractedUpstream(String kind, String key) {
+    if (receivedKinds.contains(kind) && !emittedKinds.contains(kind)) {
+      writeBack.cancel(kind, key);
+    }
+  }
+
+  /** Whether a received copy is a repeat of one this stage dropped as refused by the store (same or older version). */
+  boolean droppedCopy(String source, String kind, String key, long version) {
+    Long v = droppedCopies.getIfPresent(source + "|" + id(kind, key));
+    return v != null && version <= v;
   }
 
   /** An object a received delete is for is held again (a new upsert): a relay may emit it again. */
@@ -1087,10 +1153,10 @@ public final class DefaultStageEngine implements StageEngine {
    * A downstream at {@code from} reports that the store rejected an object this stage sent there: drop the
    * dirty entry, fail its writers, and pass the news on to this stage's own upstream. Guarded by this.
    */
-  void rejectedDownstream(String kind, String key, ErrorCode code, String reason, PeerAddress from) {
+  void rejectedDownstream(String kind, String key, long version, ErrorCode code, String reason, PeerAddress from) {
     DirtyEntry e = dirty.get(id(kind, key));
-    if (e == null || !from.equals(e.dest) || e.type == ChangeType.DELETED) {
-      return;
+    if (e == null || !from.equals(e.dest) || e.type == ChangeType.DELETED || version < e.version) {
+      return; // (a notice about an older version than this stage sent since: a repeat, or stale)
     }
     dropRejected(e, code, reason);
   }
@@ -1127,6 +1193,7 @@ public final class DefaultStageEngine implements StageEngine {
   private void forwardNotice(String kind, String key, ErrorCode code, String reason) {
     Optional<EphemeralEntry> held = store.remove(kind, key, RemovalReason.REJECTED);
     if (held.isPresent()) {
+      droppedCopies.asMap().merge(held.get().source() + "|" + id(kind, key), held.get().version(), Math::max);
       notifyUpstream(held.get().source(), kind, key, held.get().version(), code, reason);
     }
   }
@@ -1137,8 +1204,36 @@ public final class DefaultStageEngine implements StageEngine {
     ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(nsName[0]).setName(nsName[1])
         .setVersion(version).build();
     pendingNotices.computeIfAbsent(source, s -> new LinkedHashMap<>()).put(id(kind, key),
-        new Notice(ref, code, reason));
+        new Notice(ref, code, reason, 0));
     receiverHandler.flushNotices(source);
+  }
+
+  /**
+   * Notices to {@code source} were just sent: queue them again after an ack timeout, up to {@link #NOTICE_SENDS}
+   * sends in all, unless a newer notice about the same object is waiting by then. Guarded by this.
+   */
+  void sentNotices(String source, List<Notice> sent) {
+    List<Notice> again = new ArrayList<>();
+    for (Notice n : sent) {
+      if (n.sends() + 1 < NOTICE_SENDS) {
+        again.add(new Notice(n.ref(), n.code(), n.reason(), n.sends() + 1));
+      }
+    }
+    if (again.isEmpty()) {
+      return;
+    }
+    scheduler.schedule(() -> {
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        Map<String, Notice> pending = pendingNotices.computeIfAbsent(source, s -> new LinkedHashMap<>());
+        for (Notice n : again) {
+          pending.putIfAbsent(id(n.ref().getKind(), Kinds.key(n.ref())), n);
+        }
+        receiverHandler.flushNotices(source);
+      }
+    }, limits.ackTimeout());
   }
 
   /** Why new objects of this object's owner fail fast (its recent objects were rejected), or null. */

@@ -2,16 +2,51 @@ package io.kubedirect.runtime.engine;
 
 import io.kubedirect.runtime.codec.ObjectDecoder;
 import io.kubedirect.transport.Link;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** The receiving side of one accepted link from an upstream stage. Guarded by the engine lock. */
 final class DownstreamSession {
+  /** How many received deletes a session remembers (see {@link #deleted}). */
+  private static final int REMEMBERED_DELETES = 4096;
+
   final Link link;
   final String source;
   long epoch;
   ObjectDecoder decoder;
+  /**
+   * The version of the last delete received per object in the current epoch, so that an older copy arriving
+   * after it (a peer or network that reorders or duplicates, against the Link contract) is not taken for a new
+   * one. Bounded, oldest forgotten.
+   */
+  private final Map<String, Long> deletes = new LinkedHashMap<>(16, 0.75f, false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > REMEMBERED_DELETES;
+    }
+  };
 
   DownstreamSession(Link link, String source) {
     this.link = link;
     this.source = source;
+  }
+
+  /** A new epoch was installed on this session: what the previous one received no longer applies. */
+  void newEpoch(long epoch) {
+    this.epoch = epoch;
+    deletes.clear();
+  }
+
+  /** Records a received delete of {@code id} at {@code version}. */
+  void deleted(String id, long version) {
+    deletes.merge(id, version, Math::max);
+  }
+
+  /** Whether a copy of {@code id} at {@code version} is older than a delete this session received. */
+  boolean deletedSince(String id, long version) {
+    Long v = deletes.get(id);
+    return v != null && version <= v;
   }
 }

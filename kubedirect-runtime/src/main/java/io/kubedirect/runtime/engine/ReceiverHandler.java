@@ -147,7 +147,7 @@ final class ReceiverHandler implements LinkHandler {
           .setSeq(NOTICE_SEQ).setCode(ErrorCode.EPOCH_MISMATCH).setCurrentEpoch(env.getEpoch())
           .setMessage("fenced: a newer epoch of '" + source + "' took over")).build());
     }
-    ds.epoch = env.getEpoch();
+    ds.newEpoch(env.getEpoch());
     ds.decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
     flushNotices(source);
     HandshakeSnapshot.Builder snap = HandshakeSnapshot.newBuilder();
@@ -213,6 +213,7 @@ final class ReceiverHandler implements LinkHandler {
           .addAllRefs(g.getValue())).build());
     }
     eng.pendingNotices.remove(source);
+    eng.sentNotices(source, new ArrayList<>(pending.values()));
   }
 
   private boolean current(DownstreamSession ds, Envelope env) {
@@ -240,9 +241,13 @@ final class ReceiverHandler implements LinkHandler {
     }
     // A handshake retraction says "not from me (any more)", e.g. a restarted relay that has not received the
     // input again yet: the held copy goes, but it is not a delete, so nothing is cascaded and a copy this stage
-    // already persisted stays (the producer's own reconcile decides about it).
+    // already persisted stays (the producer's own reconcile decides about it). A tail stops writing back a copy
+    // that is not persisted yet (the upstream resends it if it still wants it).
     for (ObjectRef r : rec.getRetractList()) {
-      eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED);
+      if (eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED)
+          .isPresent()) {
+        eng.retractedUpstream(r.getKind(), Kinds.key(r));
+      }
     }
     eng.metrics.handshake("round2", "ok");
     int held = eng.store.heldFrom(ds.source).size();
@@ -312,6 +317,7 @@ final class ReceiverHandler implements LinkHandler {
       String id = DefaultStageEngine.id(kind, key);
       if (c.type() == ChangeType.DELETED) {
         log.debug("{}: {} deletes {} {} (version {})", eng.stage.name(), ds.source, kind, key, ref.getVersion());
+        ds.deleted(id, ref.getVersion());
         eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.DELETED);
         exposures.remove(id);
         if (eng.store.get(kind, key).isEmpty()) {
@@ -320,6 +326,14 @@ final class ReceiverHandler implements LinkHandler {
             cascades.add(cascade);
           }
         }
+      } else if (ds.deletedSince(id, ref.getVersion())) {
+        // Older than a delete received on this link (a peer or network that reorders or duplicates): not held.
+        log.debug("{}: {} {} v{} from {} is older than a delete already received; ignored", eng.stage.name(), kind,
+            key, ref.getVersion(), ds.source);
+      } else if (eng.droppedCopy(ds.source, kind, key, ref.getVersion())) {
+        // A repeat of a copy dropped here because the store refused it (the notice is on its way): not held again.
+        log.debug("{}: {} {} v{} from {} was refused by the store already; ignored", eng.stage.name(), kind, key,
+            ref.getVersion(), ds.source);
       } else if (eng.deletedInStore(kind, key, c.object())) {
         // A late copy of an object the API Server deleted: never held, and its source drops it (no leak).
         eng.notifyUpstream(ds.source, kind, key, ref.getVersion(), ErrorCode.NOT_FOUND,

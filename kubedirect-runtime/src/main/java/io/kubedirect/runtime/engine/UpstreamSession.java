@@ -407,10 +407,21 @@ final class UpstreamSession implements LinkHandler {
         continue;
       }
       if (e.type == ChangeType.DELETED) {
-        if (ref != null) {
-          retract.add(ref);
+        if (e.object == null) {
+          if (ref != null) {
+            retract.add(ref);
+          }
+          drop.add(e);
+        } else {
+          // Send the delete itself after the confirm, not a handshake retraction (which does not cascade, and a
+          // tail does not cancel its write-back for it), whether the downstream still holds the object or not (it
+          // may have sent it on, and its own delete of that copy may still be on its way): the delete completes
+          // only once the downstream, and whatever it sent the object on to, have it.
+          if (ref != null && ref.getVersion() >= e.version) {
+            e.version = eng.epochs.next();
+          }
+          pending.put(e.id(), e.kind);
         }
-        drop.add(e);
       } else if (e.adopted) {
         if (ref == null) {
           drop.add(e); // adopted earlier, and the downstream lost it: nothing to resend
@@ -434,6 +445,15 @@ final class UpstreamSession implements LinkHandler {
       String id = DefaultStageEngine.id(ref.getKind(), Kinds.key(ref));
       InboundChange c = content.get(id);
       KubernetesObject held = c != null && c.ref().getVersion() == ref.getVersion() ? c.object() : null;
+      String[] nsName = Kinds.splitKey(Kinds.key(ref));
+      KubernetesObject probe = held != null ? held : ObjectSupport.stub(ref.getKind(), nsName[0], nsName[1]);
+      if (e == null && (eng.superseded(ref.getKind(), Kinds.key(ref), probe)
+          || eng.deletedInStore(ref.getKind(), Kinds.key(ref), probe))) {
+        // This stage's feed already showed its API copy, or that copy deleted (the downstream's feed lags): the
+        // downstream drops the copy it holds on its own. Adopting it would track an entry no feed event or
+        // snapshot drops any more (and a head would count a deleted object as a replica).
+        continue;
+      }
       // Still wanted when this stage holds the input it derives from (a relay), or when it is the object's
       // origin (a head stage) and can see it: its informers show it and its own reconcile decides.
       boolean known = eng.store.get(ref.getKind(), Kinds.key(ref)).isPresent()
@@ -461,6 +481,9 @@ final class UpstreamSession implements LinkHandler {
       for (DirtyEntry e : first.getValue()) {
         changes.add(new OutboundChange(e.type, e.object, e.version));
         sent.add(new Sent(e.kind, e.key, e.version, false));
+        // Emitted while the handshake ran: the resend carries this version, so it is not sent again after the
+        // confirm (the receiver may have dropped it by then, e.g. rejected, and would take the repeat as new).
+        pending.remove(e.id());
       }
       rec.setResend(encoder.encode(first.getKey(), changes));
     }
@@ -594,7 +617,8 @@ final class UpstreamSession implements LinkHandler {
               err.getRefsCount(), address, err.getMessage());
         }
         for (ObjectRef r : err.getRefsList()) {
-          eng.rejectedDownstream(r.getKind(), Kinds.key(r), err.getCode(), err.getMessage(), address);
+          eng.rejectedDownstream(r.getKind(), Kinds.key(r), r.getVersion(), err.getCode(), err.getMessage(),
+              address);
         }
       }
       case EPOCH_MISMATCH -> {

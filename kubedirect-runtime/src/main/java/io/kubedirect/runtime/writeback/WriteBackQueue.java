@@ -628,6 +628,13 @@ public final class WriteBackQueue {
       if (e.removed) {
         return retract(kind, stub);
       }
+      if (e.wantDelete) {
+        // A retraction's delete is under way (e.g. retrying): a repeated retraction joins it; it must not fail
+        // the first one's future, whose ack would tell the producer the copy is gone while it is still stored.
+        e.wantCreate = e.wantUpdate = e.wantStatus = false;
+        e.waiters.add(f);
+        return f;
+      }
       e.wantCreate = e.wantUpdate = e.wantStatus = false;
       dropped = new ArrayList<>(e.waiters);
       e.waiters.clear();
@@ -656,6 +663,35 @@ public final class WriteBackQueue {
       scheduler.execute(() -> process(id, e));
     }
     return f;
+  }
+
+  /**
+   * The object's ephemeral copy was withdrawn upstream (not deleted): its pending writes are dropped (their
+   * futures fail with NOT_FOUND). A copy already created stays, and so does one whose create may have committed
+   * (it is no longer resolved: the feed shows it if it exists); a delete under way goes on.
+   */
+  public void cancel(String kind, String key) {
+    String id = id(kind, key);
+    Entry e = entries.get(id);
+    if (e == null) {
+      return;
+    }
+    List<CompletableFuture<KubernetesObject>> dropped;
+    synchronized (e) {
+      if (e.removed || e.wantDelete) {
+        return;
+      }
+      e.wantCreate = e.wantUpdate = e.wantStatus = false;
+      e.createUncertain = false;
+      dropped = new ArrayList<>(e.waiters);
+      e.waiters.clear();
+      if (!e.scheduled && !e.running) {
+        e.removed = true;
+        entries.remove(id, e);
+      }
+    }
+    WriteException gone = new WriteException(WriteResult.Status.NOT_FOUND, "withdrawn upstream");
+    dropped.forEach(w -> w.completeExceptionally(gone));
   }
 
   /** The key of an object's entry and observation. */

@@ -33,6 +33,7 @@ class DownstreamSessionTest {
   DefaultStageEngine engine;
   ReceiverHandler handler;
   ObjectEncoder encoder;
+  FakePersistedStore persisted;
   int links;
 
   @BeforeEach
@@ -42,7 +43,7 @@ class DownstreamSessionTest {
 
   void build(EngineLimits limits) {
     sched = new DeterministicTaskScheduler(1);
-    FakePersistedStore persisted = new FakePersistedStore(sched);
+    persisted = new FakePersistedStore(sched);
     engine = (DefaultStageEngine) StageEngine.builder().stage(TAIL).scheduler(sched).persistedApi(persisted)
         .persistedFeed(persisted).transport(io.kubedirect.transport.inmemory.InMemoryNetwork.builder(sched).build().transport("sm"))
         .listen(new io.kubedirect.transport.PeerAddress("sm", 0)).limits(limits).build();
@@ -268,5 +269,53 @@ class DownstreamSessionTest {
         .setObjectBatch(batch(encoder, ChangeType.MODIFIED, 9, pod("a", null))).build());
     assertThat(l.last().getAck().getSeq()).isEqualTo(3);
     assertThat(engine.store().size()).isZero();
+  }
+
+  /**
+   * Seed 5409 (every simulation class; a link that reorders, against the Link contract): a relay's delete
+   * overtook the create it deleted. The tail held nothing to delete, then took the late create for a new pod
+   * and persisted it after the producer's delete had completed. A copy older than a delete received on the same
+   * link (in the same epoch) is not held; a newer one is.
+   */
+  @Test
+  void aCopyOlderThanADeleteReceivedOnTheSameLinkIsNotHeld() {
+    FakeLink l = open("rs", false);
+    handshake(l, 10);
+    handler.onMessage(l, Envelope.newBuilder().setSeq(3).setEpoch(10)
+        .setObjectBatch(batch(encoder, ChangeType.DELETED, 5, pod("a", "node-1"))).build());
+    handler.onMessage(l, Envelope.newBuilder().setSeq(4).setEpoch(10)
+        .setObjectBatch(batch(encoder, ChangeType.ADDED, 3, pod("a", "node-1"))).build());
+    sched.runUntilIdle();
+    assertThat(l.last().hasAck()).isTrue();
+    assertThat(engine.store().get(POD, "default/a")).as("the late copy is not held").isEmpty();
+
+    handler.onMessage(l, Envelope.newBuilder().setSeq(5).setEpoch(10)
+        .setObjectBatch(batch(encoder, ChangeType.ADDED, 6, pod("a", "node-1"))).build());
+    assertThat(engine.store().get(POD, "default/a")).as("a newer copy is").isPresent();
+  }
+
+  /**
+   * Seed 7825 (every simulation class): a duplicated batch brought back a pod the tail had just dropped because
+   * the API Server rejected it; the tail held it and tried again while the head, told of the rejection, had
+   * created a replacement (a surplus create). A repeat of a copy dropped as refused is not held again; a newer
+   * version is.
+   */
+  @Test
+  void aRepeatOfACopyTheStoreRefusedIsNotHeldAgain() {
+    persisted.rejectCreates(o -> o.getMetadata().getName().equals("a"));
+    FakeLink l = open("rs", false);
+    handshake(l, 10);
+    ObjectBatch b = batch(encoder, ChangeType.ADDED, 3, pod("a", "node-1"));
+    handler.onMessage(l, Envelope.newBuilder().setSeq(3).setEpoch(10).setObjectBatch(b).build());
+    engine.write(POD, io.kubedirect.runtime.engine.WriteOp.UPDATE_STATUS,
+        TestPods.withPhase(pod("a", "node-1"), "Running"));
+    sched.runUntilIdle();
+    assertThat(engine.store().get(POD, "default/a")).as("dropped: rejected").isEmpty();
+
+    handler.onMessage(l, Envelope.newBuilder().setSeq(4).setEpoch(10).setObjectBatch(b).build()); // a repeat
+    assertThat(engine.store().get(POD, "default/a")).as("the repeat is not held").isEmpty();
+    handler.onMessage(l, Envelope.newBuilder().setSeq(5).setEpoch(10)
+        .setObjectBatch(batch(encoder, ChangeType.MODIFIED, 4, pod("a", "node-1"))).build());
+    assertThat(engine.store().get(POD, "default/a")).as("a newer version is").isPresent();
   }
 }

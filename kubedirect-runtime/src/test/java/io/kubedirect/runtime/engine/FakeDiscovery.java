@@ -15,6 +15,16 @@ public final class FakeDiscovery implements PeerDiscovery {
 
   private final Map<String, Map<String, PeerAddress>> map = new ConcurrentHashMap<>();
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private volatile boolean strict;
+
+  /**
+   * With {@code strict}, a routing key without an address of its own resolves to nothing instead of the stage's
+   * default instance (the contract allows either: "empty if unknown").
+   */
+  public FakeDiscovery strict(boolean strict) {
+    this.strict = strict;
+    return this;
+  }
 
   /** Maps {@code stage}/{@code routingKey} to {@code address}. */
   public FakeDiscovery put(String stage, String routingKey, PeerAddress address) {
@@ -27,7 +37,7 @@ public final class FakeDiscovery implements PeerDiscovery {
   public Optional<PeerAddress> resolve(String stage, String routingKey) {
     Map<String, PeerAddress> m = map.getOrDefault(stage, Map.of());
     PeerAddress a = m.get(routingKey);
-    return Optional.ofNullable(a != null ? a : m.get(""));
+    return Optional.ofNullable(a != null || strict ? a : m.get(""));
   }
 
   @Override

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * {@code -Dkubedirect.sim.seed=S} replays exactly seed S and prints its report.
  * Ambiguous API writes and silent message drops are on by default; {@code -Dkubedirect.sim.ambiguousWrites=false}
  * and {@code -Dkubedirect.sim.silentDrops=false} turn them off (see {@link ChainSimulation}). The fault classes
- * of {@link SimFaults} have a switch each ({@code -Dkubedirect.sim.<class>=true|false});
- * {@code -Dkubedirect.sim.pending=true} turns on those that reproduce engine bugs not fixed yet.
+ * of {@link SimFaults} have a switch each ({@code -Dkubedirect.sim.<class>=true|false}) and are all on by default;
+ * {@code -Dkubedirect.sim.pending=false} turns off those that were added for engine bugs fixed since.
  */
 class ChainSimulationTest {
 

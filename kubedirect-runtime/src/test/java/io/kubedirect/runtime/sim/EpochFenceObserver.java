@@ -116,7 +116,11 @@ final class EpochFenceObserver implements Transport {
       if (p == null || !p.hasObjectBatch() || p.getSeq() != env.getAck().getSeq()) {
         // A relay acknowledges a batch with deletes once its downstream has them: the batch was applied
         // while it was processed (then in its source's current epoch, checked there), the Ack comes later.
-        Envelope deferred = v.unanswered.remove(env.getAck().getSeq());
+        java.util.Deque<Envelope> waiting = v.unanswered.get(env.getAck().getSeq());
+        Envelope deferred = waiting == null ? null : waiting.pollFirst();
+        if (waiting != null && waiting.isEmpty()) {
+          v.unanswered.remove(env.getAck().getSeq());
+        }
         if (deferred != null) {
           appliedBatches++;
           return;
@@ -166,7 +170,8 @@ final class EpochFenceObserver implements Transport {
           if (v.receiver && v.processing == message && message.hasObjectBatch() && !v.answered) {
             Long cur = currentEpoch.get(v.peer().stage());
             if (cur != null && cur == message.getEpoch()) {
-              v.unanswered.put(message.getSeq(), message);
+              // (a duplicated batch is applied twice, and each copy gets its own deferred Ack)
+              v.unanswered.computeIfAbsent(message.getSeq(), k -> new java.util.ArrayDeque<>()).add(message);
             }
           }
           v.processing = null;
@@ -200,7 +205,7 @@ final class EpochFenceObserver implements Transport {
     /** Whether something was sent while {@link #processing} was handled. */
     private boolean answered;
     /** Batches applied in their source's current epoch and not answered yet (a deferred Ack). */
-    private final java.util.Map<Long, Envelope> unanswered = new java.util.HashMap<>();
+    private final java.util.Map<Long, java.util.Deque<Envelope>> unanswered = new java.util.HashMap<>();
 
     View(Link link, boolean receiver) {
       this.link = link;

@@ -76,6 +76,10 @@ final class ReplicaSetProcess extends StageProcess {
                 && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
               // Rejected for good (admission): requeue with a delay, as a rate-limited work queue does; an
               // immediate retry would spin at one instant when the rejection comes back at once (fallback path).
+              // The expectation stays until then, even if the view's event that showed the pod settled it (seed
+              // 5430: a head in fallback re-created rejected pods at one instant, over 200,000 tasks; these pods
+              // carry no controller reference, so the engine's per-owner fail-fast does not apply).
+              exp.add(name);
               scope.schedule(() -> {
                 exp.remove(name);
                 trigger();
@@ -117,7 +121,8 @@ final class ReplicaSetProcess extends StageProcess {
     sim.note(instance + " deletes " + key + (unpersisted ? " (unpersisted, " : " (persisted, ") + why + ")");
     engine.write(SimPods.KIND, WriteOp.DELETE, p).whenComplete((r, ex) -> {
       if (ex == null) {
-        sim.headDeleteCompleted(key, instance + "#" + incarnation, issued, unpersisted);
+        sim.headDeleteCompleted(key, instance + "#" + incarnation, issued, unpersisted,
+            engine.inFallback(SchedulerProcess.ADDRESS));
       }
       if (ex != null && !isDead()) {
         sim.note(instance + " delete of " + key + " failed: " + ex);

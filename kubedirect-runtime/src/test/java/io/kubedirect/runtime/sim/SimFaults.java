@@ -14,20 +14,20 @@ import java.util.Random;
  * so turning one class off does not change what the others draw; with every class here off, a seed runs
  * exactly as before these classes existed.
  *
- * <p>Two groups: {@link #PASSING} classes the current engine passes (on by default), and {@link #PENDING}
- * classes that reproduce engine bugs the lead is fixing (off by default on this branch; turn them all on with
- * {@code -Dkubedirect.sim.pending=true}, and flip {@link #PENDING_DEFAULT} once the fixes are merged).
+ * <p>Two groups: {@link #PASSING} classes the engine passed first, and {@link #PENDING} classes that reproduced
+ * engine bugs of issue #7 until they were fixed (docs/design.md §12.3, §12.4). Both are on by default;
+ * {@code -Dkubedirect.sim.pending=false} turns the second group off.
  */
 final class SimFaults {
 
-  /** Whether the classes that reproduce not-yet-fixed engine bugs are on by default. */
-  static final boolean PENDING_DEFAULT = Boolean.parseBoolean(System.getProperty("kubedirect.sim.pending", "false"));
+  /** Whether the classes of {@link #PENDING} are on by default (they are since the fixes of §12.4). */
+  static final boolean PENDING_DEFAULT = Boolean.parseBoolean(System.getProperty("kubedirect.sim.pending", "true"));
 
   /** Classes the current engine passes: on by default. */
   static final List<String> PASSING = List.of("exposeOnReceipt", "evictions", "headDeletes", "twins");
 
   /**
-   * Classes that reproduce engine bugs of issue #7 (off by default until the fixes land): finding 1
+   * Classes that reproduced engine bugs of issue #7 (on by default since they were fixed): finding 1
    * (deleteOracle: the oracle "a delete that completed OK removed the object", which fails on the current
    * engine even with the old fault model; burstScaleDown: the real slice's scenario; sandboxDelay: makes it and
    * finding 6 frequent, and exposes a resurrection with expose-on-receipt and evictions), 2 (rejections),

@@ -378,4 +378,25 @@ class WriteBackQueueTest {
     assertThat(api.stored(POD, "default/p")).isEmpty();
     assertThat(q.pending()).isZero();
   }
+
+  /**
+   * Seed 2867 (every simulation class): a tail got the same delete twice (a duplicated batch) while the delete of
+   * its created copy was retrying. The second retraction failed the first one's future, the tail acknowledged
+   * the first delete, and the producer's delete completed while the copy was still stored.
+   */
+  @Test
+  void aRepeatedRetractionJoinsTheDeleteUnderWayAndCompletesOnlyWhenTheCopyIsGone() {
+    queue.submit(POD, WriteOp.CREATE, pod("p", "node-1"), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(api.stored(POD, "default/p")).isPresent();
+    api.failNext(Op.DELETE, WriteResult.Status.RETRYABLE_FAILURE, 3);
+    CompletableFuture<KubernetesObject> first = queue.retract(POD, pod("p", null));
+    sched.runFor(Duration.ofMillis(10)); // the first delete attempt failed: retrying after a backoff
+    CompletableFuture<KubernetesObject> second = queue.retract(POD, pod("p", null));
+    assertThat(first).as("the copy is still stored").isNotDone();
+    sched.runUntilIdle();
+    assertThat(first).isCompleted();
+    assertThat(second).isCompleted();
+    assertThat(api.stored(POD, "default/p")).isEmpty();
+  }
 }
