@@ -8,13 +8,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Start failures with stand-in executables (shell scripts), so no real binaries are needed. */
 class FailedStartTest {
   @TempDir Path bin;
-  @TempDir Path work;
+  /**
+   * Deleted by {@link #deleteWork()}, not by JUnit: a stand-in's files can still appear for a moment after its
+   * failed start returned (seen once on a loaded machine: DirectoryNotEmptyException in JUnit's cleanup).
+   */
+  @TempDir(cleanup = CleanupMode.NEVER) Path work;
+
+  @AfterEach
+  void deleteWork() {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+      try (var paths = Files.walk(work)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      return !Files.exists(work);
+    });
+  }
 
   private void script(String name, String body) throws Exception {
     Path p = bin.resolve(name);
