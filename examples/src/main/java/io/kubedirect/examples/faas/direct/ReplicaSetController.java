@@ -5,6 +5,7 @@ import static io.kubedirect.examples.faas.common.FaasConventions.CONTROLLER_SELE
 import static io.kubedirect.examples.faas.common.FaasConventions.SCHEDULER_NAME;
 
 import io.kubedirect.api.DirectStage;
+import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.common.PodExpectations;
 import io.kubedirect.examples.faas.common.PodNamer;
@@ -68,6 +69,7 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
   private final PodNamer namer = new PodNamer();
   private final DirectLinks links;
   private KubeDirect kd;
+  private PeerDiscovery discovery;
   private DirectWriter<V1Pod> pods;
 
   private PodExpectations expectations;
@@ -75,6 +77,7 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
   private Lister<V1ReplicaSet> rsLister;
   private Indexer<V1Pod> podIndexer;
   private ControllerRunner runner;
+  private boolean started;
   private BooleanSupplier synced = () -> false;
 
   /**
@@ -100,18 +103,22 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
 
   @Override
   public synchronized void start() {
-    if (runner != null) {
+    if (started) {
       return;
     }
+    started = true;
     expectations = new PodExpectations();
     writePool = Executors.newFixedThreadPool(writeParallelism, r -> {
       Thread t = new Thread(r, "replicaset-writer");
       t.setDaemon(true);
       return t;
     });
-    kd = KubeDirect.builder().apiClient(apiClient).stage(ReplicaSetController.class)
-        .transport(links.transport(DirectLinks.REPLICASET)).discovery(links.discovery())
-        .meterRegistry(links.meterRegistry()).build();
+    discovery = links.discovery(apiClient);
+    KubeDirect.Builder b = KubeDirect.builder().apiClient(apiClient).stage(ReplicaSetController.class)
+        .transport(links.transport(DirectLinks.REPLICASET)).discovery(discovery)
+        .meterRegistry(links.meterRegistry());
+    links.leaderElection(DirectLinks.REPLICASET).ifPresent(b::leaderElection);
+    kd = b.build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1ReplicaSet> rsInformer = factory.sharedIndexInformerFor(
@@ -127,9 +134,20 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
     rsLister = new Lister<>(rsInformer.getIndexer());
     podIndexer = podInformer.getIndexer();
     synced = () -> rsInformer.hasSynced() && podInformer.hasSynced();
-    runner = ControllerRunner.start(factory, buildController(factory, rsInformer, podInformer), "replicaset");
+    Controller controller = buildController(factory, rsInformer, podInformer);
+    KubeDirect replica = kd;
     kd.start();
+    // The controller runs only while this replica leads (at once without leader election).
+    kd.leadershipAcquired().thenRun(() -> lead(replica, factory, controller));
+    kd.leadershipLost().thenRun(() -> Leadership.startOverAsStandby("replicaset", this, replica, () -> kd));
     log.info("replicaset controller started");
+  }
+
+  private synchronized void lead(KubeDirect replica, SharedInformerFactory factory, Controller controller) {
+    if (kd != replica) {
+      return; // stopped meanwhile
+    }
+    runner = ControllerRunner.start(factory, controller, "replicaset");
   }
 
   private Controller buildController(SharedInformerFactory factory,
@@ -157,24 +175,34 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
 
   @Override
   public synchronized void stop() {
-    if (runner == null) {
+    if (!started) {
       return;
     }
-    runner.stop();
+    started = false;
+    if (runner != null) {
+      runner.stop();
+      runner = null;
+    }
     kd.close();
+    kd = null;
+    discovery.close();
     writePool.shutdownNow();
-    runner = null;
     log.info("replicaset controller stopped");
   }
 
   @Override
   public synchronized boolean isRunning() {
-    return runner != null;
+    return started;
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return kd != null && kd.isLeader();
   }
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return Leadership.synced(started, kd, runner, synced);
   }
 
   @Override

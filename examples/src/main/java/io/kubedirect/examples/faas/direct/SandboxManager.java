@@ -76,6 +76,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
   private RateLimitingQueue<Request> queue;
   private Lister<V1Pod> podLister;
   private ControllerRunner runner;
+  private boolean started;
   private BooleanSupplier synced = () -> false;
 
   private SandboxManager(Builder b) {
@@ -103,9 +104,10 @@ public final class SandboxManager implements SliceStage, Reconciler {
 
   @Override
   public synchronized void start() {
-    if (runner != null) {
+    if (started) {
       return;
     }
+    started = true;
     sandboxes.clear();
     ips = new PodIpAllocator(ipBlock);
     ipsLearned = false;
@@ -115,10 +117,11 @@ public final class SandboxManager implements SliceStage, Reconciler {
       return t;
     });
     queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor());
-    kd = KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
+    KubeDirect.Builder b = KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
         .writeBack(V1Pod.class, io.kubedirect.runtime.WriteBackPolicy.EXPOSE_ON_RECEIPT)
-        .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).meterRegistry(links.meterRegistry())
-        .build();
+        .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).meterRegistry(links.meterRegistry());
+    links.leaderElection(DirectLinks.SANDBOX_MANAGER).ifPresent(b::leaderElection);
+    kd = b.build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(
@@ -127,9 +130,20 @@ public final class SandboxManager implements SliceStage, Reconciler {
         V1Pod.class, V1PodList.class);
     podLister = new Lister<>(podInformer.getIndexer());
     synced = podInformer::hasSynced;
-    runner = ControllerRunner.start(factory, buildController(factory, podInformer), "sandbox-manager");
+    Controller controller = buildController(factory, podInformer);
+    KubeDirect replica = kd;
     kd.start();
+    // The controller runs only while this replica leads (at once without leader election).
+    kd.leadershipAcquired().thenRun(() -> lead(replica, factory, controller));
+    kd.leadershipLost().thenRun(() -> Leadership.startOverAsStandby("sandbox-manager", this, replica, () -> kd));
     log.info("sandbox manager for {} started", nodes);
+  }
+
+  private synchronized void lead(KubeDirect replica, SharedInformerFactory factory, Controller controller) {
+    if (kd != replica) {
+      return; // stopped meanwhile
+    }
+    runner = ControllerRunner.start(factory, controller, "sandbox-manager");
   }
 
   private Controller buildController(SharedInformerFactory factory, SharedIndexInformer<V1Pod> podInformer) {
@@ -154,25 +168,34 @@ public final class SandboxManager implements SliceStage, Reconciler {
 
   @Override
   public synchronized void stop() {
-    if (runner == null) {
+    if (!started) {
       return;
     }
-    runner.stop();
+    started = false;
+    if (runner != null) {
+      runner.stop();
+      runner = null;
+    }
     kd.close();
+    kd = null;
     timer.shutdownNow();
-    runner = null;
     sandboxes.clear();
     log.info("sandbox manager for {} stopped", nodes);
   }
 
   @Override
   public synchronized boolean isRunning() {
-    return runner != null;
+    return started;
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return kd != null && kd.isLeader();
   }
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return Leadership.synced(started, kd, runner, synced);
   }
 
   @Override

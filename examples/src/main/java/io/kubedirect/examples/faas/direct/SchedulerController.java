@@ -4,6 +4,7 @@ import static io.kubedirect.examples.faas.common.FaasConventions.POOL_SELECTOR;
 import static io.kubedirect.examples.faas.common.FaasConventions.SCHEDULER_NAME;
 
 import io.kubedirect.api.DirectStage;
+import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.common.NodeChooser;
 import io.kubedirect.examples.faas.common.PodTemplates;
@@ -56,6 +57,7 @@ public final class SchedulerController implements SliceStage, Reconciler {
   private final int workers;
   private final DirectLinks links;
   private KubeDirect kd;
+  private PeerDiscovery discovery;
   private DirectWriter<V1Pod> pods;
 
   private final Map<String, String> assumed = new ConcurrentHashMap<>();
@@ -63,6 +65,7 @@ public final class SchedulerController implements SliceStage, Reconciler {
   private Indexer<V1Pod> podIndexer;
   private Lister<V1Node> nodeLister;
   private ControllerRunner runner;
+  private boolean started;
   private BooleanSupplier synced = () -> false;
 
   /** A scheduler using {@code apiClient} (read timeout 0) with {@code workers} bind workers. */
@@ -83,13 +86,17 @@ public final class SchedulerController implements SliceStage, Reconciler {
 
   @Override
   public synchronized void start() {
-    if (runner != null) {
+    if (started) {
       return;
     }
+    started = true;
     assumed.clear();
-    kd = KubeDirect.builder().apiClient(apiClient).stage(SchedulerController.class)
+    discovery = links.discovery(apiClient);
+    KubeDirect.Builder b = KubeDirect.builder().apiClient(apiClient).stage(SchedulerController.class)
         .transport(links.transport(DirectLinks.SCHEDULER)).listen(links.scheduler())
-        .discovery(links.discovery()).meterRegistry(links.meterRegistry()).build();
+        .discovery(discovery).meterRegistry(links.meterRegistry());
+    links.leaderElection(DirectLinks.SCHEDULER).ifPresent(b::leaderElection);
+    kd = b.build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(
@@ -106,9 +113,20 @@ public final class SchedulerController implements SliceStage, Reconciler {
     podIndexer = podInformer.getIndexer();
     nodeLister = new Lister<>(nodeInformer.getIndexer());
     synced = () -> podInformer.hasSynced() && nodeInformer.hasSynced();
-    runner = ControllerRunner.start(factory, buildController(factory, podInformer, nodeInformer), "scheduler");
+    Controller controller = buildController(factory, podInformer, nodeInformer);
+    KubeDirect replica = kd;
     kd.start();
+    // The controller runs only while this replica leads (at once without leader election).
+    kd.leadershipAcquired().thenRun(() -> lead(replica, factory, controller));
+    kd.leadershipLost().thenRun(() -> Leadership.startOverAsStandby("scheduler", this, replica, () -> kd));
     log.info("scheduler started");
+  }
+
+  private synchronized void lead(KubeDirect replica, SharedInformerFactory factory, Controller controller) {
+    if (kd != replica) {
+      return; // stopped meanwhile
+    }
+    runner = ControllerRunner.start(factory, controller, "scheduler");
   }
 
   private Controller buildController(SharedInformerFactory factory,
@@ -136,24 +154,34 @@ public final class SchedulerController implements SliceStage, Reconciler {
 
   @Override
   public synchronized void stop() {
-    if (runner == null) {
+    if (!started) {
       return;
     }
-    runner.stop();
+    started = false;
+    if (runner != null) {
+      runner.stop();
+      runner = null;
+    }
     kd.close();
-    runner = null;
+    kd = null;
+    discovery.close();
     assumed.clear();
     log.info("scheduler stopped");
   }
 
   @Override
   public synchronized boolean isRunning() {
-    return runner != null;
+    return started;
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return kd != null && kd.isLeader();
   }
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return Leadership.synced(started, kd, runner, synced);
   }
 
   @Override
