@@ -48,6 +48,7 @@ public final class DefaultKubeDirect implements KubeDirect {
   private final Map<Class<?>, DirectWriter<?>> writers = new ConcurrentHashMap<>();
   private final Set<Class<? extends KubernetesObject>> managedKinds = new HashSet<>();
   private final io.kubedirect.transport.Transport transport;
+  private final io.kubedirect.api.discovery.PeerDiscovery discovery;
   private final LeaderElection election;
   private final LinkLeaseLock lock;
   private final LeaderElector elector;
@@ -65,6 +66,7 @@ public final class DefaultKubeDirect implements KubeDirect {
   DefaultKubeDirect(KubeDirect.Builder b) {
     this.stage = b.stage;
     this.transport = b.transport;
+    this.discovery = b.discovery;
     this.election = b.leaderElection;
     this.listen = b.listen;
     this.meterRegistry = b.meterRegistry;
@@ -310,6 +312,9 @@ public final class DefaultKubeDirect implements KubeDirect {
       engine.close();
       if (transport != null) {
         transport.close();
+      }
+      if (discovery != null) {
+        discovery.close(); // the engine started it
       }
       scheduler.close();
       informerExecutor.shutdown();

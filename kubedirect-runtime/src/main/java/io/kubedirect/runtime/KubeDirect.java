@@ -54,7 +54,8 @@ public interface KubeDirect extends AutoCloseable {
   void start();
 
   /**
-   * Closes links, the transport and background work. Idempotent. Does not stop informers started by the caller.
+   * Closes links, the transport, the discovery and background work. Idempotent. Does not stop informers started
+   * by the caller.
    * A leader gives its Lease up unless {@link LeaderElection#releaseOnClose(boolean)} says otherwise.
    */
   @Override
@@ -140,7 +141,10 @@ public interface KubeDirect extends AutoCloseable {
       return this;
     }
 
-    /** How to find downstream stages. Required when the stage has downstreams. */
+    /**
+     * How to find downstream stages. Required when the stage has downstreams. The runtime starts it and
+     * {@link KubeDirect#close()} closes it.
+     */
     public Builder discovery(PeerDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
       return this;

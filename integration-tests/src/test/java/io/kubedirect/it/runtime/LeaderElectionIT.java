@@ -189,7 +189,8 @@ class LeaderElectionIT {
     long takeoverMs = (System.nanoTime() - killed) / 1_000_000;
     log.info("standby took over the crashed leader's Lease after {} ms (lease {} ms, retry {} ms)", takeoverMs,
         LEASE.toMillis(), RETRY.toMillis());
-    assertThat(takeoverMs).as("the Lease had to expire first").isGreaterThanOrEqualTo(LEASE.toMillis() - RETRY.toMillis());
+    assertThat(takeoverMs).as("the Lease had to expire first")
+        .isGreaterThanOrEqualTo(LEASE.toMillis() - RETRY.toMillis());
     assertThat(lease("rs").getSpec().getHolderIdentity()).isEqualTo("rs-b");
 
     CompletableFuture.allOf(create(b, "b-", 10).toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.kubedirect.examples.faas.direct;
 
 import io.kubedirect.api.discovery.DiscoveryKeys;
 import io.kubedirect.api.discovery.PeerDiscovery;
+import io.kubedirect.runtime.KubeDirect;
 import io.kubedirect.runtime.LeaderElection;
 import io.kubedirect.runtime.discovery.PeerDiscoveries;
 import io.kubedirect.runtime.discovery.StaticPeerDiscovery;
@@ -85,6 +86,11 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
     sandboxManagerByNode.keySet().forEach(n -> byNode.put(n, sandboxManager));
     return new DirectLinks(scheduler, byNode, transports, meters,
         election == null ? null : election.withIdentity(identity));
+  }
+
+  /** {@code builder} with the leader election of {@code stage}, when the stages are elected. */
+  public KubeDirect.Builder elect(String stage, KubeDirect.Builder builder) {
+    return election == null ? builder : builder.leaderElection(election.forStage(stage));
   }
 
   /** The Lease election of {@code stage} for this replica, when the stages are elected. */
@@ -185,8 +191,8 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
 
   /**
    * The discovery of a stage that reads the API Server through {@code api}: with leader election, the leaders
-   * of the scheduler and sandbox-manager stages from their Leases (started by the runtime; the caller closes
-   * it); else {@link #discovery()}.
+   * of the scheduler and sandbox-manager stages from their Leases (the runtime starts and closes it); else
+   * {@link #discovery()}.
    */
   public PeerDiscovery discovery(ApiClient api) {
     if (election == null) {

@@ -5,8 +5,6 @@ import static io.kubedirect.examples.faas.common.FaasConventions.CONTROLLER_SELE
 import static io.kubedirect.examples.faas.common.FaasConventions.SCHEDULER_NAME;
 
 import io.kubedirect.api.DirectStage;
-import io.kubedirect.api.discovery.PeerDiscovery;
-import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.common.PodExpectations;
 import io.kubedirect.examples.faas.common.PodNamer;
 import io.kubedirect.examples.faas.common.PodTemplates;
@@ -69,15 +67,13 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
   private final PodNamer namer = new PodNamer();
   private final DirectLinks links;
   private KubeDirect kd;
-  private PeerDiscovery discovery;
   private DirectWriter<V1Pod> pods;
 
   private PodExpectations expectations;
   private ExecutorService writePool;
   private Lister<V1ReplicaSet> rsLister;
   private Indexer<V1Pod> podIndexer;
-  private ControllerRunner runner;
-  private boolean started;
+  private LeaderRunner runner;
   private BooleanSupplier synced = () -> false;
 
   /**
@@ -103,22 +99,18 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
 
   @Override
   public synchronized void start() {
-    if (started) {
+    if (runner != null) {
       return;
     }
-    started = true;
     expectations = new PodExpectations();
     writePool = Executors.newFixedThreadPool(writeParallelism, r -> {
       Thread t = new Thread(r, "replicaset-writer");
       t.setDaemon(true);
       return t;
     });
-    discovery = links.discovery(apiClient);
-    KubeDirect.Builder b = KubeDirect.builder().apiClient(apiClient).stage(ReplicaSetController.class)
-        .transport(links.transport(DirectLinks.REPLICASET)).discovery(discovery)
-        .meterRegistry(links.meterRegistry());
-    links.leaderElection(DirectLinks.REPLICASET).ifPresent(b::leaderElection);
-    kd = b.build();
+    kd = links.elect(DirectLinks.REPLICASET, KubeDirect.builder().apiClient(apiClient).stage(ReplicaSetController.class)
+        .transport(links.transport(DirectLinks.REPLICASET)).discovery(links.discovery(apiClient))
+        .meterRegistry(links.meterRegistry())).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1ReplicaSet> rsInformer = factory.sharedIndexInformerFor(
@@ -134,20 +126,8 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
     rsLister = new Lister<>(rsInformer.getIndexer());
     podIndexer = podInformer.getIndexer();
     synced = () -> rsInformer.hasSynced() && podInformer.hasSynced();
-    Controller controller = buildController(factory, rsInformer, podInformer);
-    KubeDirect replica = kd;
-    kd.start();
-    // The controller runs only while this replica leads (at once without leader election).
-    kd.leadershipAcquired().thenRun(() -> lead(replica, factory, controller));
-    kd.leadershipLost().thenRun(() -> Leadership.startOverAsStandby("replicaset", this, replica, () -> kd));
+    runner = LeaderRunner.start(kd, factory, buildController(factory, rsInformer, podInformer), "replicaset", this);
     log.info("replicaset controller started");
-  }
-
-  private synchronized void lead(KubeDirect replica, SharedInformerFactory factory, Controller controller) {
-    if (kd != replica) {
-      return; // stopped meanwhile
-    }
-    runner = ControllerRunner.start(factory, controller, "replicaset");
   }
 
   private Controller buildController(SharedInformerFactory factory,
@@ -175,34 +155,29 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
 
   @Override
   public synchronized void stop() {
-    if (!started) {
+    if (runner == null) {
       return;
     }
-    started = false;
-    if (runner != null) {
-      runner.stop();
-      runner = null;
-    }
+    runner.stop();
     kd.close();
-    kd = null;
-    discovery.close();
     writePool.shutdownNow();
+    runner = null;
     log.info("replicaset controller stopped");
   }
 
   @Override
   public synchronized boolean isRunning() {
-    return started;
-  }
-
-  @Override
-  public synchronized boolean isLeader() {
-    return kd != null && kd.isLeader();
+    return runner != null;
   }
 
   @Override
   public synchronized boolean hasSynced() {
-    return Leadership.synced(started, kd, runner, synced);
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.kubedirect.examples.faas.direct;
 
 import io.kubedirect.api.DirectStage;
-import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.common.PodIpAllocator;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.SandboxStatus;
@@ -75,8 +74,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
   private ScheduledExecutorService timer;
   private RateLimitingQueue<Request> queue;
   private Lister<V1Pod> podLister;
-  private ControllerRunner runner;
-  private boolean started;
+  private LeaderRunner runner;
   private BooleanSupplier synced = () -> false;
 
   private SandboxManager(Builder b) {
@@ -104,10 +102,9 @@ public final class SandboxManager implements SliceStage, Reconciler {
 
   @Override
   public synchronized void start() {
-    if (started) {
+    if (runner != null) {
       return;
     }
-    started = true;
     sandboxes.clear();
     ips = new PodIpAllocator(ipBlock);
     ipsLearned = false;
@@ -117,11 +114,10 @@ public final class SandboxManager implements SliceStage, Reconciler {
       return t;
     });
     queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor());
-    KubeDirect.Builder b = KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
+    kd = links.elect(DirectLinks.SANDBOX_MANAGER, KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
         .writeBack(V1Pod.class, io.kubedirect.runtime.WriteBackPolicy.EXPOSE_ON_RECEIPT)
-        .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).meterRegistry(links.meterRegistry());
-    links.leaderElection(DirectLinks.SANDBOX_MANAGER).ifPresent(b::leaderElection);
-    kd = b.build();
+        .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).meterRegistry(links.meterRegistry())
+        ).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(
@@ -130,20 +126,8 @@ public final class SandboxManager implements SliceStage, Reconciler {
         V1Pod.class, V1PodList.class);
     podLister = new Lister<>(podInformer.getIndexer());
     synced = podInformer::hasSynced;
-    Controller controller = buildController(factory, podInformer);
-    KubeDirect replica = kd;
-    kd.start();
-    // The controller runs only while this replica leads (at once without leader election).
-    kd.leadershipAcquired().thenRun(() -> lead(replica, factory, controller));
-    kd.leadershipLost().thenRun(() -> Leadership.startOverAsStandby("sandbox-manager", this, replica, () -> kd));
+    runner = LeaderRunner.start(kd, factory, buildController(factory, podInformer), "sandbox-manager", this);
     log.info("sandbox manager for {} started", nodes);
-  }
-
-  private synchronized void lead(KubeDirect replica, SharedInformerFactory factory, Controller controller) {
-    if (kd != replica) {
-      return; // stopped meanwhile
-    }
-    runner = ControllerRunner.start(factory, controller, "sandbox-manager");
   }
 
   private Controller buildController(SharedInformerFactory factory, SharedIndexInformer<V1Pod> podInformer) {
@@ -168,34 +152,30 @@ public final class SandboxManager implements SliceStage, Reconciler {
 
   @Override
   public synchronized void stop() {
-    if (!started) {
+    if (runner == null) {
       return;
     }
-    started = false;
-    if (runner != null) {
-      runner.stop();
-      runner = null;
-    }
+    runner.stop();
     kd.close();
-    kd = null;
     timer.shutdownNow();
+    runner = null;
     sandboxes.clear();
     log.info("sandbox manager for {} stopped", nodes);
   }
 
   @Override
   public synchronized boolean isRunning() {
-    return started;
-  }
-
-  @Override
-  public synchronized boolean isLeader() {
-    return kd != null && kd.isLeader();
+    return runner != null;
   }
 
   @Override
   public synchronized boolean hasSynced() {
-    return Leadership.synced(started, kd, runner, synced);
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   @Override

@@ -4,8 +4,6 @@ import static io.kubedirect.examples.faas.common.FaasConventions.POOL_SELECTOR;
 import static io.kubedirect.examples.faas.common.FaasConventions.SCHEDULER_NAME;
 
 import io.kubedirect.api.DirectStage;
-import io.kubedirect.api.discovery.PeerDiscovery;
-import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.common.NodeChooser;
 import io.kubedirect.examples.faas.common.PodTemplates;
 import io.kubedirect.examples.faas.common.Pods;
@@ -57,15 +55,13 @@ public final class SchedulerController implements SliceStage, Reconciler {
   private final int workers;
   private final DirectLinks links;
   private KubeDirect kd;
-  private PeerDiscovery discovery;
   private DirectWriter<V1Pod> pods;
 
   private final Map<String, String> assumed = new ConcurrentHashMap<>();
   private Lister<V1Pod> podLister;
   private Indexer<V1Pod> podIndexer;
   private Lister<V1Node> nodeLister;
-  private ControllerRunner runner;
-  private boolean started;
+  private LeaderRunner runner;
   private BooleanSupplier synced = () -> false;
 
   /** A scheduler using {@code apiClient} (read timeout 0) with {@code workers} bind workers. */
@@ -86,17 +82,13 @@ public final class SchedulerController implements SliceStage, Reconciler {
 
   @Override
   public synchronized void start() {
-    if (started) {
+    if (runner != null) {
       return;
     }
-    started = true;
     assumed.clear();
-    discovery = links.discovery(apiClient);
-    KubeDirect.Builder b = KubeDirect.builder().apiClient(apiClient).stage(SchedulerController.class)
+    kd = links.elect(DirectLinks.SCHEDULER, KubeDirect.builder().apiClient(apiClient).stage(SchedulerController.class)
         .transport(links.transport(DirectLinks.SCHEDULER)).listen(links.scheduler())
-        .discovery(discovery).meterRegistry(links.meterRegistry());
-    links.leaderElection(DirectLinks.SCHEDULER).ifPresent(b::leaderElection);
-    kd = b.build();
+        .discovery(links.discovery(apiClient)).meterRegistry(links.meterRegistry())).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(
@@ -113,20 +105,8 @@ public final class SchedulerController implements SliceStage, Reconciler {
     podIndexer = podInformer.getIndexer();
     nodeLister = new Lister<>(nodeInformer.getIndexer());
     synced = () -> podInformer.hasSynced() && nodeInformer.hasSynced();
-    Controller controller = buildController(factory, podInformer, nodeInformer);
-    KubeDirect replica = kd;
-    kd.start();
-    // The controller runs only while this replica leads (at once without leader election).
-    kd.leadershipAcquired().thenRun(() -> lead(replica, factory, controller));
-    kd.leadershipLost().thenRun(() -> Leadership.startOverAsStandby("scheduler", this, replica, () -> kd));
+    runner = LeaderRunner.start(kd, factory, buildController(factory, podInformer, nodeInformer), "scheduler", this);
     log.info("scheduler started");
-  }
-
-  private synchronized void lead(KubeDirect replica, SharedInformerFactory factory, Controller controller) {
-    if (kd != replica) {
-      return; // stopped meanwhile
-    }
-    runner = ControllerRunner.start(factory, controller, "scheduler");
   }
 
   private Controller buildController(SharedInformerFactory factory,
@@ -154,34 +134,29 @@ public final class SchedulerController implements SliceStage, Reconciler {
 
   @Override
   public synchronized void stop() {
-    if (!started) {
+    if (runner == null) {
       return;
     }
-    started = false;
-    if (runner != null) {
-      runner.stop();
-      runner = null;
-    }
+    runner.stop();
     kd.close();
-    kd = null;
-    discovery.close();
+    runner = null;
     assumed.clear();
     log.info("scheduler stopped");
   }
 
   @Override
   public synchronized boolean isRunning() {
-    return started;
-  }
-
-  @Override
-  public synchronized boolean isLeader() {
-    return kd != null && kd.isLeader();
+    return runner != null;
   }
 
   @Override
   public synchronized boolean hasSynced() {
-    return Leadership.synced(started, kd, runner, synced);
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   @Override
