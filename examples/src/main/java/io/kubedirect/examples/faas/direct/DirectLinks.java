@@ -80,14 +80,6 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
         Objects.requireNonNull(election, "election"));
   }
 
-  /** The same, for another replica: it listens at {@code scheduler} or {@code sandboxManager} (one address). */
-  public DirectLinks forReplica(PeerAddress scheduler, PeerAddress sandboxManager, String identity) {
-    Map<String, PeerAddress> byNode = new LinkedHashMap<>();
-    sandboxManagerByNode.keySet().forEach(n -> byNode.put(n, sandboxManager));
-    return new DirectLinks(scheduler, byNode, transports, meters,
-        election == null ? null : election.withIdentity(identity));
-  }
-
   /** {@code builder} with the leader election of {@code stage}, when the stages are elected. */
   public KubeDirect.Builder elect(String stage, KubeDirect.Builder builder) {
     return election == null ? builder : builder.leaderElection(election.forStage(stage));
