@@ -13,6 +13,16 @@ public interface Link {
   /** Who is on the other side: from its certificate under TLS, else as it claimed in its Hello. */
   PeerIdentity peer();
 
+  /**
+   * The protocol minor version of this link: the lower of the minors both ends announced in their
+   * {@code Hello}/{@code HelloAck} ({@code docs/protocol.md}, section 3). Each end uses only the features of
+   * this minor on this link, so stages of adjacent releases interoperate during a rolling upgrade. Transports
+   * that do not exchange versions speak {@link Transport#PROTOCOL_MINOR}.
+   */
+  default int protocolMinor() {
+    return Transport.PROTOCOL_MINOR;
+  }
+
   /** A short identifier for logs and metrics, unique within the process. */
   String id();
 

@@ -8,7 +8,10 @@ public interface Transport extends AutoCloseable {
   /** Protocol major version spoken by this release; see {@code docs/protocol.md}. */
   int PROTOCOL_MAJOR = 1;
 
-  /** Protocol minor version spoken by this release (1: {@code HandshakeSnapshot.objects}). */
+  /**
+   * Protocol minor version spoken by this release (1: {@code HandshakeSnapshot.objects}; 2: notices and
+   * {@code Error.current_epoch}). A link speaks the lower minor of its two ends ({@link Link#protocolMinor()}).
+   */
   int PROTOCOL_MINOR = 2;
 
   /**

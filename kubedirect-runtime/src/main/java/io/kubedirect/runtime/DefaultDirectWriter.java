@@ -5,6 +5,7 @@ import io.kubedirect.runtime.engine.WriteOp;
 import io.kubernetes.client.common.KubernetesObject;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /** The {@link DirectWriter}: a typed view of {@link StageEngine#write}. */
 public final class DefaultDirectWriter<T extends KubernetesObject> implements DirectWriter<T> {
@@ -12,12 +13,22 @@ public final class DefaultDirectWriter<T extends KubernetesObject> implements Di
   private final Class<T> type;
   private final String kind;
   private final StageEngine engine;
+  private final Supplier<RuntimeException> refusal;
 
   /** Creates a writer for objects of {@code type} (protocol kind {@code kind}). */
   public DefaultDirectWriter(Class<T> type, String kind, StageEngine engine) {
+    this(type, kind, engine, () -> null);
+  }
+
+  /**
+   * Creates a writer whose writes fail at once with what {@code refusal} returns when it returns non-null
+   * (e.g. while this replica of a stage does not lead).
+   */
+  public DefaultDirectWriter(Class<T> type, String kind, StageEngine engine, Supplier<RuntimeException> refusal) {
     this.type = Objects.requireNonNull(type, "type");
     this.kind = Objects.requireNonNull(kind, "kind");
     this.engine = Objects.requireNonNull(engine, "engine");
+    this.refusal = Objects.requireNonNull(refusal, "refusal");
   }
 
   @Override
@@ -44,7 +55,8 @@ public final class DefaultDirectWriter<T extends KubernetesObject> implements Di
     Objects.requireNonNull(object, "object");
     CompletableFuture<KubernetesObject> written;
     try {
-      written = engine.write(kind, op, object);
+      RuntimeException refused = refusal.get();
+      written = refused != null ? CompletableFuture.failedFuture(refused) : engine.write(kind, op, object);
     } catch (RuntimeException e) {
       written = CompletableFuture.failedFuture(e);
     }

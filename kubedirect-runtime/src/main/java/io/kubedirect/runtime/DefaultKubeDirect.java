@@ -8,14 +8,21 @@ import io.kubedirect.runtime.engine.EngineLimits;
 import io.kubedirect.runtime.engine.StageEngine;
 import io.kubedirect.runtime.informer.DirectSharedInformerFactory;
 import io.kubedirect.runtime.informer.InformerObjectFeed;
+import io.kubedirect.runtime.leader.LinkLeaseLock;
+import io.kubedirect.runtime.spi.WriteResult;
 import io.kubedirect.transport.PeerAddress;
+import io.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.SharedInformerFactory;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,7 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link KubeDirect}: a {@link StageEngine} wired to client-java ({@link ClientJavaObjectApi} as the
- * persisted store, informers as the persisted feed, an executor as the scheduler).
+ * persisted store, informers as the persisted feed, an executor as the scheduler). With a
+ * {@link LeaderElection}, client-java's {@link LeaderElector} on a {@link LinkLeaseLock} decides when the engine
+ * starts (on taking the Lease) and stops (on losing it).
  */
 public final class DefaultKubeDirect implements KubeDirect {
 
@@ -39,12 +48,28 @@ public final class DefaultKubeDirect implements KubeDirect {
   private final Map<Class<?>, DirectWriter<?>> writers = new ConcurrentHashMap<>();
   private final Set<Class<? extends KubernetesObject>> managedKinds = new HashSet<>();
   private final io.kubedirect.transport.Transport transport;
+  private final io.kubedirect.api.discovery.PeerDiscovery discovery;
+  private final LeaderElection election;
+  private final LinkLeaseLock lock;
+  private final LeaderElector elector;
+  private final PeerAddress listen;
+  private final MeterRegistry meterRegistry;
+  private final CompletableFuture<Void> acquired = new CompletableFuture<>();
+  private final CompletableFuture<Void> lost = new CompletableFuture<>();
+  private Gauge leaderGauge;
+  private Thread electorThread;
+  private volatile boolean leader;
+  private boolean engineStarted;
   private boolean started;
   private boolean closed;
 
   DefaultKubeDirect(KubeDirect.Builder b) {
     this.stage = b.stage;
     this.transport = b.transport;
+    this.discovery = b.discovery;
+    this.election = b.leaderElection;
+    this.listen = b.listen;
+    this.meterRegistry = b.meterRegistry;
     this.scheduler = new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), 4);
     this.api = new ClientJavaObjectApi(b.apiClient);
     InformerObjectFeed feed = new InformerObjectFeed();
@@ -80,6 +105,20 @@ public final class DefaultKubeDirect implements KubeDirect {
     });
     this.factory = new DirectSharedInformerFactory(b.apiClient, informerExecutor, engine.store(), feed,
         new HashSet<>(stage.receivedKinds()), feedOnly, engine.emittedView(), engine.recovered());
+    if (election != null) {
+      this.lock = new LinkLeaseLock(b.apiClient, election.namespace(), election.name(), election.identity(),
+          stage.name(), this::advertisedAddress, this::otherHolder);
+      this.elector = new LeaderElector(new LeaderElectionConfig(lock, election.leaseDuration(),
+          election.renewDeadline(), election.retryPeriod()),
+          t -> log.warn("stage {}: leader election on lease {}: {}", stage.name(), lock.describe(), t.toString()));
+      if (!stage.upstreams().isEmpty() && election.advertise().isEmpty() && isWildcard(listen)) {
+        log.warn("stage {} listens on {} and advertises no address in lease {}: upstreams that find the leader "
+            + "through the Lease cannot reach it (LeaderElection.advertise)", stage.name(), listen, lock.describe());
+      }
+    } else {
+      this.lock = null;
+      this.elector = null;
+    }
   }
 
   /** The engine (for metrics and tests). */
@@ -96,20 +135,44 @@ public final class DefaultKubeDirect implements KubeDirect {
   @SuppressWarnings("unchecked")
   public <T extends KubernetesObject> DirectWriter<T> writer(Class<T> type) {
     return (DirectWriter<T>) writers.computeIfAbsent(type,
-        t -> new DefaultDirectWriter<>(type, Kinds.of(type), engine));
+        t -> new DefaultDirectWriter<>(type, Kinds.of(type), engine, this::refusal));
   }
 
   /**
    * Starts the engine and registers an informer for every received or emitted kind that the controller has
    * not registered yet (the engine needs them to see what is persisted). Call before starting the
-   * informers.
+   * informers. With leader election: starts campaigning; the engine starts once this replica leads.
    */
   @Override
-  public synchronized void start() {
-    if (started || closed) {
-      return;
+  public void start() {
+    synchronized (this) {
+      if (started || closed) {
+        return;
+      }
+      started = true;
+      if (election == null) {
+        startEngine();
+        leader = true;
+      } else {
+        if (meterRegistry != null) {
+          leaderGauge = Gauge.builder("kubedirect.leader", this, kd -> kd.leader ? 1 : 0)
+              .description("1 while this replica holds its stage's Lease and runs the stage, else 0")
+              .tag("stage", stage.name()).register(meterRegistry);
+        }
+        electorThread = new Thread(this::campaign, "kubedirect-leader-election-" + stage.name());
+        electorThread.setDaemon(true);
+        electorThread.start();
+        log.info("kubedirect stage {} campaigning for lease {} as {}", stage.name(), lock.describe(),
+            election.identity());
+        return;
+      }
     }
-    started = true;
+    acquired.complete(null);
+  }
+
+  /** Guarded by this. */
+  private void startEngine() {
+    engineStarted = true;
     engine.start();
     for (Class<? extends KubernetesObject> type : managedKinds) {
       if (factory.getExistingSharedIndexInformer(type) == null) {
@@ -117,6 +180,109 @@ public final class DefaultKubeDirect implements KubeDirect {
       }
     }
     log.info("kubedirect stage {} started", stage);
+  }
+
+  /** The elector's thread: campaigns, leads until the Lease is lost, then returns. */
+  private void campaign() {
+    try {
+      elector.run(this::startedLeading, this::stoppedLeading,
+          holder -> log.info("stage {}: lease {} is held by {}", stage.name(), lock.describe(), holder));
+    } catch (RuntimeException e) {
+      log.warn("stage {}: leader election ended: {}", stage.name(), e.toString());
+      stoppedLeading();
+    }
+  }
+
+  /** The elector took the Lease: start the engine, advertise the address, then let the controller start. */
+  private void startedLeading() {
+    long t0 = System.nanoTime();
+    synchronized (this) {
+      if (closed || lost.isDone()) {
+        return;
+      }
+      startEngine();
+      leader = true;
+    }
+    lock.publish();
+    log.info("stage {}: {} leads (lease {}); engine started in {} ms", stage.name(), election.identity(),
+        lock.describe(), (System.nanoTime() - t0) / 1_000_000);
+    acquired.complete(null);
+  }
+
+  /**
+   * The elector could not renew within the renew deadline (or was stopped), or a read showed another holder:
+   * stop the engine at once, so no link or write-back of this replica outlives its leadership. Idempotent.
+   */
+  private void stoppedLeading() {
+    synchronized (this) {
+      if (!leader) {
+        return;
+      }
+      leader = false;
+      if (closed) {
+        return; // close() stops the engine itself, and the controller already knows
+      }
+      engine.close();
+      if (transport != null) {
+        transport.close();
+      }
+      lock.disable();
+    }
+    log.warn("stage {}: {} lost lease {}; engine stopped", stage.name(), election.identity(), lock.describe());
+    lost.complete(null);
+  }
+
+  /** A read of the Lease shows {@code holder}: if this replica believed it leads, it lost the Lease. */
+  private void otherHolder(String holder) {
+    if (leader) {
+      log.warn("stage {}: lease {} is now held by {}", stage.name(), lock.describe(), holder);
+      stoppedLeading();
+    }
+  }
+
+  /** What the Lease advertises while this replica leads: the configured address, else a concrete listen address. */
+  private Optional<PeerAddress> advertisedAddress() {
+    if (election.advertise().isPresent()) {
+      return election.advertise();
+    }
+    if (listen == null || isWildcard(listen)) {
+      return Optional.empty();
+    }
+    synchronized (this) {
+      if (!engineStarted || closed) {
+        return Optional.empty();
+      }
+    }
+    return engine.localAddress().map(bound -> new PeerAddress(listen.host(), bound.port()));
+  }
+
+  private static boolean isWildcard(PeerAddress a) {
+    return a != null && (a.host().equals("0.0.0.0") || a.host().equals("::") || a.host().equals("[::]"));
+  }
+
+  /** Why a write cannot be made now: a replica that does not lead writes nothing. Null while leading. */
+  private RuntimeException refusal() {
+    if (election == null || leader) {
+      return null;
+    }
+    return new WriteException(WriteResult.Status.FAILED, "stage " + stage.name() + ": replica "
+        + election.identity() + " does not lead (lease " + lock.describe() + "); run the controller from "
+        + "leadershipAcquired()");
+  }
+
+  @Override
+  public boolean isLeader() {
+    return leader;
+  }
+
+  @Override
+  public CompletableFuture<Void> leadershipAcquired() {
+    return acquired.copy();
+  }
+
+  @Override
+  public CompletableFuture<Void> leadershipLost() {
+    return lost.copy();
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -133,18 +299,39 @@ public final class DefaultKubeDirect implements KubeDirect {
    * scheduler. Stop the controllers (their workers) before calling this.
    */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    Thread campaigner;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      leader = false;
+      campaigner = electorThread;
+      factory.stopAllRegisteredInformers(true);
+      engine.close();
+      if (transport != null) {
+        transport.close();
+      }
+      if (discovery != null) {
+        discovery.close(); // the engine started it
+      }
+      scheduler.close();
+      informerExecutor.shutdown();
+      if (leaderGauge != null) {
+        meterRegistry.remove(leaderGauge);
+      }
     }
-    closed = true;
-    factory.stopAllRegisteredInformers(true);
-    engine.close();
-    if (transport != null) {
-      transport.close();
+    if (elector != null) {
+      if (campaigner != null) {
+        campaigner.interrupt(); // the elector's acquire loop waits on this thread
+      }
+      lock.disable(); // no renewal from here on (waits for one in progress)
+      elector.close(); // stops its threads; its own release attempt fails on the disabled lock
+      if (election.releaseOnClose()) {
+        lock.release(); // else the Lease expires, as after a crash
+      }
     }
-    scheduler.close();
-    informerExecutor.shutdown();
   }
 
   @Override

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -32,7 +33,10 @@ public interface KubeDirect extends AutoCloseable {
   /** The informer factory to use instead of {@code new SharedInformerFactory(apiClient)}. */
   SharedInformerFactory informerFactory();
 
-  /** The writer for objects of {@code type}. */
+  /**
+   * The writer for objects of {@code type}. With leader election, a replica that does not lead (yet, or any
+   * more) writes nothing: its writes fail at once with a {@link WriteException} ({@code FAILED}).
+   */
   <T extends KubernetesObject> DirectWriter<T> writer(Class<T> type);
 
   /**
@@ -42,12 +46,44 @@ public interface KubeDirect extends AutoCloseable {
    * {@link #informerFactory()}, call {@code start()}, then start the informers
    * ({@code informerFactory().startAllRegisteredInformers()} or a {@code ControllerManager}) as usual.
    * Idempotent.
+   *
+   * <p>With {@link Builder#leaderElection leader election} this only starts campaigning for the Lease and
+   * returns; the stage starts (as above) when this replica becomes leader, and the controller should start then
+   * too: run it from {@link #leadershipAcquired()}.
    */
   void start();
 
-  /** Closes links, the transport and background work. Idempotent. Does not stop informers started by the caller. */
+  /**
+   * Closes links, the transport, the discovery and background work. Idempotent. Does not stop informers started
+   * by the caller.
+   * A leader gives its Lease up unless {@link LeaderElection#releaseOnClose(boolean)} says otherwise.
+   */
   @Override
   void close();
+
+  /**
+   * Whether this replica runs the stage now: its links, its write-back, and (by convention) its controller.
+   * Without leader election: true from {@link #start()} until {@link #close()}. With leader election: true from
+   * taking the Lease until losing it or closing.
+   */
+  boolean isLeader();
+
+  /**
+   * Completes once this replica leads and its stage runs (links, write-back), before the controller should
+   * start: at {@link #start()} without leader election, when the Lease is taken with it. Start the controller
+   * (its informers and workers) from here. Never completes for a replica that is closed before it leads.
+   * Dependent actions run on the thread that completes it, or at once if it is already complete.
+   */
+  CompletableFuture<Void> leadershipAcquired();
+
+  /**
+   * Completes when this replica stopped leading without being closed: it could not renew the Lease within the
+   * renew deadline, or it saw another holder in the Lease. By then its engine is closed (links, listener,
+   * write-back): whatever the controller writes next fails. Stop the controller here, and close this instance;
+   * it does not campaign again (like kube-controller-manager, a process should exit and be restarted, or build
+   * a new {@code KubeDirect}). Never completes without leader election.
+   */
+  CompletableFuture<Void> leadershipLost();
 
   /** The bound listen address, once started (with the actual port). */
   Optional<PeerAddress> localAddress();
@@ -68,6 +104,7 @@ public interface KubeDirect extends AutoCloseable {
     final Map<Class<?>, KindStrategy<KubernetesObject>> strategies = new LinkedHashMap<>();
     boolean requireVerifiedPeers;
     boolean requireManagedLabel;
+    LeaderElection leaderElection;
 
     Builder() {}
 
@@ -104,7 +141,10 @@ public interface KubeDirect extends AutoCloseable {
       return this;
     }
 
-    /** How to find downstream stages. Required when the stage has downstreams. */
+    /**
+     * How to find downstream stages. Required when the stage has downstreams. The runtime starts it and
+     * {@link KubeDirect#close()} closes it.
+     */
     public Builder discovery(PeerDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
       return this;
@@ -175,6 +215,16 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
+     * Runs this stage with several replicas: only the holder of the Lease runs the links, the write-back and
+     * (from {@link KubeDirect#leadershipAcquired()}) the controller; the others wait as standbys. Default: no
+     * election (this instance always runs the stage). See {@link LeaderElection}.
+     */
+    public Builder leaderElection(LeaderElection election) {
+      this.leaderElection = Objects.requireNonNull(election, "election");
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
      * @throws IllegalStateException when a required setting is missing or inconsistent
@@ -207,6 +257,9 @@ public interface KubeDirect extends AutoCloseable {
         // Caught here rather than at run time, where peers would refuse the links as UNAUTHORIZED.
         throw new IllegalStateException("the transport speaks for stage '" + transport.stageName()
             + "' but the declared stage is '" + stage.name() + "': give both the same name");
+      }
+      if (leaderElection != null) {
+        leaderElection.validate();
       }
       return new DefaultKubeDirect(this);
     }

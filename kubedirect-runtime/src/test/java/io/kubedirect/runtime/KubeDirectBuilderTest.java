@@ -97,4 +97,48 @@ class KubeDirectBuilderTest {
           assertThat(c.getCause()).isInstanceOf(io.kubedirect.transport.LinkException.class);
         });
   }
+
+  @Test
+  void leaderElectionIsValidatedAtBuild() {
+    LeaderElection ok = LeaderElection.lease("ns", "sm");
+    assertThat(ok.identity()).isNotBlank().isNotEqualTo(LeaderElection.lease("ns", "sm").identity());
+    assertThat(ok.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(ok.renewDeadline()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(ok.retryPeriod()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(ok.releaseOnClose()).isTrue();
+    assertThat(ok.advertise()).isEmpty();
+    KubeDirect.Builder b = KubeDirect.builder().apiClient(client()).stage(SandboxManager.class).transport(transport)
+        .listen(new PeerAddress("sm", 0));
+    for (var bad : java.util.List.of(
+        java.util.Map.entry(ok.leaseDuration(Duration.ofMillis(1500)), "whole number of seconds"),
+        java.util.Map.entry(ok.leaseDuration(Duration.ZERO), "whole number of seconds"),
+        java.util.Map.entry(ok.renewDeadline(Duration.ofSeconds(15)), "renewDeadline"),
+        java.util.Map.entry(ok.retryPeriod(Duration.ofSeconds(10)), "retryPeriod"),
+        java.util.Map.entry(ok.retryPeriod(Duration.ZERO), "retryPeriod"),
+        java.util.Map.entry(ok.identity(" "), "identity"),
+        java.util.Map.entry(LeaderElection.lease("", "sm"), "blank"))) {
+      assertThatThrownBy(() -> b.leaderElection(bad.getKey()).build()).as(bad.getValue())
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining(bad.getValue());
+    }
+    try (KubeDirect kd = b.leaderElection(ok.identity("sm-0").leaseDuration(Duration.ofSeconds(3))
+        .renewDeadline(Duration.ofSeconds(2)).retryPeriod(Duration.ofMillis(500))).build()) {
+      assertThat(kd.isLeader()).as("not started").isFalse();
+      assertThat(kd.leadershipAcquired()).isNotDone();
+      assertThat(kd.leadershipLost()).isNotDone();
+    }
+  }
+
+  @Test
+  void withoutLeaderElectionTheStageLeadsFromStartToClose() {
+    try (KubeDirect kd = KubeDirect.builder().apiClient(client()).stage(SandboxManager.class).transport(transport)
+        .listen(new PeerAddress("sm", 0)).build()) {
+      assertThat(kd.isLeader()).isFalse();
+      kd.start();
+      assertThat(kd.isLeader()).isTrue();
+      assertThat(kd.leadershipAcquired()).isCompleted();
+      kd.close();
+      assertThat(kd.isLeader()).isFalse();
+      assertThat(kd.leadershipLost()).as("closing is not losing").isNotDone();
+    }
+  }
 }

@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * process serves its meters in Prometheus format on {@code /metrics}, and {@code /healthz} (the stage runs) and
  * {@code /readyz} (its informers have synced) for the kubelet's probes. See {@link StageOptions#USAGE}.
  *
+ * <p>With {@code --leader-election} several replicas of a stage run at once: the holder of the stage's Lease
+ * runs it; the others are ready standbys (their {@code /readyz} is 200, so a rolling update can proceed) that
+ * take over when the Lease expires or is given up (on SIGTERM the leader gives it up). A leader that loses its
+ * Lease stops its links at once and starts over as a standby.
+ *
  * <pre>
  * java -cp ... io.kubedirect.examples.faas.StageMain --stage scheduler --nodes pool-0,pool-1 \
  *     --tls-dir /etc/kubedirect/tls --sandbox-manager-address sandbox-manager:7302
@@ -108,14 +113,16 @@ public final class StageMain {
   /**
    * The addresses as this stage sees them: the scheduler listens at {@code --listen} (the others dial
    * {@code --scheduler-address}); the sandbox manager listens at {@code --listen} and serves {@code --nodes}
-   * (the scheduler dials {@code --sandbox-manager-address} for them).
+   * (the scheduler dials {@code --sandbox-manager-address} for them). With {@code --leader-election} the
+   * upstream stages dial the address the downstream stage's leader wrote into its Lease instead.
    */
   static DirectLinks links(StageOptions o) {
     Map<String, PeerAddress> byNode = new LinkedHashMap<>();
     PeerAddress manager = o.stage() == Stage.SANDBOX_MANAGER ? o.listen() : o.sandboxManagerAddress();
     o.nodes().forEach(n -> byNode.put(n, manager));
     PeerAddress scheduler = o.stage() == Stage.SCHEDULER ? o.listen() : o.schedulerAddress();
-    return new DirectLinks(scheduler, byNode);
+    DirectLinks links = new DirectLinks(scheduler, byNode);
+    return o.election() == null ? links : links.withLeaderElection(o.election());
   }
 
   static Transport transport(String stage, StageOptions o, PrometheusMeterRegistry registry) {

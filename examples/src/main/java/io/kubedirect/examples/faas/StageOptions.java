@@ -30,11 +30,14 @@ import java.util.Objects;
  * @param metricsPort port of the metrics and probe server (0: any free port; -1: no server)
  * @param podIpBlock the sandbox manager's pod IPs come from 10.&lt;block&gt;.0.0/16
  * @param maxStartDelay the sandbox manager's simulated sandbox start delay, uniform in [0, max]
+ * @param election with {@code --leader-election}: this process is one replica of its stage, elected through the
+ *     Lease {@code kubedirect-<stage>}, and finds its downstream stage's leader through that stage's Lease (the
+ *     {@code --*-address} options are then not used); null: the only instance of its stage
  */
 public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, PeerAddress schedulerAddress,
     PeerAddress sandboxManagerAddress, List<String> nodes, Path tlsDir, Duration tlsReloadInterval,
     boolean plaintext, boolean plaintextAnyAddress, String metricsHost, int metricsPort, int podIpBlock,
-    Duration maxStartDelay) {
+    Duration maxStartDelay, DirectLinks.Election election) {
 
   /** Link port of the scheduler. */
   public static final int SCHEDULER_PORT = 7301;
@@ -93,6 +96,17 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
       "  --metrics-port PORT             their port (9090; 0: any free port; -1: none)",
       "  --pod-ip-block N                sandbox-manager: pod IPs from 10.N.0.0/16 (0)",
       "  --max-start-delay DURATION      sandbox-manager: simulated sandbox start delay, 0..max (50ms)",
+      "  --leader-election               run as one of several replicas: the holder of the Lease",
+      "                                  kubedirect-<stage> runs the stage, the others wait; downstream stages",
+      "                                  are found through their Leases (the --*-address options are not used)",
+      "  --lease-namespace NS            namespace of the Leases (default: $POD_NAMESPACE)",
+      "  --identity ID                   this replica's name in the Lease (default: $POD_NAME, else the host",
+      "                                  name and a random suffix)",
+      "  --advertise-address HOST:PORT   the link address written into the Lease while this replica leads",
+      "                                  (default: --listen, unless it is a wildcard address; then required)",
+      "  --lease-duration DURATION       leader election timings (15s, 10s, 2s)",
+      "  --renew-deadline DURATION",
+      "  --retry-period DURATION",
       "  --help                          this text",
       "DURATION: 250ms, 10s, 1m or ISO-8601 (PT10S).");
 
@@ -118,6 +132,12 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
     if (maxStartDelay.isNegative() || tlsReloadInterval.isNegative()) {
       throw new IllegalArgumentException("durations must not be negative");
     }
+    if (election != null && stage != Stage.REPLICASET && election.advertise() == null
+        && (listen.host().equals("0.0.0.0") || listen.host().equals("::"))) {
+      throw new IllegalArgumentException("--leader-election: give --advertise-address (e.g. the pod IP and the link "
+          + "port): upstream stages dial the address the leader writes into its Lease, and --listen "
+          + listen + " is a wildcard address");
+    }
   }
 
   /**
@@ -140,6 +160,13 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
     int metricsPort = METRICS_PORT;
     int ipBlock = 0;
     Duration maxDelay = Duration.ofMillis(50);
+    boolean elect = false;
+    String leaseNamespace = System.getenv("POD_NAMESPACE");
+    String identity = System.getenv("POD_NAME");
+    PeerAddress advertise = null;
+    Duration leaseDuration = Duration.ofSeconds(15);
+    Duration renewDeadline = Duration.ofSeconds(10);
+    Duration retryPeriod = Duration.ofSeconds(2);
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String flag = arg;
@@ -155,6 +182,7 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
         }
         case "--plaintext" -> plaintext = true;
         case "--plaintext-any-address" -> anyAddress = true;
+        case "--leader-election" -> elect = true;
         default -> {
           if (value == null) {
             if (i + 1 >= args.length) {
@@ -177,6 +205,12 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
               case "--metrics-port" -> metricsPort = Integer.parseInt(value);
               case "--pod-ip-block" -> ipBlock = Integer.parseInt(value);
               case "--max-start-delay" -> maxDelay = duration(value);
+              case "--lease-namespace" -> leaseNamespace = value;
+              case "--identity" -> identity = value;
+              case "--advertise-address" -> advertise = address(value);
+              case "--lease-duration" -> leaseDuration = duration(value);
+              case "--renew-deadline" -> renewDeadline = duration(value);
+              case "--retry-period" -> retryPeriod = duration(value);
               default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
           } catch (NumberFormatException e) {
@@ -191,8 +225,21 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
     if (listen == null) {
       listen = new PeerAddress("0.0.0.0", stage == Stage.SANDBOX_MANAGER ? SANDBOX_MANAGER_PORT : SCHEDULER_PORT);
     }
+    DirectLinks.Election election = null;
+    if (elect) {
+      if (leaseNamespace == null || leaseNamespace.isBlank()) {
+        throw new IllegalArgumentException("--leader-election needs --lease-namespace (or $POD_NAMESPACE)");
+      }
+      election = new DirectLinks.Election(leaseNamespace, identity == null || identity.isBlank() ? null : identity,
+          leaseDuration, renewDeadline, retryPeriod, advertise, true);
+      try {
+        election.forStage(stage.flag()).validate();
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+    }
     return new StageOptions(stage, kubeconfig, listen, scheduler, sandboxManager, nodes, tlsDir, reload, plaintext,
-        anyAddress, metricsHost, metricsPort, ipBlock, maxDelay);
+        anyAddress, metricsHost, metricsPort, ipBlock, maxDelay, election);
   }
 
   /** {@code host:port} or {@code [v6]:port}. */

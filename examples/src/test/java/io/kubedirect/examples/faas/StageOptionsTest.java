@@ -101,6 +101,37 @@ class StageOptionsTest {
     assertThat(sm.nodesServedBy(new PeerAddress("0.0.0.0", 6))).containsExactly("n1", "n2");
   }
 
+  @Test
+  void leaderElectionFlags() {
+    StageOptions o = StageOptions.parse("--stage=scheduler", "--plaintext", "--nodes=a", "--leader-election",
+        "--lease-namespace=faas", "--identity=sched-0", "--advertise-address=10.0.0.5:7301", "--lease-duration=6s",
+        "--renew-deadline=4s", "--retry-period=1s");
+    assertThat(o.election()).isEqualTo(new DirectLinks.Election("faas", "sched-0", Duration.ofSeconds(6),
+        Duration.ofSeconds(4), Duration.ofSeconds(1), new PeerAddress("10.0.0.5", 7301), true));
+    io.kubedirect.runtime.LeaderElection le = StageMain.links(o).leaderElection("scheduler").orElseThrow();
+    assertThat(le.namespace()).isEqualTo("faas");
+    assertThat(le.name()).isEqualTo("kubedirect-scheduler");
+    assertThat(le.identity()).isEqualTo("sched-0");
+    assertThat(le.advertise()).contains(new PeerAddress("10.0.0.5", 7301));
+    assertThat(le.leaseDuration()).isEqualTo(Duration.ofSeconds(6));
+    assertThat(StageOptions.parse("--stage=scheduler", "--plaintext", "--nodes=a").election()).isNull();
+    assertThat(StageMain.links(StageOptions.parse("--stage=scheduler", "--plaintext", "--nodes=a"))
+        .leaderElection("scheduler")).isEmpty();
+    // The replicaset stage listens nowhere, so it needs no address to advertise.
+    assertThat(StageOptions.parse("--stage=replicaset", "--plaintext", "--leader-election", "--lease-namespace=faas")
+        .election().advertise()).isNull();
+
+    assertThatThrownBy(() -> StageOptions.parse("--stage=scheduler", "--plaintext", "--nodes=a", "--leader-election",
+        "--lease-namespace=faas")).hasMessageContaining("--advertise-address");
+    assertThatThrownBy(() -> StageOptions.parse("--stage=replicaset", "--plaintext", "--leader-election",
+        "--lease-namespace=faas", "--renew-deadline=20s")).hasMessageContaining("renewDeadline");
+    if (System.getenv("POD_NAMESPACE") == null) {
+      assertThatThrownBy(() -> StageOptions.parse("--stage=replicaset", "--plaintext", "--leader-election"))
+          .hasMessageContaining("--lease-namespace");
+    }
+    assertThat(StageOptions.USAGE).contains("--leader-election", "--advertise-address", "--lease-namespace");
+  }
+
   private static String[] concat(String[] a, String... b) {
     return java.util.stream.Stream.concat(List.of(a).stream(), List.of(b).stream()).toArray(String[]::new);
   }

@@ -25,17 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
  * The kustomize base in {@code deploy/base} against the real local API Server: a server-side dry run of every
  * object (schemas, strict field validation, admission including Pod Security "restricted" for the workloads),
  * and the stages' RBAC, evaluated by the API Server for tokens of the stages' own ServiceAccounts: each may
- * make exactly the calls it needs and is refused others. ({@code StageMainIT} runs the chain under these
- * identities.)
+ * make exactly the calls it needs and is refused others, including leader election on its own Lease only.
+ * ({@code StageMainIT} runs the chain under these identities, with leader election.)
  */
 @LocalKubernetes
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DeployManifestsIT {
 
-  /** One access check: verb on group/resource[/subresource]. */
-  record Access(String verb, String group, String resource, String subresource) {
+  /** One access check: verb on group/resource[/subresource], optionally of one named object. */
+  record Access(String verb, String group, String resource, String subresource, String name) {
     static Access of(String spec) {
-      // "verb resource[/sub][.group]", e.g. "update replicasets/status.apps"
+      // "verb resource[/sub][.group] [name]", e.g. "update replicasets/status.apps",
+      // "update leases.coordination.k8s.io kubedirect-scheduler"
       String[] p = spec.split(" ");
       String res = p[1];
       String group = "";
@@ -50,34 +51,51 @@ class DeployManifestsIT {
         sub = res.substring(slash + 1);
         res = res.substring(0, slash);
       }
-      return new Access(p[0], group, res, sub);
+      return new Access(p[0], group, res, sub, p.length > 2 ? p[2] : null);
     }
   }
+
+  private static final String LEASES = "leases.coordination.k8s.io";
 
   /** What each stage uses (rbac.yaml): the API Server must allow all of it. */
   static final Map<String, List<String>> ALLOWED = Map.of(
       "replicaset", List.of("list replicasets.apps", "watch replicasets.apps", "update replicasets/status.apps",
-          "get pods", "list pods", "watch pods", "create pods", "delete pods", "create events"),
+          "get pods", "list pods", "watch pods", "create pods", "delete pods", "create events",
+          "get " + LEASES + " kubedirect-replicaset", "update " + LEASES + " kubedirect-replicaset",
+          "create " + LEASES, "list " + LEASES, "watch " + LEASES),
       "scheduler", List.of("list nodes", "watch nodes", "get pods", "list pods", "watch pods", "create pods",
-          "update pods", "delete pods", "create events"),
+          "update pods", "delete pods", "create events",
+          "get " + LEASES + " kubedirect-scheduler", "update " + LEASES + " kubedirect-scheduler",
+          "create " + LEASES, "list " + LEASES, "watch " + LEASES),
       "sandbox-manager", List.of("get pods", "list pods", "watch pods", "create pods", "update pods",
-          "delete pods", "patch pods/status", "create events"));
+          "delete pods", "patch pods/status", "create events",
+          "get " + LEASES + " kubedirect-sandbox-manager", "update " + LEASES + " kubedirect-sandbox-manager",
+          "create " + LEASES));
 
   /** Calls a stage never makes: the API Server must refuse them. */
   static final Map<String, List<String>> FORBIDDEN = Map.of(
       "replicaset", List.of("update pods", "patch pods", "patch pods/status", "create pods/binding", "list nodes",
-          "create replicasets.apps", "update replicasets.apps", "get secrets", "create leases.coordination.k8s.io"),
+          "create replicasets.apps", "update replicasets.apps", "get secrets",
+          "update " + LEASES + " kubedirect-scheduler", "delete " + LEASES + " kubedirect-replicaset"),
       "scheduler", List.of("patch pods", "patch pods/status", "create pods/binding", "update nodes",
-          "list replicasets.apps", "get secrets", "list configmaps"),
+          "list replicasets.apps", "get secrets", "list configmaps",
+          "update " + LEASES + " kubedirect-sandbox-manager", "patch " + LEASES + " kubedirect-scheduler"),
       "sandbox-manager", List.of("patch pods", "update pods/status", "list nodes", "list replicasets.apps",
-          "update replicasets/status.apps", "get secrets", "delete nodes"));
+          "update replicasets/status.apps", "get secrets", "delete nodes", "list " + LEASES,
+          "get " + LEASES + " kubedirect-scheduler"));
 
   @Test
   void baseAppliesWithServerSideDryRun(LocalControlPlane cp) throws Exception {
     List<String> objects = Manifests.render(cp);
     assertThat(objects.stream().map(Manifests::kind).distinct()).containsExactlyInAnyOrder("Namespace",
-        "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Service",
+        "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "Deployment",
         "NetworkPolicy", "PodDisruptionBudget");
+    // Two leader-elected replicas per stage, rolled one at a time with a ready standby.
+    assertThat(objects.stream().filter(d -> "Deployment".equals(Manifests.kind(d)))).hasSize(3).allSatisfy(d -> {
+      assertThat(d).contains("  replicas: 2\n", "    type: RollingUpdate\n", "      maxUnavailable: 0\n",
+          "- --leader-election\n", "- --lease-namespace=$(POD_NAMESPACE)\n", "- --identity=$(POD_NAME)\n");
+      assertThat(d).doesNotContain("Recreate", "-address=scheduler:", "-address=sandbox-manager:");
+    });
     // A dry run cannot create the namespace the other objects go into: create it for real first, from the base
     // (with its Pod Security labels, which the dry run of the Deployments is then checked against).
     String namespace = objects.stream().filter(d -> "Namespace".equals(Manifests.kind(d))).findFirst().orElseThrow();
@@ -91,12 +109,14 @@ class DeployManifestsIT {
         .as("every object accepted: %s", r.stdout()).isEqualTo(objects.size());
     assertThat(r.stdout()).contains("deployment.apps/kubedirect-scheduler",
         "networkpolicy.networking.k8s.io/link-replicaset-to-scheduler",
-        "poddisruptionbudget.policy/kubedirect-sandbox-manager", "service/sandbox-manager",
-        "clusterrolebinding.rbac.authorization.k8s.io/kubedirect-faas-replicaset");
+        "poddisruptionbudget.policy/kubedirect-sandbox-manager",
+        "clusterrolebinding.rbac.authorization.k8s.io/kubedirect-faas-replicaset",
+        "role.rbac.authorization.k8s.io/kubedirect-faas-scheduler-leases",
+        "rolebinding.rbac.authorization.k8s.io/kubedirect-faas-sandbox-manager-leases");
 
     // The dry run validates for real: an unknown field in a Deployment is refused.
     String broken = objects.stream().filter(d -> "Deployment".equals(Manifests.kind(d))).findFirst().orElseThrow()
-        .replace("  replicas: 1\n", "  replicas: 1\n  replicaz: 1\n");
+        .replace("  replicas: 2\n", "  replicas: 2\n  replicaz: 1\n");
     Manifests.Result bad = Manifests.kubectl(cp, broken, "apply", "--dry-run=server", "-f", "-");
     assertThat(bad.exitCode()).isNotZero();
     assertThat(bad.stderr()).contains("replicaz");
@@ -140,7 +160,8 @@ class DeployManifestsIT {
   private static boolean allowed(ApiClient client, Access a) throws ApiException {
     V1SelfSubjectAccessReview review = new V1SelfSubjectAccessReview().spec(new V1SelfSubjectAccessReviewSpec()
         .resourceAttributes(new V1ResourceAttributes().verb(a.verb()).group(a.group()).resource(a.resource())
-            .subresource(a.subresource()).namespace("nodes".equals(a.resource()) ? null : "default")));
+            .subresource(a.subresource()).name(a.name()).namespace("nodes".equals(a.resource()) ? null
+                : "leases".equals(a.resource()) ? Manifests.NAMESPACE : "default")));
     return Boolean.TRUE.equals(new AuthorizationV1Api(client).createSelfSubjectAccessReview(review).execute()
         .getStatus().getAllowed());
   }

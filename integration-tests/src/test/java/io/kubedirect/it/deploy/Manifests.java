@@ -37,7 +37,7 @@ public final class Manifests {
   public static final Path BASE = Path.of("..", "deploy", "base").toAbsolutePath().normalize();
   /** The kinds that make up the stages' identities and permissions. */
   static final Set<String> IDENTITY_KINDS = Set.of("Namespace", "ServiceAccount", "ClusterRole",
-      "ClusterRoleBinding");
+      "ClusterRoleBinding", "Role", "RoleBinding");
 
   private Manifests() {}
 
@@ -99,7 +99,7 @@ public final class Manifests {
         .orElse("");
   }
 
-  /** Applies the namespace, ServiceAccounts, ClusterRoles and ClusterRoleBindings of the base for real. */
+  /** Applies the namespace, ServiceAccounts, (Cluster)Roles and (Cluster)RoleBindings of the base for real. */
   public static void applyIdentities(LocalControlPlane cp) throws Exception {
     String yaml = String.join("---\n", render(cp).stream().filter(d -> IDENTITY_KINDS.contains(kind(d))).toList());
     Result r = kubectl(cp, yaml, "apply", "--server-side", "--force-conflicts", "-f", "-");

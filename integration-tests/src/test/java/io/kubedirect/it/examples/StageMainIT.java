@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The retrofitted chain as the manifests run it: one {@link StageMain} per stage (here in one JVM, on
- * loopback), with mutual TLS from files in the {@code kubernetes.io/tls} Secret layout, each acting as its own
- * ServiceAccount from {@code deploy/base} (a TokenRequest token, with the base's RBAC applied), against the
- * real kube-apiserver. A burst converges to exactly the right pods,
+ * loopback), with mutual TLS from files in the {@code kubernetes.io/tls} Secret layout and leader election
+ * (each stage takes its Lease in the chain's namespace and advertises its address there; the upstreams find
+ * their downstream's leader through it), each acting as its own ServiceAccount from {@code deploy/base} (a
+ * TokenRequest token, with the base's RBAC applied), against the real kube-apiserver. A second scheduler
+ * replica waits as a ready standby. A burst converges to exactly the right pods,
  * so the RBAC of each stage covers the calls it makes; then each stage's {@code /metrics} is scraped once and
  * shows that links, batches, acks, epochs and the write-back moved, and {@code /readyz} reports ready.
  */
@@ -63,18 +65,30 @@ class StageMainIT {
       int smPort = freePort();
       X509Bundle ca = new CertificateBuilder().subject("CN=kubedirect-faas-ca").setIsCertificateAuthority(true)
           .notBefore(Instant.now().minus(Duration.ofHours(1))).buildSelfSigned();
-      List<String> common = List.of("--metrics-host=127.0.0.1", "--metrics-port=0");
+      List<String> common = List.of("--metrics-host=127.0.0.1", "--metrics-port=0", "--leader-election",
+          "--lease-namespace=" + Manifests.NAMESPACE, "--lease-duration=4s", "--renew-deadline=3s",
+          "--retry-period=500ms");
       try (StageMain.Running sm = StageMain.start(args(common, "--stage=sandbox-manager", "--kubeconfig=" + smKc,
               "--tls-dir=" + secret(tmp, ca, "sandbox-manager"),
               "--listen=127.0.0.1:" + smPort, "--nodes=" + nodes, "--max-start-delay=20ms"));
           StageMain.Running scheduler = StageMain.start(args(common, "--stage=scheduler", "--kubeconfig=" + schedKc,
-              "--tls-dir=" + secret(tmp, ca, "scheduler"), "--listen=127.0.0.1:" + schedPort, "--sandbox-manager-address=127.0.0.1:" + smPort,
-              "--nodes=" + nodes));
+              "--tls-dir=" + secret(tmp, ca, "scheduler"), "--listen=127.0.0.1:" + schedPort,
+              "--identity=scheduler-0", "--nodes=" + nodes));
           StageMain.Running rs = StageMain.start(args(common, "--stage=replicaset", "--kubeconfig=" + rsKc,
-              "--tls-dir=" + secret(tmp, ca, "replicaset"), "--scheduler-address=127.0.0.1:" + schedPort))) {
+              "--tls-dir=" + secret(tmp, ca, "replicaset"), "--identity=replicaset-0"))) {
         for (StageMain.Running r : List.of(sm, scheduler, rs)) {
-          await().atMost(Duration.ofSeconds(60)).until(() -> get(r, "/readyz").statusCode() == 200);
+          await().atMost(Duration.ofSeconds(60)).until(() -> get(r, "/readyz").statusCode() == 200
+              && sum(get(r, "/metrics").body(), "kubedirect_leader", Map.of()) == 1.0);
           assertThat(get(r, "/healthz").statusCode()).isEqualTo(200);
+        }
+        // A second scheduler replica under the same identity waits as a ready standby: it runs nothing.
+        try (StageMain.Running standby = StageMain.start(args(common, "--stage=scheduler", "--kubeconfig=" + schedKc,
+            "--tls-dir=" + secret(tmp, ca, "scheduler"), "--listen=127.0.0.1:" + freePort(),
+            "--identity=scheduler-1", "--nodes=" + nodes))) {
+          await().atMost(Duration.ofSeconds(60)).until(() -> get(standby, "/readyz").statusCode() == 200);
+          assertThat(sum(get(standby, "/metrics").body(), "kubedirect_leader", Map.of("stage", "scheduler")))
+              .isZero();
+          assertThat(sum(get(standby, "/metrics").body(), "kubedirect_link_state", Map.of())).isZero();
         }
         String uid = f.createReplicaSet(0).getMetadata().getUid();
         f.scale(burst);

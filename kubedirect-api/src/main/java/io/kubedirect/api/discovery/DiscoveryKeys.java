@@ -3,10 +3,16 @@ package io.kubedirect.api.discovery;
 /** Label and annotation keys read by the Kubernetes-backed {@link PeerDiscovery} implementations. */
 public final class DiscoveryKeys {
 
-  /** Pod label naming the stage a pod runs, e.g. {@code kubedirect.io/stage=scheduler}. */
+  /**
+   * Pod label naming the stage a pod runs, e.g. {@code kubedirect.io/stage=scheduler}; also on the Lease a
+   * replicated stage elects its leader with.
+   */
   public static final String STAGE_LABEL = "kubedirect.io/stage";
 
-  /** Pod annotation with the pod's link address {@code host:port}; if absent, podIP plus a configured port. */
+  /**
+   * Pod annotation with the pod's link address {@code host:port}; if absent, podIP plus a configured port. On a
+   * stage's Lease: the link address of the replica holding it (the leader).
+   */
   public static final String LINK_ADDRESS_ANNOTATION = "kubedirect.io/link-address";
 
   /**

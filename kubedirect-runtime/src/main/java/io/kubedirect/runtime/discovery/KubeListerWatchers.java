@@ -4,7 +4,10 @@ import com.google.gson.reflect.TypeToken;
 import io.kubernetes.client.informer.ListerWatcher;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoordinationV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1Lease;
+import io.kubernetes.client.openapi.models.V1LeaseList;
 import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1NodeList;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -51,6 +54,25 @@ final class KubeListerWatchers {
         return Watch.createWatch(client, api.listNode().resourceVersion(p.resourceVersion)
             .timeoutSeconds(p.timeoutSeconds).allowWatchBookmarks(true).watch(true).buildCall(null),
             new TypeToken<Watch.Response<V1Node>>() {}.getType());
+      }
+    };
+  }
+
+  /** Leases in {@code namespace} matching {@code labelSelector}. */
+  static ListerWatcher<V1Lease, V1LeaseList> leases(ApiClient client, String namespace, String labelSelector) {
+    CoordinationV1Api api = new CoordinationV1Api(client);
+    return new ListerWatcher<>() {
+      @Override
+      public V1LeaseList list(CallGeneratorParams p) throws ApiException {
+        return api.listNamespacedLease(namespace).labelSelector(labelSelector).resourceVersion(p.resourceVersion)
+            .timeoutSeconds(p.timeoutSeconds).execute();
+      }
+
+      @Override
+      public Watchable<V1Lease> watch(CallGeneratorParams p) throws ApiException {
+        return Watch.createWatch(client, api.listNamespacedLease(namespace).labelSelector(labelSelector)
+            .resourceVersion(p.resourceVersion).timeoutSeconds(p.timeoutSeconds).allowWatchBookmarks(true)
+            .watch(true).buildCall(null), new TypeToken<Watch.Response<V1Lease>>() {}.getType());
       }
     };
   }

@@ -23,6 +23,14 @@ public final class PeerDiscoveries {
     return NodeAnnotationPeerDiscovery.builder();
   }
 
+  /**
+   * The leader of each replicated stage, from the stage's Lease (written by
+   * {@link io.kubedirect.runtime.LeaderElection}).
+   */
+  public static LeasePeerDiscovery.Builder lease() {
+    return LeasePeerDiscovery.builder();
+  }
+
   /** Asks the delegates in order (first non-empty resolve, union of addresses). */
   public static PeerDiscovery composite(PeerDiscovery... delegates) {
     return new CompositePeerDiscovery(List.of(delegates));

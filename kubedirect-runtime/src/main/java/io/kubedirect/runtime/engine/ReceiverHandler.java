@@ -140,7 +140,7 @@ final class ReceiverHandler implements LinkHandler {
     eng.sourceEpochs.put(source, env.getEpoch());
     eng.metrics.sourceEpoch(source, env.getEpoch());
     eng.epochOwners.put(source, ds);
-    if (previous != null && previous != ds && previous.link.isOpen()) {
+    if (previous != null && previous != ds && previous.link.isOpen() && previous.link.protocolMinor() >= 2) {
       // Tell the fenced session at once (it may be another live instance of the stage): it re-handshakes,
       // with backoff, instead of finding out only when its next batch is refused.
       send(previous, Envelope.newBuilder().setEpoch(previous.epoch).setError(Error.newBuilder()
@@ -157,7 +157,9 @@ final class ReceiverHandler implements LinkHandler {
       content.computeIfAbsent(e.kind(), k -> new ArrayList<>())
           .add(new OutboundChange(ChangeType.ADDED, e.object(), e.version()));
     }
-    addContent(snap, content);
+    if (ds.link.protocolMinor() >= 1) {
+      addContent(snap, content); // a minor-0 upstream would not read it
+    }
     eng.metrics.handshake("round1", "ok");
     send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setHandshakeSnapshot(snap).build());
   }
@@ -189,7 +191,8 @@ final class ReceiverHandler implements LinkHandler {
 
   private void epochMismatch(DownstreamSession ds, long seq, long current, String message) {
     send(ds, Envelope.newBuilder().setEpoch(ds.epoch).setError(Error.newBuilder().setSeq(seq)
-        .setCode(ErrorCode.EPOCH_MISMATCH).setMessage(message).setCurrentEpoch(current)).build());
+        .setCode(ErrorCode.EPOCH_MISMATCH).setMessage(message)
+        .setCurrentEpoch(ds.link.protocolMinor() >= 2 ? current : 0)).build());
   }
 
   /**
@@ -201,6 +204,13 @@ final class ReceiverHandler implements LinkHandler {
     Map<String, DefaultStageEngine.Notice> pending = eng.pendingNotices.get(source);
     DownstreamSession ds = eng.epochOwners.get(source);
     if (pending == null || pending.isEmpty() || ds == null || !ds.link.isOpen() || ds.decoder == null) {
+      return;
+    }
+    if (ds.link.protocolMinor() < 2) {
+      // A minor-1 upstream does not know notices: it keeps its minor-1 behaviour (docs/protocol.md, section 3).
+      log.debug("{}: {} notice(s) for '{}' dropped: its link speaks protocol minor {}", eng.stage.name(),
+          pending.size(), source, ds.link.protocolMinor());
+      eng.pendingNotices.remove(source);
       return;
     }
     Map<List<Object>, List<ObjectRef>> groups = new LinkedHashMap<>();

@@ -367,7 +367,7 @@ final class UpstreamSession implements LinkHandler {
    */
   private Map<String, InboundChange> snapshotContent(HandshakeSnapshot snapshot) {
     Map<String, InboundChange> out = new HashMap<>();
-    if (snapshot.getObjectsCount() == 0) {
+    if (snapshot.getObjectsCount() == 0 || minor() < 1) {
       return out;
     }
     ObjectDecoder decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
@@ -543,7 +543,9 @@ final class UpstreamSession implements LinkHandler {
     long errSeq = err.getSeq();
     ErrorCode code = err.getCode();
     if (errSeq == ReceiverHandler.NOTICE_SEQ) {
-      onNotice(env, err);
+      if (minor() >= 2) {
+        onNotice(env, err);
+      }
       return;
     }
     if (errSeq == requestSeq && state == State.HANDSHAKE1) {
@@ -684,8 +686,14 @@ final class UpstreamSession implements LinkHandler {
    * Moves this stage's epoch source past an epoch the receiver reported, if it is within the allowed skew of
    * our clock (a hostile value is ignored). Returns whether it was taken.
    */
+  /** The protocol minor of the current link (what both ends speak on it). */
+  private int minor() {
+    Link l = link;
+    return l == null ? io.kubedirect.transport.Transport.PROTOCOL_MINOR : l.protocolMinor();
+  }
+
   private boolean observeEpoch(long current) {
-    if (current <= 0 || current > eng.epochs.ceiling(eng.limits.maxEpochSkew())) {
+    if (current <= 0 || minor() < 2 || current > eng.epochs.ceiling(eng.limits.maxEpochSkew())) {
       return false;
     }
     eng.epochs.observe(current);

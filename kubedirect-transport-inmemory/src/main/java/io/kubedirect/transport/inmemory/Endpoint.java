@@ -57,6 +57,11 @@ final class Endpoint implements Link {
   }
 
   @Override
+  public int protocolMinor() {
+    return Math.min(conn.client.transport.protocolMinor(), conn.server.transport.protocolMinor());
+  }
+
+  @Override
   public String id() {
     return id;
   }

@@ -44,6 +44,7 @@ public final class InMemoryTransport implements Transport {
   private final boolean requireVerifiedPeers;
   private final boolean verifyDestination;
   private final int protocolMajor;
+  private final int protocolMinor;
   private final int initialCredits;
   private final int maxQueuedMessages;
   private final int highWatermark;
@@ -64,6 +65,7 @@ public final class InMemoryTransport implements Transport {
     this.requireVerifiedPeers = b.requireVerifiedPeers;
     this.verifyDestination = b.verifyDestination;
     this.protocolMajor = b.protocolMajor;
+    this.protocolMinor = b.protocolMinor;
     this.initialCredits = b.initialCredits;
     this.maxQueuedMessages = b.maxQueuedMessages;
     this.highWatermark = b.highWatermark;
@@ -107,6 +109,10 @@ public final class InMemoryTransport implements Transport {
 
   int protocolMajor() {
     return protocolMajor;
+  }
+
+  int protocolMinor() {
+    return protocolMinor;
   }
 
   int initialCredits() {
@@ -225,6 +231,7 @@ public final class InMemoryTransport implements Transport {
     private boolean requireVerifiedPeers;
     private boolean verifyDestination = true;
     private int protocolMajor = Transport.PROTOCOL_MAJOR;
+    private int protocolMinor = Transport.PROTOCOL_MINOR;
     private int initialCredits = 256;
     private int maxQueuedMessages = 4096;
     private int highWatermark = 4096;
@@ -262,6 +269,15 @@ public final class InMemoryTransport implements Transport {
     /** The protocol major version this stage speaks (to test {@code UNSUPPORTED_VERSION}). */
     public Builder protocolMajor(int major) {
       this.protocolMajor = major;
+      return this;
+    }
+
+    /**
+     * The protocol minor version this stage announces (default {@link Transport#PROTOCOL_MINOR}); a link speaks
+     * the lower minor of its two ends. Lower values test a rolling upgrade against an older release.
+     */
+    public Builder protocolMinor(int minor) {
+      this.protocolMinor = minor;
       return this;
     }
 
@@ -314,6 +330,9 @@ public final class InMemoryTransport implements Transport {
       }
       if (protocolMajor < 0) {
         throw new IllegalStateException("protocolMajor must be >= 0");
+      }
+      if (protocolMinor < 0) {
+        throw new IllegalStateException("protocolMinor must be >= 0");
       }
       return new InMemoryTransport(this);
     }

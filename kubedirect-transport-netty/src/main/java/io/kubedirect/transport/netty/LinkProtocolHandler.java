@@ -68,6 +68,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   private State state = State.AWAIT_TLS;
   private PeerIdentity certIdentity;
   private volatile PeerIdentity peer;
+  private volatile int protocolMinor = -1;
   private volatile boolean open;
   private volatile int sendCredits;
   private volatile int peerMaxFrameBytes = LinkSettings.DEFAULT_MAX_FRAME_BYTES;
@@ -108,6 +109,12 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   PeerIdentity peer() {
     PeerIdentity p = peer;
     return p != null ? p : PeerIdentity.unverified("");
+  }
+
+  /** The negotiated minor (this side's until the version exchange completed). */
+  int protocolMinor() {
+    int m = protocolMinor;
+    return m >= 0 ? m : settings.protocolMinor();
   }
 
   boolean isOpen() {
@@ -237,7 +244,7 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       state = State.AWAIT_HELLO_ACK;
       writeAndFlush(Envelope.newBuilder().setHello(Hello.newBuilder()
           .setProtocolMajor(Transport.PROTOCOL_MAJOR)
-          .setProtocolMinor(Transport.PROTOCOL_MINOR)
+          .setProtocolMinor(settings.protocolMinor())
           .setStage(settings.stageName())
           .setDestination(destination)
           .setInitialCredits(settings.initialCredits())
@@ -347,10 +354,10 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       }
       ticket.authenticated();
     }
-    adoptPeer(hello.getStage(), hello.getInitialCredits(), hello.getMaxFrameBytes());
+    adoptPeer(hello.getStage(), hello.getInitialCredits(), hello.getMaxFrameBytes(), hello.getProtocolMinor());
     writeAndFlush(Envelope.newBuilder().setHelloAck(HelloAck.newBuilder()
         .setProtocolMajor(Transport.PROTOCOL_MAJOR)
-        .setProtocolMinor(Transport.PROTOCOL_MINOR)
+        .setProtocolMinor(settings.protocolMinor())
         .setStage(settings.stageName())
         .setInitialCredits(settings.initialCredits())
         .setMaxFrameBytes(settings.maxFrameBytes())).build());
@@ -382,13 +389,14 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       fail(ErrorCode.NOT_FOUND, "reached stage '" + ack.getStage() + "', expected '" + destination + "'", true);
       return;
     }
-    adoptPeer(ack.getStage(), ack.getInitialCredits(), ack.getMaxFrameBytes());
+    adoptPeer(ack.getStage(), ack.getInitialCredits(), ack.getMaxFrameBytes(), ack.getProtocolMinor());
     becomeOpen();
   }
 
-  /** Takes over what the peer announced in its Hello or HelloAck. */
-  private void adoptPeer(String stage, int initialCredits, int maxFrameBytes) {
+  /** Takes over what the peer announced in its Hello or HelloAck; the link speaks the lower minor of both. */
+  private void adoptPeer(String stage, int initialCredits, int maxFrameBytes, int peerMinor) {
     peer = certIdentity != null ? certIdentity : PeerIdentity.unverified(stage);
+    protocolMinor = Math.min(settings.protocolMinor(), Math.max(0, peerMinor));
     sendCredits = initialCredits;
     peerMaxFrameBytes = maxFrameBytes == 0 ? LinkSettings.DEFAULT_MAX_FRAME_BYTES : maxFrameBytes;
     meters = metrics.peer(peer.stage());

@@ -14,7 +14,8 @@ record LinkSettings(
     int outboundQueueBound,
     Limits limits, // before heartbeatMillis so that the 7-argument constructor below stays unambiguous
     long heartbeatMillis,
-    TlsContexts tlsContexts) {
+    TlsContexts tlsContexts,
+    int protocolMinor) {
 
   /** Frames larger than this are refused before the version exchange completes. */
   static final int PRE_HELLO_MAX_FRAME_BYTES = 64 * 1024;
@@ -26,7 +27,7 @@ record LinkSettings(
   LinkSettings(String stageName, int maxFrameBytes, int initialCredits, int outboundQueueBound,
       long heartbeatMillis, SslContext serverSsl, SslContext clientSsl) {
     this(stageName, maxFrameBytes, initialCredits, outboundQueueBound, Limits.DEFAULTS, heartbeatMillis,
-        TlsContexts.fixed(serverSsl, clientSsl));
+        TlsContexts.fixed(serverSsl, clientSsl), io.kubedirect.transport.Transport.PROTOCOL_MINOR);
   }
 
   /** The current server context, or null (plaintext, or a dial-only TLS configuration). */

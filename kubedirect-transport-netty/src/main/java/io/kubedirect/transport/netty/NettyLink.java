@@ -20,6 +20,11 @@ final class NettyLink implements Link {
   }
 
   @Override
+  public int protocolMinor() {
+    return protocol.protocolMinor();
+  }
+
+  @Override
   public String id() {
     return protocol.id();
   }

@@ -63,7 +63,7 @@ public final class NettyTransport implements Transport {
     LinkSettings.Limits limits = new LinkSettings.Limits(b.maxConnections, b.maxConnectionsPerPeer,
         b.maxUnauthenticatedConnections, b.handshakeTimeout.toMillis(), b.maxQueuedBytesPerLink);
     this.settings = new LinkSettings(b.stageName, b.maxFrameBytes, b.initialCredits, b.outboundQueueBound,
-        limits, b.heartbeat.toMillis(), tlsContexts);
+        limits, b.heartbeat.toMillis(), tlsContexts, b.protocolMinor);
     this.admission = new Admission(limits, metrics);
     this.waterMark = new WriteBufferWaterMark(b.lowWaterMark, b.highWaterMark);
     this.loops = EventLoops.create(b.ioBackend, b.eventLoopThreads, b.stageName);
@@ -217,6 +217,7 @@ public final class NettyTransport implements Transport {
     private int eventLoopThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private IoBackend ioBackend = IoBackend.AUTO;
     private MeterRegistry registry;
+    private int protocolMinor = Transport.PROTOCOL_MINOR;
 
     private Builder() {}
 
@@ -351,6 +352,17 @@ public final class NettyTransport implements Transport {
       return this;
     }
 
+    /**
+     * The protocol minor version this transport announces in its Hello/HelloAck, 0 to
+     * {@link Transport#PROTOCOL_MINOR} (the default). Lower values make a stage speak as an older release on
+     * every link, to test a rolling upgrade against this release; a link speaks the lower minor of its ends
+     * ({@link io.kubedirect.transport.Link#protocolMinor()}).
+     */
+    public Builder protocolMinor(int minor) {
+      this.protocolMinor = minor;
+      return this;
+    }
+
     /** Where to report metrics (default: a private {@link SimpleMeterRegistry}). */
     public Builder meterRegistry(MeterRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
@@ -366,6 +378,9 @@ public final class NettyTransport implements Transport {
     public NettyTransport build() {
       if (stageName == null || stageName.isBlank()) {
         throw new IllegalStateException("stageName is required");
+      }
+      if (protocolMinor < 0 || protocolMinor > Transport.PROTOCOL_MINOR) {
+        throw new IllegalStateException("protocolMinor must be 0.." + Transport.PROTOCOL_MINOR + ": " + protocolMinor);
       }
       if (tls == null && !plaintext) {
         throw new IllegalStateException("choose tls(TlsConfig) or plaintextOnLoopback() explicitly");

@@ -16,8 +16,19 @@ public interface SliceStage extends AutoCloseable {
   /** True between {@link #start()} and {@link #stop()}. */
   boolean isRunning();
 
-  /** True once the stage is running and its informers have synced (it acts on a complete view). */
+  /**
+   * True once the stage is running and its informers have synced (it acts on a complete view); for a standby
+   * replica of an elected stage, true once it runs (it acts on nothing).
+   */
   boolean hasSynced();
+
+  /**
+   * Whether this instance runs the stage's controller now: true while it runs, unless the stage elects a leader
+   * among replicas and this replica does not hold the Lease.
+   */
+  default boolean isLeader() {
+    return isRunning();
+  }
 
   /** Same as {@link #stop()}. */
   @Override

@@ -2,21 +2,26 @@ package io.kubedirect.examples.faas.direct;
 
 import io.kubedirect.api.discovery.DiscoveryKeys;
 import io.kubedirect.api.discovery.PeerDiscovery;
+import io.kubedirect.runtime.KubeDirect;
+import io.kubedirect.runtime.LeaderElection;
 import io.kubedirect.runtime.discovery.PeerDiscoveries;
 import io.kubedirect.runtime.discovery.StaticPeerDiscovery;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.Transport;
 import io.kubedirect.transport.netty.NettyTransport;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.kubernetes.client.openapi.ApiClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -26,13 +31,18 @@ import java.util.function.Function;
  * transport and private meters; {@link #withTransports} and {@link #withMeterRegistry} change that (the
  * per-stage entry point {@code StageMain} uses them for TLS and a Prometheus registry).
  *
+ * <p>With {@link #withLeaderElection} every stage runs as one replica of several: it elects its leader through
+ * the Lease {@code kubedirect-<stage>} and finds its downstream stage's leader through that stage's Lease
+ * ({@link #discovery(ApiClient)}); the addresses above are then where <em>this</em> replica listens.
+ *
  * @param scheduler the scheduler's link address
  * @param sandboxManagerByNode the sandbox manager's link address for each pool node
  * @param transports the transport of each stage by stage name (null: plaintext on loopback)
  * @param meters where the stages register their meters (null: a private registry per stage)
+ * @param election leader election of every stage (null: one instance per stage, static addresses)
  */
 public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandboxManagerByNode,
-    Function<String, Transport> transports, MeterRegistry meters) {
+    Function<String, Transport> transports, MeterRegistry meters, Election election) {
 
   /** Stage name of the producer. */
   public static final String REPLICASET = "replicaset";
@@ -47,19 +57,102 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
     sandboxManagerByNode = Map.copyOf(sandboxManagerByNode);
   }
 
-  /** Plaintext loopback transports and private meters. */
+  /** Plaintext loopback transports, private meters, no leader election. */
   public DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandboxManagerByNode) {
-    this(scheduler, sandboxManagerByNode, null, null);
+    this(scheduler, sandboxManagerByNode, null, null, null);
   }
 
   /** The same addresses, with {@code transports} making each stage's transport from its name. */
   public DirectLinks withTransports(Function<String, Transport> transports) {
-    return new DirectLinks(scheduler, sandboxManagerByNode, Objects.requireNonNull(transports, "transports"), meters);
+    return new DirectLinks(scheduler, sandboxManagerByNode, Objects.requireNonNull(transports, "transports"), meters,
+        election);
   }
 
   /** The same addresses, with every stage registering its meters in {@code registry}. */
   public DirectLinks withMeterRegistry(MeterRegistry registry) {
-    return new DirectLinks(scheduler, sandboxManagerByNode, transports, Objects.requireNonNull(registry, "registry"));
+    return new DirectLinks(scheduler, sandboxManagerByNode, transports, Objects.requireNonNull(registry, "registry"),
+        election);
+  }
+
+  /** The same, with every stage elected through its Lease as {@code election} says. */
+  public DirectLinks withLeaderElection(Election election) {
+    return new DirectLinks(scheduler, sandboxManagerByNode, transports, meters,
+        Objects.requireNonNull(election, "election"));
+  }
+
+  /** {@code builder} with the leader election of {@code stage}, when the stages are elected. */
+  public KubeDirect.Builder elect(String stage, KubeDirect.Builder builder) {
+    return election == null ? builder : builder.leaderElection(election.forStage(stage));
+  }
+
+  /** The Lease election of {@code stage} for this replica, when the stages are elected. */
+  public Optional<LeaderElection> leaderElection(String stage) {
+    return Optional.ofNullable(election).map(e -> e.forStage(stage));
+  }
+
+  /**
+   * Leader election of the example stages: each stage's replicas elect through the Lease
+   * {@code kubedirect-<stage>} in {@code namespace}.
+   *
+   * @param namespace the namespace of the Leases
+   * @param identity this replica's identity (null: a generated one), the same for each stage it runs
+   * @param leaseDuration the lease duration
+   * @param renewDeadline the renew deadline
+   * @param retryPeriod the retry period
+   * @param advertise the address a leader writes into its Lease (null: its listen address)
+   * @param releaseOnClose whether a stopped leader gives its Lease up (false: it expires, as after a crash)
+   */
+  public record Election(String namespace, String identity, Duration leaseDuration, Duration renewDeadline,
+      Duration retryPeriod, PeerAddress advertise, boolean releaseOnClose) {
+
+    /** Checks the namespace; {@link LeaderElection} checks the rest when a stage is built. */
+    public Election {
+      Objects.requireNonNull(namespace, "namespace");
+      Objects.requireNonNull(leaseDuration, "leaseDuration");
+      Objects.requireNonNull(renewDeadline, "renewDeadline");
+      Objects.requireNonNull(retryPeriod, "retryPeriod");
+    }
+
+    /** Client-go's timings (15 s, 10 s, 2 s), a generated identity, release on close. */
+    public static Election inNamespace(String namespace) {
+      return new Election(namespace, null, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2),
+          null, true);
+    }
+
+    /** The Lease of {@code stage}. */
+    public static String leaseName(String stage) {
+      return "kubedirect-" + stage;
+    }
+
+    /** The same with another identity. */
+    public Election withIdentity(String identity) {
+      return new Election(namespace, identity, leaseDuration, renewDeadline, retryPeriod, advertise, releaseOnClose);
+    }
+
+    /** The same with other timings. */
+    public Election withTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+      return new Election(namespace, identity, leaseDuration, renewDeadline, retryPeriod, advertise, releaseOnClose);
+    }
+
+    /** The same with {@code releaseOnClose}. */
+    public Election withReleaseOnClose(boolean release) {
+      return new Election(namespace, identity, leaseDuration, renewDeadline, retryPeriod, advertise, release);
+    }
+
+    /** The same, advertising {@code address} (e.g. the pod IP and link port) instead of the listen address. */
+    public Election withAdvertise(PeerAddress address) {
+      return new Election(namespace, identity, leaseDuration, renewDeadline, retryPeriod, address, releaseOnClose);
+    }
+
+    /** The runtime's election for {@code stage}. */
+    public LeaderElection forStage(String stage) {
+      LeaderElection e = LeaderElection.lease(namespace, leaseName(stage)).leaseDuration(leaseDuration)
+          .renewDeadline(renewDeadline).retryPeriod(retryPeriod).releaseOnClose(releaseOnClose);
+      if (identity != null) {
+        e = e.identity(identity);
+      }
+      return advertise == null ? e : e.advertise(advertise);
+    }
   }
 
   /** Where a stage registers its meters: the configured registry, else a new private one. */
@@ -86,6 +179,20 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
       byNode.put(nodes.get(i), addresses[i % managers]);
     }
     return new DirectLinks(PeerAddress.loopback(freePort()), byNode);
+  }
+
+  /**
+   * The discovery of a stage that reads the API Server through {@code api}: with leader election, the leaders
+   * of the scheduler and sandbox-manager stages from their Leases (the runtime starts and closes it); else
+   * {@link #discovery()}.
+   */
+  public PeerDiscovery discovery(ApiClient api) {
+    if (election == null) {
+      return discovery();
+    }
+    return PeerDiscoveries.lease().namespace(election.namespace()).apiClient(api)
+        .stage(SCHEDULER, Election.leaseName(SCHEDULER))
+        .stage(SANDBOX_MANAGER, Election.leaseName(SANDBOX_MANAGER)).build();
   }
 
   /** The discovery every stage uses: scheduler by stage name, sandbox managers by node name. */

@@ -5,7 +5,6 @@ import static io.kubedirect.examples.faas.common.FaasConventions.CONTROLLER_SELE
 import static io.kubedirect.examples.faas.common.FaasConventions.SCHEDULER_NAME;
 
 import io.kubedirect.api.DirectStage;
-import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.common.PodExpectations;
 import io.kubedirect.examples.faas.common.PodNamer;
 import io.kubedirect.examples.faas.common.PodTemplates;
@@ -74,7 +73,7 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
   private ExecutorService writePool;
   private Lister<V1ReplicaSet> rsLister;
   private Indexer<V1Pod> podIndexer;
-  private ControllerRunner runner;
+  private LeaderRunner runner;
   private BooleanSupplier synced = () -> false;
 
   /**
@@ -109,9 +108,9 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
       t.setDaemon(true);
       return t;
     });
-    kd = KubeDirect.builder().apiClient(apiClient).stage(ReplicaSetController.class)
-        .transport(links.transport(DirectLinks.REPLICASET)).discovery(links.discovery())
-        .meterRegistry(links.meterRegistry()).build();
+    kd = links.elect(DirectLinks.REPLICASET, KubeDirect.builder().apiClient(apiClient).stage(ReplicaSetController.class)
+        .transport(links.transport(DirectLinks.REPLICASET)).discovery(links.discovery(apiClient))
+        .meterRegistry(links.meterRegistry())).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1ReplicaSet> rsInformer = factory.sharedIndexInformerFor(
@@ -127,8 +126,7 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
     rsLister = new Lister<>(rsInformer.getIndexer());
     podIndexer = podInformer.getIndexer();
     synced = () -> rsInformer.hasSynced() && podInformer.hasSynced();
-    runner = ControllerRunner.start(factory, buildController(factory, rsInformer, podInformer), "replicaset");
-    kd.start();
+    runner = LeaderRunner.start(kd, factory, buildController(factory, rsInformer, podInformer), "replicaset", this);
     log.info("replicaset controller started");
   }
 
@@ -174,7 +172,12 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   @Override

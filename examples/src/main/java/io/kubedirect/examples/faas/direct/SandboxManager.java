@@ -1,7 +1,6 @@
 package io.kubedirect.examples.faas.direct;
 
 import io.kubedirect.api.DirectStage;
-import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.common.PodIpAllocator;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.SandboxStatus;
@@ -75,7 +74,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
   private ScheduledExecutorService timer;
   private RateLimitingQueue<Request> queue;
   private Lister<V1Pod> podLister;
-  private ControllerRunner runner;
+  private LeaderRunner runner;
   private BooleanSupplier synced = () -> false;
 
   private SandboxManager(Builder b) {
@@ -115,10 +114,10 @@ public final class SandboxManager implements SliceStage, Reconciler {
       return t;
     });
     queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor());
-    kd = KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
+    kd = links.elect(DirectLinks.SANDBOX_MANAGER, KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
         .writeBack(V1Pod.class, io.kubedirect.runtime.WriteBackPolicy.EXPOSE_ON_RECEIPT)
         .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).meterRegistry(links.meterRegistry())
-        .build();
+        ).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(
@@ -127,8 +126,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
         V1Pod.class, V1PodList.class);
     podLister = new Lister<>(podInformer.getIndexer());
     synced = podInformer::hasSynced;
-    runner = ControllerRunner.start(factory, buildController(factory, podInformer), "sandbox-manager");
-    kd.start();
+    runner = LeaderRunner.start(kd, factory, buildController(factory, podInformer), "sandbox-manager", this);
     log.info("sandbox manager for {} started", nodes);
   }
 
@@ -172,7 +170,12 @@ public final class SandboxManager implements SliceStage, Reconciler {
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   @Override

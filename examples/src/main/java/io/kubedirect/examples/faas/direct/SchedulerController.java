@@ -4,7 +4,6 @@ import static io.kubedirect.examples.faas.common.FaasConventions.POOL_SELECTOR;
 import static io.kubedirect.examples.faas.common.FaasConventions.SCHEDULER_NAME;
 
 import io.kubedirect.api.DirectStage;
-import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.common.NodeChooser;
 import io.kubedirect.examples.faas.common.PodTemplates;
 import io.kubedirect.examples.faas.common.Pods;
@@ -62,7 +61,7 @@ public final class SchedulerController implements SliceStage, Reconciler {
   private Lister<V1Pod> podLister;
   private Indexer<V1Pod> podIndexer;
   private Lister<V1Node> nodeLister;
-  private ControllerRunner runner;
+  private LeaderRunner runner;
   private BooleanSupplier synced = () -> false;
 
   /** A scheduler using {@code apiClient} (read timeout 0) with {@code workers} bind workers. */
@@ -87,9 +86,9 @@ public final class SchedulerController implements SliceStage, Reconciler {
       return;
     }
     assumed.clear();
-    kd = KubeDirect.builder().apiClient(apiClient).stage(SchedulerController.class)
+    kd = links.elect(DirectLinks.SCHEDULER, KubeDirect.builder().apiClient(apiClient).stage(SchedulerController.class)
         .transport(links.transport(DirectLinks.SCHEDULER)).listen(links.scheduler())
-        .discovery(links.discovery()).meterRegistry(links.meterRegistry()).build();
+        .discovery(links.discovery(apiClient)).meterRegistry(links.meterRegistry())).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(
@@ -106,8 +105,7 @@ public final class SchedulerController implements SliceStage, Reconciler {
     podIndexer = podInformer.getIndexer();
     nodeLister = new Lister<>(nodeInformer.getIndexer());
     synced = () -> podInformer.hasSynced() && nodeInformer.hasSynced();
-    runner = ControllerRunner.start(factory, buildController(factory, podInformer, nodeInformer), "scheduler");
-    kd.start();
+    runner = LeaderRunner.start(kd, factory, buildController(factory, podInformer, nodeInformer), "scheduler", this);
     log.info("scheduler started");
   }
 
@@ -153,7 +151,12 @@ public final class SchedulerController implements SliceStage, Reconciler {
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   @Override
