@@ -70,7 +70,7 @@ public final class DefaultKubeDirect implements KubeDirect {
     this.election = b.leaderElection;
     this.listen = b.listen;
     this.meterRegistry = b.meterRegistry;
-    this.scheduler = new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), 4);
+    this.scheduler = new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), b.workerThreads);
     this.api = new ClientJavaObjectApi(b.apiClient);
     InformerObjectFeed feed = new InformerObjectFeed();
     StageEngine.Builder eb = StageEngine.builder()
@@ -78,7 +78,7 @@ public final class DefaultKubeDirect implements KubeDirect {
         .scheduler(scheduler)
         .persistedApi(api)
         .persistedFeed(feed)
-        .limits(EngineLimits.defaults().withFallbackAfter(b.fallbackAfter)
+        .limits(EngineLimits.defaults().withFallbackAfter(b.fallbackAfter).withAckTimeout(b.ackTimeout)
             .withRequireVerifiedPeers(b.requireVerifiedPeers))
         .meterRegistry(b.meterRegistry)
         .requireManagedLabel(b.requireManagedLabel);

@@ -100,6 +100,8 @@ public interface KubeDirect extends AutoCloseable {
     PeerDiscovery discovery;
     MeterRegistry meterRegistry;
     Duration fallbackAfter = Duration.ofSeconds(10);
+    Duration ackTimeout = Duration.ofSeconds(5);
+    int workerThreads = 4;
     final Map<Class<?>, WriteBackPolicy> writeBack = new LinkedHashMap<>();
     final Map<Class<?>, KindStrategy<KubernetesObject>> strategies = new LinkedHashMap<>();
     boolean requireVerifiedPeers;
@@ -162,6 +164,21 @@ public interface KubeDirect extends AutoCloseable {
      */
     public Builder fallbackAfter(Duration fallbackAfter) {
       this.fallbackAfter = Objects.requireNonNull(fallbackAfter, "fallbackAfter");
+      return this;
+    }
+
+    /**
+     * How long a sent message may stay unanswered before its link is treated as broken and re-established
+     * (the handshake then repairs what was lost). Default 5 s; positive.
+     */
+    public Builder ackTimeout(Duration ackTimeout) {
+      this.ackTimeout = Objects.requireNonNull(ackTimeout, "ackTimeout");
+      return this;
+    }
+
+    /** Threads for the stage's link sessions, write-backs and timers. Default 4; at least 1. */
+    public Builder workerThreads(int threads) {
+      this.workerThreads = threads;
       return this;
     }
 
@@ -252,6 +269,12 @@ public interface KubeDirect extends AutoCloseable {
       }
       if (fallbackAfter.isNegative() || fallbackAfter.isZero()) {
         throw new IllegalStateException("fallbackAfter must be positive: " + fallbackAfter);
+      }
+      if (ackTimeout.isNegative() || ackTimeout.isZero()) {
+        throw new IllegalStateException("ackTimeout must be positive: " + ackTimeout);
+      }
+      if (workerThreads < 1) {
+        throw new IllegalStateException("workerThreads must be at least 1: " + workerThreads);
       }
       if (transport != null && transport.stageName() != null && !transport.stageName().equals(stage.name())) {
         // Caught here rather than at run time, where peers would refuse the links as UNAUTHORIZED.

@@ -49,6 +49,12 @@ class KubeDirectBuilderTest {
     assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(producer).transport(transport)
         .discovery(new FakeDiscovery()).fallbackAfter(Duration.ZERO).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("fallbackAfter");
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(producer).transport(transport)
+        .discovery(new FakeDiscovery()).ackTimeout(Duration.ofSeconds(-1)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("ackTimeout");
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(producer).transport(transport)
+        .discovery(new FakeDiscovery()).workerThreads(0).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("workerThreads");
   }
 
   @Test
