@@ -412,6 +412,50 @@ public final class DefaultStageEngine implements StageEngine {
         }
       }
     }
+    rerouteFromRetiredPeers();
+  }
+
+  /**
+   * A downstream address discovery no longer lists (a leader replaced by a standby, a node gone) whose link is
+   * not up: its unpersisted objects are routed again at once (to the new address), rather than waiting for
+   * the fallback deadline of a link that will not come back. The old address is told to drop them should it
+   * come back after all.
+   */
+  private synchronized void rerouteFromRetiredPeers() {
+    if (closed) {
+      return;
+    }
+    Set<PeerAddress> listed = new HashSet<>();
+    for (String down : stage.downstreams()) {
+      listed.addAll(discovery.addresses(down));
+    }
+    for (UpstreamSession old : List.copyOf(upstreamSessions.values())) {
+      if (listed.contains(old.address) || old.state == UpstreamSession.State.READY) {
+        continue;
+      }
+      for (DirtyEntry e : dirtyFor(old.address)) {
+        if (e.persisted || e.adopted || e.object == null || e.type == ChangeType.DELETED) {
+          continue;
+        }
+        Route r = route(e.kind, e.object);
+        if (r == null || r.address.equals(old.address)) {
+          continue;
+        }
+        long version = epochs.next();
+        old.retract(e.kind, e.key, version);
+        log.info("{}: {} {} re-routed from {} (no longer listed) to {}", stage.name(), e.kind, e.key, old.address,
+            r.address);
+        e.dest = r.address;
+        e.version = version;
+        e.ackedVersion = 0;
+        UpstreamSession s = session(r.address, r.stage);
+        if (s.fallback) {
+          fallbackWrite(e);
+        } else {
+          s.enqueue(e.kind, e.key);
+        }
+      }
+    }
   }
 
   @Override

@@ -104,6 +104,17 @@ final class Chain implements AutoCloseable {
         .limits(limits).build());
   }
 
+  /** Another instance of the scheduler stage listening on {@code host} (e.g. a standby that took over). */
+  StageEngine newScheduler(String host) {
+    StageEngine s = start(StageEngine.builder().stage(SCHED)
+        .transport(io.kubedirect.transport.inmemory.InMemoryTransport.builder(net, "scheduler").instance(host)
+            .build())
+        .scheduler(sched).persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress(host, 0))
+        .discovery(discovery).epochSource(clock()).limits(limits).build());
+    bindEverything(s);
+    return s;
+  }
+
   private StageEngine start(StageEngine e) {
     e.start();
     engines.add(e);
