@@ -524,14 +524,6 @@ public final class WriteBackQueue {
     }
     if (update && e.exists) {
       Outcome o = withConflictRetry(e, desired, true, obj -> api.update(e.kind, obj));
-      if (o != null && o.kind == Outcome.Kind.FAILED && o.status == WriteResult.Status.FAILED
-          && storedNeedsSubresourceWrite(e, desired)) {
-        // Refused, and judged without a known stored copy: the stored copy needs a subresource write first.
-        o = subresourceWritesFirst(e, desired);
-        if (o == null) {
-          o = withConflictRetry(e, desired, true, obj -> api.update(e.kind, obj));
-        }
-      }
       if (o != null) {
         return goneSinceObserved(e, o);
       }
@@ -746,17 +738,6 @@ public final class WriteBackQueue {
       }
     }
     return null;
-  }
-
-  /** Reads the stored copy; true (and it is now the known copy) if {@code desired} needs a subresource write on it. */
-  private boolean storedNeedsSubresourceWrite(Entry e, KubernetesObject desired) {
-    var meta = desired.getMetadata();
-    Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
-    if (cur.isEmpty() || strategies.apply(e.kind).subresourceWrite(desired, cur.get()) == null) {
-      return false;
-    }
-    e.stored(cur.get());
-    return true;
   }
 
   /** The create found the object there: read it and take it as ours, unless it is bound elsewhere. */
