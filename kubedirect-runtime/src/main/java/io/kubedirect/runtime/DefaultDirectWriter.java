@@ -1,14 +1,16 @@
 package io.kubedirect.runtime;
 
-import io.kubedirect.runtime.engine.StageEngine;
-import io.kubedirect.runtime.engine.WriteOp;
+import io.kubedirect.api.DirectWriter;
+import io.kubedirect.api.WriteException;
+import io.kubedirect.runtime.internal.engine.StageEngine;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubernetes.client.common.KubernetesObject;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /** The {@link DirectWriter}: a typed view of {@link StageEngine#write}. */
-public final class DefaultDirectWriter<T extends KubernetesObject> implements DirectWriter<T> {
+final class DefaultDirectWriter<T extends KubernetesObject> implements DirectWriter<T> {
 
   private final Class<T> type;
   private final String kind;
@@ -16,7 +18,7 @@ public final class DefaultDirectWriter<T extends KubernetesObject> implements Di
   private final Supplier<RuntimeException> refusal;
 
   /** Creates a writer for objects of {@code type} (protocol kind {@code kind}). */
-  public DefaultDirectWriter(Class<T> type, String kind, StageEngine engine) {
+  DefaultDirectWriter(Class<T> type, String kind, StageEngine engine) {
     this(type, kind, engine, () -> null);
   }
 
@@ -24,7 +26,7 @@ public final class DefaultDirectWriter<T extends KubernetesObject> implements Di
    * Creates a writer whose writes fail at once with what {@code refusal} returns when it returns non-null
    * (e.g. while this replica of a stage does not lead).
    */
-  public DefaultDirectWriter(Class<T> type, String kind, StageEngine engine, Supplier<RuntimeException> refusal) {
+  DefaultDirectWriter(Class<T> type, String kind, StageEngine engine, Supplier<RuntimeException> refusal) {
     this.type = Objects.requireNonNull(type, "type");
     this.kind = Objects.requireNonNull(kind, "kind");
     this.engine = Objects.requireNonNull(engine, "engine");

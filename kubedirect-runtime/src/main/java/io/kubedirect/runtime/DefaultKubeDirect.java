@@ -1,15 +1,17 @@
 package io.kubedirect.runtime;
 
+import io.kubedirect.api.DirectWriter;
+import io.kubedirect.api.WriteException;
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.runtime.client.ClientJavaObjectApi;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
-import io.kubedirect.runtime.codec.Kinds;
-import io.kubedirect.runtime.engine.EngineLimits;
-import io.kubedirect.runtime.engine.StageEngine;
-import io.kubedirect.runtime.informer.DirectSharedInformerFactory;
-import io.kubedirect.runtime.informer.InformerObjectFeed;
-import io.kubedirect.runtime.leader.LinkLeaseLock;
-import io.kubedirect.runtime.spi.WriteResult;
+import io.kubedirect.runtime.internal.codec.Kinds;
+import io.kubedirect.runtime.internal.engine.EngineLimits;
+import io.kubedirect.runtime.internal.engine.StageEngine;
+import io.kubedirect.runtime.internal.informer.DirectSharedInformerFactory;
+import io.kubedirect.runtime.internal.informer.InformerObjectFeed;
+import io.kubedirect.runtime.internal.leader.LinkLeaseLock;
+import io.kubedirect.api.WriteResult;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
 import io.kubernetes.client.extended.leaderelection.LeaderElector;
@@ -35,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link LeaderElection}, client-java's {@link LeaderElector} on a {@link LinkLeaseLock} decides when the engine
  * starts (on taking the Lease) and stops (on losing it).
  */
-public final class DefaultKubeDirect implements KubeDirect {
+final class DefaultKubeDirect implements KubeDirect {
 
   private static final Logger log = LoggerFactory.getLogger(DefaultKubeDirect.class);
 
@@ -122,7 +124,7 @@ public final class DefaultKubeDirect implements KubeDirect {
   }
 
   /** The engine (for metrics and tests). */
-  public StageEngine engine() {
+  StageEngine engine() {
     return engine;
   }
 

@@ -1,6 +1,12 @@
 package io.kubedirect.runtime;
 
-import io.kubedirect.runtime.codec.Kinds;
+import io.kubedirect.api.DirectWriter;
+import io.kubedirect.api.WriteBackPolicy;
+import io.kubedirect.api.WriteException;
+import io.kubedirect.api.KindStrategy;
+import io.kubedirect.api.KindStrategies;
+import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
+import io.kubedirect.runtime.internal.codec.Kinds;
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.transport.PeerAddress;
@@ -212,7 +218,7 @@ public interface KubeDirect extends AutoCloseable {
     @SuppressWarnings("unchecked")
     public <T extends KubernetesObject> Builder routingKey(Class<T> type, Function<T, String> key) {
       KindStrategy<T> base = (KindStrategy<T>) strategies.getOrDefault(Objects.requireNonNull(type, "type"),
-          KindStrategies.forKind(Kinds.of(type)));
+          DefaultKindStrategies.forKind(Kinds.of(type)));
       return kind(type, KindStrategies.withRoutingKey(base, key));
     }
 

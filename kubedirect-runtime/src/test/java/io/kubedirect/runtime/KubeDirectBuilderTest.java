@@ -3,9 +3,12 @@ package io.kubedirect.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubedirect.api.DirectWriter;
+import io.kubedirect.api.WriteBackPolicy;
+import io.kubedirect.api.WriteException;
 import io.kubedirect.api.DirectStage;
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.engine.FakeDiscovery;
+import io.kubedirect.runtime.internal.engine.FakeDiscovery;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubedirect.transport.PeerAddress;
@@ -89,8 +92,8 @@ class KubeDirectBuilderTest {
     java.util.concurrent.CompletableFuture<io.kubernetes.client.common.KubernetesObject> linkFailure =
         java.util.concurrent.CompletableFuture.failedFuture(new io.kubedirect.transport.LinkException(
             io.kubedirect.protocol.v1.ErrorCode.OVERLOADED, "stage rs tracks 10 unpersisted objects"));
-    io.kubedirect.runtime.engine.StageEngine engine = org.mockito.Mockito.mock(
-        io.kubedirect.runtime.engine.StageEngine.class);
+    io.kubedirect.runtime.internal.engine.StageEngine engine = org.mockito.Mockito.mock(
+        io.kubedirect.runtime.internal.engine.StageEngine.class);
     org.mockito.Mockito.when(engine.write(org.mockito.ArgumentMatchers.anyString(),
         org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.any())).thenReturn(linkFailure);
     DirectWriter<V1Pod> writer = new DefaultDirectWriter<>(V1Pod.class, "/v1/Pod", engine);
@@ -99,7 +102,7 @@ class KubeDirectBuilderTest {
     assertThat(f).isCompletedExceptionally();
     assertThatThrownBy(f::join).hasCauseInstanceOf(WriteException.class)
         .cause().satisfies(c -> {
-          assertThat(((WriteException) c).status()).isEqualTo(io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE);
+          assertThat(((WriteException) c).status()).isEqualTo(io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE);
           assertThat(c.getCause()).isInstanceOf(io.kubedirect.transport.LinkException.class);
         });
   }

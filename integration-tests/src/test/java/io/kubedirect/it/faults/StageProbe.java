@@ -1,9 +1,8 @@
 package io.kubedirect.it.faults;
 
 import io.kubedirect.examples.faas.common.SliceStage;
-import io.kubedirect.runtime.DefaultKubeDirect;
 import io.kubedirect.runtime.KubeDirect;
-import io.kubedirect.runtime.engine.StageEngine;
+import io.kubedirect.runtime.internal.engine.StageEngine;
 import io.kubedirect.transport.PeerAddress;
 import java.lang.reflect.Field;
 import java.util.Optional;
@@ -14,8 +13,8 @@ import java.util.Optional;
  *
  * <p>The example controllers keep their {@link KubeDirect} in a private field {@code kd} and expose no
  * accessor (adding one would count against the retrofit's changed-lines budget, docs/examples.md), so this reads
- * the field reflectively. Everything that depends on engine internals is in this class: if the field or the
- * engine API changes, only this class needs adapting.
+ * the field (and the engine, which is not API) reflectively. Everything that depends on engine internals is in
+ * this class: if the field or the engine API changes, only this class needs adapting.
  */
 final class StageProbe {
 
@@ -30,11 +29,15 @@ final class StageProbe {
       Field f = stage.getClass().getDeclaredField("kd");
       f.setAccessible(true);
       Object kd = f.get(stage);
-      if (kd instanceof DefaultKubeDirect d) {
-        return Optional.of(d.engine());
+      if (kd == null) {
+        return Optional.empty();
       }
-      return Optional.empty();
-    } catch (NoSuchFieldException | IllegalAccessException e) {
+      // The engine is not API: DefaultKubeDirect.engine() is package-private.
+      java.lang.reflect.Method engine = kd.getClass().getDeclaredMethod("engine");
+      engine.setAccessible(true);
+      return Optional.of((StageEngine) engine.invoke(kd));
+    } catch (NoSuchFieldException | NoSuchMethodException | IllegalAccessException
+        | java.lang.reflect.InvocationTargetException e) {
       throw new IllegalStateException("cannot read the kubedirect runtime of " + stage.getClass().getName()
           + " (StageProbe expects a field 'kd'): " + e, e);
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.DirectWriter;
+import io.kubedirect.api.DirectWriter;
 import io.kubedirect.runtime.KubeDirect;
 import io.kubedirect.runtime.discovery.StaticPeerDiscovery;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;

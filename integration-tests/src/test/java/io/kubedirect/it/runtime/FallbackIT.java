@@ -3,7 +3,7 @@ package io.kubedirect.it.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.DirectWriter;
+import io.kubedirect.api.DirectWriter;
 import io.kubedirect.runtime.KubeDirect;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
 import io.kubedirect.runtime.discovery.StaticPeerDiscovery;

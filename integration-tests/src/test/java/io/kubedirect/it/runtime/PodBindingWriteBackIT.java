@@ -2,15 +2,15 @@ package io.kubedirect.it.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubedirect.runtime.KindStrategies;
-import io.kubedirect.runtime.KindStrategy;
-import io.kubedirect.runtime.WriteBackPolicy;
+import io.kubedirect.api.KindStrategies;
+import io.kubedirect.api.KindStrategy;
+import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.runtime.client.ClientJavaObjectApi;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
-import io.kubedirect.runtime.engine.WriteOp;
-import io.kubedirect.runtime.metrics.EngineMetrics;
-import io.kubedirect.runtime.spi.WriteResult;
-import io.kubedirect.runtime.writeback.WriteBackQueue;
+import io.kubedirect.runtime.internal.model.WriteOp;
+import io.kubedirect.runtime.internal.metrics.EngineMetrics;
+import io.kubedirect.api.WriteResult;
+import io.kubedirect.runtime.internal.writeback.WriteBackQueue;
 import io.kubedirect.testing.junit.LocalKubernetes;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.ApiClient;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.WriteBackPolicy;
+import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
 import io.kubedirect.runtime.discovery.PeerDiscoveries;
-import io.kubedirect.runtime.engine.EngineLimits;
-import io.kubedirect.runtime.engine.StageEngine;
-import io.kubedirect.runtime.engine.WriteOp;
+import io.kubedirect.runtime.internal.engine.EngineLimits;
+import io.kubedirect.runtime.internal.engine.StageEngine;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.netty.NettyTransport;
 import io.kubedirect.transport.netty.TlsConfig;

@@ -1,10 +1,10 @@
 package io.kubedirect.metrics.prometheus;
 
-import io.kubedirect.runtime.codec.Kinds;
-import io.kubedirect.runtime.engine.ObjectSupport;
+import io.kubedirect.runtime.internal.codec.Kinds;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
-import io.kubedirect.runtime.spi.WriteResult;
+import io.kubedirect.api.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package io.kubedirect.runtime.spi;
 
+import io.kubedirect.api.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
 import java.util.Optional;

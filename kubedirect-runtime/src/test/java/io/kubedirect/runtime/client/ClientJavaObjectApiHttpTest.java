@@ -6,9 +6,9 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
-import io.kubedirect.runtime.engine.TestPods;
-import io.kubedirect.runtime.spi.WriteResult;
-import io.kubedirect.runtime.spi.WriteResult.Status;
+import io.kubedirect.runtime.internal.engine.TestPods;
+import io.kubedirect.api.WriteResult;
+import io.kubedirect.api.WriteResult.Status;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.io.IOException;

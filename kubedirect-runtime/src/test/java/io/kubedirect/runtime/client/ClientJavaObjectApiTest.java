@@ -2,7 +2,7 @@ package io.kubedirect.runtime.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubedirect.runtime.engine.TestPods;
+import io.kubedirect.runtime.internal.engine.TestPods;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -3,8 +3,8 @@ package io.kubedirect.runtime.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.kubedirect.runtime.engine.TestPods;
-import io.kubedirect.runtime.spi.WriteResult;
+import io.kubedirect.runtime.internal.engine.TestPods;
+import io.kubedirect.api.WriteResult;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -315,7 +315,7 @@ final class ChainSimulation {
   private String writesOf(String key) {
     List<String> out = new ArrayList<>();
     for (SimulatedApiServer.Write w : api.history()) {
-      if (w.key().equals(key) && w.status() != io.kubedirect.runtime.spi.WriteResult.Status.RETRYABLE_FAILURE) {
+      if (w.key().equals(key) && w.status() != io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE) {
         out.add(ms(w.nanos()) + "ms " + w.writer() + " " + w.op() + " " + w.status());
       }
     }
@@ -717,7 +717,7 @@ final class ChainSimulation {
     }
     java.util.Set<String> rejected = new java.util.TreeSet<>();
     for (SimulatedApiServer.Write w : api.history()) {
-      if (w.op().equals("create") && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
+      if (w.op().equals("create") && w.status() == io.kubedirect.api.WriteResult.Status.FAILED) {
         rejectedCreates++;
         rejected.add(w.key());
       }

@@ -1,7 +1,7 @@
 package io.kubedirect.runtime.sim;
 
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.engine.WriteOp;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -72,8 +72,8 @@ final class ReplicaSetProcess extends StageProcess {
         engine.write(SimPods.KIND, WriteOp.CREATE, SimPods.newPod(owner, name)).whenComplete((r, ex) -> {
           if (ex != null && !isDead()) {
             sim.note(instance + " create of " + name + " failed: " + ex);
-            if (root(ex) instanceof io.kubedirect.runtime.WriteException w
-                && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
+            if (root(ex) instanceof io.kubedirect.api.WriteException w
+                && w.status() == io.kubedirect.api.WriteResult.Status.FAILED) {
               // Rejected for good (admission): requeue with a delay, as a rate-limited work queue does; an
               // immediate retry would spin at one instant when the rejection comes back at once (fallback path).
               // The expectation stays until then, even if the view's event that showed the pod settled it (seed
@@ -112,7 +112,7 @@ final class ReplicaSetProcess extends StageProcess {
       return false;
     }
     sim.rsDeletes++;
-    boolean unpersisted = io.kubedirect.runtime.engine.ObjectSupport.persistedRv(p) == null;
+    boolean unpersisted = io.kubedirect.runtime.internal.model.ObjectSupport.persistedRv(p) == null;
     if (unpersisted) {
       sim.rsUnpersistedDeletes++;
     }
@@ -127,8 +127,8 @@ final class ReplicaSetProcess extends StageProcess {
       if (ex != null && !isDead()) {
         sim.note(instance + " delete of " + key + " failed: " + ex);
         // Stays in `deleting` until the informer shows the pod gone; resync retries otherwise.
-        if (!(root(ex) instanceof io.kubedirect.runtime.WriteException w
-            && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.NOT_FOUND)) {
+        if (!(root(ex) instanceof io.kubedirect.api.WriteException w
+            && w.status() == io.kubedirect.api.WriteResult.Status.NOT_FOUND)) {
           deleting.remove(key);
         }
       }

@@ -1,8 +1,8 @@
 package io.kubedirect.runtime.sim;
 
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.engine.ObjectSupport;
-import io.kubedirect.runtime.engine.WriteOp;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.HashSet;

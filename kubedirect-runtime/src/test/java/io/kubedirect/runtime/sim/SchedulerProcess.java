@@ -1,7 +1,7 @@
 package io.kubedirect.runtime.sim;
 
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.engine.WriteOp;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.HashSet;
@@ -37,8 +37,8 @@ final class SchedulerProcess extends StageProcess {
           .whenComplete((r, ex) -> {
             if (ex != null && !isDead()) {
               sim.note(instance + " bind of " + key + " failed: " + ex);
-              if (root(ex) instanceof io.kubedirect.runtime.WriteException w
-                  && w.status() == io.kubedirect.runtime.spi.WriteResult.Status.FAILED) {
+              if (root(ex) instanceof io.kubedirect.api.WriteException w
+                  && w.status() == io.kubedirect.api.WriteResult.Status.FAILED) {
                 // Rejected for good (e.g. admission, on the fallback path): requeue with a delay, as a
                 // rate-limited work queue does, instead of spinning at one instant.
                 scope.schedule(() -> {

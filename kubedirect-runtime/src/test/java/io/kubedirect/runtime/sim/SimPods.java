@@ -1,7 +1,7 @@
 package io.kubedirect.runtime.sim;
 
 import io.kubedirect.api.KubeDirectLabels;
-import io.kubedirect.runtime.engine.ObjectSupport;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Container;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;

@@ -1,11 +1,11 @@
 package io.kubedirect.runtime.sim;
 
-import io.kubedirect.runtime.engine.ObjectSupport;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubedirect.transport.TaskScheduler;
-import io.kubedirect.runtime.spi.WriteResult;
-import io.kubedirect.runtime.spi.WriteResult.Status;
+import io.kubedirect.api.WriteResult;
+import io.kubedirect.api.WriteResult.Status;
 import io.kubedirect.transport.inmemory.DeliveryTrace;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Binding;

@@ -1,14 +1,14 @@
 package io.kubedirect.runtime.sim;
 
-import io.kubedirect.runtime.KindStrategies;
-import io.kubedirect.runtime.KindStrategy;
-import io.kubedirect.runtime.engine.ObjectSupport;
+import io.kubedirect.api.KindStrategies;
+import io.kubedirect.api.KindStrategy;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
-import io.kubedirect.runtime.spi.WriteResult;
-import io.kubedirect.runtime.spi.WriteResult.Status;
+import io.kubedirect.api.WriteResult;
+import io.kubedirect.api.WriteResult.Status;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubernetes.client.common.KubernetesObject;

@@ -1,12 +1,12 @@
 package io.kubedirect.runtime.sim;
 
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.runtime.engine.EngineLimits;
-import io.kubedirect.runtime.engine.EpochSource;
-import io.kubedirect.runtime.engine.StageEngine;
-import io.kubedirect.runtime.store.EphemeralEntry;
-import io.kubedirect.runtime.store.EphemeralStore;
-import io.kubedirect.runtime.store.RemovalReason;
+import io.kubedirect.runtime.internal.engine.EngineLimits;
+import io.kubedirect.runtime.internal.engine.EpochSource;
+import io.kubedirect.runtime.internal.engine.StageEngine;
+import io.kubedirect.runtime.internal.store.EphemeralEntry;
+import io.kubedirect.runtime.internal.store.EphemeralStore;
+import io.kubedirect.runtime.internal.store.RemovalReason;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.inmemory.InMemoryTransport;
 import io.kubedirect.transport.PeerAddress;
@@ -65,10 +65,10 @@ abstract class StageProcess {
       b.listen(listen);
     }
     if (decl == SandboxManagerProcess.DECL && sim.faults.exposeOnReceipt()) {
-      b.writeBack(SimPods.KIND, io.kubedirect.runtime.WriteBackPolicy.EXPOSE_ON_RECEIPT);
+      b.writeBack(SimPods.KIND, io.kubedirect.api.WriteBackPolicy.EXPOSE_ON_RECEIPT);
     }
     if (!ChainSimulation.HEAD_VIEW && decl.upstreams().isEmpty()) {
-      b.adoption(io.kubedirect.runtime.engine.AdoptionPolicy.never()); // the behaviour before the head view
+      b.adoption(io.kubedirect.runtime.internal.engine.AdoptionPolicy.never()); // the behaviour before the head view
     }
     this.engine = b.build();
   }

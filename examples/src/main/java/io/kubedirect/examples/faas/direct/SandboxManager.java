@@ -17,7 +17,7 @@ import io.kubernetes.client.informer.SharedIndexInformer;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import io.kubernetes.client.informer.cache.Lister;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubedirect.runtime.DirectWriter;
+import io.kubedirect.api.DirectWriter;
 import io.kubedirect.runtime.KubeDirect;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.ApiException;
@@ -115,7 +115,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
     });
     queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor());
     kd = links.elect(DirectLinks.SANDBOX_MANAGER, KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
-        .writeBack(V1Pod.class, io.kubedirect.runtime.WriteBackPolicy.EXPOSE_ON_RECEIPT)
+        .writeBack(V1Pod.class, io.kubedirect.api.WriteBackPolicy.EXPOSE_ON_RECEIPT)
         .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).meterRegistry(links.meterRegistry())
         ).build();
     SharedInformerFactory factory = kd.informerFactory();

@@ -2,7 +2,7 @@ package com.example.podstarter;
 
 import io.kubedirect.api.DirectStage;
 import io.kubedirect.runtime.KubeDirect;
-import io.kubedirect.runtime.WriteBackPolicy;
+import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.netty.NettyTransport;
 import io.kubernetes.client.openapi.ApiClient;

@@ -1,7 +1,7 @@
 package com.example.podstarter;
 
 import io.kubedirect.api.DirectStage;
-import io.kubedirect.runtime.DirectWriter;
+import io.kubedirect.api.DirectWriter;
 import io.kubedirect.runtime.KubeDirect;
 import io.kubedirect.runtime.discovery.PeerDiscoveries;
 import io.kubedirect.transport.PeerAddress;

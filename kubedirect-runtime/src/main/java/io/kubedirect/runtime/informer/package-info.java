@@ -1,2 +1,0 @@
-/** Informer wrappers: informers that see API Server objects plus ephemeral objects from direct links. */
-package io.kubedirect.runtime.informer;

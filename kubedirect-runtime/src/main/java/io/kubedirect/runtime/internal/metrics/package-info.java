@@ -1,0 +1,2 @@
+/** Micrometer meters of the engine. */
+package io.kubedirect.runtime.internal.metrics;

@@ -1,2 +1,0 @@
-/** Micrometer meters of the engine. */
-package io.kubedirect.runtime.metrics;

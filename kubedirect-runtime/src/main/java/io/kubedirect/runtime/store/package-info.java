@@ -1,2 +1,0 @@
-/** The ephemeral store: objects received over direct links that the API Server does not show yet. */
-package io.kubedirect.runtime.store;
