@@ -230,6 +230,10 @@ final class ChainSimulation {
       events.add("scale " + (r.nextBoolean() ? "web" : "api") + " at " + at + " to " + r.nextInt(6));
     }
     SimFaults.Plan extra = SimFaults.draw(seed, switches, horizon.toMillis(), nodeCount, crashCount);
+    if (extra.headPartition() != null && fallback.toMillis() > 2_000) {
+      // The class needs a partition past the deadline within the run: a short deadline, derived from the seed.
+      fallback = Duration.ofMillis(600 + Math.floorMod(SimFaults.mix(seed, "fallback"), 900));
+    }
     return new Config(seed, nodes, want, horizon, watchDelay, fallback, plan, retryable, ambiguous, conflict,
         events, ambiguousWrites, silentDrops, switches, extra);
   }
@@ -654,6 +658,10 @@ final class ChainSimulation {
             hostileAnswers);
       }, Duration.ofMillis(h.at()));
     }
+    SimFaults.HeadPartition hp = faults.headPartition();
+    if (hp != null) {
+      sched.schedule(() -> partitionHeadWhileSchedulerHoldsPods(hp), Duration.ofMillis(hp.at()));
+    }
     SimFaults.Twin twin = faults.twin();
     if (twin != null) {
       sched.schedule(() -> {
@@ -669,6 +677,21 @@ final class ChainSimulation {
         }, Duration.ofMillis(twin.forMs()));
       }, Duration.ofMillis(twin.at()));
     }
+  }
+
+  /** The headPartition class: waits (10 ms steps) for the scheduler to hold a pod in memory only, then cuts. */
+  private void partitionHeadWhileSchedulerHoldsPods(SimFaults.HeadPartition hp) {
+    if (!(alive.get("scheduler") instanceof SchedulerProcess s) || s.ephemeralPods().isEmpty()) {
+      if (ms(sched.nanoTime()) < config.horizon().toMillis()) {
+        sched.schedule(() -> partitionHeadWhileSchedulerHoldsPods(hp), Duration.ofMillis(10));
+      }
+      return;
+    }
+    long forMs = config.fallbackAfter().toMillis() + hp.extraMs();
+    net.trace().record(sched.nanoTime(), "head-partition for " + forMs + "ms, scheduler holds "
+        + s.ephemeralPods().size(), 0);
+    net.faults().partition("replicaset", "scheduler");
+    sched.schedule(() -> net.faults().heal("replicaset", "scheduler"), Duration.ofMillis(forMs));
   }
 
   /**

@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * A scheduler: every pod it sees without a node (ephemeral from the ReplicaSet stage, or persisted through
  * the fallback path) is bound to a node and emitted to that node's sandbox manager. The node is a function
- * of the pod name, so restarts bind consistently.
+ * of the pod name, so restarts bind consistently; with the headPartition fault class it is the next node in turn
+ * instead, as the example scheduler chooses (so a pod placed twice may land on another node).
  */
 final class SchedulerProcess extends StageProcess {
 
@@ -19,6 +20,7 @@ final class SchedulerProcess extends StageProcess {
   static final PeerAddress ADDRESS = new PeerAddress("scheduler", 7000);
 
   private final Set<String> bindingPersisted = new HashSet<>();
+  private int nextNode;
 
   SchedulerProcess(ChainSimulation sim, int incarnation) {
     super(sim, "scheduler", incarnation, DECL, ADDRESS);
@@ -33,7 +35,7 @@ final class SchedulerProcess extends StageProcess {
       }
       V1Pod unbound = p;
       // write() updates the local store right away (nodeName set), so the next pass skips this pod.
-      engine.write(SimPods.KIND, WriteOp.CREATE, SimPods.bound(p, sim.nodeFor(p.getMetadata().getName())))
+      engine.write(SimPods.KIND, WriteOp.CREATE, SimPods.bound(p, node(p)))
           .whenComplete((r, ex) -> {
             if (ex != null && !isDead()) {
               sim.note(instance + " bind of " + key + " failed: " + ex);
@@ -56,7 +58,7 @@ final class SchedulerProcess extends StageProcess {
     for (V1Pod p : persisted.values()) {
       String key = SimPods.key(p);
       if (SimPods.nodeName(p) == null && bindingPersisted.add(key)) {
-        engine.write(SimPods.KIND, WriteOp.UPDATE, SimPods.bound(p, sim.nodeFor(p.getMetadata().getName())))
+        engine.write(SimPods.KIND, WriteOp.UPDATE, SimPods.bound(p, node(p)))
             .whenComplete((r, ex) -> {
               if (!isDead()) {
                 bindingPersisted.remove(key);
@@ -64,6 +66,14 @@ final class SchedulerProcess extends StageProcess {
             });
       }
     }
+  }
+
+  private String node(V1Pod p) {
+    if (sim.faults.headPartition() == null) {
+      return sim.nodeFor(p.getMetadata().getName());
+    }
+    java.util.List<String> nodes = sim.config.nodes();
+    return nodes.get(nextNode++ % nodes.size());
   }
 
   @Override

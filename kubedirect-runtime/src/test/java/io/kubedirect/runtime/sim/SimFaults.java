@@ -37,6 +37,14 @@ final class SimFaults {
   static final List<String> PENDING = List.of("deleteOracle", "sandboxDelay", "burstScaleDown", "rejections",
       "hostileEpoch", "clockSteps");
 
+  /**
+   * Classes that reproduce open engine issues: off by default ({@code -Dkubedirect.sim.<class>=true} turns one
+   * on). headPartition: the fault matrix's class C (docs/reliability.md §6a), a partition of the head's link
+   * (replicaset -> scheduler) that outlasts the fallback deadline, cut while the scheduler holds pods of the
+   * head in memory only.
+   */
+  static final List<String> OPEN = List.of("headPartition");
+
   /** The switches in effect (for reports and replay lines). */
   record Switches(Map<String, Boolean> on) {
 
@@ -48,6 +56,9 @@ final class SimFaults {
       for (String c : PENDING) {
         m.put(c, Boolean.parseBoolean(System.getProperty("kubedirect.sim." + c, Boolean.toString(PENDING_DEFAULT))));
       }
+      for (String c : OPEN) {
+        m.put(c, Boolean.getBoolean("kubedirect.sim." + c));
+      }
       return new Switches(m);
     }
 
@@ -56,6 +67,7 @@ final class SimFaults {
       Map<String, Boolean> m = new LinkedHashMap<>();
       PASSING.forEach(c -> m.put(c, false));
       PENDING.forEach(c -> m.put(c, false));
+      OPEN.forEach(c -> m.put(c, false));
       return new Switches(m);
     }
 
@@ -99,10 +111,17 @@ final class SimFaults {
   /** A second live instance of {@code instance} (same stage name) from {@code at} ms for {@code forMs}. */
   record Twin(String instance, long at, long forMs) {}
 
+  /**
+   * A partition of replicaset <-> scheduler from the first moment after {@code at} ms at which the scheduler holds
+   * a pod in memory only, for the fallback deadline plus {@code extraMs} (so the head writes through the API
+   * Server while the scheduler's copies are bound and on their way to a sandbox manager).
+   */
+  record HeadPartition(long at, long extraMs) {}
+
   /** One seed's draw; a field is empty/zero when its class is off or not drawn for this seed. */
   record Plan(long sandboxMaxDelayMs, boolean exposeOnReceipt, double evictionRate, Burst burst,
       List<Long> headDeletesAt, double rejectFraction, String rejectOwner, long rejectFrom, long rejectUntil,
-      Hostile hostile, Map<Integer, Long> clockBackMs, Twin twin) {
+      Hostile hostile, Map<Integer, Long> clockBackMs, Twin twin, HeadPartition headPartition) {
 
     String describe() {
       List<String> out = new ArrayList<>();
@@ -137,6 +156,9 @@ final class SimFaults {
       }
       if (twin != null) {
         out.add("twin " + twin);
+      }
+      if (headPartition != null) {
+        out.add("headPartition " + headPartition);
       }
       return String.join(", ", out);
     }
@@ -204,11 +226,16 @@ final class SimFaults {
       long at = (long) (horizonMs * 0.7 * r.nextDouble());
       twin = new Twin(instance, at, 100 + r.nextInt(1500));
     }
+    HeadPartition headPartition = null;
+    if (r.nextInt(2) == 0) {
+      headPartition = new HeadPartition((long) (horizonMs * 0.5 * r.nextDouble()), 100 + r.nextInt(1500));
+    }
     return new Plan(sw.on("sandboxDelay") ? sandbox : 0, sw.on("exposeOnReceipt") && expose,
         sw.on("evictions") ? evict : 0, sw.on("burstScaleDown") ? burst : null,
         sw.on("headDeletes") ? deletes : List.of(), sw.on("rejections") ? rejectFraction : 0,
         sw.on("rejections") ? rejectOwner : null, rejectFrom, rejectUntil, sw.on("hostileEpoch") ? hostile : null,
-        sw.on("clockSteps") ? clockBack : Map.of(), sw.on("twins") ? twin : null);
+        sw.on("clockSteps") ? clockBack : Map.of(), sw.on("twins") ? twin : null,
+        sw.on("headPartition") ? headPartition : null);
   }
 
   /** A stable 64-bit mix of the seed and a name (for per-pod draws that do not depend on scheduling order). */
