@@ -86,8 +86,28 @@ final class ReceiverHandler implements LinkHandler {
     }
   }
 
+  /** A batch decoded before the engine lock was taken, by {@code ds}'s decoder; {@code failure} if it failed. */
+  private record Decoded(DownstreamSession ds, long epoch, List<InboundChange> changes, Exception failure) {}
+
   @Override
   public void onMessage(Link link, Envelope env) {
+    Decoded decoded = null;
+    if (env.getBodyCase() == Envelope.BodyCase.OBJECT_BATCH) {
+      DownstreamSession ds;
+      synchronized (eng) {
+        ds = eng.downstreamSessions.get(link.id());
+      }
+      // Decoding runs outside the engine lock (design.md §10). The decoder belongs to this link, whose callbacks
+      // arrive one at a time, and only this link's handshake replaces it; a batch of another epoch is left to the
+      // check under the lock, undecoded.
+      if (ds != null && ds.decoder != null && env.getEpoch() == ds.epoch) {
+        try {
+          decoded = new Decoded(ds, ds.epoch, ds.decoder.decode(env.getObjectBatch()), null);
+        } catch (MissingTemplateException | RuntimeException ex) {
+          decoded = new Decoded(ds, ds.epoch, null, ex);
+        }
+      }
+    }
     synchronized (eng) {
       DownstreamSession ds = eng.downstreamSessions.get(link.id());
       if (ds == null || eng.closed) {
@@ -98,7 +118,7 @@ final class ReceiverHandler implements LinkHandler {
         switch (env.getBodyCase()) {
           case HANDSHAKE_REQUEST -> onRequest(ds, env);
           case HANDSHAKE_RECONCILE -> onReconcile(ds, env);
-          case OBJECT_BATCH -> onBatch(ds, env);
+          case OBJECT_BATCH -> onBatch(ds, env, decoded);
           case ERROR -> log.warn("{}: upstream {} reports {}", eng.stage.name(), ds.source, env.getError());
           default -> error(ds, env.getSeq(), ErrorCode.MALFORMED, "unexpected " + env.getBodyCase(), List.of());
         }
@@ -246,7 +266,7 @@ final class ReceiverHandler implements LinkHandler {
     }
     HandshakeReconcile rec = env.getHandshakeReconcile();
     if (rec.hasResend() && rec.getResend().getChangesCount() > 0
-        && !apply(ds, env.getSeq(), rec.getResend(), new ArrayList<>())) {
+        && !apply(ds, env.getSeq(), rec.getResend(), null, new ArrayList<>())) {
       eng.metrics.handshake("round2", "rejected");
       return;
     }
@@ -266,12 +286,13 @@ final class ReceiverHandler implements LinkHandler {
         .setHandshakeConfirm(HandshakeConfirm.newBuilder().setHeld(held)).build());
   }
 
-  private void onBatch(DownstreamSession ds, Envelope env) {
+  private void onBatch(DownstreamSession ds, Envelope env, Decoded decoded) {
     if (!current(ds, env)) {
       return;
     }
     List<CompletableFuture<KubernetesObject>> cascades = new ArrayList<>();
-    if (!apply(ds, env.getSeq(), env.getObjectBatch(), cascades)) {
+    Decoded pre = decoded != null && decoded.ds() == ds && decoded.epoch() == ds.epoch ? decoded : null;
+    if (!apply(ds, env.getSeq(), env.getObjectBatch(), pre, cascades)) {
       return;
     }
     Envelope ack = Envelope.newBuilder().setEpoch(ds.epoch).setAck(Ack.newBuilder().setSeq(env.getSeq())).build();
@@ -293,14 +314,22 @@ final class ReceiverHandler implements LinkHandler {
   }
 
   /**
-   * Decodes and applies a batch; answers errors itself. Returns whether it was applied; adds to
-   * {@code cascades} the deletes this stage passes on to its own downstream.
+   * Decodes (unless {@code pre} holds the result already) and applies a batch; answers errors itself. Returns
+   * whether it was applied; adds to {@code cascades} the deletes this stage passes on to its own downstream.
    */
-  private boolean apply(DownstreamSession ds, long seq, ObjectBatch batch,
+  private boolean apply(DownstreamSession ds, long seq, ObjectBatch batch, Decoded pre,
       List<CompletableFuture<KubernetesObject>> cascades) {
     List<InboundChange> changes;
     try {
-      changes = ds.decoder.decode(batch);
+      if (pre == null) {
+        changes = ds.decoder.decode(batch);
+      } else if (pre.failure() instanceof MissingTemplateException missing) {
+        throw missing;
+      } else if (pre.failure() != null) {
+        throw (RuntimeException) pre.failure();
+      } else {
+        changes = pre.changes();
+      }
     } catch (MissingTemplateException ex) {
       error(ds, seq, ErrorCode.NOT_FOUND, ex.getMessage(), ex.refs());
       return false;

@@ -32,6 +32,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +62,20 @@ final class UpstreamSession implements LinkHandler {
   /** An ObjectBatch awaiting its Ack, with the time it was sent. */
   private record InFlight(List<Sent> sents, long sentNanos) {}
 
+  /**
+   * What {@link #drainOutbox} does next, in the order the engine decided it under its lock: send a message on
+   * {@code link} (built by {@code build}, which may encode with the session's encoder), or replace or reset the
+   * encoder (a new handshake, a receiver that lost templates).
+   */
+  private sealed interface Outgoing {}
+
+  private record Message(Link link, long seq, long epoch, String type, List<Sent> sents,
+      Function<ObjectEncoder, Envelope> build) implements Outgoing {}
+
+  private record UseEncoder(ObjectEncoder encoder) implements Outgoing {}
+
+  private record ResetEncoder() implements Outgoing {}
+
   private final DefaultStageEngine eng;
   final PeerAddress address;
   /** {@code address} as the metrics' link tag. */
@@ -69,6 +87,15 @@ final class UpstreamSession implements LinkHandler {
   volatile State state = State.DISCONNECTED;
   /** Volatile for the metrics gauges, as {@link #state}. */
   volatile long epoch;
+  /**
+   * Messages and encoder changes waiting to be encoded and sent. Added to under the engine lock (so in the
+   * engine's order), drained under {@link #sendLock} only: encoding and sending never hold the engine lock.
+   */
+  private final Queue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  /** Guards {@link #encoder} and the order of sends on the link. Never taken while waiting for the engine lock. */
+  private final Object sendLock = new Object();
+  /** The link's encoder; touched only by {@link #drainOutbox} under {@link #sendLock}. */
   private ObjectEncoder encoder;
   private long seq;
   private long requestSeq;
@@ -311,7 +338,7 @@ final class UpstreamSession implements LinkHandler {
 
   private void startHandshake() {
     epoch = eng.epochs.next();
-    encoder = eng.codec.newEncoder(eng.limits.maxTemplates());
+    outbox.add(new UseEncoder(eng.codec.newEncoder(eng.limits.maxTemplates())));
     inflight.clear();
     pending.clear();
     retracts.clear();
@@ -326,14 +353,98 @@ final class UpstreamSession implements LinkHandler {
     armAckTimer();
   }
 
-  private boolean send(Envelope env, String type) {
-    try {
-      link.send(env);
-      eng.metrics.message(linkTag, "out", type);
-      return true;
-    } catch (LinkException ex) {
-      log.debug("send to {} failed: {}", address, ex.toString());
-      return false;
+  /** Queues a handshake message for the current link (sent in order by {@link #drainOutbox}). */
+  private void send(Envelope env, String type) {
+    send(type, env.getSeq(), null, enc -> env);
+  }
+
+  /** Queues a message for the current link; {@code build} runs outside the engine lock. Guarded by the engine lock. */
+  private void send(String type, long msgSeq, List<Sent> sents, Function<ObjectEncoder, Envelope> build) {
+    if (link == null) {
+      return;
+    }
+    outbox.add(new Message(link, msgSeq, epoch, type, sents, build));
+    if (drainScheduled.compareAndSet(false, true)) {
+      eng.scheduler.execute(() -> {
+        drainScheduled.set(false);
+        drainOutbox();
+      });
+    }
+  }
+
+  /**
+   * Encodes and sends what the outbox holds, in order, without the engine lock (design.md §10). A message of
+   * an epoch this session has left is dropped (the receiver would refuse it as stale); what could not be encoded
+   * or sent is handed back to the engine afterwards.
+   */
+  private void drainOutbox() {
+    List<Runnable> afterwards = new ArrayList<>();
+    synchronized (sendLock) {
+      Outgoing o;
+      while ((o = outbox.poll()) != null) {
+        if (o instanceof UseEncoder u) {
+          encoder = u.encoder();
+          continue;
+        }
+        if (o instanceof ResetEncoder) {
+          if (encoder != null) {
+            encoder.reset();
+          }
+          continue;
+        }
+        Message m = (Message) o;
+        if (m.epoch() != epoch) {
+          continue;
+        }
+        Envelope env;
+        try {
+          env = m.build().apply(encoder);
+        } catch (RuntimeException ex) {
+          log.error("{}: cannot encode a {} for {}", eng.stage.name(), m.type(), address, ex);
+          afterwards.add(() -> notEncoded(m, ex));
+          continue;
+        }
+        try {
+          m.link().send(env);
+          eng.metrics.message(linkTag, "out", m.type());
+        } catch (LinkException ex) {
+          log.debug("send to {} failed: {}", address, ex.toString());
+          afterwards.add(() -> notSent(m, ex));
+        }
+      }
+    }
+    if (!afterwards.isEmpty()) {
+      synchronized (eng) {
+        afterwards.forEach(Runnable::run);
+      }
+    }
+  }
+
+  /** A batch that could not be encoded: its objects fail (a handshake message: the link is cycled). */
+  private void notEncoded(Message m, RuntimeException ex) {
+    if (m.sents() == null) {
+      m.link().close(ErrorCode.INTERNAL, "cannot encode " + m.type() + ": " + ex);
+      return;
+    }
+    if (inflight.remove(m.seq()) == null) {
+      return;
+    }
+    LinkException cause = new LinkException(ErrorCode.MALFORMED, ex.toString());
+    m.sents().forEach(s -> {
+      if (!s.retract) {
+        eng.failed(s.kind, s.key, address, cause);
+      }
+    });
+  }
+
+  /** A batch the link refused: sent again later (after a backoff if the link was overloaded). */
+  private void notSent(Message m, LinkException ex) {
+    if (m.sents() == null || m.link() != link || inflight.remove(m.seq()) == null) {
+      return;
+    }
+    requeue(m.sents());
+    if (ex.code() == ErrorCode.OVERLOADED) {
+      scheduleRetry(this::flush);
     }
   }
 
@@ -474,6 +585,8 @@ final class UpstreamSession implements LinkHandler {
       eng.complete(e.drainWaiters(), e.object, null);
     }
     HandshakeReconcile.Builder rec = HandshakeReconcile.newBuilder().addAllRetract(retract);
+    String resendKind = null;
+    List<OutboundChange> resendChanges = List.of();
     List<Sent> sent = new ArrayList<>();
     Iterator<Map.Entry<String, List<DirtyEntry>>> it = resend.entrySet().iterator();
     if (it.hasNext()) {
@@ -486,7 +599,8 @@ final class UpstreamSession implements LinkHandler {
         // confirm (the receiver may have dropped it by then, e.g. rejected, and would take the repeat as new).
         pending.remove(e.id());
       }
-      rec.setResend(encoder.encode(first.getKey(), changes));
+      resendKind = first.getKey();
+      resendChanges = changes;
     }
     while (it.hasNext()) {
       for (DirtyEntry e : it.next().getValue()) {
@@ -498,8 +612,16 @@ final class UpstreamSession implements LinkHandler {
     eng.checkRecovered();
     state = State.HANDSHAKE2;
     handshakeSentNanos = eng.scheduler.nanoTime();
-    send(Envelope.newBuilder().setSeq(++seq).setEpoch(epoch).setHandshakeReconcile(rec).build(),
-        "handshake_reconcile");
+    long reconcileSeq = ++seq;
+    long reconcileEpoch = epoch;
+    String kind = resendKind;
+    List<OutboundChange> changes = resendChanges;
+    send("handshake_reconcile", reconcileSeq, null, enc -> {
+      if (kind != null) {
+        rec.setResend(enc.encode(kind, changes));
+      }
+      return Envelope.newBuilder().setSeq(reconcileSeq).setEpoch(reconcileEpoch).setHandshakeReconcile(rec).build();
+    });
     armAckTimer();
   }
 
@@ -584,7 +706,7 @@ final class UpstreamSession implements LinkHandler {
     }
     switch (code) {
       case NOT_FOUND -> {
-        encoder.reset();
+        outbox.add(new ResetEncoder());
         requeue(sents);
         flush();
       }
@@ -800,30 +922,13 @@ final class UpstreamSession implements LinkHandler {
       if (changes.isEmpty()) {
         continue;
       }
-      ObjectBatch batch;
-      try {
-        batch = encoder.encode(kind, changes);
-      } catch (RuntimeException ex) {
-        log.error("{}: cannot encode {} objects of {}", eng.stage.name(), changes.size(), kind, ex);
-        LinkException cause = new LinkException(ErrorCode.MALFORMED, ex.toString());
-        sents.forEach(s -> eng.failed(s.kind, s.key, address, cause));
-        continue;
-      }
       long s = ++seq;
-      Envelope env = Envelope.newBuilder().setSeq(s).setEpoch(epoch).setObjectBatch(batch).build();
-      try {
-        link.send(env);
-      } catch (LinkException ex) {
-        seq--;
-        requeue(sents);
-        if (ex.code() == ErrorCode.OVERLOADED) {
-          scheduleRetry(this::flush);
-        }
-        return;
-      }
+      long batchEpoch = epoch;
+      String batchKind = kind;
       inflight.put(s, new InFlight(sents, eng.scheduler.nanoTime()));
+      send("object_batch", s, sents, enc -> Envelope.newBuilder().setSeq(s).setEpoch(batchEpoch)
+          .setObjectBatch(enc.encode(batchKind, changes)).build());
       armAckTimer();
-      eng.metrics.message(linkTag, "out", "object_batch");
       eng.metrics.batch(linkTag, "out", changes.size());
     }
   }
