@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the burst benchmark: scales a function 0 -> N pods through (a) the plain client-java slice, (b) the
 # kubedirect slice and (c) stock kube-controller-manager + kube-scheduler (K8s+), each on a fresh embedded
-# control plane, and prints the result table on stdout. Logs go to $BENCH_LOG (default target/bench.log).
+# control plane, and prints the result table on stdout, progress on stderr and an HTML report with charts to
+# target/bench-report/. Logs go to $BENCH_LOG (default target/bench.log).
 #
 #   hack/bench.sh                       # benchmark settings: --pods 1000 --nodes 10, all three variants
 #   hack/bench.sh --pods 200 --variants plain,direct
@@ -36,7 +37,8 @@ CP="examples/target/classes:$(cat "$CP_FILE")"
 
 echo "[bench] running BurstDemo (log: $BENCH_LOG)" >&2
 java -Xmx2g -cp "$CP" \
+  -Dorg.slf4j.simpleLogger.logFile="$BENCH_LOG" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -Dorg.slf4j.simpleLogger.log.io.kubedirect.examples.demo=info \
   io.kubedirect.examples.demo.BurstDemo --pods 1000 --nodes 10 --sandbox-managers 2 \
-  --max-start-delay-ms 50 --variants plain,direct,k8s "$@" 2>"$BENCH_LOG"
+  --max-start-delay-ms 50 --variants plain,direct,k8s --report target/bench-report "$@"

@@ -7,7 +7,8 @@
 #   DEMO_MAIN=io.kubedirect.examples.smoke.SmokeDemo ./hack/demo.sh 5   # any main class, args passed on
 #
 # Environment: DEMO_MAIN (main class), KUBEDIRECT_BIN_DIR (binary directory, see docs/control-plane.md),
-# DEMO_JAVA_OPTS (JVM options, e.g. -Xmx2g).
+# DEMO_JAVA_OPTS (JVM options, e.g. -Xmx2g), DEMO_LOG (the log file, default target/demo.log; the terminal shows
+# progress and the results only). The burst demo writes an HTML report with charts to target/demo-report/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,5 +20,9 @@ fi
 
 bash hack/build-control-plane.sh >/dev/null
 mvn -B -ntp -q -pl examples -am package -DskipTests
+DEMO_LOG="${DEMO_LOG:-target/demo.log}"
+mkdir -p "$(dirname "$DEMO_LOG")"
+echo "[demo] logs: $DEMO_LOG" >&2
 # shellcheck disable=SC2086 # DEMO_JAVA_OPTS is a list of options
-exec java ${DEMO_JAVA_OPTS:-} -cp "examples/target/classes:$(cat examples/target/classpath.txt)" "$DEMO_MAIN" "$@"
+exec java ${DEMO_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.logFile="$DEMO_LOG" \
+  -cp "examples/target/classes:$(cat examples/target/classpath.txt)" "$DEMO_MAIN" "$@"

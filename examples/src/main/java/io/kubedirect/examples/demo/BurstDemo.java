@@ -23,9 +23,15 @@ import io.kubernetes.client.openapi.models.V1Namespace;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.util.PatchUtils;
+import io.kubedirect.examples.report.Charts;
+import io.kubedirect.examples.report.HtmlReport;
+import io.kubedirect.examples.report.Progress;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,12 +73,39 @@ public final class BurstDemo {
     List<BurstResult> results = new ArrayList<>();
     for (Variant v : options.variants()) {
       log.info("=== {}: {} pods on {} nodes", v.description(), options.pods(), options.nodes());
+      System.err.println(v.description() + ": starting a fresh control plane");
       BurstResult r = run(v, options);
       log.info("=== {} done: {}", v.flag(), r.ok() ? r.stats() : (r.error() != null ? r.error() : r.problems()));
       results.add(r);
     }
-    System.out.println(render(options, results));
+    String table = render(options, results);
+    System.out.println(table);
+    try {
+      Path index = report(options, results, table);
+      System.out.println("Report with charts: " + index.toAbsolutePath().toUri());
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot write the report", e);
+      System.out.println("Could not write the report: " + e.getMessage());
+    }
     System.exit(results.stream().allMatch(BurstResult::ok) ? 0 : 1);
+  }
+
+  /** Writes the HTML report with the pods-Ready chart into {@link BurstOptions#reportDir()}. */
+  static Path report(BurstOptions o, List<BurstResult> results, String table) throws IOException {
+    Map<String, List<Double>> ready = new LinkedHashMap<>();
+    for (BurstResult r : results) {
+      if (!r.readySeconds().isEmpty()) {
+        ready.put(r.variant().description(), r.readySeconds());
+      }
+    }
+    Path dir = o.reportDir();
+    HtmlReport html = new HtmlReport("kubedirect burst demo: 0 -> " + o.pods() + " pods").preformatted(table);
+    if (!ready.isEmpty()) {
+      Path chart = Charts.countOverTime(dir.resolve("pods-ready.png"), "Pods Ready (API Server watch)",
+          "seconds since the scale request", "pods Ready", ready);
+      html.heading("Pods Ready over time").image(chart, "pods Ready over time per variant");
+    }
+    return html.write(dir);
   }
 
   /** Runs one burst of {@code variant} on a fresh control plane. */
@@ -116,7 +149,11 @@ public final class BurstDemo {
       tracker.reset();
       long t0 = System.nanoTime();
       scale(variant, api, apps, o.pods());
-      boolean allReady = tracker.awaitReady(o.pods(), o.timeout());
+      boolean allReady;
+      try (Progress progress = Progress.follow(variant.flag() + " pods Ready", o.pods(),
+          () -> tracker.readyTimes().size())) {
+        allReady = tracker.awaitReady(o.pods(), o.timeout());
+      }
       long writes = counter.read() - writesBefore;
       if (!allReady) {
         return BurstResult.failed(variant, "only " + tracker.readyTimes().size() + "/" + o.pods()
@@ -124,7 +161,9 @@ public final class BurstDemo {
       }
       BurstStats stats = BurstStats.of(t0, tracker.readyTimes().values());
       List<String> problems = SliceChecks.problems(tracker.pods(), o.pods(), new HashSet<>(nodes), null);
-      return new BurstResult(variant, stats, writes, problems.size() > 10 ? problems.subList(0, 10) : problems, null);
+      List<Double> readySeconds = tracker.readyTimes().values().stream().map(t -> (t - t0) / 1e9).toList();
+      return new BurstResult(variant, stats, writes, problems.size() > 10 ? problems.subList(0, 10) : problems, null,
+          readySeconds);
     } finally {
       slice.stop();
       if (heartbeat != null) {

@@ -1,5 +1,6 @@
 package io.kubedirect.examples.demo;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +19,10 @@ import java.util.Locale;
  * @param kcmBurst kube-controller-manager --kube-api-burst
  * @param schedulerQps kube-scheduler --kube-api-qps
  * @param schedulerBurst kube-scheduler --kube-api-burst
+ * @param reportDir where the HTML report and its charts go
  */
 public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration maxStartDelay, List<Variant> variants,
-    Duration timeout, float kcmQps, int kcmBurst, float schedulerQps, int schedulerBurst) {
+    Duration timeout, float kcmQps, int kcmBurst, float schedulerQps, int schedulerBurst, Path reportDir) {
 
   /** The slices the demo can run. */
   public enum Variant {
@@ -63,9 +65,10 @@ public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration ma
   public static final String USAGE = String.join("\n",
       "usage: BurstDemo [--pods N] [--nodes N] [--sandbox-managers N] [--max-start-delay-ms MS]",
       "                 [--variants plain,direct,k8s] [--timeout-s S]",
-      "                 [--kcm-qps Q] [--kcm-burst B] [--scheduler-qps Q] [--scheduler-burst B]",
+      "                 [--kcm-qps Q] [--kcm-burst B] [--scheduler-qps Q] [--scheduler-burst B] [--report DIR]",
       "defaults: --pods 200 --nodes 10 --sandbox-managers 2 --max-start-delay-ms 50 --variants plain,direct,k8s",
-      "          --timeout-s 600; KCM 20/30 and scheduler 50/100 (the stock defaults). Benchmark: --pods 1000");
+      "          --timeout-s 600; KCM 20/30 and scheduler 50/100 (the stock defaults); --report target/demo-report.",
+      "          Benchmark: --pods 1000");
 
   /**
    * Parses {@code args}.
@@ -83,6 +86,7 @@ public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration ma
     int kcmBurst = 30;
     float schedQps = 50;
     int schedBurst = 100;
+    Path reportDir = Path.of("target", "demo-report");
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -107,6 +111,7 @@ public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration ma
           case "--kcm-burst" -> kcmBurst = Integer.parseInt(v);
           case "--scheduler-qps" -> schedQps = Float.parseFloat(v);
           case "--scheduler-burst" -> schedBurst = Integer.parseInt(v);
+          case "--report" -> reportDir = Path.of(v);
           default -> throw new IllegalArgumentException("unknown flag " + flag);
         }
       } catch (NumberFormatException e) {
@@ -119,6 +124,6 @@ public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration ma
           + "1 <= sandbox-managers <= nodes, delay >= 0, positive qps/burst)");
     }
     return new BurstOptions(pods, nodes, managers, Duration.ofMillis(delayMs), variants,
-        Duration.ofSeconds(timeoutS), kcmQps, kcmBurst, schedQps, schedBurst);
+        Duration.ofSeconds(timeoutS), kcmQps, kcmBurst, schedQps, schedBurst, reportDir);
   }
 }

@@ -203,7 +203,7 @@ public interface StageEngine extends AutoCloseable {
       return this;
     }
 
-    /** The strategy of a kind (protocol kind string); default {@link KindStrategies#forKind}. */
+    /** The strategy of a kind (protocol kind string); default {@link DefaultKindStrategies#forKind}. */
     public Builder kind(String kind, KindStrategy<KubernetesObject> strategy) {
       strategies.put(Objects.requireNonNull(kind), Objects.requireNonNull(strategy));
       return this;

@@ -1,5 +1,6 @@
 /**
- * Object identity and helpers every part of the runtime shares: {@link ObjectId}, the operations a stage
- * writes ({@link WriteOp}), metadata helpers ({@link ObjectSupport}). Internal: not API.
+ * Object helpers every part of the runtime shares: the operations a stage writes ({@link WriteOp}), metadata
+ * helpers ({@link ObjectSupport}), the default strategy per kind ({@link DefaultKindStrategies}). Internal: not
+ * API.
  */
 package io.kubedirect.runtime.internal.model;
