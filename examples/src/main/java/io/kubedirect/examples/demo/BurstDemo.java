@@ -61,6 +61,10 @@ public final class BurstDemo {
 
   /** Runs the demo; see {@link BurstOptions#USAGE}. */
   public static void main(String[] args) {
+    if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+      System.out.println(BurstOptions.USAGE);
+      return;
+    }
     BurstOptions options;
     try {
       options = BurstOptions.parse(args);
