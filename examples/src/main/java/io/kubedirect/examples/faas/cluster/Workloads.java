@@ -2,6 +2,7 @@ package io.kubedirect.examples.faas.cluster;
 
 import io.kubedirect.examples.faas.common.FaasConventions;
 import io.kubedirect.examples.faas.common.PodTemplates;
+import io.kubedirect.examples.faas.sandbox.HttpSandboxRuntime;
 import io.kubernetes.client.custom.IntOrString;
 import io.kubernetes.client.openapi.models.V1Container;
 import io.kubernetes.client.openapi.models.V1ContainerPort;
@@ -81,7 +82,7 @@ public final class Workloads {
   }
 
   /** Name of the function container's port, the target port of its Service. */
-  public static final String FUNCTION_PORT_NAME = "http";
+  public static final String FUNCTION_PORT_NAME = HttpSandboxRuntime.HTTP_PORT_NAME;
 
   /**
    * The function's Service (Knative's private service): selects the function's pods, port 80 to the container port
