@@ -7,7 +7,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +95,31 @@ final class ClosedLoopLoad implements AutoCloseable {
   /** When the load started ({@link System#nanoTime()}). */
   long startNanos() {
     return startNanos;
+  }
+
+  /**
+   * Requests answered (200) and the distinct pods that answered them, per {@code bucketMillis} since the start:
+   * {@code "0.0s 3/1 0.5s 12/2 ..."} (answers/pods).
+   */
+  String timeline(long bucketMillis) {
+    TreeMap<Long, Set<String>> pods = new TreeMap<>();
+    TreeMap<Long, Integer> counts = new TreeMap<>();
+    for (Answer a : answers) {
+      if (a.ok()) {
+        long bucket = (a.answeredNanos() - startNanos) / 1_000_000 / bucketMillis;
+        counts.merge(bucket, 1, Integer::sum);
+        pods.computeIfAbsent(bucket, b -> new HashSet<>()).add(a.pod());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    if (counts.isEmpty()) {
+      return "";
+    }
+    for (long b = 0; b <= counts.lastKey(); b++) {
+      sb.append(String.format(Locale.ROOT, "%.1fs %d/%d  ", b * bucketMillis / 1000.0,
+          counts.getOrDefault(b, 0), pods.getOrDefault(b, Set.of()).size()));
+    }
+    return sb.toString().trim();
   }
 
   /** Stops sending and waits for the answers of the requests in flight; returns every answer. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.kubedirect.examples.faas.activator.Activator;
 import io.kubedirect.examples.faas.activator.ActivatorMetrics;
 import io.kubedirect.examples.faas.cluster.Workloads;
+import io.kubedirect.examples.faas.common.FunctionAutoscaling;
 import io.kubedirect.examples.faas.plain.PlainChain;
 import io.kubedirect.examples.faas.sandbox.HttpSandboxRuntime;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;
@@ -66,7 +67,7 @@ class PlainChainIT {
     try (ChainFixture f = new ChainFixture(api, "chain", 4);
         HttpSandboxRuntime sandboxes = HttpSandboxRuntime.create();
         PlainChain chain = new PlainChain(api, f.nodes, 2, Duration.ofMillis(50), sandboxes,
-            io.kubedirect.examples.faas.common.FunctionAutoscaling.chainDefaults(autoscalerConfig()))) {
+            FunctionAutoscaling.chainDefaults(autoscalerConfig()))) {
       f.apps.createNamespacedDeployment(f.namespace, Workloads.function(f.namespace, ChainFixture.FUNCTION, 0, 8080,
           functionAnnotations(), true)).execute();
       chain.start();
@@ -92,6 +93,7 @@ class PlainChainIT {
           (first.answeredNanos() - first.sentNanos()) / 1_000_000);
       f.awaitExactly(1, Duration.ofSeconds(60));
       all.addAll(single.stop());
+      assertThat(f.podsEverSeen()).hasSize(1);
 
       // Burst: 24 clients; the autoscaler scales to max-scale.
       ClosedLoopLoad burst = ClosedLoopLoad.start(http, url, "burst", BURST_CLIENTS);
@@ -104,8 +106,12 @@ class PlainChainIT {
           && !f.currentReplicaSet().getMetadata().getUid().equals(firstRevision.getMetadata().getUid()));
       f.awaitExactly(MAX_SCALE, Duration.ofSeconds(90));
       assertThat(f.replicaSets()).hasSize(2);
+      String firstPrefix = firstRevision.getMetadata().getName() + "-";
+      assertThat(f.podsEverSeen().stream().filter(n -> n.startsWith(firstPrefix))).as("pods of revision 1")
+          .hasSizeLessThanOrEqualTo(MAX_SCALE);
       all.addAll(burst.stop());
-      log.info("burst: {} requests answered", burst.answers().size());
+      log.info("plain burst ({} clients, max-scale {}), answers/pods per 500 ms: {}", BURST_CLIENTS, MAX_SCALE,
+          burst.timeline(500));
 
       // No load: back to zero after the window and the grace period; the sandboxes stop with their pods.
       f.awaitExactly(0, Duration.ofSeconds(120));
@@ -117,6 +123,9 @@ class PlainChainIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> again.ok() >= 1);
       all.addAll(again.stop());
       f.awaitExactly(1, Duration.ofSeconds(60));
+      String secondPrefix = f.currentReplicaSet().getMetadata().getName() + "-";
+      assertThat(f.podsEverSeen().stream().filter(n -> n.startsWith(secondPrefix))).as("pods of revision 2")
+          .hasSizeLessThanOrEqualTo(MAX_SCALE + 1);
 
       // Every request got exactly one answer, a 200 with its own body.
       assertThat(all).allSatisfy(a -> assertThat(a.ok()).as(a.toString()).isTrue());
