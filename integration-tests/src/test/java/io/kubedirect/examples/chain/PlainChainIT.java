@@ -41,10 +41,12 @@ import org.slf4j.LoggerFactory;
 class PlainChainIT {
 
   private static final Logger log = LoggerFactory.getLogger(PlainChainIT.class);
-  static final int MAX_SCALE = 6;
-  static final int BURST_CLIENTS = 24;
+  /** The function's max-scale (system property {@code kubedirect.chain.maxScale}, default 6). */
+  static final int MAX_SCALE = Integer.getInteger("kubedirect.chain.maxScale", 6);
+  /** Clients in the burst (system property {@code kubedirect.chain.burstClients}, default 4 per pod). */
+  static final int BURST_CLIENTS = Integer.getInteger("kubedirect.chain.burstClients", 4 * MAX_SCALE);
 
-  /** The function's settings: container concurrency 1, target 1 at 100%, a 6 s window, at most 6 pods. */
+  /** The function's settings: container concurrency 1, target 1 at 100%, a 6 s window, at most MAX_SCALE pods. */
   static Map<String, String> functionAnnotations() {
     return Map.of(
         SandboxSpec.SERVICE_TIME_ANNOTATION, "100",
