@@ -21,10 +21,20 @@ public final class FaasConventions {
   public static final String SCHEDULER_NAME = "kubedirect-example-scheduler";
 
   /**
-   * Label that names the function a pod (or ReplicaSet) belongs to; together with the namespace it is the key of
-   * the function: the activator's path {@code /fn/<namespace>/<function>}, the autoscaler's revision key.
+   * Label that declares a function and names it: on the function's Deployment (and Service), on its pod template,
+   * and so on its ReplicaSets and pods. Together with the namespace its value is the key of the function: the
+   * activator's path {@code /fn/<namespace>/<function>}, the autoscaler's revision key.
    */
-  public static final String FUNCTION_LABEL = "app";
+  public static final String FUNCTION_LABEL = "faas.kubedirect.io/function";
+
+  /**
+   * Label the deployment stage puts on each ReplicaSet it creates, and on the ReplicaSet's selector and pod
+   * template: the hash of the Deployment's pod template (the stock controller's {@code pod-template-hash}).
+   */
+  public static final String POD_TEMPLATE_HASH_LABEL = "pod-template-hash";
+
+  /** Annotation with a ReplicaSet's revision number among its Deployment's ReplicaSets (as the stock controller). */
+  public static final String REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
 
   /** Largest number of pods one ReplicaSet sync creates or deletes (the real controller's burstReplicas). */
   public static final int BURST_REPLICAS = 500;

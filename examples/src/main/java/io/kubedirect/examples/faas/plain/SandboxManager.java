@@ -206,12 +206,12 @@ public final class SandboxManager implements SliceStage, Reconciler {
     timer.schedule(() -> {
       try {
         sandboxes.computeIfPresent(key, (k, s) -> {
-          if (s == starting) {
-            serving.start(k, pod); // atomic with stopSandbox's remove: a deleted pod's sandbox is not started
+          if (s != starting) {
+            return s;
           }
-          return s == starting
-              ? Sandbox.running(uid, ips.allocate(), OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS))
-              : s;
+          String ip = ips.allocate();
+          serving.start(k, pod, ip); // atomic with stopSandbox's remove: a deleted pod's sandbox is not started
+          return Sandbox.running(uid, ip, OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS));
         });
         queue.add(request);
       } catch (RuntimeException e) {

@@ -38,11 +38,20 @@ import java.util.function.LongSupplier;
  * body echoed, and {@link HttpResponses#POD_HEADER} naming the pod. At most {@code containerConcurrency}
  * requests run at once; the rest wait in arrival order, as in Knative's queue-proxy. After {@link #drain()} the
  * sandbox takes no new connections, refuses new requests with 503 and {@link HttpResponses#DRAINING_HEADER}
- * (not run: safe to send elsewhere), answers those already running, then closes its connections.
+ * (not run: safe to send elsewhere), answers those already running, and closes its connections {@link #LINGER}
+ * after it answered the last of them.
  */
 public final class HttpSandbox {
 
   private static final int MAX_BODY = 4 << 20;
+
+  /**
+   * How long a draining sandbox keeps its connections open once it holds no request. A request the activator sent
+   * just before it learned that the sandbox is going may still be on its way on a kept-alive connection; it gets the
+   * draining 503 (sent elsewhere) instead of a connection closed under it, which would leave the activator unsure
+   * whether it ran (502). Queue-proxy's drain period plays the same part in Knative.
+   */
+  static final Duration LINGER = Duration.ofSeconds(1);
 
   private final String podKey;
   private final RevisionKey function;
@@ -60,8 +69,8 @@ public final class HttpSandbox {
   private long served;
   private boolean draining;
 
-  private HttpSandbox(EventLoopGroup group, String podKey, RevisionKey function, SandboxSpec spec,
-      LongSupplier nanoTime) {
+  private HttpSandbox(EventLoopGroup group, InetSocketAddress bindTo, String podKey, RevisionKey function,
+      SandboxSpec spec, LongSupplier nanoTime) {
     this.podKey = podKey;
     this.function = function;
     this.spec = spec;
@@ -80,14 +89,20 @@ public final class HttpSandbox {
                 .addLast("sandbox", new Handler());
           }
         })
-        .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        .bind(bindTo).syncUninterruptibly().channel();
     this.address = (InetSocketAddress) server.localAddress();
   }
 
   /** Binds a sandbox for {@code podKey} on a free loopback port of {@code group}. */
   static HttpSandbox start(EventLoopGroup group, String podKey, RevisionKey function, SandboxSpec spec,
       LongSupplier nanoTime) {
-    return new HttpSandbox(group, podKey, function, spec, nanoTime);
+    return start(group, new InetSocketAddress("127.0.0.1", 0), podKey, function, spec, nanoTime);
+  }
+
+  /** Binds a sandbox for {@code podKey} on {@code bindTo} (port 0: a free one). */
+  static HttpSandbox start(EventLoopGroup group, InetSocketAddress bindTo, String podKey, RevisionKey function,
+      SandboxSpec spec, LongSupplier nanoTime) {
+    return new HttpSandbox(group, bindTo, podKey, function, spec, nanoTime);
   }
 
   /** {@code namespace/name} of the pod. */
@@ -105,12 +120,12 @@ public final class HttpSandbox {
     return spec;
   }
 
-  /** {@code 127.0.0.1:<port>}. */
+  /** Where it listens, {@code host:port} (a loopback address). */
   public String address() {
     return address.getHostString() + ":" + address.getPort();
   }
 
-  /** The loopback port. */
+  /** The port it listens on. */
   public int port() {
     return address.getPort();
   }
@@ -165,13 +180,10 @@ public final class HttpSandbox {
       idle = concurrency == 0;
     }
     server.close();
-    if (idle) {
+    Duration wait = idle ? (timeout.compareTo(LINGER) < 0 ? timeout : LINGER) : timeout;
+    server.eventLoop().schedule(() -> {
       connections.close();
-    } else {
-      server.eventLoop().schedule(() -> {
-        connections.close();
-      }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
+    }, wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private CompletableFuture<FullHttpResponse> serve(ChannelHandlerContext ctx, FullHttpRequest request) {
@@ -241,8 +253,10 @@ public final class HttpSandbox {
       next.run();
     }
     if (closeNow) {
-      // after the answer is written: the close runs on the connections' loops behind the pending writes
-      GlobalEventExecutor.INSTANCE.execute(connections::close);
+      // after the answer is written and the linger: the close runs on the connections' loops behind pending writes
+      GlobalEventExecutor.INSTANCE.schedule(() -> {
+        connections.close();
+      }, LINGER.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 

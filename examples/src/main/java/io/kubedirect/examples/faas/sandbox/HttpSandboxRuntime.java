@@ -1,13 +1,17 @@
 package io.kubedirect.examples.faas.sandbox;
 
 import io.kubedirect.examples.faas.common.FaasConventions;
+import io.kubedirect.examples.faas.common.LoopbackPodNetwork;
 import io.kubedirect.examples.knative.autoscaler.RevisionKey;
 import io.kubedirect.examples.knative.autoscaler.metrics.StatSink;
+import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1ContainerPort;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs {@link HttpSandbox}es, one loopback HTTP server per pod, on one shared Netty event loop group. The
+ * Runs {@link HttpSandbox}es, one loopback HTTP server per pod (on a free port, or on the pod's own address), on one shared Netty event loop group. The
  * behaviour of each comes from {@link SandboxSpec#forPod} over the runtime's defaults. If a {@link StatSink} is
  * set, every running sandbox reports a {@code Stat} for its function every second (Knative's queue-proxy
  * report; requests that came through the activator are counted as proxied). Thread-safe; {@link #close()}
@@ -35,9 +39,16 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
   /** How often sandboxes report stats (Knative's reporting period). */
   public static final Duration REPORT_PERIOD = Duration.ofSeconds(1);
 
+  /** Port of a pod whose container declares none (see {@link #containerPort}). */
+  public static final int DEFAULT_CONTAINER_PORT = 8080;
+
+  /** Name of the container port a sandbox listens on when it listens on its pod's address. */
+  public static final String HTTP_PORT_NAME = "http";
+
   private final SandboxSpec defaults;
   private final StatSink statSink;
   private final Duration drainTimeout;
+  private final boolean listenOnPodAddress;
   private final LongSupplier nanoTime = System::nanoTime;
   private final EventLoopGroup group;
   private final ScheduledExecutorService reporter;
@@ -48,6 +59,7 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
     this.defaults = b.defaults;
     this.statSink = b.statSink;
     this.drainTimeout = b.drainTimeout;
+    this.listenOnPodAddress = b.listenOnPodAddress;
     this.group = new MultiThreadIoEventLoopGroup(b.ioThreads, new DefaultThreadFactory("sandbox-io", true),
         NioIoHandler.newFactory());
     if (statSink != StatSink.NONE) {
@@ -76,10 +88,26 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
 
   @Override
   public void start(String podKey, V1Pod pod) {
+    start(podKey, pod, null);
+  }
+
+  /**
+   * Starts the sandbox of {@code pod}: on a free port of {@code 127.0.0.1}, or, if the runtime
+   * {@linkplain Builder#listenOnPodAddress listens on pod addresses} and {@code podIp} is given, on the loopback
+   * twin of {@code podIp} ({@link LoopbackPodNetwork}) at the pod's {@linkplain #containerPort container port}.
+   *
+   * @throws IllegalStateException if the runtime is closed
+   * @throws RuntimeException if the address cannot be bound (e.g. in use)
+   */
+  @Override
+  public void start(String podKey, V1Pod pod, String podIp) {
     if (closed) {
       throw new IllegalStateException("sandbox runtime is closed");
     }
-    HttpSandbox sandbox = HttpSandbox.start(group, podKey, functionOf(pod), defaults.forPod(pod), nanoTime);
+    InetSocketAddress bindTo = listenOnPodAddress && podIp != null
+        ? new InetSocketAddress(LoopbackPodNetwork.hostFor(podIp), containerPort(pod))
+        : new InetSocketAddress("127.0.0.1", 0);
+    HttpSandbox sandbox = HttpSandbox.start(group, bindTo, podKey, functionOf(pod), defaults.forPod(pod), nanoTime);
     HttpSandbox previous = sandboxes.put(podKey, sandbox);
     if (previous != null) {
       previous.drain(drainTimeout);
@@ -115,6 +143,21 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
   /** Number of running sandboxes. */
   public int running() {
     return sandboxes.size();
+  }
+
+  /**
+   * The port the pod's function listens on: its first container's port named {@code http}, else the first
+   * container port, else {@link #DEFAULT_CONTAINER_PORT}.
+   */
+  public static int containerPort(V1Pod pod) {
+    List<V1Container> containers = pod.getSpec() == null ? null : pod.getSpec().getContainers();
+    if (containers == null || containers.isEmpty() || containers.get(0).getPorts() == null
+        || containers.get(0).getPorts().isEmpty()) {
+      return DEFAULT_CONTAINER_PORT;
+    }
+    List<V1ContainerPort> ports = containers.get(0).getPorts();
+    return ports.stream().filter(p -> HTTP_PORT_NAME.equals(p.getName())).findFirst().orElse(ports.get(0))
+        .getContainerPort();
   }
 
   private static RevisionKey functionOf(V1Pod pod) {
@@ -158,8 +201,20 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
     private StatSink statSink = StatSink.NONE;
     private int ioThreads = 2;
     private Duration drainTimeout = Duration.ofSeconds(30);
+    private boolean listenOnPodAddress;
 
     private Builder() {}
+
+    /**
+     * Whether each sandbox listens on its pod's address, the loopback twin of the pod IP the sandbox manager
+     * assigned ({@link LoopbackPodNetwork}), at the pod's container port (default false: a free port of
+     * {@code 127.0.0.1}). Needed where readiness reaches the activator as pod IP and port, as in EndpointSlices.
+     * Either way the address is also in the pod's serving condition.
+     */
+    public Builder listenOnPodAddress(boolean enabled) {
+      this.listenOnPodAddress = enabled;
+      return this;
+    }
 
     /** Behaviour of a pod without annotations (default {@link SandboxSpec#DEFAULTS}). */
     public Builder defaults(SandboxSpec spec) {

@@ -22,6 +22,14 @@ public interface SandboxRuntime {
    */
   void start(String podKey, V1Pod pod);
 
+  /**
+   * Starts the sandbox of {@code pod}, which has been given the pod IP {@code podIp} (what a CNI plugin would
+   * configure); the default ignores the IP.
+   */
+  default void start(String podKey, V1Pod pod, String podIp) {
+    start(podKey, pod);
+  }
+
   /** Where the sandbox of {@code podKey} answers ({@code host:port}), or null if it runs none. */
   String address(String podKey);
 
