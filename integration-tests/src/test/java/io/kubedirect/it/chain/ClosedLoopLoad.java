@@ -1,4 +1,4 @@
-package io.kubedirect.examples.chain;
+package io.kubedirect.it.chain;
 
 import io.kubedirect.examples.faas.http.HttpResponses;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.kubedirect.examples.chain;
+package io.kubedirect.it.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
