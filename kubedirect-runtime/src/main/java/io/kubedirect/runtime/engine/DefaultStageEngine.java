@@ -94,6 +94,8 @@ public final class DefaultStageEngine implements StageEngine {
   final Map<String, DownstreamSession> downstreamSessions = new HashMap<>();
   final Map<String, Long> sourceEpochs = new HashMap<>();
   final Map<String, DownstreamSession> epochOwners = new HashMap<>();
+  /** Sources that publish to this stage as one of their subscribers (it only observes what they send). */
+  final Set<String> subscriptionSources = new HashSet<>();
   private record Seen(String rv, Long generation, String uid) {}
 
   final Map<String, Seen> recentlyPersisted = new LinkedHashMap<>(1024, 0.75f, false) {
@@ -334,6 +336,122 @@ public final class DefaultStageEngine implements StageEngine {
     return emittedKinds.contains(kind) ? DEFAULT_EMITTED_POLICY : WriteBackPolicy.EAGER;
   }
 
+  /** Whether this stage is the tail for {@code kind}: it receives the kind and does not emit it. */
+  boolean tail(String kind) {
+    return receivedKinds.contains(kind) && !emittedKinds.contains(kind);
+  }
+
+  /**
+   * The write-back policy of received updates of persisted objects at the tail: the kind's policy if one is set
+   * ({@link WriteBackPolicy#EXPOSE_ON_RECEIPT} acts as {@link WriteBackPolicy#EAGER}), else lazy (500 ms).
+   */
+  WriteBackPolicy updatePolicy(String kind) {
+    WriteBackPolicy p = policies.get(kind);
+    if (p == null) {
+      return DEFAULT_EMITTED_POLICY;
+    }
+    return p.mode() == WriteBackPolicy.Mode.EXPOSE_ON_RECEIPT ? WriteBackPolicy.EAGER : p;
+  }
+
+  /**
+   * The tail received an update of a persisted object (desired state, e.g. a Deployment's or a ReplicaSet's
+   * {@code spec.replicas}) over a link that speaks protocol minor 3: this stage writes it back under
+   * {@link #updatePolicy}, coalescing every update received within the window into one write (a conflict
+   * re-applies only the change from the update's base). Its informers show the received state until then
+   * ({@link #heldForWriteBack}). Guarded by this.
+   */
+  void receivedUpdate(String kind, String key, KubernetesObject object) {
+    String base = ObjectSupport.persistedRv(object);
+    if (base == null || !tail(kind) || closed) {
+      return;
+    }
+    WriteBackPolicy p = updatePolicy(kind);
+    if (p.mode() == WriteBackPolicy.Mode.NONE) {
+      return;
+    }
+    writeBack.submit(kind, WriteOp.UPDATE, object, base, p)
+        .whenComplete((stored, ex) -> writtenBack(kind, key, stored, ex));
+  }
+
+  /**
+   * A write-back of a held update ended. On a permanent failure the update will never be stored: the held copy
+   * goes (informers show the API copy again) and its source is told (a REJECTED or NOT_FOUND notice), so no
+   * stage keeps it. On success the held copy goes once the feed has shown the written copy and no further write
+   * of it is pending (if the write changed nothing, no feed event would drop it).
+   */
+  private void writtenBack(String kind, String key, KubernetesObject stored, Throwable ex) {
+    synchronized (this) {
+      Optional<EphemeralEntry> held = store.get(kind, key);
+      if (closed || held.isEmpty() || held.get().baseResourceVersion() == null
+          || subscriptionSources.contains(held.get().source())) {
+        return;
+      }
+      if (ex != null) {
+        WriteException w = WriteException.of(ex);
+        if (w.status() == WriteResult.Status.FAILED || w.status() == WriteResult.Status.NOT_FOUND) {
+          log.warn("stage {}: the update of {} {} it received cannot be stored: {}", stage.name(), kind, key,
+              w.getMessage());
+          forwardNotice(kind, key, w.status() == WriteResult.Status.FAILED ? ErrorCode.REJECTED : ErrorCode.NOT_FOUND,
+              String.valueOf(w.getMessage()));
+        }
+        return;
+      }
+      Seen seen = recentlyPersisted.get(id(kind, key));
+      String rv = stored == null ? null : ObjectSupport.persistedRv(stored);
+      if (rv != null && seen != null && rv.equals(seen.rv()) && !writeBack.isPending(kind, key)
+          && MergePatches.carries(stored, held.get().object())) {
+        store.remove(kind, key, RemovalReason.PERSISTED);
+      }
+    }
+  }
+
+  /**
+   * Whether the tail keeps showing a held update although the API Server shows a copy that would supersede it:
+   * its own write-back of that update is pending and the copy does not carry it (another writer's change, a
+   * status write, a stale event). The informers then never fall back to the older state before the update is
+   * written. Guarded by this.
+   */
+  private boolean heldForWriteBack(String kind, String key, EphemeralEntry held, KubernetesObject api) {
+    return held.baseResourceVersion() != null && tail(kind) && writeBack.isPending(kind, key)
+        && !MergePatches.carries(api, held.object());
+  }
+
+  /**
+   * Whether a copy the API Server shows supersedes what a publisher sent to this stage as its subscriber: a copy
+   * the publisher held unpersisted is superseded by a stored copy that carries all of it (its status included:
+   * readiness is what subscribers watch); a copy the publisher saw stored at resourceVersion R by the copy at R
+   * or a newer one.
+   */
+  static boolean observedSupersedes(KubernetesObject api, String baseRv, KubernetesObject published) {
+    String rv = ObjectSupport.persistedRv(api);
+    if (rv == null) {
+      return false;
+    }
+    if (baseRv == null) {
+      return MergePatches.carriesAll(api, published);
+    }
+    return rv.equals(baseRv) || newerRv(rv, baseRv);
+  }
+
+  /** Whether resourceVersion {@code a} is newer than {@code b} (numerically; any difference if not numeric). */
+  static boolean newerRv(String a, String b) {
+    try {
+      return Long.parseLong(a) > Long.parseLong(b);
+    } catch (NumberFormatException e) {
+      return !a.equals(b);
+    }
+  }
+
+  /**
+   * Whether a copy a publisher sends to this stage (a subscriber) is already superseded by what the API Server
+   * showed here (see {@link #observedSupersedes}).
+   */
+  synchronized boolean observedSuperseded(String kind, String key, KubernetesObject received) {
+    Seen seen = recentlyPersisted.get(id(kind, key));
+    String base = ObjectSupport.persistedRv(received);
+    return seen != null && base != null && seen.rv() != null && (seen.rv().equals(base) || newerRv(seen.rv(), base));
+  }
+
   /**
    * Creates a newly received object in the persisted store at once when {@code kind} is received and not
    * emitted here and its policy is {@link WriteBackPolicy#EXPOSE_ON_RECEIPT}; otherwise does nothing. The
@@ -543,6 +661,15 @@ public final class DefaultStageEngine implements StageEngine {
   public CompletableFuture<KubernetesObject> persist(String kind, WriteOp op, KubernetesObject object,
       WriteBackPolicy policy) {
     String key = ObjectSupport.key(object);
+    if (op == WriteOp.UPDATE_STATUS) {
+      // A status write at the tail of an object whose received update is held: the status is the stage's, the
+      // rest is the received desired state (the controller may have read the older API copy).
+      Optional<EphemeralEntry> held = store.get(kind, key);
+      if (held.isPresent() && held.get().baseResourceVersion() != null
+          && !subscriptionSources.contains(held.get().source()) && ObjectSupport.status(object) != null) {
+        object = ObjectSupport.withStatusOf(held.get().object(), object);
+      }
+    }
     if (op == WriteOp.DELETE) {
       store.remove(kind, key, RemovalReason.LOCAL);
     } else {
@@ -566,7 +693,6 @@ public final class DefaultStageEngine implements StageEngine {
     Route route = route(kind, object);
     CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
     CompletableFuture<KubernetesObject> ownCopyGone = null;
-    boolean lazyWriteBack;
     synchronized (this) {
       if (closed) {
         f.completeExceptionally(new LinkException(ErrorCode.INTERNAL, "engine closed"));
@@ -679,16 +805,6 @@ public final class DefaultStageEngine implements StageEngine {
           s.enqueue(kind, key);
         }
       }
-      WriteBackPolicy p = policyFor(kind);
-      lazyWriteBack = base != null && type != ChangeType.DELETED && p.mode() == WriteBackPolicy.Mode.LAZY
-          && route != null;
-    }
-    if (lazyWriteBack) {
-      writeBack.submit(kind, op, object, base, policyFor(kind)).whenComplete((r, ex) -> {
-        if (ex != null) {
-          log.warn("lazy write-back of {} {} failed: {}", kind, key, ex.toString());
-        }
-      });
     }
     return ownCopyGone == null ? f : f.thenCombine(ownCopyGone.exceptionally(ex -> null), (a, b) -> a);
   }
@@ -809,6 +925,17 @@ public final class DefaultStageEngine implements StageEngine {
       return;
     }
     e.ackedVersion = Math.max(e.ackedVersion, version);
+    UpstreamSession s = upstreamSessions.get(from);
+    if (e.baseRv != null && e.type != ChangeType.DELETED && e.object != null && !e.adopted && s != null
+        && s.linkMinor() < 3 && policyFor(kind).mode() == WriteBackPolicy.Mode.LAZY) {
+      // A downstream below protocol minor 3 does not write back updates it receives: this stage does, lazily.
+      String k = key;
+      writeBack.submit(kind, WriteOp.UPDATE, e.object, e.baseRv, policyFor(kind)).whenComplete((r, ex) -> {
+        if (ex != null) {
+          log.warn("lazy write-back of {} {} failed: {}", kind, k, ex.toString());
+        }
+      });
+    }
     List<DirtyEntry.Waiter> done = new ArrayList<>();
     takeWaiters(e, e.ackedVersion, done);
     if (e.type == ChangeType.DELETED && e.ackedVersion >= e.version) {
@@ -926,7 +1053,11 @@ public final class DefaultStageEngine implements StageEngine {
         return;
       }
       store.get(kind, key).ifPresent(en -> {
-        if (ObjectSupport.supersedes(object, en.baseResourceVersion(), en.object())) {
+        boolean superseded = subscriptionSources.contains(en.source())
+            ? observedSupersedes(object, en.baseResourceVersion(), en.object())
+            : ObjectSupport.supersedes(object, en.baseResourceVersion(), en.object())
+                && !heldForWriteBack(kind, key, en, object);
+        if (superseded) {
           store.remove(kind, key, RemovalReason.PERSISTED);
           if (en.baseResourceVersion() == null && emittedKinds.contains(kind) && !stage.downstreams().isEmpty()) {
             supersededInputs.put(id, new SupersededInput(en, object));

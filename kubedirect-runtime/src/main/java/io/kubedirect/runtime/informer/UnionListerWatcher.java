@@ -63,6 +63,12 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
   private final InformerObjectFeed feed;
   private final Map<String, T> apiObjects = new ConcurrentHashMap<>();
   /**
+   * Keys whose API copy the informer was not shown because the engine still holds an ephemeral copy that it
+   * did not let the API copy supersede (e.g. a received update the stage is writing back): when that copy goes
+   * as persisted, the informer is shown the API copy.
+   */
+  private final Set<String> shadowed = ConcurrentHashMap.newKeySet();
+  /**
    * Events not yet taken by the informer, bounded: a consumer that falls this far behind gets a 410 Gone
    * instead of more events, and its reflector relists (as the API Server does with a too slow watcher).
    */
@@ -123,6 +129,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       apiResourceVersion = list.getMetadata().getResourceVersion();
     }
     events.clear(); // superseded by this list
+    shadowed.clear();
     overflowed = false;
     Set<String> seen = new HashSet<>();
     List<KubernetesObject> items = (List<KubernetesObject>) list.getItems();
@@ -148,8 +155,10 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
         T persisted = apiObjects.get(e.key());
         if (persisted == null) {
           items.add(e.object());
-        } else if (overrides(e, persisted)) {
+        } else {
+          // Still held after the engine saw the listed copy: the engine did not let that copy supersede it.
           items.set(items.indexOf(persisted), e.object());
+          shadowed.add(e.key());
         }
       }
     }
@@ -223,13 +232,23 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
 
   @SuppressWarnings("unchecked")
   private void apiEvent(Watch.Response<T> r) {
+    Watch.Response<T> shown = r;
     if (r.object != null && r.type != null) {
       switch (r.type) {
         case "ADDED", "MODIFIED" -> {
-          apiObjects.put(key(r.object), r.object);
+          String key = key(r.object);
+          apiObjects.put(key, r.object);
           feed.publishPersisted(kind, r.object);
+          EphemeralEntry held = store == null ? null : store.get(kind, key).orElse(null);
+          if (held != null && type.isInstance(held.object())) {
+            // The engine kept its ephemeral copy over this API copy (it is not carried yet): the informer keeps
+            // seeing the ephemeral copy, never the older state (e.g. a stale or unrelated API event).
+            shadowed.add(key);
+            shown = new Watch.Response<>(EventType.MODIFIED.name(), (T) held.object());
+          }
         }
         case "DELETED" -> {
+          shadowed.remove(key(r.object));
           apiObjects.remove(key(r.object));
           feed.publishDeleted(kind, r.object);
         }
@@ -241,7 +260,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
         feed.observeRevision(kind, apiResourceVersion); // after publishing (bookmarks included)
       }
     }
-    enqueue(r);
+    enqueue(shown);
   }
 
   private final class StoreListener implements EphemeralStore.Listener {
@@ -252,8 +271,11 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
         return;
       }
       T persisted = apiObjects.get(entry.key());
-      if (persisted != null && !overrides(entry, persisted)) {
+      if (persisted != null && !overrides(entry, persisted) && !shadowed.contains(entry.key())) {
         return; // the API copy wins
+      }
+      if (persisted != null) {
+        shadowed.add(entry.key());
       }
       enqueue(new Watch.Response<>(previous == null && persisted == null ? EventType.ADDED.name()
           : EventType.MODIFIED.name(), (T) entry.object()));
@@ -262,7 +284,15 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
     @Override
     @SuppressWarnings("unchecked")
     public void onRemove(EphemeralEntry entry, RemovalReason reason) {
-      if (!entry.kind().equals(kind) || reason == RemovalReason.PERSISTED || !type.isInstance(entry.object())) {
+      if (!entry.kind().equals(kind) || !type.isInstance(entry.object())) {
+        return;
+      }
+      boolean wasShadowing = shadowed.remove(entry.key());
+      if (reason == RemovalReason.PERSISTED) {
+        T persisted = wasShadowing ? apiObjects.get(entry.key()) : null;
+        if (persisted != null) {
+          enqueue(new Watch.Response<>(EventType.MODIFIED.name(), persisted)); // the copy it kept from view
+        }
         return;
       }
       T persisted = apiObjects.get(entry.key());
