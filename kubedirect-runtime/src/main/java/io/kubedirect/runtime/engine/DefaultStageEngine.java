@@ -94,6 +94,16 @@ public final class DefaultStageEngine implements StageEngine {
   final Map<String, DownstreamSession> downstreamSessions = new HashMap<>();
   final Map<String, Long> sourceEpochs = new HashMap<>();
   final Map<String, DownstreamSession> epochOwners = new HashMap<>();
+  /** Links to the instances of subscriber stages, by address. */
+  final Map<PeerAddress, SubscriberSession> subscriberSessions = new LinkedHashMap<>();
+  /** What subscribers should hold from this stage now: its held objects of the published kinds, by id. */
+  final Map<String, Published> published = new LinkedHashMap<>();
+  private final Set<String> publishedKinds = new HashSet<>();
+  private final String instance;
+
+  /** One published object: its current copy and the version it was published at. */
+  record Published(String kind, String key, long version, KubernetesObject object) {}
+
   /** Sources that publish to this stage as one of their subscribers (it only observes what they send). */
   final Set<String> subscriptionSources = new HashSet<>();
   private record Seen(String rv, Long generation, String uid) {}
@@ -190,6 +200,8 @@ public final class DefaultStageEngine implements StageEngine {
     this.strategies = Map.copyOf(b.strategies);
     stage.receivedKinds().forEach(c -> receivedKinds.add(Kinds.of(c)));
     stage.emittedKinds().forEach(c -> emittedKinds.add(Kinds.of(c)));
+    stage.publishedKinds().forEach(c -> publishedKinds.add(Kinds.of(c)));
+    this.instance = b.instance;
     this.writeBack = new WriteBackQueue(api, scheduler, metrics, limits.retryInitial(), limits.retryMax(), feed,
         limits.createBarrierTimeout(), limits.retriesBeforeReport(), this::strategy, new WriteBackQueue.Listener() {
           @Override
@@ -203,6 +215,10 @@ public final class DefaultStageEngine implements StageEngine {
                 + retries + " times: " + reason);
           }
         });
+    if (!publishedKinds.isEmpty()) {
+      store.addListener(new PublishListener());
+      emittedView.addListener(new PublishListener());
+    }
     metrics.gauges(store::size, this::dirtyCount);
     metrics.writeBackGauge(writeBack::pending);
   }
@@ -336,6 +352,60 @@ public final class DefaultStageEngine implements StageEngine {
     return emittedKinds.contains(kind) ? DEFAULT_EMITTED_POLICY : WriteBackPolicy.EAGER;
   }
 
+  /** The source this stage names in its handshakes with subscribers: its name, refined by its instance name. */
+  String publisherSource() {
+    return instance.isEmpty() ? stage.name() : stage.name() + "/" + instance;
+  }
+
+  /**
+   * Mirrors this stage's held objects of the published kinds (received store, or the emitted view of kinds it only
+   * emits) into {@link #published} and to every subscriber session. When a held copy goes because the API Server
+   * now shows the object, subscribers get that stored copy (their own informers take over once they show it);
+   * any other removal is a delete for them. Runs under the store's lock, which store writers take inside the
+   * engine lock.
+   */
+  private final class PublishListener implements EphemeralStore.Listener {
+    @Override
+    public void onUpsert(EphemeralEntry e, EphemeralEntry previous) {
+      if (publishedKinds.contains(e.kind()) && (e.object() != null)) {
+        synchronized (DefaultStageEngine.this) {
+          publishChange(e.kind(), e.key(), e.object());
+        }
+      }
+    }
+
+    @Override
+    public void onRemove(EphemeralEntry e, RemovalReason reason) {
+      if (!publishedKinds.contains(e.kind())) {
+        return;
+      }
+      synchronized (DefaultStageEngine.this) {
+        KubernetesObject stored = reason == RemovalReason.PERSISTED ? writeBack.observedCopy(e.kind(), e.key()) : null;
+        if (stored != null) {
+          publishChange(e.kind(), e.key(), stored);
+        } else {
+          publishChange(e.kind(), e.key(), null);
+        }
+        published.remove(id(e.kind(), e.key()));
+      }
+    }
+  }
+
+  /** Publishes a change (null: a delete) to every subscriber session. Guarded by this. */
+  private void publishChange(String kind, String key, KubernetesObject object) {
+    if (closed) {
+      return;
+    }
+    long version = epochs.next();
+    if (object != null) {
+      published.put(id(kind, key), new Published(kind, key, version, object));
+    }
+    SubscriberSession.Out out = new SubscriberSession.Out(kind, key, version, object);
+    for (SubscriberSession s : subscriberSessions.values()) {
+      s.publish(out);
+    }
+  }
+
   /** Whether this stage is the tail for {@code kind}: it receives the kind and does not emit it. */
   boolean tail(String kind) {
     return receivedKinds.contains(kind) && !emittedKinds.contains(kind);
@@ -382,9 +452,12 @@ public final class DefaultStageEngine implements StageEngine {
   private void writtenBack(String kind, String key, KubernetesObject stored, Throwable ex) {
     synchronized (this) {
       Optional<EphemeralEntry> held = store.get(kind, key);
-      if (closed || held.isEmpty() || held.get().baseResourceVersion() == null
-          || subscriptionSources.contains(held.get().source())) {
+      if (closed || held.isEmpty() || subscriptionSources.contains(held.get().source())
+          || (held.get().baseResourceVersion() == null && !publishedKinds.contains(kind))) {
         return;
+      }
+      if (ex != null && held.get().baseResourceVersion() == null) {
+        return; // a create's failures have their own handling (rejections)
       }
       if (ex != null) {
         WriteException w = WriteException.of(ex);
@@ -398,8 +471,7 @@ public final class DefaultStageEngine implements StageEngine {
       }
       Seen seen = recentlyPersisted.get(id(kind, key));
       String rv = stored == null ? null : ObjectSupport.persistedRv(stored);
-      if (rv != null && seen != null && rv.equals(seen.rv()) && !writeBack.isPending(kind, key)
-          && MergePatches.carries(stored, held.get().object())) {
+      if (rv != null && seen != null && rv.equals(seen.rv()) && !writeBack.isPending(kind, key)) {
         store.remove(kind, key, RemovalReason.PERSISTED);
       }
     }
@@ -412,8 +484,15 @@ public final class DefaultStageEngine implements StageEngine {
    * written. Guarded by this.
    */
   private boolean heldForWriteBack(String kind, String key, EphemeralEntry held, KubernetesObject api) {
-    return held.baseResourceVersion() != null && tail(kind) && writeBack.isPending(kind, key)
-        && !MergePatches.carries(api, held.object());
+    if (!tail(kind) || !writeBack.isPending(kind, key)) {
+      return false;
+    }
+    if (publishedKinds.contains(kind)) {
+      // Subscribers watch the held copy (a pod's readiness): keep it until the store carries all of it, its status
+      // included, so they never see an intermediate stored copy (a pod created, its status not written yet).
+      return !MergePatches.carriesAll(api, held.object());
+    }
+    return held.baseResourceVersion() != null && !MergePatches.carries(api, held.object());
   }
 
   /**
@@ -449,7 +528,11 @@ public final class DefaultStageEngine implements StageEngine {
   synchronized boolean observedSuperseded(String kind, String key, KubernetesObject received) {
     Seen seen = recentlyPersisted.get(id(kind, key));
     String base = ObjectSupport.persistedRv(received);
-    return seen != null && base != null && seen.rv() != null && (seen.rv().equals(base) || newerRv(seen.rv(), base));
+    if (base == null) {
+      KubernetesObject api = seen == null ? null : writeBack.observedCopy(kind, key);
+      return api != null && MergePatches.carriesAll(api, received);
+    }
+    return seen != null && seen.rv() != null && (seen.rv().equals(base) || newerRv(seen.rv(), base));
   }
 
   /**
@@ -511,11 +594,13 @@ public final class DefaultStageEngine implements StageEngine {
       // A restarted stage learns what its downstreams hold from their snapshots; bounded by the ack timeout,
       // the time after which an unanswered handshake counts as a broken link anyway.
       scheduler.schedule(() -> recovered.complete(null), limits.ackTimeout());
+    } else {
+      recovered.complete(null);
+    }
+    if (!stage.downstreams().isEmpty() || !stage.subscribers().isEmpty()) {
       discovery.addListener(this::connectKnownDownstreams);
       discovery.start();
       connectKnownDownstreams();
-    } else {
-      recovered.complete(null);
     }
   }
 
@@ -530,7 +615,46 @@ public final class DefaultStageEngine implements StageEngine {
         }
       }
     }
+    connectSubscribers();
     rerouteFromRetiredPeers();
+  }
+
+  /**
+   * A session per listed instance of each subscriber stage; sessions of instances no longer listed are closed
+   * (their backlog goes with them).
+   */
+  private void connectSubscribers() {
+    List<SubscriberSession> gone = new ArrayList<>();
+    synchronized (this) {
+      if (closed || stage.subscribers().isEmpty()) {
+        return;
+      }
+      Set<PeerAddress> listed = new HashSet<>();
+      for (String sub : stage.subscribers()) {
+        for (PeerAddress a : discovery.addresses(sub)) {
+          listed.add(a);
+          if (!subscriberSessions.containsKey(a)) {
+            SubscriberSession s = new SubscriberSession(this, a, sub);
+            subscriberSessions.put(a, s);
+            scheduler.execute(s::connect);
+          }
+        }
+      }
+      subscriberSessions.values().removeIf(s -> {
+        if (!listed.contains(s.address)) {
+          gone.add(s);
+          return true;
+        }
+        return false;
+      });
+    }
+    gone.forEach(SubscriberSession::close);
+  }
+
+  /** The backlog of the subscriber session at {@code address} (for tests), or -1 if there is none. */
+  public synchronized int subscriberBacklog(PeerAddress address) {
+    SubscriberSession s = subscriberSessions.get(address);
+    return s == null ? -1 : s.backlog();
   }
 
   /**
@@ -579,6 +703,7 @@ public final class DefaultStageEngine implements StageEngine {
   @Override
   public void close() {
     List<UpstreamSession> ups;
+    List<SubscriberSession> subs;
     LinkServer s;
     List<DirtyEntry> entries;
     synchronized (this) {
@@ -588,6 +713,9 @@ public final class DefaultStageEngine implements StageEngine {
       closed = true;
       ups = new ArrayList<>(upstreamSessions.values());
       upstreamSessions.clear();
+      subs = new ArrayList<>(subscriberSessions.values());
+      subscriberSessions.clear();
+      published.clear();
       s = server;
       server = null;
       entries = new ArrayList<>(dirty.values());
@@ -596,6 +724,7 @@ public final class DefaultStageEngine implements StageEngine {
       downstreamSessions.clear();
     }
     ups.forEach(UpstreamSession::close);
+    subs.forEach(SubscriberSession::close);
     if (s != null) {
       s.close();
     }
@@ -627,7 +756,9 @@ public final class DefaultStageEngine implements StageEngine {
     }
     if (op == WriteOp.DELETE && base != null) {
       String key = ObjectSupport.key(object);
-      store.remove(kind, key, RemovalReason.LOCAL);
+      synchronized (this) {
+        store.remove(kind, key, RemovalReason.LOCAL);
+      }
       return plainWrite(kind, op, object);
     }
     if (op != WriteOp.DELETE && base == null && receivedKinds.contains(kind)) {
@@ -670,15 +801,22 @@ public final class DefaultStageEngine implements StageEngine {
         object = ObjectSupport.withStatusOf(held.get().object(), object);
       }
     }
-    if (op == WriteOp.DELETE) {
-      store.remove(kind, key, RemovalReason.LOCAL);
-    } else {
-      store.replaceLocal(kind, key, object);
+    synchronized (this) {
+      if (op == WriteOp.DELETE) {
+        store.remove(kind, key, RemovalReason.LOCAL);
+      } else {
+        store.replaceLocal(kind, key, object);
+      }
     }
     if (policy.mode() == WriteBackPolicy.Mode.NONE) {
       return CompletableFuture.completedFuture(object);
     }
-    return writeBack.submit(kind, op, object, ObjectSupport.persistedRv(object), policy);
+    CompletableFuture<KubernetesObject> f = writeBack.submit(kind, op, object, ObjectSupport.persistedRv(object),
+        policy);
+    if (publishedKinds.contains(kind) && op != WriteOp.DELETE) {
+      f.whenComplete((stored, ex) -> writtenBack(kind, key, stored, ex));
+    }
+    return f;
   }
 
   @Override

@@ -358,7 +358,11 @@ final class ReceiverHandler implements LinkHandler {
           eng.notifyUpstream(ds.source, kind, key, ref.getVersion(), ErrorCode.NOT_FOUND,
               "deleted in the API Server after it was sent: not persisted again");
         }
-      } else if (ds.subscription ? eng.observedSuperseded(kind, key, c.object()) : eng.superseded(kind, key, c.object())) {
+      } else if (ds.subscription && eng.observedSuperseded(kind, key, c.object())) {
+        // This stage's own informers already show the stored copy the publisher refers to (or one carrying all of
+        // it): what the publisher held before is superseded too.
+        eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.PERSISTED);
+      } else if (!ds.subscription && eng.superseded(kind, key, c.object())) {
         log.debug("{}: ignoring {} {} from {} (base {}): the API Server shows a newer copy", eng.stage.name(), kind,
             key, ds.source, ObjectSupport.persistedRv(c.object()));
       } else {

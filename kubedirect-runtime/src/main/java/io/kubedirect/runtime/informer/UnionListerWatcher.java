@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ListerWatcher} that shows an informer the union of the API Server's objects of one kind and the
- * ephemeral objects received over direct links. The API copy wins: an ephemeral object whose key the API
- * Server shows is hidden unless it is a not yet written-back update of that copy
- * ({@link ObjectSupport#supersedes}), and
- * when its API copy appears the informer gets an update to that copy. A retracted or deleted ephemeral
+ * ephemeral objects received over direct links. The API copy wins as the engine decides it: every API object is
+ * first published to the engine, which drops the ephemeral copies that object supersedes
+ * ({@link ObjectSupport#supersedes}); an ephemeral copy the engine still holds afterwards (an update it is writing
+ * back and the API copy does not carry yet, a publisher's copy) is shown instead of the API copy, and when the
+ * engine drops it the informer gets an update to the API copy. A retracted or deleted ephemeral
  * object yields a delete event. Every API object listed or watched is published to the
  * {@link InformerObjectFeed} (before the informer sees it), which is how the engine learns what is
  * persisted.
@@ -221,10 +222,6 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
     return apiObjects.size();
   }
 
-  private static boolean overrides(EphemeralEntry e, KubernetesObject persisted) {
-    return !ObjectSupport.supersedes(persisted, e.baseResourceVersion(), e.object());
-  }
-
   private static String key(KubernetesObject o) {
     V1ObjectMeta m = o.getMetadata();
     return Kinds.key(m.getNamespace(), m.getName());
@@ -234,6 +231,11 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
   private void apiEvent(Watch.Response<T> r) {
     Watch.Response<T> shown = r;
     if (r.object != null && r.type != null) {
+      String rv = r.object.getMetadata() == null || "ERROR".equals(r.type) ? null
+          : r.object.getMetadata().getResourceVersion();
+      if (rv != null) {
+        apiResourceVersion = rv; // before publishing: events the engine's reaction enqueues may end a watch
+      }
       switch (r.type) {
         case "ADDED", "MODIFIED" -> {
           String key = key(r.object);
@@ -254,10 +256,8 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
         }
         default -> { }
       }
-      if (r.object.getMetadata() != null && r.object.getMetadata().getResourceVersion() != null
-          && !"ERROR".equals(r.type)) {
-        apiResourceVersion = r.object.getMetadata().getResourceVersion();
-        feed.observeRevision(kind, apiResourceVersion); // after publishing (bookmarks included)
+      if (rv != null) {
+        feed.observeRevision(kind, rv); // after publishing (bookmarks included)
       }
     }
     enqueue(shown);
@@ -270,10 +270,9 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       if (!entry.kind().equals(kind) || !type.isInstance(entry.object())) {
         return;
       }
+      // The engine holds only copies the API copy does not supersede (it checks on receipt, and drops what a later
+      // API copy supersedes), by its rules per copy: shown, over an API copy too.
       T persisted = apiObjects.get(entry.key());
-      if (persisted != null && !overrides(entry, persisted) && !shadowed.contains(entry.key())) {
-        return; // the API copy wins
-      }
       if (persisted != null) {
         shadowed.add(entry.key());
       }
