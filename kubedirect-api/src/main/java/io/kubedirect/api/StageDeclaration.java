@@ -13,6 +13,11 @@ import java.util.regex.Pattern;
 /**
  * Immutable description of one stage of the narrow waist: its name, the stages it is linked to and the
  * kinds it receives and emits. Build with {@link #builder(String)} or read from {@link DirectStage}.
+ *
+ * <p>Besides its downstreams (which take over objects and write them back, or pass them on), a stage may have
+ * <em>subscribers</em>: stages that only observe, best effort, the objects of the {@linkplain #publishedKinds()
+ * published kinds} this stage holds (e.g. a sandbox manager publishes its pods, with their readiness, to an
+ * activator). A subscriber never writes them back, and its link never delays or fails this stage's writes.
  */
 public final class StageDeclaration {
 
@@ -23,6 +28,8 @@ public final class StageDeclaration {
   private final List<String> downstreams;
   private final Set<Class<? extends KubernetesObject>> receivedKinds;
   private final Set<Class<? extends KubernetesObject>> emittedKinds;
+  private final List<String> subscribers;
+  private final Set<Class<? extends KubernetesObject>> publishedKinds;
 
   private StageDeclaration(Builder b) {
     this.name = b.name;
@@ -30,6 +37,13 @@ public final class StageDeclaration {
     this.downstreams = List.copyOf(new LinkedHashSet<>(b.downstreams));
     this.receivedKinds = Collections.unmodifiableSet(new LinkedHashSet<>(b.receives));
     this.emittedKinds = Collections.unmodifiableSet(new LinkedHashSet<>(b.emits));
+    this.subscribers = List.copyOf(new LinkedHashSet<>(b.subscribers));
+    Set<Class<? extends KubernetesObject>> published = new LinkedHashSet<>(b.publishes);
+    if (published.isEmpty() && !subscribers.isEmpty()) {
+      published.addAll(receivedKinds);
+      published.addAll(emittedKinds);
+    }
+    this.publishedKinds = Collections.unmodifiableSet(published);
   }
 
   /** Starts a declaration for the stage {@code name}. */
@@ -50,7 +64,7 @@ public final class StageDeclaration {
     }
     try {
       return builder(a.name()).upstream(a.upstream()).downstream(a.downstream())
-          .receives(a.receives()).emits(a.emits()).build();
+          .receives(a.receives()).emits(a.emits()).subscribers(a.subscribers()).publishes(a.publishes()).build();
     } catch (IllegalStateException e) {
       throw new IllegalArgumentException("invalid @DirectStage on " + annotated.getName() + ": " + e.getMessage(), e);
     }
@@ -86,6 +100,19 @@ public final class StageDeclaration {
     return emittedKinds;
   }
 
+  /** Subscriber stage names (they observe the published kinds), in declaration order. */
+  public List<String> subscribers() {
+    return subscribers;
+  }
+
+  /**
+   * Kinds sent to subscribers: the declared ones, or, when none are declared and the stage has subscribers,
+   * every kind it receives or emits. Empty without subscribers.
+   */
+  public Set<Class<? extends KubernetesObject>> publishedKinds() {
+    return publishedKinds;
+  }
+
   /** Whether this stage receives {@code kind} over direct links. */
   public boolean receives(Class<?> kind) {
     return receivedKinds.contains(kind);
@@ -105,18 +132,21 @@ public final class StageDeclaration {
   public boolean equals(Object o) {
     return o instanceof StageDeclaration d && d.name.equals(name) && d.upstreams.equals(upstreams)
         && d.downstreams.equals(downstreams) && d.receivedKinds.equals(receivedKinds)
-        && d.emittedKinds.equals(emittedKinds);
+        && d.emittedKinds.equals(emittedKinds) && d.subscribers.equals(subscribers)
+        && d.publishedKinds.equals(publishedKinds);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, upstreams, downstreams, receivedKinds, emittedKinds);
+    return Objects.hash(name, upstreams, downstreams, receivedKinds, emittedKinds, subscribers, publishedKinds);
   }
 
   @Override
   public String toString() {
     return "Stage{" + name + ", up=" + upstreams + ", down=" + downstreams + ", receives="
-        + simple(receivedKinds) + ", emits=" + simple(emittedKinds) + "}";
+        + simple(receivedKinds) + ", emits=" + simple(emittedKinds)
+        + (subscribers.isEmpty() ? "" : ", subscribers=" + subscribers + ", publishes=" + simple(publishedKinds))
+        + "}";
   }
 
   private static List<String> simple(Set<Class<? extends KubernetesObject>> kinds) {
@@ -132,6 +162,8 @@ public final class StageDeclaration {
     private final List<String> downstreams = new ArrayList<>();
     private final List<Class<? extends KubernetesObject>> receives = new ArrayList<>();
     private final List<Class<? extends KubernetesObject>> emits = new ArrayList<>();
+    private final List<String> subscribers = new ArrayList<>();
+    private final List<Class<? extends KubernetesObject>> publishes = new ArrayList<>();
 
     private Builder(String name) {
       this.name = name;
@@ -168,10 +200,35 @@ public final class StageDeclaration {
     }
 
     /**
+     * Adds subscriber stages: each instance of them gets, best effort, every object of the published kinds this
+     * stage holds (received or produced, not yet persisted, and deletions of them), and a fresh snapshot after
+     * its link comes back. A subscriber observes only: it never writes these objects back, and a subscriber that
+     * is slow, down or unreachable never delays, fails or reroutes this stage's writes. A subscriber declares
+     * this stage as its upstream and the kinds as received.
+     */
+    public Builder subscribers(String... stages) {
+      subscribers.addAll(Arrays.asList(Objects.requireNonNull(stages, "stages")));
+      return this;
+    }
+
+    /**
+     * Adds kinds sent to subscribers; each must be a kind this stage receives or emits. Default: every kind it
+     * receives or emits.
+     */
+    @SafeVarargs
+    public final Builder publishes(Class<? extends KubernetesObject>... kinds) {
+      for (Class<? extends KubernetesObject> k : Objects.requireNonNull(kinds, "kinds")) {
+        publishes.add(k);
+      }
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
      * @throws IllegalStateException on an invalid name, a self-link, a stage with upstreams that receives no
-     *     kind or a stage with downstreams that emits no kind
+     *     kind, a stage with downstreams that emits no kind, a subscriber that is also a downstream or an
+     *     upstream, published kinds without subscribers, or a published kind the stage neither receives nor emits
      */
     public StageDeclaration build() {
       if (!isValidStageName(name)) {
@@ -191,6 +248,32 @@ public final class StageDeclaration {
       }
       if (!downstreams.isEmpty() && emits.isEmpty()) {
         throw new IllegalStateException("stage '" + name + "' has downstreams but emits no kind");
+      }
+      for (String s : subscribers) {
+        check(s, "subscriber");
+        if (downstreams.contains(s)) {
+          throw new IllegalStateException("stage '" + s + "' is both a downstream and a subscriber of '" + name
+              + "': a downstream already gets every object it emits; declare it once");
+        }
+        if (upstreams.contains(s)) {
+          throw new IllegalStateException("stage '" + s + "' is both an upstream and a subscriber of '" + name + "'");
+        }
+      }
+      if (publishes.contains(null)) {
+        throw new IllegalStateException("null kind");
+      }
+      if (!publishes.isEmpty() && subscribers.isEmpty()) {
+        throw new IllegalStateException("stage '" + name + "' publishes kinds but has no subscribers");
+      }
+      for (Class<? extends KubernetesObject> k : publishes) {
+        if (!receives.contains(k) && !emits.contains(k)) {
+          throw new IllegalStateException("stage '" + name + "' publishes " + k.getSimpleName()
+              + " but neither receives nor emits it");
+        }
+      }
+      if (!subscribers.isEmpty() && publishes.isEmpty() && receives.isEmpty() && emits.isEmpty()) {
+        throw new IllegalStateException("stage '" + name + "' has subscribers but nothing to publish: it receives "
+            + "and emits no kind");
       }
       return new StageDeclaration(this);
     }

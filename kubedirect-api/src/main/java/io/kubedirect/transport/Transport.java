@@ -10,9 +10,10 @@ public interface Transport extends AutoCloseable {
 
   /**
    * Protocol minor version spoken by this release (1: {@code HandshakeSnapshot.objects}; 2: notices and
-   * {@code Error.current_epoch}). A link speaks the lower minor of its two ends ({@link Link#protocolMinor()}).
+   * {@code Error.current_epoch}; 3: the tail writes back received updates of persisted objects, and
+   * {@code HandshakeRequest.subscriber}). A link speaks the lower minor of its two ends ({@link Link#protocolMinor()}).
    */
-  int PROTOCOL_MINOR = 2;
+  int PROTOCOL_MINOR = 3;
 
   /**
    * Starts accepting links on {@code address} (port 0 picks a free port). {@code handler} sees every

@@ -50,6 +50,40 @@ class StageDeclarationTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not annotated");
   }
 
+  @DirectStage(name = "sandbox-manager", upstream = "scheduler", receives = V1Pod.class, subscribers = "activator")
+  static final class SandboxManager {}
+
+  @Test
+  void subscribersObserveThePublishedKinds() {
+    StageDeclaration s = StageDeclaration.fromAnnotated(SandboxManager.class);
+    assertThat(s.subscribers()).containsExactly("activator");
+    assertThat(s.publishedKinds()).as("default: what it receives or emits").containsExactly(V1Pod.class);
+    assertThat(s.downstreams()).isEmpty();
+    assertThat(s).isEqualTo(StageDeclaration.builder("sandbox-manager").upstream("scheduler").receives(V1Pod.class)
+        .subscribers("activator").publishes(V1Pod.class).build());
+    assertThat(s.toString()).contains("subscribers=[activator]");
+    assertThat(StageDeclaration.builder("a").build().publishedKinds()).isEmpty();
+  }
+
+  @Test
+  void rejectsInvalidSubscribers() {
+    assertThatThrownBy(() -> StageDeclaration.builder("scheduler").downstream("sandbox-manager").emits(V1Pod.class)
+        .subscribers("sandbox-manager").build()).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("'sandbox-manager' is both a downstream and a subscriber of 'scheduler'");
+    assertThatThrownBy(() -> StageDeclaration.builder("a").upstream("b").receives(V1Pod.class).subscribers("b")
+        .build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("both an upstream and a subscriber");
+    assertThatThrownBy(() -> StageDeclaration.builder("a").subscribers("a").receives(V1Pod.class).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("own subscriber");
+    assertThatThrownBy(() -> StageDeclaration.builder("a").upstream("b").receives(V1Pod.class)
+        .publishes(V1Pod.class).build()).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no subscribers");
+    assertThatThrownBy(() -> StageDeclaration.builder("a").upstream("b").receives(V1Pod.class).subscribers("c")
+        .publishes(V1ReplicaSet.class).build()).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("publishes V1ReplicaSet but neither receives nor emits it");
+    assertThatThrownBy(() -> StageDeclaration.builder("a").subscribers("c").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("nothing to publish");
+  }
+
   @Test
   void aStandaloneStageNeedsNoKinds() {
     assertThat(StageDeclaration.builder("standalone").build().upstreams()).isEmpty();

@@ -83,7 +83,8 @@ final class DefaultKubeDirect implements KubeDirect {
         .limits(EngineLimits.defaults().withFallbackAfter(b.fallbackAfter).withAckTimeout(b.ackTimeout)
             .withRequireVerifiedPeers(b.requireVerifiedPeers))
         .meterRegistry(b.meterRegistry)
-        .requireManagedLabel(b.requireManagedLabel);
+        .requireManagedLabel(b.requireManagedLabel)
+        .instance(b.instance);
     if (b.transport != null) {
       eb.transport(b.transport);
     }

@@ -113,6 +113,7 @@ public interface KubeDirect extends AutoCloseable {
     boolean requireVerifiedPeers;
     boolean requireManagedLabel;
     LeaderElection leaderElection;
+    String instance = "";
 
     Builder() {}
 
@@ -150,11 +151,22 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
-     * How to find downstream stages. Required when the stage has downstreams. The runtime starts it and
-     * {@link KubeDirect#close()} closes it.
+     * How to find downstream and subscriber stages. Required when the stage has downstreams or subscribers. The
+     * runtime starts it and {@link KubeDirect#close()} closes it.
      */
     public Builder discovery(PeerDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
+      return this;
+    }
+
+    /**
+     * This instance's name among the instances of its stage, e.g. the node of a sandbox manager (a DNS subdomain).
+     * A subscriber keeps what each instance publishes apart by it, so set it when several instances of a stage
+     * publish to the same subscriber; keep it stable across restarts (a restarted instance then withdraws what
+     * its previous incarnation published). Default: none.
+     */
+    public Builder instance(String name) {
+      this.instance = Objects.requireNonNull(name, "name");
       return this;
     }
 
@@ -272,6 +284,16 @@ public interface KubeDirect extends AutoCloseable {
       }
       if (!stage.downstreams().isEmpty() && discovery == null) {
         throw new IllegalStateException("discovery is required: stage '" + stage.name() + "' has downstreams");
+      }
+      if (!stage.subscribers().isEmpty() && discovery == null) {
+        throw new IllegalStateException("discovery is required: stage '" + stage.name() + "' has subscribers "
+            + stage.subscribers());
+      }
+      if (!stage.subscribers().isEmpty() && transport == null) {
+        throw new IllegalStateException("transport is required for stage '" + stage.name() + "' with subscribers");
+      }
+      if (!instance.isEmpty() && !instance.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+        throw new IllegalStateException("instance must be a DNS subdomain: '" + instance + "'");
       }
       if (fallbackAfter.isNegative() || fallbackAfter.isZero()) {
         throw new IllegalStateException("fallbackAfter must be positive: " + fallbackAfter);

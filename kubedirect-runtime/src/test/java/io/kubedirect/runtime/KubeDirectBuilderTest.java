@@ -58,6 +58,15 @@ class KubeDirectBuilderTest {
     assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(producer).transport(transport)
         .discovery(new FakeDiscovery()).workerThreads(0).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("workerThreads");
+    StageDeclaration publisher = StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class)
+        .subscribers("activator").build();
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(publisher).transport(transport)
+        .listen(new io.kubedirect.transport.PeerAddress("sm", 0)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("discovery is required")
+        .hasMessageContaining("subscribers [activator]");
+    assertThatThrownBy(() -> KubeDirect.builder().apiClient(client()).stage(publisher).transport(transport)
+        .listen(new io.kubedirect.transport.PeerAddress("sm", 0)).discovery(new FakeDiscovery()).instance("Node_1")
+        .build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("instance");
   }
 
   @Test

@@ -41,7 +41,7 @@ class ProtocolMinorTest {
 
   @Test
   void theDefaultIsThisReleasesMinorAndOnlyKnownMinorsCanBeAnnounced() {
-    assertThat(Transport.PROTOCOL_MINOR).isEqualTo(2);
+    assertThat(Transport.PROTOCOL_MINOR).isEqualTo(3);
     assertThatThrownBy(() -> NettyTransport.builder().stageName("x").plaintextOnLoopback()
         .protocolMinor(Transport.PROTOCOL_MINOR + 1).build()).hasMessageContaining("protocolMinor");
     assertThatThrownBy(() -> NettyTransport.builder().stageName("x").plaintextOnLoopback().protocolMinor(-1)

@@ -72,6 +72,22 @@ public final class MergePatches {
     return JsonTrees.applyPatch(cur.deepCopy(), eph).equals(cur);
   }
 
+  /**
+   * Whether {@code stored} carries everything {@code ephemeral} says, its status included, outside the server-set
+   * metadata (see {@link #carries}).
+   */
+  public static boolean carriesAll(KubernetesObject stored, KubernetesObject ephemeral) {
+    JsonObject eph = tree(ephemeral);
+    JsonObject meta = eph.getAsJsonObject("metadata");
+    if (meta != null) {
+      for (String f : new String[] {"resourceVersion", "generation", "uid", "creationTimestamp", "managedFields"}) {
+        meta.remove(f);
+      }
+    }
+    JsonObject cur = tree(stored);
+    return JsonTrees.applyPatch(cur.deepCopy(), eph).equals(cur);
+  }
+
   private static JsonObject tree(KubernetesObject o) {
     return JsonParser.parseString(JSON.serialize(o)).getAsJsonObject();
   }

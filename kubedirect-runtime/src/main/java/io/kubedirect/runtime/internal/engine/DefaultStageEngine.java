@@ -98,6 +98,18 @@ public final class DefaultStageEngine implements StageEngine {
   final Map<String, DownstreamSession> downstreamSessions = new HashMap<>();
   final Map<String, Long> sourceEpochs = new HashMap<>();
   final Map<String, DownstreamSession> epochOwners = new HashMap<>();
+  /** Links to the instances of subscriber stages, by address. */
+  final Map<PeerAddress, SubscriberSession> subscriberSessions = new LinkedHashMap<>();
+  /** What subscribers should hold from this stage now: its held objects of the published kinds, by id. */
+  final Map<String, Published> published = new LinkedHashMap<>();
+  private final Set<String> publishedKinds = new HashSet<>();
+  private final String instance;
+
+  /** One published object: its current copy and the version it was published at. */
+  record Published(String kind, String key, long version, KubernetesObject object) {}
+
+  /** Sources that publish to this stage as one of their subscribers (it only observes what they send). */
+  final Set<String> subscriptionSources = new HashSet<>();
   private record Seen(String rv, Long generation, String uid) {}
 
   final LruCache<String, Seen> recentlyPersisted = LruCache.ofEntries(RECENTLY_PERSISTED);
@@ -185,6 +197,8 @@ public final class DefaultStageEngine implements StageEngine {
     this.strategies = Map.copyOf(b.strategies);
     stage.receivedKinds().forEach(c -> receivedKinds.add(Kinds.of(c)));
     stage.emittedKinds().forEach(c -> emittedKinds.add(Kinds.of(c)));
+    stage.publishedKinds().forEach(c -> publishedKinds.add(Kinds.of(c)));
+    this.instance = b.instance;
     this.writeBack = new WriteBackQueue(api, scheduler, metrics, limits.retryInitial(), limits.retryMax(), feed,
         limits.createBarrierTimeout(), limits.retriesBeforeReport(), this::strategy, new WriteBackQueue.Listener() {
           @Override
@@ -198,6 +212,10 @@ public final class DefaultStageEngine implements StageEngine {
                 + retries + " times: " + reason);
           }
         });
+    if (!publishedKinds.isEmpty()) {
+      store.addListener(new PublishListener());
+      emittedView.addListener(new PublishListener());
+    }
     metrics.gauges(store::size, this::dirtyCount);
     metrics.writeBackGauge(writeBack::pending);
   }
@@ -331,6 +349,189 @@ public final class DefaultStageEngine implements StageEngine {
     return emittedKinds.contains(kind) ? DEFAULT_EMITTED_POLICY : WriteBackPolicy.EAGER;
   }
 
+  /** The source this stage names in its handshakes with subscribers: its name, refined by its instance name. */
+  String publisherSource() {
+    return instance.isEmpty() ? stage.name() : stage.name() + "/" + instance;
+  }
+
+  /**
+   * Mirrors this stage's held objects of the published kinds (received store, or the emitted view of kinds it only
+   * emits) into {@link #published} and to every subscriber session. When a held copy goes because the API Server
+   * now shows the object, subscribers get that stored copy (their own informers take over once they show it);
+   * any other removal is a delete for them. Runs under the store's lock, which store writers take inside the
+   * engine lock.
+   */
+  private final class PublishListener implements EphemeralStore.Listener {
+    @Override
+    public void onUpsert(EphemeralEntry e, EphemeralEntry previous) {
+      if (publishedKinds.contains(e.kind()) && (e.object() != null)) {
+        synchronized (DefaultStageEngine.this) {
+          publishChange(e.kind(), e.key(), e.object());
+        }
+      }
+    }
+
+    @Override
+    public void onRemove(EphemeralEntry e, RemovalReason reason) {
+      if (!publishedKinds.contains(e.kind())) {
+        return;
+      }
+      synchronized (DefaultStageEngine.this) {
+        KubernetesObject stored = reason == RemovalReason.PERSISTED ? writeBack.observedCopy(e.kind(), e.key()) : null;
+        if (stored != null) {
+          publishChange(e.kind(), e.key(), stored);
+        } else {
+          publishChange(e.kind(), e.key(), null);
+        }
+        published.remove(id(e.kind(), e.key()));
+      }
+    }
+  }
+
+  /** Publishes a change (null: a delete) to every subscriber session. Guarded by this. */
+  private void publishChange(String kind, String key, KubernetesObject object) {
+    if (closed) {
+      return;
+    }
+    long version = epochs.next();
+    if (object != null) {
+      published.put(id(kind, key), new Published(kind, key, version, object));
+    }
+    SubscriberSession.Out out = new SubscriberSession.Out(kind, key, version, object);
+    for (SubscriberSession s : subscriberSessions.values()) {
+      s.publish(out);
+    }
+  }
+
+  /** Whether this stage is the tail for {@code kind}: it receives the kind and does not emit it. */
+  boolean tail(String kind) {
+    return receivedKinds.contains(kind) && !emittedKinds.contains(kind);
+  }
+
+  /**
+   * The write-back policy of received updates of persisted objects at the tail: the kind's policy if one is set
+   * ({@link WriteBackPolicy#EXPOSE_ON_RECEIPT} acts as {@link WriteBackPolicy#EAGER}), else lazy (500 ms).
+   */
+  WriteBackPolicy updatePolicy(String kind) {
+    WriteBackPolicy p = policies.get(kind);
+    if (p == null) {
+      return DEFAULT_EMITTED_POLICY;
+    }
+    return p.mode() == WriteBackPolicy.Mode.EXPOSE_ON_RECEIPT ? WriteBackPolicy.EAGER : p;
+  }
+
+  /**
+   * The tail received an update of a persisted object (desired state, e.g. a Deployment's or a ReplicaSet's
+   * {@code spec.replicas}) over a link that speaks protocol minor 3: this stage writes it back under
+   * {@link #updatePolicy}, coalescing every update received within the window into one write (a conflict
+   * re-applies only the change from the update's base). Its informers show the received state until then
+   * ({@link #heldForWriteBack}). Guarded by this.
+   */
+  void receivedUpdate(String kind, String key, KubernetesObject object) {
+    String base = ObjectSupport.persistedRv(object);
+    if (base == null || !tail(kind) || closed) {
+      return;
+    }
+    WriteBackPolicy p = updatePolicy(kind);
+    if (p.mode() == WriteBackPolicy.Mode.NONE) {
+      return;
+    }
+    writeBack.submit(kind, WriteOp.UPDATE, object, base, p)
+        .whenComplete((stored, ex) -> writtenBack(kind, key, stored, ex));
+  }
+
+  /**
+   * A write-back of a held update ended. On a permanent failure the update will never be stored: the held copy
+   * goes (informers show the API copy again) and its source is told (a REJECTED or NOT_FOUND notice), so no
+   * stage keeps it. On success the held copy goes once the feed has shown the written copy and no further write
+   * of it is pending (if the write changed nothing, no feed event would drop it).
+   */
+  private void writtenBack(String kind, String key, KubernetesObject stored, Throwable ex) {
+    synchronized (this) {
+      Optional<EphemeralEntry> held = store.get(kind, key);
+      if (closed || held.isEmpty() || subscriptionSources.contains(held.get().source())
+          || (held.get().baseResourceVersion() == null && !publishedKinds.contains(kind))) {
+        return;
+      }
+      if (ex != null && held.get().baseResourceVersion() == null) {
+        return; // a create's failures have their own handling (rejections)
+      }
+      if (ex != null) {
+        WriteException w = WriteException.of(ex);
+        if (w.status() == WriteResult.Status.FAILED || w.status() == WriteResult.Status.NOT_FOUND) {
+          log.warn("stage {}: the update of {} {} it received cannot be stored: {}", stage.name(), kind, key,
+              w.getMessage());
+          forwardNotice(kind, key, w.status() == WriteResult.Status.FAILED ? ErrorCode.REJECTED : ErrorCode.NOT_FOUND,
+              String.valueOf(w.getMessage()));
+        }
+        return;
+      }
+      Seen seen = recentlyPersisted.get(id(kind, key));
+      String rv = stored == null ? null : ObjectSupport.persistedRv(stored);
+      if (rv != null && seen != null && rv.equals(seen.rv()) && !writeBack.isPending(kind, key)) {
+        store.remove(kind, key, RemovalReason.PERSISTED);
+      }
+    }
+  }
+
+  /**
+   * Whether the tail keeps showing a held update although the API Server shows a copy that would supersede it:
+   * its own write-back of that update is pending and the copy does not carry it (another writer's change, a
+   * status write, a stale event). The informers then never fall back to the older state before the update is
+   * written. Guarded by this.
+   */
+  private boolean heldForWriteBack(String kind, String key, EphemeralEntry held, KubernetesObject api) {
+    if (!tail(kind) || !writeBack.isPending(kind, key)) {
+      return false;
+    }
+    if (publishedKinds.contains(kind)) {
+      // Subscribers watch the held copy (a pod's readiness): keep it until the store carries all of it, its status
+      // included, so they never see an intermediate stored copy (a pod created, its status not written yet).
+      return !MergePatches.carriesAll(api, held.object());
+    }
+    return held.baseResourceVersion() != null && !MergePatches.carries(api, held.object());
+  }
+
+  /**
+   * Whether a copy the API Server shows supersedes what a publisher sent to this stage as its subscriber: a copy
+   * the publisher held unpersisted is superseded by a stored copy that carries all of it (its status included:
+   * readiness is what subscribers watch); a copy the publisher saw stored at resourceVersion R by the copy at R
+   * or a newer one.
+   */
+  static boolean observedSupersedes(KubernetesObject api, String baseRv, KubernetesObject published) {
+    String rv = ObjectSupport.persistedRv(api);
+    if (rv == null) {
+      return false;
+    }
+    if (baseRv == null) {
+      return MergePatches.carriesAll(api, published);
+    }
+    return rv.equals(baseRv) || newerRv(rv, baseRv);
+  }
+
+  /** Whether resourceVersion {@code a} is newer than {@code b} (numerically; any difference if not numeric). */
+  static boolean newerRv(String a, String b) {
+    try {
+      return Long.parseLong(a) > Long.parseLong(b);
+    } catch (NumberFormatException e) {
+      return !a.equals(b);
+    }
+  }
+
+  /**
+   * Whether a copy a publisher sends to this stage (a subscriber) is already superseded by what the API Server
+   * showed here (see {@link #observedSupersedes}).
+   */
+  synchronized boolean observedSuperseded(String kind, String key, KubernetesObject received) {
+    Seen seen = recentlyPersisted.get(id(kind, key));
+    String base = ObjectSupport.persistedRv(received);
+    if (base == null) {
+      KubernetesObject api = seen == null ? null : writeBack.observedCopy(kind, key);
+      return api != null && MergePatches.carriesAll(api, received);
+    }
+    return seen != null && seen.rv() != null && (seen.rv().equals(base) || newerRv(seen.rv(), base));
+  }
+
   /**
    * Creates a newly received object in the persisted store at once when {@code kind} is received and not
    * emitted here and its policy is {@link WriteBackPolicy#EXPOSE_ON_RECEIPT}; otherwise does nothing. The
@@ -390,11 +591,13 @@ public final class DefaultStageEngine implements StageEngine {
       // A restarted stage learns what its downstreams hold from their snapshots; bounded by the ack timeout,
       // the time after which an unanswered handshake counts as a broken link anyway.
       scheduler.schedule(() -> recovered.complete(null), limits.ackTimeout());
+    } else {
+      recovered.complete(null);
+    }
+    if (!stage.downstreams().isEmpty() || !stage.subscribers().isEmpty()) {
       discovery.addListener(this::connectKnownDownstreams);
       discovery.start();
       connectKnownDownstreams();
-    } else {
-      recovered.complete(null);
     }
   }
 
@@ -409,7 +612,46 @@ public final class DefaultStageEngine implements StageEngine {
         }
       }
     }
+    connectSubscribers();
     rerouteFromRetiredPeers();
+  }
+
+  /**
+   * A session per listed instance of each subscriber stage; sessions of instances no longer listed are closed
+   * (their backlog goes with them).
+   */
+  private void connectSubscribers() {
+    List<SubscriberSession> gone = new ArrayList<>();
+    synchronized (this) {
+      if (closed || stage.subscribers().isEmpty()) {
+        return;
+      }
+      Set<PeerAddress> listed = new HashSet<>();
+      for (String sub : stage.subscribers()) {
+        for (PeerAddress a : discovery.addresses(sub)) {
+          listed.add(a);
+          if (!subscriberSessions.containsKey(a)) {
+            SubscriberSession s = new SubscriberSession(this, a, sub);
+            subscriberSessions.put(a, s);
+            scheduler.execute(s::connect);
+          }
+        }
+      }
+      subscriberSessions.values().removeIf(s -> {
+        if (!listed.contains(s.address)) {
+          gone.add(s);
+          return true;
+        }
+        return false;
+      });
+    }
+    gone.forEach(SubscriberSession::close);
+  }
+
+  /** The backlog of the subscriber session at {@code address} (for tests), or -1 if there is none. */
+  public synchronized int subscriberBacklog(PeerAddress address) {
+    SubscriberSession s = subscriberSessions.get(address);
+    return s == null ? -1 : s.backlog();
   }
 
   /**
@@ -458,6 +700,7 @@ public final class DefaultStageEngine implements StageEngine {
   @Override
   public void close() {
     List<UpstreamSession> ups;
+    List<SubscriberSession> subs;
     LinkServer s;
     List<DirtyEntry> entries;
     synchronized (this) {
@@ -467,6 +710,9 @@ public final class DefaultStageEngine implements StageEngine {
       closed = true;
       ups = new ArrayList<>(upstreamSessions.values());
       upstreamSessions.clear();
+      subs = new ArrayList<>(subscriberSessions.values());
+      subscriberSessions.clear();
+      published.clear();
       s = server;
       server = null;
       entries = new ArrayList<>(dirty.values());
@@ -475,6 +721,7 @@ public final class DefaultStageEngine implements StageEngine {
       downstreamSessions.clear();
     }
     ups.forEach(UpstreamSession::close);
+    subs.forEach(SubscriberSession::close);
     if (s != null) {
       s.close();
     }
@@ -506,7 +753,9 @@ public final class DefaultStageEngine implements StageEngine {
     }
     if (op == WriteOp.DELETE && base != null) {
       String key = ObjectSupport.key(object);
-      store.remove(kind, key, RemovalReason.LOCAL);
+      synchronized (this) {
+        store.remove(kind, key, RemovalReason.LOCAL);
+      }
       return plainWrite(kind, op, object);
     }
     if (op != WriteOp.DELETE && base == null && receivedKinds.contains(kind)) {
@@ -540,15 +789,31 @@ public final class DefaultStageEngine implements StageEngine {
   public CompletableFuture<KubernetesObject> persist(String kind, WriteOp op, KubernetesObject object,
       WriteBackPolicy policy) {
     String key = ObjectSupport.key(object);
-    if (op == WriteOp.DELETE) {
-      store.remove(kind, key, RemovalReason.LOCAL);
-    } else {
-      store.replaceLocal(kind, key, object);
+    if (op == WriteOp.UPDATE_STATUS) {
+      // A status write at the tail of an object whose received update is held: the status is the stage's, the
+      // rest is the received desired state (the controller may have read the older API copy).
+      Optional<EphemeralEntry> held = store.get(kind, key);
+      if (held.isPresent() && held.get().baseResourceVersion() != null
+          && !subscriptionSources.contains(held.get().source()) && ObjectSupport.status(object) != null) {
+        object = ObjectSupport.withStatusOf(held.get().object(), object);
+      }
+    }
+    synchronized (this) {
+      if (op == WriteOp.DELETE) {
+        store.remove(kind, key, RemovalReason.LOCAL);
+      } else {
+        store.replaceLocal(kind, key, object);
+      }
     }
     if (policy.mode() == WriteBackPolicy.Mode.NONE) {
       return CompletableFuture.completedFuture(object);
     }
-    return writeBack.submit(kind, op, object, ObjectSupport.persistedRv(object), policy);
+    CompletableFuture<KubernetesObject> f = writeBack.submit(kind, op, object, ObjectSupport.persistedRv(object),
+        policy);
+    if (publishedKinds.contains(kind) && op != WriteOp.DELETE) {
+      f.whenComplete((stored, ex) -> writtenBack(kind, key, stored, ex));
+    }
+    return f;
   }
 
   @Override
@@ -563,7 +828,6 @@ public final class DefaultStageEngine implements StageEngine {
     Route route = route(kind, object);
     CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
     CompletableFuture<KubernetesObject> ownCopyGone = null;
-    boolean lazyWriteBack;
     synchronized (this) {
       if (closed) {
         f.completeExceptionally(new LinkException(ErrorCode.INTERNAL, "engine closed"));
@@ -676,16 +940,6 @@ public final class DefaultStageEngine implements StageEngine {
           s.enqueue(kind, key);
         }
       }
-      WriteBackPolicy p = policyFor(kind);
-      lazyWriteBack = base != null && type != ChangeType.DELETED && p.mode() == WriteBackPolicy.Mode.LAZY
-          && route != null;
-    }
-    if (lazyWriteBack) {
-      writeBack.submit(kind, op, object, base, policyFor(kind)).whenComplete((r, ex) -> {
-        if (ex != null) {
-          log.warn("lazy write-back of {} {} failed: {}", kind, key, ex.toString());
-        }
-      });
     }
     return ownCopyGone == null ? f : f.thenCombine(ownCopyGone.exceptionally(ex -> null), (a, b) -> a);
   }
@@ -806,6 +1060,17 @@ public final class DefaultStageEngine implements StageEngine {
       return;
     }
     e.ackedVersion = Math.max(e.ackedVersion, version);
+    UpstreamSession s = upstreamSessions.get(from);
+    if (e.baseRv != null && e.type != ChangeType.DELETED && e.object != null && !e.adopted && s != null
+        && s.linkMinor() < 3 && policyFor(kind).mode() == WriteBackPolicy.Mode.LAZY) {
+      // A downstream below protocol minor 3 does not write back updates it receives: this stage does, lazily.
+      String k = key;
+      writeBack.submit(kind, WriteOp.UPDATE, e.object, e.baseRv, policyFor(kind)).whenComplete((r, ex) -> {
+        if (ex != null) {
+          log.warn("lazy write-back of {} {} failed: {}", kind, k, ex.toString());
+        }
+      });
+    }
     List<DirtyEntry.Waiter> done = new ArrayList<>();
     takeWaiters(e, e.ackedVersion, done);
     if (e.type == ChangeType.DELETED && e.ackedVersion >= e.version) {
@@ -923,7 +1188,11 @@ public final class DefaultStageEngine implements StageEngine {
         return;
       }
       store.get(kind, key).ifPresent(en -> {
-        if (ObjectSupport.supersedes(object, en.baseResourceVersion(), en.object())) {
+        boolean superseded = subscriptionSources.contains(en.source())
+            ? observedSupersedes(object, en.baseResourceVersion(), en.object())
+            : ObjectSupport.supersedes(object, en.baseResourceVersion(), en.object())
+                && !heldForWriteBack(kind, key, en, object);
+        if (superseded) {
           store.remove(kind, key, RemovalReason.PERSISTED);
           if (en.baseResourceVersion() == null && emittedKinds.contains(kind) && !stage.downstreams().isEmpty()) {
             supersededInputs.put(id, new SupersededInput(en, object));

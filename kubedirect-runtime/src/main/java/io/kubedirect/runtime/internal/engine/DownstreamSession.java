@@ -12,7 +12,15 @@ final class DownstreamSession {
   private static final int REMEMBERED_DELETES = 4096;
 
   final Link link;
-  final String source;
+  /** The peer's stage (its identity). */
+  final String peer;
+  /**
+   * The source its handshake named: the peer's stage, or for a publisher (protocol minor 3) a {@code /}-refinement
+   * of it naming one instance. Epochs and held objects are kept per source.
+   */
+  String source;
+  /** Whether the peer publishes to this stage as one of its subscribers (this stage only observes). */
+  boolean subscription;
   long epoch;
   ObjectDecoder decoder;
   /**
@@ -24,6 +32,7 @@ final class DownstreamSession {
 
   DownstreamSession(Link link, String source) {
     this.link = link;
+    this.peer = source;
     this.source = source;
   }
 

@@ -131,7 +131,10 @@ final class ReceiverHandler implements LinkHandler {
 
   private void onRequest(DownstreamSession ds, Envelope env) {
     String source = env.getHandshakeRequest().getSource();
-    if (!source.equals(ds.source)) {
+    boolean subscription = env.getHandshakeRequest().getSubscriber() && ds.link.protocolMinor() >= 3;
+    boolean named = source.equals(ds.peer)
+        || (subscription && source.startsWith(ds.peer + "/") && source.length() > ds.peer.length() + 1);
+    if (!named) {
       eng.metrics.handshake("round1", "unauthorized");
       error(ds, env.getSeq(), ErrorCode.UNAUTHORIZED, "source '" + source + "' differs from peer identity", List.of());
       ds.link.close(ErrorCode.UNAUTHORIZED, "source mismatch");
@@ -167,6 +170,11 @@ final class ReceiverHandler implements LinkHandler {
       send(previous, Envelope.newBuilder().setEpoch(previous.epoch).setError(Error.newBuilder()
           .setSeq(NOTICE_SEQ).setCode(ErrorCode.EPOCH_MISMATCH).setCurrentEpoch(env.getEpoch())
           .setMessage("fenced: a newer epoch of '" + source + "' took over")).build());
+    }
+    ds.source = source;
+    ds.subscription = subscription;
+    if (subscription) {
+      eng.subscriptionSources.add(source);
     }
     ds.newEpoch(env.getEpoch());
     ds.decoder = eng.codec.newDecoder(eng.limits.maxTemplates());
@@ -276,7 +284,7 @@ final class ReceiverHandler implements LinkHandler {
     // that is not persisted yet (the upstream resends it if it still wants it).
     for (ObjectRef r : rec.getRetractList()) {
       if (eng.store.removeFrom(ds.source, r.getKind(), Kinds.key(r), Long.MAX_VALUE, RemovalReason.RETRACTED)
-          .isPresent()) {
+          .isPresent() && !ds.subscription) {
         eng.retractedUpstream(r.getKind(), Kinds.key(r));
       }
     }
@@ -360,7 +368,7 @@ final class ReceiverHandler implements LinkHandler {
         ds.deleted(id, ref.getVersion());
         eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.DELETED);
         exposures.remove(id);
-        if (eng.store.get(kind, key).isEmpty()) {
+        if (!ds.subscription && eng.store.get(kind, key).isEmpty()) {
           CompletableFuture<KubernetesObject> cascade = eng.deletedUpstream(kind, key);
           if (cascade != null) {
             cascades.add(cascade);
@@ -376,16 +384,28 @@ final class ReceiverHandler implements LinkHandler {
             ref.getVersion(), ds.source);
       } else if (eng.deletedInStore(kind, key, c.object())) {
         // A late copy of an object the API Server deleted: never held, and its source drops it (no leak).
-        eng.notifyUpstream(ds.source, kind, key, ref.getVersion(), ErrorCode.NOT_FOUND,
-            "deleted in the API Server after it was sent: not persisted again");
-      } else if (eng.superseded(kind, key, c.object())) {
+        if (!ds.subscription) {
+          eng.notifyUpstream(ds.source, kind, key, ref.getVersion(), ErrorCode.NOT_FOUND,
+              "deleted in the API Server after it was sent: not persisted again");
+        }
+      } else if (ds.subscription && eng.observedSuperseded(kind, key, c.object())) {
+        // This stage's own informers already show the stored copy the publisher refers to (or one carrying all of
+        // it): what the publisher held before is superseded too.
+        eng.store.removeFrom(ds.source, kind, key, ref.getVersion(), RemovalReason.PERSISTED);
+      } else if (!ds.subscription && eng.superseded(kind, key, c.object())) {
         log.debug("{}: ignoring {} {} from {} (base {}): the API Server shows a newer copy", eng.stage.name(), kind,
             key, ds.source, ObjectSupport.persistedRv(c.object()));
       } else {
         eng.store.upsert(eng.entryFor(ds.source, kind, key, ref.getVersion(), c.object()));
+        if (ds.subscription) {
+          continue; // observed only: never written back, exposed or cascaded here
+        }
         eng.receivedAgain(kind, key);
         if (adds.contains(id)) {
           exposures.put(id, c);
+        }
+        if (ds.link.protocolMinor() >= 3) {
+          eng.receivedUpdate(kind, key, c.object());
         }
       }
     }

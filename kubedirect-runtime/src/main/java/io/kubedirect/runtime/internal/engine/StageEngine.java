@@ -111,6 +111,7 @@ public interface StageEngine extends AutoCloseable {
     PeerAddress listen;
     AdoptionPolicy adoption = AdoptionPolicy.locallyKnown();
     boolean requireManagedLabel;
+    String instance = "";
     final Map<String, WriteBackPolicy> writeBack = new HashMap<>();
     final Map<String, KindStrategy<KubernetesObject>> strategies = new HashMap<>();
 
@@ -197,6 +198,15 @@ public interface StageEngine extends AutoCloseable {
       return this;
     }
 
+    /**
+     * This instance's name among the instances of its stage (e.g. the node of a sandbox manager); subscribers keep
+     * what each instance publishes apart by it. Needed when several instances publish to one subscriber.
+     */
+    public Builder instance(String name) {
+      this.instance = Objects.requireNonNull(name);
+      return this;
+    }
+
     /** Overrides the write-back policy of a kind (protocol kind string). */
     public Builder writeBack(String kind, WriteBackPolicy p) {
       writeBack.put(Objects.requireNonNull(kind), Objects.requireNonNull(p));
@@ -233,6 +243,12 @@ public interface StageEngine extends AutoCloseable {
       }
       if (!stage.downstreams().isEmpty() && discovery == null) {
         throw new IllegalStateException("discovery is required for a stage with downstreams");
+      }
+      if (!stage.subscribers().isEmpty() && (discovery == null || transport == null)) {
+        throw new IllegalStateException("transport and discovery are required for a stage with subscribers");
+      }
+      if (!instance.isEmpty() && !instance.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+        throw new IllegalStateException("instance must be a DNS subdomain: '" + instance + "'");
       }
       if (codec == null) {
         codec = ObjectCodec.create();

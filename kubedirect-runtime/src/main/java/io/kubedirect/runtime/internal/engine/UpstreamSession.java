@@ -810,6 +810,10 @@ final class UpstreamSession implements LinkHandler {
    * our clock (a hostile value is ignored). Returns whether it was taken.
    */
   /** The protocol minor of the current link (what both ends speak on it). */
+  int linkMinor() {
+    return minor();
+  }
+
   private int minor() {
     Link l = link;
     return l == null ? io.kubedirect.transport.Transport.PROTOCOL_MINOR : l.protocolMinor();

@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ListerWatcher} that shows an informer the union of the API Server's objects of one kind and the
- * ephemeral objects received over direct links. The API copy wins: an ephemeral object whose key the API
- * Server shows is hidden unless it is a not yet written-back update of that copy
- * ({@link ObjectSupport#supersedes}), and
- * when its API copy appears the informer gets an update to that copy. A retracted or deleted ephemeral
+ * ephemeral objects received over direct links. The API copy wins as the engine decides it: every API object is
+ * first published to the engine, which drops the ephemeral copies that object supersedes
+ * ({@link ObjectSupport#supersedes}); an ephemeral copy the engine still holds afterwards (an update it is writing
+ * back and the API copy does not carry yet, a publisher's copy) is shown instead of the API copy, and when the
+ * engine drops it the informer gets an update to the API copy. A retracted or deleted ephemeral
  * object yields a delete event. Every API object listed or watched is published to the
  * {@link InformerObjectFeed} (before the informer sees it), which is how the engine learns what is
  * persisted.
@@ -62,6 +63,12 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
   private final EphemeralStore store;
   private final InformerObjectFeed feed;
   private final Map<String, T> apiObjects = new ConcurrentHashMap<>();
+  /**
+   * Keys whose API copy the informer was not shown because the engine still holds an ephemeral copy that it
+   * did not let the API copy supersede (e.g. a received update the stage is writing back): when that copy goes
+   * as persisted, the informer is shown the API copy.
+   */
+  private final Set<String> shadowed = ConcurrentHashMap.newKeySet();
   /**
    * Events not yet taken by the informer, bounded: a consumer that falls this far behind gets a 410 Gone
    * instead of more events, and its reflector relists (as the API Server does with a too slow watcher).
@@ -123,6 +130,7 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       apiResourceVersion = list.getMetadata().getResourceVersion();
     }
     events.clear(); // superseded by this list
+    shadowed.clear();
     overflowed = false;
     Set<String> seen = new HashSet<>();
     List<KubernetesObject> items = (List<KubernetesObject>) list.getItems();
@@ -148,8 +156,10 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
         T persisted = apiObjects.get(e.key());
         if (persisted == null) {
           items.add(e.object());
-        } else if (overrides(e, persisted)) {
+        } else {
+          // Still held after the engine saw the listed copy: the engine did not let that copy supersede it.
           items.set(items.indexOf(persisted), e.object());
+          shadowed.add(e.key());
         }
       }
     }
@@ -212,10 +222,6 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
     return apiObjects.size();
   }
 
-  private static boolean overrides(EphemeralEntry e, KubernetesObject persisted) {
-    return !ObjectSupport.supersedes(persisted, e.baseResourceVersion(), e.object());
-  }
-
   private static String key(KubernetesObject o) {
     V1ObjectMeta m = o.getMetadata();
     return Kinds.key(m.getNamespace(), m.getName());
@@ -223,25 +229,38 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
 
   @SuppressWarnings("unchecked")
   private void apiEvent(Watch.Response<T> r) {
+    Watch.Response<T> shown = r;
     if (r.object != null && r.type != null) {
+      String rv = r.object.getMetadata() == null || "ERROR".equals(r.type) ? null
+          : r.object.getMetadata().getResourceVersion();
+      if (rv != null) {
+        apiResourceVersion = rv; // before publishing: events the engine's reaction enqueues may end a watch
+      }
       switch (r.type) {
         case "ADDED", "MODIFIED" -> {
-          apiObjects.put(key(r.object), r.object);
+          String key = key(r.object);
+          apiObjects.put(key, r.object);
           feed.publishPersisted(kind, r.object);
+          EphemeralEntry held = store == null ? null : store.get(kind, key).orElse(null);
+          if (held != null && type.isInstance(held.object())) {
+            // The engine kept its ephemeral copy over this API copy (it is not carried yet): the informer keeps
+            // seeing the ephemeral copy, never the older state (e.g. a stale or unrelated API event).
+            shadowed.add(key);
+            shown = new Watch.Response<>(EventType.MODIFIED.name(), (T) held.object());
+          }
         }
         case "DELETED" -> {
+          shadowed.remove(key(r.object));
           apiObjects.remove(key(r.object));
           feed.publishDeleted(kind, r.object);
         }
         default -> { }
       }
-      if (r.object.getMetadata() != null && r.object.getMetadata().getResourceVersion() != null
-          && !"ERROR".equals(r.type)) {
-        apiResourceVersion = r.object.getMetadata().getResourceVersion();
-        feed.observeRevision(kind, apiResourceVersion); // after publishing (bookmarks included)
+      if (rv != null) {
+        feed.observeRevision(kind, rv); // after publishing (bookmarks included)
       }
     }
-    enqueue(r);
+    enqueue(shown);
   }
 
   private final class StoreListener implements EphemeralStore.Listener {
@@ -251,9 +270,11 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
       if (!entry.kind().equals(kind) || !type.isInstance(entry.object())) {
         return;
       }
+      // The engine holds only copies the API copy does not supersede (it checks on receipt, and drops what a later
+      // API copy supersedes), by its rules per copy: shown, over an API copy too.
       T persisted = apiObjects.get(entry.key());
-      if (persisted != null && !overrides(entry, persisted)) {
-        return; // the API copy wins
+      if (persisted != null) {
+        shadowed.add(entry.key());
       }
       enqueue(new Watch.Response<>(previous == null && persisted == null ? EventType.ADDED.name()
           : EventType.MODIFIED.name(), (T) entry.object()));
@@ -262,7 +283,15 @@ public final class UnionListerWatcher<T extends KubernetesObject, L extends Kube
     @Override
     @SuppressWarnings("unchecked")
     public void onRemove(EphemeralEntry entry, RemovalReason reason) {
-      if (!entry.kind().equals(kind) || reason == RemovalReason.PERSISTED || !type.isInstance(entry.object())) {
+      if (!entry.kind().equals(kind) || !type.isInstance(entry.object())) {
+        return;
+      }
+      boolean wasShadowing = shadowed.remove(entry.key());
+      if (reason == RemovalReason.PERSISTED) {
+        T persisted = wasShadowing ? apiObjects.get(entry.key()) : null;
+        if (persisted != null) {
+          enqueue(new Watch.Response<>(EventType.MODIFIED.name(), persisted)); // the copy it kept from view
+        }
         return;
       }
       T persisted = apiObjects.get(entry.key());

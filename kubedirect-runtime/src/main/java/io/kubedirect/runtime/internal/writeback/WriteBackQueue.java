@@ -185,6 +185,12 @@ public final class WriteBackQueue {
     }
   }
 
+  /** The copy of {@code kind}/{@code key} the feed showed last, if it shows it live; else null. */
+  public KubernetesObject observedCopy(String kind, String key) {
+    Observation o = observation(id(kind, key));
+    return o == null || !o.live ? null : o.object;
+  }
+
   /** The resourceVersion of the copy of {@code id} the feed shows live, or null. */
   String observedRv(String id) {
     Observation o = observation(id);

@@ -135,8 +135,12 @@ class UnionListerWatcherTest {
     assertThat(r.type).isEqualTo("DELETED");
     assertThat(r.object.getMetadata().getName()).isEqualTo("e");
 
-    // An ephemeral copy of an object the API already shows (and not derived from it) is hidden.
+    // A copy the engine holds over an API copy is shown (the engine holds only what the API copy does not
+    // supersede), until an API copy supersedes it.
     ephemeral("d", 2);
+    r = w.next();
+    assertThat(r.type).isEqualTo("MODIFIED");
+    assertThat(r.object.getMetadata().getResourceVersion()).isEmpty();
     api.watchEvents.add(new Watch.Response<>("MODIFIED", persisted("d", "12")));
     r = w.next();
     assertThat(r.object.getMetadata().getResourceVersion()).isEqualTo("12");
