@@ -7,7 +7,7 @@ import io.kubedirect.examples.faas.activator.Activator;
 import io.kubedirect.examples.faas.activator.ActivatorMetrics;
 import io.kubedirect.examples.faas.activator.SandboxEndpoint;
 import io.kubedirect.examples.faas.cluster.Workloads;
-import io.kubedirect.examples.faas.common.FunctionAutoscaling;
+import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.common.LoopbackPodNetwork;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.plain.K8sPlusChain;

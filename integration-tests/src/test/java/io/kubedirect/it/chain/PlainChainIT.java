@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.kubedirect.examples.faas.activator.Activator;
 import io.kubedirect.examples.faas.activator.ActivatorMetrics;
 import io.kubedirect.examples.faas.cluster.Workloads;
-import io.kubedirect.examples.faas.common.FunctionAutoscaling;
+import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.plain.PlainChain;
 import io.kubedirect.examples.faas.sandbox.HttpSandboxRuntime;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;

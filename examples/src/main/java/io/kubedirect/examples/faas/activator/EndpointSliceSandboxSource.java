@@ -1,7 +1,7 @@
 package io.kubedirect.examples.faas.activator;
 
 import io.kubedirect.examples.faas.common.FaasConventions;
-import io.kubedirect.examples.faas.common.FunctionAutoscaling;
+import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.common.LoopbackPodNetwork;
 import io.kubedirect.examples.faas.sandbox.HttpSandboxRuntime;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;

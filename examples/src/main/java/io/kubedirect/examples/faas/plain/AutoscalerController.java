@@ -3,7 +3,7 @@ package io.kubedirect.examples.faas.plain;
 import static io.kubedirect.examples.faas.common.FaasConventions.FUNCTION_LABEL;
 
 import io.kubedirect.examples.faas.common.ControllerRunner;
-import io.kubedirect.examples.faas.common.FunctionAutoscaling;
+import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.knative.autoscaler.RevisionKey;

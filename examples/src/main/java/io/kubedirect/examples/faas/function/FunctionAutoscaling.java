@@ -1,5 +1,6 @@
-package io.kubedirect.examples.faas.common;
+package io.kubedirect.examples.faas.function;
 
+import io.kubedirect.examples.faas.common.FaasConventions;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;
 import io.kubedirect.examples.knative.autoscaler.RevisionKey;
 import io.kubedirect.examples.knative.autoscaler.config.AutoscalerConfig;

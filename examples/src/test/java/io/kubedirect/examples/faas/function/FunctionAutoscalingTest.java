@@ -1,4 +1,4 @@
-package io.kubedirect.examples.faas.common;
+package io.kubedirect.examples.faas.function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
