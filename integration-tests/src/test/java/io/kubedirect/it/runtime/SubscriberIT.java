@@ -113,7 +113,7 @@ class SubscriberIT {
           .stage(StageDeclaration.builder("producer").downstream("sandbox-manager").emits(V1Pod.class).build())
           .transport(net.transport("producer"))
           .discovery(StaticPeerDiscovery.builder().stage("sandbox-manager", sm.localAddress().orElseThrow()).build())
-          .build();
+          .fallbackAfter(Duration.ofSeconds(2)).build();
       producer.start();
       producer.informerFactory().startAllRegisteredInformers();
       await().atMost(Duration.ofSeconds(30)).until(() -> seen.hasSynced() && smInformer.hasSynced());
@@ -141,9 +141,10 @@ class SubscriberIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> core.listNamespacedPod(ns).execute().getItems().stream()
           .filter(SubscriberIT::ready).count() == 10);
       PeerAddress smAddress = sm.localAddress().orElseThrow();
-      assertThat(EngineProbe.engine(producer).inFallback(smAddress)).isFalse();
-      assertThat(EngineProbe.engine(producer).metrics().count("fallback.writes")).isZero();
       KubeDirect head = producer;
+      // Past the producer's fallback deadline (2 s) with the activator still cut off: no fallback.
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(20)).until(() ->
+          !EngineProbe.engine(head).inFallback(smAddress) && EngineProbe.engine(head).metrics().count("fallback.writes") == 0);
       await().atMost(Duration.ofSeconds(60)).until(() -> EngineProbe.engine(head).dirtyCount() == 0);
 
       // 4. Back: the activator shows the current set, all Ready, and holds nothing ephemeral any more.

@@ -42,7 +42,8 @@ final class SubscriberSession implements LinkHandler {
 
   private static final Logger log = LoggerFactory.getLogger(SubscriberSession.class);
 
-  enum State { DISCONNECTED, HANDSHAKE1, HANDSHAKE2, READY, CLOSED }
+  /** UNSUPPORTED: the subscriber speaks protocol minor 2 or older; it would not only observe, so it gets nothing. */
+  enum State { DISCONNECTED, HANDSHAKE1, HANDSHAKE2, READY, UNSUPPORTED, CLOSED }
 
   /** One change to send: the object's current copy, or a delete when {@code object} is null. */
   record Out(String kind, String key, long version, KubernetesObject object) {}
@@ -163,6 +164,14 @@ final class SubscriberSession implements LinkHandler {
         return;
       }
       link = l;
+      if (l.protocolMinor() < 3) {
+        // Below minor 3 the receiver does not know it is a subscriber: it would treat the objects as its own
+        // (cascade deletes, expose them). Publish nothing to it.
+        log.warn("{}: subscriber {} at {} speaks protocol minor {}; subscriptions need minor 3: publishing nothing "
+            + "to it", eng.stage.name(), destination, address, l.protocolMinor());
+        state = State.UNSUPPORTED;
+        return;
+      }
       startHandshake();
     }
   }

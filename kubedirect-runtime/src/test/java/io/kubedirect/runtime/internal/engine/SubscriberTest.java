@@ -86,8 +86,18 @@ class SubscriberTest {
   }
 
   void chain(EngineLimits smLimits) {
-    activator = start(StageEngine.builder().stage(StageDeclaration.builder("activator").upstream("sm")
-        .receives(V1Pod.class).build()).listen(new PeerAddress("activator", 0)), "activator");
+    chain(smLimits, io.kubedirect.transport.Transport.PROTOCOL_MINOR);
+  }
+
+  void chain(EngineLimits smLimits, int activatorMinor) {
+    activator = StageEngine.builder().stage(StageDeclaration.builder("activator").upstream("sm")
+        .receives(V1Pod.class).build()).listen(new PeerAddress("activator", 0))
+        .transport(io.kubedirect.transport.inmemory.InMemoryTransport.builder(net, "activator")
+            .protocolMinor(activatorMinor).build())
+        .scheduler(sched).persistedApi(apiOf("activator")).persistedFeed(persisted).discovery(discovery)
+        .epochSource(EpochSource.fromMicros(() -> sched.nanoTime() / 1000)).build();
+    activator.start();
+    engines.add(activator);
     sm = (DefaultStageEngine) start(StageEngine.builder().stage(StageDeclaration.builder("sm").upstream("rs")
         .receives(V1Pod.class).subscribers("activator").build()).listen(new PeerAddress("node-0", 0))
         .instance("node-0").limits(smLimits), "sm");
@@ -182,6 +192,7 @@ class SubscriberTest {
     assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
     assertThat(activatorView()).isEqualTo(Map.of("p0", true, "p1", true, "p2", true));
     assertThat(writesBy("activator")).as("a subscriber never writes").isZero();
+    assertThat(activator.metrics().count("link.batches")).isPositive();
     assertThat(writesBy("rs")).as("no fallback on the main path").isZero();
   }
 
@@ -213,6 +224,20 @@ class SubscriberTest {
     assertThat(firstReady).isNotNegative();
     assertThat(shown.subList(firstReady, shown.size())).doesNotContain("not-ready");
     assertThat(shown.get(shown.size() - 1)).isEqualTo("removed PERSISTED");
+    assertThat(writesBy("activator")).isZero();
+  }
+
+  @Test
+  void aSubscriberOfAnOlderProtocolMinorGetsNothingAndTheMainPathGoesOn() {
+    chain(EngineLimits.defaults(), 2);
+    List<CompletableFuture<KubernetesObject>> fs = create("p", 3);
+    assertThat(run(() -> persisted.list(POD).size() == 3 && rs.dirtyCount() == 0)).isTrue();
+    sched.runFor(Duration.ofMillis(10));
+    assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    // A minor-2 receiver would take the pods as its own (cascading deletes to stored copies): it gets none.
+    assertThat(activator.metrics().count("link.batches")).isZero();
+    assertThat(activator.store().size()).isZero();
+    assertThat(sm.subscriberSessions.values()).allMatch(s -> s.state == SubscriberSession.State.UNSUPPORTED);
     assertThat(writesBy("activator")).isZero();
   }
 
