@@ -674,7 +674,7 @@ public final class DefaultStageEngine implements StageEngine {
   }
 
   /** The backlog of the subscriber session at {@code address} (for tests), or -1 if there is none. */
-  public synchronized int subscriberBacklog(PeerAddress address) {
+  synchronized int subscriberBacklog(PeerAddress address) {
     SubscriberSession s = subscriberSessions.get(address);
     return s == null ? -1 : s.backlog();
   }
