@@ -28,7 +28,11 @@ public interface DirectWriter<T extends KubernetesObject> {
   /** Creates {@code object}. */
   CompletableFuture<T> create(T object);
 
-  /** Updates {@code object} (spec and metadata). */
+  /**
+   * Updates {@code object} (spec and metadata). For an object of an emitted kind read at resourceVersion R (e.g. a
+   * Deployment with new desired replicas), this sends a desired-state update based on R: the kind's tail shows it at
+   * once and writes it back (lazily, coalesced); the future completes when the downstream acknowledged it.
+   */
   CompletableFuture<T> update(T object);
 
   /** Updates the status of {@code object}. */

@@ -201,9 +201,10 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
-     * Overrides the write-back policy for {@code type}. Defaults: {@link WriteBackPolicy#EAGER} for kinds
-     * this stage receives but does not emit (the tail), lazy (500 ms) for updates of already persisted
-     * objects of emitted kinds, nothing for new objects of emitted kinds (the tail persists them).
+     * Overrides the write-back policy for {@code type}. Defaults: {@link WriteBackPolicy#EAGER} for new objects of
+     * kinds this stage receives but does not emit (the tail), lazy (500 ms) for received updates of already
+     * persisted objects of such kinds (desired state: the tail writes them back, coalesced), nothing for kinds it
+     * emits (the tail downstream persists them).
      */
     public <T extends KubernetesObject> Builder writeBack(Class<T> type, WriteBackPolicy policy) {
       writeBack.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(policy, "policy"));

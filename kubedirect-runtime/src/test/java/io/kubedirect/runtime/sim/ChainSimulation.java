@@ -121,6 +121,11 @@ final class ChainSimulation {
    * pods only, and the restarted head retracts what its downstream holds) to compare the waste.
    */
   static final boolean HEAD_VIEW = Boolean.parseBoolean(System.getProperty("kubedirect.sim.headView", "true"));
+  /**
+   * A subscriber of the sandbox managers (an activator), with partitions of its links and crashes of its own, drawn
+   * from a stream of their own (the other draws of a seed are unchanged). Off: -Dkubedirect.sim.subscriber=false.
+   */
+  static final boolean SUBSCRIBER = Boolean.parseBoolean(System.getProperty("kubedirect.sim.subscriber", "true"));
   private int memoryBound;
   private int crashes;
 
@@ -185,6 +190,9 @@ final class ChainSimulation {
     desired.putAll(config.initialDesired());
     peakDesired = totalDesired();
     discovery.add("scheduler", "", SchedulerProcess.ADDRESS);
+    if (SUBSCRIBER) {
+      discovery.add("activator", "", ActivatorProcess.ADDRESS);
+    }
     for (String n : config.nodes()) {
       discovery.add("sandbox-manager", n, SandboxManagerProcess.address(n));
     }
@@ -359,7 +367,7 @@ final class ChainSimulation {
       }
     }
     for (StageProcess p : alive.values()) {
-      if (!(p instanceof ReplicaSetProcess)) {
+      if (!(p instanceof ReplicaSetProcess) && !(p instanceof ActivatorProcess)) { // (a subscriber only observes)
         for (V1Pod e : p.ephemeralPods()) {
           if (owner.equals(SimPods.owner(e)) && !gone.contains(SimPods.key(e))
               && !headDeleteIssued.contains(SimPods.key(e))) {
@@ -392,6 +400,8 @@ final class ChainSimulation {
       p = new ReplicaSetProcess(this, inc);
     } else if (instance.equals("scheduler")) {
       p = new SchedulerProcess(this, inc);
+    } else if (instance.equals("activator")) {
+      p = new ActivatorProcess(this, inc);
     } else {
       p = new SandboxManagerProcess(this, instance.substring("sm-".length()), inc);
     }
@@ -418,6 +428,37 @@ final class ChainSimulation {
     }
   }
 
+  /**
+   * Faults of the subscriber only, from their own random stream: partitions between it and the sandbox managers
+   * (often while pods live only in memory: early in the run, during the burst) and crashes of the activator.
+   */
+  private void scheduleSubscriberFaults() {
+    Random r = new Random(config.seed() * 131 + 0x5AB5L);
+    long horizon = config.horizon().toMillis();
+    int partitions = r.nextInt(4);
+    for (int i = 0; i < partitions; i++) {
+      String node = config.nodes().get(r.nextInt(config.nodes().size()));
+      long at = (long) (r.nextDouble() * horizon * 0.7);
+      long length = 50 + r.nextInt(1200);
+      sched.schedule(() -> net.faults().partition("sm-" + node, "activator"), Duration.ofMillis(at));
+      sched.schedule(() -> net.faults().heal("sm-" + node, "activator"), Duration.ofMillis(at + length));
+    }
+    if (r.nextInt(3) == 0) {
+      long at = (long) (r.nextDouble() * horizon * 0.8);
+      long down = 1 + r.nextInt(800);
+      sched.schedule(() -> crash("activator"), Duration.ofMillis(at));
+      sched.schedule(() -> restart("activator"), Duration.ofMillis(at + down));
+    }
+  }
+
+  private java.util.Set<String> persistedKeys() {
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    for (KubernetesObject o : api.listShared(SimPods.KIND)) {
+      keys.add(SimPods.key((V1Pod) o));
+    }
+    return keys;
+  }
+
   /** Runs the whole scenario and checks the invariants. */
   Result run() {
     try {
@@ -441,6 +482,10 @@ final class ChainSimulation {
     spawn("scheduler");
     for (String n : config.nodes()) {
       spawn("sm-" + n);
+    }
+    if (SUBSCRIBER) {
+      spawn("activator");
+      scheduleSubscriberFaults();
     }
     config.plan().schedule(net);
     api.setFaults(config.apiRetryable(), config.apiAmbiguous(), config.apiConflict());
@@ -481,6 +526,9 @@ final class ChainSimulation {
     instances.add("replicaset");
     instances.add("scheduler");
     config.nodes().forEach(n -> instances.add("sm-" + n));
+    if (SUBSCRIBER) {
+      instances.add("activator");
+    }
     long restartAt = 0;
     for (String e : config.events()) {
       String[] f = e.split(" ");
@@ -794,8 +842,12 @@ final class ChainSimulation {
   }
 
   private boolean converged() {
-    if (alive.size() != 2 + config.nodes().size()) {
+    if (alive.size() != 2 + config.nodes().size() + (SUBSCRIBER ? 1 : 0)) {
       return false;
+    }
+    if (SUBSCRIBER && alive.get("activator") instanceof ActivatorProcess a
+        && !a.persisted.keySet().equals(persistedKeys())) {
+      return false; // its own informer view must show exactly the stored pods
     }
     for (StageProcess p : alive.values()) {
       if (p.memory() != 0 || !p.logicIdle()) {
@@ -841,6 +893,8 @@ final class ChainSimulation {
   /** No pod name created (applied) twice: a deleted pod must not come back, a retried create must not double. */
   private void checkHistory() {
     violations.addAll(resurrections(api.history()));
+    api.history().stream().filter(w -> w.writer().startsWith("activator#")).findFirst().ifPresent(w ->
+        violations.add("subscriber wrote: the activator " + w.op() + " " + w.key()));
   }
 
   /** The violations of "no object created twice" in a write history. */

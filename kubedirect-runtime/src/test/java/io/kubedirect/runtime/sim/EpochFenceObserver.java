@@ -88,8 +88,11 @@ final class EpochFenceObserver implements Transport {
 
   private synchronized void inbound(View v, Envelope env) {
     v.processing = env;
+    if (env.hasHandshakeRequest() && v.receiver) {
+      v.source = env.getHandshakeRequest().getSource();
+    }
     if (env.hasObjectBatch() || env.hasHandshakeReconcile()) {
-      Long cur = currentEpoch.get(v.peer().stage());
+      Long cur = currentEpoch.get(v.source());
       if (cur == null || cur != env.getEpoch()) {
         staleRejectedCandidates++;
       }
@@ -103,7 +106,7 @@ final class EpochFenceObserver implements Transport {
     if (v.processing != null) {
       v.answered = true;
     }
-    String source = v.peer().stage();
+    String source = v.source();
     if (env.hasHandshakeSnapshot()) {
       Long prev = currentEpoch.get(source);
       if (prev != null && env.getEpoch() <= prev) {
@@ -168,7 +171,7 @@ final class EpochFenceObserver implements Transport {
       } finally {
         synchronized (EpochFenceObserver.this) {
           if (v.receiver && v.processing == message && message.hasObjectBatch() && !v.answered) {
-            Long cur = currentEpoch.get(v.peer().stage());
+            Long cur = currentEpoch.get(v.source());
             if (cur != null && cur == message.getEpoch()) {
               // (a duplicated batch is applied twice, and each copy gets its own deferred Ack)
               v.unanswered.computeIfAbsent(message.getSeq(), k -> new java.util.ArrayDeque<>()).add(message);
@@ -206,6 +209,13 @@ final class EpochFenceObserver implements Transport {
     private boolean answered;
     /** Batches applied in their source's current epoch and not answered yet (a deferred Ack). */
     private final java.util.Map<Long, java.util.Deque<Envelope>> unanswered = new java.util.HashMap<>();
+    /** The source its last handshake named (a publisher's may name its instance: "sandbox-manager/node-1"). */
+    private String source;
+
+    /** The source the receiver keeps epochs for: the handshake's, else the peer's stage. */
+    String source() {
+      return source != null ? source : peer().stage();
+    }
 
     View(Link link, boolean receiver) {
       this.link = link;

@@ -19,6 +19,9 @@ final class SandboxManagerProcess extends StageProcess {
 
   static final StageDeclaration DECL = StageDeclaration.builder("sandbox-manager").upstream("scheduler")
       .receives(V1Pod.class).build();
+  /** With a subscriber: publishes its pods to the activator. */
+  static final StageDeclaration PUBLISHING = StageDeclaration.builder("sandbox-manager").upstream("scheduler")
+      .receives(V1Pod.class).subscribers("activator").build();
 
   final String node;
   private final Set<String> writing = new HashSet<>();
@@ -27,7 +30,7 @@ final class SandboxManagerProcess extends StageProcess {
   private final java.util.Map<String, Long> starting = new java.util.HashMap<>();
 
   SandboxManagerProcess(ChainSimulation sim, String node, int incarnation) {
-    super(sim, "sm-" + node, incarnation, DECL, address(node));
+    super(sim, "sm-" + node, incarnation, ChainSimulation.SUBSCRIBER ? PUBLISHING : DECL, address(node));
     this.node = node;
   }
 

@@ -64,7 +64,10 @@ abstract class StageProcess {
     if (listen != null) {
       b.listen(listen);
     }
-    if (decl == SandboxManagerProcess.DECL && sim.faults.exposeOnReceipt()) {
+    if (!decl.subscribers().isEmpty()) {
+      b.instance(instance);
+    }
+    if (decl.name().equals("sandbox-manager") && sim.faults.exposeOnReceipt()) {
       b.writeBack(SimPods.KIND, io.kubedirect.api.WriteBackPolicy.EXPOSE_ON_RECEIPT);
     }
     if (!ChainSimulation.HEAD_VIEW && decl.upstreams().isEmpty()) {

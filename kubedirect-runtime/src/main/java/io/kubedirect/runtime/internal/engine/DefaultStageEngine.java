@@ -105,6 +105,19 @@ public final class DefaultStageEngine implements StageEngine {
   private final Set<String> publishedKinds = new HashSet<>();
   private final String instance;
 
+  /**
+   * The resourceVersion of this stage's latest completed write-back per object of a published kind (guarded by
+   * this, bounded): an API copy older than it does not supersede the held copy (its feed lags behind its writes).
+   */
+  private final Map<String, String> lastWritten = new LinkedHashMap<>(64, 0.75f, false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > RECENTLY_PERSISTED;
+    }
+  };
+
   /** One published object: its current copy and the version it was published at. */
   record Published(String kind, String key, long version, KubernetesObject object) {}
 
@@ -448,6 +461,10 @@ public final class DefaultStageEngine implements StageEngine {
    */
   private void writtenBack(String kind, String key, KubernetesObject stored, Throwable ex) {
     synchronized (this) {
+      String written = stored == null || ex != null ? null : ObjectSupport.persistedRv(stored);
+      if (written != null && publishedKinds.contains(kind)) {
+        lastWritten.put(id(kind, key), written);
+      }
       Optional<EphemeralEntry> held = store.get(kind, key);
       if (closed || held.isEmpty() || subscriptionSources.contains(held.get().source())
           || (held.get().baseResourceVersion() == null && !publishedKinds.contains(kind))) {
@@ -481,15 +498,20 @@ public final class DefaultStageEngine implements StageEngine {
    * written. Guarded by this.
    */
   private boolean heldForWriteBack(String kind, String key, EphemeralEntry held, KubernetesObject api) {
-    if (!tail(kind) || !writeBack.isPending(kind, key)) {
+    if (!tail(kind)) {
       return false;
     }
     if (publishedKinds.contains(kind)) {
       // Subscribers watch the held copy (a pod's readiness): keep it until the store carries all of it, its status
-      // included, so they never see an intermediate stored copy (a pod created, its status not written yet).
-      return !MergePatches.carriesAll(api, held.object());
+      // included, so they never see an intermediate stored copy (a pod created, its status not written yet), while
+      // its write is pending or the feed has not caught up with this stage's latest write of it.
+      String written = lastWritten.get(id(kind, key));
+      String apiRv = ObjectSupport.persistedRv(api);
+      boolean behind = written != null && apiRv != null && newerRv(written, apiRv);
+      return (writeBack.isPending(kind, key) || behind) && !MergePatches.carriesAll(api, held.object());
     }
-    return held.baseResourceVersion() != null && !MergePatches.carries(api, held.object());
+    return held.baseResourceVersion() != null && writeBack.isPending(kind, key)
+        && !MergePatches.carries(api, held.object());
   }
 
   /**
@@ -649,7 +671,7 @@ public final class DefaultStageEngine implements StageEngine {
   }
 
   /** The backlog of the subscriber session at {@code address} (for tests), or -1 if there is none. */
-  public synchronized int subscriberBacklog(PeerAddress address) {
+  synchronized int subscriberBacklog(PeerAddress address) {
     SubscriberSession s = subscriberSessions.get(address);
     return s == null ? -1 : s.backlog();
   }
@@ -1282,6 +1304,7 @@ public final class DefaultStageEngine implements StageEngine {
     }
     List<DirtyEntry.Waiter> done = List.of();
     synchronized (this) {
+      lastWritten.remove(id(kind, key));
       recentlyPersisted.remove(id(kind, key));
       String uid = object.getMetadata() == null ? null : object.getMetadata().getUid();
       deletedInStore.put(id(kind, key), uid == null ? "" : uid);

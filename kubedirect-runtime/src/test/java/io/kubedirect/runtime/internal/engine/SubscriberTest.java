@@ -46,6 +46,8 @@ class SubscriberTest {
   final FakeDiscovery discovery = new FakeDiscovery();
   final Map<String, AtomicInteger> writes = new ConcurrentHashMap<>();
   final List<StageEngine> engines = new ArrayList<>();
+  /** The activator's informers: they can lag behind the API Server while the sandbox manager's keep up. */
+  final LaggingFeed activatorFeed = new LaggingFeed(persisted);
   StageEngine rs;
   DefaultStageEngine sm;
   StageEngine activator;
@@ -62,6 +64,12 @@ class SubscriberTest {
         new Class<?>[] {PersistedObjectApi.class}, (proxy, m, args) -> {
           if (List.of("create", "update", "updateStatus", "delete", "createSubresource").contains(m.getName())) {
             writes.computeIfAbsent(stage, k -> new AtomicInteger()).incrementAndGet();
+          }
+          if (m.getName().equals("create") && args[1] instanceof V1Pod p && p.getStatus() != null) {
+            // Like the API Server: a pod is created without the status in the request; it is written separately.
+            V1Pod c = ObjectSupport.deepCopy(p);
+            c.setStatus(null);
+            args[1] = c;
           }
           try {
             return m.invoke(persisted, args);
@@ -94,7 +102,7 @@ class SubscriberTest {
         .receives(V1Pod.class).build()).listen(new PeerAddress("activator", 0))
         .transport(io.kubedirect.transport.inmemory.InMemoryTransport.builder(net, "activator")
             .protocolMinor(activatorMinor).build())
-        .scheduler(sched).persistedApi(apiOf("activator")).persistedFeed(persisted).discovery(discovery)
+        .scheduler(sched).persistedApi(apiOf("activator")).persistedFeed(activatorFeed).discovery(discovery)
         .epochSource(EpochSource.fromMicros(() -> sched.nanoTime() / 1000)).build();
     activator.start();
     engines.add(activator);
@@ -120,6 +128,55 @@ class SubscriberTest {
       public void onRemove(EphemeralEntry e, RemovalReason reason) {}
     });
     sched.runFor(Duration.ofMillis(20));
+  }
+
+  /** A feed of pods that can hold its events back (a lagging informer) and release them in order. */
+  static final class LaggingFeed implements io.kubedirect.runtime.spi.PersistedObjectFeed {
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> held = new ArrayList<>();
+    private final FakePersistedStore store;
+    boolean lagging;
+
+    LaggingFeed(FakePersistedStore store) {
+      this.store = store;
+      store.addListener(POD, new Listener() {
+        @Override
+        public void onPersisted(KubernetesObject o) {
+          deliver(() -> listeners.forEach(l -> l.onPersisted(o)));
+        }
+
+        @Override
+        public void onDeleted(KubernetesObject o) {
+          deliver(() -> listeners.forEach(l -> l.onDeleted(o)));
+        }
+      });
+    }
+
+    private synchronized void deliver(Runnable event) {
+      if (lagging) {
+        held.add(event);
+      } else {
+        event.run();
+      }
+    }
+
+    synchronized void release() {
+      lagging = false;
+      held.forEach(Runnable::run);
+      held.clear();
+    }
+
+    @Override
+    public void addListener(String kind, Listener listener) {
+      if (kind.equals(POD)) {
+        listeners.add(listener);
+      }
+    }
+
+    @Override
+    public synchronized java.util.OptionalLong observedRevision(String kind) {
+      return lagging ? java.util.OptionalLong.empty() : store.observedRevision(kind);
+    }
   }
 
   static V1Pod ready(V1Pod p) {
@@ -211,13 +268,17 @@ class SubscriberTest {
         shown.add("removed " + reason);
       }
     });
-    // The informers lag behind the API Server (the fake store's feed is paused), as they do behind a busy one.
-    persisted.pauseFeed(true);
+    // The activator's informers lag behind the API Server, as they do behind a busy one; the sandbox manager's see
+    // its create (without status) and then its status write.
+    activatorFeed.lagging = true;
     create("q", 1);
     assertThat(run(() -> persisted.list(POD).size() == 1 && isReady(persisted.list(POD).get(0))
-        && activator.store().entries(POD).stream().anyMatch(e -> isReady(e.object())))).isTrue();
-    persisted.pauseFeed(false);
-    assertThat(run(() -> activator.store().size() == 0 && sm.store().size() == 0)).isTrue();
+        && sm.store().size() == 0)).isTrue();
+    sched.runFor(Duration.ofMillis(50));
+    assertThat(activator.store().entries(POD)).as("the last copy the activator got is Ready")
+        .singleElement().matches(e -> isReady(e.object()));
+    activatorFeed.release();
+    assertThat(run(() -> activator.store().size() == 0)).isTrue();
     // Created unready, then Ready; once Ready it is never shown unready again (the tail held its Ready copy until
     // the stored copy carried the status), and it goes only when the activator's own feed shows the stored copy.
     int firstReady = shown.indexOf("ready");
