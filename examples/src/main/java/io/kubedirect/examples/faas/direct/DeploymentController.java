@@ -59,11 +59,9 @@ import org.slf4j.LoggerFactory;
  * {@code revisionHistoryLimit}, and writes the Deployment status as the stock controller does ({@code replicas},
  * {@code updatedReplicas}, {@code readyReplicas}, {@code availableReplicas}, {@code unavailableReplicas},
  * {@code observedGeneration}, {@code collisionCount}).
- *
- * <p>kubedirect retrofit: the desired {@code spec.replicas} of Deployments arrive from the autoscaler over a link
- * (this stage is their tail and writes them back lazily), and the desired {@code spec.replicas} of existing
- * ReplicaSets go to the replicaset stage over a link (its tail). A new revision's ReplicaSet is still created
- * through the API Server, so that it has its uid before any pod names it as owner.
+ * <p>Retrofit: Deployments' desired {@code spec.replicas} come from the autoscaler over a link (this stage writes
+ * them back lazily); ReplicaSets' go to the replicaset stage. A new revision's ReplicaSet is created through the
+ * API Server, so that it has a uid before any pod names it as owner.
  */
 @DirectStage(name = "deployment", upstream = "autoscaler", downstream = "replicaset", receives = V1Deployment.class,
     emits = V1ReplicaSet.class)
