@@ -16,12 +16,12 @@ import java.util.Optional;
  * the field (and the engine, which is not API) reflectively. Everything that depends on engine internals is in
  * this class: if the field or the engine API changes, only this class needs adapting.
  */
-final class StageProbe {
+public final class StageProbe {
 
   private StageProbe() {}
 
   /** The engine of {@code stage} while it runs. */
-  static Optional<StageEngine> engine(SliceStage stage) {
+  public static Optional<StageEngine> engine(SliceStage stage) {
     if (!stage.isRunning()) {
       return Optional.empty();
     }
@@ -44,12 +44,12 @@ final class StageProbe {
   }
 
   /** Objects the stage sent over links and has not yet seen persisted (0 when stopped). */
-  static int dirty(SliceStage stage) {
+  public static int dirty(SliceStage stage) {
     return engine(stage).map(StageEngine::dirtyCount).orElse(0);
   }
 
   /** Ephemeral objects the stage holds from its upstream (0 when stopped). */
-  static int ephemeral(SliceStage stage) {
+  public static int ephemeral(SliceStage stage) {
     return engine(stage).map(e -> e.store().size()).orElse(0);
   }
 
@@ -74,7 +74,7 @@ final class StageProbe {
   }
 
   /** Whether the stage's link to {@code address} is past its fallback deadline. */
-  static boolean inFallback(SliceStage stage, PeerAddress address) {
+  public static boolean inFallback(SliceStage stage, PeerAddress address) {
     return engine(stage).map(e -> e.inFallback(address)).orElse(false);
   }
 }

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,9 @@ public final class ApiServerSandboxSource implements SandboxSource {
 
   private final ApiClient apiClient;
   private final int podIpPort;
+  private final Supplier<SharedInformerFactory> informerFactory;
+  private final Predicate<V1Pod> routable;
+  private final Runnable beforeInformersStart;
 
   private SharedInformerFactory factory;
   private SharedIndexInformer<V1Pod> pods;
@@ -52,6 +57,9 @@ public final class ApiServerSandboxSource implements SandboxSource {
   private ApiServerSandboxSource(Builder b) {
     this.apiClient = b.apiClient;
     this.podIpPort = b.podIpPort;
+    this.informerFactory = b.informerFactory;
+    this.routable = b.routable;
+    this.beforeInformersStart = b.beforeInformersStart;
   }
 
   /** A builder reading through {@code apiClient} (read timeout 0, as for every informer). */
@@ -67,7 +75,7 @@ public final class ApiServerSandboxSource implements SandboxSource {
     this.listener = Objects.requireNonNull(listener, "listener");
     CoreV1Api core = new CoreV1Api(apiClient);
     AppsV1Api apps = new AppsV1Api(apiClient);
-    factory = new SharedInformerFactory(apiClient);
+    factory = informerFactory == null ? new SharedInformerFactory(apiClient) : informerFactory.get();
     pods = factory.sharedIndexInformerFor(
         p -> core.listPodForAllNamespaces().labelSelector(FaasConventions.FUNCTION_LABEL)
             .resourceVersion(p.resourceVersion).watch(p.watch).timeoutSeconds(p.timeoutSeconds).buildCall(null),
@@ -99,7 +107,23 @@ public final class ApiServerSandboxSource implements SandboxSource {
         changed(functionOf(pod.getMetadata()));
       }
     });
+    beforeInformersStart.run();
     factory.startAllRegisteredInformers();
+  }
+
+  /** Recomputes the ready sandboxes of every function it has seen (after a change {@code routable} depends on). */
+  synchronized void recheckAll() {
+    if (pods == null) {
+      return;
+    }
+    Set<RevisionKey> functions = new HashSet<>(reported.keySet());
+    for (V1Pod pod : pods.getIndexer().list()) {
+      RevisionKey k = functionOf(pod.getMetadata());
+      if (k != null) {
+        functions.add(k);
+      }
+    }
+    functions.forEach(this::changed);
   }
 
   @Override
@@ -159,7 +183,7 @@ public final class ApiServerSandboxSource implements SandboxSource {
 
   /** The endpoint of {@code pod} if it is a ready, addressable sandbox, else null. */
   SandboxEndpoint endpoint(V1Pod pod) {
-    if (!Pods.isActive(pod) || !Pods.isReady(pod)) {
+    if (!Pods.isActive(pod) || !Pods.isReady(pod) || !routable.test(pod)) {
       return null;
     }
     String key = Pods.key(pod);
@@ -194,6 +218,9 @@ public final class ApiServerSandboxSource implements SandboxSource {
   public static final class Builder {
     private final ApiClient apiClient;
     private int podIpPort;
+    private Supplier<SharedInformerFactory> informerFactory;
+    private Predicate<V1Pod> routable = pod -> true;
+    private Runnable beforeInformersStart = () -> {};
 
     private Builder(ApiClient apiClient) {
       this.apiClient = Objects.requireNonNull(apiClient, "apiClient");
@@ -208,6 +235,22 @@ public final class ApiServerSandboxSource implements SandboxSource {
         throw new IllegalArgumentException("port out of range: " + port);
       }
       this.podIpPort = port;
+      return this;
+    }
+
+    /**
+     * Reads the pods through informers of the factory {@code factory} makes at each start (default: a plain
+     * client-java factory), running {@code beforeInformersStart} after registering them and before starting them.
+     */
+    Builder informerFactory(Supplier<SharedInformerFactory> factory, Runnable beforeInformersStart) {
+      this.informerFactory = Objects.requireNonNull(factory, "factory");
+      this.beforeInformersStart = Objects.requireNonNull(beforeInformersStart, "beforeInformersStart");
+      return this;
+    }
+
+    /** Routes only to Ready pods that also pass {@code routable} (default: all). */
+    Builder routable(Predicate<V1Pod> routable) {
+      this.routable = Objects.requireNonNull(routable, "routable");
       return this;
     }
 

@@ -7,10 +7,10 @@ import java.util.Set;
  * Tells the activator which sandboxes of each function are ready (Knative's revision backends manager).
  *
  * <p>Variants: {@link ApiServerSandboxSource} learns readiness from an API Server watch of the pods, the way plain
- * Kubernetes and Knative do. The direct variant, which receives readiness from the sandbox managers over a direct
- * link as a <em>subscriber</em> (in parallel with their write-back to the API Server) and withdraws a manager's
- * sandboxes when its link dies and the API Server does not show them Ready, needs subscriber support in the
- * kubedirect runtime, which does not exist yet; it will implement this interface.
+ * Kubernetes and Knative do; {@link EndpointSliceSandboxSource} from EndpointSlices (K8s+). {@link DirectSandboxSource}
+ * receives readiness from the sandbox managers over direct links as a <em>subscriber</em> (in parallel with their
+ * write-back to the API Server) and withdraws a manager's sandboxes when its link dies and the API Server does not
+ * show them Ready.
  */
 public interface SandboxSource {
 

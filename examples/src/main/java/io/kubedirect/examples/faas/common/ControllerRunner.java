@@ -5,6 +5,7 @@ import io.kubernetes.client.extended.controller.ControllerManager;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs one client-java {@link ControllerManager} (informers + controller workers) on a daemon thread and
@@ -30,6 +31,19 @@ public final class ControllerRunner {
     ControllerRunner runner = new ControllerRunner(manager, name);
     runner.thread.start();
     return runner;
+  }
+
+  /**
+   * Whether the stage acts on a complete view: {@code informersSynced}. The same surface as the retrofitted
+   * stages' {@code LeaderRunner}, where a standby counts as synced.
+   */
+  public boolean synced(BooleanSupplier informersSynced) {
+    return informersSynced.getAsBoolean();
+  }
+
+  /** Always true: a plain stage has a single instance, which runs its controller. */
+  public boolean isLeader() {
+    return true;
   }
 
   /** Stops the controller workers and the informers, and waits briefly for the manager thread to exit. */

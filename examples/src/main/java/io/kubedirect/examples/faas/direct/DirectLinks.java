@@ -25,8 +25,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Where the stages of the retrofitted slice listen (all on 127.0.0.1) and how they find each other: a static
- * table with the scheduler's address and, per node, the address of the sandbox manager serving it. Fixed
+ * Where the stages of the retrofitted slice and chain listen (all on 127.0.0.1) and how they find each other: a
+ * static table with the scheduler's address, per node the address of the sandbox manager serving it, and the
+ * addresses of the other receiving stages of the chain ({@link #DEPLOYMENT}, {@link #REPLICASET} and the
+ * {@link #ACTIVATOR}, which subscribes to the sandbox managers' pods). Fixed
  * ports, so a restarted stage comes back at the same address. By default each stage gets a plaintext loopback
  * transport and private meters; {@link #withTransports} and {@link #withMeterRegistry} change that (the
  * per-stage entry point {@code StageMain} uses them for TLS and a Prometheus registry).
@@ -37,15 +39,24 @@ import java.util.function.Function;
  *
  * @param scheduler the scheduler's link address
  * @param sandboxManagerByNode the sandbox manager's link address for each pool node
+ * @param stages the link addresses of the other receiving stages by stage name (a stage missing here listens on
+ *     an ephemeral loopback port nobody dials)
  * @param transports the transport of each stage by stage name (null: plaintext on loopback)
  * @param meters where the stages register their meters (null: a private registry per stage)
  * @param election leader election of every stage (null: one instance per stage, static addresses)
  */
 public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandboxManagerByNode,
-    Function<String, Transport> transports, MeterRegistry meters, Election election) {
+    Map<String, PeerAddress> stages, Function<String, Transport> transports, MeterRegistry meters,
+    Election election) {
 
-  /** Stage name of the producer. */
+  /** Stage name of the autoscaler (sends the desired scale of Deployments). */
+  public static final String AUTOSCALER = "autoscaler";
+  /** Stage name of the deployment stage (tail of Deployments, head of ReplicaSets). */
+  public static final String DEPLOYMENT = "deployment";
+  /** Stage name of the producer of pods (tail of ReplicaSets). */
   public static final String REPLICASET = "replicaset";
+  /** Stage name of the activator (subscriber of the sandbox managers' pods). */
+  public static final String ACTIVATOR = "activator";
   /** Stage name of the scheduler. */
   public static final String SCHEDULER = "scheduler";
   /** Stage name of the sandbox managers. */
@@ -55,28 +66,55 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
   public DirectLinks {
     Objects.requireNonNull(scheduler, "scheduler");
     sandboxManagerByNode = Map.copyOf(sandboxManagerByNode);
+    stages = Map.copyOf(stages);
   }
 
-  /** Plaintext loopback transports, private meters, no leader election. */
+  /** Plaintext loopback transports, private meters, no leader election, no stage before the scheduler listening. */
   public DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandboxManagerByNode) {
-    this(scheduler, sandboxManagerByNode, null, null, null);
+    this(scheduler, sandboxManagerByNode, Map.of(), null, null, null);
+  }
+
+  /** The same, with {@code stage} listening at {@code address}. */
+  public DirectLinks withStage(String stage, PeerAddress address) {
+    Map<String, PeerAddress> all = new LinkedHashMap<>(stages);
+    all.put(Objects.requireNonNull(stage, "stage"), Objects.requireNonNull(address, "address"));
+    return new DirectLinks(scheduler, sandboxManagerByNode, all, transports, meters, election);
+  }
+
+  /** Where {@code stage} listens: its configured address, else an ephemeral loopback port. */
+  public PeerAddress listenAddress(String stage) {
+    return stages.getOrDefault(stage, PeerAddress.loopback(0));
+  }
+
+  /**
+   * A runtime builder for the stage {@code stage} declared on {@code controller}: {@code api}, the stage's
+   * transport, the discovery, the meter registry and, when the stages are elected, its Lease.
+   */
+  public KubeDirect.Builder stage(String stage, Class<?> controller, ApiClient api) {
+    return elect(stage, KubeDirect.builder().apiClient(api).stage(controller).transport(transport(stage))
+        .discovery(discovery(api)).meterRegistry(meterRegistry()));
+  }
+
+  /** The stable instance name of the sandbox manager listening at {@code address}: the first node it serves. */
+  public String instanceAt(PeerAddress address) {
+    return nodesServedBy(address).stream().findFirst().orElse("sandbox-manager-" + address.port());
   }
 
   /** The same addresses, with {@code transports} making each stage's transport from its name. */
   public DirectLinks withTransports(Function<String, Transport> transports) {
-    return new DirectLinks(scheduler, sandboxManagerByNode, Objects.requireNonNull(transports, "transports"), meters,
-        election);
+    return new DirectLinks(scheduler, sandboxManagerByNode, stages,
+        Objects.requireNonNull(transports, "transports"), meters, election);
   }
 
   /** The same addresses, with every stage registering its meters in {@code registry}. */
   public DirectLinks withMeterRegistry(MeterRegistry registry) {
-    return new DirectLinks(scheduler, sandboxManagerByNode, transports, Objects.requireNonNull(registry, "registry"),
-        election);
+    return new DirectLinks(scheduler, sandboxManagerByNode, stages, transports,
+        Objects.requireNonNull(registry, "registry"), election);
   }
 
   /** The same, with every stage elected through its Lease as {@code election} says. */
   public DirectLinks withLeaderElection(Election election) {
-    return new DirectLinks(scheduler, sandboxManagerByNode, transports, meters,
+    return new DirectLinks(scheduler, sandboxManagerByNode, stages, transports, meters,
         Objects.requireNonNull(election, "election"));
   }
 
@@ -182,6 +220,16 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
   }
 
   /**
+   * Like {@link #onLoopback}, plus free loopback ports for the deployment, replicaset and activator stages: the
+   * links of the whole chain.
+   */
+  public static DirectLinks chainOnLoopback(List<String> nodes, int managers) {
+    return onLoopback(nodes, managers).withStage(DEPLOYMENT, PeerAddress.loopback(freePort()))
+        .withStage(REPLICASET, PeerAddress.loopback(freePort()))
+        .withStage(ACTIVATOR, PeerAddress.loopback(freePort()));
+  }
+
+  /**
    * The discovery of a stage that reads the API Server through {@code api}: with leader election, the leaders
    * of the scheduler and sandbox-manager stages from their Leases (the runtime starts and closes it); else
    * {@link #discovery()}.
@@ -190,14 +238,20 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
     if (election == null) {
       return discovery();
     }
-    return PeerDiscoveries.lease().namespace(election.namespace()).apiClient(api)
+    var lease = PeerDiscoveries.lease().namespace(election.namespace()).apiClient(api)
         .stage(SCHEDULER, Election.leaseName(SCHEDULER))
-        .stage(SANDBOX_MANAGER, Election.leaseName(SANDBOX_MANAGER)).build();
+        .stage(SANDBOX_MANAGER, Election.leaseName(SANDBOX_MANAGER));
+    stages.keySet().forEach(s -> lease.stage(s, Election.leaseName(s)));
+    return lease.build();
   }
 
-  /** The discovery every stage uses: scheduler by stage name, sandbox managers by node name. */
+  /**
+   * The discovery every stage uses: scheduler and the other listening stages by stage name, sandbox managers
+   * by node name.
+   */
   public PeerDiscovery discovery() {
     StaticPeerDiscovery.Builder b = PeerDiscoveries.staticTable().stage(SCHEDULER, scheduler);
+    stages.forEach(b::stage);
     sandboxManagerByNode.forEach((node, address) -> b.route(SANDBOX_MANAGER, node, address));
     return b.build();
   }

@@ -22,6 +22,7 @@ import io.kubernetes.client.informer.cache.Indexer;
 import io.kubernetes.client.informer.cache.Lister;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubedirect.api.DirectWriter;
+import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.runtime.KubeDirect;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
@@ -53,11 +54,14 @@ import org.slf4j.LoggerFactory;
  * kubedirect-example-scheduler}, in slow-start batches (1, 2, 4, ...) of parallel creates; it deletes extras on
  * scale-down and maintains {@code status.replicas}/{@code readyReplicas}.
  */
-@DirectStage(name = "replicaset", downstream = "scheduler", emits = V1Pod.class)
+@DirectStage(name = "replicaset", upstream = "deployment", downstream = "scheduler", receives = V1ReplicaSet.class,
+    emits = V1Pod.class)
 public final class ReplicaSetController implements SliceStage, Reconciler {
 
   private static final Logger log = LoggerFactory.getLogger(ReplicaSetController.class);
   private static final String OWNER_INDEX = "controller-uid";
+  /** Retrofit: the ReplicaSets' desired replicas come from the deployment stage; written back within this window. */
+  private static final Duration LAZY = Duration.ofMillis(500);
 
   private final ApiClient apiClient;
   private final CoreV1Api coreApi;
@@ -108,9 +112,9 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
       t.setDaemon(true);
       return t;
     });
-    kd = links.elect(DirectLinks.REPLICASET, KubeDirect.builder().apiClient(apiClient).stage(ReplicaSetController.class)
-        .transport(links.transport(DirectLinks.REPLICASET)).discovery(links.discovery(apiClient))
-        .meterRegistry(links.meterRegistry())).build();
+    kd = links.stage(DirectLinks.REPLICASET, ReplicaSetController.class, apiClient)
+        .listen(links.listenAddress(DirectLinks.REPLICASET)).writeBack(V1ReplicaSet.class, WriteBackPolicy.lazy(LAZY))
+        .build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1ReplicaSet> rsInformer = factory.sharedIndexInformerFor(

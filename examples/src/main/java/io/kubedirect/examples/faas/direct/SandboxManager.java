@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * pod's status (phase Running, Ready/ContainersReady True, a unique 10.x pod IP, startTime). Terminating pods
  * are finalized (deleted with grace period 0), as a kubelet does once the containers are gone.
  */
-@DirectStage(name = "sandbox-manager", upstream = "scheduler", receives = V1Pod.class)
+@DirectStage(name = "sandbox-manager", upstream = "scheduler", receives = V1Pod.class, subscribers = "activator")
 public final class SandboxManager implements SliceStage, Reconciler {
 
   private static final Logger log = LoggerFactory.getLogger(SandboxManager.class);
@@ -114,10 +114,8 @@ public final class SandboxManager implements SliceStage, Reconciler {
       return t;
     });
     queue = new DefaultRateLimitingQueue<>(Executors.newSingleThreadExecutor());
-    kd = links.elect(DirectLinks.SANDBOX_MANAGER, KubeDirect.builder().apiClient(apiClient).stage(SandboxManager.class)
-        .writeBack(V1Pod.class, io.kubedirect.api.WriteBackPolicy.EXPOSE_ON_RECEIPT)
-        .transport(links.transport(DirectLinks.SANDBOX_MANAGER)).listen(listen).meterRegistry(links.meterRegistry())
-        ).build();
+    kd = links.stage(DirectLinks.SANDBOX_MANAGER, SandboxManager.class, apiClient).instance(links.instanceAt(listen))
+        .writeBack(V1Pod.class, io.kubedirect.api.WriteBackPolicy.EXPOSE_ON_RECEIPT).listen(listen).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(

@@ -86,9 +86,7 @@ public final class SchedulerController implements SliceStage, Reconciler {
       return;
     }
     assumed.clear();
-    kd = links.elect(DirectLinks.SCHEDULER, KubeDirect.builder().apiClient(apiClient).stage(SchedulerController.class)
-        .transport(links.transport(DirectLinks.SCHEDULER)).listen(links.scheduler())
-        .discovery(links.discovery(apiClient)).meterRegistry(links.meterRegistry())).build();
+    kd = links.stage(DirectLinks.SCHEDULER, SchedulerController.class, apiClient).listen(links.scheduler()).build();
     SharedInformerFactory factory = kd.informerFactory();
     pods = kd.writer(V1Pod.class);
     SharedIndexInformer<V1Pod> podInformer = factory.sharedIndexInformerFor(

@@ -180,7 +180,12 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   /** Takes a stat of a function (the activator's and the sandboxes' reports); dropped while stopped. */

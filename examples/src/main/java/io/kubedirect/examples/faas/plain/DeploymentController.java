@@ -156,7 +156,12 @@ public final class DeploymentController implements SliceStage, Reconciler {
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   @Override

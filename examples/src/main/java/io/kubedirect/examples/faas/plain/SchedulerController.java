@@ -137,7 +137,12 @@ public final class SchedulerController implements SliceStage, Reconciler {
 
   @Override
   public synchronized boolean hasSynced() {
-    return runner != null && synced.getAsBoolean();
+    return runner != null && runner.synced(synced);
+  }
+
+  @Override
+  public synchronized boolean isLeader() {
+    return runner != null && runner.isLeader();
   }
 
   @Override
