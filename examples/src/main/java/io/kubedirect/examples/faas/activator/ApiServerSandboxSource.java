@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +44,6 @@ public final class ApiServerSandboxSource implements SandboxSource {
   private final ApiClient apiClient;
   private final int podIpPort;
   private final Supplier<SharedInformerFactory> informerFactory;
-  private final Predicate<V1Pod> routable;
   private final Runnable beforeInformersStart;
 
   private SharedInformerFactory factory;
@@ -58,7 +56,6 @@ public final class ApiServerSandboxSource implements SandboxSource {
     this.apiClient = b.apiClient;
     this.podIpPort = b.podIpPort;
     this.informerFactory = b.informerFactory;
-    this.routable = b.routable;
     this.beforeInformersStart = b.beforeInformersStart;
   }
 
@@ -109,21 +106,6 @@ public final class ApiServerSandboxSource implements SandboxSource {
     });
     beforeInformersStart.run();
     factory.startAllRegisteredInformers();
-  }
-
-  /** Recomputes the ready sandboxes of every function it has seen (after a change {@code routable} depends on). */
-  synchronized void recheckAll() {
-    if (pods == null) {
-      return;
-    }
-    Set<RevisionKey> functions = new HashSet<>(reported.keySet());
-    for (V1Pod pod : pods.getIndexer().list()) {
-      RevisionKey k = functionOf(pod.getMetadata());
-      if (k != null) {
-        functions.add(k);
-      }
-    }
-    functions.forEach(this::changed);
   }
 
   @Override
@@ -183,7 +165,7 @@ public final class ApiServerSandboxSource implements SandboxSource {
 
   /** The endpoint of {@code pod} if it is a ready, addressable sandbox, else null. */
   SandboxEndpoint endpoint(V1Pod pod) {
-    if (!Pods.isActive(pod) || !Pods.isReady(pod) || !routable.test(pod)) {
+    if (!Pods.isActive(pod) || !Pods.isReady(pod)) {
       return null;
     }
     String key = Pods.key(pod);
@@ -219,7 +201,6 @@ public final class ApiServerSandboxSource implements SandboxSource {
     private final ApiClient apiClient;
     private int podIpPort;
     private Supplier<SharedInformerFactory> informerFactory;
-    private Predicate<V1Pod> routable = pod -> true;
     private Runnable beforeInformersStart = () -> {};
 
     private Builder(ApiClient apiClient) {
@@ -245,12 +226,6 @@ public final class ApiServerSandboxSource implements SandboxSource {
     Builder informerFactory(Supplier<SharedInformerFactory> factory, Runnable beforeInformersStart) {
       this.informerFactory = Objects.requireNonNull(factory, "factory");
       this.beforeInformersStart = Objects.requireNonNull(beforeInformersStart, "beforeInformersStart");
-      return this;
-    }
-
-    /** Routes only to Ready pods that also pass {@code routable} (default: all). */
-    Builder routable(Predicate<V1Pod> routable) {
-      this.routable = Objects.requireNonNull(routable, "routable");
       return this;
     }
 

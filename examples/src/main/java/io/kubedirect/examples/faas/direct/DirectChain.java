@@ -7,13 +7,10 @@ import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.sandbox.SandboxRuntime;
 import io.kubedirect.examples.knative.autoscaler.config.AutoscalerConfig;
 import io.kubedirect.runtime.KubeDirect;
-import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.ApiClient;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -27,9 +24,6 @@ import java.util.function.UnaryOperator;
  * up to the activator, stopped in the reverse order; each stage can be stopped and started alone.
  */
 public final class DirectChain implements SliceStage {
-
-  /** How often the activator re-reads whether the sandbox managers are up. */
-  static final Duration MANAGER_RECHECK = Duration.ofMillis(200);
 
   private final DirectLinks links;
   private final DirectSlice slice;
@@ -51,16 +45,9 @@ public final class DirectChain implements SliceStage {
     this.slice = new DirectSlice(apiClient, links, maxStartDelay, sandboxes);
     this.deployment = new DeploymentController(apiClient, links);
     this.autoscaler = new AutoscalerController(apiClient, links, config);
-    Map<PeerAddress, SandboxManager> managerAt = new LinkedHashMap<>();
-    for (int i = 0; i < links.sandboxManagers().size(); i++) {
-      managerAt.put(links.sandboxManagers().get(i), slice.sandboxManagers().get(i));
-    }
     DirectSandboxSource source = new DirectSandboxSource(() -> KubeDirect.builder().apiClient(apiClient)
         .transport(links.transport(DirectLinks.ACTIVATOR)).listen(links.listenAddress(DirectLinks.ACTIVATOR))
-        .meterRegistry(links.meterRegistry()), apiClient, node -> {
-          SandboxManager m = managerAt.get(links.sandboxManagerByNode().get(node));
-          return m != null && m.isRunning();
-        }, MANAGER_RECHECK);
+        .meterRegistry(links.meterRegistry()), apiClient);
     this.activator = activator.apply(Activator.builder(source).name("activator-direct")).statSink(autoscaler).build();
     List<SliceStage> order = new ArrayList<>();
     order.add(slice);

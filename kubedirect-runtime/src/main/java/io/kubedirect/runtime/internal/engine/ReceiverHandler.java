@@ -82,7 +82,37 @@ final class ReceiverHandler implements LinkHandler {
   @Override
   public void onClosed(Link link, LinkException cause) {
     synchronized (eng) {
-      eng.downstreamSessions.remove(link.id());
+      DownstreamSession ds = eng.downstreamSessions.remove(link.id());
+      if (ds != null && ds.subscription && !eng.closed) {
+        eng.scheduler.schedule(() -> withdrawIfStillGone(ds), eng.limits.fallbackAfter());
+      }
+    }
+  }
+
+  /**
+   * A publisher's link closed and no newer link of that publisher (source) has been accepted within the fallback
+   * deadline: this subscriber stops showing what it sent (§14.2). The publisher's next handshake sends its
+   * current set again.
+   */
+  private void withdrawIfStillGone(DownstreamSession ds) {
+    synchronized (eng) {
+      if (eng.closed) {
+        return;
+      }
+      for (DownstreamSession other : eng.downstreamSessions.values()) {
+        if (other.source != null && other.source.equals(ds.source)) {
+          return;
+        }
+      }
+      List<EphemeralEntry> held = eng.store.heldFrom(ds.source);
+      if (held.isEmpty()) {
+        return;
+      }
+      log.info("{}: publisher {} has been gone for {}: no longer showing the {} object(s) it sent",
+          eng.stage.name(), ds.source, eng.limits.fallbackAfter(), held.size());
+      for (EphemeralEntry e : held) {
+        eng.store.removeFrom(ds.source, e.kind(), e.key(), Long.MAX_VALUE, RemovalReason.WITHDRAWN);
+      }
     }
   }
 

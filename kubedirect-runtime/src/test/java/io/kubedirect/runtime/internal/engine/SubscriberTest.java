@@ -326,7 +326,8 @@ class SubscriberTest {
     assertThat(rs.dirtyCount()).as("only b0, b1 unpersisted").isEqualTo(2);
     assertThat(rs.inFallback(sm.localAddress().orElseThrow())).isFalse();
     assertThat(writesBy("rs")).as("no fallback write").isZero();
-    assertThat(names(activator.store())).as("stale while away").contains("a3", "a4");
+    assertThat(names(activator.store())).as("withdrawn: the publisher's link was down past the fallback deadline")
+        .isEmpty();
 
     net.faults().heal("sm", "activator");
     // Back: the snapshot round withdraws what is gone (a3, a4 deleted; a0-a2 persisted, shown from the activator's
@@ -335,6 +336,29 @@ class SubscriberTest {
     assertThat(activatorView()).isEqualTo(Map.of("a0", true, "a1", true, "a2", true, "b0", false, "b1", false));
     assertThat(names(activator.store())).isEqualTo(names(sm.store()));
     assertThat(writesBy("activator")).isZero();
+  }
+
+  @Test
+  void aShortPartitionKeepsWhatThePublisherSentAndALongOneWithdrawsIt() {
+    chain(EngineLimits.defaults()); // the activator withdraws after its own fallback deadline (10 s)
+    autoReady = false;
+    create("a", 3);
+    assertThat(run(() -> names(activator.store()).size() == 3)).isTrue();
+
+    // Shorter than the deadline: nothing flaps at the activator.
+    net.faults().partition("sm", "activator");
+    sched.runFor(Duration.ofSeconds(2));
+    assertThat(names(activator.store())).isEqualTo(Set.of("a0", "a1", "a2"));
+    net.faults().heal("sm", "activator");
+    sched.runFor(Duration.ofSeconds(3));
+    assertThat(names(activator.store())).isEqualTo(Set.of("a0", "a1", "a2"));
+
+    // The publisher is gone past the deadline: its unpersisted sandboxes are no longer shown.
+    net.faults().partition("sm", "activator");
+    assertThat(run(() -> activator.store().size() == 0)).isTrue();
+    assertThat(names(sm.store())).as("the main path keeps them").isEqualTo(Set.of("a0", "a1", "a2"));
+    net.faults().heal("sm", "activator");
+    assertThat(run(() -> names(activator.store()).equals(names(sm.store())))).isTrue();
   }
 
   @Test
