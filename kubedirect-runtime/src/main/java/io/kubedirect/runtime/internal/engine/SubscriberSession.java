@@ -7,10 +7,8 @@ import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.protocol.v1.HandshakeReconcile;
 import io.kubedirect.protocol.v1.HandshakeRequest;
 import io.kubedirect.protocol.v1.HandshakeSnapshot;
-import io.kubedirect.protocol.v1.ObjectBatch;
 import io.kubedirect.protocol.v1.ObjectRef;
 import io.kubedirect.runtime.internal.codec.Kinds;
-import io.kubedirect.runtime.internal.codec.ObjectEncoder;
 import io.kubedirect.runtime.internal.codec.OutboundChange;
 import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ClientLink;
@@ -57,8 +55,10 @@ final class SubscriberSession implements LinkHandler {
   private ClientLink client;
   private Link link;
   State state = State.DISCONNECTED;
-  private long epoch;
-  private ObjectEncoder encoder;
+  /** Volatile: read by the {@link #outbox}'s drain without the engine lock. */
+  private volatile long epoch;
+  /** Encodes and sends this session's messages outside the engine lock, in the engine's order. */
+  private final Outbox<List<Out>> outbox;
   private long seq;
   private long requestSeq;
   private long handshakeSentNanos = -1;
@@ -75,6 +75,27 @@ final class SubscriberSession implements LinkHandler {
     this.address = address;
     this.destination = destination;
     this.linkTag = "subscriber:" + address;
+    this.outbox = new Outbox<>(eng, linkTag, () -> epoch, new Outbox.Failures<>() {
+      @Override
+      public void notEncoded(Link l, long msgSeq, List<Out> outs, RuntimeException cause) {
+        if (outs == null) {
+          Outbox.cycle(l, "handshake message", cause);
+        } else {
+          inflight.remove(msgSeq); // best effort: these changes are not published
+        }
+      }
+
+      @Override
+      public void notSent(Link l, long msgSeq, List<Out> outs, LinkException cause) {
+        if (outs == null || l != link || inflight.remove(msgSeq) == null) {
+          return;
+        }
+        requeue(outs);
+        if (cause.code() == ErrorCode.OVERLOADED) {
+          scheduleRetry(SubscriberSession.this::flush);
+        }
+      }
+    });
   }
 
   /** Dials; called without the engine lock. */
@@ -178,7 +199,7 @@ final class SubscriberSession implements LinkHandler {
 
   private void startHandshake() {
     epoch = eng.epochs.next();
-    encoder = eng.codec.newEncoder(eng.limits.maxTemplates());
+    outbox.useEncoder(eng.codec.newEncoder(eng.limits.maxTemplates()));
     inflight.clear();
     pending.clear();
     state = State.HANDSHAKE1;
@@ -188,20 +209,11 @@ final class SubscriberSession implements LinkHandler {
       ackTimer = null;
     }
     handshakeSentNanos = eng.scheduler.nanoTime();
-    send(Envelope.newBuilder().setSeq(requestSeq).setEpoch(epoch).setHandshakeRequest(HandshakeRequest.newBuilder()
-        .setSource(eng.publisherSource()).setDestination(destination).setSubscriber(true)).build());
+    Envelope request = Envelope.newBuilder().setSeq(requestSeq).setEpoch(epoch).setHandshakeRequest(
+        HandshakeRequest.newBuilder().setSource(eng.publisherSource()).setDestination(destination).setSubscriber(true))
+        .build();
+    outbox.send(link, requestSeq, epoch, "handshake_request", null, enc -> request);
     armAckTimer();
-  }
-
-  private boolean send(Envelope env) {
-    try {
-      link.send(env);
-      eng.metrics.message(linkTag, "out", DefaultStageEngine.bodyType(env));
-      return true;
-    } catch (LinkException ex) {
-      log.debug("send to subscriber {} failed: {}", address, ex.toString());
-      return false;
-    }
   }
 
   @Override
@@ -256,11 +268,12 @@ final class SubscriberSession implements LinkHandler {
     }
     HandshakeReconcile.Builder rec = HandshakeReconcile.newBuilder().addAllRetract(held.values());
     Iterator<Map.Entry<String, List<Out>>> it = resend.entrySet().iterator();
+    String resendKind = null;
+    List<OutboundChange> changes = new ArrayList<>();
     if (it.hasNext()) {
       Map.Entry<String, List<Out>> first = it.next();
-      List<OutboundChange> changes = new ArrayList<>();
+      resendKind = first.getKey();
       first.getValue().forEach(o -> changes.add(new OutboundChange(ChangeType.ADDED, o.object(), o.version())));
-      rec.setResend(encoder.encode(first.getKey(), changes));
     }
     while (it.hasNext()) {
       for (Out o : it.next().getValue()) {
@@ -269,7 +282,15 @@ final class SubscriberSession implements LinkHandler {
     }
     state = State.HANDSHAKE2;
     handshakeSentNanos = eng.scheduler.nanoTime();
-    send(Envelope.newBuilder().setSeq(++seq).setEpoch(epoch).setHandshakeReconcile(rec).build());
+    long reconcileSeq = ++seq;
+    long reconcileEpoch = epoch;
+    String kind = resendKind;
+    outbox.send(link, reconcileSeq, reconcileEpoch, "handshake_reconcile", null, enc -> {
+      if (kind != null) {
+        rec.setResend(enc.encode(kind, changes));
+      }
+      return Envelope.newBuilder().setSeq(reconcileSeq).setEpoch(reconcileEpoch).setHandshakeReconcile(rec).build();
+    });
     armAckTimer();
   }
 
@@ -295,7 +316,7 @@ final class SubscriberSession implements LinkHandler {
     }
     switch (err.getCode()) {
       case NOT_FOUND -> {
-        encoder.reset();
+        outbox.resetEncoder();
         requeue(b.outs());
         flush();
       }
@@ -433,28 +454,12 @@ final class SubscriberSession implements LinkHandler {
         }
         outs.add(o);
       }
-      ObjectBatch batch;
-      try {
-        batch = encoder.encode(kind, changes);
-      } catch (RuntimeException ex) {
-        log.warn("{}: cannot encode {} objects of {} for subscriber {}: {}", eng.stage.name(), changes.size(), kind,
-            address, ex.toString());
-        continue;
-      }
       long s = ++seq;
-      try {
-        link.send(Envelope.newBuilder().setSeq(s).setEpoch(epoch).setObjectBatch(batch).build());
-      } catch (LinkException ex) {
-        seq--;
-        requeue(outs);
-        if (ex.code() == ErrorCode.OVERLOADED) {
-          scheduleRetry(this::flush);
-        }
-        return;
-      }
+      long batchEpoch = epoch;
       inflight.put(s, new InFlight(outs, eng.scheduler.nanoTime()));
+      outbox.send(link, s, batchEpoch, "object_batch", outs, enc -> Envelope.newBuilder().setSeq(s)
+          .setEpoch(batchEpoch).setObjectBatch(enc.encode(kind, changes)).build());
       armAckTimer();
-      eng.metrics.message(linkTag, "out", "object_batch");
     }
   }
 }

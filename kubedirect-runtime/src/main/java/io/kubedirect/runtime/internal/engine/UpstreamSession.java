@@ -32,9 +32,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,19 +59,6 @@ final class UpstreamSession implements LinkHandler {
   /** An ObjectBatch awaiting its Ack, with the time it was sent. */
   private record InFlight(List<Sent> sents, long sentNanos) {}
 
-  /**
-   * What {@link #drainOutbox} does next, in the order the engine decided it under its lock: send a message on
-   * {@code link} (built by {@code build}, which may encode with the session's encoder), or replace or reset the
-   * encoder (a new handshake, a receiver that lost templates).
-   */
-  private sealed interface Outgoing {}
-
-  private record Message(Link link, long seq, long epoch, String type, List<Sent> sents,
-      Function<ObjectEncoder, Envelope> build) implements Outgoing {}
-
-  private record UseEncoder(ObjectEncoder encoder) implements Outgoing {}
-
-  private record ResetEncoder() implements Outgoing {}
 
   private final DefaultStageEngine eng;
   final PeerAddress address;
@@ -87,16 +71,8 @@ final class UpstreamSession implements LinkHandler {
   volatile State state = State.DISCONNECTED;
   /** Volatile for the metrics gauges, as {@link #state}. */
   volatile long epoch;
-  /**
-   * Messages and encoder changes waiting to be encoded and sent. Added to under the engine lock (so in the
-   * engine's order), drained under {@link #sendLock} only: encoding and sending never hold the engine lock.
-   */
-  private final Queue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
-  /** Guards {@link #encoder} and the order of sends on the link. Never taken while waiting for the engine lock. */
-  private final Object sendLock = new Object();
-  /** The link's encoder; touched only by {@link #drainOutbox} under {@link #sendLock}. */
-  private ObjectEncoder encoder;
+  /** Encodes and sends this session's messages outside the engine lock, in the engine's order. */
+  private final Outbox<List<Sent>> outbox;
   private long seq;
   private long requestSeq;
   private final LinkedHashMap<String, String> pending = new LinkedHashMap<>();
@@ -125,6 +101,17 @@ final class UpstreamSession implements LinkHandler {
     this.address = address;
     this.linkTag = address.toString();
     this.destination = destination;
+    this.outbox = new Outbox<>(eng, linkTag, () -> epoch, new Outbox.Failures<>() {
+      @Override
+      public void notEncoded(Link l, long msgSeq, List<Sent> sents, RuntimeException cause) {
+        UpstreamSession.this.notEncoded(l, msgSeq, sents, cause);
+      }
+
+      @Override
+      public void notSent(Link l, long msgSeq, List<Sent> sents, LinkException cause) {
+        UpstreamSession.this.notSent(l, msgSeq, sents, cause);
+      }
+    });
     eng.metrics.linkGauges(linkTag, destination, STATE_TAGS, () -> STATE_TAGS.get(state.ordinal()),
         () -> epoch, () -> fallback);
   }
@@ -338,7 +325,7 @@ final class UpstreamSession implements LinkHandler {
 
   private void startHandshake() {
     epoch = eng.epochs.next();
-    outbox.add(new UseEncoder(eng.codec.newEncoder(eng.limits.maxTemplates())));
+    outbox.useEncoder(eng.codec.newEncoder(eng.limits.maxTemplates()));
     inflight.clear();
     pending.clear();
     retracts.clear();
@@ -360,77 +347,22 @@ final class UpstreamSession implements LinkHandler {
 
   /** Queues a message for the current link; {@code build} runs outside the engine lock. Guarded by the engine lock. */
   private void send(String type, long msgSeq, List<Sent> sents, Function<ObjectEncoder, Envelope> build) {
-    if (link == null) {
-      return;
-    }
-    outbox.add(new Message(link, msgSeq, epoch, type, sents, build));
-    if (drainScheduled.compareAndSet(false, true)) {
-      eng.scheduler.execute(() -> {
-        drainScheduled.set(false);
-        drainOutbox();
-      });
-    }
-  }
-
-  /**
-   * Encodes and sends what the outbox holds, in order, without the engine lock (design.md §10). A message of
-   * an epoch this session has left is dropped (the receiver would refuse it as stale); what could not be encoded
-   * or sent is handed back to the engine afterwards.
-   */
-  private void drainOutbox() {
-    List<Runnable> afterwards = new ArrayList<>();
-    synchronized (sendLock) {
-      Outgoing o;
-      while ((o = outbox.poll()) != null) {
-        if (o instanceof UseEncoder u) {
-          encoder = u.encoder();
-          continue;
-        }
-        if (o instanceof ResetEncoder) {
-          if (encoder != null) {
-            encoder.reset();
-          }
-          continue;
-        }
-        Message m = (Message) o;
-        if (m.epoch() != epoch) {
-          continue;
-        }
-        Envelope env;
-        try {
-          env = m.build().apply(encoder);
-        } catch (RuntimeException ex) {
-          log.error("{}: cannot encode a {} for {}", eng.stage.name(), m.type(), address, ex);
-          afterwards.add(() -> notEncoded(m, ex));
-          continue;
-        }
-        try {
-          m.link().send(env);
-          eng.metrics.message(linkTag, "out", m.type());
-        } catch (LinkException ex) {
-          log.debug("send to {} failed: {}", address, ex.toString());
-          afterwards.add(() -> notSent(m, ex));
-        }
-      }
-    }
-    if (!afterwards.isEmpty()) {
-      synchronized (eng) {
-        afterwards.forEach(Runnable::run);
-      }
+    if (link != null) {
+      outbox.send(link, msgSeq, epoch, type, sents, build);
     }
   }
 
   /** A batch that could not be encoded: its objects fail (a handshake message: the link is cycled). */
-  private void notEncoded(Message m, RuntimeException ex) {
-    if (m.sents() == null) {
-      m.link().close(ErrorCode.INTERNAL, "cannot encode " + m.type() + ": " + ex);
+  private void notEncoded(Link l, long msgSeq, List<Sent> sents, RuntimeException ex) {
+    if (sents == null) {
+      Outbox.cycle(l, "handshake message", ex);
       return;
     }
-    if (inflight.remove(m.seq()) == null) {
+    if (inflight.remove(msgSeq) == null) {
       return;
     }
     LinkException cause = new LinkException(ErrorCode.MALFORMED, ex.toString());
-    m.sents().forEach(s -> {
+    sents.forEach(s -> {
       if (!s.retract) {
         eng.failed(s.kind, s.key, address, cause);
       }
@@ -438,11 +370,11 @@ final class UpstreamSession implements LinkHandler {
   }
 
   /** A batch the link refused: sent again later (after a backoff if the link was overloaded). */
-  private void notSent(Message m, LinkException ex) {
-    if (m.sents() == null || m.link() != link || inflight.remove(m.seq()) == null) {
+  private void notSent(Link l, long msgSeq, List<Sent> sents, LinkException ex) {
+    if (sents == null || l != link || inflight.remove(msgSeq) == null) {
       return;
     }
-    requeue(m.sents());
+    requeue(sents);
     if (ex.code() == ErrorCode.OVERLOADED) {
       scheduleRetry(this::flush);
     }
@@ -706,7 +638,7 @@ final class UpstreamSession implements LinkHandler {
     }
     switch (code) {
       case NOT_FOUND -> {
-        outbox.add(new ResetEncoder());
+        outbox.resetEncoder();
         requeue(sents);
         flush();
       }
