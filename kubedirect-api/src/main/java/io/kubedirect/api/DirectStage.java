@@ -31,7 +31,10 @@ public @interface DirectStage {
   /** Kinds emitted to downstream stages. */
   Class<? extends KubernetesObject>[] emits() default {};
 
-  /** Stages that observe this one's objects of the published kinds (see {@link StageDeclaration#subscribers()}). */
+  /**
+   * Stages that observe this one's objects of the published kinds (see {@link
+   * StageDeclaration#subscribers()}).
+   */
   String[] subscribers() default {};
 
   /** Kinds sent to subscribers; default: every kind received or emitted. */

@@ -24,18 +24,17 @@ public final class KindStrategies {
   }
 
   /**
-   * Pods: routed by {@code spec.nodeName} (the sandbox manager of that node); a stored copy bound to another
-   * node is not this stage's; a stored unbound copy is bound through {@code pods/binding}; containers,
-   * tolerations, volumes and the other template parts are shared.
+   * Pods: routed by {@code spec.nodeName} (the sandbox manager of that node); a stored copy bound
+   * to another node is not this stage's; a stored unbound copy is bound through {@code
+   * pods/binding}; containers, tolerations, volumes and the other template parts are shared.
    */
   public static KindStrategy<V1Pod> pods() {
     return PODS;
   }
 
-
   /** {@code base} with another routing key. */
-  public static <T extends KubernetesObject> KindStrategy<T> withRoutingKey(KindStrategy<T> base,
-      Function<T, String> routingKey) {
+  public static <T extends KubernetesObject> KindStrategy<T> withRoutingKey(
+      KindStrategy<T> base, Function<T, String> routingKey) {
     Objects.requireNonNull(base, "base");
     Objects.requireNonNull(routingKey, "routingKey");
     return new KindStrategy<>() {
@@ -64,7 +63,9 @@ public final class KindStrategies {
   private static final class PodStrategy implements KindStrategy<V1Pod> {
     @Override
     public String routingKey(V1Pod pod) {
-      return pod.getSpec() == null || pod.getSpec().getNodeName() == null ? "" : pod.getSpec().getNodeName();
+      return pod.getSpec() == null || pod.getSpec().getNodeName() == null
+          ? ""
+          : pod.getSpec().getNodeName();
     }
 
     @Override
@@ -84,10 +85,14 @@ public final class KindStrategies {
       if (want == null || have != null) {
         return null;
       }
-      V1Binding binding = new V1Binding()
-          .metadata(new V1ObjectMeta().name(stored.getMetadata().getName())
-              .namespace(stored.getMetadata().getNamespace()).uid(stored.getMetadata().getUid()))
-          .target(new V1ObjectReference().apiVersion("v1").kind("Node").name(want));
+      V1Binding binding =
+          new V1Binding()
+              .metadata(
+                  new V1ObjectMeta()
+                      .name(stored.getMetadata().getName())
+                      .namespace(stored.getMetadata().getNamespace())
+                      .uid(stored.getMetadata().getUid()))
+              .target(new V1ObjectReference().apiVersion("v1").kind("Node").name(want));
       return new SubresourceWrite("binding", binding);
     }
 

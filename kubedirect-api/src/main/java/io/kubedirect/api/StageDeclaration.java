@@ -11,13 +11,15 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Immutable description of one stage of the narrow waist: its name, the stages it is linked to and the
- * kinds it receives and emits. Build with {@link #builder(String)} or read from {@link DirectStage}.
+ * Immutable description of one stage of the narrow waist: its name, the stages it is linked to and
+ * the kinds it receives and emits. Build with {@link #builder(String)} or read from {@link
+ * DirectStage}.
  *
- * <p>Besides its downstreams (which take over objects and write them back, or pass them on), a stage may have
- * <em>subscribers</em>: stages that only observe, best effort, the objects of the {@linkplain #publishedKinds()
- * published kinds} this stage holds (e.g. a sandbox manager publishes its pods, with their readiness, to an
- * activator). A subscriber never writes them back, and its link never delays or fails this stage's writes.
+ * <p>Besides its downstreams (which take over objects and write them back, or pass them on), a
+ * stage may have <em>subscribers</em>: stages that only observe, best effort, the objects of the
+ * {@linkplain #publishedKinds() published kinds} this stage holds (e.g. a sandbox manager publishes
+ * its pods, with their readiness, to an activator). A subscriber never writes them back, and its
+ * link never delays or fails this stage's writes.
  */
 public final class StageDeclaration {
 
@@ -60,13 +62,21 @@ public final class StageDeclaration {
     Objects.requireNonNull(annotated, "annotated");
     DirectStage a = annotated.getAnnotation(DirectStage.class);
     if (a == null) {
-      throw new IllegalArgumentException(annotated.getName() + " is not annotated with @DirectStage");
+      throw new IllegalArgumentException(
+          annotated.getName() + " is not annotated with @DirectStage");
     }
     try {
-      return builder(a.name()).upstream(a.upstream()).downstream(a.downstream())
-          .receives(a.receives()).emits(a.emits()).subscribers(a.subscribers()).publishes(a.publishes()).build();
+      return builder(a.name())
+          .upstream(a.upstream())
+          .downstream(a.downstream())
+          .receives(a.receives())
+          .emits(a.emits())
+          .subscribers(a.subscribers())
+          .publishes(a.publishes())
+          .build();
     } catch (IllegalStateException e) {
-      throw new IllegalArgumentException("invalid @DirectStage on " + annotated.getName() + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid @DirectStage on " + annotated.getName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -106,8 +116,8 @@ public final class StageDeclaration {
   }
 
   /**
-   * Kinds sent to subscribers: the declared ones, or, when none are declared and the stage has subscribers,
-   * every kind it receives or emits. Empty without subscribers.
+   * Kinds sent to subscribers: the declared ones, or, when none are declared and the stage has
+   * subscribers, every kind it receives or emits. Empty without subscribers.
    */
   public Set<Class<? extends KubernetesObject>> publishedKinds() {
     return publishedKinds;
@@ -130,22 +140,37 @@ public final class StageDeclaration {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof StageDeclaration d && d.name.equals(name) && d.upstreams.equals(upstreams)
-        && d.downstreams.equals(downstreams) && d.receivedKinds.equals(receivedKinds)
-        && d.emittedKinds.equals(emittedKinds) && d.subscribers.equals(subscribers)
+    return o instanceof StageDeclaration d
+        && d.name.equals(name)
+        && d.upstreams.equals(upstreams)
+        && d.downstreams.equals(downstreams)
+        && d.receivedKinds.equals(receivedKinds)
+        && d.emittedKinds.equals(emittedKinds)
+        && d.subscribers.equals(subscribers)
         && d.publishedKinds.equals(publishedKinds);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, upstreams, downstreams, receivedKinds, emittedKinds, subscribers, publishedKinds);
+    return Objects.hash(
+        name, upstreams, downstreams, receivedKinds, emittedKinds, subscribers, publishedKinds);
   }
 
   @Override
   public String toString() {
-    return "Stage{" + name + ", up=" + upstreams + ", down=" + downstreams + ", receives="
-        + simple(receivedKinds) + ", emits=" + simple(emittedKinds)
-        + (subscribers.isEmpty() ? "" : ", subscribers=" + subscribers + ", publishes=" + simple(publishedKinds))
+    return "Stage{"
+        + name
+        + ", up="
+        + upstreams
+        + ", down="
+        + downstreams
+        + ", receives="
+        + simple(receivedKinds)
+        + ", emits="
+        + simple(emittedKinds)
+        + (subscribers.isEmpty()
+            ? ""
+            : ", subscribers=" + subscribers + ", publishes=" + simple(publishedKinds))
         + "}";
   }
 
@@ -200,11 +225,12 @@ public final class StageDeclaration {
     }
 
     /**
-     * Adds subscriber stages: each instance of them gets, best effort, every object of the published kinds this
-     * stage holds (received or produced, not yet persisted, and deletions of them), and a fresh snapshot after
-     * its link comes back. A subscriber observes only: it never writes these objects back, and a subscriber that
-     * is slow, down or unreachable never delays, fails or reroutes this stage's writes. A subscriber declares
-     * this stage as its upstream and the kinds as received.
+     * Adds subscriber stages: each instance of them gets, best effort, every object of the
+     * published kinds this stage holds (received or produced, not yet persisted, and deletions of
+     * them), and a fresh snapshot after its link comes back. A subscriber observes only: it never
+     * writes these objects back, and a subscriber that is slow, down or unreachable never delays,
+     * fails or reroutes this stage's writes. A subscriber declares this stage as its upstream and
+     * the kinds as received.
      */
     public Builder subscribers(String... stages) {
       subscribers.addAll(Arrays.asList(Objects.requireNonNull(stages, "stages")));
@@ -212,8 +238,8 @@ public final class StageDeclaration {
     }
 
     /**
-     * Adds kinds sent to subscribers; each must be a kind this stage receives or emits. Default: every kind it
-     * receives or emits.
+     * Adds kinds sent to subscribers; each must be a kind this stage receives or emits. Default:
+     * every kind it receives or emits.
      */
     @SafeVarargs
     public final Builder publishes(Class<? extends KubernetesObject>... kinds) {
@@ -226,9 +252,10 @@ public final class StageDeclaration {
     /**
      * Validates and builds.
      *
-     * @throws IllegalStateException on an invalid name, a self-link, a stage with upstreams that receives no
-     *     kind, a stage with downstreams that emits no kind, a subscriber that is also a downstream or an
-     *     upstream, published kinds without subscribers, or a published kind the stage neither receives nor emits
+     * @throws IllegalStateException on an invalid name, a self-link, a stage with upstreams that
+     *     receives no kind, a stage with downstreams that emits no kind, a subscriber that is also
+     *     a downstream or an upstream, published kinds without subscribers, or a published kind the
+     *     stage neither receives nor emits
      */
     public StageDeclaration build() {
       if (!isValidStageName(name)) {
@@ -252,28 +279,41 @@ public final class StageDeclaration {
       for (String s : subscribers) {
         check(s, "subscriber");
         if (downstreams.contains(s)) {
-          throw new IllegalStateException("stage '" + s + "' is both a downstream and a subscriber of '" + name
-              + "': a downstream already gets every object it emits; declare it once");
+          throw new IllegalStateException(
+              "stage '"
+                  + s
+                  + "' is both a downstream and a subscriber of '"
+                  + name
+                  + "': a downstream already gets every object it emits; declare it once");
         }
         if (upstreams.contains(s)) {
-          throw new IllegalStateException("stage '" + s + "' is both an upstream and a subscriber of '" + name + "'");
+          throw new IllegalStateException(
+              "stage '" + s + "' is both an upstream and a subscriber of '" + name + "'");
         }
       }
       if (publishes.contains(null)) {
         throw new IllegalStateException("null kind");
       }
       if (!publishes.isEmpty() && subscribers.isEmpty()) {
-        throw new IllegalStateException("stage '" + name + "' publishes kinds but has no subscribers");
+        throw new IllegalStateException(
+            "stage '" + name + "' publishes kinds but has no subscribers");
       }
       for (Class<? extends KubernetesObject> k : publishes) {
         if (!receives.contains(k) && !emits.contains(k)) {
-          throw new IllegalStateException("stage '" + name + "' publishes " + k.getSimpleName()
-              + " but neither receives nor emits it");
+          throw new IllegalStateException(
+              "stage '"
+                  + name
+                  + "' publishes "
+                  + k.getSimpleName()
+                  + " but neither receives nor emits it");
         }
       }
       if (!subscribers.isEmpty() && publishes.isEmpty() && receives.isEmpty() && emits.isEmpty()) {
-        throw new IllegalStateException("stage '" + name + "' has subscribers but nothing to publish: it receives "
-            + "and emits no kind");
+        throw new IllegalStateException(
+            "stage '"
+                + name
+                + "' has subscribers but nothing to publish: it receives "
+                + "and emits no kind");
       }
       return new StageDeclaration(this);
     }

@@ -7,13 +7,16 @@ import java.util.Objects;
  * When a stage writes the objects of one kind back to the API Server.
  *
  * <ul>
- *   <li>{@link #EAGER}: persist as soon as possible (the tail stage, e.g. the sandbox manager for pods).
- *   <li>{@link #lazy(Duration)}: intermediate desired state (Deployment scale, ReplicaSet replicas): the
- *       object travels over the direct link at once and is written back after {@code coalesce}, with every
- *       change made in the meantime folded into one write per object, so that kubectl converges.
+ *   <li>{@link #EAGER}: persist as soon as possible (the tail stage, e.g. the sandbox manager for
+ *       pods).
+ *   <li>{@link #lazy(Duration)}: intermediate desired state (Deployment scale, ReplicaSet
+ *       replicas): the object travels over the direct link at once and is written back after {@code
+ *       coalesce}, with every change made in the meantime folded into one write per object, so that
+ *       kubectl converges.
  *   <li>{@link #NONE}: never written back by this stage (a later stage persists it).
- *   <li>{@link #EXPOSE_ON_RECEIPT}: tail stage only, opt-in: like {@link #EAGER}, and in addition a newly
- *       received object is created in the persisted store at once, in parallel with the stage's work.
+ *   <li>{@link #EXPOSE_ON_RECEIPT}: tail stage only, opt-in: like {@link #EAGER}, and in addition a
+ *       newly received object is created in the persisted store at once, in parallel with the
+ *       stage's work.
  * </ul>
  */
 public final class WriteBackPolicy {
@@ -34,11 +37,11 @@ public final class WriteBackPolicy {
   public static final WriteBackPolicy EAGER = new WriteBackPolicy(Mode.EAGER, Duration.ZERO);
 
   /**
-   * Tail stage only (a kind the stage receives and does not emit; elsewhere it acts as {@link #EAGER}): a
-   * newly received object is created in the persisted store at once, asynchronously and in parallel with
-   * the stage's own work (the paper's kubelet "exposes" a pod on first sight); the stage's later {@code
-   * updateStatus} then finds it persisted and writes only the status. Writes are scheduled like {@link
-   * #EAGER}.
+   * Tail stage only (a kind the stage receives and does not emit; elsewhere it acts as {@link
+   * #EAGER}): a newly received object is created in the persisted store at once, asynchronously and
+   * in parallel with the stage's own work (the paper's kubelet "exposes" a pod on first sight); the
+   * stage's later {@code updateStatus} then finds it persisted and writes only the status. Writes
+   * are scheduled like {@link #EAGER}.
    */
   public static final WriteBackPolicy EXPOSE_ON_RECEIPT =
       new WriteBackPolicy(Mode.EXPOSE_ON_RECEIPT, Duration.ZERO);

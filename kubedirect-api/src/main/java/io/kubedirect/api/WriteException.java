@@ -1,6 +1,5 @@
 package io.kubedirect.api;
 
-import io.kubedirect.api.WriteResult;
 import java.util.Objects;
 
 /** A write could not be completed; {@link #status()} says how the persisted store answered. */
@@ -23,13 +22,15 @@ public class WriteException extends RuntimeException {
   }
 
   /**
-   * {@code failure} as a WriteException: itself, or wrapped (a link failure that a retry may overcome, i.e.
-   * an overloaded, broken or fenced link, as {@code RETRYABLE_FAILURE}; anything else as {@code FAILED}).
+   * {@code failure} as a WriteException: itself, or wrapped (a link failure that a retry may
+   * overcome, i.e. an overloaded, broken or fenced link, as {@code RETRYABLE_FAILURE}; anything
+   * else as {@code FAILED}).
    */
   public static WriteException of(Throwable failure) {
     Throwable t = failure;
     while ((t instanceof java.util.concurrent.CompletionException
-        || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     if (t instanceof WriteException w) {
@@ -39,7 +40,7 @@ public class WriteException extends RuntimeException {
     if (t instanceof io.kubedirect.transport.LinkException l) {
       switch (l.code()) {
         case OVERLOADED, INTERNAL, EPOCH_MISMATCH -> status = WriteResult.Status.RETRYABLE_FAILURE;
-        default -> { }
+        default -> {}
       }
     }
     return new WriteException(status, String.valueOf(t.getMessage()), t);

@@ -1,5 +1,6 @@
 /**
- * The controller author's view of kubedirect: stage declarations ({@link io.kubedirect.api.StageDeclaration},
- * {@link io.kubedirect.api.DirectStage}) and the label keys ({@link io.kubedirect.api.KubeDirectLabels}).
+ * The controller author's view of kubedirect: stage declarations ({@link
+ * io.kubedirect.api.StageDeclaration}, {@link io.kubedirect.api.DirectStage}) and the label keys
+ * ({@link io.kubedirect.api.KubeDirectLabels}).
  */
 package io.kubedirect.api;

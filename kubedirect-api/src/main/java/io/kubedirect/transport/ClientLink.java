@@ -3,8 +3,8 @@ package io.kubedirect.transport;
 import java.util.Optional;
 
 /**
- * The dialling side of a link. It keeps one connection to its peer alive, reconnecting with backoff after
- * a failure, until {@link #close()} is called.
+ * The dialling side of a link. It keeps one connection to its peer alive, reconnecting with backoff
+ * after a failure, until {@link #close()} is called.
  */
 public interface ClientLink extends AutoCloseable {
 

@@ -4,9 +4,9 @@ import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.ErrorCode;
 
 /**
- * One established connection between two stages. Messages are delivered in the order they were sent, at
- * most once; a connection that breaks is reported through {@link LinkHandler#onClosed} and never reused.
- * Thread-safe.
+ * One established connection between two stages. Messages are delivered in the order they were
+ * sent, at most once; a connection that breaks is reported through {@link LinkHandler#onClosed} and
+ * never reused. Thread-safe.
  */
 public interface Link {
 
@@ -15,9 +15,10 @@ public interface Link {
 
   /**
    * The protocol minor version of this link: the lower of the minors both ends announced in their
-   * {@code Hello}/{@code HelloAck} ({@code docs/protocol.md}, section 3). Each end uses only the features of
-   * this minor on this link, so stages of adjacent releases interoperate during a rolling upgrade. Transports
-   * that do not exchange versions speak {@link Transport#PROTOCOL_MINOR}.
+   * {@code Hello}/{@code HelloAck} ({@code docs/protocol.md}, section 3). Each end uses only the
+   * features of this minor on this link, so stages of adjacent releases interoperate during a
+   * rolling upgrade. Transports that do not exchange versions speak {@link
+   * Transport#PROTOCOL_MINOR}.
    */
   default int protocolMinor() {
     return Transport.PROTOCOL_MINOR;
@@ -30,15 +31,16 @@ public interface Link {
   boolean isOpen();
 
   /**
-   * Whether the peer has granted credit and the outbound buffer is below its high watermark. A sender that
-   * keeps sending while this is false fills the bounded outbound queue and then gets
-   * {@link ErrorCode#OVERLOADED}; {@link LinkHandler#onWritable} reports when it becomes true again.
+   * Whether the peer has granted credit and the outbound buffer is below its high watermark. A
+   * sender that keeps sending while this is false fills the bounded outbound queue and then gets
+   * {@link ErrorCode#OVERLOADED}; {@link LinkHandler#onWritable} reports when it becomes true
+   * again.
    */
   boolean isWritable();
 
   /**
-   * Queues a link-level message for sending and returns without waiting. Transport-level bodies (hello,
-   * credit, heartbeat) are rejected with {@link ErrorCode#MALFORMED}.
+   * Queues a link-level message for sending and returns without waiting. Transport-level bodies
+   * (hello, credit, heartbeat) are rejected with {@link ErrorCode#MALFORMED}.
    *
    * @throws LinkException with {@link ErrorCode#OVERLOADED} when the outbound queue is full, or
    *     {@link ErrorCode#INTERNAL} when the link is closed; the message is not sent in either case

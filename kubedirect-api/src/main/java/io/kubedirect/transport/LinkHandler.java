@@ -3,8 +3,9 @@ package io.kubedirect.transport;
 import io.kubedirect.protocol.v1.Envelope;
 
 /**
- * Receives the events of links. Callbacks for one link arrive one at a time and in order; they must not
- * block for long, since the transport grants the peer new credit only after {@link #onMessage} returns.
+ * Receives the events of links. Callbacks for one link arrive one at a time and in order; they must
+ * not block for long, since the transport grants the peer new credit only after {@link #onMessage}
+ * returns.
  */
 public interface LinkHandler {
 

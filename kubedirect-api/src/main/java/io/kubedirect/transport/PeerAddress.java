@@ -2,7 +2,10 @@ package io.kubedirect.transport;
 
 import java.util.Objects;
 
-/** Where a stage listens: a host name or IP literal and a TCP port (or a name for in-memory transports). */
+/**
+ * Where a stage listens: a host name or IP literal and a TCP port (or a name for in-memory
+ * transports).
+ */
 public record PeerAddress(String host, int port) {
 
   public PeerAddress {

@@ -5,8 +5,8 @@ import java.util.Objects;
 /**
  * The identity of the stage at the other end of a link.
  *
- * @param stage the stage name: under TLS taken from the peer certificate (see {@code docs/protocol.md},
- *     "Identity"), in plaintext the name the peer claimed in its {@code Hello}
+ * @param stage the stage name: under TLS taken from the peer certificate (see {@code
+ *     docs/protocol.md}, "Identity"), in plaintext the name the peer claimed in its {@code Hello}
  * @param verified true when {@code stage} comes from a certificate that chains to the trusted CA
  * @param subject the certificate subject, or empty in plaintext
  */

@@ -1,6 +1,8 @@
 package io.kubedirect.transport;
 
-/** A transport could not be set up (bind failure, bad TLS material, unavailable native transport). */
+/**
+ * A transport could not be set up (bind failure, bad TLS material, unavailable native transport).
+ */
 public class TransportException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;

@@ -9,8 +9,12 @@ import org.junit.jupiter.api.Test;
 
 class StageDeclarationTest {
 
-  @DirectStage(name = "scheduler", upstream = "replicaset", downstream = "sandbox-manager",
-      receives = V1Pod.class, emits = V1Pod.class)
+  @DirectStage(
+      name = "scheduler",
+      upstream = "replicaset",
+      downstream = "sandbox-manager",
+      receives = V1Pod.class,
+      emits = V1Pod.class)
   static final class Scheduler {}
 
   @DirectStage(name = "Bad_Name")
@@ -20,8 +24,13 @@ class StageDeclarationTest {
 
   @Test
   void buildsAndExposesTheDeclaration() {
-    StageDeclaration s = StageDeclaration.builder("scheduler").upstream("replicaset", "replicaset")
-        .downstream("sandbox-manager").receives(V1Pod.class).emits(V1Pod.class).build();
+    StageDeclaration s =
+        StageDeclaration.builder("scheduler")
+            .upstream("replicaset", "replicaset")
+            .downstream("sandbox-manager")
+            .receives(V1Pod.class)
+            .emits(V1Pod.class)
+            .build();
     assertThat(s.name()).isEqualTo("scheduler");
     assertThat(s.upstreams()).containsExactly("replicaset");
     assertThat(s.downstreams()).containsExactly("sandbox-manager");
@@ -36,52 +45,102 @@ class StageDeclarationTest {
   @Test
   void rejectsInvalidDeclarations() {
     assertThatThrownBy(() -> StageDeclaration.builder("Scheduler").build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("DNS label");
-    assertThatThrownBy(() -> StageDeclaration.builder("a").upstream("b_c").receives(V1Pod.class).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("DNS label");
+    assertThatThrownBy(
+            () -> StageDeclaration.builder("a").upstream("b_c").receives(V1Pod.class).build())
         .isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> StageDeclaration.builder("a").downstream("a").emits(V1Pod.class).build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("own");
+    assertThatThrownBy(
+            () -> StageDeclaration.builder("a").downstream("a").emits(V1Pod.class).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("own");
     assertThatThrownBy(() -> StageDeclaration.builder("a").upstream("b").build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("receives no kind");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("receives no kind");
     assertThatThrownBy(() -> StageDeclaration.builder("a").downstream("b").build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("emits no kind");
-    assertThatThrownBy(() -> StageDeclaration.fromAnnotated(Bad.class)).isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("emits no kind");
+    assertThatThrownBy(() -> StageDeclaration.fromAnnotated(Bad.class))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> StageDeclaration.fromAnnotated(NotAnnotated.class))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not annotated");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not annotated");
   }
 
-  @DirectStage(name = "sandbox-manager", upstream = "scheduler", receives = V1Pod.class, subscribers = "activator")
+  @DirectStage(
+      name = "sandbox-manager",
+      upstream = "scheduler",
+      receives = V1Pod.class,
+      subscribers = "activator")
   static final class SandboxManager {}
 
   @Test
   void subscribersObserveThePublishedKinds() {
     StageDeclaration s = StageDeclaration.fromAnnotated(SandboxManager.class);
     assertThat(s.subscribers()).containsExactly("activator");
-    assertThat(s.publishedKinds()).as("default: what it receives or emits").containsExactly(V1Pod.class);
+    assertThat(s.publishedKinds())
+        .as("default: what it receives or emits")
+        .containsExactly(V1Pod.class);
     assertThat(s.downstreams()).isEmpty();
-    assertThat(s).isEqualTo(StageDeclaration.builder("sandbox-manager").upstream("scheduler").receives(V1Pod.class)
-        .subscribers("activator").publishes(V1Pod.class).build());
+    assertThat(s)
+        .isEqualTo(
+            StageDeclaration.builder("sandbox-manager")
+                .upstream("scheduler")
+                .receives(V1Pod.class)
+                .subscribers("activator")
+                .publishes(V1Pod.class)
+                .build());
     assertThat(s.toString()).contains("subscribers=[activator]");
     assertThat(StageDeclaration.builder("a").build().publishedKinds()).isEmpty();
   }
 
   @Test
   void rejectsInvalidSubscribers() {
-    assertThatThrownBy(() -> StageDeclaration.builder("scheduler").downstream("sandbox-manager").emits(V1Pod.class)
-        .subscribers("sandbox-manager").build()).isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("'sandbox-manager' is both a downstream and a subscriber of 'scheduler'");
-    assertThatThrownBy(() -> StageDeclaration.builder("a").upstream("b").receives(V1Pod.class).subscribers("b")
-        .build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("both an upstream and a subscriber");
-    assertThatThrownBy(() -> StageDeclaration.builder("a").subscribers("a").receives(V1Pod.class).build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("own subscriber");
-    assertThatThrownBy(() -> StageDeclaration.builder("a").upstream("b").receives(V1Pod.class)
-        .publishes(V1Pod.class).build()).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(
+            () ->
+                StageDeclaration.builder("scheduler")
+                    .downstream("sandbox-manager")
+                    .emits(V1Pod.class)
+                    .subscribers("sandbox-manager")
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(
+            "'sandbox-manager' is both a downstream and a subscriber of 'scheduler'");
+    assertThatThrownBy(
+            () ->
+                StageDeclaration.builder("a")
+                    .upstream("b")
+                    .receives(V1Pod.class)
+                    .subscribers("b")
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("both an upstream and a subscriber");
+    assertThatThrownBy(
+            () -> StageDeclaration.builder("a").subscribers("a").receives(V1Pod.class).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("own subscriber");
+    assertThatThrownBy(
+            () ->
+                StageDeclaration.builder("a")
+                    .upstream("b")
+                    .receives(V1Pod.class)
+                    .publishes(V1Pod.class)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no subscribers");
-    assertThatThrownBy(() -> StageDeclaration.builder("a").upstream("b").receives(V1Pod.class).subscribers("c")
-        .publishes(V1ReplicaSet.class).build()).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(
+            () ->
+                StageDeclaration.builder("a")
+                    .upstream("b")
+                    .receives(V1Pod.class)
+                    .subscribers("c")
+                    .publishes(V1ReplicaSet.class)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("publishes V1ReplicaSet but neither receives nor emits it");
     assertThatThrownBy(() -> StageDeclaration.builder("a").subscribers("c").build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("nothing to publish");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("nothing to publish");
   }
 
   @Test

@@ -23,10 +23,11 @@ final class DefaultDirectWriter<T extends KubernetesObject> implements DirectWri
   }
 
   /**
-   * Creates a writer whose writes fail at once with what {@code refusal} returns when it returns non-null
-   * (e.g. while this replica of a stage does not lead).
+   * Creates a writer whose writes fail at once with what {@code refusal} returns when it returns
+   * non-null (e.g. while this replica of a stage does not lead).
    */
-  DefaultDirectWriter(Class<T> type, String kind, StageEngine engine, Supplier<RuntimeException> refusal) {
+  DefaultDirectWriter(
+      Class<T> type, String kind, StageEngine engine, Supplier<RuntimeException> refusal) {
     this.type = Objects.requireNonNull(type, "type");
     this.kind = Objects.requireNonNull(kind, "kind");
     this.engine = Objects.requireNonNull(engine, "engine");
@@ -58,18 +59,22 @@ final class DefaultDirectWriter<T extends KubernetesObject> implements DirectWri
     CompletableFuture<KubernetesObject> written;
     try {
       RuntimeException refused = refusal.get();
-      written = refused != null ? CompletableFuture.failedFuture(refused) : engine.write(kind, op, object);
+      written =
+          refused != null
+              ? CompletableFuture.failedFuture(refused)
+              : engine.write(kind, op, object);
     } catch (RuntimeException e) {
       written = CompletableFuture.failedFuture(e);
     }
     CompletableFuture<T> out = new CompletableFuture<>();
-    written.whenComplete((o, ex) -> {
-      if (ex == null) {
-        out.complete(type.isInstance(o) ? type.cast(o) : object);
-      } else {
-        out.completeExceptionally(WriteException.of(ex));
-      }
-    });
+    written.whenComplete(
+        (o, ex) -> {
+          if (ex == null) {
+            out.complete(type.isInstance(o) ? type.cast(o) : object);
+          } else {
+            out.completeExceptionally(WriteException.of(ex));
+          }
+        });
     return out;
   }
 }

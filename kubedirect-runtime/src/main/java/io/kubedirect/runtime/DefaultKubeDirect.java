@@ -1,8 +1,9 @@
 package io.kubedirect.runtime;
 
 import io.kubedirect.api.DirectWriter;
-import io.kubedirect.api.WriteException;
 import io.kubedirect.api.StageDeclaration;
+import io.kubedirect.api.WriteException;
+import io.kubedirect.api.WriteResult;
 import io.kubedirect.runtime.client.ClientJavaObjectApi;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
 import io.kubedirect.runtime.internal.codec.Kinds;
@@ -11,12 +12,11 @@ import io.kubedirect.runtime.internal.engine.StageEngine;
 import io.kubedirect.runtime.internal.informer.DirectSharedInformerFactory;
 import io.kubedirect.runtime.internal.informer.InformerObjectFeed;
 import io.kubedirect.runtime.internal.leader.LinkLeaseLock;
-import io.kubedirect.api.WriteResult;
 import io.kubedirect.transport.PeerAddress;
-import io.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
-import io.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.kubernetes.client.common.KubernetesListObject;
 import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,10 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link KubeDirect}: a {@link StageEngine} wired to client-java ({@link ClientJavaObjectApi} as the
- * persisted store, informers as the persisted feed, an executor as the scheduler). With a
- * {@link LeaderElection}, client-java's {@link LeaderElector} on a {@link LinkLeaseLock} decides when the engine
- * starts (on taking the Lease) and stops (on losing it).
+ * The {@link KubeDirect}: a {@link StageEngine} wired to client-java ({@link ClientJavaObjectApi}
+ * as the persisted store, informers as the persisted feed, an executor as the scheduler). With a
+ * {@link LeaderElection}, client-java's {@link LeaderElector} on a {@link LinkLeaseLock} decides
+ * when the engine starts (on taking the Lease) and stops (on losing it).
  */
 final class DefaultKubeDirect implements KubeDirect {
 
@@ -72,19 +72,24 @@ final class DefaultKubeDirect implements KubeDirect {
     this.election = b.leaderElection;
     this.listen = b.listen;
     this.meterRegistry = b.meterRegistry;
-    this.scheduler = new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), b.workerThreads);
+    this.scheduler =
+        new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), b.workerThreads);
     this.api = new ClientJavaObjectApi(b.apiClient);
     InformerObjectFeed feed = new InformerObjectFeed();
-    StageEngine.Builder eb = StageEngine.builder()
-        .stage(stage)
-        .scheduler(scheduler)
-        .persistedApi(api)
-        .persistedFeed(feed)
-        .limits(EngineLimits.defaults().withFallbackAfter(b.fallbackAfter).withAckTimeout(b.ackTimeout)
-            .withRequireVerifiedPeers(b.requireVerifiedPeers))
-        .meterRegistry(b.meterRegistry)
-        .requireManagedLabel(b.requireManagedLabel)
-        .instance(b.instance);
+    StageEngine.Builder eb =
+        StageEngine.builder()
+            .stage(stage)
+            .scheduler(scheduler)
+            .persistedApi(api)
+            .persistedFeed(feed)
+            .limits(
+                EngineLimits.defaults()
+                    .withFallbackAfter(b.fallbackAfter)
+                    .withAckTimeout(b.ackTimeout)
+                    .withRequireVerifiedPeers(b.requireVerifiedPeers))
+            .meterRegistry(b.meterRegistry)
+            .requireManagedLabel(b.requireManagedLabel)
+            .instance(b.instance);
     if (b.transport != null) {
       eb.transport(b.transport);
     }
@@ -94,29 +99,59 @@ final class DefaultKubeDirect implements KubeDirect {
     if (b.discovery != null) {
       eb.discovery(b.discovery);
     }
-    b.writeBack.forEach((type, policy) -> eb.writeBack(Kinds.of(type.asSubclass(KubernetesObject.class)), policy));
-    b.strategies.forEach((type, s) -> eb.kind(Kinds.of(type.asSubclass(KubernetesObject.class)), s));
+    b.writeBack.forEach(
+        (type, policy) -> eb.writeBack(Kinds.of(type.asSubclass(KubernetesObject.class)), policy));
+    b.strategies.forEach(
+        (type, s) -> eb.kind(Kinds.of(type.asSubclass(KubernetesObject.class)), s));
     this.engine = eb.build();
     managedKinds.addAll(stage.receivedKinds());
     managedKinds.addAll(stage.emittedKinds());
     Set<Class<?>> feedOnly = new HashSet<>(stage.emittedKinds());
     feedOnly.removeAll(stage.receivedKinds());
-    this.informerExecutor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "kubedirect-informer-" + stage.name());
-      t.setDaemon(true);
-      return t;
-    });
-    this.factory = new DirectSharedInformerFactory(b.apiClient, informerExecutor, engine.store(), feed,
-        new HashSet<>(stage.receivedKinds()), feedOnly, engine.emittedView(), engine.recovered());
+    this.informerExecutor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "kubedirect-informer-" + stage.name());
+              t.setDaemon(true);
+              return t;
+            });
+    this.factory =
+        new DirectSharedInformerFactory(
+            b.apiClient,
+            informerExecutor,
+            engine.store(),
+            feed,
+            new HashSet<>(stage.receivedKinds()),
+            feedOnly,
+            engine.emittedView(),
+            engine.recovered());
     if (election != null) {
-      this.lock = new LinkLeaseLock(b.apiClient, election.namespace(), election.name(), election.identity(),
-          stage.name(), this::advertisedAddress, this::otherHolder);
-      this.elector = new LeaderElector(new LeaderElectionConfig(lock, election.leaseDuration(),
-          election.renewDeadline(), election.retryPeriod()),
-          t -> log.warn("stage {}: leader election on lease {}: {}", stage.name(), lock.describe(), t.toString()));
+      this.lock =
+          new LinkLeaseLock(
+              b.apiClient,
+              election.namespace(),
+              election.name(),
+              election.identity(),
+              stage.name(),
+              this::advertisedAddress,
+              this::otherHolder);
+      this.elector =
+          new LeaderElector(
+              new LeaderElectionConfig(
+                  lock, election.leaseDuration(), election.renewDeadline(), election.retryPeriod()),
+              t ->
+                  log.warn(
+                      "stage {}: leader election on lease {}: {}",
+                      stage.name(),
+                      lock.describe(),
+                      t.toString()));
       if (!stage.upstreams().isEmpty() && election.advertise().isEmpty() && isWildcard(listen)) {
-        log.warn("stage {} listens on {} and advertises no address in lease {}: upstreams that find the leader "
-            + "through the Lease cannot reach it (LeaderElection.advertise)", stage.name(), listen, lock.describe());
+        log.warn(
+            "stage {} listens on {} and advertises no address in lease {}: upstreams that find the leader "
+                + "through the Lease cannot reach it (LeaderElection.advertise)",
+            stage.name(),
+            listen,
+            lock.describe());
       }
     } else {
       this.lock = null;
@@ -137,14 +172,16 @@ final class DefaultKubeDirect implements KubeDirect {
   @Override
   @SuppressWarnings("unchecked")
   public <T extends KubernetesObject> DirectWriter<T> writer(Class<T> type) {
-    return (DirectWriter<T>) writers.computeIfAbsent(type,
-        t -> new DefaultDirectWriter<>(type, Kinds.of(type), engine, this::refusal));
+    return (DirectWriter<T>)
+        writers.computeIfAbsent(
+            type, t -> new DefaultDirectWriter<>(type, Kinds.of(type), engine, this::refusal));
   }
 
   /**
-   * Starts the engine and registers an informer for every received or emitted kind that the controller has
-   * not registered yet (the engine needs them to see what is persisted). Call before starting the
-   * informers. With leader election: starts campaigning; the engine starts once this replica leads.
+   * Starts the engine and registers an informer for every received or emitted kind that the
+   * controller has not registered yet (the engine needs them to see what is persisted). Call before
+   * starting the informers. With leader election: starts campaigning; the engine starts once this
+   * replica leads.
    */
   @Override
   public void start() {
@@ -158,14 +195,20 @@ final class DefaultKubeDirect implements KubeDirect {
         leader = true;
       } else {
         if (meterRegistry != null) {
-          leaderGauge = Gauge.builder("kubedirect.leader", this, kd -> kd.leader ? 1 : 0)
-              .description("1 while this replica holds its stage's Lease and runs the stage, else 0")
-              .tag("stage", stage.name()).register(meterRegistry);
+          leaderGauge =
+              Gauge.builder("kubedirect.leader", this, kd -> kd.leader ? 1 : 0)
+                  .description(
+                      "1 while this replica holds its stage's Lease and runs the stage, else 0")
+                  .tag("stage", stage.name())
+                  .register(meterRegistry);
         }
         electorThread = new Thread(this::campaign, "kubedirect-leader-election-" + stage.name());
         electorThread.setDaemon(true);
         electorThread.start();
-        log.info("kubedirect stage {} campaigning for lease {} as {}", stage.name(), lock.describe(),
+        log.info(
+            "kubedirect stage {} campaigning for lease {} as {}",
+            stage.name(),
+            lock.describe(),
             election.identity());
         return;
       }
@@ -188,15 +231,21 @@ final class DefaultKubeDirect implements KubeDirect {
   /** The elector's thread: campaigns, leads until the Lease is lost, then returns. */
   private void campaign() {
     try {
-      elector.run(this::startedLeading, this::stoppedLeading,
-          holder -> log.info("stage {}: lease {} is held by {}", stage.name(), lock.describe(), holder));
+      elector.run(
+          this::startedLeading,
+          this::stoppedLeading,
+          holder ->
+              log.info("stage {}: lease {} is held by {}", stage.name(), lock.describe(), holder));
     } catch (RuntimeException e) {
       log.warn("stage {}: leader election ended: {}", stage.name(), e.toString());
       stoppedLeading();
     }
   }
 
-  /** The elector took the Lease: start the engine, advertise the address, then let the controller start. */
+  /**
+   * The elector took the Lease: start the engine, advertise the address, then let the controller
+   * start.
+   */
   private void startedLeading() {
     long t0 = System.nanoTime();
     synchronized (this) {
@@ -207,14 +256,19 @@ final class DefaultKubeDirect implements KubeDirect {
       leader = true;
     }
     lock.publish();
-    log.info("stage {}: {} leads (lease {}); engine started in {} ms", stage.name(), election.identity(),
-        lock.describe(), (System.nanoTime() - t0) / 1_000_000);
+    log.info(
+        "stage {}: {} leads (lease {}); engine started in {} ms",
+        stage.name(),
+        election.identity(),
+        lock.describe(),
+        (System.nanoTime() - t0) / 1_000_000);
     acquired.complete(null);
   }
 
   /**
-   * The elector could not renew within the renew deadline (or was stopped), or a read showed another holder:
-   * stop the engine at once, so no link or write-back of this replica outlives its leadership. Idempotent.
+   * The elector could not renew within the renew deadline (or was stopped), or a read showed
+   * another holder: stop the engine at once, so no link or write-back of this replica outlives its
+   * leadership. Idempotent.
    */
   private void stoppedLeading() {
     synchronized (this) {
@@ -231,11 +285,17 @@ final class DefaultKubeDirect implements KubeDirect {
       }
       lock.disable();
     }
-    log.warn("stage {}: {} lost lease {}; engine stopped", stage.name(), election.identity(), lock.describe());
+    log.warn(
+        "stage {}: {} lost lease {}; engine stopped",
+        stage.name(),
+        election.identity(),
+        lock.describe());
     lost.complete(null);
   }
 
-  /** A read of the Lease shows {@code holder}: if this replica believed it leads, it lost the Lease. */
+  /**
+   * A read of the Lease shows {@code holder}: if this replica believed it leads, it lost the Lease.
+   */
   private void otherHolder(String holder) {
     if (leader) {
       log.warn("stage {}: lease {} is now held by {}", stage.name(), lock.describe(), holder);
@@ -243,7 +303,10 @@ final class DefaultKubeDirect implements KubeDirect {
     }
   }
 
-  /** What the Lease advertises while this replica leads: the configured address, else a concrete listen address. */
+  /**
+   * What the Lease advertises while this replica leads: the configured address, else a concrete
+   * listen address.
+   */
   private Optional<PeerAddress> advertisedAddress() {
     if (election.advertise().isPresent()) {
       return election.advertise();
@@ -260,17 +323,28 @@ final class DefaultKubeDirect implements KubeDirect {
   }
 
   private static boolean isWildcard(PeerAddress a) {
-    return a != null && (a.host().equals("0.0.0.0") || a.host().equals("::") || a.host().equals("[::]"));
+    return a != null
+        && (a.host().equals("0.0.0.0") || a.host().equals("::") || a.host().equals("[::]"));
   }
 
-  /** Why a write cannot be made now: a replica that does not lead writes nothing. Null while leading. */
+  /**
+   * Why a write cannot be made now: a replica that does not lead writes nothing. Null while
+   * leading.
+   */
   private RuntimeException refusal() {
     if (election == null || leader) {
       return null;
     }
-    return new WriteException(WriteResult.Status.FAILED, "stage " + stage.name() + ": replica "
-        + election.identity() + " does not lead (lease " + lock.describe() + "); run the controller from "
-        + "leadershipAcquired()");
+    return new WriteException(
+        WriteResult.Status.FAILED,
+        "stage "
+            + stage.name()
+            + ": replica "
+            + election.identity()
+            + " does not lead (lease "
+            + lock.describe()
+            + "); run the controller from "
+            + "leadershipAcquired()");
   }
 
   @Override
@@ -290,16 +364,19 @@ final class DefaultKubeDirect implements KubeDirect {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private void registerInformer(Class<? extends KubernetesObject> type) {
-    factory.sharedIndexInformerFor((io.kubernetes.client.util.generic.GenericKubernetesApi) api.apiFor(Kinds.of(type)),
-        (Class) type, 0L);
+    factory.sharedIndexInformerFor(
+        (io.kubernetes.client.util.generic.GenericKubernetesApi) api.apiFor(Kinds.of(type)),
+        (Class) type,
+        0L);
   }
 
   /**
-   * Stops in dependency order: first the informers of {@link #informerFactory()} (they feed the engine; a
-   * no-op for those the controller already stopped, e.g. through {@code ControllerManager.shutdown()}), the
-   * way client-java stops them ({@code stopAllRegisteredInformers(true)}: each informer stops its threads, then
-   * the informer executor is shut down without interrupting anything), then the engine, the transport and the
-   * scheduler. Stop the controllers (their workers) before calling this.
+   * Stops in dependency order: first the informers of {@link #informerFactory()} (they feed the
+   * engine; a no-op for those the controller already stopped, e.g. through {@code
+   * ControllerManager.shutdown()}), the way client-java stops them ({@code
+   * stopAllRegisteredInformers(true)}: each informer stops its threads, then the informer executor
+   * is shut down without interrupting anything), then the engine, the transport and the scheduler.
+   * Stop the controllers (their workers) before calling this.
    */
   @Override
   public void close() {

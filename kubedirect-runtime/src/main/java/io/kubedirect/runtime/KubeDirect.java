@@ -1,14 +1,14 @@
 package io.kubedirect.runtime;
 
 import io.kubedirect.api.DirectWriter;
+import io.kubedirect.api.KindStrategies;
+import io.kubedirect.api.KindStrategy;
+import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.api.WriteException;
-import io.kubedirect.api.KindStrategy;
-import io.kubedirect.api.KindStrategies;
-import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
-import io.kubedirect.runtime.internal.codec.Kinds;
-import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.discovery.PeerDiscovery;
+import io.kubedirect.runtime.internal.codec.Kinds;
+import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.Transport;
 import io.kubernetes.client.common.KubernetesObject;
@@ -24,10 +24,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * The kubedirect runtime of one stage: direct links to neighbouring stages, informers that see ephemeral
- * objects, writers that send over links or write back. Retrofit: replace {@code new SharedInformerFactory(api)}
- * with {@link #informerFactory()}, narrow-waist API writes with {@link #writer(Class)}, and call
- * {@link #start()}.
+ * The kubedirect runtime of one stage: direct links to neighbouring stages, informers that see
+ * ephemeral objects, writers that send over links or write back. Retrofit: replace {@code new
+ * SharedInformerFactory(api)} with {@link #informerFactory()}, narrow-waist API writes with {@link
+ * #writer(Class)}, and call {@link #start()}.
  */
 public interface KubeDirect extends AutoCloseable {
 
@@ -40,54 +40,57 @@ public interface KubeDirect extends AutoCloseable {
   SharedInformerFactory informerFactory();
 
   /**
-   * The writer for objects of {@code type}. With leader election, a replica that does not lead (yet, or any
-   * more) writes nothing: its writes fail at once with a {@link WriteException} ({@code FAILED}).
+   * The writer for objects of {@code type}. With leader election, a replica that does not lead
+   * (yet, or any more) writes nothing: its writes fail at once with a {@link WriteException}
+   * ({@code FAILED}).
    */
   <T extends KubernetesObject> DirectWriter<T> writer(Class<T> type);
 
   /**
-   * Starts the stage: listens (if it has upstreams), dials its downstreams, and registers an informer for
-   * every received or emitted kind the controller has not registered itself (the engine learns from them
-   * what is persisted). The one start order: build, register the controller's informers on
-   * {@link #informerFactory()}, call {@code start()}, then start the informers
-   * ({@code informerFactory().startAllRegisteredInformers()} or a {@code ControllerManager}) as usual.
-   * Idempotent.
+   * Starts the stage: listens (if it has upstreams), dials its downstreams, and registers an
+   * informer for every received or emitted kind the controller has not registered itself (the
+   * engine learns from them what is persisted). The one start order: build, register the
+   * controller's informers on {@link #informerFactory()}, call {@code start()}, then start the
+   * informers ({@code informerFactory().startAllRegisteredInformers()} or a {@code
+   * ControllerManager}) as usual. Idempotent.
    *
-   * <p>With {@link Builder#leaderElection leader election} this only starts campaigning for the Lease and
-   * returns; the stage starts (as above) when this replica becomes leader, and the controller should start then
-   * too: run it from {@link #leadershipAcquired()}.
+   * <p>With {@link Builder#leaderElection leader election} this only starts campaigning for the
+   * Lease and returns; the stage starts (as above) when this replica becomes leader, and the
+   * controller should start then too: run it from {@link #leadershipAcquired()}.
    */
   void start();
 
   /**
-   * Closes links, the transport, the discovery and background work. Idempotent. Does not stop informers started
-   * by the caller.
-   * A leader gives its Lease up unless {@link LeaderElection#releaseOnClose(boolean)} says otherwise.
+   * Closes links, the transport, the discovery and background work. Idempotent. Does not stop
+   * informers started by the caller. A leader gives its Lease up unless {@link
+   * LeaderElection#releaseOnClose(boolean)} says otherwise.
    */
   @Override
   void close();
 
   /**
-   * Whether this replica runs the stage now: its links, its write-back, and (by convention) its controller.
-   * Without leader election: true from {@link #start()} until {@link #close()}. With leader election: true from
-   * taking the Lease until losing it or closing.
+   * Whether this replica runs the stage now: its links, its write-back, and (by convention) its
+   * controller. Without leader election: true from {@link #start()} until {@link #close()}. With
+   * leader election: true from taking the Lease until losing it or closing.
    */
   boolean isLeader();
 
   /**
-   * Completes once this replica leads and its stage runs (links, write-back), before the controller should
-   * start: at {@link #start()} without leader election, when the Lease is taken with it. Start the controller
-   * (its informers and workers) from here. Never completes for a replica that is closed before it leads.
-   * Dependent actions run on the thread that completes it, or at once if it is already complete.
+   * Completes once this replica leads and its stage runs (links, write-back), before the controller
+   * should start: at {@link #start()} without leader election, when the Lease is taken with it.
+   * Start the controller (its informers and workers) from here. Never completes for a replica that
+   * is closed before it leads. Dependent actions run on the thread that completes it, or at once if
+   * it is already complete.
    */
   CompletableFuture<Void> leadershipAcquired();
 
   /**
-   * Completes when this replica stopped leading without being closed: it could not renew the Lease within the
-   * renew deadline, or it saw another holder in the Lease. By then its engine is closed (links, listener,
-   * write-back): whatever the controller writes next fails. Stop the controller here, and close this instance;
-   * it does not campaign again (like kube-controller-manager, a process should exit and be restarted, or build
-   * a new {@code KubeDirect}). Never completes without leader election.
+   * Completes when this replica stopped leading without being closed: it could not renew the Lease
+   * within the renew deadline, or it saw another holder in the Lease. By then its engine is closed
+   * (links, listener, write-back): whatever the controller writes next fails. Stop the controller
+   * here, and close this instance; it does not campaign again (like kube-controller-manager, a
+   * process should exit and be restarted, or build a new {@code KubeDirect}). Never completes
+   * without leader election.
    */
   CompletableFuture<Void> leadershipLost();
 
@@ -129,15 +132,18 @@ public interface KubeDirect extends AutoCloseable {
       return this;
     }
 
-    /** The stage, read from the {@link io.kubedirect.api.DirectStage} annotation of {@code annotated}. */
+    /**
+     * The stage, read from the {@link io.kubedirect.api.DirectStage} annotation of {@code
+     * annotated}.
+     */
     public Builder stage(Class<?> annotated) {
       this.stage = StageDeclaration.fromAnnotated(annotated);
       return this;
     }
 
     /**
-     * The transport for direct links. Required when the stage has upstreams or downstreams. The runtime
-     * takes ownership of it: {@link KubeDirect#close()} closes it.
+     * The transport for direct links. Required when the stage has upstreams or downstreams. The
+     * runtime takes ownership of it: {@link KubeDirect#close()} closes it.
      */
     public Builder transport(Transport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
@@ -151,8 +157,8 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
-     * How to find downstream and subscriber stages. Required when the stage has downstreams or subscribers. The
-     * runtime starts it and {@link KubeDirect#close()} closes it.
+     * How to find downstream and subscriber stages. Required when the stage has downstreams or
+     * subscribers. The runtime starts it and {@link KubeDirect#close()} closes it.
      */
     public Builder discovery(PeerDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
@@ -160,10 +166,10 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
-     * This instance's name among the instances of its stage, e.g. the node of a sandbox manager (a DNS subdomain).
-     * A subscriber keeps what each instance publishes apart by it, so set it when several instances of a stage
-     * publish to the same subscriber; keep it stable across restarts (a restarted instance then withdraws what
-     * its previous incarnation published). Default: none.
+     * This instance's name among the instances of its stage, e.g. the node of a sandbox manager (a
+     * DNS subdomain). A subscriber keeps what each instance publishes apart by it, so set it when
+     * several instances of a stage publish to the same subscriber; keep it stable across restarts
+     * (a restarted instance then withdraws what its previous incarnation published). Default: none.
      */
     public Builder instance(String name) {
       this.instance = Objects.requireNonNull(name, "name");
@@ -177,8 +183,8 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
-     * How long a link may be down before the objects for that downstream go through the API Server (until
-     * the link is back). Default 10 s; positive.
+     * How long a link may be down before the objects for that downstream go through the API Server
+     * (until the link is back). Default 10 s; positive.
      */
     public Builder fallbackAfter(Duration fallbackAfter) {
       this.fallbackAfter = Objects.requireNonNull(fallbackAfter, "fallbackAfter");
@@ -186,8 +192,8 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
-     * How long a sent message may stay unanswered before its link is treated as broken and re-established
-     * (the handshake then repairs what was lost). Default 5 s; positive.
+     * How long a sent message may stay unanswered before its link is treated as broken and
+     * re-established (the handshake then repairs what was lost). Default 5 s; positive.
      */
     public Builder ackTimeout(Duration ackTimeout) {
       this.ackTimeout = Objects.requireNonNull(ackTimeout, "ackTimeout");
@@ -201,10 +207,10 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
-     * Overrides the write-back policy for {@code type}. Defaults: {@link WriteBackPolicy#EAGER} for new objects of
-     * kinds this stage receives but does not emit (the tail), lazy (500 ms) for received updates of already
-     * persisted objects of such kinds (desired state: the tail writes them back, coalesced), nothing for kinds it
-     * emits (the tail downstream persists them).
+     * Overrides the write-back policy for {@code type}. Defaults: {@link WriteBackPolicy#EAGER} for
+     * new objects of kinds this stage receives but does not emit (the tail), lazy (500 ms) for
+     * received updates of already persisted objects of such kinds (desired state: the tail writes
+     * them back, coalesced), nothing for kinds it emits (the tail downstream persists them).
      */
     public <T extends KubernetesObject> Builder writeBack(Class<T> type, WriteBackPolicy policy) {
       writeBack.put(Objects.requireNonNull(type, "type"), Objects.requireNonNull(policy, "policy"));
@@ -212,48 +218,56 @@ public interface KubeDirect extends AutoCloseable {
     }
 
     /**
-     * What is specific to objects of {@code type}: routing among downstream instances, ownership of stored
-     * copies, which parts to share in memory. Default: {@link KindStrategies#pods()} for pods,
-     * {@link KindStrategies#generic()} otherwise.
+     * What is specific to objects of {@code type}: routing among downstream instances, ownership of
+     * stored copies, which parts to share in memory. Default: {@link KindStrategies#pods()} for
+     * pods, {@link KindStrategies#generic()} otherwise.
      */
     @SuppressWarnings("unchecked")
     public <T extends KubernetesObject> Builder kind(Class<T> type, KindStrategy<T> strategy) {
       Objects.requireNonNull(strategy, "strategy");
-      strategies.put(Objects.requireNonNull(type, "type"), (KindStrategy<KubernetesObject>) strategy);
+      strategies.put(
+          Objects.requireNonNull(type, "type"), (KindStrategy<KubernetesObject>) strategy);
       return this;
     }
 
     /**
-     * How objects of {@code type} are routed among the instances of a downstream stage (the key handed to
-     * {@link PeerDiscovery#resolve}): its strategy with another routing key. Default: {@code spec.nodeName}
-     * for pods, else {@code ""}.
+     * How objects of {@code type} are routed among the instances of a downstream stage (the key
+     * handed to {@link PeerDiscovery#resolve}): its strategy with another routing key. Default:
+     * {@code spec.nodeName} for pods, else {@code ""}.
      */
     @SuppressWarnings("unchecked")
     public <T extends KubernetesObject> Builder routingKey(Class<T> type, Function<T, String> key) {
-      KindStrategy<T> base = (KindStrategy<T>) strategies.getOrDefault(Objects.requireNonNull(type, "type"),
-          DefaultKindStrategies.forKind(Kinds.of(type)));
+      KindStrategy<T> base =
+          (KindStrategy<T>)
+              strategies.getOrDefault(
+                  Objects.requireNonNull(type, "type"),
+                  DefaultKindStrategies.forKind(Kinds.of(type)));
       return kind(type, KindStrategies.withRoutingKey(base, key));
     }
 
     /**
-     * Opt-in mode: only objects labelled {@code kubedirect.io/managed=true} travel over direct links (or are
-     * written back); every other object is a plain API Server write. Default false.
+     * Opt-in mode: only objects labelled {@code kubedirect.io/managed=true} travel over direct
+     * links (or are written back); every other object is a plain API Server write. Default false.
      */
     public Builder requireManagedLabel(boolean require) {
       this.requireManagedLabel = require;
       return this;
     }
 
-    /** Accept only upstream peers whose identity was verified by TLS (default false: plaintext allowed). */
+    /**
+     * Accept only upstream peers whose identity was verified by TLS (default false: plaintext
+     * allowed).
+     */
     public Builder requireVerifiedPeers(boolean require) {
       this.requireVerifiedPeers = require;
       return this;
     }
 
     /**
-     * Runs this stage with several replicas: only the holder of the Lease runs the links, the write-back and
-     * (from {@link KubeDirect#leadershipAcquired()}) the controller; the others wait as standbys. Default: no
-     * election (this instance always runs the stage). See {@link LeaderElection}.
+     * Runs this stage with several replicas: only the holder of the Lease runs the links, the
+     * write-back and (from {@link KubeDirect#leadershipAcquired()}) the controller; the others wait
+     * as standbys. Default: no election (this instance always runs the stage). See {@link
+     * LeaderElection}.
      */
     public Builder leaderElection(LeaderElection election) {
       this.leaderElection = Objects.requireNonNull(election, "election");
@@ -270,28 +284,37 @@ public interface KubeDirect extends AutoCloseable {
         throw new IllegalStateException("apiClient is required");
       }
       if (apiClient.getReadTimeout() != 0) {
-        throw new IllegalStateException("apiClient read timeout must be 0 for informers, is "
-            + apiClient.getReadTimeout() + " ms");
+        throw new IllegalStateException(
+            "apiClient read timeout must be 0 for informers, is "
+                + apiClient.getReadTimeout()
+                + " ms");
       }
       if (stage == null) {
         throw new IllegalStateException("stage is required");
       }
       boolean linked = !stage.upstreams().isEmpty() || !stage.downstreams().isEmpty();
       if (linked && transport == null) {
-        throw new IllegalStateException("transport is required for stage '" + stage.name() + "' with links");
+        throw new IllegalStateException(
+            "transport is required for stage '" + stage.name() + "' with links");
       }
       if (!stage.upstreams().isEmpty() && listen == null) {
-        throw new IllegalStateException("listen address is required: stage '" + stage.name() + "' has upstreams");
+        throw new IllegalStateException(
+            "listen address is required: stage '" + stage.name() + "' has upstreams");
       }
       if (!stage.downstreams().isEmpty() && discovery == null) {
-        throw new IllegalStateException("discovery is required: stage '" + stage.name() + "' has downstreams");
+        throw new IllegalStateException(
+            "discovery is required: stage '" + stage.name() + "' has downstreams");
       }
       if (!stage.subscribers().isEmpty() && discovery == null) {
-        throw new IllegalStateException("discovery is required: stage '" + stage.name() + "' has subscribers "
-            + stage.subscribers());
+        throw new IllegalStateException(
+            "discovery is required: stage '"
+                + stage.name()
+                + "' has subscribers "
+                + stage.subscribers());
       }
       if (!stage.subscribers().isEmpty() && transport == null) {
-        throw new IllegalStateException("transport is required for stage '" + stage.name() + "' with subscribers");
+        throw new IllegalStateException(
+            "transport is required for stage '" + stage.name() + "' with subscribers");
       }
       if (!instance.isEmpty() && !instance.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
         throw new IllegalStateException("instance must be a DNS subdomain: '" + instance + "'");
@@ -305,10 +328,16 @@ public interface KubeDirect extends AutoCloseable {
       if (workerThreads < 1) {
         throw new IllegalStateException("workerThreads must be at least 1: " + workerThreads);
       }
-      if (transport != null && transport.stageName() != null && !transport.stageName().equals(stage.name())) {
+      if (transport != null
+          && transport.stageName() != null
+          && !transport.stageName().equals(stage.name())) {
         // Caught here rather than at run time, where peers would refuse the links as UNAUTHORIZED.
-        throw new IllegalStateException("the transport speaks for stage '" + transport.stageName()
-            + "' but the declared stage is '" + stage.name() + "': give both the same name");
+        throw new IllegalStateException(
+            "the transport speaks for stage '"
+                + transport.stageName()
+                + "' but the declared stage is '"
+                + stage.name()
+                + "': give both the same name");
       }
       if (leaderElection != null) {
         leaderElection.validate();

@@ -21,8 +21,18 @@ import java.util.Locale;
  * @param schedulerBurst kube-scheduler --kube-api-burst
  * @param reportDir where the HTML report and its charts go
  */
-public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration maxStartDelay, List<Variant> variants,
-    Duration timeout, float kcmQps, int kcmBurst, float schedulerQps, int schedulerBurst, Path reportDir) {
+public record BurstOptions(
+    int pods,
+    int nodes,
+    int sandboxManagers,
+    Duration maxStartDelay,
+    List<Variant> variants,
+    Duration timeout,
+    float kcmQps,
+    int kcmBurst,
+    float schedulerQps,
+    int schedulerBurst,
+    Path reportDir) {
 
   /** The slices the demo can run. */
   public enum Variant {
@@ -30,7 +40,10 @@ public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration ma
     PLAIN("plain", "client-java slice via API Server"),
     /** The same slice retrofitted with kubedirect (direct links, write-back at the tail). */
     DIRECT("direct", "kubedirect slice (direct links)"),
-    /** Stock kube-controller-manager + kube-scheduler, plain SandboxManager as kubelet (the paper's K8s+). */
+    /**
+     * Stock kube-controller-manager + kube-scheduler, plain SandboxManager as kubelet (the paper's
+     * K8s+).
+     */
     K8S("k8s", "K8s+: stock KCM + kube-scheduler");
 
     private final String flag;
@@ -62,18 +75,21 @@ public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration ma
   }
 
   /** Usage text. */
-  public static final String USAGE = String.join("\n",
-      "usage: BurstDemo [--pods N] [--nodes N] [--sandbox-managers N] [--max-start-delay-ms MS]",
-      "                 [--variants plain,direct,k8s] [--timeout-s S]",
-      "                 [--kcm-qps Q] [--kcm-burst B] [--scheduler-qps Q] [--scheduler-burst B] [--report DIR]",
-      "defaults: --pods 200 --nodes 10 --sandbox-managers 2 --max-start-delay-ms 50 --variants plain,direct,k8s",
-      "          --timeout-s 600; KCM 20/30 and scheduler 50/100 (the stock defaults); --report target/demo-report.",
-      "          Benchmark: --pods 1000");
+  public static final String USAGE =
+      String.join(
+          "\n",
+          "usage: BurstDemo [--pods N] [--nodes N] [--sandbox-managers N] [--max-start-delay-ms MS]",
+          "                 [--variants plain,direct,k8s] [--timeout-s S]",
+          "                 [--kcm-qps Q] [--kcm-burst B] [--scheduler-qps Q] [--scheduler-burst B] [--report DIR]",
+          "defaults: --pods 200 --nodes 10 --sandbox-managers 2 --max-start-delay-ms 50 --variants plain,direct,k8s",
+          "          --timeout-s 600; KCM 20/30 and scheduler 50/100 (the stock defaults); --report target/demo-report.",
+          "          Benchmark: --pods 1000");
 
   /**
    * Parses {@code args}.
    *
-   * @throws IllegalArgumentException on an unknown flag, a missing or malformed value or an invalid combination
+   * @throws IllegalArgumentException on an unknown flag, a missing or malformed value or an invalid
+   *     combination
    */
   public static BurstOptions parse(String... args) {
     int pods = 200;
@@ -118,12 +134,32 @@ public record BurstOptions(int pods, int nodes, int sandboxManagers, Duration ma
         throw new IllegalArgumentException("bad number for " + flag + ": " + v, e);
       }
     }
-    if (pods < 1 || nodes < 1 || managers < 1 || managers > nodes || delayMs < 0 || timeoutS < 1
-        || variants.isEmpty() || !(kcmQps > 0) || kcmBurst < 1 || !(schedQps > 0) || schedBurst < 1) {
-      throw new IllegalArgumentException("invalid options (need pods, nodes, timeout >= 1, "
-          + "1 <= sandbox-managers <= nodes, delay >= 0, positive qps/burst)");
+    if (pods < 1
+        || nodes < 1
+        || managers < 1
+        || managers > nodes
+        || delayMs < 0
+        || timeoutS < 1
+        || variants.isEmpty()
+        || !(kcmQps > 0)
+        || kcmBurst < 1
+        || !(schedQps > 0)
+        || schedBurst < 1) {
+      throw new IllegalArgumentException(
+          "invalid options (need pods, nodes, timeout >= 1, "
+              + "1 <= sandbox-managers <= nodes, delay >= 0, positive qps/burst)");
     }
-    return new BurstOptions(pods, nodes, managers, Duration.ofMillis(delayMs), variants,
-        Duration.ofSeconds(timeoutS), kcmQps, kcmBurst, schedQps, schedBurst, reportDir);
+    return new BurstOptions(
+        pods,
+        nodes,
+        managers,
+        Duration.ofMillis(delayMs),
+        variants,
+        Duration.ofSeconds(timeoutS),
+        kcmQps,
+        kcmBurst,
+        schedQps,
+        schedBurst,
+        reportDir);
   }
 }

@@ -7,14 +7,20 @@ import java.util.List;
  *
  * @param variant which slice ran
  * @param stats latency summary, null if the burst failed
- * @param apiWrites mutating API requests (all clients) from the scale request until the last pod was Ready;
- *     -1 if unknown
+ * @param apiWrites mutating API requests (all clients) from the scale request until the last pod
+ *     was Ready; -1 if unknown
  * @param problems what the end-state check found wrong (empty = exactly right)
  * @param error why the run failed, or null
- * @param readySeconds when each pod was Ready, in seconds after the scale request (empty if the burst failed)
+ * @param readySeconds when each pod was Ready, in seconds after the scale request (empty if the
+ *     burst failed)
  */
-public record BurstResult(BurstOptions.Variant variant, BurstStats stats, long apiWrites, List<String> problems,
-    String error, List<Double> readySeconds) {
+public record BurstResult(
+    BurstOptions.Variant variant,
+    BurstStats stats,
+    long apiWrites,
+    List<String> problems,
+    String error,
+    List<Double> readySeconds) {
 
   /** Copies the lists. */
   public BurstResult {

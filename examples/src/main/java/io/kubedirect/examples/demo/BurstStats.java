@@ -7,8 +7,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Latency summary of one burst: time to the first Ready pod, nearest-rank p50/p90/p100 of time-to-Ready and
- * throughput ({@code pods / p100}).
+ * Latency summary of one burst: time to the first Ready pod, nearest-rank p50/p90/p100 of
+ * time-to-Ready and throughput ({@code pods / p100}).
  *
  * @param pods number of pods measured
  * @param firstReady time to the first Ready pod
@@ -17,7 +17,12 @@ import java.util.List;
  * @param p100 time until the last pod was Ready
  * @param podsPerSecond {@code pods / p100}
  */
-public record BurstStats(int pods, Duration firstReady, Duration p50, Duration p90, Duration p100,
+public record BurstStats(
+    int pods,
+    Duration firstReady,
+    Duration p50,
+    Duration p90,
+    Duration p100,
     double podsPerSecond) {
 
   /**
@@ -39,7 +44,8 @@ public record BurstStats(int pods, Duration firstReady, Duration p50, Duration p
     Collections.sort(offsets);
     Duration p100 = Duration.ofNanos(offsets.get(offsets.size() - 1));
     double seconds = p100.toNanos() / 1e9;
-    return new BurstStats(offsets.size(),
+    return new BurstStats(
+        offsets.size(),
         Duration.ofNanos(offsets.get(0)),
         Duration.ofNanos(percentile(offsets, 50)),
         Duration.ofNanos(percentile(offsets, 90)),

@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A plain client-java informer on the API Server (the observer kubectl or any other tool would be) that
- * records when each pod of one function was first seen Ready.
+ * A plain client-java informer on the API Server (the observer kubectl or any other tool would be)
+ * that records when each pod of one function was first seen Ready.
  */
 public final class ReadyTracker implements AutoCloseable {
 
@@ -29,28 +29,36 @@ public final class ReadyTracker implements AutoCloseable {
   public ReadyTracker(ApiClient apiClient, String namespace, String labelSelector) {
     CoreV1Api api = new CoreV1Api(apiClient);
     this.factory = new SharedInformerFactory(apiClient);
-    this.informer = factory.sharedIndexInformerFor(
-        p -> api.listNamespacedPod(namespace).labelSelector(labelSelector)
-            .resourceVersion(p.resourceVersion).watch(p.watch).timeoutSeconds(p.timeoutSeconds).buildCall(null),
-        V1Pod.class, V1PodList.class);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(V1Pod pod) {
-        observe(pod);
-      }
+    this.informer =
+        factory.sharedIndexInformerFor(
+            p ->
+                api.listNamespacedPod(namespace)
+                    .labelSelector(labelSelector)
+                    .resourceVersion(p.resourceVersion)
+                    .watch(p.watch)
+                    .timeoutSeconds(p.timeoutSeconds)
+                    .buildCall(null),
+            V1Pod.class,
+            V1PodList.class);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1Pod pod) {
+            observe(pod);
+          }
 
-      @Override
-      public void onUpdate(V1Pod oldPod, V1Pod newPod) {
-        observe(newPod);
-      }
+          @Override
+          public void onUpdate(V1Pod oldPod, V1Pod newPod) {
+            observe(newPod);
+          }
 
-      @Override
-      public void onDelete(V1Pod pod, boolean unknown) {
-        synchronized (lock) {
-          lock.notifyAll();
-        }
-      }
-    });
+          @Override
+          public void onDelete(V1Pod pod, boolean unknown) {
+            synchronized (lock) {
+              lock.notifyAll();
+            }
+          }
+        });
   }
 
   private void observe(V1Pod pod) {

@@ -28,16 +28,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one stage of the retrofitted example slice ({@code faas/direct}) as its own process, as the manifests
- * in {@code deploy/} do: the replicaset stage dials the scheduler, the scheduler listens for it and dials the
- * sandbox manager, which serves the pool nodes given with {@code --nodes} and writes the pods back. Every
- * process serves its meters in Prometheus format on {@code /metrics}, and {@code /healthz} (the stage runs) and
- * {@code /readyz} (its informers have synced) for the kubelet's probes. See {@link StageOptions#USAGE}.
+ * Runs one stage of the retrofitted example slice ({@code faas/direct}) as its own process, as the
+ * manifests in {@code deploy/} do: the replicaset stage dials the scheduler, the scheduler listens
+ * for it and dials the sandbox manager, which serves the pool nodes given with {@code --nodes} and
+ * writes the pods back. Every process serves its meters in Prometheus format on {@code /metrics},
+ * and {@code /healthz} (the stage runs) and {@code /readyz} (its informers have synced) for the
+ * kubelet's probes. See {@link StageOptions#USAGE}.
  *
- * <p>With {@code --leader-election} several replicas of a stage run at once: the holder of the stage's Lease
- * runs it; the others are ready standbys (their {@code /readyz} is 200, so a rolling update can proceed) that
- * take over when the Lease expires or is given up (on SIGTERM the leader gives it up). A leader that loses its
- * Lease stops its links at once and starts over as a standby.
+ * <p>With {@code --leader-election} several replicas of a stage run at once: the holder of the
+ * stage's Lease runs it; the others are ready standbys (their {@code /readyz} is 200, so a rolling
+ * update can proceed) that take over when the Lease expires or is given up (on SIGTERM the leader
+ * gives it up). A leader that loses its Lease stops its links at once and starts over as a standby.
  *
  * <pre>
  * java -cp ... io.kubedirect.examples.faas.StageMain --stage scheduler --nodes pool-0,pool-1 \
@@ -84,18 +85,29 @@ public final class StageMain {
     ApiClient api = apiClient(o);
     PrometheusMeterRegistry registry = KubeDirectPrometheus.newRegistry();
     AutoCloseable jvmMetrics = KubeDirectPrometheus.bindJvmMetrics(registry);
-    DirectLinks links = links(o).withTransports(stage -> transport(stage, o, registry)).withMeterRegistry(registry);
-    SliceStage stage = switch (o.stage()) {
-      case REPLICASET -> new ReplicaSetController(api, links);
-      case SCHEDULER -> new SchedulerController(api, links);
-      case SANDBOX_MANAGER -> SandboxManager.builder(api).links(links, o.listen()).podIpBlock(o.podIpBlock())
-          .startDelay(Duration.ZERO, o.maxStartDelay()).build();
-    };
+    DirectLinks links =
+        links(o).withTransports(stage -> transport(stage, o, registry)).withMeterRegistry(registry);
+    SliceStage stage =
+        switch (o.stage()) {
+          case REPLICASET -> new ReplicaSetController(api, links);
+          case SCHEDULER -> new SchedulerController(api, links);
+          case SANDBOX_MANAGER ->
+              SandboxManager.builder(api)
+                  .links(links, o.listen())
+                  .podIpBlock(o.podIpBlock())
+                  .startDelay(Duration.ZERO, o.maxStartDelay())
+                  .build();
+        };
     MetricsServer server = null;
     try {
       if (o.metricsPort() >= 0) {
-        server = MetricsServer.builder(registry).host(o.metricsHost()).port(o.metricsPort())
-            .liveness(stage::isRunning).readiness(stage::hasSynced).start();
+        server =
+            MetricsServer.builder(registry)
+                .host(o.metricsHost())
+                .port(o.metricsPort())
+                .liveness(stage::isRunning)
+                .readiness(stage::hasSynced)
+                .start();
       }
       stage.start();
     } catch (RuntimeException e) {
@@ -105,20 +117,24 @@ public final class StageMain {
       stage.stop();
       throw e;
     }
-    log.info("stage {} started{}", o.stage().flag(),
+    log.info(
+        "stage {} started{}",
+        o.stage().flag(),
         server == null ? "" : "; metrics on " + server.uri() + "/metrics");
     return new Running(stage, registry, server, jvmMetrics);
   }
 
   /**
-   * The addresses as this stage sees them: the scheduler listens at {@code --listen} (the others dial
-   * {@code --scheduler-address}); the sandbox manager listens at {@code --listen} and serves {@code --nodes}
-   * (the scheduler dials {@code --sandbox-manager-address} for them). With {@code --leader-election} the
-   * upstream stages dial the address the downstream stage's leader wrote into its Lease instead.
+   * The addresses as this stage sees them: the scheduler listens at {@code --listen} (the others
+   * dial {@code --scheduler-address}); the sandbox manager listens at {@code --listen} and serves
+   * {@code --nodes} (the scheduler dials {@code --sandbox-manager-address} for them). With {@code
+   * --leader-election} the upstream stages dial the address the downstream stage's leader wrote
+   * into its Lease instead.
    */
   static DirectLinks links(StageOptions o) {
     Map<String, PeerAddress> byNode = new LinkedHashMap<>();
-    PeerAddress manager = o.stage() == Stage.SANDBOX_MANAGER ? o.listen() : o.sandboxManagerAddress();
+    PeerAddress manager =
+        o.stage() == Stage.SANDBOX_MANAGER ? o.listen() : o.sandboxManagerAddress();
     o.nodes().forEach(n -> byNode.put(n, manager));
     PeerAddress scheduler = o.stage() == Stage.SCHEDULER ? o.listen() : o.schedulerAddress();
     DirectLinks links = new DirectLinks(scheduler, byNode);
@@ -130,7 +146,9 @@ public final class StageMain {
     if (o.plaintext()) {
       b = o.plaintextAnyAddress() ? b.allowPlaintextOnNonLoopback() : b.plaintextOnLoopback();
     } else {
-      b = b.tls(TlsConfig.builder().files(o.tlsDir()).reloadInterval(o.tlsReloadInterval()).build());
+      b =
+          b.tls(
+              TlsConfig.builder().files(o.tlsDir()).reloadInterval(o.tlsReloadInterval()).build());
     }
     return b.build();
   }
@@ -165,7 +183,11 @@ public final class StageMain {
     private final AutoCloseable jvmMetrics;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    Running(SliceStage stage, PrometheusMeterRegistry registry, MetricsServer server, AutoCloseable jvmMetrics) {
+    Running(
+        SliceStage stage,
+        PrometheusMeterRegistry registry,
+        MetricsServer server,
+        AutoCloseable jvmMetrics) {
       this.stage = stage;
       this.registry = registry;
       this.server = server;

@@ -11,13 +11,14 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Command-line options of {@link StageMain}: which stage of the retrofitted example slice this process runs,
- * where it listens and dials, its TLS material, and its metrics port.
+ * Command-line options of {@link StageMain}: which stage of the retrofitted example slice this
+ * process runs, where it listens and dials, its TLS material, and its metrics port.
  *
  * @param stage the stage this process runs
- * @param kubeconfig the kubeconfig to use; null: in-cluster config when running in a pod, else the standard
- *     lookup ({@code $KUBECONFIG}, {@code ~/.kube/config})
- * @param listen where the scheduler or the sandbox manager accepts links (not used by the replicaset stage)
+ * @param kubeconfig the kubeconfig to use; null: in-cluster config when running in a pod, else the
+ *     standard lookup ({@code $KUBECONFIG}, {@code ~/.kube/config})
+ * @param listen where the scheduler or the sandbox manager accepts links (not used by the
+ *     replicaset stage)
  * @param schedulerAddress where the replicaset stage dials the scheduler
  * @param sandboxManagerAddress where the scheduler dials the sandbox manager
  * @param nodes the pool nodes the sandbox manager serves and the scheduler routes to it
@@ -25,24 +26,40 @@ import java.util.Objects;
  *     {@code kubernetes.io/tls} Secret); null with {@code plaintext}
  * @param tlsReloadInterval how often the TLS files are checked for changes
  * @param plaintext links without TLS (loopback only unless {@code plaintextAnyAddress})
- * @param plaintextAnyAddress allows plaintext links on non-loopback addresses (trusted networks only)
+ * @param plaintextAnyAddress allows plaintext links on non-loopback addresses (trusted networks
+ *     only)
  * @param metricsHost address of the metrics and probe server
  * @param metricsPort port of the metrics and probe server (0: any free port; -1: no server)
  * @param podIpBlock the sandbox manager's pod IPs come from 10.&lt;block&gt;.0.0/16
  * @param maxStartDelay the sandbox manager's simulated sandbox start delay, uniform in [0, max]
- * @param election with {@code --leader-election}: this process is one replica of its stage, elected through the
- *     Lease {@code kubedirect-<stage>}, and finds its downstream stage's leader through that stage's Lease (the
- *     {@code --*-address} options are then not used); null: the only instance of its stage
+ * @param election with {@code --leader-election}: this process is one replica of its stage, elected
+ *     through the Lease {@code kubedirect-<stage>}, and finds its downstream stage's leader through
+ *     that stage's Lease (the {@code --*-address} options are then not used); null: the only
+ *     instance of its stage
  */
-public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, PeerAddress schedulerAddress,
-    PeerAddress sandboxManagerAddress, List<String> nodes, Path tlsDir, Duration tlsReloadInterval,
-    boolean plaintext, boolean plaintextAnyAddress, String metricsHost, int metricsPort, int podIpBlock,
-    Duration maxStartDelay, DirectLinks.Election election) {
+public record StageOptions(
+    Stage stage,
+    Path kubeconfig,
+    PeerAddress listen,
+    PeerAddress schedulerAddress,
+    PeerAddress sandboxManagerAddress,
+    List<String> nodes,
+    Path tlsDir,
+    Duration tlsReloadInterval,
+    boolean plaintext,
+    boolean plaintextAnyAddress,
+    String metricsHost,
+    int metricsPort,
+    int podIpBlock,
+    Duration maxStartDelay,
+    DirectLinks.Election election) {
 
   /** Link port of the scheduler. */
   public static final int SCHEDULER_PORT = 7301;
+
   /** Link port of the sandbox manager. */
   public static final int SANDBOX_MANAGER_PORT = 7302;
+
   /** Port of the metrics and probe server. */
   public static final int METRICS_PORT = 9090;
 
@@ -72,43 +89,46 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
           return st;
         }
       }
-      throw new IllegalArgumentException("unknown stage '" + s + "' (replicaset, scheduler, sandbox-manager)");
+      throw new IllegalArgumentException(
+          "unknown stage '" + s + "' (replicaset, scheduler, sandbox-manager)");
     }
   }
 
   /** Usage text. */
-  public static final String USAGE = String.join("\n",
-      "usage: StageMain --stage replicaset|scheduler|sandbox-manager [options]",
-      "  --kubeconfig PATH               kubeconfig (default: in-cluster config in a pod, else $KUBECONFIG or",
-      "                                  ~/.kube/config)",
-      "  --listen HOST:PORT              where links are accepted (scheduler: 0.0.0.0:7301, sandbox-manager:",
-      "                                  0.0.0.0:7302)",
-      "  --scheduler-address HOST:PORT   where the replicaset stage dials the scheduler (scheduler:7301)",
-      "  --sandbox-manager-address HOST:PORT",
-      "                                  where the scheduler dials the sandbox manager (sandbox-manager:7302)",
-      "  --nodes N1,N2,...               pool nodes served by the sandbox manager (scheduler, sandbox-manager)",
-      "  --tls-dir DIR                   tls.crt, tls.key and ca.crt of this stage (a mounted kubernetes.io/tls",
-      "                                  Secret); reloaded when they change",
-      "  --tls-reload-interval DURATION  how often the TLS files are checked (10s)",
-      "  --plaintext                     links without TLS, loopback addresses only",
-      "  --plaintext-any-address         with --plaintext: also on other addresses (trusted networks only)",
-      "  --metrics-host HOST             address of /metrics, /healthz and /readyz (0.0.0.0)",
-      "  --metrics-port PORT             their port (9090; 0: any free port; -1: none)",
-      "  --pod-ip-block N                sandbox-manager: pod IPs from 10.N.0.0/16 (0)",
-      "  --max-start-delay DURATION      sandbox-manager: simulated sandbox start delay, 0..max (50ms)",
-      "  --leader-election               run as one of several replicas: the holder of the Lease",
-      "                                  kubedirect-<stage> runs the stage, the others wait; downstream stages",
-      "                                  are found through their Leases (the --*-address options are not used)",
-      "  --lease-namespace NS            namespace of the Leases (default: $POD_NAMESPACE)",
-      "  --identity ID                   this replica's name in the Lease (default: $POD_NAME, else the host",
-      "                                  name and a random suffix)",
-      "  --advertise-address HOST:PORT   the link address written into the Lease while this replica leads",
-      "                                  (default: --listen, unless it is a wildcard address; then required)",
-      "  --lease-duration DURATION       leader election timings (15s, 10s, 2s)",
-      "  --renew-deadline DURATION",
-      "  --retry-period DURATION",
-      "  --help                          this text",
-      "DURATION: 250ms, 10s, 1m or ISO-8601 (PT10S).");
+  public static final String USAGE =
+      String.join(
+          "\n",
+          "usage: StageMain --stage replicaset|scheduler|sandbox-manager [options]",
+          "  --kubeconfig PATH               kubeconfig (default: in-cluster config in a pod, else $KUBECONFIG or",
+          "                                  ~/.kube/config)",
+          "  --listen HOST:PORT              where links are accepted (scheduler: 0.0.0.0:7301, sandbox-manager:",
+          "                                  0.0.0.0:7302)",
+          "  --scheduler-address HOST:PORT   where the replicaset stage dials the scheduler (scheduler:7301)",
+          "  --sandbox-manager-address HOST:PORT",
+          "                                  where the scheduler dials the sandbox manager (sandbox-manager:7302)",
+          "  --nodes N1,N2,...               pool nodes served by the sandbox manager (scheduler, sandbox-manager)",
+          "  --tls-dir DIR                   tls.crt, tls.key and ca.crt of this stage (a mounted kubernetes.io/tls",
+          "                                  Secret); reloaded when they change",
+          "  --tls-reload-interval DURATION  how often the TLS files are checked (10s)",
+          "  --plaintext                     links without TLS, loopback addresses only",
+          "  --plaintext-any-address         with --plaintext: also on other addresses (trusted networks only)",
+          "  --metrics-host HOST             address of /metrics, /healthz and /readyz (0.0.0.0)",
+          "  --metrics-port PORT             their port (9090; 0: any free port; -1: none)",
+          "  --pod-ip-block N                sandbox-manager: pod IPs from 10.N.0.0/16 (0)",
+          "  --max-start-delay DURATION      sandbox-manager: simulated sandbox start delay, 0..max (50ms)",
+          "  --leader-election               run as one of several replicas: the holder of the Lease",
+          "                                  kubedirect-<stage> runs the stage, the others wait; downstream stages",
+          "                                  are found through their Leases (the --*-address options are not used)",
+          "  --lease-namespace NS            namespace of the Leases (default: $POD_NAMESPACE)",
+          "  --identity ID                   this replica's name in the Lease (default: $POD_NAME, else the host",
+          "                                  name and a random suffix)",
+          "  --advertise-address HOST:PORT   the link address written into the Lease while this replica leads",
+          "                                  (default: --listen, unless it is a wildcard address; then required)",
+          "  --lease-duration DURATION       leader election timings (15s, 10s, 2s)",
+          "  --renew-deadline DURATION",
+          "  --retry-period DURATION",
+          "  --help                          this text",
+          "DURATION: 250ms, 10s, 1m or ISO-8601 (PT10S).");
 
   /** Validates. */
   public StageOptions {
@@ -132,18 +152,23 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
     if (maxStartDelay.isNegative() || tlsReloadInterval.isNegative()) {
       throw new IllegalArgumentException("durations must not be negative");
     }
-    if (election != null && stage != Stage.REPLICASET && election.advertise() == null
+    if (election != null
+        && stage != Stage.REPLICASET
+        && election.advertise() == null
         && (listen.host().equals("0.0.0.0") || listen.host().equals("::"))) {
-      throw new IllegalArgumentException("--leader-election: give --advertise-address (e.g. the pod IP and the link "
-          + "port): upstream stages dial the address the leader writes into its Lease, and --listen "
-          + listen + " is a wildcard address");
+      throw new IllegalArgumentException(
+          "--leader-election: give --advertise-address (e.g. the pod IP and the link "
+              + "port): upstream stages dial the address the leader writes into its Lease, and --listen "
+              + listen
+              + " is a wildcard address");
     }
   }
 
   /**
    * Parses the command line; {@code --help} gives null.
    *
-   * @throws IllegalArgumentException on an unknown flag, a missing or malformed value or a bad combination
+   * @throws IllegalArgumentException on an unknown flag, a missing or malformed value or a bad
+   *     combination
    */
   public static StageOptions parse(String... args) {
     Stage stage = null;
@@ -197,8 +222,13 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
               case "--listen" -> listen = address(value);
               case "--scheduler-address" -> scheduler = address(value);
               case "--sandbox-manager-address" -> sandboxManager = address(value);
-              case "--nodes" -> nodes = Arrays.stream(value.split(",")).map(String::trim)
-                  .filter(n -> !n.isEmpty()).distinct().toList();
+              case "--nodes" ->
+                  nodes =
+                      Arrays.stream(value.split(","))
+                          .map(String::trim)
+                          .filter(n -> !n.isEmpty())
+                          .distinct()
+                          .toList();
               case "--tls-dir" -> tlsDir = Path.of(value);
               case "--tls-reload-interval" -> reload = duration(value);
               case "--metrics-host" -> metricsHost = value;
@@ -223,23 +253,47 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
       throw new IllegalArgumentException("--stage is required");
     }
     if (listen == null) {
-      listen = new PeerAddress("0.0.0.0", stage == Stage.SANDBOX_MANAGER ? SANDBOX_MANAGER_PORT : SCHEDULER_PORT);
+      listen =
+          new PeerAddress(
+              "0.0.0.0", stage == Stage.SANDBOX_MANAGER ? SANDBOX_MANAGER_PORT : SCHEDULER_PORT);
     }
     DirectLinks.Election election = null;
     if (elect) {
       if (leaseNamespace == null || leaseNamespace.isBlank()) {
-        throw new IllegalArgumentException("--leader-election needs --lease-namespace (or $POD_NAMESPACE)");
+        throw new IllegalArgumentException(
+            "--leader-election needs --lease-namespace (or $POD_NAMESPACE)");
       }
-      election = new DirectLinks.Election(leaseNamespace, identity == null || identity.isBlank() ? null : identity,
-          leaseDuration, renewDeadline, retryPeriod, advertise, true);
+      election =
+          new DirectLinks.Election(
+              leaseNamespace,
+              identity == null || identity.isBlank() ? null : identity,
+              leaseDuration,
+              renewDeadline,
+              retryPeriod,
+              advertise,
+              true);
       try {
         election.forStage(stage.flag()).validate();
       } catch (IllegalStateException e) {
         throw new IllegalArgumentException(e.getMessage(), e);
       }
     }
-    return new StageOptions(stage, kubeconfig, listen, scheduler, sandboxManager, nodes, tlsDir, reload, plaintext,
-        anyAddress, metricsHost, metricsPort, ipBlock, maxDelay, election);
+    return new StageOptions(
+        stage,
+        kubeconfig,
+        listen,
+        scheduler,
+        sandboxManager,
+        nodes,
+        tlsDir,
+        reload,
+        plaintext,
+        anyAddress,
+        metricsHost,
+        metricsPort,
+        ipBlock,
+        maxDelay,
+        election);
   }
 
   /** {@code host:port} or {@code [v6]:port}. */
@@ -279,7 +333,8 @@ public record StageOptions(Stage stage, Path kubeconfig, PeerAddress listen, Pee
         case 's' -> Duration.ofSeconds(n);
         case 'm' -> Duration.ofMinutes(n);
         case 'h' -> Duration.ofHours(n);
-        default -> throw new IllegalArgumentException("bad duration '" + s + "' (250ms, 10s, 1m, PT10S)");
+        default ->
+            throw new IllegalArgumentException("bad duration '" + s + "' (250ms, 10s, 1m, PT10S)");
       };
     } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
       throw new IllegalArgumentException("bad duration '" + s + "' (250ms, 10s, 1m, PT10S)", e);

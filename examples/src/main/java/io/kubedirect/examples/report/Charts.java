@@ -17,7 +17,9 @@ import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG charts of the reports: counts over time, a CDF, grouped bars. Headless (no display needed). */
+/**
+ * PNG charts of the reports: counts over time, a CDF, grouped bars. Headless (no display needed).
+ */
 public final class Charts {
 
   private static final int WIDTH = 900;
@@ -30,13 +32,20 @@ public final class Charts {
   private Charts() {}
 
   /**
-   * A step chart of how many events happened by each time, one series per name: e.g. pods Ready over the
-   * seconds since the scale request. {@code eventSeconds} need not be sorted.
+   * A step chart of how many events happened by each time, one series per name: e.g. pods Ready
+   * over the seconds since the scale request. {@code eventSeconds} need not be sorted.
    */
-  public static Path countOverTime(Path png, String title, String xTitle, String yTitle,
-      Map<String, List<Double>> eventSeconds) throws IOException {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
-        .yAxisTitle(yTitle).build();
+  public static Path countOverTime(
+      Path png, String title, String xTitle, String yTitle, Map<String, List<Double>> eventSeconds)
+      throws IOException {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle(yTitle)
+            .build();
     style(chart.getStyler());
     for (Map.Entry<String, List<Double>> e : eventSeconds.entrySet()) {
       List<Double> times = new ArrayList<>(e.getValue());
@@ -60,8 +69,14 @@ public final class Charts {
   /** The empirical CDF of {@code values} per name (e.g. per-function delay). */
   public static Path cdf(Path png, String title, String xTitle, Map<String, List<Double>> values)
       throws IOException {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
-        .yAxisTitle("fraction").build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .xAxisTitle(xTitle)
+            .yAxisTitle("fraction")
+            .build();
     style(chart.getStyler());
     for (Map.Entry<String, List<Double>> e : values.entrySet()) {
       List<Double> sorted = new ArrayList<>(e.getValue());
@@ -78,10 +93,20 @@ public final class Charts {
   }
 
   /** Grouped bars: one group per category, one bar per series name (e.g. p50/p90 per variant). */
-  public static Path bars(Path png, String title, String yTitle, List<String> categories,
-      Map<String, List<Double>> series) throws IOException {
-    CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle)
-        .build();
+  public static Path bars(
+      Path png,
+      String title,
+      String yTitle,
+      List<String> categories,
+      Map<String, List<Double>> series)
+      throws IOException {
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(title)
+            .yAxisTitle(yTitle)
+            .build();
     style(chart.getStyler());
     series.forEach((name, ys) -> chart.addSeries(name, categories, ys));
     return write(chart, png);
@@ -93,7 +118,8 @@ public final class Charts {
     s.setPlotGridLinesVisible(true);
   }
 
-  private static Path write(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path png) throws IOException {
+  private static Path write(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path png)
+      throws IOException {
     Files.createDirectories(png.toAbsolutePath().getParent());
     BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     return png;

@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A one-page HTML report: a title, then sections of text, preformatted tables and images (next to the page,
- * referenced by file name). Build it, then {@link #write(Path)}.
+ * A one-page HTML report: a title, then sections of text, preformatted tables and images (next to
+ * the page, referenced by file name). Build it, then {@link #write(Path)}.
  */
 public final class HtmlReport {
 
@@ -44,8 +44,12 @@ public final class HtmlReport {
 
   /** An image in the report's directory ({@code png} is referenced by its file name). */
   public HtmlReport image(Path png, String alt) {
-    body.add("<p><img src=\"" + escape(png.getFileName().toString()) + "\" alt=\"" + escape(alt)
-        + "\" style=\"max-width:100%\"></p>");
+    body.add(
+        "<p><img src=\""
+            + escape(png.getFileName().toString())
+            + "\" alt=\""
+            + escape(alt)
+            + "\" style=\"max-width:100%\"></p>");
     return this;
   }
 
@@ -53,11 +57,16 @@ public final class HtmlReport {
   public Path write(Path dir) throws IOException {
     Files.createDirectories(dir);
     StringBuilder sb = new StringBuilder();
-    sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(escape(title))
-        .append("</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}"
-            + "pre{background:#f6f8fa;padding:1em;overflow-x:auto}</style></head><body>\n");
+    sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(escape(title))
+        .append(
+            "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em}"
+                + "pre{background:#f6f8fa;padding:1em;overflow-x:auto}</style></head><body>\n");
     sb.append("<h1>").append(escape(title)).append("</h1>\n");
-    sb.append("<p>").append(escape(OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME)))
+    sb.append("<p>")
+        .append(
+            escape(
+                OffsetDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME)))
         .append(" UTC</p>\n");
     body.forEach(line -> sb.append(line).append('\n'));
     sb.append("</body></html>\n");
@@ -67,6 +76,9 @@ public final class HtmlReport {
   }
 
   static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

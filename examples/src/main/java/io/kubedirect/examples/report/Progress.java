@@ -11,9 +11,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A progress bar on the terminal (standard error) that follows a counter, e.g. pods Ready of a burst: it polls
- * {@code done} until closed. Output is one line, redrawn; nothing else should write to the terminal meanwhile
- * (the demo sends its logs to a file).
+ * A progress bar on the terminal (standard error) that follows a counter, e.g. pods Ready of a
+ * burst: it polls {@code done} until closed. Output is one line, redrawn; nothing else should write
+ * to the terminal meanwhile (the demo sends its logs to a file).
  */
 public final class Progress implements AutoCloseable {
 
@@ -23,18 +23,29 @@ public final class Progress implements AutoCloseable {
 
   private Progress(String task, long total, LongSupplier done, Duration every) {
     this.done = done;
-    this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
-        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis((int) every.toMillis())
-        .setConsumer(new ConsoleProgressBarConsumer(System.err)).showSpeed().build();
-    this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "progress-" + task);
-      t.setDaemon(true);
-      return t;
-    });
+    this.bar =
+        new ProgressBarBuilder()
+            .setTaskName(task)
+            .setInitialMax(total)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setUpdateIntervalMillis((int) every.toMillis())
+            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+            .showSpeed()
+            .build();
+    this.poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "progress-" + task);
+              t.setDaemon(true);
+              return t;
+            });
     poller.scheduleAtFixedRate(this::update, 0, every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Starts a bar for {@code task} that shows {@code done} out of {@code total}, redrawn every 200 ms. */
+  /**
+   * Starts a bar for {@code task} that shows {@code done} out of {@code total}, redrawn every 200
+   * ms.
+   */
   public static Progress follow(String task, long total, LongSupplier done) {
     return new Progress(task, total, done, Duration.ofMillis(200));
   }

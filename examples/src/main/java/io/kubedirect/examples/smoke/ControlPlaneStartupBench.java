@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 /**
  * Measures how long the local control plane takes to start (etcd + kube-apiserver, and with
- * kube-controller-manager + kube-scheduler) and to restart kube-apiserver. Prints median and max over
- * {@code [runs]} runs (default 5) per configuration.
+ * kube-controller-manager + kube-scheduler) and to restart kube-apiserver. Prints median and max
+ * over {@code [runs]} runs (default 5) per configuration.
  */
 public final class ControlPlaneStartupBench {
   private ControlPlaneStartupBench() {}
@@ -28,7 +28,8 @@ public final class ControlPlaneStartupBench {
       List<Duration> restarts = new ArrayList<>();
       List<Duration> stops = new ArrayList<>();
       for (int i = 0; i < runs; i++) {
-        LocalControlPlane cp = LocalControlPlane.builder().controllerManager(full).scheduler(full).start();
+        LocalControlPlane cp =
+            LocalControlPlane.builder().controllerManager(full).scheduler(full).start();
         timings.add(cp.startupTimings());
         if (!full) {
           restarts.add(cp.restartApiServer());
@@ -37,10 +38,15 @@ public final class ControlPlaneStartupBench {
         cp.close();
         stops.add(Duration.ofNanos(System.nanoTime() - t0));
       }
-      System.out.printf("%s, %d runs:%n", full ? "etcd + kube-apiserver + kube-controller-manager + kube-scheduler"
-          : "etcd + kube-apiserver", runs);
+      System.out.printf(
+          "%s, %d runs:%n",
+          full
+              ? "etcd + kube-apiserver + kube-controller-manager + kube-scheduler"
+              : "etcd + kube-apiserver",
+          runs);
       for (Component c : Component.values()) {
-        List<Duration> d = timings.stream().map(t -> t.perComponent().get(c)).filter(x -> x != null).toList();
+        List<Duration> d =
+            timings.stream().map(t -> t.perComponent().get(c)).filter(x -> x != null).toList();
         if (!d.isEmpty()) {
           print("  " + c.binaryName() + " ready", d);
         }
@@ -56,7 +62,8 @@ public final class ControlPlaneStartupBench {
   private static void print(String label, List<Duration> values) {
     List<Long> ms = values.stream().map(Duration::toMillis).sorted().toList();
     Function<Integer, Long> at = i -> ms.get(Math.min(ms.size() - 1, i));
-    System.out.printf("%-40s median %5d ms  min %5d ms  max %5d ms%n", label, at.apply(ms.size() / 2),
-        ms.get(0), ms.get(ms.size() - 1));
+    System.out.printf(
+        "%-40s median %5d ms  min %5d ms  max %5d ms%n",
+        label, at.apply(ms.size() / 2), ms.get(0), ms.get(ms.size() - 1));
   }
 }

@@ -23,8 +23,22 @@ class BurstOptionsTest {
 
   @Test
   void parsesFlags() {
-    BurstOptions o = BurstOptions.parse("--pods", "1000", "--nodes", "5", "--sandbox-managers", "5",
-        "--max-start-delay-ms", "0", "--variants", "k8s,direct", "--timeout-s", "30", "--kcm-qps", "5000");
+    BurstOptions o =
+        BurstOptions.parse(
+            "--pods",
+            "1000",
+            "--nodes",
+            "5",
+            "--sandbox-managers",
+            "5",
+            "--max-start-delay-ms",
+            "0",
+            "--variants",
+            "k8s,direct",
+            "--timeout-s",
+            "30",
+            "--kcm-qps",
+            "5000");
     assertThat(o.pods()).isEqualTo(1000);
     assertThat(o.sandboxManagers()).isEqualTo(5);
     assertThat(o.maxStartDelay()).isEqualTo(Duration.ZERO);
@@ -35,13 +49,17 @@ class BurstOptionsTest {
 
   @Test
   void rejectsBadInput() {
-    assertThatThrownBy(() -> BurstOptions.parse("--pods")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> BurstOptions.parse("--pods", "x")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> BurstOptions.parse("--what", "1")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BurstOptions.parse("--pods"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BurstOptions.parse("--pods", "x"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BurstOptions.parse("--what", "1"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> BurstOptions.parse("--variants", "plain,nope"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> BurstOptions.parse("--nodes", "2", "--sandbox-managers", "3"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> BurstOptions.parse("--pods", "0")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BurstOptions.parse("--pods", "0"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -14,7 +14,8 @@ class BurstStatsTest {
   void nearestRankPercentilesAndThroughput() {
     List<Long> ready = new ArrayList<>();
     for (int i = 1; i <= 10; i++) {
-      ready.add(1_000L + i * 1_000_000_000L); // pod i Ready i seconds after the start (t0 = 1000 ns)
+      ready.add(
+          1_000L + i * 1_000_000_000L); // pod i Ready i seconds after the start (t0 = 1000 ns)
     }
     BurstStats s = BurstStats.of(1_000L, ready);
     assertThat(s.pods()).isEqualTo(10);
@@ -27,7 +28,9 @@ class BurstStatsTest {
 
   @Test
   void rejectsEmptyInputAndTimesBeforeTheStart() {
-    assertThatThrownBy(() -> BurstStats.of(0, List.of())).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> BurstStats.of(10, List.of(5L))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BurstStats.of(0, List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> BurstStats.of(10, List.of(5L)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

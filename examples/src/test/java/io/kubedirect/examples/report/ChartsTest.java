@@ -13,8 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ChartsTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void countOverTimeDrawsOneColouredLinePerSeries() throws Exception {
@@ -30,9 +29,15 @@ class ChartsTest {
 
   @Test
   void cdfAndBarsRender() throws Exception {
-    Path cdf = Charts.cdf(dir.resolve("cdf.png"), "delay", "s", Map.of("direct", List.of(0.3, 0.1, 0.2)));
-    Path bars = Charts.bars(dir.resolve("bars.png"), "p90", "s", List.of("plain", "direct"),
-        Map.of("p90", List.of(5.8, 0.4)));
+    Path cdf =
+        Charts.cdf(dir.resolve("cdf.png"), "delay", "s", Map.of("direct", List.of(0.3, 0.1, 0.2)));
+    Path bars =
+        Charts.bars(
+            dir.resolve("bars.png"),
+            "p90",
+            "s",
+            List.of("plain", "direct"),
+            Map.of("p90", List.of(5.8, 0.4)));
     assertThat(distinctColours(ImageIO.read(cdf.toFile()))).isGreaterThan(10);
     assertThat(distinctColours(ImageIO.read(bars.toFile()))).isGreaterThan(10);
   }

@@ -17,12 +17,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layout rules of docs/architecture.md, checked over the main classes of every module: no package cycle,
- * Netty only in the Netty transport, the runtime's {@code internal} packages used by the runtime alone, and the
- * published modules' public surface pinned in {@code src/test/resources/public-api.txt}.
+ * The layout rules of docs/architecture.md, checked over the main classes of every module: no
+ * package cycle, Netty only in the Netty transport, the runtime's {@code internal} packages used by
+ * the runtime alone, and the published modules' public surface pinned in {@code
+ * src/test/resources/public-api.txt}.
  *
- * <p>After an intended change of the public API, regenerate the file with
- * {@code mvn -pl integration-tests -am test -Dtest=ArchitectureTest -Dsurefire.failIfNoSpecifiedTests=false
+ * <p>After an intended change of the public API, regenerate the file with {@code mvn -pl
+ * integration-tests -am test -Dtest=ArchitectureTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Dkubedirect.api.update=true} and review its diff.
  */
 class ArchitectureTest {
@@ -33,9 +34,10 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importMainClasses() {
-    main = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("io.kubedirect", "com.example");
+    main =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.kubedirect", "com.example");
   }
 
   @Test
@@ -45,27 +47,47 @@ class ArchitectureTest {
 
   @Test
   void nettyStaysInTheNettyTransport() {
-    noClasses().that().resideInAnyPackage("io.kubedirect.api..", "io.kubedirect.transport",
-            "io.kubedirect.transport.inmemory..", "io.kubedirect.runtime..", "io.kubedirect.metrics..",
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "io.kubedirect.api..",
+            "io.kubedirect.transport",
+            "io.kubedirect.transport.inmemory..",
+            "io.kubedirect.runtime..",
+            "io.kubedirect.metrics..",
             "io.kubedirect.testing..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.netty..")
-        .because("only kubedirect-transport-netty may use Netty (the examples' HTTP activator is not library code)")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.netty..")
+        .because(
+            "only kubedirect-transport-netty may use Netty (the examples' HTTP activator is not library code)")
         .check(main);
   }
 
   @Test
   void onlyTheRuntimeUsesItsInternalPackages() {
-    noClasses().that().resideOutsideOfPackage("io.kubedirect.runtime..")
-        .should().dependOnClassesThat().resideInAPackage("io.kubedirect.runtime.internal..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.kubedirect.runtime..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.kubedirect.runtime.internal..")
         .because("io.kubedirect.runtime.internal.* is not API")
         .check(main);
   }
 
   @Test
   void theApiModuleDependsOnNoImplementation() {
-    noClasses().that().resideInAnyPackage("io.kubedirect.api..", "io.kubedirect.transport")
-        .should().dependOnClassesThat().resideInAnyPackage("io.kubedirect.runtime..",
-            "io.kubedirect.transport.netty..", "io.kubedirect.transport.inmemory..", "io.kubedirect.testing..")
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.kubedirect.api..", "io.kubedirect.transport")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.kubedirect.runtime..",
+            "io.kubedirect.transport.netty..",
+            "io.kubedirect.transport.inmemory..",
+            "io.kubedirect.testing..")
         .check(main);
   }
 
@@ -80,9 +102,12 @@ class ArchitectureTest {
     added.removeAll(pinned);
     List<String> removed = new ArrayList<>(pinned);
     removed.removeAll(actual);
-    assertThat(added).as("public API not in %s (regenerate it if intended: see this class's Javadoc)", PINNED)
+    assertThat(added)
+        .as("public API not in %s (regenerate it if intended: see this class's Javadoc)", PINNED)
         .isEmpty();
-    assertThat(removed).as("public API in %s that is gone (regenerate it if intended)", PINNED).isEmpty();
+    assertThat(removed)
+        .as("public API in %s that is gone (regenerate it if intended)", PINNED)
+        .isEmpty();
   }
 
   @Test

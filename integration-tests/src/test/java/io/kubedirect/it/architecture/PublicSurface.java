@@ -14,9 +14,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The public API of the published modules, one line per public (or protected) type and member, with erased
- * signatures. Not in it: the examples, the integration tests, the generated protocol classes (their shape is
- * {@code link.proto}'s) and the runtime's {@code internal} packages.
+ * The public API of the published modules, one line per public (or protected) type and member, with
+ * erased signatures. Not in it: the examples, the integration tests, the generated protocol classes
+ * (their shape is {@code link.proto}'s) and the runtime's {@code internal} packages.
  */
 final class PublicSurface {
 
@@ -42,7 +42,8 @@ final class PublicSurface {
           .filter(PublicSurface::internal)
           .forEach(t -> leaks.add(c.getName() + " extends " + t.getName()));
       for (JavaMember m : members(c)) {
-        referencedTypes(m).stream().filter(PublicSurface::internal)
+        referencedTypes(m).stream()
+            .filter(PublicSurface::internal)
             .forEach(t -> leaks.add(c.getName() + " | " + describe(m) + " uses " + t.getName()));
       }
     }
@@ -57,13 +58,18 @@ final class PublicSurface {
   }
 
   private static boolean excludedPackage(String pkg) {
-    return pkg.startsWith("io.kubedirect.examples") || pkg.startsWith("io.kubedirect.it")
-        || pkg.startsWith("io.kubedirect.protocol") || pkg.startsWith("com.example") || pkg.contains(".internal");
+    return pkg.startsWith("io.kubedirect.examples")
+        || pkg.startsWith("io.kubedirect.it")
+        || pkg.startsWith("io.kubedirect.protocol")
+        || pkg.startsWith("com.example")
+        || pkg.contains(".internal");
   }
 
   /** Public, and (if nested) inside public types all the way out. */
   private static boolean exported(JavaClass c) {
-    if (!c.getModifiers().contains(JavaModifier.PUBLIC) || c.isAnonymousClass() || c.isLocalClass()) {
+    if (!c.getModifiers().contains(JavaModifier.PUBLIC)
+        || c.isAnonymousClass()
+        || c.isLocalClass()) {
       return false;
     }
     return c.getEnclosingClass().map(PublicSurface::exported).orElse(true);
@@ -74,12 +80,17 @@ final class PublicSurface {
     c.getConstructors().forEach(out::add);
     c.getMethods().forEach(out::add);
     c.getFields().forEach(out::add);
-    boolean subclassable = !c.getModifiers().contains(JavaModifier.FINAL) && !c.isEnum() && !c.isRecord();
+    boolean subclassable =
+        !c.getModifiers().contains(JavaModifier.FINAL) && !c.isEnum() && !c.isRecord();
     return out.stream()
-        .filter(m -> m.getModifiers().contains(JavaModifier.PUBLIC)
-            || (subclassable && m.getModifiers().contains(JavaModifier.PROTECTED)))
-        .filter(m -> !m.getModifiers().contains(JavaModifier.SYNTHETIC)
-            && !m.getModifiers().contains(JavaModifier.BRIDGE))
+        .filter(
+            m ->
+                m.getModifiers().contains(JavaModifier.PUBLIC)
+                    || (subclassable && m.getModifiers().contains(JavaModifier.PROTECTED)))
+        .filter(
+            m ->
+                !m.getModifiers().contains(JavaModifier.SYNTHETIC)
+                    && !m.getModifiers().contains(JavaModifier.BRIDGE))
         .collect(Collectors.toList());
   }
 
@@ -97,12 +108,15 @@ final class PublicSurface {
       return "record";
     }
     return (c.getModifiers().contains(JavaModifier.ABSTRACT) ? "abstract " : "")
-        + (c.getModifiers().contains(JavaModifier.FINAL) ? "final " : "") + "class";
+        + (c.getModifiers().contains(JavaModifier.FINAL) ? "final " : "")
+        + "class";
   }
 
   private static String superTypes(JavaClass c) {
     List<String> names = new ArrayList<>();
-    c.getRawSuperclass().filter(s -> !s.getName().startsWith("java.lang.")).ifPresent(s -> names.add(s.getName()));
+    c.getRawSuperclass()
+        .filter(s -> !s.getName().startsWith("java.lang."))
+        .ifPresent(s -> names.add(s.getName()));
     c.getRawInterfaces().forEach(i -> names.add(i.getName()));
     return names.isEmpty() ? "" : " : " + String.join(", ", names);
   }
@@ -114,7 +128,8 @@ final class PublicSurface {
       return prot + stat + "field " + f.getName() + " : " + f.getRawType().getName();
     }
     JavaCodeUnit u = (JavaCodeUnit) m;
-    String params = u.getRawParameterTypes().stream().map(JavaClass::getName).collect(Collectors.joining(", "));
+    String params =
+        u.getRawParameterTypes().stream().map(JavaClass::getName).collect(Collectors.joining(", "));
     if (u.isConstructor()) {
       return prot + "new(" + params + ")";
     }
@@ -134,6 +149,7 @@ final class PublicSurface {
   }
 
   private static boolean internal(JavaClass c) {
-    return c.getPackageName().startsWith("io.kubedirect.") && c.getPackageName().contains(".internal");
+    return c.getPackageName().startsWith("io.kubedirect.")
+        && c.getPackageName().contains(".internal");
   }
 }

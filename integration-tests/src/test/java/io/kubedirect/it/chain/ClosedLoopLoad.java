@@ -19,14 +19,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code clients} HTTP clients that each send one request to {@code url}, wait for its answer, and send the next,
- * until {@link #stop()}. Each request carries a unique body ({@code <name>-<n>}); every answer is recorded with the
- * time it arrived, so a test can check that each request got exactly one answer, and when.
+ * {@code clients} HTTP clients that each send one request to {@code url}, wait for its answer, and
+ * send the next, until {@link #stop()}. Each request carries a unique body ({@code <name>-<n>});
+ * every answer is recorded with the time it arrived, so a test can check that each request got
+ * exactly one answer, and when.
  */
 final class ClosedLoopLoad implements AutoCloseable {
 
   /** One answered request. */
-  record Answer(String body, int status, String responseBody, String pod, long sentNanos, long answeredNanos) {
+  record Answer(
+      String body,
+      int status,
+      String responseBody,
+      String pod,
+      long sentNanos,
+      long answeredNanos) {
     boolean ok() {
       return status == 200 && body.equals(responseBody);
     }
@@ -64,17 +71,29 @@ final class ClosedLoopLoad implements AutoCloseable {
     }
     String body = name + "-" + sent.getAndIncrement();
     long sentAt = System.nanoTime();
-    http.sendAsync(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(120))
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
-        .whenComplete((r, e) -> {
-          if (e != null) {
-            answers.add(new Answer(body, -1, String.valueOf(e), null, sentAt, System.nanoTime()));
-          } else {
-            answers.add(new Answer(body, r.statusCode(), r.body(),
-                r.headers().firstValue(HttpResponses.POD_HEADER).orElse(null), sentAt, System.nanoTime()));
-          }
-          next(done);
-        });
+    http.sendAsync(
+            HttpRequest.newBuilder(url)
+                .timeout(Duration.ofSeconds(120))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .whenComplete(
+            (r, e) -> {
+              if (e != null) {
+                answers.add(
+                    new Answer(body, -1, String.valueOf(e), null, sentAt, System.nanoTime()));
+              } else {
+                answers.add(
+                    new Answer(
+                        body,
+                        r.statusCode(),
+                        r.body(),
+                        r.headers().firstValue(HttpResponses.POD_HEADER).orElse(null),
+                        sentAt,
+                        System.nanoTime()));
+              }
+              next(done);
+            });
   }
 
   /** Requests sent so far. */
@@ -98,8 +117,8 @@ final class ClosedLoopLoad implements AutoCloseable {
   }
 
   /**
-   * Requests answered (200) and the distinct pods that answered them, per {@code bucketMillis} since the start:
-   * {@code "0.0s 3/1 0.5s 12/2 ..."} (answers/pods).
+   * Requests answered (200) and the distinct pods that answered them, per {@code bucketMillis}
+   * since the start: {@code "0.0s 3/1 0.5s 12/2 ..."} (answers/pods).
    */
   String timeline(long bucketMillis) {
     TreeMap<Long, Set<String>> pods = new TreeMap<>();
@@ -116,8 +135,13 @@ final class ClosedLoopLoad implements AutoCloseable {
       return "";
     }
     for (long b = 0; b <= counts.lastKey(); b++) {
-      sb.append(String.format(Locale.ROOT, "%.1fs %d/%d  ", b * bucketMillis / 1000.0,
-          counts.getOrDefault(b, 0), pods.getOrDefault(b, Set.of()).size()));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%.1fs %d/%d  ",
+              b * bucketMillis / 1000.0,
+              counts.getOrDefault(b, 0),
+              pods.getOrDefault(b, Set.of()).size()));
     }
     return sb.toString().trim();
   }

@@ -34,38 +34,71 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kills (stops, memory dropped) one stage of the direct chain mid-burst, at a point chosen by state: while it holds
- * objects of the burst only in memory (sent and not yet persisted, or received and not yet written back), then
- * restarts it. Every request is still answered with one 200, the API Server ends exactly at max-scale, and no pod
- * beyond it was ever persisted. {@code sandbox-manager-past-deadline} keeps the sandbox manager down until the
- * scheduler's link to it is past its fallback deadline, so its node's pods go through the API Server meanwhile.
- * The activator, the front door, answers the requests it holds at the kill with a 503 (or drops their connection);
- * every request still gets exactly one outcome, and all requests sent after its restart get a 200.
+ * Kills (stops, memory dropped) one stage of the direct chain mid-burst, at a point chosen by
+ * state: while it holds objects of the burst only in memory (sent and not yet persisted, or
+ * received and not yet written back), then restarts it. Every request is still answered with one
+ * 200, the API Server ends exactly at max-scale, and no pod beyond it was ever persisted. {@code
+ * sandbox-manager-past-deadline} keeps the sandbox manager down until the scheduler's link to it is
+ * past its fallback deadline, so its node's pods go through the API Server meanwhile. The
+ * activator, the front door, answers the requests it holds at the kill with a 503 (or drops their
+ * connection); every request still gets exactly one outcome, and all requests sent after its
+ * restart get a 200.
  */
 @LocalKubernetes
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class DirectChainKillIT {
 
   private static final Logger log = LoggerFactory.getLogger(DirectChainKillIT.class);
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @ParameterizedTest
-  @ValueSource(strings = {"autoscaler", "deployment", "replicaset", "scheduler", "sandbox-manager", "activator",
-      "sandbox-manager-past-deadline"})
-  void aStageKilledWhileItHoldsBurstObjectsInMemoryRestartsAndTheChainEndsExact(String victim, ApiClient api)
-      throws Exception {
+  @ValueSource(
+      strings = {
+        "autoscaler",
+        "deployment",
+        "replicaset",
+        "scheduler",
+        "sandbox-manager",
+        "activator",
+        "sandbox-manager-past-deadline"
+      })
+  void aStageKilledWhileItHoldsBurstObjectsInMemoryRestartsAndTheChainEndsExact(
+      String victim, ApiClient api) throws Exception {
     try (ChainFixture f = new ChainFixture(api, "kill", 4);
         HttpSandboxRuntime sandboxes = HttpSandboxRuntime.create();
-        // a fixed activator port, so that the clients find a restarted activator at the same address
-        DirectChain chain = new DirectChain(api, DirectLinks.chainOnLoopback(f.nodes, 2), Duration.ofMillis(50),
-            sandboxes, FunctionAutoscaling.chainDefaults(PlainChainIT.autoscalerConfig()), b -> b.port(freePort()))) {
-      f.apps.createNamespacedDeployment(f.namespace, Workloads.function(f.namespace, ChainFixture.FUNCTION, 0, 8080,
-          PlainChainIT.functionAnnotations(), true)).execute();
+        // a fixed activator port, so that the clients find a restarted activator at the same
+        // address
+        DirectChain chain =
+            new DirectChain(
+                api,
+                DirectLinks.chainOnLoopback(f.nodes, 2),
+                Duration.ofMillis(50),
+                sandboxes,
+                FunctionAutoscaling.chainDefaults(PlainChainIT.autoscalerConfig()),
+                b -> b.port(freePort()))) {
+      f.apps
+          .createNamespacedDeployment(
+              f.namespace,
+              Workloads.function(
+                  f.namespace,
+                  ChainFixture.FUNCTION,
+                  0,
+                  8080,
+                  PlainChainIT.functionAnnotations(),
+                  true))
+          .execute();
       chain.start();
       await().atMost(Duration.ofSeconds(60)).until(chain::hasSynced);
       Activator activator = chain.activator();
-      URI url = URI.create("http://127.0.0.1:" + activator.address().getPort() + "/fn/" + f.namespace + "/"
-          + ChainFixture.FUNCTION);
+      URI url =
+          URI.create(
+              "http://127.0.0.1:"
+                  + activator.address().getPort()
+                  + "/fn/"
+                  + f.namespace
+                  + "/"
+                  + ChainFixture.FUNCTION);
       f.awaitExactly(0, Duration.ofSeconds(60));
 
       ClosedLoopLoad single = ClosedLoopLoad.start(http, url, "single", 1);
@@ -76,14 +109,18 @@ class DirectChainKillIT {
       ClosedLoopLoad burst = ClosedLoopLoad.start(http, url, "burst", PlainChainIT.BURST_CLIENTS);
       SliceStage stage = stage(chain, victim);
       IntSupplier inMemory = inMemory(chain, f.namespace, victim);
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(10)).until(() -> inMemory.getAsInt() > 0);
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> inMemory.getAsInt() > 0);
       int held = inMemory.getAsInt();
       long killedAt = System.nanoTime();
       stage.stop();
       log.info("{} killed holding {} burst object(s) in memory only", victim, held);
       if (victim.equals("sandbox-manager-past-deadline")) {
         PeerAddress address = chain.links().sandboxManagers().get(0);
-        await().atMost(Duration.ofSeconds(60))
+        await()
+            .atMost(Duration.ofSeconds(60))
             .until(() -> StageProbe.inFallback(chain.slice().scheduler(), address));
       }
       stage.start();
@@ -94,20 +131,29 @@ class DirectChainKillIT {
       all.addAll(burst.stop());
       log.info("{}: burst answers/pods per 500 ms: {}", victim, burst.timeline(500));
       if (victim.equals("activator")) {
-        // The front door itself: its stop answers queued requests 503 and closes connections it is proxying on;
-        // requests sent while it is down are refused. Every request still gets exactly one outcome, and only those
+        // The front door itself: its stop answers queued requests 503 and closes connections it is
+        // proxying on;
+        // requests sent while it is down are refused. Every request still gets exactly one outcome,
+        // and only those
         // answered while it is down fail.
-        assertThat(all.stream().filter(a -> !a.ok())).allSatisfy(a -> {
-          assertThat(a.answeredNanos()).as(a.toString()).isBetween(killedAt, restartedAt);
-          assertThat(a.status()).as(a.toString()).isIn(503, -1);
-        });
-        assertThat(all.stream().filter(a -> a.sentNanos() > restartedAt)).isNotEmpty().allMatch(ClosedLoopLoad.Answer::ok);
+        assertThat(all.stream().filter(a -> !a.ok()))
+            .allSatisfy(
+                a -> {
+                  assertThat(a.answeredNanos()).as(a.toString()).isBetween(killedAt, restartedAt);
+                  assertThat(a.status()).as(a.toString()).isIn(503, -1);
+                });
+        assertThat(all.stream().filter(a -> a.sentNanos() > restartedAt))
+            .isNotEmpty()
+            .allMatch(ClosedLoopLoad.Answer::ok);
       } else {
         assertThat(all).allSatisfy(a -> assertThat(a.ok()).as(a.toString()).isTrue());
       }
-      assertThat(all.stream().map(ClosedLoopLoad.Answer::body).distinct().count()).isEqualTo(all.size());
+      assertThat(all.stream().map(ClosedLoopLoad.Answer::body).distinct().count())
+          .isEqualTo(all.size());
       assertThat(all.size()).isEqualTo(single.sent() + burst.sent());
-      assertThat(f.podsEverSeen()).as("pods ever persisted").hasSizeLessThanOrEqualTo(PlainChainIT.MAX_SCALE);
+      assertThat(f.podsEverSeen())
+          .as("pods ever persisted")
+          .hasSizeLessThanOrEqualTo(PlainChainIT.MAX_SCALE);
     }
   }
 
@@ -117,24 +163,33 @@ class DirectChainKillIT {
       case "deployment" -> chain.deployment();
       case "replicaset" -> chain.slice().replicaSet();
       case "scheduler" -> chain.slice().scheduler();
-      case "sandbox-manager", "sandbox-manager-past-deadline" -> chain.slice().sandboxManagers().get(0);
+      case "sandbox-manager", "sandbox-manager-past-deadline" ->
+          chain.slice().sandboxManagers().get(0);
       case "activator" -> chain.activator();
       default -> throw new IllegalArgumentException(victim);
     };
   }
 
-  /** What the victim holds of the burst in memory only: sent and unpersisted, or received and not written back. */
+  /**
+   * What the victim holds of the burst in memory only: sent and unpersisted, or received and not
+   * written back.
+   */
   private static IntSupplier inMemory(DirectChain chain, String namespace, String victim) {
     SandboxManager first = chain.slice().sandboxManagers().get(0);
     return switch (victim) {
       case "autoscaler" -> () -> StageProbe.dirty(chain.autoscaler());
-      case "deployment" -> () -> StageProbe.dirty(chain.deployment()) + StageProbe.ephemeral(chain.deployment());
+      case "deployment" ->
+          () -> StageProbe.dirty(chain.deployment()) + StageProbe.ephemeral(chain.deployment());
       case "replicaset" -> () -> StageProbe.dirty(chain.slice().replicaSet());
       case "scheduler" -> () -> StageProbe.ephemeral(chain.slice().scheduler());
       case "sandbox-manager", "sandbox-manager-past-deadline" -> () -> StageProbe.ephemeral(first);
       // the activator holds the sandboxes it routes to (and the queued requests) in memory
-      case "activator" -> () -> chain.activator().sandboxes(new RevisionKey(namespace, ChainFixture.FUNCTION)).size() > 1
-          ? 1 : 0;
+      case "activator" ->
+          () ->
+              chain.activator().sandboxes(new RevisionKey(namespace, ChainFixture.FUNCTION)).size()
+                      > 1
+                  ? 1
+                  : 0;
       default -> throw new IllegalArgumentException(victim);
     };
   }

@@ -29,54 +29,77 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * kubedirect-java used as a Maven dependency, as the README says: a separate project
- * ({@code src/test/consumer}, outside the reactor) imports {@code kubedirect-bom}, depends on
- * {@code kubedirect-runtime} and {@code kubedirect-transport-netty}, and retrofits one client-java controller. It
- * is built with Maven against the artifacts the build installed into {@code target/consumer-repo} (parent, BOM,
- * jars with sources and Javadoc), with the build's own local repository as its only source of third-party
- * artifacts (a {@code file:} mirror: no network, nothing written to it), and run against the local control plane:
- * its pods must reach the API Server through its direct link.
+ * kubedirect-java used as a Maven dependency, as the README says: a separate project ({@code
+ * src/test/consumer}, outside the reactor) imports {@code kubedirect-bom}, depends on {@code
+ * kubedirect-runtime} and {@code kubedirect-transport-netty}, and retrofits one client-java
+ * controller. It is built with Maven against the artifacts the build installed into {@code
+ * target/consumer-repo} (parent, BOM, jars with sources and Javadoc), with the build's own local
+ * repository as its only source of third-party artifacts (a {@code file:} mirror: no network,
+ * nothing written to it), and run against the local control plane: its pods must reach the API
+ * Server through its direct link.
  */
 @LocalKubernetes
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ConsumerProjectIT {
 
   private static final Logger log = LoggerFactory.getLogger(ConsumerProjectIT.class);
-  private static final List<String> JARS = List.of("kubedirect-api", "kubedirect-transport-inmemory",
-      "kubedirect-runtime", "kubedirect-transport-netty", "kubedirect-metrics-prometheus", "kubedirect-testing");
+  private static final List<String> JARS =
+      List.of(
+          "kubedirect-api",
+          "kubedirect-transport-inmemory",
+          "kubedirect-runtime",
+          "kubedirect-transport-netty",
+          "kubedirect-metrics-prometheus",
+          "kubedirect-testing");
   private static final int PODS = 5;
 
   record Run(int exitCode, String output) {}
 
   @Test
-  void aSeparateProjectBuildsAgainstTheBomAndRunsARetrofittedController(LocalControlPlane cp) throws Exception {
+  void aSeparateProjectBuildsAgainstTheBomAndRunsARetrofittedController(LocalControlPlane cp)
+      throws Exception {
     String version = property("kubedirect.version");
     Path published = Path.of(property("kubedirect.consumer.repo"));
     Path buildRepo = Path.of(property("kubedirect.build.repo"));
     Path target = Path.of("target").toAbsolutePath();
 
-    // What the build published: every library jar with its sources and Javadoc, the parent and the BOM.
+    // What the build published: every library jar with its sources and Javadoc, the parent and the
+    // BOM.
     for (String a : JARS) {
       Path dir = published.resolve("io/kubedirect/" + a + "/" + version);
       for (String suffix : List.of(".jar", "-sources.jar", "-javadoc.jar", ".pom")) {
-        assertThat(dir.resolve(a + "-" + version + suffix)).as("published %s%s", a, suffix).isRegularFile();
+        assertThat(dir.resolve(a + "-" + version + suffix))
+            .as("published %s%s", a, suffix)
+            .isRegularFile();
       }
     }
-    assertThat(published.resolve("io/kubedirect/kubedirect-bom/" + version + "/kubedirect-bom-" + version + ".pom"))
+    assertThat(
+            published.resolve(
+                "io/kubedirect/kubedirect-bom/" + version + "/kubedirect-bom-" + version + ".pom"))
         .isRegularFile();
-    assertThat(published.resolve("io/kubedirect/kubedirect-parent/" + version + "/kubedirect-parent-" + version
-        + ".pom")).isRegularFile();
+    assertThat(
+            published.resolve(
+                "io/kubedirect/kubedirect-parent/"
+                    + version
+                    + "/kubedirect-parent-"
+                    + version
+                    + ".pom"))
+        .isRegularFile();
     bomMatchesTheBuild(version);
 
-    // A fresh copy of the consumer project and a Maven settings file that reads third-party artifacts from the
+    // A fresh copy of the consumer project and a Maven settings file that reads third-party
+    // artifacts from the
     // build's local repository only.
     Path project = target.resolve("consumer-project");
     deleteTree(project);
     copyTree(Path.of("src/test/consumer"), project);
     Path localRepo = target.resolve("consumer-m2");
-    copyTree(published, localRepo); // the published artifacts, as `mvn install` would have left them
+    copyTree(
+        published, localRepo); // the published artifacts, as `mvn install` would have left them
     Path settings = target.resolve("consumer-settings.xml");
-    Files.writeString(settings, """
+    Files.writeString(
+        settings,
+        """
         <settings>
           <mirrors>
             <mirror>
@@ -86,45 +109,81 @@ class ConsumerProjectIT {
             </mirror>
           </mirrors>
         </settings>
-        """.formatted(buildRepo.toUri()));
+        """
+            .formatted(buildRepo.toUri()));
 
     long t0 = System.nanoTime();
-    Run build = run(project, List.of(mvn(), "-B", "-ntp", "-nsu", "-s", settings.toString(),
-        "-Dmaven.repo.local=" + localRepo, "-Dkubedirect.version=" + version, "compile"), 240);
+    Run build =
+        run(
+            project,
+            List.of(
+                mvn(),
+                "-B",
+                "-ntp",
+                "-nsu",
+                "-s",
+                settings.toString(),
+                "-Dmaven.repo.local=" + localRepo,
+                "-Dkubedirect.version=" + version,
+                "compile"),
+            240);
     long buildMs = (System.nanoTime() - t0) / 1_000_000;
     assertThat(build.exitCode()).as("consumer build:%n%s", build.output()).isZero();
-    assertThat(build.output()).doesNotContain("Downloading from central").doesNotContain("is missing");
+    assertThat(build.output())
+        .doesNotContain("Downloading from central")
+        .doesNotContain("is missing");
     log.info("consumer project built in {} ms", buildMs);
 
     // It was compiled against the jars this build just made, not against older ones from elsewhere.
     String classpathFile = Files.readString(project.resolve("target/classpath.txt")).trim();
-    List<String> ours = List.of(classpathFile.split(File.pathSeparator)).stream()
-        .filter(e -> e.contains("/io/kubedirect/")).toList();
+    List<String> ours =
+        List.of(classpathFile.split(File.pathSeparator)).stream()
+            .filter(e -> e.contains("/io/kubedirect/"))
+            .toList();
     assertThat(ours).hasSizeGreaterThanOrEqualTo(3);
     for (String jar : ours) {
       String name = Path.of(jar).getFileName().toString();
       String module = name.substring(0, name.length() - ("-" + version + ".jar").length());
-      assertThat(Files.mismatch(Path.of(jar), Path.of("..", module, "target", name))).as(name).isEqualTo(-1L);
+      assertThat(Files.mismatch(Path.of(jar), Path.of("..", module, "target", name)))
+          .as(name)
+          .isEqualTo(-1L);
     }
 
     String ns = "consumer-" + Long.toHexString(System.nanoTime());
-    new CoreV1Api(cp.apiClient()).createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(ns)))
+    new CoreV1Api(cp.apiClient())
+        .createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(ns)))
         .execute();
     String classpath = project.resolve("target/classes") + File.pathSeparator + classpathFile;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     t0 = System.nanoTime();
-    Run app = run(project, List.of(java, "-cp", classpath, "com.example.podstarter.Main",
-        cp.kubeconfig().toString(), ns, String.valueOf(PODS)), 120);
-    log.info("consumer controller ran in {} ms: {}", (System.nanoTime() - t0) / 1_000_000,
+    Run app =
+        run(
+            project,
+            List.of(
+                java,
+                "-cp",
+                classpath,
+                "com.example.podstarter.Main",
+                cp.kubeconfig().toString(),
+                ns,
+                String.valueOf(PODS)),
+            120);
+    log.info(
+        "consumer controller ran in {} ms: {}",
+        (System.nanoTime() - t0) / 1_000_000,
         app.output().lines().filter(l -> l.startsWith("pod-starter:")).findFirst().orElse("?"));
     assertThat(app.exitCode()).as("consumer run:%n%s", app.output()).isZero();
-    assertThat(app.output()).contains("pod-starter: " + PODS + " of " + PODS + " pods persisted through kubedirect");
+    assertThat(app.output())
+        .contains("pod-starter: " + PODS + " of " + PODS + " pods persisted through kubedirect");
 
     List<V1Pod> pods = new CoreV1Api(cp.apiClient()).listNamespacedPod(ns).execute().getItems();
-    assertThat(pods).hasSize(PODS).allSatisfy(p -> {
-      assertThat(p.getSpec().getNodeName()).isEqualTo("node-1");
-      assertThat(p.getMetadata().getName()).startsWith("demo-");
-    });
+    assertThat(pods)
+        .hasSize(PODS)
+        .allSatisfy(
+            p -> {
+              assertThat(p.getSpec().getNodeName()).isEqualTo("node-1");
+              assertThat(p.getMetadata().getName()).startsWith("demo-");
+            });
   }
 
   /** The BOM carries the build's version and the third-party versions the parent builds against. */
@@ -133,14 +192,24 @@ class ConsumerProjectIT {
     String bom = Files.readString(Path.of("../kubedirect-bom/pom.xml"));
     assertThat(tag(bom, "kubedirect.version")).isEqualTo(version);
     assertThat(tag(bom, "version")).isEqualTo(version);
-    for (String p : List.of("client-java.version", "client-java-extended.version", "prometheus-simpleclient.version",
-        "netty.version", "protobuf.version", "caffeine.version", "micrometer.version", "slf4j.version")) {
+    for (String p :
+        List.of(
+            "client-java.version",
+            "client-java-extended.version",
+            "prometheus-simpleclient.version",
+            "netty.version",
+            "protobuf.version",
+            "caffeine.version",
+            "micrometer.version",
+            "slf4j.version")) {
       assertThat(tag(bom, p)).as(p).isEqualTo(tag(parent, p));
     }
   }
 
   private static String tag(String xml, String name) {
-    Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</" + Pattern.quote(name) + ">").matcher(xml);
+    Matcher m =
+        Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</" + Pattern.quote(name) + ">")
+            .matcher(xml);
     return m.find() ? m.group(1).trim() : null;
   }
 
@@ -157,14 +226,17 @@ class ConsumerProjectIT {
   }
 
   private static Run run(Path dir, List<String> command, int timeoutSeconds) throws Exception {
-    Process p = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile()).redirectErrorStream(true)
-        .start();
+    Process p =
+        new ProcessBuilder(new ArrayList<>(command))
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .start();
     p.getOutputStream().close();
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
     if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new IllegalStateException(command.get(0) + " did not finish within " + timeoutSeconds + " s:\n"
-          + out.getNow(""));
+      throw new IllegalStateException(
+          command.get(0) + " did not finish within " + timeoutSeconds + " s:\n" + out.getNow(""));
     }
     return new Run(p.exitValue(), out.get());
   }
@@ -179,18 +251,19 @@ class ConsumerProjectIT {
 
   private static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> files = Files.walk(from)) {
-      files.forEach(f -> {
-        Path dest = to.resolve(from.relativize(f).toString());
-        try {
-          if (Files.isDirectory(f)) {
-            Files.createDirectories(dest);
-          } else {
-            Files.copy(f, dest, StandardCopyOption.REPLACE_EXISTING);
-          }
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      files.forEach(
+          f -> {
+            Path dest = to.resolve(from.relativize(f).toString());
+            try {
+              if (Files.isDirectory(f)) {
+                Files.createDirectories(dest);
+              } else {
+                Files.copy(f, dest, StandardCopyOption.REPLACE_EXISTING);
+              }
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
     }
   }
 

@@ -46,11 +46,13 @@ class ApiServerIT {
     V1ConfigMap a = core.readNamespacedConfigMap("a", ns).execute();
     assertThat(a.getData()).containsEntry("v", "1");
     assertThat(core.listNamespacedConfigMap(ns).execute().getItems())
-        .extracting(c -> c.getMetadata().getName()).contains("a", "b");
+        .extracting(c -> c.getMetadata().getName())
+        .contains("a", "b");
 
     a.setData(java.util.Map.of("v", "1b"));
     V1ConfigMap updated = core.replaceNamespacedConfigMap("a", ns, a).execute();
-    assertThat(updated.getMetadata().getResourceVersion()).isNotEqualTo(a.getMetadata().getResourceVersion());
+    assertThat(updated.getMetadata().getResourceVersion())
+        .isNotEqualTo(a.getMetadata().getResourceVersion());
 
     core.deleteNamespacedConfigMap("b", ns).execute();
     assertThatThrownBy(() -> core.readNamespacedConfigMap("b", ns).execute())
@@ -67,22 +69,24 @@ class ApiServerIT {
     List<String> events = new CopyOnWriteArrayList<>();
     SharedInformerFactory factory = new SharedInformerFactory(client);
     SharedIndexInformer<V1ConfigMap> informer = Fixtures.configMapInformer(factory, client, ns);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(V1ConfigMap obj) {
-        events.add("ADD " + obj.getMetadata().getName() + "=" + obj.getData().get("v"));
-      }
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1ConfigMap obj) {
+            events.add("ADD " + obj.getMetadata().getName() + "=" + obj.getData().get("v"));
+          }
 
-      @Override
-      public void onUpdate(V1ConfigMap oldObj, V1ConfigMap newObj) {
-        events.add("UPDATE " + newObj.getMetadata().getName() + "=" + newObj.getData().get("v"));
-      }
+          @Override
+          public void onUpdate(V1ConfigMap oldObj, V1ConfigMap newObj) {
+            events.add(
+                "UPDATE " + newObj.getMetadata().getName() + "=" + newObj.getData().get("v"));
+          }
 
-      @Override
-      public void onDelete(V1ConfigMap obj, boolean deletedFinalStateUnknown) {
-        events.add("DELETE " + obj.getMetadata().getName());
-      }
-    });
+          @Override
+          public void onDelete(V1ConfigMap obj, boolean deletedFinalStateUnknown) {
+            events.add("DELETE " + obj.getMetadata().getName());
+          }
+        });
     factory.startAllRegisteredInformers();
     try {
       await().atMost(Duration.ofSeconds(30)).until(informer::hasSynced);
@@ -96,8 +100,12 @@ class ApiServerIT {
       core.replaceNamespacedConfigMap("live", ns, live).execute();
       core.deleteNamespacedConfigMap("live", ns).execute();
 
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events)
-          .containsSubsequence("ADD live=1", "UPDATE live=2", "DELETE live"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(events)
+                      .containsSubsequence("ADD live=1", "UPDATE live=2", "DELETE live"));
       assertThat(informer.getIndexer().getByKey(ns + "/live")).isNull();
       assertThat(informer.getIndexer().getByKey(ns + "/pre")).isNotNull();
     } finally {
@@ -110,7 +118,8 @@ class ApiServerIT {
     assertThat(Files.readString(cp.kubeconfig())).contains(cp.apiServerUrl());
     ApiClient fromFile = Config.fromConfig(cp.kubeconfig().toString());
     V1NamespaceList namespaces = new CoreV1Api(fromFile).listNamespace().execute();
-    assertThat(namespaces.getItems()).extracting(n -> n.getMetadata().getName())
+    assertThat(namespaces.getItems())
+        .extracting(n -> n.getMetadata().getName())
         .contains("default", "kube-system");
   }
 
@@ -127,6 +136,7 @@ class ApiServerIT {
     assertThat(cp.spec().components()).containsExactly(Component.ETCD, Component.KUBE_APISERVER);
     assertThat(cp.logFile(Component.KUBE_APISERVER)).startsWith(cp.workDir());
     assertThat(Files.readString(cp.logFile(Component.KUBE_APISERVER))).contains("--secure-port=");
-    assertThat(cp.startupTimings().perComponent()).containsKeys(Component.ETCD, Component.KUBE_APISERVER);
+    assertThat(cp.startupTimings().perComponent())
+        .containsKeys(Component.ETCD, Component.KUBE_APISERVER);
   }
 }

@@ -50,21 +50,23 @@ class ApiServerRestartIT {
 
     Set<String> seen = ConcurrentHashMap.newKeySet();
     SharedInformerFactory factory = new SharedInformerFactory(watchClient);
-    SharedIndexInformer<V1ConfigMap> informer = Fixtures.configMapInformer(factory, watchClient, ns);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(V1ConfigMap obj) {
-        seen.add(obj.getMetadata().getName());
-      }
+    SharedIndexInformer<V1ConfigMap> informer =
+        Fixtures.configMapInformer(factory, watchClient, ns);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1ConfigMap obj) {
+            seen.add(obj.getMetadata().getName());
+          }
 
-      @Override
-      public void onUpdate(V1ConfigMap oldObj, V1ConfigMap newObj) {
-        seen.add(newObj.getMetadata().getName());
-      }
+          @Override
+          public void onUpdate(V1ConfigMap oldObj, V1ConfigMap newObj) {
+            seen.add(newObj.getMetadata().getName());
+          }
 
-      @Override
-      public void onDelete(V1ConfigMap obj, boolean deletedFinalStateUnknown) {}
-    });
+          @Override
+          public void onDelete(V1ConfigMap obj, boolean deletedFinalStateUnknown) {}
+        });
     factory.startAllRegisteredInformers();
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("before"));
@@ -78,12 +80,14 @@ class ApiServerRestartIT {
       assertThat(apiServerPid()).isNotEqualTo(pidBefore);
       assertThat(ProcessHandle.of(pidBefore).map(ProcessHandle::isAlive).orElse(false)).isFalse();
       // Data lives in etcd, so it is still there; the old client works against the new process.
-      assertThat(core.readNamespacedConfigMap("before", ns).execute().getData()).containsEntry("v", "1");
+      assertThat(core.readNamespacedConfigMap("before", ns).execute().getData())
+          .containsEntry("v", "1");
       core.createNamespacedConfigMap(ns, configMap(ns, "after", "2")).execute();
 
       await().atMost(Duration.ofSeconds(60)).until(() -> seen.contains("after"));
       assertThat(informer.getIndexer().getByKey(ns + "/after")).isNotNull();
-      assertThat(Files.readString(cp.logFile(Component.KUBE_APISERVER)).split("\n=== ")).hasSizeGreaterThan(1);
+      assertThat(Files.readString(cp.logFile(Component.KUBE_APISERVER)).split("\n=== "))
+          .hasSizeGreaterThan(1);
     } finally {
       factory.stopAllRegisteredInformers();
     }

@@ -29,42 +29,63 @@ final class Fixtures {
 
   static String createNamespace(ApiClient client, String prefix) throws ApiException {
     String name = uniqueName(prefix);
-    new CoreV1Api(client).createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(name))).execute();
+    new CoreV1Api(client)
+        .createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(name)))
+        .execute();
     return name;
   }
 
   static V1ConfigMap configMap(String ns, String name, String value) {
-    return new V1ConfigMap().metadata(new V1ObjectMeta().namespace(ns).name(name)).data(Map.of("v", value));
+    return new V1ConfigMap()
+        .metadata(new V1ObjectMeta().namespace(ns).name(name))
+        .data(Map.of("v", value));
   }
 
   /** An informer on ConfigMaps of one namespace (registered, not started). */
   static SharedIndexInformer<V1ConfigMap> configMapInformer(
       SharedInformerFactory factory, ApiClient client, String ns) {
-    GenericKubernetesApi<V1ConfigMap, V1ConfigMapList> api = new GenericKubernetesApi<>(
-        V1ConfigMap.class, V1ConfigMapList.class, "", "v1", "configmaps", client);
+    GenericKubernetesApi<V1ConfigMap, V1ConfigMapList> api =
+        new GenericKubernetesApi<>(
+            V1ConfigMap.class, V1ConfigMapList.class, "", "v1", "configmaps", client);
     return factory.sharedIndexInformerFor(api, V1ConfigMap.class, 0L, ns);
   }
 
   /**
-   * Creates a Node object and reports it Ready with room for pods (there is no kubelet: the test plays
-   * it). Only kube-scheduler and the node-lifecycle controller look at it.
+   * Creates a Node object and reports it Ready with room for pods (there is no kubelet: the test
+   * plays it). Only kube-scheduler and the node-lifecycle controller look at it.
    */
   static V1Node createReadyNode(ApiClient client, String name) throws ApiException {
     CoreV1Api core = new CoreV1Api(client);
-    core.createNode(new V1Node().metadata(new V1ObjectMeta().name(name)
-        .labels(Map.of("kubernetes.io/hostname", name)))).execute();
-    Map<String, Quantity> resources = Map.of(
-        "cpu", Quantity.fromString("16"), "memory", Quantity.fromString("64Gi"),
-        "pods", Quantity.fromString("110"));
+    core.createNode(
+            new V1Node()
+                .metadata(
+                    new V1ObjectMeta().name(name).labels(Map.of("kubernetes.io/hostname", name))))
+        .execute();
+    Map<String, Quantity> resources =
+        Map.of(
+            "cpu",
+            Quantity.fromString("16"),
+            "memory",
+            Quantity.fromString("64Gi"),
+            "pods",
+            Quantity.fromString("110"));
     // The node-lifecycle controller writes the new node too: read-modify-write until no conflict.
     for (int attempt = 1; ; attempt++) {
       V1Node current = core.readNode(name).execute();
       OffsetDateTime now = OffsetDateTime.now();
-      current.status(new V1NodeStatus()
-          .capacity(resources)
-          .allocatable(resources)
-          .conditions(List.of(new V1NodeCondition().type("Ready").status("True").reason("KubeletReady")
-              .message("played by the test").lastHeartbeatTime(now).lastTransitionTime(now))));
+      current.status(
+          new V1NodeStatus()
+              .capacity(resources)
+              .allocatable(resources)
+              .conditions(
+                  List.of(
+                      new V1NodeCondition()
+                          .type("Ready")
+                          .status("True")
+                          .reason("KubeletReady")
+                          .message("played by the test")
+                          .lastHeartbeatTime(now)
+                          .lastTransitionTime(now))));
       try {
         return core.replaceNodeStatus(name, current).execute();
       } catch (ApiException e) {

@@ -22,8 +22,8 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 /**
- * Runs two sample classes through a nested JUnit run and checks the extension's contract: one shared
- * instance per configuration, parameters injected, and everything stopped when the run ends.
+ * Runs two sample classes through a nested JUnit run and checks the extension's contract: one
+ * shared instance per configuration, parameters injected, and everything stopped when the run ends.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LocalKubernetesExtensionIT {
@@ -36,10 +36,11 @@ class LocalKubernetesExtensionIT {
     System.setProperty(GUARD, "true");
     Events tests;
     try {
-      tests = EngineTestKit.engine("junit-jupiter")
-          .selectors(selectClass(SampleA.class), selectClass(SampleB.class))
-          .execute()
-          .testEvents();
+      tests =
+          EngineTestKit.engine("junit-jupiter")
+              .selectors(selectClass(SampleA.class), selectClass(SampleB.class))
+              .execute()
+              .testEvents();
     } finally {
       System.clearProperty(GUARD);
     }
@@ -78,7 +79,9 @@ class LocalKubernetesExtensionIT {
     @Test
     void secondTestSameInstanceAndItCannotBeClosedByATest(LocalControlPlane cp) {
       SEEN.add(cp);
-      assertThatThrownBy(cp::close).isInstanceOf(ControlPlaneException.class).hasMessageContaining("shared");
+      assertThatThrownBy(cp::close)
+          .isInstanceOf(ControlPlaneException.class)
+          .hasMessageContaining("shared");
       assertThat(cp.isRunning()).isTrue();
     }
   }

@@ -25,19 +25,28 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The kustomize base in {@code deploy/base} on the local control plane: {@code kubectl} from the control
- * plane's binary directory, the rendered objects, the stages' ServiceAccounts and RBAC applied for real, and
- * API clients that act as a stage's ServiceAccount (a token from the TokenRequest API).
+ * The kustomize base in {@code deploy/base} on the local control plane: {@code kubectl} from the
+ * control plane's binary directory, the rendered objects, the stages' ServiceAccounts and RBAC
+ * applied for real, and API clients that act as a stage's ServiceAccount (a token from the
+ * TokenRequest API).
  */
 public final class Manifests {
 
   /** The namespace of the example chain. */
   public static final String NAMESPACE = "kubedirect-faas";
+
   /** The base, relative to the integration-tests module. */
   public static final Path BASE = Path.of("..", "deploy", "base").toAbsolutePath().normalize();
+
   /** The kinds that make up the stages' identities and permissions. */
-  static final Set<String> IDENTITY_KINDS = Set.of("Namespace", "ServiceAccount", "ClusterRole",
-      "ClusterRoleBinding", "Role", "RoleBinding");
+  static final Set<String> IDENTITY_KINDS =
+      Set.of(
+          "Namespace",
+          "ServiceAccount",
+          "ClusterRole",
+          "ClusterRoleBinding",
+          "Role",
+          "RoleBinding");
 
   private Manifests() {}
 
@@ -50,7 +59,8 @@ public final class Manifests {
   public record Result(int exitCode, String stdout, String stderr) {}
 
   /** Runs the control plane's kubectl with its admin kubeconfig; {@code stdin} may be null. */
-  public static Result kubectl(LocalControlPlane cp, String stdin, String... args) throws Exception {
+  public static Result kubectl(LocalControlPlane cp, String stdin, String... args)
+      throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(cp.spec().binaries().dir().resolve("kubectl").toString());
     cmd.add("--kubeconfig=" + cp.kubeconfig());
@@ -95,13 +105,21 @@ public final class Manifests {
 
   /** The value of the top-level {@code kind:} of a rendered document. */
   public static String kind(String doc) {
-    return doc.lines().filter(l -> l.startsWith("kind: ")).findFirst().map(l -> l.substring(6).trim())
+    return doc.lines()
+        .filter(l -> l.startsWith("kind: "))
+        .findFirst()
+        .map(l -> l.substring(6).trim())
         .orElse("");
   }
 
-  /** Applies the namespace, ServiceAccounts, (Cluster)Roles and (Cluster)RoleBindings of the base for real. */
+  /**
+   * Applies the namespace, ServiceAccounts, (Cluster)Roles and (Cluster)RoleBindings of the base
+   * for real.
+   */
   public static void applyIdentities(LocalControlPlane cp) throws Exception {
-    String yaml = String.join("---\n", render(cp).stream().filter(d -> IDENTITY_KINDS.contains(kind(d))).toList());
+    String yaml =
+        String.join(
+            "---\n", render(cp).stream().filter(d -> IDENTITY_KINDS.contains(kind(d))).toList());
     Result r = kubectl(cp, yaml, "apply", "--server-side", "--force-conflicts", "-f", "-");
     if (r.exitCode() != 0) {
       throw new IllegalStateException("kubectl apply failed: " + r.stderr() + r.stdout());
@@ -111,7 +129,8 @@ public final class Manifests {
   /** Creates the namespace of the chain unless it exists. */
   public static void ensureNamespace(ApiClient admin) throws ApiException {
     try {
-      new CoreV1Api(admin).createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(NAMESPACE)))
+      new CoreV1Api(admin)
+          .createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(NAMESPACE)))
           .execute();
     } catch (ApiException e) {
       if (e.getCode() != 409) {
@@ -122,10 +141,14 @@ public final class Manifests {
 
   /** A bearer token of {@code stage}'s ServiceAccount, valid for an hour (TokenRequest API). */
   public static String token(ApiClient admin, String stage) throws ApiException {
-    AuthenticationV1TokenRequest tr = new CoreV1Api(admin)
-        .createNamespacedServiceAccountToken(serviceAccount(stage), NAMESPACE,
-            new AuthenticationV1TokenRequest().spec(new V1TokenRequestSpec().expirationSeconds(3600L)))
-        .execute();
+    AuthenticationV1TokenRequest tr =
+        new CoreV1Api(admin)
+            .createNamespacedServiceAccountToken(
+                serviceAccount(stage),
+                NAMESPACE,
+                new AuthenticationV1TokenRequest()
+                    .spec(new V1TokenRequestSpec().expirationSeconds(3600L)))
+            .execute();
     return tr.getStatus().getToken();
   }
 
@@ -140,7 +163,9 @@ public final class Manifests {
     return file;
   }
 
-  /** An API client acting with {@code token}, trusting the control plane's CA; read timeout 10 s. */
+  /**
+   * An API client acting with {@code token}, trusting the control plane's CA; read timeout 10 s.
+   */
   public static ApiClient client(LocalControlPlane cp, String token, Path dir) throws IOException {
     Path file = kubeconfig(cp, token, dir.resolve("kubeconfig-" + Math.abs(token.hashCode())));
     KubeConfig kc;

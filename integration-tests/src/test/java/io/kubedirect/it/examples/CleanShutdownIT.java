@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A clean stop prints no ERROR and no stack trace: the example slices (client-java informers and controllers,
- * kubedirect links) are run, used for a small burst, stopped, and everything written to stderr (where
- * slf4j-simple logs) from the stop until the informers' threads have ended is checked.
+ * A clean stop prints no ERROR and no stack trace: the example slices (client-java informers and
+ * controllers, kubedirect links) are run, used for a small burst, stopped, and everything written
+ * to stderr (where slf4j-simple logs) from the stop until the informers' threads have ended is
+ * checked.
  */
 @LocalKubernetes
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -37,7 +38,8 @@ class CleanShutdownIT {
 
   @Test
   void stoppingTheDirectSliceLogsNoError(ApiClient api) throws Exception {
-    runBurstThenStop(api, f -> new DirectSlice(api, DirectLinks.onLoopback(f.nodes, 2), Duration.ofMillis(20)));
+    runBurstThenStop(
+        api, f -> new DirectSlice(api, DirectLinks.onLoopback(f.nodes, 2), Duration.ofMillis(20)));
   }
 
   @Test
@@ -45,7 +47,8 @@ class CleanShutdownIT {
     runBurstThenStop(api, f -> new PlainSlice(api, f.nodes, 2, Duration.ofMillis(20)));
   }
 
-  private static void runBurstThenStop(ApiClient api, Function<SliceFixture, SliceStage> slices) throws Exception {
+  private static void runBurstThenStop(ApiClient api, Function<SliceFixture, SliceStage> slices)
+      throws Exception {
     try (SliceFixture f = new SliceFixture(api, 2)) {
       Set<Thread> notTheSlices = informerThreads(); // the fixture's own informer
       SliceStage slice = slices.apply(f);
@@ -56,16 +59,25 @@ class CleanShutdownIT {
         String uid = f.createReplicaSet(3).getMetadata().getUid();
         f.awaitExactly(3, uid, Duration.ofSeconds(120));
       } finally {
-        stopOutput = captureStderr(() -> {
-          slice.stop();
-          // Threads the stop interrupted may log after stop() returns: wait until they have ended.
-          await().atMost(Duration.ofSeconds(60))
-              .until(() -> informerThreads().stream().allMatch(notTheSlices::contains));
-        });
+        stopOutput =
+            captureStderr(
+                () -> {
+                  slice.stop();
+                  // Threads the stop interrupted may log after stop() returns: wait until they have
+                  // ended.
+                  await()
+                      .atMost(Duration.ofSeconds(60))
+                      .until(() -> informerThreads().stream().allMatch(notTheSlices::contains));
+                });
       }
-      assertThat(stopOutput).as("the capture sees slf4j-simple's output").contains("controller stopped");
-      assertThat(stopOutput.lines().filter(l -> l.contains(" ERROR ") || l.startsWith("\tat "))
-          .collect(Collectors.toList()))
+      assertThat(stopOutput)
+          .as("the capture sees slf4j-simple's output")
+          .contains("controller stopped");
+      assertThat(
+              stopOutput
+                  .lines()
+                  .filter(l -> l.contains(" ERROR ") || l.startsWith("\tat "))
+                  .collect(Collectors.toList()))
           .as("ERROR lines and stack traces printed by a clean stop; all of it:%n%s", stopOutput)
           .isEmpty();
     }
@@ -77,23 +89,27 @@ class CleanShutdownIT {
         .collect(Collectors.toSet());
   }
 
-  /** Runs {@code body} with stderr copied into a buffer (slf4j-simple looks System.err up per message). */
+  /**
+   * Runs {@code body} with stderr copied into a buffer (slf4j-simple looks System.err up per
+   * message).
+   */
   private static String captureStderr(Runnable body) {
     PrintStream original = System.err;
     ByteArrayOutputStream copy = new ByteArrayOutputStream();
-    OutputStream tee = new OutputStream() {
-      @Override
-      public synchronized void write(int b) {
-        original.write(b);
-        copy.write(b);
-      }
+    OutputStream tee =
+        new OutputStream() {
+          @Override
+          public synchronized void write(int b) {
+            original.write(b);
+            copy.write(b);
+          }
 
-      @Override
-      public synchronized void write(byte[] b, int off, int len) {
-        original.write(b, off, len);
-        copy.write(b, off, len);
-      }
-    };
+          @Override
+          public synchronized void write(byte[] b, int off, int len) {
+            original.write(b, off, len);
+            copy.write(b, off, len);
+          }
+        };
     System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
     try {
       body.run();

@@ -31,7 +31,9 @@ class PlainSliceIT {
       f.awaitExactly(BURST, uid, Duration.ofSeconds(120));
       assertThat(f.everSeen()).as("no pod created beyond the %d asked for", BURST).hasSize(BURST);
       // spread evenly by the least-loaded rule
-      assertThat(f.pods()).extracting(p -> p.getSpec().getNodeName()).containsOnlyElementsOf(f.nodes);
+      assertThat(f.pods())
+          .extracting(p -> p.getSpec().getNodeName())
+          .containsOnlyElementsOf(f.nodes);
 
       f.scale(50);
       f.awaitExactly(50, uid, Duration.ofSeconds(90));
@@ -48,12 +50,18 @@ class PlainSliceIT {
       slice.start();
       String uid = f.createReplicaSet(0).getMetadata().getUid();
       f.scale(BURST);
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> !f.everSeen().isEmpty());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(5))
+          .until(() -> !f.everSeen().isEmpty());
       long start = System.nanoTime();
       f.scale(50);
       f.awaitExactly(50, uid, Duration.ofSeconds(90));
-      log.info("scale-down {} -> 50 mid-burst converged in {} ms; pods ever persisted: {}", BURST,
-          (System.nanoTime() - start) / 1_000_000, f.everSeen().size());
+      log.info(
+          "scale-down {} -> 50 mid-burst converged in {} ms; pods ever persisted: {}",
+          BURST,
+          (System.nanoTime() - start) / 1_000_000,
+          f.everSeen().size());
     }
   }
 }

@@ -20,10 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A rolling upgrade of the retrofitted slice over Netty against a real kube-apiserver: some stages announce the
- * previous protocol minor (as a not yet upgraded release would), so each of their links speaks that minor, with
- * upstream at N and downstream at N-1 on one link and the reverse on the other. A burst, a restart of one of the
- * older stages mid-burst (its links handshake again across versions) and a scale-down end exactly right.
+ * A rolling upgrade of the retrofitted slice over Netty against a real kube-apiserver: some stages
+ * announce the previous protocol minor (as a not yet upgraded release would), so each of their
+ * links speaks that minor, with upstream at N and downstream at N-1 on one link and the reverse on
+ * the other. A burst, a restart of one of the older stages mid-burst (its links handshake again
+ * across versions) and a scale-down end exactly right.
  */
 @LocalKubernetes
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -38,23 +39,36 @@ class RollingUpgradeIT {
     Set<String> older = Set.of(olderStages.split(","));
     int burst = 80;
     try (SliceFixture f = new SliceFixture(api, 4)) {
-      DirectLinks links = DirectLinks.onLoopback(f.nodes, 1).withTransports(stage -> NettyTransport.builder()
-          .stageName(stage).plaintextOnLoopback()
-          .protocolMinor(older.contains(stage) ? OLD : Transport.PROTOCOL_MINOR).build());
+      DirectLinks links =
+          DirectLinks.onLoopback(f.nodes, 1)
+              .withTransports(
+                  stage ->
+                      NettyTransport.builder()
+                          .stageName(stage)
+                          .plaintextOnLoopback()
+                          .protocolMinor(older.contains(stage) ? OLD : Transport.PROTOCOL_MINOR)
+                          .build());
       try (DirectSlice slice = new DirectSlice(api, links, Duration.ofMillis(50))) {
         slice.start();
         String uid = f.createReplicaSet(0).getMetadata().getUid();
         f.scale(burst);
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(10))
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(10))
             .until(() -> f.everSeen().size() >= burst / 4);
-        SliceStage restarted = older.contains("scheduler") ? slice.scheduler() : slice.sandboxManagers().get(0);
+        SliceStage restarted =
+            older.contains("scheduler") ? slice.scheduler() : slice.sandboxManagers().get(0);
         restarted.stop();
         restarted.start();
         f.awaitExactly(burst, uid, Duration.ofSeconds(180));
         assertThat(f.everSeen()).as("pods ever persisted").hasSize(burst);
         f.scale(20);
         f.awaitExactly(20, uid, Duration.ofSeconds(90));
-        log.info("rolling upgrade with {} at minor {}: burst of {} and scale-down to 20 exact", older, OLD, burst);
+        log.info(
+            "rolling upgrade with {} at minor {}: burst of {} and scale-down to 20 exact",
+            older,
+            OLD,
+            burst);
       }
     }
   }

@@ -29,10 +29,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One example-slice scenario on the shared control plane: a fresh namespace, pool nodes, the function's
- * ReplicaSet, and an independent plain client-java informer on the API Server (what kubectl would see) that
- * the assertions read. {@link #close()} removes the nodes, the ReplicaSet and its pods, so the next scenario
- * starts from an empty pool.
+ * One example-slice scenario on the shared control plane: a fresh namespace, pool nodes, the
+ * function's ReplicaSet, and an independent plain client-java informer on the API Server (what
+ * kubectl would see) that the assertions read. {@link #close()} removes the nodes, the ReplicaSet
+ * and its pods, so the next scenario starts from an empty pool.
  */
 final class SliceFixture implements AutoCloseable {
 
@@ -57,40 +57,52 @@ final class SliceFixture implements AutoCloseable {
     this.nodes = PoolNodes.names("pool-" + id, nodeCount);
     PoolNodes.create(api, nodes, Map.of());
     this.factory = new SharedInformerFactory(api);
-    this.pods = factory.sharedIndexInformerFor(
-        p -> core.listNamespacedPod(namespace).resourceVersion(p.resourceVersion).watch(p.watch)
-            .timeoutSeconds(p.timeoutSeconds).buildCall(null),
-        V1Pod.class, V1PodList.class);
-    pods.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(V1Pod pod) {
-        everSeen.add(pod.getMetadata().getName());
-      }
+    this.pods =
+        factory.sharedIndexInformerFor(
+            p ->
+                core.listNamespacedPod(namespace)
+                    .resourceVersion(p.resourceVersion)
+                    .watch(p.watch)
+                    .timeoutSeconds(p.timeoutSeconds)
+                    .buildCall(null),
+            V1Pod.class,
+            V1PodList.class);
+    pods.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1Pod pod) {
+            everSeen.add(pod.getMetadata().getName());
+          }
 
-      @Override
-      public void onUpdate(V1Pod oldPod, V1Pod newPod) {
-        everSeen.add(newPod.getMetadata().getName());
-      }
+          @Override
+          public void onUpdate(V1Pod oldPod, V1Pod newPod) {
+            everSeen.add(newPod.getMetadata().getName());
+          }
 
-      @Override
-      public void onDelete(V1Pod pod, boolean unknown) {}
-    });
+          @Override
+          public void onDelete(V1Pod pod, boolean unknown) {}
+        });
     factory.startAllRegisteredInformers();
     await().atMost(Duration.ofSeconds(30)).until(pods::hasSynced);
   }
 
-  /** Creates the function's ReplicaSet (labelled for the example controller) with {@code replicas}. */
+  /**
+   * Creates the function's ReplicaSet (labelled for the example controller) with {@code replicas}.
+   */
   V1ReplicaSet createReplicaSet(int replicas) throws ApiException {
-    return apps.createNamespacedReplicaSet(namespace, Workloads.exampleReplicaSet(namespace, FUNCTION, replicas))
+    return apps.createNamespacedReplicaSet(
+            namespace, Workloads.exampleReplicaSet(namespace, FUNCTION, replicas))
         .execute();
   }
 
   /** Sets spec.replicas of the function's ReplicaSet. */
   void scale(int replicas) throws ApiException {
     V1Patch patch = new V1Patch("{\"spec\":{\"replicas\":" + replicas + "}}");
-    PatchUtils.patch(V1ReplicaSet.class,
+    PatchUtils.patch(
+        V1ReplicaSet.class,
         () -> apps.patchNamespacedReplicaSet(FUNCTION, namespace, patch).buildCall(null),
-        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, api);
+        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+        api);
   }
 
   /** What the API-Server informer shows. */
@@ -104,19 +116,27 @@ final class SliceFixture implements AutoCloseable {
   }
 
   /**
-   * Waits until the API Server shows exactly {@code replicas} Ready pods of the ReplicaSet {@code rsUid},
-   * correctly owned, bound to pool nodes, with unique names and IPs, and the ReplicaSet status agrees.
+   * Waits until the API Server shows exactly {@code replicas} Ready pods of the ReplicaSet {@code
+   * rsUid}, correctly owned, bound to pool nodes, with unique names and IPs, and the ReplicaSet
+   * status agrees.
    */
   void awaitExactly(int replicas, String rsUid, Duration timeout) {
     Set<String> pool = new HashSet<>(nodes);
-    await().atMost(timeout).pollInterval(Duration.ofMillis(200))
-        .untilAsserted(() -> assertThat(SliceChecks.problems(pods(), replicas, pool, rsUid)).isEmpty());
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .untilAsserted(() -> {
-          V1ReplicaSet rs = apps.readNamespacedReplicaSet(FUNCTION, namespace).execute();
-          assertThat(rs.getStatus().getReplicas()).isEqualTo(replicas);
-          assertThat(rs.getStatus().getReadyReplicas()).isEqualTo(replicas);
-        });
+    await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> assertThat(SliceChecks.problems(pods(), replicas, pool, rsUid)).isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              V1ReplicaSet rs = apps.readNamespacedReplicaSet(FUNCTION, namespace).execute();
+              assertThat(rs.getStatus().getReplicas()).isEqualTo(replicas);
+              assertThat(rs.getStatus().getReadyReplicas()).isEqualTo(replicas);
+            });
   }
 
   @Override
@@ -131,7 +151,9 @@ final class SliceFixture implements AutoCloseable {
     }
     for (V1Pod p : core.listNamespacedPod(namespace).execute().getItems()) {
       try {
-        core.deleteNamespacedPod(p.getMetadata().getName(), namespace).gracePeriodSeconds(0).execute();
+        core.deleteNamespacedPod(p.getMetadata().getName(), namespace)
+            .gracePeriodSeconds(0)
+            .execute();
       } catch (ApiException e) {
         if (e.getCode() != 404) {
           throw e;

@@ -23,21 +23,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fault matrix on the real control plane (issue #7, item 7): kill each stage at three points of a burst
- * (only in memory, write-backs in flight, some Ready), partition each link past the fallback deadline and heal
- * it, restart kube-apiserver; each with a scale-up, a scale-down mid-burst and an owner-delete mid-burst. Every
- * run must end in the exact end state with nothing lost, duplicated, orphaned or resurrected and no duplicate
- * pod IP; convergence time is measured, not asserted (the deadline is only a failure guard).
+ * The fault matrix on the real control plane (issue #7, item 7): kill each stage at three points of
+ * a burst (only in memory, write-backs in flight, some Ready), partition each link past the
+ * fallback deadline and heal it, restart kube-apiserver; each with a scale-up, a scale-down
+ * mid-burst and an owner-delete mid-burst. Every run must end in the exact end state with nothing
+ * lost, duplicated, orphaned or resurrected and no duplicate pod IP; convergence time is measured,
+ * not asserted (the deadline is only a failure guard).
  *
- * <p>By default a subset that exercises the dangerous windows runs once ({@link FaultScenario#defaultSubset()}).
- * {@code -Pfaults} (system properties {@code kubedirect.faults=full}, {@code kubedirect.faults.runs=3}) runs the
- * whole matrix three times. {@code -Dkubedirect.faults.only=<regex>} keeps the rows whose name matches. Every
- * run appends a line to {@code target/fault-matrix/results.tsv}; {@code summary.md} next to it is the table of
+ * <p>By default a subset that exercises the dangerous windows runs once ({@link
+ * FaultScenario#defaultSubset()}). {@code -Pfaults} (system properties {@code
+ * kubedirect.faults=full}, {@code kubedirect.faults.runs=3}) runs the whole matrix three times.
+ * {@code -Dkubedirect.faults.only=<regex>} keeps the rows whose name matches. Every run appends a
+ * line to {@code target/fault-matrix/results.tsv}; {@code summary.md} next to it is the table of
  * docs/reliability.md.
  *
- * <p>Own control plane (kube-apiserver restarts must not disturb other classes), with kube-controller-manager
- * running only the garbage collector, so an owner-delete removes the pods as in a real cluster; no stock
- * ReplicaSet controller competes with the example one.
+ * <p>Own control plane (kube-apiserver restarts must not disturb other classes), with
+ * kube-controller-manager running only the garbage collector, so an owner-delete removes the pods
+ * as in a real cluster; no stock ReplicaSet controller competes with the example one.
  */
 @Timeout(value = 420, unit = TimeUnit.SECONDS)
 class FaultMatrixIT {
@@ -49,8 +51,12 @@ class FaultMatrixIT {
 
   @BeforeAll
   static void startControlPlane() throws IOException {
-    cp = LocalControlPlane.builder().controllerManager(true).controllers(List.of("garbagecollector")).build()
-        .start();
+    cp =
+        LocalControlPlane.builder()
+            .controllerManager(true)
+            .controllers(List.of("garbagecollector"))
+            .build()
+            .start();
     Files.createDirectories(OUT);
     Path tsv = OUT.resolve("results.tsv");
     if (!Files.exists(tsv)) {
@@ -65,7 +71,8 @@ class FaultMatrixIT {
     }
     synchronized (results) {
       if (!results.isEmpty()) {
-        Files.writeString(OUT.resolve("summary.md"), MatrixSummary.markdownOf(OUT.resolve("results.tsv")));
+        Files.writeString(
+            OUT.resolve("summary.md"), MatrixSummary.markdownOf(OUT.resolve("results.tsv")));
       }
     }
   }
@@ -81,9 +88,13 @@ class FaultMatrixIT {
     Pattern only = Pattern.compile(property("kubedirect.faults.only", ".*"));
     List<FaultScenario> rows = full ? FaultScenario.fullMatrix() : FaultScenario.defaultSubset();
     // run-major order: a complete pass over the rows first, then the repetitions
-    return IntStream.rangeClosed(1, runs).boxed().flatMap(run -> rows.stream()
-        .filter(r -> only.matcher(r.name()).find())
-        .map(r -> Arguments.of(r, run)));
+    return IntStream.rangeClosed(1, runs)
+        .boxed()
+        .flatMap(
+            run ->
+                rows.stream()
+                    .filter(r -> only.matcher(r.name()).find())
+                    .map(r -> Arguments.of(r, run)));
   }
 
   @ParameterizedTest(name = "{0} (run {1})")
@@ -95,7 +106,10 @@ class FaultMatrixIT {
     }
     Files.writeString(OUT.resolve("results.tsv"), r.tsv() + "\n", StandardOpenOption.APPEND);
     log.info("RESULT {}", r.tsv());
-    assertThat(r.problems()).as("%s, run %d (at the fault: %s; convergence %d ms)", scenario, run, r.atFault(),
-        r.convergenceMillis()).isEmpty();
+    assertThat(r.problems())
+        .as(
+            "%s, run %d (at the fault: %s; convergence %d ms)",
+            scenario, run, r.atFault(), r.convergenceMillis())
+        .isEmpty();
   }
 }

@@ -36,9 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one {@link FaultScenario} once against a real control plane and measures it: a fresh namespace and pool,
- * a fresh {@link FaultySlice}, an independent {@link PodHistory}, the burst, the fault at its point, the wait
- * for the exact end state, and the counters.
+ * Runs one {@link FaultScenario} once against a real control plane and measures it: a fresh
+ * namespace and pool, a fresh {@link FaultySlice}, an independent {@link PodHistory}, the burst,
+ * the fault at its point, the wait for the exact end state, and the counters.
  */
 final class FaultRun {
 
@@ -46,11 +46,25 @@ final class FaultRun {
   static final String FUNCTION = "fn";
 
   /** Sizes and deadlines (deadlines are failure guards, not expectations). */
-  record Settings(int burst, int scaleDownTo, int nodes, int managers, Duration maxStartDelay,
-      Duration pointTimeout, Duration convergeTimeout, Duration drainTimeout) {
+  record Settings(
+      int burst,
+      int scaleDownTo,
+      int nodes,
+      int managers,
+      Duration maxStartDelay,
+      Duration pointTimeout,
+      Duration convergeTimeout,
+      Duration drainTimeout) {
     static Settings defaults() {
-      return new Settings(100, 50, 4, 2, Duration.ofMillis(50), Duration.ofSeconds(60),
-          Duration.ofSeconds(Long.getLong("kubedirect.faults.convergeSeconds", 60)), Duration.ofSeconds(30));
+      return new Settings(
+          100,
+          50,
+          4,
+          2,
+          Duration.ofMillis(50),
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(Long.getLong("kubedirect.faults.convergeSeconds", 60)),
+          Duration.ofSeconds(30));
     }
   }
 
@@ -79,7 +93,8 @@ final class FaultRun {
     List<String> nodes = PoolNodes.names("fpool-" + id, settings.nodes());
     PoolNodes.create(api, nodes, Map.of());
     try (PodHistory history = new PodHistory(cp.apiClient(), ns);
-        FaultySlice slice = new FaultySlice(cp, nodes, settings.managers(), settings.maxStartDelay())) {
+        FaultySlice slice =
+            new FaultySlice(cp, nodes, settings.managers(), settings.maxStartDelay())) {
       history.start();
       await().atMost(Duration.ofSeconds(30)).until(history::hasSynced);
       slice.start();
@@ -97,39 +112,49 @@ final class FaultRun {
     }
     int n = settings.burst();
     Workload w = scenario.workload();
-    int desired = switch (w) {
-      case SCALE_UP -> n;
-      case SCALE_DOWN -> settings.scaleDownTo();
-      case OWNER_DELETE -> 0;
-    };
-    String uid = apps.createNamespacedReplicaSet(ns, Workloads.exampleReplicaSet(ns, FUNCTION, 0)).execute()
-        .getMetadata().getUid();
+    int desired =
+        switch (w) {
+          case SCALE_UP -> n;
+          case SCALE_DOWN -> settings.scaleDownTo();
+          case OWNER_DELETE -> 0;
+        };
+    String uid =
+        apps.createNamespacedReplicaSet(ns, Workloads.exampleReplicaSet(ns, FUNCTION, 0))
+            .execute()
+            .getMetadata()
+            .getUid();
 
-    // The second step of the workload: scale-down as soon as the first pod is persisted (or at the fault point
+    // The second step of the workload: scale-down as soon as the first pod is persisted (or at the
+    // fault point
     // if that comes first); owner-delete right before the fault.
     AtomicBoolean secondStepDone = new AtomicBoolean();
     long[] ownerDeletedAtRevision = {Long.MAX_VALUE};
-    Runnable secondStep = () -> {
-      if (!secondStepDone.compareAndSet(false, true)) {
-        return;
-      }
-      try {
-        if (w == Workload.SCALE_DOWN) {
-          scale(ns, settings.scaleDownTo());
-        } else if (w == Workload.OWNER_DELETE) {
-          apps.deleteNamespacedReplicaSet(FUNCTION, ns).propagationPolicy("Background").execute();
-          ownerDeletedAtRevision[0] = currentRevision(ns);
-        }
-      } catch (ApiException e) {
-        throw new IllegalStateException("workload step failed: " + e.getCode() + " " + e.getResponseBody(), e);
-      }
-    };
+    Runnable secondStep =
+        () -> {
+          if (!secondStepDone.compareAndSet(false, true)) {
+            return;
+          }
+          try {
+            if (w == Workload.SCALE_DOWN) {
+              scale(ns, settings.scaleDownTo());
+            } else if (w == Workload.OWNER_DELETE) {
+              apps.deleteNamespacedReplicaSet(FUNCTION, ns)
+                  .propagationPolicy("Background")
+                  .execute();
+              ownerDeletedAtRevision[0] = currentRevision(ns);
+            }
+          } catch (ApiException e) {
+            throw new IllegalStateException(
+                "workload step failed: " + e.getCode() + " " + e.getResponseBody(), e);
+          }
+        };
     if (w == Workload.SCALE_DOWN) {
-      history.onEvent(e -> {
-        if (e.type() != PodHistory.Type.DELETED && !secondStepDone.get()) {
-          CompletableFuture.runAsync(secondStep);
-        }
-      });
+      history.onEvent(
+          e -> {
+            if (e.type() != PodHistory.Type.DELETED && !secondStepDone.get()) {
+              CompletableFuture.runAsync(secondStep);
+            }
+          });
     }
     if (scenario.point() == Point.IN_MEMORY) {
       slice.holdTailWrites();
@@ -138,25 +163,57 @@ final class FaultRun {
 
     // ---- the fault point, by state
     int readyThreshold = Math.max(1, (w == Workload.SCALE_DOWN ? settings.scaleDownTo() : n) / 5);
-    Supplier<Boolean> atPoint = switch (scenario.point()) {
-      case IN_MEMORY -> () -> slice.tailEphemeral() >= n / 4 && history.live().isEmpty()
-          && slice.gates.stream().allMatch(g -> g.passed() == 0);
-      case WRITE_BACK_IN_FLIGHT -> () -> !history.live().isEmpty() && slice.tailEphemeral() > 0
-          && ready(history.live()) < n;
-      case AFTER_READY -> () -> ready(history.live()) >= readyThreshold;
-      case FROM_START -> () -> true;
-    };
+    Supplier<Boolean> atPoint =
+        switch (scenario.point()) {
+          case IN_MEMORY ->
+              () ->
+                  slice.tailEphemeral() >= n / 4
+                      && history.live().isEmpty()
+                      && slice.gates.stream().allMatch(g -> g.passed() == 0);
+          case WRITE_BACK_IN_FLIGHT ->
+              () ->
+                  !history.live().isEmpty()
+                      && slice.tailEphemeral() > 0
+                      && ready(history.live()) < n;
+          case AFTER_READY -> () -> ready(history.live()) >= readyThreshold;
+          case FROM_START -> () -> true;
+        };
     try {
-      await().atMost(settings.pointTimeout()).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+      await()
+          .atMost(settings.pointTimeout())
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(2))
           .until(atPoint::get);
     } catch (ConditionTimeoutException e) {
-      return result(desired, history, uid, -1, false,
-          List.of("fault point " + scenario.point().label + " not reached in " + settings.pointTimeout()
-              + " (" + slice.memoryState() + ", persisted " + history.live().size() + ", ready "
-              + ready(history.live()) + ")"), "not reached", Long.MAX_VALUE);
+      return result(
+          desired,
+          history,
+          uid,
+          -1,
+          false,
+          List.of(
+              "fault point "
+                  + scenario.point().label
+                  + " not reached in "
+                  + settings.pointTimeout()
+                  + " ("
+                  + slice.memoryState()
+                  + ", persisted "
+                  + history.live().size()
+                  + ", ready "
+                  + ready(history.live())
+                  + ")"),
+          "not reached",
+          Long.MAX_VALUE);
     }
     List<V1Pod> liveAtFault = history.live();
-    String atFault = "persisted " + liveAtFault.size() + ", ready " + ready(liveAtFault) + ", " + slice.memoryState();
+    String atFault =
+        "persisted "
+            + liveAtFault.size()
+            + ", ready "
+            + ready(liveAtFault)
+            + ", "
+            + slice.memoryState();
     secondStep.run();
     log.info("{} run {}: fault point reached: {}", scenario, run, atFault);
 
@@ -167,20 +224,32 @@ final class FaultRun {
 
     // ---- convergence to the exact end state
     Set<String> pool = new HashSet<>(nodes);
-    Supplier<List<String>> endProblems = () -> w == Workload.OWNER_DELETE
-        ? (history.live().isEmpty() ? List.of() : List.of(history.live().size() + " pods left after owner delete"))
-        : SliceChecks.problems(history.live(), desired, pool, uid);
-    // Converged = the exact end state while no stage holds anything in memory only (otherwise an owner-delete
+    Supplier<List<String>> endProblems =
+        () ->
+            w == Workload.OWNER_DELETE
+                ? (history.live().isEmpty()
+                    ? List.of()
+                    : List.of(history.live().size() + " pods left after owner delete"))
+                : SliceChecks.problems(history.live(), desired, pool, uid);
+    // Converged = the exact end state while no stage holds anything in memory only (otherwise an
+    // owner-delete
     // "converges" before the in-memory pods are written back).
     long convergence = -1;
     try {
-      await().atMost(settings.convergeTimeout()).pollInterval(Duration.ofMillis(100))
+      await()
+          .atMost(settings.convergeTimeout())
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> endProblems.get().isEmpty() && slice.drained());
       convergence = (System.nanoTime() - t0) / 1_000_000;
     } catch (ConditionTimeoutException e) {
       List<String> left = endProblems.get();
-      problems.add("no convergence in " + settings.convergeTimeout().toSeconds() + " s: "
-          + (left.size() > 3 ? left.subList(0, 3) + " … (" + left.size() + " problems)" : left));
+      problems.add(
+          "no convergence in "
+              + settings.convergeTimeout().toSeconds()
+              + " s: "
+              + (left.size() > 3
+                  ? left.subList(0, 3) + " … (" + left.size() + " problems)"
+                  : left));
     }
     boolean drained = slice.drained();
     if (!drained) {
@@ -189,68 +258,108 @@ final class FaultRun {
     if (convergence < 0) {
       problems.add(diagnosis(history, slice, uid));
     }
-    return result(desired, history, uid, convergence, drained, problems, atFault,
-        ownerDeletedAtRevision[0]);
+    return result(
+        desired, history, uid, convergence, drained, problems, atFault, ownerDeletedAtRevision[0]);
   }
 
   /**
-   * Every pod is rejected by admission. The end state: no pod in the API Server, the ReplicaSet status counts
-   * none (no phantom replicas), and no stage keeps the rejected pods in memory.
+   * Every pod is rejected by admission. The end state: no pod in the API Server, the ReplicaSet
+   * status counts none (no phantom replicas), and no stage keeps the rejected pods in memory.
    */
-  private RunResult measureRejection(String ns, PodHistory history, FaultySlice slice) throws Exception {
+  private RunResult measureRejection(String ns, PodHistory history, FaultySlice slice)
+      throws Exception {
     int n = REJECTED_BURST;
     V1ReplicaSet rs = Workloads.exampleReplicaSet(ns, FUNCTION, 0);
     rs.getSpec().getTemplate().getSpec().setPriorityClassName("kubedirect-no-such-class");
     String uid = apps.createNamespacedReplicaSet(ns, rs).execute().getMetadata().getUid();
     long t0 = System.nanoTime();
     scale(ns, n);
-    Supplier<Integer> statusReplicas = () -> {
-      try {
-        V1ReplicaSet now = apps.readNamespacedReplicaSet(FUNCTION, ns).execute();
-        return now.getStatus() == null || now.getStatus().getReplicas() == null ? 0 : now.getStatus().getReplicas();
-      } catch (ApiException e) {
-        return -1;
-      }
-    };
-    // The point: the API Server has rejected every pod of the burst at least once (seen at the tail's client).
+    Supplier<Integer> statusReplicas =
+        () -> {
+          try {
+            V1ReplicaSet now = apps.readNamespacedReplicaSet(FUNCTION, ns).execute();
+            return now.getStatus() == null || now.getStatus().getReplicas() == null
+                ? 0
+                : now.getStatus().getReplicas();
+          } catch (ApiException e) {
+            return -1;
+          }
+        };
+    // The point: the API Server has rejected every pod of the burst at least once (seen at the
+    // tail's client).
     Supplier<Integer> rejections = () -> slice.gates.stream().mapToInt(WriteGate::rejected).sum();
     List<String> problems = new ArrayList<>();
     try {
-      await().atMost(settings.pointTimeout()).pollInterval(Duration.ofMillis(20)).until(() -> rejections.get() >= n);
+      await()
+          .atMost(settings.pointTimeout())
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> rejections.get() >= n);
     } catch (ConditionTimeoutException e) {
-      problems.add("only " + rejections.get() + " of " + n + " pods reached the API Server and were rejected");
+      problems.add(
+          "only "
+              + rejections.get()
+              + " of "
+              + n
+              + " pods reached the API Server and were rejected");
     }
     int phantomAtPoint = statusReplicas.get();
-    String atFault = rejections.get() + " creates rejected, status.replicas " + phantomAtPoint + ", "
-        + slice.memoryState();
-    // The end state: at some moment the producer counts no replica and shows no pod, as the plain slice does
+    String atFault =
+        rejections.get()
+            + " creates rejected, status.replicas "
+            + phantomAtPoint
+            + ", "
+            + slice.memoryState();
+    // The end state: at some moment the producer counts no replica and shows no pod, as the plain
+    // slice does
     // (a correct producer may keep retrying, so in-flight retries are allowed in between).
-    Supplier<Boolean> noPhantoms = () -> history.live().isEmpty() && statusReplicas.get() == 0
-        && StageProbe.informerView(slice.replicaSet).stream().noneMatch(p -> Pods.isControlledBy(p, uid));
+    Supplier<Boolean> noPhantoms =
+        () ->
+            history.live().isEmpty()
+                && statusReplicas.get() == 0
+                && StageProbe.informerView(slice.replicaSet).stream()
+                    .noneMatch(p -> Pods.isControlledBy(p, uid));
     long tp = System.nanoTime();
     long convergence = -1;
     try {
-      // only twice the bound: beyond it the row fails anyway, and waiting longer would only measure how long
-      await().atMost(PHANTOM_DEADLINE.multipliedBy(2)).pollInterval(Duration.ofMillis(200)).until(noPhantoms::get);
+      // only twice the bound: beyond it the row fails anyway, and waiting longer would only measure
+      // how long
+      await()
+          .atMost(PHANTOM_DEADLINE.multipliedBy(2))
+          .pollInterval(Duration.ofMillis(200))
+          .until(noPhantoms::get);
       convergence = (System.nanoTime() - tp) / 1_000_000;
     } catch (ConditionTimeoutException e) {
-      problems.add("phantom replicas: status.replicas " + statusReplicas.get() + " with " + history.live().size()
-          + " pods in the API Server; replicaset view " + StageProbe.informerView(slice.replicaSet).size()
-          + " pods; held in memory: " + slice.memoryState());
+      problems.add(
+          "phantom replicas: status.replicas "
+              + statusReplicas.get()
+              + " with "
+              + history.live().size()
+              + " pods in the API Server; replicaset view "
+              + StageProbe.informerView(slice.replicaSet).size()
+              + " pods; held in memory: "
+              + slice.memoryState());
     }
     if (convergence > PHANTOM_DEADLINE.toMillis()) {
-      problems.add("phantom replicas for " + convergence / 1000 + " s after the API Server had rejected every pod"
-          + " (status.replicas " + phantomAtPoint + " with no pod; the plain slice reports 0 at once; bound "
-          + PHANTOM_DEADLINE.toSeconds() + " s)");
+      problems.add(
+          "phantom replicas for "
+              + convergence / 1000
+              + " s after the API Server had rejected every pod"
+              + " (status.replicas "
+              + phantomAtPoint
+              + " with no pod; the plain slice reports 0 at once; bound "
+              + PHANTOM_DEADLINE.toSeconds()
+              + " s)");
     }
     boolean drained = slice.drained();
     return result(0, history, uid, convergence, drained, problems, atFault, Long.MAX_VALUE);
   }
 
   static final int REJECTED_BURST = 20;
+
   /**
-   * How long the producer may still count rejected pods as replicas once the API Server has rejected all of
-   * them (a liveness bound, like the convergence deadline: the plain slice counts 0 at once).
+   * How long the producer may still count rejected pods as replicas once the API Server has
+   * rejected all of them (a liveness bound, like the convergence deadline: the plain slice counts 0
+   * at once).
    */
   static final Duration PHANTOM_DEADLINE = Duration.ofSeconds(10);
 
@@ -283,12 +392,17 @@ final class FaultRun {
         }
         long start = System.nanoTime();
         try {
-          await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(50))
               .until(() -> StageProbe.inFallback(upstream, proxy.address()));
         } catch (ConditionTimeoutException e) {
           problems.add("upstream of " + scenario.target() + " never entered fallback in 60 s");
         }
-        log.info("{} run {}: partition reached fallback after {} ms; healing", scenario, run,
+        log.info(
+            "{} run {}: partition reached fallback after {} ms; healing",
+            scenario,
+            run,
             (System.nanoTime() - start) / 1_000_000);
         proxy.heal();
       }
@@ -302,19 +416,28 @@ final class FaultRun {
     }
   }
 
-  private RunResult result(int desired, PodHistory history, String uid, long convergence, boolean drained,
-      List<String> problemsSoFar, String atFault, long ownerDeletedAt) {
+  private RunResult result(
+      int desired,
+      PodHistory history,
+      String uid,
+      long convergence,
+      boolean drained,
+      List<String> problemsSoFar,
+      String atFault,
+      long ownerDeletedAt) {
     List<String> problems = new ArrayList<>(problemsSoFar);
     List<V1Pod> live = history.live();
     Workload w = scenario.workload();
     int maxDesired = settings.burst();
-    List<V1Pod> ownedActive = live.stream().filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p)).toList();
+    List<V1Pod> ownedActive =
+        live.stream().filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p)).toList();
     int ownedReady = (int) ownedActive.stream().filter(Pods::isReady).count();
     int lost = Math.max(0, desired - ownedReady);
     int excess = Math.max(0, ownedActive.size() - desired);
     int duplicated = Math.max(0, history.everPersisted().size() - maxDesired);
     boolean ownerGone = w == Workload.OWNER_DELETE;
-    int orphaned = (int) live.stream().filter(p -> ownerGone || !Pods.isControlledBy(p, uid)).count();
+    int orphaned =
+        (int) live.stream().filter(p -> ownerGone || !Pods.isControlledBy(p, uid)).count();
     int bornAfter = ownedDeletedCount(history, ownerDeletedAt);
     int resurrected = history.resurrected().size();
     int dupIps = history.duplicateIps().size();
@@ -325,48 +448,85 @@ final class FaultRun {
       problems.add(excess + " active pods beyond the desired " + desired);
     }
     if (duplicated > 0) {
-      problems.add(history.everPersisted().size() + " pods ever persisted for " + maxDesired + " asked for");
+      problems.add(
+          history.everPersisted().size() + " pods ever persisted for " + maxDesired + " asked for");
     }
     if (orphaned > 0) {
       problems.add(orphaned + " orphaned");
     }
     if (resurrected > 0) {
-      problems.add(resurrected + " resurrected " + history.resurrected().stream().limit(3).toList());
+      problems.add(
+          resurrected + " resurrected " + history.resurrected().stream().limit(3).toList());
     }
     if (dupIps > 0) {
-      problems.add(dupIps + " duplicate pod IPs " + history.duplicateIps().stream().limit(3).toList());
+      problems.add(
+          dupIps + " duplicate pod IPs " + history.duplicateIps().stream().limit(3).toList());
     }
-    RunResult r = new RunResult(scenario, run, atFault, desired, maxDesired, lost, excess, duplicated, orphaned,
-        bornAfter, resurrected, dupIps, convergence, drained, List.copyOf(problems));
+    RunResult r =
+        new RunResult(
+            scenario,
+            run,
+            atFault,
+            desired,
+            maxDesired,
+            lost,
+            excess,
+            duplicated,
+            orphaned,
+            bornAfter,
+            resurrected,
+            dupIps,
+            convergence,
+            drained,
+            List.copyOf(problems));
     log.info("{} run {}: {}", scenario, run, r.tsv());
     return r;
   }
 
   /**
-   * What the replicaset stage believes versus what the API Server has: pods in its informer view that the API
-   * Server does not show (phantoms: it counts them, so it does not replace them) and the converse.
+   * What the replicaset stage believes versus what the API Server has: pods in its informer view
+   * that the API Server does not show (phantoms: it counts them, so it does not replace them) and
+   * the converse.
    */
   private static String diagnosis(PodHistory history, FaultySlice slice, String uid) {
     Set<String> api = new HashSet<>();
-    history.live().stream().filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p))
+    history.live().stream()
+        .filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p))
         .forEach(p -> api.add(p.getMetadata().getName()));
     Set<String> rsView = new HashSet<>();
-    StageProbe.informerView(slice.replicaSet).stream().filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p))
+    StageProbe.informerView(slice.replicaSet).stream()
+        .filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p))
         .forEach(p -> rsView.add(p.getMetadata().getName()));
     Set<String> phantoms = new HashSet<>(rsView);
     phantoms.removeAll(api);
     Set<String> unseen = new HashSet<>(api);
     unseen.removeAll(rsView);
-    long deleted = history.events().stream().filter(e -> e.type() == PodHistory.Type.DELETED)
-        .map(PodHistory.Event::name).distinct().count();
-    return "diag: replicaset view " + rsView.size() + " active pods, API " + api.size() + "; in the view only "
-        + phantoms.size() + phantoms.stream().limit(3).toList() + ", in the API only " + unseen.size()
-        + unseen.stream().limit(3).toList() + "; " + deleted + " names deleted during the run; "
+    long deleted =
+        history.events().stream()
+            .filter(e -> e.type() == PodHistory.Type.DELETED)
+            .map(PodHistory.Event::name)
+            .distinct()
+            .count();
+    return "diag: replicaset view "
+        + rsView.size()
+        + " active pods, API "
+        + api.size()
+        + "; in the view only "
+        + phantoms.size()
+        + phantoms.stream().limit(3).toList()
+        + ", in the API only "
+        + unseen.size()
+        + unseen.stream().limit(3).toList()
+        + "; "
+        + deleted
+        + " names deleted during the run; "
         + slice.memoryState();
   }
 
   private static int ownedDeletedCount(PodHistory history, long ownerDeletedAt) {
-    return ownerDeletedAt == Long.MAX_VALUE ? 0 : history.firstPersistedAfter(ownerDeletedAt).size();
+    return ownerDeletedAt == Long.MAX_VALUE
+        ? 0
+        : history.firstPersistedAfter(ownerDeletedAt).size();
   }
 
   private static int ready(List<V1Pod> pods) {
@@ -375,14 +535,17 @@ final class FaultRun {
 
   private void scale(String ns, int replicas) throws ApiException {
     V1Patch patch = new V1Patch("{\"spec\":{\"replicas\":" + replicas + "}}");
-    PatchUtils.patch(V1ReplicaSet.class,
+    PatchUtils.patch(
+        V1ReplicaSet.class,
         () -> apps.patchNamespacedReplicaSet(FUNCTION, ns, patch).buildCall(null),
-        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, api);
+        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+        api);
   }
 
   /** The store's current revision: a consistent list's resourceVersion. */
   private long currentRevision(String ns) throws ApiException {
-    return PodHistory.rv(core.listNamespacedPod(ns).limit(1).execute().getMetadata().getResourceVersion());
+    return PodHistory.rv(
+        core.listNamespacedPod(ns).limit(1).execute().getMetadata().getResourceVersion());
   }
 
   private void cleanUp(String ns, List<String> nodes) {

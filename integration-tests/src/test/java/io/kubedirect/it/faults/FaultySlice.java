@@ -15,14 +15,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The retrofitted example slice (as {@code DirectSlice} wires it) with a fault hook on every link and on the
- * tail's API writes, built only from the examples' public constructors:
+ * The retrofitted example slice (as {@code DirectSlice} wires it) with a fault hook on every link
+ * and on the tail's API writes, built only from the examples' public constructors:
  *
  * <ul>
- *   <li>every direct link goes through a {@link TcpProxy}: the replicaset stage dials the scheduler through one
- *       ({@code DirectLinks} with the proxy as the scheduler's address), the scheduler dials each sandbox manager
- *       through one; the listeners stay at the real addresses;</li>
- *   <li>each sandbox manager has its own API client with a {@link WriteGate} that can hold its pod writes.</li>
+ *   <li>every direct link goes through a {@link TcpProxy}: the replicaset stage dials the scheduler
+ *       through one ({@code DirectLinks} with the proxy as the scheduler's address), the scheduler
+ *       dials each sandbox manager through one; the listeners stay at the real addresses;
+ *   <li>each sandbox manager has its own API client with a {@link WriteGate} that can hold its pod
+ *       writes.
  * </ul>
  */
 final class FaultySlice implements AutoCloseable {
@@ -57,10 +58,15 @@ final class FaultySlice implements AutoCloseable {
     for (int i = 0; i < smAddresses.size(); i++) {
       WriteGate gate = new WriteGate("sandbox-manager-" + i);
       gates.add(gate);
-      ApiClient client = cp.newApiClient(Duration.ZERO); // its own client: the gate acts on this stage only
+      ApiClient client =
+          cp.newApiClient(Duration.ZERO); // its own client: the gate acts on this stage only
       client.setHttpClient(client.getHttpClient().newBuilder().addInterceptor(gate).build());
-      sandboxManagers.add(SandboxManager.builder(client).links(real, smAddresses.get(i)).podIpBlock(i)
-          .startDelay(Duration.ZERO, maxStartDelay).build());
+      sandboxManagers.add(
+          SandboxManager.builder(client)
+              .links(real, smAddresses.get(i))
+              .podIpBlock(i)
+              .startDelay(Duration.ZERO, maxStartDelay)
+              .build());
     }
   }
 
@@ -72,7 +78,8 @@ final class FaultySlice implements AutoCloseable {
   }
 
   boolean hasSynced() {
-    return replicaSet.hasSynced() && scheduler.hasSynced()
+    return replicaSet.hasSynced()
+        && scheduler.hasSynced()
         && sandboxManagers.stream().allMatch(SliceStage::hasSynced);
   }
 
@@ -99,7 +106,9 @@ final class FaultySlice implements AutoCloseable {
     if (RS_TO_SCHEDULER.equals(name)) {
       return rsToScheduler;
     }
-    return schedulerToSm.stream().filter(p -> p.name().equals(name)).findFirst()
+    return schedulerToSm.stream()
+        .filter(p -> p.name().equals(name))
+        .findFirst()
         .orElseThrow(() -> new IllegalArgumentException(name));
   }
 
@@ -121,12 +130,18 @@ final class FaultySlice implements AutoCloseable {
     return sandboxManagers.stream().mapToInt(StageProbe::ephemeral).sum();
   }
 
-  /** "rs dirty=…, scheduler ephemeral=… dirty=…, sm ephemeral=[…]": the in-memory state, for logs and results. */
+  /**
+   * "rs dirty=…, scheduler ephemeral=… dirty=…, sm ephemeral=[…]": the in-memory state, for logs
+   * and results.
+   */
   String memoryState() {
     StringBuilder sb = new StringBuilder();
-    sb.append("rs dirty=").append(StageProbe.dirty(replicaSet))
-        .append(", scheduler eph=").append(StageProbe.ephemeral(scheduler))
-        .append(" dirty=").append(StageProbe.dirty(scheduler))
+    sb.append("rs dirty=")
+        .append(StageProbe.dirty(replicaSet))
+        .append(", scheduler eph=")
+        .append(StageProbe.ephemeral(scheduler))
+        .append(" dirty=")
+        .append(StageProbe.dirty(scheduler))
         .append(", sm eph=");
     for (int i = 0; i < sandboxManagers.size(); i++) {
       sb.append(i == 0 ? "" : "+").append(StageProbe.ephemeral(sandboxManagers.get(i)));
@@ -134,7 +149,9 @@ final class FaultySlice implements AutoCloseable {
     return sb.toString();
   }
 
-  /** True when no stage holds anything in memory only: every dirty set and ephemeral store is empty. */
+  /**
+   * True when no stage holds anything in memory only: every dirty set and ephemeral store is empty.
+   */
   boolean drained() {
     return stages().stream().allMatch(s -> StageProbe.dirty(s) == 0 && StageProbe.ephemeral(s) == 0)
         && gates.stream().allMatch(g -> g.held() == 0);

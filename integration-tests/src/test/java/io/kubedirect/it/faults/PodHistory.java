@@ -17,45 +17,68 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Every pod event of one namespace as a plain API-Server informer sees it (what kubectl would see), from before
- * the burst to the end of the run, with the time it arrived; the run's counters are computed from it.
+ * Every pod event of one namespace as a plain API-Server informer sees it (what kubectl would see),
+ * from before the burst to the end of the run, with the time it arrived; the run's counters are
+ * computed from it.
  */
 final class PodHistory implements AutoCloseable {
 
-  enum Type { ADDED, MODIFIED, DELETED }
+  enum Type {
+    ADDED,
+    MODIFIED,
+    DELETED
+  }
 
-  /** One observation. {@code rv} is the object's resourceVersion as a number (-1 if not numeric). */
-  record Event(long nanos, Type type, String name, String uid, long rv, String ownerUid, String node, String ip,
-      boolean ready, boolean terminating) {}
+  /**
+   * One observation. {@code rv} is the object's resourceVersion as a number (-1 if not numeric).
+   */
+  record Event(
+      long nanos,
+      Type type,
+      String name,
+      String uid,
+      long rv,
+      String ownerUid,
+      String node,
+      String ip,
+      boolean ready,
+      boolean terminating) {}
 
   private final SharedInformerFactory factory;
   private final SharedIndexInformer<V1Pod> informer;
   private final List<Event> events = new ArrayList<>();
-  private volatile Consumer<Event> listener = e -> { };
+  private volatile Consumer<Event> listener = e -> {};
 
   PodHistory(ApiClient api, String namespace) {
     CoreV1Api core = new CoreV1Api(api);
     this.factory = new SharedInformerFactory(api);
-    this.informer = factory.sharedIndexInformerFor(
-        p -> core.listNamespacedPod(namespace).resourceVersion(p.resourceVersion).watch(p.watch)
-            .timeoutSeconds(p.timeoutSeconds).buildCall(null),
-        V1Pod.class, V1PodList.class);
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(V1Pod pod) {
-        record(Type.ADDED, pod);
-      }
+    this.informer =
+        factory.sharedIndexInformerFor(
+            p ->
+                core.listNamespacedPod(namespace)
+                    .resourceVersion(p.resourceVersion)
+                    .watch(p.watch)
+                    .timeoutSeconds(p.timeoutSeconds)
+                    .buildCall(null),
+            V1Pod.class,
+            V1PodList.class);
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1Pod pod) {
+            record(Type.ADDED, pod);
+          }
 
-      @Override
-      public void onUpdate(V1Pod oldPod, V1Pod newPod) {
-        record(Type.MODIFIED, newPod);
-      }
+          @Override
+          public void onUpdate(V1Pod oldPod, V1Pod newPod) {
+            record(Type.MODIFIED, newPod);
+          }
 
-      @Override
-      public void onDelete(V1Pod pod, boolean unknown) {
-        record(Type.DELETED, pod);
-      }
-    });
+          @Override
+          public void onDelete(V1Pod pod, boolean unknown) {
+            record(Type.DELETED, pod);
+          }
+        });
   }
 
   void start() {
@@ -72,11 +95,18 @@ final class PodHistory implements AutoCloseable {
   }
 
   private void record(Type type, V1Pod pod) {
-    Event e = new Event(System.nanoTime(), type, pod.getMetadata().getName(), pod.getMetadata().getUid(),
-        rv(pod.getMetadata().getResourceVersion()),
-        Pods.controllerOf(pod).map(r -> r.getUid()).orElse(null), Pods.nodeName(pod),
-        pod.getStatus() == null ? null : pod.getStatus().getPodIP(), Pods.isReady(pod),
-        pod.getMetadata().getDeletionTimestamp() != null);
+    Event e =
+        new Event(
+            System.nanoTime(),
+            type,
+            pod.getMetadata().getName(),
+            pod.getMetadata().getUid(),
+            rv(pod.getMetadata().getResourceVersion()),
+            Pods.controllerOf(pod).map(r -> r.getUid()).orElse(null),
+            Pods.nodeName(pod),
+            pod.getStatus() == null ? null : pod.getStatus().getPodIP(),
+            Pods.isReady(pod),
+            pod.getMetadata().getDeletionTimestamp() != null);
     synchronized (events) {
       events.add(e);
     }
@@ -110,9 +140,9 @@ final class PodHistory implements AutoCloseable {
   }
 
   /**
-   * Names that were persisted again after their deletion was observed (or whose uid changed while shown):
-   * resurrections. The example producer names pods with a 10-character random suffix and never reuses a
-   * name it knows, so a name that comes back is an old object written again.
+   * Names that were persisted again after their deletion was observed (or whose uid changed while
+   * shown): resurrections. The example producer names pods with a 10-character random suffix and
+   * never reuses a name it knows, so a name that comes back is an old object written again.
    */
   Set<String> resurrected() {
     Map<String, String> liveUid = new HashMap<>();
@@ -138,8 +168,8 @@ final class PodHistory implements AutoCloseable {
   }
 
   /**
-   * IPs that two live pods held at the same time (a pod IP counts from the event that shows it until the pod's
-   * deletion or a change of its IP).
+   * IPs that two live pods held at the same time (a pod IP counts from the event that shows it
+   * until the pod's deletion or a change of its IP).
    */
   Set<String> duplicateIps() {
     Map<String, String> ipOf = new HashMap<>();
@@ -164,7 +194,10 @@ final class PodHistory implements AutoCloseable {
     return dups;
   }
 
-  /** Names whose first observation carries a resourceVersion above {@code revision}: created after it. */
+  /**
+   * Names whose first observation carries a resourceVersion above {@code revision}: created after
+   * it.
+   */
   Set<String> firstPersistedAfter(long revision) {
     Map<String, Long> first = new HashMap<>();
     for (Event e : events()) {
@@ -173,11 +206,12 @@ final class PodHistory implements AutoCloseable {
       }
     }
     Set<String> names = new HashSet<>();
-    first.forEach((k, rv) -> {
-      if (rv > revision) {
-        names.add(k.substring(0, k.indexOf('/')));
-      }
-    });
+    first.forEach(
+        (k, rv) -> {
+          if (rv > revision) {
+            names.add(k.substring(0, k.indexOf('/')));
+          }
+        });
     return names;
   }
 

@@ -8,13 +8,14 @@ import java.lang.reflect.Field;
 import java.util.Optional;
 
 /**
- * Read-only looks into a running example stage's kubedirect engine, to choose fault points by state (how many
- * pods a stage holds in memory only, whether a link is past its fallback deadline).
+ * Read-only looks into a running example stage's kubedirect engine, to choose fault points by state
+ * (how many pods a stage holds in memory only, whether a link is past its fallback deadline).
  *
- * <p>The example controllers keep their {@link KubeDirect} in a private field {@code kd} and expose no
- * accessor (adding one would count against the retrofit's changed-lines budget, docs/examples.md), so this reads
- * the field (and the engine, which is not API) reflectively. Everything that depends on engine internals is in
- * this class: if the field or the engine API changes, only this class needs adapting.
+ * <p>The example controllers keep their {@link KubeDirect} in a private field {@code kd} and expose
+ * no accessor (adding one would count against the retrofit's changed-lines budget,
+ * docs/examples.md), so this reads the field (and the engine, which is not API) reflectively.
+ * Everything that depends on engine internals is in this class: if the field or the engine API
+ * changes, only this class needs adapting.
  */
 public final class StageProbe {
 
@@ -36,10 +37,16 @@ public final class StageProbe {
       java.lang.reflect.Method engine = kd.getClass().getDeclaredMethod("engine");
       engine.setAccessible(true);
       return Optional.of((StageEngine) engine.invoke(kd));
-    } catch (NoSuchFieldException | NoSuchMethodException | IllegalAccessException
+    } catch (NoSuchFieldException
+        | NoSuchMethodException
+        | IllegalAccessException
         | java.lang.reflect.InvocationTargetException e) {
-      throw new IllegalStateException("cannot read the kubedirect runtime of " + stage.getClass().getName()
-          + " (StageProbe expects a field 'kd'): " + e, e);
+      throw new IllegalStateException(
+          "cannot read the kubedirect runtime of "
+              + stage.getClass().getName()
+              + " (StageProbe expects a field 'kd'): "
+              + e,
+          e);
     }
   }
 
@@ -54,8 +61,9 @@ public final class StageProbe {
   }
 
   /**
-   * The pods in the stage's own informer (the union view of API and ephemeral pods), for diagnosing a failed
-   * run; empty when the stage is stopped or has no field {@code podIndexer} (replicaset and scheduler have one).
+   * The pods in the stage's own informer (the union view of API and ephemeral pods), for diagnosing
+   * a failed run; empty when the stage is stopped or has no field {@code podIndexer} (replicaset
+   * and scheduler have one).
    */
   @SuppressWarnings("unchecked")
   static java.util.List<io.kubernetes.client.openapi.models.V1Pod> informerView(SliceStage stage) {
@@ -66,8 +74,12 @@ public final class StageProbe {
       Field f = stage.getClass().getDeclaredField("podIndexer");
       f.setAccessible(true);
       Object indexer = f.get(stage);
-      return indexer == null ? java.util.List.of()
-          : ((io.kubernetes.client.informer.cache.Indexer<io.kubernetes.client.openapi.models.V1Pod>) indexer).list();
+      return indexer == null
+          ? java.util.List.of()
+          : ((io.kubernetes.client.informer.cache.Indexer<
+                      io.kubernetes.client.openapi.models.V1Pod>)
+                  indexer)
+              .list();
     } catch (NoSuchFieldException | IllegalAccessException e) {
       return java.util.List.of();
     }

@@ -16,14 +16,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A loopback TCP proxy in front of one direct-link listener, able to <em>partition</em> the link and heal it.
+ * A loopback TCP proxy in front of one direct-link listener, able to <em>partition</em> the link
+ * and heal it.
  *
- * <p>While partitioned nothing crosses in either direction, not even a close: bytes already read stay in the
- * proxy, a connection whose endpoint closes is not closed on the other side, and a connection accepted during
- * the partition is not dialled through to the target (as if its SYN were lost; the dialler's handshake then
- * goes unanswered). The kernel buffers fill and the writers see back-pressure, as with a real partition.
- * {@link #heal()} resumes every connection that is still open at both ends (late bytes are delivered, as TCP
- * would deliver them), propagates held closes, and dials through the connections accepted meanwhile.
+ * <p>While partitioned nothing crosses in either direction, not even a close: bytes already read
+ * stay in the proxy, a connection whose endpoint closes is not closed on the other side, and a
+ * connection accepted during the partition is not dialled through to the target (as if its SYN were
+ * lost; the dialler's handshake then goes unanswered). The kernel buffers fill and the writers see
+ * back-pressure, as with a real partition. {@link #heal()} resumes every connection that is still
+ * open at both ends (late bytes are delivered, as TCP would deliver them), propagates held closes,
+ * and dials through the connections accepted meanwhile.
  */
 final class TcpProxy implements AutoCloseable {
 

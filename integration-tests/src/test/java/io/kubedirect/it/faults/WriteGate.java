@@ -9,18 +9,24 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * An OkHttp interceptor on one sandbox manager's API client that can hold its pod writes (any non-GET request
- * on a {@code pods} resource: the write-back's creates and status updates, the final deletes). Reads and
- * watches always pass, so the stage keeps seeing the cluster; it models an API Server that does not answer the
- * tail's writes for a while, which keeps a burst in the stages' memory only.
+ * An OkHttp interceptor on one sandbox manager's API client that can hold its pod writes (any
+ * non-GET request on a {@code pods} resource: the write-back's creates and status updates, the
+ * final deletes). Reads and watches always pass, so the stage keeps seeing the cluster; it models
+ * an API Server that does not answer the tail's writes for a while, which keeps a burst in the
+ * stages' memory only.
  *
- * <p>{@link #hold()} makes new pod writes wait (the calling thread blocks, as on a slow API Server);
- * {@link #open()} lets them through; {@link #drop()} fails held and new ones with an {@link IOException}
- * without sending them (the process that issued them is being killed: they never reach the API Server).
+ * <p>{@link #hold()} makes new pod writes wait (the calling thread blocks, as on a slow API
+ * Server); {@link #open()} lets them through; {@link #drop()} fails held and new ones with an
+ * {@link IOException} without sending them (the process that issued them is being killed: they
+ * never reach the API Server).
  */
 final class WriteGate implements Interceptor {
 
-  enum Mode { OPEN, HOLD, DROP }
+  enum Mode {
+    OPEN,
+    HOLD,
+    DROP
+  }
 
   private static final long MAX_HOLD_MS = TimeUnit.MINUTES.toMillis(3);
 
@@ -119,8 +125,14 @@ final class WriteGate implements Interceptor {
       }
       if (mode == Mode.DROP) {
         dropped.incrementAndGet();
-        throw new IOException("gate " + name + ": " + request.method() + " " + request.url().encodedPath()
-            + " dropped (the stage is being killed)");
+        throw new IOException(
+            "gate "
+                + name
+                + ": "
+                + request.method()
+                + " "
+                + request.url().encodedPath()
+                + " dropped (the stage is being killed)");
       }
     } finally {
       held.decrementAndGet();

@@ -21,15 +21,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small HTTP server (the JDK's {@code com.sun.net.httpserver}) for one process's metrics and probes:
+ * A small HTTP server (the JDK's {@code com.sun.net.httpserver}) for one process's metrics and
+ * probes:
  *
  * <ul>
- *   <li>{@code GET /metrics}: the registry in the Prometheus text format 0.0.4, or OpenMetrics 1.0.0 when the
- *       request's {@code Accept} header asks for {@code application/openmetrics-text}; gzip when accepted;</li>
- *   <li>{@code GET /healthz}: 200 {@code ok} while the liveness check holds, else 503 (for a liveness probe);</li>
- *   <li>{@code GET /readyz}: 200 {@code ok} while the readiness check holds, else 503 (for a readiness
- *       probe);</li>
- *   <li>anything else: 404, or 405 for a method other than GET and HEAD.</li>
+ *   <li>{@code GET /metrics}: the registry in the Prometheus text format 0.0.4, or OpenMetrics
+ *       1.0.0 when the request's {@code Accept} header asks for {@code
+ *       application/openmetrics-text}; gzip when accepted;
+ *   <li>{@code GET /healthz}: 200 {@code ok} while the liveness check holds, else 503 (for a
+ *       liveness probe);
+ *   <li>{@code GET /readyz}: 200 {@code ok} while the readiness check holds, else 503 (for a
+ *       readiness probe);
+ *   <li>anything else: 404, or 405 for a method other than GET and HEAD.
  * </ul>
  *
  * Two daemon threads serve the requests. {@link #close()} stops the server at once.
@@ -40,8 +43,10 @@ public final class MetricsServer implements AutoCloseable {
 
   /** Content type of the Prometheus text format. */
   public static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
+
   /** Content type of OpenMetrics. */
-  public static final String OPENMETRICS_FORMAT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  public static final String OPENMETRICS_FORMAT =
+      "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -55,11 +60,14 @@ public final class MetricsServer implements AutoCloseable {
     this.readiness = b.readiness;
     this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 16);
     AtomicInteger n = new AtomicInteger();
-    this.executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "kubedirect-metrics-http-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "kubedirect-metrics-http-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
@@ -79,8 +87,10 @@ public final class MetricsServer implements AutoCloseable {
   /** {@code http://host:port} of the server. */
   public URI uri() {
     InetSocketAddress a = address();
-    String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
-    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+    String host =
+        a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+    return URI.create(
+        "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
   }
 
   /** Stops serving at once. Idempotent. */
@@ -103,8 +113,13 @@ public final class MetricsServer implements AutoCloseable {
         case "/metrics" -> metrics(ex, head);
         case "/healthz" -> probe(ex, liveness, head);
         case "/readyz" -> probe(ex, readiness, head);
-        default -> respond(ex, 404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n",
-            head);
+        default ->
+            respond(
+                ex,
+                404,
+                "text/plain; charset=utf-8",
+                "not found: try /metrics, /healthz or /readyz\n",
+                head);
       }
     } catch (IOException | RuntimeException e) {
       log.debug("metrics request {} failed: {}", ex.getRequestURI(), e.toString());
@@ -113,8 +128,10 @@ public final class MetricsServer implements AutoCloseable {
 
   private void metrics(HttpExchange ex, boolean head) throws IOException {
     String accept = ex.getRequestHeaders().getFirst("Accept");
-    String type = accept != null && accept.contains("application/openmetrics-text") ? OPENMETRICS_FORMAT
-        : TEXT_FORMAT;
+    String type =
+        accept != null && accept.contains("application/openmetrics-text")
+            ? OPENMETRICS_FORMAT
+            : TEXT_FORMAT;
     ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
     registry.scrape(body, type);
     String encoding = ex.getRequestHeaders().getFirst("Accept-Encoding");
@@ -130,7 +147,8 @@ public final class MetricsServer implements AutoCloseable {
     respond(ex, 200, type, bytes, head);
   }
 
-  private static void probe(HttpExchange ex, BooleanSupplier check, boolean head) throws IOException {
+  private static void probe(HttpExchange ex, BooleanSupplier check, boolean head)
+      throws IOException {
     boolean ok;
     try {
       ok = check.getAsBoolean();
@@ -206,7 +224,8 @@ public final class MetricsServer implements AutoCloseable {
       try {
         return new MetricsServer(this);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
       }
     }
   }

@@ -1,10 +1,10 @@
 package io.kubedirect.metrics.prometheus;
 
+import io.kubedirect.api.WriteResult;
 import io.kubedirect.runtime.internal.codec.Kinds;
 import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
-import io.kubedirect.api.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,19 +15,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A minimal persisted store shared by the stages of a test (one "API Server"): resourceVersions, uids,
- * AlreadyExists and NotFound, and a feed that reports each change on one background thread, in order, as a
- * watch would.
+ * A minimal persisted store shared by the stages of a test (one "API Server"): resourceVersions,
+ * uids, AlreadyExists and NotFound, and a feed that reports each change on one background thread,
+ * in order, as a watch would.
  */
 final class InMemoryApi implements PersistedObjectApi, PersistedObjectFeed, AutoCloseable {
 
   private final Map<String, KubernetesObject> objects = new HashMap<>();
   private final Map<String, List<Listener>> listeners = new HashMap<>();
-  private final ExecutorService feed = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "in-memory-api-feed");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService feed =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "in-memory-api-feed");
+            t.setDaemon(true);
+            return t;
+          });
   private long rv = 100;
   private int creates;
 

@@ -31,12 +31,23 @@ class MetricsServerTest {
   @BeforeEach
   void start() {
     registry = KubeDirectPrometheus.newRegistry(Tag.of("pod", "scheduler-0"));
-    Counter.builder("kubedirect.link.batches").tag("stage", "scheduler").tag("link", "10.0.0.1:7302")
-        .tag("direction", "out").register(registry).increment(3);
-    Timer.builder("kubedirect.writeback.lag").tag("stage", "scheduler").register(registry)
+    Counter.builder("kubedirect.link.batches")
+        .tag("stage", "scheduler")
+        .tag("link", "10.0.0.1:7302")
+        .tag("direction", "out")
+        .register(registry)
+        .increment(3);
+    Timer.builder("kubedirect.writeback.lag")
+        .tag("stage", "scheduler")
+        .register(registry)
         .record(Duration.ofMillis(40));
-    server = MetricsServer.builder(registry).host("127.0.0.1").port(0).liveness(live::get).readiness(ready::get)
-        .start();
+    server =
+        MetricsServer.builder(registry)
+            .host("127.0.0.1")
+            .port(0)
+            .liveness(live::get)
+            .readiness(ready::get)
+            .start();
   }
 
   @AfterEach
@@ -45,7 +56,8 @@ class MetricsServerTest {
     registry.close();
   }
 
-  private HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
+  private HttpResponse<String> get(String path, String... headers)
+      throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(server.uri().resolve(path));
     if (headers.length > 0) {
       b.headers(headers);
@@ -60,28 +72,39 @@ class MetricsServerTest {
     assertThat(r.headers().firstValue("Content-Type")).hasValue(MetricsServer.TEXT_FORMAT);
     assertThat(r.body())
         .contains("# TYPE kubedirect_link_batches_total counter")
-        .contains("kubedirect_link_batches_total{direction=\"out\",link=\"10.0.0.1:7302\",pod=\"scheduler-0\","
-            + "stage=\"scheduler\"} 3.0")
+        .contains(
+            "kubedirect_link_batches_total{direction=\"out\",link=\"10.0.0.1:7302\",pod=\"scheduler-0\","
+                + "stage=\"scheduler\"} 3.0")
         .as("kubedirect timers publish the histogram buckets")
-        .contains("kubedirect_writeback_lag_seconds_bucket{pod=\"scheduler-0\",stage=\"scheduler\",le=\"0.025\"} 0")
-        .contains("kubedirect_writeback_lag_seconds_bucket{pod=\"scheduler-0\",stage=\"scheduler\",le=\"0.05\"} 1")
-        .contains("kubedirect_writeback_lag_seconds_bucket{pod=\"scheduler-0\",stage=\"scheduler\",le=\"+Inf\"} 1");
-    assertThat(r.body().lines().filter(l -> l.startsWith("kubedirect_writeback_lag_seconds_bucket")))
+        .contains(
+            "kubedirect_writeback_lag_seconds_bucket{pod=\"scheduler-0\",stage=\"scheduler\",le=\"0.025\"} 0")
+        .contains(
+            "kubedirect_writeback_lag_seconds_bucket{pod=\"scheduler-0\",stage=\"scheduler\",le=\"0.05\"} 1")
+        .contains(
+            "kubedirect_writeback_lag_seconds_bucket{pod=\"scheduler-0\",stage=\"scheduler\",le=\"+Inf\"} 1");
+    assertThat(
+            r.body().lines().filter(l -> l.startsWith("kubedirect_writeback_lag_seconds_bucket")))
         .hasSize(KubeDirectPrometheus.BUCKETS.size() + 1);
     assertThat(server.address().getPort()).isPositive();
   }
 
   @Test
   void servesOpenMetricsWhenAskedAndGzipWhenAccepted() throws Exception {
-    HttpResponse<String> om = get("/metrics", "Accept", "application/openmetrics-text; version=1.0.0");
+    HttpResponse<String> om =
+        get("/metrics", "Accept", "application/openmetrics-text; version=1.0.0");
     assertThat(om.headers().firstValue("Content-Type")).hasValue(MetricsServer.OPENMETRICS_FORMAT);
     assertThat(om.body()).contains("# TYPE kubedirect_link_batches counter").endsWith("# EOF\n");
 
-    HttpResponse<byte[]> gz = http.send(HttpRequest.newBuilder(server.uri().resolve("/metrics"))
-        .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> gz =
+        http.send(
+            HttpRequest.newBuilder(server.uri().resolve("/metrics"))
+                .header("Accept-Encoding", "gzip")
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertThat(gz.headers().firstValue("Content-Encoding")).hasValue("gzip");
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz.body()))) {
-      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).contains("kubedirect_link_batches_total");
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+          .contains("kubedirect_link_batches_total");
     }
   }
 
@@ -100,18 +123,29 @@ class MetricsServerTest {
   void otherPathsAndMethodsAreRefused() throws Exception {
     assertThat(get("/").statusCode()).isEqualTo(404);
     assertThat(get("/metrics/x").statusCode()).isEqualTo(404);
-    HttpResponse<String> post = http.send(HttpRequest.newBuilder(server.uri().resolve("/metrics"))
-        .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> post =
+        http.send(
+            HttpRequest.newBuilder(server.uri().resolve("/metrics"))
+                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
     assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
-    HttpResponse<Void> head = http.send(HttpRequest.newBuilder(server.uri().resolve("/metrics"))
-        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+    HttpResponse<Void> head =
+        http.send(
+            HttpRequest.newBuilder(server.uri().resolve("/metrics"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
     assertThat(head.statusCode()).isEqualTo(200);
   }
 
   @Test
   void aMeterWithOtherLabelNamesIsLoggedNotThrown() {
-    Counter.builder("kubedirect.link.batches").tag("stage", "scheduler").register(registry).increment();
+    Counter.builder("kubedirect.link.batches")
+        .tag("stage", "scheduler")
+        .register(registry)
+        .increment();
     assertThat(registry.scrape()).contains("kubedirect_link_batches_total{direction=\"out\"");
   }
 
@@ -119,7 +153,8 @@ class MetricsServerTest {
   void closeReleasesThePort() throws Exception {
     URI uri = server.uri();
     server.close();
-    MetricsServer again = MetricsServer.builder(registry).host("127.0.0.1").port(uri.getPort()).start();
+    MetricsServer again =
+        MetricsServer.builder(registry).host("127.0.0.1").port(uri.getPort()).start();
     try {
       assertThat(again.address().getPort()).isEqualTo(uri.getPort());
     } finally {

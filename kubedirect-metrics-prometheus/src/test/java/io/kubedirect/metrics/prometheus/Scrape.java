@@ -10,12 +10,16 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A parsed Prometheus text-format (0.0.4) scrape: families with their types, samples with their labels. */
+/**
+ * A parsed Prometheus text-format (0.0.4) scrape: families with their types, samples with their
+ * labels.
+ */
 final class Scrape {
 
   record Sample(String name, Map<String, String> labels, double value) {}
 
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   private final Map<String, String> types = new LinkedHashMap<>();
   private final List<Sample> samples = new ArrayList<>();
@@ -52,7 +56,10 @@ final class Scrape {
     return types.get(family);
   }
 
-  /** The label-name sets of the samples of {@code family} (histograms: its _bucket/_count/_sum samples). */
+  /**
+   * The label-name sets of the samples of {@code family} (histograms: its _bucket/_count/_sum
+   * samples).
+   */
   Set<Set<String>> labelSets(String family) {
     Set<Set<String>> out = new LinkedHashSet<>();
     for (Sample s : samples) {
@@ -69,13 +76,17 @@ final class Scrape {
     }
     String t = types.get(family);
     return ("histogram".equals(t) || "summary".equals(t))
-        && (sample.equals(family + "_bucket") || sample.equals(family + "_count") || sample.equals(family + "_sum"));
+        && (sample.equals(family + "_bucket")
+            || sample.equals(family + "_count")
+            || sample.equals(family + "_sum"));
   }
 
   /** The samples named {@code name} whose labels include {@code match}. */
   List<Sample> samples(String name, Map<String, String> match) {
-    return samples.stream().filter(s -> s.name.equals(name))
-        .filter(s -> s.labels.entrySet().containsAll(match.entrySet())).toList();
+    return samples.stream()
+        .filter(s -> s.name.equals(name))
+        .filter(s -> s.labels.entrySet().containsAll(match.entrySet()))
+        .toList();
   }
 
   /** The value of the one sample named {@code name} matching {@code match}. */

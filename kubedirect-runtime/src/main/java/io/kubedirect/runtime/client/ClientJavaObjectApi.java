@@ -1,5 +1,12 @@
 package io.kubedirect.runtime.client;
 
+import io.kubedirect.api.WriteResult;
+import io.kubedirect.runtime.internal.codec.Kinds;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubernetes.client.common.KubernetesListObject;
+import io.kubernetes.client.common.KubernetesObject;
+import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.CoreV1Event;
@@ -9,23 +16,13 @@ import io.kubernetes.client.openapi.models.V1ObjectReference;
 import io.kubernetes.client.openapi.models.V1Preconditions;
 import io.kubernetes.client.openapi.models.V1Status;
 import io.kubernetes.client.openapi.models.V1StatusCause;
-import io.kubernetes.client.util.generic.options.DeleteOptions;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import okhttp3.Response;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import io.kubedirect.runtime.internal.codec.Kinds;
-import io.kubedirect.runtime.internal.model.ObjectSupport;
-import io.kubedirect.runtime.spi.PersistedObjectApi;
-import io.kubedirect.api.WriteResult;
-import io.kubernetes.client.common.KubernetesListObject;
-import io.kubernetes.client.common.KubernetesObject;
-import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.generic.GenericKubernetesApi;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import io.kubernetes.client.util.generic.options.DeleteOptions;
 import io.kubernetes.client.util.generic.options.ListOptions;
 import java.io.IOException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Locale;
@@ -34,11 +31,15 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@link PersistedObjectApi} on the API Server through client-java's {@link GenericKubernetesApi}, one per
- * kind. Maps HTTP answers to {@link WriteResult.Status}: 409 on create = ALREADY_EXISTS, 409 otherwise =
- * CONFLICT, 404 = NOT_FOUND, 429/5xx/transport errors = RETRYABLE_FAILURE, other 4xx = FAILED.
+ * {@link PersistedObjectApi} on the API Server through client-java's {@link GenericKubernetesApi},
+ * one per kind. Maps HTTP answers to {@link WriteResult.Status}: 409 on create = ALREADY_EXISTS,
+ * 409 otherwise = CONFLICT, 404 = NOT_FOUND, 429/5xx/transport errors = RETRYABLE_FAILURE, other
+ * 4xx = FAILED.
  */
 public final class ClientJavaObjectApi implements PersistedObjectApi {
 
@@ -56,23 +57,29 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
   /** The generic API of a registered kind. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public GenericKubernetesApi<KubernetesObject, KubernetesListObject> apiFor(String kind) {
-    return apis.computeIfAbsent(kind, k -> {
-      Class<? extends KubernetesObject> type = Kinds.classOf(k);
-      Class<?> listType;
-      try {
-        listType = Class.forName(type.getName() + "List");
-      } catch (ClassNotFoundException e) {
-        throw new IllegalArgumentException("no list class for " + type.getName(), e);
-      }
-      String apiVersion = Kinds.apiVersion(k);
-      int slash = apiVersion.indexOf('/');
-      String group = slash < 0 ? "" : apiVersion.substring(0, slash);
-      String version = slash < 0 ? apiVersion : apiVersion.substring(slash + 1);
-      return new GenericKubernetesApi(type, listType, group, version, plural(Kinds.kindName(k)), apiClient);
-    });
+    return apis.computeIfAbsent(
+        kind,
+        k -> {
+          Class<? extends KubernetesObject> type = Kinds.classOf(k);
+          Class<?> listType;
+          try {
+            listType = Class.forName(type.getName() + "List");
+          } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("no list class for " + type.getName(), e);
+          }
+          String apiVersion = Kinds.apiVersion(k);
+          int slash = apiVersion.indexOf('/');
+          String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+          String version = slash < 0 ? apiVersion : apiVersion.substring(slash + 1);
+          return new GenericKubernetesApi(
+              type, listType, group, version, plural(Kinds.kindName(k)), apiClient);
+        });
   }
 
-  /** The lower-case plural resource name of a Kind (Pod → pods, Policy → policies, Endpoints → endpoints). */
+  /**
+   * The lower-case plural resource name of a Kind (Pod → pods, Policy → policies, Endpoints →
+   * endpoints).
+   */
   static String plural(String kindName) {
     String s = kindName.toLowerCase(Locale.ROOT);
     if (s.endsWith("s")) {
@@ -107,42 +114,56 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
     if (uid != null) {
       options.setPreconditions(new V1Preconditions().uid(uid));
     }
-    return call(false, () -> namespace == null || namespace.isEmpty() ? apiFor(kind).delete(name, options)
-        : apiFor(kind).delete(namespace, name, options));
+    return call(
+        false,
+        () ->
+            namespace == null || namespace.isEmpty()
+                ? apiFor(kind).delete(name, options)
+                : apiFor(kind).delete(namespace, name, options));
   }
 
   @Override
-  public void recordEvent(String namespace, V1ObjectReference involved, String type, String reason,
-      String message) {
+  public void recordEvent(
+      String namespace, V1ObjectReference involved, String type, String reason, String message) {
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-    CoreV1Event event = new CoreV1Event()
-        .metadata(new V1ObjectMeta().generateName(involved.getName() + ".").namespace(namespace))
-        .involvedObject(involved)
-        .type(type)
-        .reason(reason)
-        .message(message.length() > 1024 ? message.substring(0, 1024) : message)
-        .source(new V1EventSource().component("kubedirect"))
-        .firstTimestamp(now)
-        .lastTimestamp(now)
-        .count(1);
+    CoreV1Event event =
+        new CoreV1Event()
+            .metadata(
+                new V1ObjectMeta().generateName(involved.getName() + ".").namespace(namespace))
+            .involvedObject(involved)
+            .type(type)
+            .reason(reason)
+            .message(message.length() > 1024 ? message.substring(0, 1024) : message)
+            .source(new V1EventSource().component("kubedirect"))
+            .firstTimestamp(now)
+            .lastTimestamp(now)
+            .count(1);
     try {
       new CoreV1Api(apiClient).createNamespacedEvent(namespace, event).execute();
     } catch (ApiException | RuntimeException e) {
-      log.debug("cannot record event {} on {}/{}: {}", reason, namespace, involved.getName(), e.toString());
+      log.debug(
+          "cannot record event {} on {}/{}: {}",
+          reason,
+          namespace,
+          involved.getName(),
+          e.toString());
     }
   }
 
   @Override
   public Optional<KubernetesObject> get(String kind, String namespace, String name) {
-    KubernetesApiResponse<KubernetesObject> r = namespace == null || namespace.isEmpty()
-        ? apiFor(kind).get(name) : apiFor(kind).get(namespace, name);
+    KubernetesApiResponse<KubernetesObject> r =
+        namespace == null || namespace.isEmpty()
+            ? apiFor(kind).get(name)
+            : apiFor(kind).get(namespace, name);
     return r.isSuccess() ? Optional.ofNullable(r.getObject()) : Optional.empty();
   }
 
   /**
-   * The {@code metadata.resourceVersion} of a list of {@code kind} over all namespaces with {@code limit=1}:
-   * such a list (no resourceVersion given) is a consistent read, so its resourceVersion is the store's
-   * current revision. Empty if the list fails or the resourceVersion is not a number.
+   * The {@code metadata.resourceVersion} of a list of {@code kind} over all namespaces with {@code
+   * limit=1}: such a list (no resourceVersion given) is a consistent read, so its resourceVersion
+   * is the store's current revision. Empty if the list fails or the resourceVersion is not a
+   * number.
    */
   @Override
   public OptionalLong currentRevision(String kind) {
@@ -165,22 +186,43 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
   }
 
   /**
-   * POSTs {@code body} to {@code <object path>/<subresource>} (e.g. a pod's binding). Only the answer's code is
-   * read: the API Server answers a binding with a Status, not the object.
+   * POSTs {@code body} to {@code <object path>/<subresource>} (e.g. a pod's binding). Only the
+   * answer's code is read: the API Server answers a binding with a Status, not the object.
    */
   @Override
-  public WriteResult createSubresource(String kind, String namespace, String name, String subresource,
-      KubernetesObject body) {
+  public WriteResult createSubresource(
+      String kind, String namespace, String name, String subresource, KubernetesObject body) {
     String apiVersion = Kinds.apiVersion(kind);
     String prefix = apiVersion.contains("/") ? "/apis/" + apiVersion : "/api/" + apiVersion;
-    String path = prefix + (namespace == null || namespace.isEmpty() ? ""
-        : "/namespaces/" + apiClient.escapeString(namespace)) + "/" + plural(Kinds.kindName(kind)) + "/"
-        + apiClient.escapeString(name) + "/" + subresource;
+    String path =
+        prefix
+            + (namespace == null || namespace.isEmpty()
+                ? ""
+                : "/namespaces/" + apiClient.escapeString(namespace))
+            + "/"
+            + plural(Kinds.kindName(kind))
+            + "/"
+            + apiClient.escapeString(name)
+            + "/"
+            + subresource;
     Map<String, String> headers = new HashMap<>();
     headers.put("Accept", "application/json");
     headers.put("Content-Type", "application/json");
-    try (Response response = apiClient.buildCall(null, path, "POST", new ArrayList<>(), new ArrayList<>(), body,
-        headers, new HashMap<>(), new HashMap<>(), new String[] {"BearerToken"}, null).execute()) {
+    try (Response response =
+        apiClient
+            .buildCall(
+                null,
+                path,
+                "POST",
+                new ArrayList<>(),
+                new ArrayList<>(),
+                body,
+                headers,
+                new HashMap<>(),
+                new HashMap<>(),
+                new String[] {"BearerToken"},
+                null)
+            .execute()) {
       if (response.isSuccessful()) {
         return WriteResult.ok(null);
       }
@@ -191,15 +233,21 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
       } catch (RuntimeException notAStatus) {
         // keep the code only
       }
-      String msg = (status != null && status.getMessage() != null ? status.getMessage() : "HTTP " + response.code())
-          + " (POST " + path + ")";
+      String msg =
+          (status != null && status.getMessage() != null
+                  ? status.getMessage()
+                  : "HTTP " + response.code())
+              + " (POST "
+              + path
+              + ")";
       return WriteResult.of(classify(false, response.code(), status), msg);
     } catch (ApiException | IOException | RuntimeException e) {
       return WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, e.toString());
     }
   }
 
-  private static WriteResult call(boolean create, Supplier<KubernetesApiResponse<KubernetesObject>> call) {
+  private static WriteResult call(
+      boolean create, Supplier<KubernetesApiResponse<KubernetesObject>> call) {
     KubernetesApiResponse<KubernetesObject> r;
     try {
       r = call.get();
@@ -215,16 +263,18 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
   }
 
   /**
-   * Classifies an HTTP answer the way Kubernetes' controllers treat it: 409 on create = ALREADY_EXISTS, other
-   * 409 = CONFLICT (a failed resourceVersion or uid precondition), 404 = NOT_FOUND, 429/5xx/no answer =
-   * RETRYABLE_FAILURE; a 403 for an exceeded quota or a terminating namespace is transient too (quota frees
-   * up; the namespace's deletion may be aborted), as the stock controllers retry them; other 4xx = FAILED.
+   * Classifies an HTTP answer the way Kubernetes' controllers treat it: 409 on create =
+   * ALREADY_EXISTS, other 409 = CONFLICT (a failed resourceVersion or uid precondition), 404 =
+   * NOT_FOUND, 429/5xx/no answer = RETRYABLE_FAILURE; a 403 for an exceeded quota or a terminating
+   * namespace is transient too (quota frees up; the namespace's deletion may be aborted), as the
+   * stock controllers retry them; other 4xx = FAILED.
    */
   static WriteResult.Status classify(boolean create, int code, V1Status status) {
     String reason = status == null ? null : status.getReason();
     String message = status == null || status.getMessage() == null ? "" : status.getMessage();
     if (code == 409) {
-      return create || "AlreadyExists".equals(reason) ? WriteResult.Status.ALREADY_EXISTS
+      return create || "AlreadyExists".equals(reason)
+          ? WriteResult.Status.ALREADY_EXISTS
           : WriteResult.Status.CONFLICT;
     }
     if (code == 404) {

@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The production {@link TaskScheduler}: a {@link ScheduledThreadPoolExecutor} of daemon threads. */
+/**
+ * The production {@link TaskScheduler}: a {@link ScheduledThreadPoolExecutor} of daemon threads.
+ */
 public final class ExecutorServiceTaskScheduler implements TaskScheduler, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ExecutorServiceTaskScheduler.class);
@@ -20,11 +22,14 @@ public final class ExecutorServiceTaskScheduler implements TaskScheduler, AutoCl
   /** A scheduler with {@code threads} daemon threads named {@code name-N}. */
   public ExecutorServiceTaskScheduler(String name, int threads) {
     AtomicInteger n = new AtomicInteger();
-    ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(threads, r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledThreadPoolExecutor ex =
+        new ScheduledThreadPoolExecutor(
+            threads,
+            r -> {
+              Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     ex.setRemoveOnCancelPolicy(true);
     this.executor = ex;
   }
@@ -44,7 +49,7 @@ public final class ExecutorServiceTaskScheduler implements TaskScheduler, AutoCl
   @Override
   public Cancellable schedule(Runnable task, Duration delay) {
     if (executor.isShutdown()) {
-      return () -> { };
+      return () -> {};
     }
     ScheduledFuture<?> f = executor.schedule(safe(task), delay.toNanos(), TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);

@@ -1,2 +1,5 @@
-/** client-java adapters of the engine seams: the API Server as persisted store, an executor as scheduler. */
+/**
+ * client-java adapters of the engine seams: the API Server as persisted store, an executor as
+ * scheduler.
+ */
 package io.kubedirect.runtime.client;

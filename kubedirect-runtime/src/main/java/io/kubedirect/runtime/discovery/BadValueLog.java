@@ -3,7 +3,10 @@ package io.kubedirect.runtime.discovery;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Remembers which bad annotation values were already logged, so a persistent one is warned about once. */
+/**
+ * Remembers which bad annotation values were already logged, so a persistent one is warned about
+ * once.
+ */
 final class BadValueLog {
 
   private static final int MAX_REMEMBERED = 1024;

@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Asks several discoveries in order: {@code resolve} answers the first non-empty answer, {@code addresses} the
- * union (in order). Listeners, {@code start} and {@code close} go to every delegate.
+ * Asks several discoveries in order: {@code resolve} answers the first non-empty answer, {@code
+ * addresses} the union (in order). Listeners, {@code start} and {@code close} go to every delegate.
  */
 public final class CompositePeerDiscovery implements PeerDiscovery {
 

@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Base of the informer-backed discoveries: keeps an immutable {@link RoutingTable} rebuilt from the informer's
- * cache on every event, and calls listeners when it changes. Owns its {@link SharedInformerFactory} unless it was
- * given a shared one (whose owner starts and stops it).
+ * Base of the informer-backed discoveries: keeps an immutable {@link RoutingTable} rebuilt from the
+ * informer's cache on every event, and calls listeners when it changes. Owns its {@link
+ * SharedInformerFactory} unless it was given a shared one (whose owner starts and stops it).
  */
 abstract class InformerPeerDiscovery<T extends KubernetesObject> implements PeerDiscovery {
 
@@ -37,38 +37,45 @@ abstract class InformerPeerDiscovery<T extends KubernetesObject> implements Peer
 
   /** Where the informer comes from; built and validated by the subclasses' builders. */
   record Source<T extends KubernetesObject, L extends KubernetesListObject>(
-      SharedInformerFactory sharedFactory, ApiClient apiClient, ListerWatcher<T, L> listerWatcher) {}
+      SharedInformerFactory sharedFactory,
+      ApiClient apiClient,
+      ListerWatcher<T, L> listerWatcher) {}
 
   <L extends KubernetesListObject> InformerPeerDiscovery(Class<T> type, Source<T, L> source) {
-    SharedIndexInformer<T> existing = source.sharedFactory() == null ? null
-        : source.sharedFactory().getExistingSharedIndexInformer(type);
+    SharedIndexInformer<T> existing =
+        source.sharedFactory() == null
+            ? null
+            : source.sharedFactory().getExistingSharedIndexInformer(type);
     if (existing != null) {
       this.ownedFactory = null;
       this.informer = existing;
     } else if (source.sharedFactory() != null) {
       this.ownedFactory = null;
-      this.informer = source.sharedFactory().sharedIndexInformerFor(source.listerWatcher(), type, 0L);
+      this.informer =
+          source.sharedFactory().sharedIndexInformerFor(source.listerWatcher(), type, 0L);
     } else {
-      ApiClient client = source.apiClient() != null ? source.apiClient() : new ApiClient().setReadTimeout(0);
+      ApiClient client =
+          source.apiClient() != null ? source.apiClient() : new ApiClient().setReadTimeout(0);
       this.ownedFactory = new SharedInformerFactory(client);
       this.informer = ownedFactory.sharedIndexInformerFor(source.listerWatcher(), type, 0L);
     }
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(T obj) {
-        refresh();
-      }
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(T obj) {
+            refresh();
+          }
 
-      @Override
-      public void onUpdate(T oldObj, T newObj) {
-        refresh();
-      }
+          @Override
+          public void onUpdate(T oldObj, T newObj) {
+            refresh();
+          }
 
-      @Override
-      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-        refresh();
-      }
-    });
+          @Override
+          public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            refresh();
+          }
+        });
   }
 
   /** The routing table for the informer's current objects. */

@@ -22,20 +22,31 @@ final class KubeListerWatchers {
   private KubeListerWatchers() {}
 
   /** Pods in {@code namespace} matching {@code labelSelector}. */
-  static ListerWatcher<V1Pod, V1PodList> pods(ApiClient client, String namespace, String labelSelector) {
+  static ListerWatcher<V1Pod, V1PodList> pods(
+      ApiClient client, String namespace, String labelSelector) {
     CoreV1Api api = new CoreV1Api(client);
     return new ListerWatcher<>() {
       @Override
       public V1PodList list(CallGeneratorParams p) throws ApiException {
-        return api.listNamespacedPod(namespace).labelSelector(labelSelector).resourceVersion(p.resourceVersion)
-            .timeoutSeconds(p.timeoutSeconds).execute();
+        return api.listNamespacedPod(namespace)
+            .labelSelector(labelSelector)
+            .resourceVersion(p.resourceVersion)
+            .timeoutSeconds(p.timeoutSeconds)
+            .execute();
       }
 
       @Override
       public Watchable<V1Pod> watch(CallGeneratorParams p) throws ApiException {
-        return Watch.createWatch(client, api.listNamespacedPod(namespace).labelSelector(labelSelector)
-            .resourceVersion(p.resourceVersion).timeoutSeconds(p.timeoutSeconds).allowWatchBookmarks(true)
-            .watch(true).buildCall(null), new TypeToken<Watch.Response<V1Pod>>() {}.getType());
+        return Watch.createWatch(
+            client,
+            api.listNamespacedPod(namespace)
+                .labelSelector(labelSelector)
+                .resourceVersion(p.resourceVersion)
+                .timeoutSeconds(p.timeoutSeconds)
+                .allowWatchBookmarks(true)
+                .watch(true)
+                .buildCall(null),
+            new TypeToken<Watch.Response<V1Pod>>() {}.getType());
       }
     };
   }
@@ -46,33 +57,53 @@ final class KubeListerWatchers {
     return new ListerWatcher<>() {
       @Override
       public V1NodeList list(CallGeneratorParams p) throws ApiException {
-        return api.listNode().resourceVersion(p.resourceVersion).timeoutSeconds(p.timeoutSeconds).execute();
+        return api.listNode()
+            .resourceVersion(p.resourceVersion)
+            .timeoutSeconds(p.timeoutSeconds)
+            .execute();
       }
 
       @Override
       public Watchable<V1Node> watch(CallGeneratorParams p) throws ApiException {
-        return Watch.createWatch(client, api.listNode().resourceVersion(p.resourceVersion)
-            .timeoutSeconds(p.timeoutSeconds).allowWatchBookmarks(true).watch(true).buildCall(null),
+        return Watch.createWatch(
+            client,
+            api.listNode()
+                .resourceVersion(p.resourceVersion)
+                .timeoutSeconds(p.timeoutSeconds)
+                .allowWatchBookmarks(true)
+                .watch(true)
+                .buildCall(null),
             new TypeToken<Watch.Response<V1Node>>() {}.getType());
       }
     };
   }
 
   /** Leases in {@code namespace} matching {@code labelSelector}. */
-  static ListerWatcher<V1Lease, V1LeaseList> leases(ApiClient client, String namespace, String labelSelector) {
+  static ListerWatcher<V1Lease, V1LeaseList> leases(
+      ApiClient client, String namespace, String labelSelector) {
     CoordinationV1Api api = new CoordinationV1Api(client);
     return new ListerWatcher<>() {
       @Override
       public V1LeaseList list(CallGeneratorParams p) throws ApiException {
-        return api.listNamespacedLease(namespace).labelSelector(labelSelector).resourceVersion(p.resourceVersion)
-            .timeoutSeconds(p.timeoutSeconds).execute();
+        return api.listNamespacedLease(namespace)
+            .labelSelector(labelSelector)
+            .resourceVersion(p.resourceVersion)
+            .timeoutSeconds(p.timeoutSeconds)
+            .execute();
       }
 
       @Override
       public Watchable<V1Lease> watch(CallGeneratorParams p) throws ApiException {
-        return Watch.createWatch(client, api.listNamespacedLease(namespace).labelSelector(labelSelector)
-            .resourceVersion(p.resourceVersion).timeoutSeconds(p.timeoutSeconds).allowWatchBookmarks(true)
-            .watch(true).buildCall(null), new TypeToken<Watch.Response<V1Lease>>() {}.getType());
+        return Watch.createWatch(
+            client,
+            api.listNamespacedLease(namespace)
+                .labelSelector(labelSelector)
+                .resourceVersion(p.resourceVersion)
+                .timeoutSeconds(p.timeoutSeconds)
+                .allowWatchBookmarks(true)
+                .watch(true)
+                .buildCall(null),
+            new TypeToken<Watch.Response<V1Lease>>() {}.getType());
       }
     };
   }

@@ -16,13 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the leader of a replicated stage: the holder of the stage's {@code coordination.k8s.io/v1} Lease, at
- * the address it wrote into the Lease's {@code kubedirect.io/link-address} annotation when it took the Lease
- * ({@link io.kubedirect.runtime.LeaderElection}). Every routing key of a stage resolves to its Lease's leader
- * ({@link Builder#stage}); a sharded stage maps routing keys to one Lease per shard ({@link Builder#route}).
- * A Lease without a holder (released) or without an address (the leader does not listen yet) gives no
- * address, so writes for that stage wait for the next leader or take the API fallback path. Only Leases
- * labelled {@code kubedirect.io/stage} in the namespace are watched.
+ * Finds the leader of a replicated stage: the holder of the stage's {@code coordination.k8s.io/v1}
+ * Lease, at the address it wrote into the Lease's {@code kubedirect.io/link-address} annotation
+ * when it took the Lease ({@link io.kubedirect.runtime.LeaderElection}). Every routing key of a
+ * stage resolves to its Lease's leader ({@link Builder#stage}); a sharded stage maps routing keys
+ * to one Lease per shard ({@link Builder#route}). A Lease without a holder (released) or without an
+ * address (the leader does not listen yet) gives no address, so writes for that stage wait for the
+ * next leader or take the API fallback path. Only Leases labelled {@code kubedirect.io/stage} in
+ * the namespace are watched.
  */
 public final class LeasePeerDiscovery extends InformerPeerDiscovery<V1Lease> {
 
@@ -60,25 +61,30 @@ public final class LeasePeerDiscovery extends InformerPeerDiscovery<V1Lease> {
       }
     }
     RoutingTable.Builder table = new RoutingTable.Builder();
-    routes.forEach((stage, byKey) -> byKey.forEach((key, lease) -> {
-      PeerAddress a = byLease.get(lease);
-      if (a != null) {
-        table.route(stage, key, a);
-      }
-    }));
-    stageLeases.forEach((stage, lease) -> {
-      PeerAddress a = byLease.get(lease);
-      if (a != null) {
-        table.defaultAddress(stage, a);
-      }
-    });
+    routes.forEach(
+        (stage, byKey) ->
+            byKey.forEach(
+                (key, lease) -> {
+                  PeerAddress a = byLease.get(lease);
+                  if (a != null) {
+                    table.route(stage, key, a);
+                  }
+                }));
+    stageLeases.forEach(
+        (stage, lease) -> {
+          PeerAddress a = byLease.get(lease);
+          if (a != null) {
+            table.defaultAddress(stage, a);
+          }
+        });
     return table.build();
   }
 
   private PeerAddress leaderAddress(V1Lease l) {
     String holder = l.getSpec() == null ? null : l.getSpec().getHolderIdentity();
     Map<String, String> annotations = l.getMetadata().getAnnotations();
-    String value = annotations == null ? null : annotations.get(DiscoveryKeys.LINK_ADDRESS_ANNOTATION);
+    String value =
+        annotations == null ? null : annotations.get(DiscoveryKeys.LINK_ADDRESS_ANNOTATION);
     if (holder == null || holder.isEmpty() || value == null) {
       return null;
     }
@@ -86,8 +92,13 @@ public final class LeasePeerDiscovery extends InformerPeerDiscovery<V1Lease> {
       return PeerAddress.parse(value.trim());
     } catch (IllegalArgumentException e) {
       if (badValues.firstTime(l.getMetadata().getName(), value)) {
-        LOG.warn("lease {}/{} has a bad {} annotation '{}': {}", namespace, l.getMetadata().getName(),
-            DiscoveryKeys.LINK_ADDRESS_ANNOTATION, value, e.getMessage());
+        LOG.warn(
+            "lease {}/{} has a bad {} annotation '{}': {}",
+            namespace,
+            l.getMetadata().getName(),
+            DiscoveryKeys.LINK_ADDRESS_ANNOTATION,
+            value,
+            e.getMessage());
       }
       return null;
     }
@@ -115,18 +126,22 @@ public final class LeasePeerDiscovery extends InformerPeerDiscovery<V1Lease> {
 
     /** Every routing key of {@code stage} resolves to the leader of the Lease {@code leaseName}. */
     public Builder stage(String stage, String leaseName) {
-      stageLeases.put(Objects.requireNonNull(stage, "stage"), Objects.requireNonNull(leaseName, "leaseName"));
+      stageLeases.put(
+          Objects.requireNonNull(stage, "stage"), Objects.requireNonNull(leaseName, "leaseName"));
       return this;
     }
 
     /**
-     * The routing key {@code routingKey} of {@code stage} (e.g. a node name) resolves to the leader of the Lease
-     * {@code leaseName} (one Lease per shard). Keys without a route, or whose Lease has no leader, resolve as
-     * {@link #stage} says, if it was given for the stage.
+     * The routing key {@code routingKey} of {@code stage} (e.g. a node name) resolves to the leader
+     * of the Lease {@code leaseName} (one Lease per shard). Keys without a route, or whose Lease
+     * has no leader, resolve as {@link #stage} says, if it was given for the stage.
      */
     public Builder route(String stage, String routingKey, String leaseName) {
-      routes.computeIfAbsent(Objects.requireNonNull(stage, "stage"), s -> new LinkedHashMap<>())
-          .put(Objects.requireNonNull(routingKey, "routingKey"), Objects.requireNonNull(leaseName, "leaseName"));
+      routes
+          .computeIfAbsent(Objects.requireNonNull(stage, "stage"), s -> new LinkedHashMap<>())
+          .put(
+              Objects.requireNonNull(routingKey, "routingKey"),
+              Objects.requireNonNull(leaseName, "leaseName"));
       return this;
     }
 
@@ -151,8 +166,8 @@ public final class LeasePeerDiscovery extends InformerPeerDiscovery<V1Lease> {
     /**
      * The discovery (not started).
      *
-     * @throws IllegalStateException if the namespace is missing, no stage or route is given, or the sources
-     *     are not usable
+     * @throws IllegalStateException if the namespace is missing, no stage or route is given, or the
+     *     sources are not usable
      */
     public LeasePeerDiscovery build() {
       if (namespace == null || namespace.isBlank()) {
@@ -161,8 +176,13 @@ public final class LeasePeerDiscovery extends InformerPeerDiscovery<V1Lease> {
       if (stageLeases.isEmpty() && routes.isEmpty()) {
         throw new IllegalStateException("name at least one stage's Lease (stage or route)");
       }
-      ListerWatcher<V1Lease, V1LeaseList> lw = Sources.choose(apiClient, factory, listerWatcher, V1Lease.class,
-          () -> KubeListerWatchers.leases(apiClient, namespace, DiscoveryKeys.STAGE_LABEL));
+      ListerWatcher<V1Lease, V1LeaseList> lw =
+          Sources.choose(
+              apiClient,
+              factory,
+              listerWatcher,
+              V1Lease.class,
+              () -> KubeListerWatchers.leases(apiClient, namespace, DiscoveryKeys.STAGE_LABEL));
       return new LeasePeerDiscovery(this, new Source<>(factory, apiClient, lw));
     }
   }

@@ -14,11 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the kubelet-side stage (the sandbox manager) per node from the Node annotation
- * {@code kubedirect.io/sandbox-manager-address: host:port}. The routing key is the node name; several nodes may
- * name one address (one sandbox manager serving them), which {@link #addresses} lists once. Only the configured
- * stage (default {@code sandbox-manager}) is answered; nodes being deleted and unparsable annotations (logged)
- * are skipped. Nodes are ordered by name; {@code resolve(stage, "")} answers the first node's address.
+ * Finds the kubelet-side stage (the sandbox manager) per node from the Node annotation {@code
+ * kubedirect.io/sandbox-manager-address: host:port}. The routing key is the node name; several
+ * nodes may name one address (one sandbox manager serving them), which {@link #addresses} lists
+ * once. Only the configured stage (default {@code sandbox-manager}) is answered; nodes being
+ * deleted and unparsable annotations (logged) are skipped. Nodes are ordered by name; {@code
+ * resolve(stage, "")} answers the first node's address.
  */
 public final class NodeAnnotationPeerDiscovery extends InformerPeerDiscovery<V1Node> {
 
@@ -41,31 +42,42 @@ public final class NodeAnnotationPeerDiscovery extends InformerPeerDiscovery<V1N
   RoutingTable compute(List<V1Node> nodes) {
     RoutingTable.Builder table = new RoutingTable.Builder();
     nodes.stream()
-        .filter(n -> n.getMetadata() != null && n.getMetadata().getName() != null
-            && n.getMetadata().getDeletionTimestamp() == null)
+        .filter(
+            n ->
+                n.getMetadata() != null
+                    && n.getMetadata().getName() != null
+                    && n.getMetadata().getDeletionTimestamp() == null)
         .sorted(Comparator.comparing((V1Node n) -> n.getMetadata().getName()))
-        .forEach(n -> {
-          Map<String, String> annotations = n.getMetadata().getAnnotations();
-          String value = annotations == null ? null
-              : annotations.get(DiscoveryKeys.SANDBOX_MANAGER_ADDRESS_ANNOTATION);
-          if (value == null) {
-            return;
-          }
-          try {
-            table.route(stage, n.getMetadata().getName(), PeerAddress.parse(value.trim()));
-          } catch (IllegalArgumentException e) {
-            if (badValues.firstTime(n.getMetadata().getName(), value)) {
-              LOG.warn("node {} has a bad {} annotation '{}': {}", n.getMetadata().getName(),
-                  DiscoveryKeys.SANDBOX_MANAGER_ADDRESS_ANNOTATION, value, e.getMessage());
-            }
-          }
-        });
+        .forEach(
+            n -> {
+              Map<String, String> annotations = n.getMetadata().getAnnotations();
+              String value =
+                  annotations == null
+                      ? null
+                      : annotations.get(DiscoveryKeys.SANDBOX_MANAGER_ADDRESS_ANNOTATION);
+              if (value == null) {
+                return;
+              }
+              try {
+                table.route(stage, n.getMetadata().getName(), PeerAddress.parse(value.trim()));
+              } catch (IllegalArgumentException e) {
+                if (badValues.firstTime(n.getMetadata().getName(), value)) {
+                  LOG.warn(
+                      "node {} has a bad {} annotation '{}': {}",
+                      n.getMetadata().getName(),
+                      DiscoveryKeys.SANDBOX_MANAGER_ADDRESS_ANNOTATION,
+                      value,
+                      e.getMessage());
+                }
+              }
+            });
     return table.build();
   }
 
   /**
-   * Builds a {@link NodeAnnotationPeerDiscovery}. Sources as for {@link PodLabelPeerDiscovery.Builder}: an
-   * {@link #apiClient}, a {@link #listerWatcher}, or a shared {@link #informerFactory}.
+   * Builds a {@link NodeAnnotationPeerDiscovery}. Sources as for {@link
+   * PodLabelPeerDiscovery.Builder}: an {@link #apiClient}, a {@link #listerWatcher}, or a shared
+   * {@link #informerFactory}.
    */
   public static final class Builder {
     private String stage = DiscoveryKeys.SANDBOX_MANAGER_STAGE;
@@ -108,8 +120,13 @@ public final class NodeAnnotationPeerDiscovery extends InformerPeerDiscovery<V1N
       if (stage == null || stage.isBlank()) {
         throw new IllegalStateException("stage must not be blank");
       }
-      ListerWatcher<V1Node, V1NodeList> lw = Sources.choose(apiClient, factory, listerWatcher, V1Node.class,
-          () -> KubeListerWatchers.nodes(apiClient));
+      ListerWatcher<V1Node, V1NodeList> lw =
+          Sources.choose(
+              apiClient,
+              factory,
+              listerWatcher,
+              V1Node.class,
+              () -> KubeListerWatchers.nodes(apiClient));
       return new NodeAnnotationPeerDiscovery(stage, new Source<>(factory, apiClient, lw));
     }
   }

@@ -18,14 +18,17 @@ public final class PeerDiscoveries {
     return PodLabelPeerDiscovery.builder();
   }
 
-  /** Sandbox-manager addresses per node from the {@code kubedirect.io/sandbox-manager-address} annotation. */
+  /**
+   * Sandbox-manager addresses per node from the {@code kubedirect.io/sandbox-manager-address}
+   * annotation.
+   */
   public static NodeAnnotationPeerDiscovery.Builder nodeAnnotation() {
     return NodeAnnotationPeerDiscovery.builder();
   }
 
   /**
-   * The leader of each replicated stage, from the stage's Lease (written by
-   * {@link io.kubedirect.runtime.LeaderElection}).
+   * The leader of each replicated stage, from the stage's Lease (written by {@link
+   * io.kubedirect.runtime.LeaderElection}).
    */
   public static LeasePeerDiscovery.Builder lease() {
     return LeasePeerDiscovery.builder();

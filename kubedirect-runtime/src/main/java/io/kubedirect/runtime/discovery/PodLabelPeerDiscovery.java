@@ -16,12 +16,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds stage instances as pods labelled {@code kubedirect.io/stage=<stage>} in one namespace. A pod counts while
- * it is Running, has a pod IP and is not terminating; its address is the {@code kubedirect.io/link-address}
- * annotation ({@code host:port}) if present, else its pod IP and the configured port (per stage or default).
- * Pods are ordered by name: {@code resolve(stage, "")} answers the first; a non-empty routing key matches a pod
- * name or the pod's node name (so a per-node stage such as a sandbox-manager DaemonSet routes by node). Pods with
- * an unparsable annotation are skipped with a warning.
+ * Finds stage instances as pods labelled {@code kubedirect.io/stage=<stage>} in one namespace. A
+ * pod counts while it is Running, has a pod IP and is not terminating; its address is the {@code
+ * kubedirect.io/link-address} annotation ({@code host:port}) if present, else its pod IP and the
+ * configured port (per stage or default). Pods are ordered by name: {@code resolve(stage, "")}
+ * answers the first; a non-empty routing key matches a pod name or the pod's node name (so a
+ * per-node stage such as a sandbox-manager DaemonSet routes by node). Pods with an unparsable
+ * annotation are skipped with a warning.
  */
 public final class PodLabelPeerDiscovery extends InformerPeerDiscovery<V1Pod> {
 
@@ -51,59 +52,72 @@ public final class PodLabelPeerDiscovery extends InformerPeerDiscovery<V1Pod> {
         .filter(p -> p.getMetadata() != null && p.getMetadata().getName() != null)
         .filter(p -> namespace.equals(p.getMetadata().getNamespace()))
         .sorted(Comparator.comparing((V1Pod p) -> p.getMetadata().getName()))
-        .forEach(p -> {
-          Map<String, String> labels = p.getMetadata().getLabels();
-          String stage = labels == null ? null : labels.get(DiscoveryKeys.STAGE_LABEL);
-          if (stage == null || stage.isEmpty() || !isServing(p)) {
-            return;
-          }
-          PeerAddress address = address(stage, p);
-          if (address == null) {
-            return;
-          }
-          table.route(stage, p.getMetadata().getName(), address);
-          String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-          if (node != null && !node.isEmpty()) {
-            table.route(stage, node, address);
-          }
-        });
+        .forEach(
+            p -> {
+              Map<String, String> labels = p.getMetadata().getLabels();
+              String stage = labels == null ? null : labels.get(DiscoveryKeys.STAGE_LABEL);
+              if (stage == null || stage.isEmpty() || !isServing(p)) {
+                return;
+              }
+              PeerAddress address = address(stage, p);
+              if (address == null) {
+                return;
+              }
+              table.route(stage, p.getMetadata().getName(), address);
+              String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
+              if (node != null && !node.isEmpty()) {
+                table.route(stage, node, address);
+              }
+            });
     return table.build();
   }
 
   private static boolean isServing(V1Pod p) {
-    return p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
+    return p.getMetadata().getDeletionTimestamp() == null
+        && p.getStatus() != null
         && "Running".equals(p.getStatus().getPhase())
-        && p.getStatus().getPodIP() != null && !p.getStatus().getPodIP().isEmpty();
+        && p.getStatus().getPodIP() != null
+        && !p.getStatus().getPodIP().isEmpty();
   }
 
   private PeerAddress address(String stage, V1Pod p) {
     Map<String, String> annotations = p.getMetadata().getAnnotations();
-    String annotated = annotations == null ? null : annotations.get(DiscoveryKeys.LINK_ADDRESS_ANNOTATION);
+    String annotated =
+        annotations == null ? null : annotations.get(DiscoveryKeys.LINK_ADDRESS_ANNOTATION);
     if (annotated != null) {
       try {
         return PeerAddress.parse(annotated.trim());
       } catch (IllegalArgumentException e) {
         if (badValues.firstTime(p.getMetadata().getName(), annotated)) {
-          LOG.warn("pod {}/{} has a bad {} annotation '{}': {}", namespace, p.getMetadata().getName(),
-              DiscoveryKeys.LINK_ADDRESS_ANNOTATION, annotated, e.getMessage());
+          LOG.warn(
+              "pod {}/{} has a bad {} annotation '{}': {}",
+              namespace,
+              p.getMetadata().getName(),
+              DiscoveryKeys.LINK_ADDRESS_ANNOTATION,
+              annotated,
+              e.getMessage());
         }
         return null;
       }
     }
     Integer port = stagePorts.getOrDefault(stage, defaultPort);
     if (port == null) {
-      LOG.debug("pod {}/{} has no {} annotation and stage {} has no port", namespace, p.getMetadata().getName(),
-          DiscoveryKeys.LINK_ADDRESS_ANNOTATION, stage);
+      LOG.debug(
+          "pod {}/{} has no {} annotation and stage {} has no port",
+          namespace,
+          p.getMetadata().getName(),
+          DiscoveryKeys.LINK_ADDRESS_ANNOTATION,
+          stage);
       return null;
     }
     return new PeerAddress(p.getStatus().getPodIP(), port);
   }
 
   /**
-   * Builds a {@link PodLabelPeerDiscovery}. Exactly one source: {@link #apiClient} (an informer of its own),
-   * {@link #listerWatcher} (an informer of its own over that source, e.g. a test fake), or
-   * {@link #informerFactory} (reuses the factory's pod informer if it has one, else registers one on it with the
-   * api client or lister-watcher also given; the factory's owner starts it).
+   * Builds a {@link PodLabelPeerDiscovery}. Exactly one source: {@link #apiClient} (an informer of
+   * its own), {@link #listerWatcher} (an informer of its own over that source, e.g. a test fake),
+   * or {@link #informerFactory} (reuses the factory's pod informer if it has one, else registers
+   * one on it with the api client or lister-watcher also given; the factory's owner starts it).
    */
   public static final class Builder {
     private String namespace;
@@ -154,8 +168,8 @@ public final class PodLabelPeerDiscovery extends InformerPeerDiscovery<V1Pod> {
     /**
      * The discovery (not started).
      *
-     * @throws IllegalStateException if the namespace is missing, a port is out of range, no source or a client
-     *     with a non-zero read timeout is given
+     * @throws IllegalStateException if the namespace is missing, a port is out of range, no source
+     *     or a client with a non-zero read timeout is given
      */
     public PodLabelPeerDiscovery build() {
       if (namespace == null || namespace.isBlank()) {
@@ -163,8 +177,13 @@ public final class PodLabelPeerDiscovery extends InformerPeerDiscovery<V1Pod> {
       }
       checkPort(defaultPort);
       stagePorts.values().forEach(Builder::checkPort);
-      ListerWatcher<V1Pod, V1PodList> lw = Sources.choose(apiClient, factory, listerWatcher, V1Pod.class,
-          () -> KubeListerWatchers.pods(apiClient, namespace, DiscoveryKeys.STAGE_LABEL));
+      ListerWatcher<V1Pod, V1PodList> lw =
+          Sources.choose(
+              apiClient,
+              factory,
+              listerWatcher,
+              V1Pod.class,
+              () -> KubeListerWatchers.pods(apiClient, namespace, DiscoveryKeys.STAGE_LABEL));
       return new PodLabelPeerDiscovery(this, new Source<>(factory, apiClient, lw));
     }
 

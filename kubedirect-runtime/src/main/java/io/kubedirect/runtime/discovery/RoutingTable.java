@@ -9,8 +9,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * An immutable answer table: per stage, an ordered set of addresses and a routing-key index. {@code ""}
- * resolves to the stage's default address (see {@link Builder#defaultAddress}) or else its first address.
+ * An immutable answer table: per stage, an ordered set of addresses and a routing-key index. {@code
+ * ""} resolves to the stage's default address (see {@link Builder#defaultAddress}) or else its
+ * first address.
  */
 final class RoutingTable {
 
@@ -61,7 +62,9 @@ final class RoutingTable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof RoutingTable t && t.addresses.equals(addresses) && t.routes.equals(routes)
+    return o instanceof RoutingTable t
+        && t.addresses.equals(addresses)
+        && t.routes.equals(routes)
         && t.defaults.equals(defaults);
   }
 
@@ -72,7 +75,13 @@ final class RoutingTable {
 
   @Override
   public String toString() {
-    return "RoutingTable{addresses=" + addresses + ", routes=" + routes + ", defaults=" + defaults + "}";
+    return "RoutingTable{addresses="
+        + addresses
+        + ", routes="
+        + routes
+        + ", defaults="
+        + defaults
+        + "}";
   }
 
   /** Collects entries in insertion order. */
@@ -87,14 +96,18 @@ final class RoutingTable {
       return this;
     }
 
-    /** Adds an address for a routing key (first one wins); the address also joins the stage's set. */
+    /**
+     * Adds an address for a routing key (first one wins); the address also joins the stage's set.
+     */
     Builder route(String stage, String routingKey, PeerAddress address) {
       add(stage, address);
       routes.computeIfAbsent(stage, s -> new LinkedHashMap<>()).putIfAbsent(routingKey, address);
       return this;
     }
 
-    /** The address for {@code ""} and for routing keys without a route; also joins the stage's set. */
+    /**
+     * The address for {@code ""} and for routing keys without a route; also joins the stage's set.
+     */
     Builder defaultAddress(String stage, PeerAddress address) {
       add(stage, address);
       defaults.putIfAbsent(stage, address);

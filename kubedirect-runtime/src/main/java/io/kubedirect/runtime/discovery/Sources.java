@@ -13,16 +13,22 @@ final class Sources {
   private Sources() {}
 
   /**
-   * The lister-watcher to register (null if the shared factory already has an informer of {@code type}).
+   * The lister-watcher to register (null if the shared factory already has an informer of {@code
+   * type}).
    *
    * @throws IllegalStateException if the combination is not usable
    */
   static <T extends KubernetesObject, L extends KubernetesListObject> ListerWatcher<T, L> choose(
-      ApiClient apiClient, SharedInformerFactory factory, ListerWatcher<T, L> listerWatcher, Class<T> type,
+      ApiClient apiClient,
+      SharedInformerFactory factory,
+      ListerWatcher<T, L> listerWatcher,
+      Class<T> type,
       Supplier<ListerWatcher<T, L>> fromClient) {
     if (apiClient != null && apiClient.getReadTimeout() != 0) {
-      throw new IllegalStateException("the ApiClient's read timeout must be 0 for watches, got "
-          + apiClient.getReadTimeout() + " ms");
+      throw new IllegalStateException(
+          "the ApiClient's read timeout must be 0 for watches, got "
+              + apiClient.getReadTimeout()
+              + " ms");
     }
     if (apiClient != null && listerWatcher != null) {
       throw new IllegalStateException("give either an ApiClient or a ListerWatcher, not both");
@@ -36,9 +42,12 @@ final class Sources {
     if (factory != null && factory.getExistingSharedIndexInformer(type) != null) {
       return null;
     }
-    throw new IllegalStateException(factory == null
-        ? "a source is required: apiClient, listerWatcher or informerFactory"
-        : "the informer factory has no " + type.getSimpleName() + " informer yet: also give an apiClient or a "
-            + "listerWatcher to register one");
+    throw new IllegalStateException(
+        factory == null
+            ? "a source is required: apiClient, listerWatcher or informerFactory"
+            : "the informer factory has no "
+                + type.getSimpleName()
+                + " informer yet: also give an apiClient or a "
+                + "listerWatcher to register one");
   }
 }

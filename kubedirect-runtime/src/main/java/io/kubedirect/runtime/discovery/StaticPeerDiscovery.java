@@ -7,10 +7,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A fixed table of addresses, e.g. for tests, demos or a static deployment. {@code resolve(stage, key)} answers
- * the address routed for {@code key} if any, else the stage's address (set with {@link Builder#stage}); a
- * routing key without a route and without a stage address resolves to nothing, and {@code ""} falls back to the
- * first routed address. The answers never change, so listeners are never called.
+ * A fixed table of addresses, e.g. for tests, demos or a static deployment. {@code resolve(stage,
+ * key)} answers the address routed for {@code key} if any, else the stage's address (set with
+ * {@link Builder#stage}); a routing key without a route and without a stage address resolves to
+ * nothing, and {@code ""} falls back to the first routed address. The answers never change, so
+ * listeners are never called.
  */
 public final class StaticPeerDiscovery implements PeerDiscovery {
 
@@ -63,20 +64,33 @@ public final class StaticPeerDiscovery implements PeerDiscovery {
       return this;
     }
 
-    /** The address of the instance of {@code stage} responsible for {@code routingKey} (e.g. a node name). */
+    /**
+     * The address of the instance of {@code stage} responsible for {@code routingKey} (e.g. a node
+     * name).
+     */
     public Builder route(String stage, String routingKey, PeerAddress address) {
       if (check(stage, routingKey, address) && !routingKey.isEmpty()) {
         table.route(stage, routingKey, address);
       } else if (error == null && routingKey != null && routingKey.isEmpty()) {
-        error = new IllegalStateException("routing key must not be empty (use stage(...) for the default)");
+        error =
+            new IllegalStateException(
+                "routing key must not be empty (use stage(...) for the default)");
       }
       return this;
     }
 
     private boolean check(String stage, String routingKey, PeerAddress address) {
-      if (error == null && (stage == null || stage.isBlank() || routingKey == null || address == null)) {
-        error = new IllegalStateException("stage, routing key and address must be non-null and the stage "
-            + "non-blank: " + stage + ", " + routingKey + ", " + address);
+      if (error == null
+          && (stage == null || stage.isBlank() || routingKey == null || address == null)) {
+        error =
+            new IllegalStateException(
+                "stage, routing key and address must be non-null and the stage "
+                    + "non-blank: "
+                    + stage
+                    + ", "
+                    + routingKey
+                    + ", "
+                    + address);
       }
       return error == null;
     }

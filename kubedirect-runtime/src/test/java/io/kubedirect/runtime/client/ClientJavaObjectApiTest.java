@@ -2,8 +2,8 @@ package io.kubedirect.runtime.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubedirect.runtime.internal.engine.TestPods;
 import com.sun.net.httpserver.HttpServer;
+import io.kubedirect.runtime.internal.engine.TestPods;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -35,17 +35,20 @@ class ClientJavaObjectApiTest {
     List<String> queries = new CopyOnWriteArrayList<>();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     int[] status = {200};
-    server.createContext("/api/v1/pods", ex -> {
-      queries.add(ex.getRequestURI().getQuery());
-      byte[] body = (status[0] == 200
-          ? "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"4711\"},\"items\":[]}"
-          : "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":503}")
-          .getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().add("Content-Type", "application/json");
-      ex.sendResponseHeaders(status[0], body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
+    server.createContext(
+        "/api/v1/pods",
+        ex -> {
+          queries.add(ex.getRequestURI().getQuery());
+          byte[] body =
+              (status[0] == 200
+                      ? "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"4711\"},\"items\":[]}"
+                      : "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":503}")
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(status[0], body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
     server.start();
     try {
       io.kubernetes.client.openapi.ApiClient c = new io.kubernetes.client.openapi.ApiClient();

@@ -16,9 +16,9 @@ import java.util.NoSuchElementException;
 import java.util.function.BiFunction;
 
 /**
- * An in-memory API Server for one resource type, honouring the informer's ListerWatcher contract: list() returns
- * the current objects with a list resourceVersion; watch(rv) replays the events after rv and then blocks in
- * hasNext() until the next event or close().
+ * An in-memory API Server for one resource type, honouring the informer's ListerWatcher contract:
+ * list() returns the current objects with a list resourceVersion; watch(rv) replays the events
+ * after rv and then blocks in hasNext() until the next event or close().
  */
 final class FakeListerWatcher<T extends KubernetesObject, L extends KubernetesListObject>
     implements ListerWatcher<T, L> {
@@ -62,14 +62,17 @@ final class FakeListerWatcher<T extends KubernetesObject, L extends KubernetesLi
 
   @Override
   public synchronized L list(CallGeneratorParams params) {
-    return listFactory.apply(new ArrayList<>(objects.values()), new V1ListMeta().resourceVersion(Long.toString(rv)));
+    return listFactory.apply(
+        new ArrayList<>(objects.values()), new V1ListMeta().resourceVersion(Long.toString(rv)));
   }
 
   @Override
   public synchronized Watchable<T> watch(CallGeneratorParams params) {
     watches++;
-    long from = params.resourceVersion == null || params.resourceVersion.isEmpty() ? 0
-        : Long.parseLong(params.resourceVersion);
+    long from =
+        params.resourceVersion == null || params.resourceVersion.isEmpty()
+            ? 0
+            : Long.parseLong(params.resourceVersion);
     int cursor = 0;
     while (cursor < events.size() && events.get(cursor).rv() <= from) {
       cursor++;

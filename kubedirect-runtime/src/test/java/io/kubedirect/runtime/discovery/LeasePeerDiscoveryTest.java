@@ -32,7 +32,8 @@ class LeasePeerDiscoveryTest {
   }
 
   static V1Lease lease(String ns, String name, String holder, String address) {
-    V1ObjectMeta meta = new V1ObjectMeta().name(name).namespace(ns).putLabelsItem(DiscoveryKeys.STAGE_LABEL, name);
+    V1ObjectMeta meta =
+        new V1ObjectMeta().name(name).namespace(ns).putLabelsItem(DiscoveryKeys.STAGE_LABEL, name);
     if (address != null) {
       meta.putAnnotationsItem(DiscoveryKeys.LINK_ADDRESS_ANNOTATION, address);
     }
@@ -50,13 +51,18 @@ class LeasePeerDiscoveryTest {
     api.apply(lease("faas", "kubedirect-scheduler", "sched-0", "10.0.0.5:7301"));
     api.apply(lease("faas", "kubedirect-sandbox-manager", "sm-1", "10.0.0.7:7302"));
     api.apply(lease("other", "kubedirect-scheduler", "x", "10.9.9.9:7301"));
-    start(PeerDiscoveries.lease().namespace("faas").stage("scheduler", "kubedirect-scheduler")
-        .stage("sandbox-manager", "kubedirect-sandbox-manager"));
+    start(
+        PeerDiscoveries.lease()
+            .namespace("faas")
+            .stage("scheduler", "kubedirect-scheduler")
+            .stage("sandbox-manager", "kubedirect-sandbox-manager"));
 
     await().atMost(TIMEOUT).until(() -> discovery.resolve("scheduler", "").isPresent());
     assertThat(discovery.resolve("scheduler", "")).contains(PeerAddress.parse("10.0.0.5:7301"));
-    assertThat(discovery.resolve("sandbox-manager", "pool-3")).contains(PeerAddress.parse("10.0.0.7:7302"));
-    assertThat(discovery.addresses("sandbox-manager")).containsExactly(PeerAddress.parse("10.0.0.7:7302"));
+    assertThat(discovery.resolve("sandbox-manager", "pool-3"))
+        .contains(PeerAddress.parse("10.0.0.7:7302"));
+    assertThat(discovery.addresses("sandbox-manager"))
+        .containsExactly(PeerAddress.parse("10.0.0.7:7302"));
     assertThat(discovery.resolve("replicaset", "")).isEmpty();
   }
 
@@ -75,8 +81,13 @@ class LeasePeerDiscoveryTest {
     api.apply(lease("faas", "kubedirect-scheduler", "sched-1", null));
     api.apply(lease("faas", "kubedirect-scheduler", "sched-1", "bad"));
     api.apply(lease("faas", "kubedirect-scheduler", "sched-1", "10.0.0.6:7301"));
-    await().atMost(TIMEOUT).until(() -> discovery.resolve("scheduler", "")
-        .equals(Optional.of(PeerAddress.parse("10.0.0.6:7301"))));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                discovery
+                    .resolve("scheduler", "")
+                    .equals(Optional.of(PeerAddress.parse("10.0.0.6:7301"))));
     assertThat(changes.get()).isGreaterThanOrEqualTo(3);
   }
 
@@ -84,11 +95,16 @@ class LeasePeerDiscoveryTest {
   void shardsRouteKeysToTheirOwnLease() {
     api.apply(lease("faas", "sm-a", "sm-a-0", "10.0.1.1:7302"));
     api.apply(lease("faas", "sm-b", "sm-b-1", "10.0.2.1:7302"));
-    start(PeerDiscoveries.lease().namespace("faas").route("sandbox-manager", "node-1", "sm-a")
-        .route("sandbox-manager", "node-2", "sm-b"));
+    start(
+        PeerDiscoveries.lease()
+            .namespace("faas")
+            .route("sandbox-manager", "node-1", "sm-a")
+            .route("sandbox-manager", "node-2", "sm-b"));
     await().atMost(TIMEOUT).until(() -> discovery.addresses("sandbox-manager").size() == 2);
-    assertThat(discovery.resolve("sandbox-manager", "node-1")).contains(PeerAddress.parse("10.0.1.1:7302"));
-    assertThat(discovery.resolve("sandbox-manager", "node-2")).contains(PeerAddress.parse("10.0.2.1:7302"));
+    assertThat(discovery.resolve("sandbox-manager", "node-1"))
+        .contains(PeerAddress.parse("10.0.1.1:7302"));
+    assertThat(discovery.resolve("sandbox-manager", "node-2"))
+        .contains(PeerAddress.parse("10.0.2.1:7302"));
     assertThat(discovery.resolve("sandbox-manager", "node-3")).isEmpty();
   }
 

@@ -76,8 +76,13 @@ class NodeAnnotationPeerDiscoveryTest {
     api.apply(n);
     await().atMost(TIMEOUT).until(() -> discovery.resolve(SM, "node-a").isPresent());
     api.apply(node("node-a", "[fd00::1]:7100"));
-    await().atMost(TIMEOUT).until(() -> discovery.resolve(SM, "node-a")
-        .equals(Optional.of(new PeerAddress("fd00::1", 7100))));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                discovery
+                    .resolve(SM, "node-a")
+                    .equals(Optional.of(new PeerAddress("fd00::1", 7100))));
     await().atMost(TIMEOUT).until(() -> changes.get() == 2);
     api.apply(node("node-a", "[fd00::1]:7100")); // same answer: no notification
     api.apply(node("node-z", null)); // irrelevant node: no notification

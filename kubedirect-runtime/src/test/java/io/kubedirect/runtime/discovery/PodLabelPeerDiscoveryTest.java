@@ -72,7 +72,8 @@ class PodLabelPeerDiscoveryTest {
     assertThat(discovery.addresses("scheduler"))
         .containsExactly(new PeerAddress("10.1.0.1", 7000), new PeerAddress("10.1.0.2", 7000));
     assertThat(discovery.resolve("scheduler", "")).contains(new PeerAddress("10.1.0.1", 7000));
-    assertThat(discovery.resolve("scheduler", "sched-b")).contains(new PeerAddress("10.1.0.2", 7000));
+    assertThat(discovery.resolve("scheduler", "sched-b"))
+        .contains(new PeerAddress("10.1.0.2", 7000));
     assertThat(discovery.resolve("scheduler", "n1")).contains(new PeerAddress("10.1.0.2", 7000));
     assertThat(discovery.resolve("scheduler", "sched-pending")).isEmpty();
     assertThat(discovery.resolve("replicaset", "")).isEmpty();
@@ -81,7 +82,9 @@ class PodLabelPeerDiscoveryTest {
   @Test
   void annotationAndStagePortsDecideTheAddress() {
     V1Pod annotated = pod("fns", "rs-0", "replicaset", "Running", "10.1.0.3", "n1");
-    annotated.getMetadata().putAnnotationsItem(DiscoveryKeys.LINK_ADDRESS_ANNOTATION, "rs.fns.svc:7443");
+    annotated
+        .getMetadata()
+        .putAnnotationsItem(DiscoveryKeys.LINK_ADDRESS_ANNOTATION, "rs.fns.svc:7443");
     V1Pod broken = pod("fns", "rs-1", "replicaset", "Running", "10.1.0.4", "n2");
     broken.getMetadata().putAnnotationsItem(DiscoveryKeys.LINK_ADDRESS_ANNOTATION, "no-port");
     api.apply(annotated);
@@ -93,9 +96,11 @@ class PodLabelPeerDiscoveryTest {
 
     await().atMost(TIMEOUT).until(() -> discovery.resolve("autoscaler", "").isPresent());
     assertThat(discovery.resolve("replicaset", "")).contains(new PeerAddress("rs.fns.svc", 7443));
-    assertThat(discovery.addresses("replicaset")).containsExactly(new PeerAddress("rs.fns.svc", 7443));
+    assertThat(discovery.addresses("replicaset"))
+        .containsExactly(new PeerAddress("rs.fns.svc", 7443));
     assertThat(discovery.resolve("autoscaler", "")).contains(new PeerAddress("10.1.0.5", 7001));
-    assertThat(discovery.addresses("sandbox-manager")).isEmpty(); // no annotation and no port for that stage
+    assertThat(discovery.addresses("sandbox-manager"))
+        .isEmpty(); // no annotation and no port for that stage
   }
 
   @Test
@@ -112,8 +117,13 @@ class PodLabelPeerDiscoveryTest {
     await().atMost(TIMEOUT).until(() -> changes.get() == 1);
 
     api.apply(pod("fns", "sched-0", "scheduler", "Running", "10.1.0.8", "n1"));
-    await().atMost(TIMEOUT).until(() -> discovery.resolve("scheduler", "")
-        .equals(java.util.Optional.of(new PeerAddress("10.1.0.8", 7000))));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                discovery
+                    .resolve("scheduler", "")
+                    .equals(java.util.Optional.of(new PeerAddress("10.1.0.8", 7000))));
     await().atMost(TIMEOUT).until(() -> changes.get() == 2);
 
     api.delete(p);
@@ -125,9 +135,10 @@ class PodLabelPeerDiscoveryTest {
   void aFailingListenerDoesNotStopTheOthers() {
     start(PeerDiscoveries.podLabel().namespace("fns").defaultPort(7000).listerWatcher(api));
     AtomicInteger calls = new AtomicInteger();
-    discovery.addListener(() -> {
-      throw new IllegalStateException("listener bug");
-    });
+    discovery.addListener(
+        () -> {
+          throw new IllegalStateException("listener bug");
+        });
     discovery.addListener(calls::incrementAndGet);
 
     api.apply(pod("fns", "sched-0", "scheduler", "Running", "10.1.0.1", "n1"));
@@ -142,7 +153,12 @@ class PodLabelPeerDiscoveryTest {
     SharedInformerFactory shared = new SharedInformerFactory(new ApiClient().setReadTimeout(0));
     shared.sharedIndexInformerFor(api, V1Pod.class, 0L);
     api.apply(pod("fns", "sched-0", "scheduler", "Running", "10.1.0.1", "n1"));
-    discovery = PeerDiscoveries.podLabel().namespace("fns").defaultPort(7000).informerFactory(shared).build();
+    discovery =
+        PeerDiscoveries.podLabel()
+            .namespace("fns")
+            .defaultPort(7000)
+            .informerFactory(shared)
+            .build();
     discovery.start();
     shared.startAllRegisteredInformers();
     try {
@@ -156,15 +172,31 @@ class PodLabelPeerDiscoveryTest {
   @Test
   void builderValidates() {
     assertThatThrownBy(() -> PeerDiscoveries.podLabel().listerWatcher(api).build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("namespace");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("namespace");
     assertThatThrownBy(() -> PeerDiscoveries.podLabel().namespace("fns").build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("source");
-    assertThatThrownBy(() -> PeerDiscoveries.podLabel().namespace("fns").apiClient(new ApiClient()).build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("read timeout");
-    assertThatThrownBy(() -> PeerDiscoveries.podLabel().namespace("fns").defaultPort(0).listerWatcher(api).build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("port");
-    assertThatThrownBy(() -> PeerDiscoveries.podLabel().namespace("fns")
-        .informerFactory(new SharedInformerFactory(new ApiClient().setReadTimeout(0))).build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("informer");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("source");
+    assertThatThrownBy(
+            () -> PeerDiscoveries.podLabel().namespace("fns").apiClient(new ApiClient()).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("read timeout");
+    assertThatThrownBy(
+            () ->
+                PeerDiscoveries.podLabel()
+                    .namespace("fns")
+                    .defaultPort(0)
+                    .listerWatcher(api)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("port");
+    assertThatThrownBy(
+            () ->
+                PeerDiscoveries.podLabel()
+                    .namespace("fns")
+                    .informerFactory(new SharedInformerFactory(new ApiClient().setReadTimeout(0)))
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("informer");
   }
 }

@@ -14,12 +14,13 @@ class StaticPeerDiscoveryTest {
   private static final PeerAddress SM_A = PeerAddress.parse("10.0.1.1:7100");
   private static final PeerAddress SM_B = PeerAddress.parse("10.0.1.2:7100");
 
-  private final StaticPeerDiscovery discovery = PeerDiscoveries.staticTable()
-      .stage("scheduler", SCHED)
-      .route("sandbox-manager", "node-1", SM_A)
-      .route("sandbox-manager", "node-2", SM_A)
-      .route("sandbox-manager", "node-3", SM_B)
-      .build();
+  private final StaticPeerDiscovery discovery =
+      PeerDiscoveries.staticTable()
+          .stage("scheduler", SCHED)
+          .route("sandbox-manager", "node-1", SM_A)
+          .route("sandbox-manager", "node-2", SM_A)
+          .route("sandbox-manager", "node-3", SM_B)
+          .build();
 
   @Test
   void resolvesStagesAndRoutingKeys() {
@@ -56,26 +57,27 @@ class StaticPeerDiscoveryTest {
   void compositeAsksInOrderAndUnitesAddresses() {
     PeerAddress other = PeerAddress.parse("10.9.9.9:1");
     AtomicInteger closed = new AtomicInteger();
-    PeerDiscovery second = new PeerDiscovery() {
-      @Override
-      public java.util.Optional<PeerAddress> resolve(String stage, String routingKey) {
-        return java.util.Optional.of(other);
-      }
+    PeerDiscovery second =
+        new PeerDiscovery() {
+          @Override
+          public java.util.Optional<PeerAddress> resolve(String stage, String routingKey) {
+            return java.util.Optional.of(other);
+          }
 
-      @Override
-      public java.util.Set<PeerAddress> addresses(String stage) {
-        return java.util.Set.of(other);
-      }
+          @Override
+          public java.util.Set<PeerAddress> addresses(String stage) {
+            return java.util.Set.of(other);
+          }
 
-      @Override
-      public void addListener(Runnable onChange) {}
+          @Override
+          public void addListener(Runnable onChange) {}
 
-      @Override
-      public void close() {
-        closed.incrementAndGet();
-        throw new IllegalStateException("boom");
-      }
-    };
+          @Override
+          public void close() {
+            closed.incrementAndGet();
+            throw new IllegalStateException("boom");
+          }
+        };
     PeerDiscovery composite = PeerDiscoveries.composite(discovery, second);
 
     assertThat(composite.resolve("sandbox-manager", "node-3")).contains(SM_B);

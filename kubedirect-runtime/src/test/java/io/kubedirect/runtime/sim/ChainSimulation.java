@@ -16,71 +16,96 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * One deterministic run of the three-stage chain (ReplicaSet-like producer -> scheduler -> one sandbox
- * manager per node) on virtual time, with a fault schedule drawn from the seed: network faults (drop,
- * duplicate, reorder, delay, partitions, link kills), crash and restart of any stage, API failures and
- * conflicts, scale changes. Then the faults stop, the run goes on until it converges (or a deadline), and
- * the invariants are checked:
+ * One deterministic run of the three-stage chain (ReplicaSet-like producer -> scheduler -> one
+ * sandbox manager per node) on virtual time, with a fault schedule drawn from the seed: network
+ * faults (drop, duplicate, reorder, delay, partitions, link kills), crash and restart of any stage,
+ * API failures and conflicts, scale changes. Then the faults stop, the run goes on until it
+ * converges (or a deadline), and the invariants are checked:
  *
  * <ul>
  *   <li>no lost pod and no surplus: per owner exactly the desired number of persisted pods;
- *   <li>convergence: every persisted pod has a node and is Ready; every engine's ephemeral store, dirty set
- *       and the stage logic are empty/idle, and stay so for two more seconds;
+ *   <li>convergence: every persisted pod has a node and is Ready; every engine's ephemeral store,
+ *       dirty set and the stage logic are empty/idle, and stay so for two more seconds;
  *   <li>no duplicate: no pod name was created (applied) twice in the API history; a retry answered
  *       AlreadyExists is fine;
  *   <li>no stale epoch: every batch a receiver applied carried the epoch current for its source
  *       ({@link EpochFenceObserver});
- *   <li>bounded memory: ephemeral + dirty objects over all stages never exceed a bound during the run;
- *   <li>no surplus create (with the head view, the default): the ReplicaSet-like stage never asks for a pod
- *       while its owner already has the desired number persisted or held by a downstream stage (this is what
- *       a restarted head got wrong before it saw the pods its downstream held);
+ *   <li>bounded memory: ephemeral + dirty objects over all stages never exceed a bound during the
+ *       run;
+ *   <li>no surplus create (with the head view, the default): the ReplicaSet-like stage never asks
+ *       for a pod while its owner already has the desired number persisted or held by a downstream
+ *       stage (this is what a restarted head got wrong before it saw the pods its downstream held);
  *   <li>no task threw.
  * </ul>
  */
 final class ChainSimulation {
 
   /** What one seed configures. */
-  record Config(long seed, List<String> nodes, Map<String, Integer> initialDesired, Duration horizon,
-      Duration watchDelay, Duration fallbackAfter, FaultPlan plan, double apiRetryable, double apiAmbiguous,
-      double apiConflict, List<String> events, boolean ambiguousWrites, boolean silentDrops,
-      SimFaults.Switches switches, SimFaults.Plan extra) {
+  record Config(
+      long seed,
+      List<String> nodes,
+      Map<String, Integer> initialDesired,
+      Duration horizon,
+      Duration watchDelay,
+      Duration fallbackAfter,
+      FaultPlan plan,
+      double apiRetryable,
+      double apiAmbiguous,
+      double apiConflict,
+      List<String> events,
+      boolean ambiguousWrites,
+      boolean silentDrops,
+      SimFaults.Switches switches,
+      SimFaults.Plan extra) {
 
     /** The system properties that reproduce this configuration's fault classes. */
     String flags() {
       return (ambiguousWrites ? "" : " -Dkubedirect.sim.ambiguousWrites=false")
-          + (silentDrops ? "" : " -Dkubedirect.sim.silentDrops=false") + switches.flags();
+          + (silentDrops ? "" : " -Dkubedirect.sim.silentDrops=false")
+          + switches.flags();
     }
   }
 
   /** The outcome of a run. */
-  record Result(long seed, long traceHash, boolean ok, List<String> violations, String summary,
-      List<String> details, String flags) {
+  record Result(
+      long seed,
+      long traceHash,
+      boolean ok,
+      List<String> violations,
+      String summary,
+      List<String> details,
+      String flags) {
 
     String report() {
       StringBuilder sb = new StringBuilder();
       sb.append("seed ").append(seed).append(": ").append(summary).append('\n');
       violations.stream().limit(20).forEach(v -> sb.append("  VIOLATION ").append(v).append('\n'));
       details.forEach(d -> sb.append("  ").append(d).append('\n'));
-      sb.append("  replay: mvn -B -ntp -o -pl kubedirect-runtime -am test -Dtest=ChainSimulationTest#seeds"
-          + " -Dsurefire.failIfNoSpecifiedTests=false -Dkubedirect.sim.seed=").append(seed).append(flags).append('\n');
+      sb.append(
+              "  replay: mvn -B -ntp -o -pl kubedirect-runtime -am test -Dtest=ChainSimulationTest#seeds"
+                  + " -Dsurefire.failIfNoSpecifiedTests=false -Dkubedirect.sim.seed=")
+          .append(seed)
+          .append(flags)
+          .append('\n');
       return sb.toString();
     }
   }
 
   /**
-   * Whether the API Server sometimes commits a write and still answers RETRYABLE_FAILURE (a timeout after
-   * commit). On by default; {@code -Dkubedirect.sim.ambiguousWrites=false} turns it off. It once exposed an
-   * engine bug (a retried create resurrected a pod deleted in between, e.g. seed 77), fixed by the write-back
-   * queue's revision barrier.
+   * Whether the API Server sometimes commits a write and still answers RETRYABLE_FAILURE (a timeout
+   * after commit). On by default; {@code -Dkubedirect.sim.ambiguousWrites=false} turns it off. It
+   * once exposed an engine bug (a retried create resurrected a pod deleted in between, e.g. seed
+   * 77), fixed by the write-back queue's revision barrier.
    */
   static final boolean AMBIGUOUS_WRITES_DEFAULT =
       Boolean.parseBoolean(System.getProperty("kubedirect.sim.ambiguousWrites", "true"));
 
   /**
-   * Whether a dropped message may leave its connection up (a lossy link that breaks the TCP-like contract;
-   * the Link Javadoc allows it: "at most once"). On by default; {@code -Dkubedirect.sim.silentDrops=false}
-   * turns it off (then every drop also resets the connection). It once exposed an engine bug (a batch lost
-   * without its connection was never resent, e.g. seeds 106 and 467), fixed by the sender's ack timeout.
+   * Whether a dropped message may leave its connection up (a lossy link that breaks the TCP-like
+   * contract; the Link Javadoc allows it: "at most once"). On by default; {@code
+   * -Dkubedirect.sim.silentDrops=false} turns it off (then every drop also resets the connection).
+   * It once exposed an engine bug (a batch lost without its connection was never resent, e.g. seeds
+   * 106 and 467), fixed by the sender's ack timeout.
    */
   static final boolean SILENT_DROPS_DEFAULT =
       Boolean.parseBoolean(System.getProperty("kubedirect.sim.silentDrops", "true"));
@@ -88,7 +113,10 @@ final class ChainSimulation {
   static final Duration CONVERGE_LIMIT = Duration.ofSeconds(60);
   static final Duration STABLE_FOR = Duration.ofSeconds(2);
   static final Duration SAMPLE = Duration.ofMillis(20);
-  /** How long after converging a link may still be on the fallback (> the engine's 5 s ack timeout). */
+
+  /**
+   * How long after converging a link may still be on the fallback (> the engine's 5 s ack timeout).
+   */
   static final Duration FALLBACK_GRACE = Duration.ofSeconds(15);
 
   final DeterministicTaskScheduler sched;
@@ -103,44 +131,64 @@ final class ChainSimulation {
   private final Map<String, Integer> incarnations = new HashMap<>();
   private final List<StageProcess> dead = new ArrayList<>();
   private int maxMemory;
-  /** Pods the ReplicaSet-like stage asked to create, and surplus pods it asked to delete (all incarnations). */
-  long rsCreates;
-  long rsDeletes;
+
   /**
-   * Creates the ReplicaSet-like stage asked for while the owner already had, in the API Server or held by a
-   * downstream stage, at least the desired number of pods (waste; the restart of the head stage caused most
-   * of it before its informer showed what its downstream held).
+   * Pods the ReplicaSet-like stage asked to create, and surplus pods it asked to delete (all
+   * incarnations).
+   */
+  long rsCreates;
+
+  long rsDeletes;
+
+  /**
+   * Creates the ReplicaSet-like stage asked for while the owner already had, in the API Server or
+   * held by a downstream stage, at least the desired number of pods (waste; the restart of the head
+   * stage caused most of it before its informer showed what its downstream held).
    */
   long surplusCreates;
+
   private final List<String> surplusDetails = new ArrayList<>();
 
   /**
-   * Whether the head stage's view includes its own unpersisted pods (the engine's {@code emittedView()}, with
-   * the pods adopted from its downstream's snapshot after a restart) and waits for {@code recovered()}. On by
-   * default; {@code -Dkubedirect.sim.headView=false} restores the earlier behaviour (the view is the persisted
-   * pods only, and the restarted head retracts what its downstream holds) to compare the waste.
+   * Whether the head stage's view includes its own unpersisted pods (the engine's {@code
+   * emittedView()}, with the pods adopted from its downstream's snapshot after a restart) and waits
+   * for {@code recovered()}. On by default; {@code -Dkubedirect.sim.headView=false} restores the
+   * earlier behaviour (the view is the persisted pods only, and the restarted head retracts what
+   * its downstream holds) to compare the waste.
    */
-  static final boolean HEAD_VIEW = Boolean.parseBoolean(System.getProperty("kubedirect.sim.headView", "true"));
+  static final boolean HEAD_VIEW =
+      Boolean.parseBoolean(System.getProperty("kubedirect.sim.headView", "true"));
+
   /**
-   * A subscriber of the sandbox managers (an activator), with partitions of its links and crashes of its own, drawn
-   * from a stream of their own (the other draws of a seed are unchanged). Off: -Dkubedirect.sim.subscriber=false.
+   * A subscriber of the sandbox managers (an activator), with partitions of its links and crashes
+   * of its own, drawn from a stream of their own (the other draws of a seed are unchanged). Off:
+   * -Dkubedirect.sim.subscriber=false.
    */
-  static final boolean SUBSCRIBER = Boolean.parseBoolean(System.getProperty("kubedirect.sim.subscriber", "true"));
+  static final boolean SUBSCRIBER =
+      Boolean.parseBoolean(System.getProperty("kubedirect.sim.subscriber", "true"));
+
   private int memoryBound;
   private int crashes;
 
   /** This seed's draw of the fault classes of {@link SimFaults}. */
   final SimFaults.Plan faults;
-  /** Randomness of the fault classes at run time (evictions, head deletes); never the scheduler's. */
+
+  /**
+   * Randomness of the fault classes at run time (evictions, head deletes); never the scheduler's.
+   */
   private final Random faultRandom;
+
   /** Per stage instance: how far (µs) its clock is behind virtual time (the clockSteps fault). */
   private final Map<String, Long> clockBack = new HashMap<>();
+
   private final List<StageProcess> twins = new ArrayList<>();
   private int peakDesired;
   private long t0;
+
   /**
-   * Pods the head asked to delete: on their way out, so not replicas for the surplus check (a replacement created
-   * right after a delete is not surplus while the delete propagates down the chain).
+   * Pods the head asked to delete: on their way out, so not replicas for the surplus check (a
+   * replacement created right after a delete is not surplus while the delete propagates down the
+   * chain).
    */
   private final java.util.Set<String> headDeleteIssued = new java.util.HashSet<>();
 
@@ -148,28 +196,48 @@ final class ChainSimulation {
     headDeleteIssued.add(key);
   }
 
-  /** Pods whose delete completed through the head's API fallback while a twin of the head ran (see below). */
+  /**
+   * Pods whose delete completed through the head's API fallback while a twin of the head ran (see
+   * below).
+   */
   private final java.util.Set<String> twinFallbackDeletes = new java.util.HashSet<>();
+
   /** key -> when the head's delete of it completed OK (first time), and by whom. */
   private final Map<String, long[]> headDeleted = new HashMap<>();
+
   private final Map<String, String> headDeletedBy = new HashMap<>();
+
   /** Deletes of unpersisted pods the ReplicaSet-like stage asked for. */
   long rsUnpersistedDeletes;
+
   /** Delete futures that completed OK while the API Server still stored the pod (finding 1). */
   long deletesOkWhilePersisted;
-  /** Of those, completed when the head's informer already showed the API copy (onPersisted dropped the delete). */
+
+  /**
+   * Of those, completed when the head's informer already showed the API copy (onPersisted dropped
+   * the delete).
+   */
   long deletesOkSeenPersisted;
+
   /** Pods created in the API after the head's delete of them had completed OK (finding 1). */
   long createdAfterDelete;
+
   long evictions;
   long rejectedCreates;
   private final List<String> hostileLog = new ArrayList<>();
   private final List<String> hostileAnswers = new ArrayList<>();
   private boolean burstArmed;
 
-  /** A run with the fault classes chosen by system properties (see the constants and {@link SimFaults}). */
+  /**
+   * A run with the fault classes chosen by system properties (see the constants and {@link
+   * SimFaults}).
+   */
   ChainSimulation(long seed) {
-    this(seed, AMBIGUOUS_WRITES_DEFAULT, SILENT_DROPS_DEFAULT, SimFaults.Switches.fromSystemProperties());
+    this(
+        seed,
+        AMBIGUOUS_WRITES_DEFAULT,
+        SILENT_DROPS_DEFAULT,
+        SimFaults.Switches.fromSystemProperties());
   }
 
   /** A run; the two flags enable the fault classes that expose known engine issues. */
@@ -178,10 +246,15 @@ final class ChainSimulation {
   }
 
   /** A run with explicit switches for the fault classes of {@link SimFaults}. */
-  ChainSimulation(long seed, boolean ambiguousWrites, boolean silentDrops, SimFaults.Switches switches) {
+  ChainSimulation(
+      long seed, boolean ambiguousWrites, boolean silentDrops, SimFaults.Switches switches) {
     this.sched = new DeterministicTaskScheduler(seed, 50_000_000L).maxTasksPerInstant(200_000);
-    this.net = InMemoryNetwork.builder(sched).latency(Duration.ofMillis(1))
-        .partitionDetection(Duration.ofMillis(300)).traceRetained(Integer.getInteger("kubedirect.sim.traceRetained", 60)).build();
+    this.net =
+        InMemoryNetwork.builder(sched)
+            .latency(Duration.ofMillis(1))
+            .partitionDetection(Duration.ofMillis(300))
+            .traceRetained(Integer.getInteger("kubedirect.sim.traceRetained", 60))
+            .build();
     Random r = sched.newRandom();
     this.api = new SimulatedApiServer(sched, sched.newRandom(), net.trace());
     this.config = draw(seed, r, ambiguousWrites, silentDrops, switches);
@@ -198,7 +271,11 @@ final class ChainSimulation {
     }
   }
 
-  private static Config draw(long seed, Random r, boolean ambiguousWrites, boolean silentDrops,
+  private static Config draw(
+      long seed,
+      Random r,
+      boolean ambiguousWrites,
+      boolean silentDrops,
       SimFaults.Switches switches) {
     int nodeCount = 2 + r.nextInt(2);
     List<String> nodes = new ArrayList<>();
@@ -210,13 +287,15 @@ final class ChainSimulation {
     want.put("api", r.nextInt(4));
     Duration horizon = Duration.ofMillis(1500 + r.nextInt(2500));
     Duration watchDelay = Duration.ofMillis(1 + r.nextInt(30));
-    Duration fallback = r.nextInt(4) == 0 ? Duration.ofMillis(800 + r.nextInt(1200)) : Duration.ofSeconds(30);
+    Duration fallback =
+        r.nextInt(4) == 0 ? Duration.ofMillis(800 + r.nextInt(1200)) : Duration.ofSeconds(30);
     List<List<String>> links = new ArrayList<>();
     links.add(List.of("replicaset", "scheduler"));
     for (String n : nodes) {
       links.add(List.of("scheduler", "sm-" + n));
     }
-    FaultPlan plan = FaultPlan.random(r, links, horizon, r.nextInt(7), r.nextInt(3) == 0, silentDrops);
+    FaultPlan plan =
+        FaultPlan.random(r, links, horizon, r.nextInt(7), r.nextInt(3) == 0, silentDrops);
     double retryable = r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.25;
     double ambiguousDraw = r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.1;
     double ambiguous = ambiguousWrites ? ambiguousDraw : 0;
@@ -230,35 +309,58 @@ final class ChainSimulation {
     for (int i = 0; i < crashCount; i++) {
       long at = (long) (r.nextDouble() * horizon.toMillis() * 0.8);
       long down = 1 + r.nextInt(1500);
-      events.add("crash " + instances.get(r.nextInt(instances.size())) + " at " + at + " for " + down);
+      events.add(
+          "crash " + instances.get(r.nextInt(instances.size())) + " at " + at + " for " + down);
     }
     int scaleCount = r.nextInt(4);
     for (int i = 0; i < scaleCount; i++) {
       long at = (long) (r.nextDouble() * horizon.toMillis());
-      events.add("scale " + (r.nextBoolean() ? "web" : "api") + " at " + at + " to " + r.nextInt(6));
+      events.add(
+          "scale " + (r.nextBoolean() ? "web" : "api") + " at " + at + " to " + r.nextInt(6));
     }
-    SimFaults.Plan extra = SimFaults.draw(seed, switches, horizon.toMillis(), nodeCount, crashCount);
+    SimFaults.Plan extra =
+        SimFaults.draw(seed, switches, horizon.toMillis(), nodeCount, crashCount);
     if (extra.headPartition() != null && fallback.toMillis() > 2_000) {
-      // The class needs a partition past the deadline within the run: a short deadline, derived from the seed.
+      // The class needs a partition past the deadline within the run: a short deadline, derived
+      // from the seed.
       fallback = Duration.ofMillis(600 + Math.floorMod(SimFaults.mix(seed, "fallback"), 900));
     }
-    return new Config(seed, nodes, want, horizon, watchDelay, fallback, plan, retryable, ambiguous, conflict,
-        events, ambiguousWrites, silentDrops, switches, extra);
+    return new Config(
+        seed,
+        nodes,
+        want,
+        horizon,
+        watchDelay,
+        fallback,
+        plan,
+        retryable,
+        ambiguous,
+        conflict,
+        events,
+        ambiguousWrites,
+        silentDrops,
+        switches,
+        extra);
   }
 
   /**
-   * The most one instance's clock is behind virtual time, over all its steps: below
-   * {@code EngineLimits.maxEpochSkew} (60 s). Two steps of 50 and 30 s once put a sandbox manager 80 s behind its
-   * upstream, which then could never handshake with it (seeds 383, 384, ...: a link left in fallback).
+   * The most one instance's clock is behind virtual time, over all its steps: below {@code
+   * EngineLimits.maxEpochSkew} (60 s). Two steps of 50 and 30 s once put a sandbox manager 80 s
+   * behind its upstream, which then could never handshake with it (seeds 383, 384, ...: a link left
+   * in fallback).
    */
   static final long MAX_CLOCK_BACK_MS = 50_000;
 
-  /** Wall-clock-like µs at which the clockSteps class puts virtual time 0 (so a step back stays positive). */
+  /**
+   * Wall-clock-like µs at which the clockSteps class puts virtual time 0 (so a step back stays
+   * positive).
+   */
   static final long CLOCK_BASE_MICROS = 1_700_000_000_000_000L;
 
   /**
-   * The clock of a new incarnation of {@code instance}, in µs: virtual time, minus what the clockSteps fault
-   * took off it so far (fixed for the incarnation). Without that class: virtual time, as before.
+   * The clock of a new incarnation of {@code instance}, in µs: virtual time, minus what the
+   * clockSteps fault took off it so far (fixed for the incarnation). Without that class: virtual
+   * time, as before.
    */
   java.util.function.LongSupplier clockOf(String instance) {
     if (!config.switches().on("clockSteps")) {
@@ -268,7 +370,10 @@ final class ChainSimulation {
     return () -> CLOCK_BASE_MICROS + sched.nanoTime() / 1_000 - back;
   }
 
-  /** The sandbox start delay of a pod (a pure function of the seed and its name; 0 without sandboxDelay). */
+  /**
+   * The sandbox start delay of a pod (a pure function of the seed and its name; 0 without
+   * sandboxDelay).
+   */
   long sandboxDelayNanos(String podName) {
     long max = faults.sandboxMaxDelayMs();
     if (max <= 0) {
@@ -288,35 +393,56 @@ final class ChainSimulation {
   }
 
   /**
-   * The head's delete of {@code key} completed OK. Oracle (finding 1): then no stage will persist the pod any
-   * more and no persisted copy is left, so the API Server must not store it now (checked here) nor create it
-   * later (checked at the end).
+   * The head's delete of {@code key} completed OK. Oracle (finding 1): then no stage will persist
+   * the pod any more and no persisted copy is left, so the API Server must not store it now
+   * (checked here) nor create it later (checked at the end).
    */
-  void headDeleteCompleted(String key, String by, long issuedNanos, boolean unpersisted, boolean viaFallback) {
+  void headDeleteCompleted(
+      String key, String by, long issuedNanos, boolean unpersisted, boolean viaFallback) {
     long now = sched.nanoTime();
     if (viaFallback && faults.twin() != null && faults.twin().instance().equals("replicaset")) {
-      // Two live instances of the head fence each other (the supported setup has one, §11), which can hold the
-      // head's link in fallback; a delete of an unpersisted pod then completes through the API Server, which the
-      // copies downstream do not hear of. The requirement for twins is that nothing is lost and the end state is
-      // exact (checked), not that the delete is honoured at once: a late copy is deleted again by the head (the
+      // Two live instances of the head fence each other (the supported setup has one, §11), which
+      // can hold the
+      // head's link in fallback; a delete of an unpersisted pod then completes through the API
+      // Server, which the
+      // copies downstream do not hear of. The requirement for twins is that nothing is lost and the
+      // end state is
+      // exact (checked), not that the delete is honoured at once: a late copy is deleted again by
+      // the head (the
       // late-copy rule of §13.1). Seed 12564.
       twinFallbackDeletes.add(key);
     }
     headDeleted.putIfAbsent(key, new long[] {now, issuedNanos});
-    headDeletedBy.putIfAbsent(key, by + (unpersisted ? " (unpersisted when deleted)" : " (persisted when deleted)"));
+    headDeletedBy.putIfAbsent(
+        key, by + (unpersisted ? " (unpersisted when deleted)" : " (persisted when deleted)"));
     String[] nsName = key.split("/", 2);
     Optional<KubernetesObject> stored = api.get(SimPods.KIND, nsName[0], nsName[1]);
     if (stored.isPresent()) {
       deletesOkWhilePersisted++;
-      if (alive.get("replicaset") instanceof ReplicaSetProcess rs && rs.persisted.containsKey(key)) {
+      if (alive.get("replicaset") instanceof ReplicaSetProcess rs
+          && rs.persisted.containsKey(key)) {
         deletesOkSeenPersisted++;
       }
       if (!config.switches().on("deleteOracle") || twinFallbackDeletes.contains(key)) {
         return;
       }
-      violations.add("delete-honoured: " + by + "'s delete of " + key + " (issued at " + ms(issuedNanos) + " ms, "
-          + (unpersisted ? "unpersisted" : "persisted") + " then) completed OK at " + ms(now) + " ms while the API"
-          + " Server stores it (rv " + stored.get().getMetadata().getResourceVersion() + ", " + writesOf(key) + ")");
+      violations.add(
+          "delete-honoured: "
+              + by
+              + "'s delete of "
+              + key
+              + " (issued at "
+              + ms(issuedNanos)
+              + " ms, "
+              + (unpersisted ? "unpersisted" : "persisted")
+              + " then) completed OK at "
+              + ms(now)
+              + " ms while the API"
+              + " Server stores it (rv "
+              + stored.get().getMetadata().getResourceVersion()
+              + ", "
+              + writesOf(key)
+              + ")");
     }
   }
 
@@ -327,7 +453,8 @@ final class ChainSimulation {
   private String writesOf(String key) {
     List<String> out = new ArrayList<>();
     for (SimulatedApiServer.Write w : api.history()) {
-      if (w.key().equals(key) && w.status() != io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE) {
+      if (w.key().equals(key)
+          && w.status() != io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE) {
         out.add(ms(w.nanos()) + "ms " + w.writer() + " " + w.op() + " " + w.status());
       }
     }
@@ -341,20 +468,24 @@ final class ChainSimulation {
   }
 
   /**
-   * Counts a create for {@code owner} made while enough of its pods were persisted or held downstream. Pods the
-   * head is deleting (delete issued) and ephemeral copies of pods that were persisted and deleted meanwhile do not
-   * count: they are on their way out, not replicas; nor do persisted pods the head's informer has not shown yet.
+   * Counts a create for {@code owner} made while enough of its pods were persisted or held
+   * downstream. Pods the head is deleting (delete issued) and ephemeral copies of pods that were
+   * persisted and deleted meanwhile do not count: they are on their way out, not replicas; nor do
+   * persisted pods the head's informer has not shown yet.
    */
   void countCreate(String owner) {
     rsCreates++;
     java.util.Set<String> names = new java.util.TreeSet<>();
     List<String> where = new ArrayList<>();
-    // A persisted pod counts once the head's informer has shown it: until then nothing the head can see knows it
-    // (a downstream that held it has dropped its copy on seeing it persisted; informers lag differently, the §7.1
+    // A persisted pod counts once the head's informer has shown it: until then nothing the head can
+    // see knows it
+    // (a downstream that held it has dropped its copy on seeing it persisted; informers lag
+    // differently, the §7.1
     // residual race, seed 6031). Pods held downstream count as before.
     StageProcess head = alive.get("replicaset");
     for (KubernetesObject o : api.listShared(SimPods.KIND)) {
-      if (owner.equals(SimPods.owner((V1Pod) o)) && !headDeleteIssued.contains(SimPods.key(o))
+      if (owner.equals(SimPods.owner((V1Pod) o))
+          && !headDeleteIssued.contains(SimPods.key(o))
           && (head == null || head.persisted.containsKey(SimPods.key(o)))) {
         names.add(SimPods.key((V1Pod) o));
         where.add(o.getMetadata().getName() + "@api");
@@ -363,13 +494,17 @@ final class ChainSimulation {
     java.util.Set<String> gone = new java.util.HashSet<>();
     for (SimulatedApiServer.Write w : api.history()) {
       if (w.op().equals("delete") && w.applied()) {
-        gone.add(w.key()); // persisted, then deleted: a lagging downstream copy of it is dead, not a replica
+        gone.add(
+            w.key()); // persisted, then deleted: a lagging downstream copy of it is dead, not a
+        // replica
       }
     }
     for (StageProcess p : alive.values()) {
-      if (!(p instanceof ReplicaSetProcess) && !(p instanceof ActivatorProcess)) { // (a subscriber only observes)
+      if (!(p instanceof ReplicaSetProcess)
+          && !(p instanceof ActivatorProcess)) { // (a subscriber only observes)
         for (V1Pod e : p.ephemeralPods()) {
-          if (owner.equals(SimPods.owner(e)) && !gone.contains(SimPods.key(e))
+          if (owner.equals(SimPods.owner(e))
+              && !gone.contains(SimPods.key(e))
               && !headDeleteIssued.contains(SimPods.key(e))) {
             names.add(SimPods.key(e));
             where.add(e.getMetadata().getName() + "@" + p.instance);
@@ -380,8 +515,14 @@ final class ChainSimulation {
     if (names.size() >= desired.getOrDefault(owner, 0)) {
       surplusCreates++;
       if (HEAD_VIEW && surplusDetails.size() < 5) {
-        surplusDetails.add(sched.nanoTime() / 1_000_000 + "ms: a create for " + owner + " while " + where
-            + " were persisted or held downstream, desired " + desired.get(owner));
+        surplusDetails.add(
+            sched.nanoTime() / 1_000_000
+                + "ms: a create for "
+                + owner
+                + " while "
+                + where
+                + " were persisted or held downstream, desired "
+                + desired.get(owner));
       }
     }
   }
@@ -429,8 +570,9 @@ final class ChainSimulation {
   }
 
   /**
-   * Faults of the subscriber only, from their own random stream: partitions between it and the sandbox managers
-   * (often while pods live only in memory: early in the run, during the burst) and crashes of the activator.
+   * Faults of the subscriber only, from their own random stream: partitions between it and the
+   * sandbox managers (often while pods live only in memory: early in the run, during the burst) and
+   * crashes of the activator.
    */
   private void scheduleSubscriberFaults() {
     Random r = new Random(config.seed() * 131 + 0x5AB5L);
@@ -440,8 +582,10 @@ final class ChainSimulation {
       String node = config.nodes().get(r.nextInt(config.nodes().size()));
       long at = (long) (r.nextDouble() * horizon * 0.7);
       long length = 50 + r.nextInt(1200);
-      sched.schedule(() -> net.faults().partition("sm-" + node, "activator"), Duration.ofMillis(at));
-      sched.schedule(() -> net.faults().heal("sm-" + node, "activator"), Duration.ofMillis(at + length));
+      sched.schedule(
+          () -> net.faults().partition("sm-" + node, "activator"), Duration.ofMillis(at));
+      sched.schedule(
+          () -> net.faults().heal("sm-" + node, "activator"), Duration.ofMillis(at + length));
     }
     if (r.nextInt(3) == 0) {
       long at = (long) (r.nextDouble() * horizon * 0.8);
@@ -471,8 +615,14 @@ final class ChainSimulation {
       details.add("fault plan: " + config.plan().steps());
       notes.stream().limit(40).forEach(n -> details.add("note: " + n));
       net.trace().recent().forEach(t -> details.add("trace: " + t));
-      return new Result(config.seed(), net.trace().hash(), false, List.copyOf(violations),
-          "aborted: " + e.getMessage(), details, config.flags());
+      return new Result(
+          config.seed(),
+          net.trace().hash(),
+          false,
+          List.copyOf(violations),
+          "aborted: " + e.getMessage(),
+          details,
+          config.flags());
     }
   }
 
@@ -497,16 +647,22 @@ final class ChainSimulation {
         long at = Long.parseLong(f[3]);
         long down = Long.parseLong(f[5]);
         Long back = faults.clockBackMs().get(crashIndex++);
-        sched.schedule(() -> {
-          crash(inst);
-          if (back != null) {
-            // The next incarnation's clock is stepped back (NTP step, VM restore, another host's clock). The steps
-            // of one instance add up over its crashes; the sum stays within MAX_CLOCK_BACK_MS, so no two stages'
-            // clocks are further apart than the engine's epoch bound (beyond it a stage is refused by design).
-            clockBack.merge(inst, back * 1_000, (a, b) -> Math.min(a + b, MAX_CLOCK_BACK_MS * 1_000));
-            net.trace().record(sched.nanoTime(), "clock-back " + inst + " " + back + "ms", 0);
-          }
-        }, Duration.ofMillis(at));
+        sched.schedule(
+            () -> {
+              crash(inst);
+              if (back != null) {
+                // The next incarnation's clock is stepped back (NTP step, VM restore, another
+                // host's clock). The steps
+                // of one instance add up over its crashes; the sum stays within MAX_CLOCK_BACK_MS,
+                // so no two stages'
+                // clocks are further apart than the engine's epoch bound (beyond it a stage is
+                // refused by design).
+                clockBack.merge(
+                    inst, back * 1_000, (a, b) -> Math.min(a + b, MAX_CLOCK_BACK_MS * 1_000));
+                net.trace().record(sched.nanoTime(), "clock-back " + inst + " " + back + "ms", 0);
+              }
+            },
+            Duration.ofMillis(at));
         sched.schedule(() -> restart(inst), Duration.ofMillis(at + down));
       } else {
         String owner = f[1];
@@ -560,21 +716,27 @@ final class ChainSimulation {
     List<String> details = new ArrayList<>();
     checkEndState();
     if (!converged) {
-      violations.add("did not converge within " + CONVERGE_LIMIT.toSeconds() + " s after the faults stopped");
+      violations.add(
+          "did not converge within " + CONVERGE_LIMIT.toSeconds() + " s after the faults stopped");
     } else if (!stable) {
       violations.add("converged, then diverged again within " + STABLE_FOR.toSeconds() + " s");
     }
     if (converged && stable) {
-      // Every link must be back on the direct path (a stage locked out of its receiver, e.g. by a hostile or
-      // stepped-back epoch, converges through the API fallback but never leaves it). A link that lost a
+      // Every link must be back on the direct path (a stage locked out of its receiver, e.g. by a
+      // hostile or
+      // stepped-back epoch, converges through the API fallback but never leaves it). A link that
+      // lost a
       // handshake message may take an ack timeout to come back, so wait for it, up to the deadline.
       long fbDeadline = Math.max(deadline, sched.nanoTime() + FALLBACK_GRACE.toNanos());
       while (!inFallback().isEmpty() && sched.nanoTime() < fbDeadline) {
         sched.runFor(Duration.ofMillis(50));
       }
       if (!inFallback().isEmpty()) {
-        violations.add("fallback: links still on the API fallback " + (sched.nanoTime() - convergedAt) / 1_000_000
-            + " ms after converging: " + inFallback());
+        violations.add(
+            "fallback: links still on the API fallback "
+                + (sched.nanoTime() - convergedAt) / 1_000_000
+                + " ms after converging: "
+                + inFallback());
       } else if (!converged()) {
         violations.add("diverged while waiting for the links to leave the fallback");
       }
@@ -584,28 +746,60 @@ final class ChainSimulation {
     }
     checkHistory();
     if (HEAD_VIEW && surplusCreates > 0) {
-      violations.add("surplus: the replicaset stage asked for " + surplusCreates + " create(s) while the owner"
-          + " already had enough pods persisted or held downstream, e.g. " + surplusDetails);
+      violations.add(
+          "surplus: the replicaset stage asked for "
+              + surplusCreates
+              + " create(s) while the owner"
+              + " already had enough pods persisted or held downstream, e.g. "
+              + surplusDetails);
     }
     memoryBound = Math.max(8 * 6 * 2 + 32, 5 * peakDesired + 32);
     if (maxMemory > memoryBound) {
-      violations.add("memory: " + maxMemory + " ephemeral+dirty objects at once, bound " + memoryBound);
+      violations.add(
+          "memory: " + maxMemory + " ephemeral+dirty objects at once, bound " + memoryBound);
     }
     for (Throwable t : sched.errors()) {
       violations.add("task threw " + t);
     }
     long virtualMs = (sched.nanoTime() - t0) / 1_000_000;
-    String summary = (violations.isEmpty() ? "ok" : violations.size() + " violation(s)") + ", nodes="
-        + config.nodes().size() + ", desired=" + desired + ", crashes=" + crashes + ", converged after "
-        + (convergedAt - t0) / 1_000_000 + " ms virtual, total " + virtualMs + " ms virtual, maxMemory="
-        + maxMemory + ", pods created by sandbox managers/others=" + createdBy("sm-") + "/" + createdByOthers()
-        + ", api writes=" + api.history().size() + ", trace events=" + net.trace().events()
-        + ", trace hash=" + Long.toHexString(net.trace().hash());
+    String summary =
+        (violations.isEmpty() ? "ok" : violations.size() + " violation(s)")
+            + ", nodes="
+            + config.nodes().size()
+            + ", desired="
+            + desired
+            + ", crashes="
+            + crashes
+            + ", converged after "
+            + (convergedAt - t0) / 1_000_000
+            + " ms virtual, total "
+            + virtualMs
+            + " ms virtual, maxMemory="
+            + maxMemory
+            + ", pods created by sandbox managers/others="
+            + createdBy("sm-")
+            + "/"
+            + createdByOthers()
+            + ", api writes="
+            + api.history().size()
+            + ", trace events="
+            + net.trace().events()
+            + ", trace hash="
+            + Long.toHexString(net.trace().hash());
     if (!violations.isEmpty()) {
-      details.add("config: horizon=" + config.horizon().toMillis() + "ms watchDelay=" + config.watchDelay().toMillis()
-          + "ms fallbackAfter=" + config.fallbackAfter().toMillis() + "ms api faults retryable="
-          + fmt(config.apiRetryable()) + " ambiguous=" + fmt(config.apiAmbiguous()) + " conflict="
-          + fmt(config.apiConflict()));
+      details.add(
+          "config: horizon="
+              + config.horizon().toMillis()
+              + "ms watchDelay="
+              + config.watchDelay().toMillis()
+              + "ms fallbackAfter="
+              + config.fallbackAfter().toMillis()
+              + "ms api faults retryable="
+              + fmt(config.apiRetryable())
+              + " ambiguous="
+              + fmt(config.apiAmbiguous())
+              + " conflict="
+              + fmt(config.apiConflict()));
       details.add("events: " + config.events());
       details.add("fault classes: " + faults.describe());
       hostileLog.forEach(h -> details.add("hostile: " + h + hostileAnswers));
@@ -617,8 +811,14 @@ final class ChainSimulation {
       p.crash(); // stop timers so nothing outlives the run
     }
     twins.forEach(StageProcess::crash);
-    return new Result(config.seed(), net.trace().hash(), violations.isEmpty(), List.copyOf(violations), summary,
-        details, config.flags());
+    return new Result(
+        config.seed(),
+        net.trace().hash(),
+        violations.isEmpty(),
+        List.copyOf(violations),
+        summary,
+        details,
+        config.flags());
   }
 
   /** Schedules the fault classes of {@link SimFaults} drawn for this seed. */
@@ -627,84 +827,130 @@ final class ChainSimulation {
     if (faults.rejectFraction() > 0 || faults.rejectOwner() != null) {
       long from = t0 + faults.rejectFrom() * 1_000_000L;
       long until = t0 + faults.rejectUntil() * 1_000_000L;
-      api.rejectCreates(o -> {
-        if (!(o instanceof V1Pod pod)) {
-          return false;
-        }
-        long now = sched.nanoTime();
-        boolean owner = faults.rejectOwner() != null && faults.rejectOwner().equals(SimPods.owner(pod))
-            && now >= from && now < until;
-        boolean name = Math.floorMod(SimFaults.mix(config.seed() + 1, pod.getMetadata().getName()), 1000)
-            < faults.rejectFraction() * 1000;
-        return owner || name;
-      });
+      api.rejectCreates(
+          o -> {
+            if (!(o instanceof V1Pod pod)) {
+              return false;
+            }
+            long now = sched.nanoTime();
+            boolean owner =
+                faults.rejectOwner() != null
+                    && faults.rejectOwner().equals(SimPods.owner(pod))
+                    && now >= from
+                    && now < until;
+            boolean name =
+                Math.floorMod(SimFaults.mix(config.seed() + 1, pod.getMetadata().getName()), 1000)
+                    < faults.rejectFraction() * 1000;
+            return owner || name;
+          });
     }
     if (faults.evictionRate() > 0) {
-      api.onCreate(o -> {
-        if (sched.nanoTime() >= horizonEnd || faultRandom.nextDouble() >= faults.evictionRate()) {
-          return;
-        }
-        String ns = o.getMetadata().getNamespace();
-        String name = o.getMetadata().getName();
-        String uid = o.getMetadata().getUid();
-        // Evicted (or deleted by a user) right after it appeared: its status write-back is still in flight.
-        sched.schedule(() -> {
-          evictions++;
-          api.delete("evictor", SimPods.KIND, ns, name, uid);
-        }, Duration.ofNanos(faultRandom.nextInt(15_000_000)));
-      });
+      api.onCreate(
+          o -> {
+            if (sched.nanoTime() >= horizonEnd
+                || faultRandom.nextDouble() >= faults.evictionRate()) {
+              return;
+            }
+            String ns = o.getMetadata().getNamespace();
+            String name = o.getMetadata().getName();
+            String uid = o.getMetadata().getUid();
+            // Evicted (or deleted by a user) right after it appeared: its status write-back is
+            // still in flight.
+            sched.schedule(
+                () -> {
+                  evictions++;
+                  api.delete("evictor", SimPods.KIND, ns, name, uid);
+                },
+                Duration.ofNanos(faultRandom.nextInt(15_000_000)));
+          });
     }
     SimFaults.Burst burst = faults.burst();
     if (burst != null) {
-      sched.schedule(() -> {
-        setDesired(burst.owner(), burst.to());
-        burstArmed = true;
-      }, Duration.ofMillis(burst.at()));
-      io.kubedirect.transport.inmemory.FaultSpec busy = io.kubedirect.transport.inmemory.FaultSpec
-          .builder().delay(Duration.ofMillis(burst.busyMs() / 2), Duration.ofMillis(burst.busyMs())).build();
+      sched.schedule(
+          () -> {
+            setDesired(burst.owner(), burst.to());
+            burstArmed = true;
+          },
+          Duration.ofMillis(burst.at()));
+      io.kubedirect.transport.inmemory.FaultSpec busy =
+          io.kubedirect.transport.inmemory.FaultSpec.builder()
+              .delay(Duration.ofMillis(burst.busyMs() / 2), Duration.ofMillis(burst.busyMs()))
+              .build();
       if (burst.busyMs() > 0) {
-        sched.schedule(() -> net.faults().setLink("replicaset", "scheduler", busy), Duration.ofMillis(burst.at()));
+        sched.schedule(
+            () -> net.faults().setLink("replicaset", "scheduler", busy),
+            Duration.ofMillis(burst.at()));
       }
-      api.onCreate(o -> {
-        if (burstArmed && o instanceof V1Pod pod && burst.owner().equals(SimPods.owner(pod))) {
-          // Scale down as soon as the first pod of the burst is persisted (as in the real slice's test).
-          burstArmed = false;
-          sched.schedule(() -> setDesired(burst.owner(), burst.down()), Duration.ofNanos(faultRandom.nextInt(3_000_000)));
-          if (burst.busyMs() > 0) {
-            // Busy until a second after the scale-down (then the random plan's faults of that link, if any, are
-            // gone too; they are over at the horizon anyway).
-            sched.schedule(() -> net.faults().clearLink("replicaset", "scheduler"), Duration.ofSeconds(1));
-          }
-        }
-      });
+      api.onCreate(
+          o -> {
+            if (burstArmed && o instanceof V1Pod pod && burst.owner().equals(SimPods.owner(pod))) {
+              // Scale down as soon as the first pod of the burst is persisted (as in the real
+              // slice's test).
+              burstArmed = false;
+              sched.schedule(
+                  () -> setDesired(burst.owner(), burst.down()),
+                  Duration.ofNanos(faultRandom.nextInt(3_000_000)));
+              if (burst.busyMs() > 0) {
+                // Busy until a second after the scale-down (then the random plan's faults of that
+                // link, if any, are
+                // gone too; they are over at the horizon anyway).
+                sched.schedule(
+                    () -> net.faults().clearLink("replicaset", "scheduler"), Duration.ofSeconds(1));
+              }
+            }
+          });
     }
     for (long at : faults.headDeletesAt()) {
-      sched.schedule(() -> {
-        if (alive.get("replicaset") instanceof ReplicaSetProcess rs) {
-          String key = rs.deleteOne(faultRandom);
-          net.trace().record(sched.nanoTime(), "head-delete " + key, 0);
-        }
-      }, Duration.ofMillis(at));
+      sched.schedule(
+          () -> {
+            if (alive.get("replicaset") instanceof ReplicaSetProcess rs) {
+              String key = rs.deleteOne(faultRandom);
+              net.trace().record(sched.nanoTime(), "head-delete " + key, 0);
+            }
+          },
+          Duration.ofMillis(at));
     }
     SimFaults.Hostile h = faults.hostile();
     if (h != null) {
-      sched.schedule(() -> {
-        boolean toScheduler = h.target().equals("scheduler");
-        io.kubedirect.transport.PeerAddress addr = toScheduler ? SchedulerProcess.ADDRESS
-            : SandboxManagerProcess.address(h.target().substring("sm-".length()));
-        long clock = clockOf(h.target()).getAsLong();
-        long epoch = switch (h.kind()) {
-          case "max" -> Long.MAX_VALUE;
-          case "+1h" -> clock + 3_600_000_000L;
-          default -> clock + 20_000_000L;
-        };
-        net.trace().record(sched.nanoTime(), "hostile handshake as " + h.asStage() + " to " + h.target()
-            + " epoch " + epoch, 0);
-        hostileLog.add(ms(sched.nanoTime()) + "ms as " + h.asStage() + " to " + h.target() + " epoch " + epoch
-            + " (" + h.kind() + "), answered: ");
-        HostilePeer.forge(net, h.asStage(), addr, toScheduler ? "scheduler" : "sandbox-manager", epoch,
-            hostileAnswers);
-      }, Duration.ofMillis(h.at()));
+      sched.schedule(
+          () -> {
+            boolean toScheduler = h.target().equals("scheduler");
+            io.kubedirect.transport.PeerAddress addr =
+                toScheduler
+                    ? SchedulerProcess.ADDRESS
+                    : SandboxManagerProcess.address(h.target().substring("sm-".length()));
+            long clock = clockOf(h.target()).getAsLong();
+            long epoch =
+                switch (h.kind()) {
+                  case "max" -> Long.MAX_VALUE;
+                  case "+1h" -> clock + 3_600_000_000L;
+                  default -> clock + 20_000_000L;
+                };
+            net.trace()
+                .record(
+                    sched.nanoTime(),
+                    "hostile handshake as " + h.asStage() + " to " + h.target() + " epoch " + epoch,
+                    0);
+            hostileLog.add(
+                ms(sched.nanoTime())
+                    + "ms as "
+                    + h.asStage()
+                    + " to "
+                    + h.target()
+                    + " epoch "
+                    + epoch
+                    + " ("
+                    + h.kind()
+                    + "), answered: ");
+            HostilePeer.forge(
+                net,
+                h.asStage(),
+                addr,
+                toScheduler ? "scheduler" : "sandbox-manager",
+                epoch,
+                hostileAnswers);
+          },
+          Duration.ofMillis(h.at()));
     }
     SimFaults.HeadPartition hp = faults.headPartition();
     if (hp != null) {
@@ -712,22 +958,29 @@ final class ChainSimulation {
     }
     SimFaults.Twin twin = faults.twin();
     if (twin != null) {
-      sched.schedule(() -> {
-        String name = twin.instance() + "-twin";
-        int inc = incarnations.merge(name, 1, Integer::sum);
-        TwinProcess p = new TwinProcess(this, twin.instance(), inc);
-        twins.add(p);
-        net.trace().record(sched.nanoTime(), "start " + name + "#" + inc, 0);
-        p.start();
-        sched.schedule(() -> {
-          net.trace().record(sched.nanoTime(), "crash-process " + name + "#" + inc, 0);
-          p.crash();
-        }, Duration.ofMillis(twin.forMs()));
-      }, Duration.ofMillis(twin.at()));
+      sched.schedule(
+          () -> {
+            String name = twin.instance() + "-twin";
+            int inc = incarnations.merge(name, 1, Integer::sum);
+            TwinProcess p = new TwinProcess(this, twin.instance(), inc);
+            twins.add(p);
+            net.trace().record(sched.nanoTime(), "start " + name + "#" + inc, 0);
+            p.start();
+            sched.schedule(
+                () -> {
+                  net.trace().record(sched.nanoTime(), "crash-process " + name + "#" + inc, 0);
+                  p.crash();
+                },
+                Duration.ofMillis(twin.forMs()));
+          },
+          Duration.ofMillis(twin.at()));
     }
   }
 
-  /** The headPartition class: waits (10 ms steps) for the scheduler to hold a pod in memory only, then cuts. */
+  /**
+   * The headPartition class: waits (10 ms steps) for the scheduler to hold a pod in memory only,
+   * then cuts.
+   */
   private void partitionHeadWhileSchedulerHoldsPods(SimFaults.HeadPartition hp) {
     if (!(alive.get("scheduler") instanceof SchedulerProcess s) || s.ephemeralPods().isEmpty()) {
       if (ms(sched.nanoTime()) < config.horizon().toMillis()) {
@@ -736,21 +989,25 @@ final class ChainSimulation {
       return;
     }
     long forMs = config.fallbackAfter().toMillis() + hp.extraMs();
-    net.trace().record(sched.nanoTime(), "head-partition for " + forMs + "ms, scheduler holds "
-        + s.ephemeralPods().size(), 0);
+    net.trace()
+        .record(
+            sched.nanoTime(),
+            "head-partition for " + forMs + "ms, scheduler holds " + s.ephemeralPods().size(),
+            0);
     net.faults().partition("replicaset", "scheduler");
     sched.schedule(() -> net.faults().heal("replicaset", "scheduler"), Duration.ofMillis(forMs));
   }
 
   /**
    * End-state oracles of the fault classes (run once the run converged or gave up):
+   *
    * <ul>
-   *   <li>scale-down honoured: per owner, the persisted pods equal the desired count after the last scale
-   *       change (reported with which surplus pods the head had deleted);
-   *   <li>delete honoured: no pod is created in the API after the head's delete of it completed OK, and none the
-   *       head deleted OK is persisted at the end;
-   *   <li>rejections: no stage holds a pod whose create the API Server rejected (and failed to create since),
-   *       and the head's view does not show one (no phantom replica).
+   *   <li>scale-down honoured: per owner, the persisted pods equal the desired count after the last
+   *       scale change (reported with which surplus pods the head had deleted);
+   *   <li>delete honoured: no pod is created in the API after the head's delete of it completed OK,
+   *       and none the head deleted OK is persisted at the end;
+   *   <li>rejections: no stage holds a pod whose create the API Server rejected (and failed to
+   *       create since), and the head's view does not show one (no phantom replica).
    * </ul>
    */
   private void checkEndState() {
@@ -763,15 +1020,26 @@ final class ChainSimulation {
       count.merge(owner, 1, Integer::sum);
       persistedKeys.add(SimPods.key(pod));
       if (headDeleted.containsKey(SimPods.key(pod))) {
-        deletedButPersisted.computeIfAbsent(owner, k -> new ArrayList<>()).add(pod.getMetadata().getName());
+        deletedButPersisted
+            .computeIfAbsent(owner, k -> new ArrayList<>())
+            .add(pod.getMetadata().getName());
       }
     }
     for (Map.Entry<String, Integer> d : desired.entrySet()) {
       int have = count.getOrDefault(d.getKey(), 0);
       if (have != d.getValue()) {
-        violations.add("scale: owner " + d.getKey() + " has " + have + " persisted pods at the end, desired "
-            + d.getValue() + (deletedButPersisted.containsKey(d.getKey()) ? "; persisted although the head's delete"
-            + " completed OK: " + deletedButPersisted.get(d.getKey()) : ""));
+        violations.add(
+            "scale: owner "
+                + d.getKey()
+                + " has "
+                + have
+                + " persisted pods at the end, desired "
+                + d.getValue()
+                + (deletedButPersisted.containsKey(d.getKey())
+                    ? "; persisted although the head's delete"
+                        + " completed OK: "
+                        + deletedButPersisted.get(d.getKey())
+                    : ""));
       }
     }
     for (SimulatedApiServer.Write w : api.history()) {
@@ -781,9 +1049,20 @@ final class ChainSimulation {
         if (!config.switches().on("deleteOracle") || twinFallbackDeletes.contains(w.key())) {
           continue;
         }
-        violations.add("delete-honoured: " + w.key() + " created by " + w.writer() + " at " + ms(w.nanos())
-            + " ms, after " + headDeletedBy.get(w.key()) + "'s delete of it (issued at " + ms(del[1])
-            + " ms) had completed OK at " + ms(del[0]) + " ms");
+        violations.add(
+            "delete-honoured: "
+                + w.key()
+                + " created by "
+                + w.writer()
+                + " at "
+                + ms(w.nanos())
+                + " ms, after "
+                + headDeletedBy.get(w.key())
+                + "'s delete of it (issued at "
+                + ms(del[1])
+                + " ms) had completed OK at "
+                + ms(del[0])
+                + " ms");
       }
     }
     java.util.Set<String> rejected = new java.util.TreeSet<>();
@@ -810,8 +1089,17 @@ final class ChainSimulation {
           }
         }
         if (!held.isEmpty()) {
-          violations.add("rejected: " + p.instance + "#" + p.incarnation + " still holds pods the API Server"
-              + " rejected: " + held + " (dirty=" + p.engine.dirtyCount() + ")");
+          violations.add(
+              "rejected: "
+                  + p.instance
+                  + "#"
+                  + p.incarnation
+                  + " still holds pods the API Server"
+                  + " rejected: "
+                  + held
+                  + " (dirty="
+                  + p.engine.dirtyCount()
+                  + ")");
         }
       }
     }
@@ -845,7 +1133,8 @@ final class ChainSimulation {
     if (alive.size() != 2 + config.nodes().size() + (SUBSCRIBER ? 1 : 0)) {
       return false;
     }
-    if (SUBSCRIBER && alive.get("activator") instanceof ActivatorProcess a
+    if (SUBSCRIBER
+        && alive.get("activator") instanceof ActivatorProcess a
         && !a.persisted.keySet().equals(persistedKeys())) {
       return false; // its own informer view must show exactly the stored pods
     }
@@ -876,13 +1165,24 @@ final class ChainSimulation {
     for (KubernetesObject o : api.list(SimPods.KIND)) {
       V1Pod pod = (V1Pod) o;
       count.merge(SimPods.owner(pod), 1, Integer::sum);
-      out.add("persisted " + SimPods.key(pod) + " node=" + SimPods.nodeName(pod) + " ready=" + SimPods.isReady(pod)
-          + " rv=" + pod.getMetadata().getResourceVersion());
+      out.add(
+          "persisted "
+              + SimPods.key(pod)
+              + " node="
+              + SimPods.nodeName(pod)
+              + " ready="
+              + SimPods.isReady(pod)
+              + " rv="
+              + pod.getMetadata().getResourceVersion());
     }
     out.add("persisted per owner " + count + ", desired " + desired);
     for (StageProcess p : alive.values()) {
-      out.add("stage " + p.describe() + (p.fallbackAddresses().isEmpty() ? "" : " IN FALLBACK to "
-          + p.fallbackAddresses()));
+      out.add(
+          "stage "
+              + p.describe()
+              + (p.fallbackAddresses().isEmpty()
+                  ? ""
+                  : " IN FALLBACK to " + p.fallbackAddresses()));
       for (V1Pod e : p.ephemeralPods()) {
         out.add("  holds " + SimPods.key(e) + " node=" + SimPods.nodeName(e));
       }
@@ -890,11 +1190,17 @@ final class ChainSimulation {
     return out;
   }
 
-  /** No pod name created (applied) twice: a deleted pod must not come back, a retried create must not double. */
+  /**
+   * No pod name created (applied) twice: a deleted pod must not come back, a retried create must
+   * not double.
+   */
   private void checkHistory() {
     violations.addAll(resurrections(api.history()));
-    api.history().stream().filter(w -> w.writer().startsWith("activator#")).findFirst().ifPresent(w ->
-        violations.add("subscriber wrote: the activator " + w.op() + " " + w.key()));
+    api.history().stream()
+        .filter(w -> w.writer().startsWith("activator#"))
+        .findFirst()
+        .ifPresent(
+            w -> violations.add("subscriber wrote: the activator " + w.op() + " " + w.key()));
   }
 
   /** The violations of "no object created twice" in a write history. */
@@ -911,7 +1217,8 @@ final class ChainSimulation {
               writes.add(x.toString());
             }
           }
-          violations.add("pod " + w.key() + " created twice (deleted, then resurrected): " + writes);
+          violations.add(
+              "pod " + w.key() + " created twice (deleted, then resurrected): " + writes);
         }
       }
     }
@@ -919,13 +1226,15 @@ final class ChainSimulation {
   }
 
   private long createdBy(String writerPrefix) {
-    return api.history().stream().filter(w -> w.op().equals("create") && w.applied()
-        && w.writer().startsWith(writerPrefix)).count();
+    return api.history().stream()
+        .filter(w -> w.op().equals("create") && w.applied() && w.writer().startsWith(writerPrefix))
+        .count();
   }
 
   private long createdByOthers() {
-    return api.history().stream().filter(w -> w.op().equals("create") && w.applied()
-        && !w.writer().startsWith("sm-")).count();
+    return api.history().stream()
+        .filter(w -> w.op().equals("create") && w.applied() && !w.writer().startsWith("sm-"))
+        .count();
   }
 
   /** Pods created (applied) in the API, by any writer. */

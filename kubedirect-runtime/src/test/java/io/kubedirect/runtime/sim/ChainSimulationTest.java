@@ -8,17 +8,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The deterministic simulation of the chain. {@code -Dkubedirect.sim.seeds=N} runs N seeds from
- * {@code -Dkubedirect.sim.firstSeed} (default 0; the build passes N=500, 10,000 under {@code -Psoak});
- * {@code -Dkubedirect.sim.seed=S} replays exactly seed S and prints its report.
- * Ambiguous API writes and silent message drops are on by default; {@code -Dkubedirect.sim.ambiguousWrites=false}
- * and {@code -Dkubedirect.sim.silentDrops=false} turn them off (see {@link ChainSimulation}). The fault classes
- * of {@link SimFaults} have a switch each ({@code -Dkubedirect.sim.<class>=true|false}) and are all on by default;
- * {@code -Dkubedirect.sim.pending=false} turns off those that were added for engine bugs fixed since.
+ * {@code -Dkubedirect.sim.firstSeed} (default 0; the build passes N=500, 10,000 under {@code
+ * -Psoak}); {@code -Dkubedirect.sim.seed=S} replays exactly seed S and prints its report. Ambiguous
+ * API writes and silent message drops are on by default; {@code
+ * -Dkubedirect.sim.ambiguousWrites=false} and {@code -Dkubedirect.sim.silentDrops=false} turn them
+ * off (see {@link ChainSimulation}). The fault classes of {@link SimFaults} have a switch each
+ * ({@code -Dkubedirect.sim.<class>=true|false}) and are all on by default; {@code
+ * -Dkubedirect.sim.pending=false} turns off those that were added for engine bugs fixed since.
  */
 class ChainSimulationTest {
 
   static {
-    // Thousands of runs with injected faults: keep the engine's expected warnings out of the test output.
+    // Thousands of runs with injected faults: keep the engine's expected warnings out of the test
+    // output.
     System.setProperty("org.slf4j.simpleLogger.log.io.kubedirect", "error");
   }
 
@@ -73,12 +75,24 @@ class ChainSimulationTest {
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
     long cpuMs = (mx.getCurrentThreadCpuTime() - cpuStart) / 1_000_000;
-    System.out.printf("simulation: %d seeds in %d ms (%d ms CPU), %d failed; %d batches applied, %d stale-epoch arrivals,"
-        + " %d pods created, %d of them over the direct path; replicaset asked for %d creates (%d surplus: the"
-        + " owner had enough pods persisted or held downstream) and %d deletes%n",
-        seeds.size(), ms, cpuMs, failed.size(), applied, stale, created, direct, rsCreates, surplus, rsDeletes);
-    System.out.printf("fault classes: %d deletes of unpersisted pods, %d delete futures completed OK while the pod"
-        + " was persisted (%d of them once the head's informer showed it), %d pods created after their delete completed OK, %d evictions, %d rejected creates%n",
+    System.out.printf(
+        "simulation: %d seeds in %d ms (%d ms CPU), %d failed; %d batches applied, %d stale-epoch arrivals,"
+            + " %d pods created, %d of them over the direct path; replicaset asked for %d creates (%d surplus: the"
+            + " owner had enough pods persisted or held downstream) and %d deletes%n",
+        seeds.size(),
+        ms,
+        cpuMs,
+        failed.size(),
+        applied,
+        stale,
+        created,
+        direct,
+        rsCreates,
+        surplus,
+        rsDeletes);
+    System.out.printf(
+        "fault classes: %d deletes of unpersisted pods, %d delete futures completed OK while the pod"
+            + " was persisted (%d of them once the head's informer showed it), %d pods created after their delete completed OK, %d evictions, %d rejected creates%n",
         extra[0], extra[1], extra[5], extra[2], extra[3], extra[4]);
     StringBuilder sb = new StringBuilder();
     failed.stream().limit(5).forEach(r -> sb.append(r.report()));
@@ -102,31 +116,41 @@ class ChainSimulationTest {
     }
   }
 
-  /** A short name of the invariant a violation message reports (the text before its first colon, or a phrase). */
+  /**
+   * A short name of the invariant a violation message reports (the text before its first colon, or
+   * a phrase).
+   */
   static String invariant(String violation) {
     if (violation.contains("created twice")) {
       return "no-resurrection";
     }
-    if (violation.startsWith("did not converge") || violation.startsWith("converged, then diverged")) {
+    if (violation.startsWith("did not converge")
+        || violation.startsWith("converged, then diverged")) {
       return "convergence";
     }
     int colon = violation.indexOf(':');
-    return colon > 0 && colon < 20 ? violation.substring(0, colon) : violation.substring(0, Math.min(30, violation.length()));
+    return colon > 0 && colon < 20
+        ? violation.substring(0, colon)
+        : violation.substring(0, Math.min(30, violation.length()));
   }
 
   @Test
   void theHistoryCheckFlagsAResurrectedPod() {
     io.kubedirect.transport.inmemory.DeterministicTaskScheduler s =
         new io.kubedirect.transport.inmemory.DeterministicTaskScheduler(1);
-    SimulatedApiServer server = new SimulatedApiServer(s, new java.util.Random(1),
-        io.kubedirect.transport.inmemory.InMemoryNetwork.builder(s).build().trace());
+    SimulatedApiServer server =
+        new SimulatedApiServer(
+            s,
+            new java.util.Random(1),
+            io.kubedirect.transport.inmemory.InMemoryNetwork.builder(s).build().trace());
     var api = server.clientFor("sm");
     api.create(SimPods.KIND, SimPods.newPod("web", "p1"));
     api.create(SimPods.KIND, SimPods.newPod("web", "p1")); // AlreadyExists: fine
     assertThat(ChainSimulation.resurrections(server.history())).isEmpty();
     api.delete(SimPods.KIND, SimPods.NAMESPACE, "p1");
     api.create(SimPods.KIND, SimPods.newPod("web", "p1"));
-    assertThat(ChainSimulation.resurrections(server.history())).singleElement()
+    assertThat(ChainSimulation.resurrections(server.history()))
+        .singleElement()
         .satisfies(v -> assertThat(v).contains("default/p1 created twice"));
   }
 
@@ -134,11 +158,13 @@ class ChainSimulationTest {
   void aSeedReplaysExactlyWithEveryFaultClass() {
     SimFaults.Switches all = SimFaults.Switches.only(SimFaults.PASSING.toArray(String[]::new));
     SimFaults.PENDING.forEach(c -> all.on().put(c, true));
-    long seed = 10; // draws every class: a burst, a forged handshake, rejections, a clock step, a twin, ...
+    long seed =
+        10; // draws every class: a burst, a forged handshake, rejections, a clock step, a twin, ...
     ChainSimulation a = new ChainSimulation(seed, true, true, all);
     ChainSimulation.Result ra = a.run();
     ChainSimulation.Result rb = new ChainSimulation(seed, true, true, all).run();
-    assertThat(a.faults.describe()).contains("sandboxDelay", "burst", "hostile", "reject", "clock back", "twin");
+    assertThat(a.faults.describe())
+        .contains("sandboxDelay", "burst", "hostile", "reject", "clock back", "twin");
     assertThat(rb.traceHash()).isEqualTo(ra.traceHash());
     assertThat(rb.summary()).isEqualTo(ra.summary());
     assertThat(rb.violations()).isEqualTo(ra.violations());

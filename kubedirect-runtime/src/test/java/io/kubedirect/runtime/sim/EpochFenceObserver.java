@@ -1,6 +1,7 @@
 package io.kubedirect.runtime.sim;
 
 import io.kubedirect.protocol.v1.Envelope;
+import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.transport.ClientLink;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
@@ -9,7 +10,6 @@ import io.kubedirect.transport.LinkServer;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.PeerIdentity;
 import io.kubedirect.transport.Transport;
-import io.kubedirect.protocol.v1.ErrorCode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -18,12 +18,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A {@link Transport} decorator that watches a receiving stage from the outside and checks the epoch fence:
- * the receiver installs an epoch for a source when it answers a HandshakeRequest with a HandshakeSnapshot,
- * and every ObjectBatch it acknowledges (applies), and every HandshakeReconcile it confirms, must carry the
- * epoch that is current for that source at that moment. Violations are collected, not thrown, so that a
- * run reports all of them with its seed. One instance per stage incarnation (a restarted process starts
- * with an empty epoch table).
+ * A {@link Transport} decorator that watches a receiving stage from the outside and checks the
+ * epoch fence: the receiver installs an epoch for a source when it answers a HandshakeRequest with
+ * a HandshakeSnapshot, and every ObjectBatch it acknowledges (applies), and every
+ * HandshakeReconcile it confirms, must carry the epoch that is current for that source at that
+ * moment. Violations are collected, not thrown, so that a run reports all of them with its seed.
+ * One instance per stage incarnation (a restarted process starts with an empty epoch table).
  */
 final class EpochFenceObserver implements Transport {
 
@@ -46,7 +46,9 @@ final class EpochFenceObserver implements Transport {
     return appliedBatches;
   }
 
-  /** Batches or reconciles that arrived with a non-current epoch (the fence had something to do). */
+  /**
+   * Batches or reconciles that arrived with a non-current epoch (the fence had something to do).
+   */
   synchronized long staleArrivals() {
     return staleRejectedCandidates;
   }
@@ -110,15 +112,23 @@ final class EpochFenceObserver implements Transport {
     if (env.hasHandshakeSnapshot()) {
       Long prev = currentEpoch.get(source);
       if (prev != null && env.getEpoch() <= prev) {
-        violations.add(stage + ": installed epoch " + env.getEpoch() + " for " + source
-            + " not newer than " + prev);
+        violations.add(
+            stage
+                + ": installed epoch "
+                + env.getEpoch()
+                + " for "
+                + source
+                + " not newer than "
+                + prev);
       }
       currentEpoch.put(source, env.getEpoch());
     } else if (env.hasAck()) {
       Envelope p = v.processing;
       if (p == null || !p.hasObjectBatch() || p.getSeq() != env.getAck().getSeq()) {
-        // A relay acknowledges a batch with deletes once its downstream has them: the batch was applied
-        // while it was processed (then in its source's current epoch, checked there), the Ack comes later.
+        // A relay acknowledges a batch with deletes once its downstream has them: the batch was
+        // applied
+        // while it was processed (then in its source's current epoch, checked there), the Ack comes
+        // later.
         java.util.Deque<Envelope> waiting = v.unanswered.get(env.getAck().getSeq());
         Envelope deferred = waiting == null ? null : waiting.pollFirst();
         if (waiting != null && waiting.isEmpty()) {
@@ -128,22 +138,41 @@ final class EpochFenceObserver implements Transport {
           appliedBatches++;
           return;
         }
-        violations.add(stage + ": Ack(" + env.getAck().getSeq() + ") to " + source
-            + " not in answer to that ObjectBatch (processing " + (p == null ? "nothing" : p.getBodyCase()) + ")");
+        violations.add(
+            stage
+                + ": Ack("
+                + env.getAck().getSeq()
+                + ") to "
+                + source
+                + " not in answer to that ObjectBatch (processing "
+                + (p == null ? "nothing" : p.getBodyCase())
+                + ")");
         return;
       }
       appliedBatches++;
       Long cur = currentEpoch.get(source);
       if (cur == null || cur != p.getEpoch()) {
-        violations.add(stage + ": applied a batch of epoch " + p.getEpoch() + " from " + source
-            + " while its current epoch is " + cur);
+        violations.add(
+            stage
+                + ": applied a batch of epoch "
+                + p.getEpoch()
+                + " from "
+                + source
+                + " while its current epoch is "
+                + cur);
       }
     } else if (env.hasHandshakeConfirm()) {
       Envelope p = v.processing;
       Long cur = currentEpoch.get(source);
       if (p == null || !p.hasHandshakeReconcile() || cur == null || cur != p.getEpoch()) {
-        violations.add(stage + ": confirmed a reconcile of epoch " + (p == null ? "?" : p.getEpoch())
-            + " from " + source + " while its current epoch is " + cur);
+        violations.add(
+            stage
+                + ": confirmed a reconcile of epoch "
+                + (p == null ? "?" : p.getEpoch())
+                + " from "
+                + source
+                + " while its current epoch is "
+                + cur);
       }
     }
   }
@@ -174,7 +203,9 @@ final class EpochFenceObserver implements Transport {
             Long cur = currentEpoch.get(v.source());
             if (cur != null && cur == message.getEpoch()) {
               // (a duplicated batch is applied twice, and each copy gets its own deferred Ack)
-              v.unanswered.computeIfAbsent(message.getSeq(), k -> new java.util.ArrayDeque<>()).add(message);
+              v.unanswered
+                  .computeIfAbsent(message.getSeq(), k -> new java.util.ArrayDeque<>())
+                  .add(message);
             }
           }
           v.processing = null;
@@ -205,11 +236,18 @@ final class EpochFenceObserver implements Transport {
     private final Link link;
     private final boolean receiver;
     private Envelope processing;
+
     /** Whether something was sent while {@link #processing} was handled. */
     private boolean answered;
+
     /** Batches applied in their source's current epoch and not answered yet (a deferred Ack). */
-    private final java.util.Map<Long, java.util.Deque<Envelope>> unanswered = new java.util.HashMap<>();
-    /** The source its last handshake named (a publisher's may name its instance: "sandbox-manager/node-1"). */
+    private final java.util.Map<Long, java.util.Deque<Envelope>> unanswered =
+        new java.util.HashMap<>();
+
+    /**
+     * The source its last handshake named (a publisher's may name its instance:
+     * "sandbox-manager/node-1").
+     */
     private String source;
 
     /** The source the receiver keeps epochs for: the handshake's, else the peer's stage. */

@@ -9,8 +9,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Fixed addresses for the simulated chain: one address per (stage, routing key); the routing key of a
- * sandbox manager is its node name, other stages use {@code ""}. Addresses stay the same across restarts.
+ * Fixed addresses for the simulated chain: one address per (stage, routing key); the routing key of
+ * a sandbox manager is its node name, other stages use {@code ""}. Addresses stay the same across
+ * restarts.
  */
 final class SimDiscovery implements PeerDiscovery {
 

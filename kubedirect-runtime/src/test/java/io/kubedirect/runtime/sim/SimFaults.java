@@ -9,39 +9,49 @@ import java.util.Random;
 /**
  * The fault classes added for issue #7 (item 8), their switches, and one seed's draw of them.
  *
- * <p>Every class has a switch {@code -Dkubedirect.sim.<class>=true|false}. The draws come from their own
- * {@link Random} (seeded from the seed only, never from the scheduler's), all made whatever the switches say,
- * so turning one class off does not change what the others draw; with every class here off, a seed runs
- * exactly as before these classes existed.
+ * <p>Every class has a switch {@code -Dkubedirect.sim.<class>=true|false}. The draws come from
+ * their own {@link Random} (seeded from the seed only, never from the scheduler's), all made
+ * whatever the switches say, so turning one class off does not change what the others draw; with
+ * every class here off, a seed runs exactly as before these classes existed.
  *
- * <p>Two groups: {@link #PASSING} classes the engine passed first, and {@link #PENDING} classes that reproduced
- * engine bugs of issue #7 until they were fixed (docs/design.md §12.3, §12.4). Both are on by default;
- * {@code -Dkubedirect.sim.pending=false} turns the second group off.
+ * <p>Two groups: {@link #PASSING} classes the engine passed first, and {@link #PENDING} classes
+ * that reproduced engine bugs of issue #7 until they were fixed (docs/design.md §12.3, §12.4). Both
+ * are on by default; {@code -Dkubedirect.sim.pending=false} turns the second group off.
  */
 final class SimFaults {
 
-  /** Whether the classes of {@link #PENDING} are on by default (they are since the fixes of §12.4). */
-  static final boolean PENDING_DEFAULT = Boolean.parseBoolean(System.getProperty("kubedirect.sim.pending", "true"));
+  /**
+   * Whether the classes of {@link #PENDING} are on by default (they are since the fixes of §12.4).
+   */
+  static final boolean PENDING_DEFAULT =
+      Boolean.parseBoolean(System.getProperty("kubedirect.sim.pending", "true"));
 
   /** Classes the current engine passes: on by default. */
-  static final List<String> PASSING = List.of("exposeOnReceipt", "evictions", "headDeletes", "twins");
+  static final List<String> PASSING =
+      List.of("exposeOnReceipt", "evictions", "headDeletes", "twins");
 
   /**
-   * Classes that reproduced engine bugs of issue #7 (on by default since they were fixed): finding 1
-   * (deleteOracle: the oracle "a delete that completed OK removed the object", which fails on the current
-   * engine even with the old fault model; burstScaleDown: the real slice's scenario; sandboxDelay: makes it and
-   * finding 6 frequent, and exposes a resurrection with expose-on-receipt and evictions), 2 (rejections),
-   * 4 (hostileEpoch), 5 (clockSteps). Findings 3 (evictions, headDeletes), 6 (twins) and 7 (exposeOnReceipt)
-   * pass alone and are on by default.
+   * Classes that reproduced engine bugs of issue #7 (on by default since they were fixed): finding
+   * 1 (deleteOracle: the oracle "a delete that completed OK removed the object", which fails on the
+   * current engine even with the old fault model; burstScaleDown: the real slice's scenario;
+   * sandboxDelay: makes it and finding 6 frequent, and exposes a resurrection with
+   * expose-on-receipt and evictions), 2 (rejections), 4 (hostileEpoch), 5 (clockSteps). Findings 3
+   * (evictions, headDeletes), 6 (twins) and 7 (exposeOnReceipt) pass alone and are on by default.
    */
-  static final List<String> PENDING = List.of("deleteOracle", "sandboxDelay", "burstScaleDown", "rejections",
-      "hostileEpoch", "clockSteps");
+  static final List<String> PENDING =
+      List.of(
+          "deleteOracle",
+          "sandboxDelay",
+          "burstScaleDown",
+          "rejections",
+          "hostileEpoch",
+          "clockSteps");
 
   /**
-   * Classes that reproduce open engine issues: off by default ({@code -Dkubedirect.sim.<class>=true} turns one
-   * on). headPartition: the fault matrix's class C (docs/reliability.md §6a), a partition of the head's link
-   * (replicaset -> scheduler) that outlasts the fallback deadline, cut while the scheduler holds pods of the
-   * head in memory only.
+   * Classes that reproduce open engine issues: off by default ({@code
+   * -Dkubedirect.sim.<class>=true} turns one on). headPartition: the fault matrix's class C
+   * (docs/reliability.md §6a), a partition of the head's link (replicaset -> scheduler) that
+   * outlasts the fallback deadline, cut while the scheduler holds pods of the head in memory only.
    */
   static final List<String> OPEN = List.of("headPartition");
 
@@ -54,7 +64,10 @@ final class SimFaults {
         m.put(c, Boolean.parseBoolean(System.getProperty("kubedirect.sim." + c, "true")));
       }
       for (String c : PENDING) {
-        m.put(c, Boolean.parseBoolean(System.getProperty("kubedirect.sim." + c, Boolean.toString(PENDING_DEFAULT))));
+        m.put(
+            c,
+            Boolean.parseBoolean(
+                System.getProperty("kubedirect.sim." + c, Boolean.toString(PENDING_DEFAULT))));
       }
       for (String c : OPEN) {
         m.put(c, Boolean.getBoolean("kubedirect.sim." + c));
@@ -96,32 +109,51 @@ final class SimFaults {
   }
 
   /**
-   * A burst: at {@code at} ms scale {@code owner} to {@code to}, then to {@code down} once its first pod is
-   * persisted; with {@code busyMs > 0} the scheduler is busy from the burst until a second after the scale-down
-   * (its link from the ReplicaSet stage delays messages by busyMs/2..busyMs, as a scheduler working through a
-   * burst answers late); with {@code lagMs > 0} the ReplicaSet controller's work queue runs a reconcile only
-   * lagMs after the event that asked for it (events in between coalesce, as in a controller busy with a burst), so
-   * it may not run while a deleted pod is briefly absent from its view.
+   * A burst: at {@code at} ms scale {@code owner} to {@code to}, then to {@code down} once its
+   * first pod is persisted; with {@code busyMs > 0} the scheduler is busy from the burst until a
+   * second after the scale-down (its link from the ReplicaSet stage delays messages by
+   * busyMs/2..busyMs, as a scheduler working through a burst answers late); with {@code lagMs > 0}
+   * the ReplicaSet controller's work queue runs a reconcile only lagMs after the event that asked
+   * for it (events in between coalesce, as in a controller busy with a burst), so it may not run
+   * while a deleted pod is briefly absent from its view.
    */
   record Burst(String owner, long at, int to, int down, long busyMs, long lagMs) {}
 
-  /** A forged handshake at {@code at} ms: as {@code asStage} to the receiver {@code target}, epoch by {@code kind}. */
+  /**
+   * A forged handshake at {@code at} ms: as {@code asStage} to the receiver {@code target}, epoch
+   * by {@code kind}.
+   */
   record Hostile(long at, String asStage, String target, String kind) {}
 
-  /** A second live instance of {@code instance} (same stage name) from {@code at} ms for {@code forMs}. */
+  /**
+   * A second live instance of {@code instance} (same stage name) from {@code at} ms for {@code
+   * forMs}.
+   */
   record Twin(String instance, long at, long forMs) {}
 
   /**
-   * A partition of replicaset <-> scheduler from the first moment after {@code at} ms at which the scheduler holds
-   * a pod in memory only, for the fallback deadline plus {@code extraMs} (so the head writes through the API
-   * Server while the scheduler's copies are bound and on their way to a sandbox manager).
+   * A partition of replicaset <-> scheduler from the first moment after {@code at} ms at which the
+   * scheduler holds a pod in memory only, for the fallback deadline plus {@code extraMs} (so the
+   * head writes through the API Server while the scheduler's copies are bound and on their way to a
+   * sandbox manager).
    */
   record HeadPartition(long at, long extraMs) {}
 
   /** One seed's draw; a field is empty/zero when its class is off or not drawn for this seed. */
-  record Plan(long sandboxMaxDelayMs, boolean exposeOnReceipt, double evictionRate, Burst burst,
-      List<Long> headDeletesAt, double rejectFraction, String rejectOwner, long rejectFrom, long rejectUntil,
-      Hostile hostile, Map<Integer, Long> clockBackMs, Twin twin, HeadPartition headPartition) {
+  record Plan(
+      long sandboxMaxDelayMs,
+      boolean exposeOnReceipt,
+      double evictionRate,
+      Burst burst,
+      List<Long> headDeletesAt,
+      double rejectFraction,
+      String rejectOwner,
+      long rejectFrom,
+      long rejectUntil,
+      Hostile hostile,
+      Map<Integer, Long> clockBackMs,
+      Twin twin,
+      HeadPartition headPartition) {
 
     String describe() {
       List<String> out = new ArrayList<>();
@@ -135,9 +167,18 @@ final class SimFaults {
         out.add(String.format("evictions=%.2f", evictionRate));
       }
       if (burst != null) {
-        out.add("burst " + burst.owner() + " to " + burst.to() + " at " + burst.at() + "ms, down to " + burst.down()
-            + " at first persisted" + (burst.busyMs() > 0 ? ", scheduler busy " + burst.busyMs() + "ms" : "")
-            + (burst.lagMs() > 0 ? ", controller lag " + burst.lagMs() + "ms" : ""));
+        out.add(
+            "burst "
+                + burst.owner()
+                + " to "
+                + burst.to()
+                + " at "
+                + burst.at()
+                + "ms, down to "
+                + burst.down()
+                + " at first persisted"
+                + (burst.busyMs() > 0 ? ", scheduler busy " + burst.busyMs() + "ms" : "")
+                + (burst.lagMs() > 0 ? ", controller lag " + burst.lagMs() + "ms" : ""));
       }
       if (!headDeletesAt.isEmpty()) {
         out.add("headDeletes at " + headDeletesAt);
@@ -167,8 +208,8 @@ final class SimFaults {
   private SimFaults() {}
 
   /**
-   * Draws the plan of {@code seed} for a chain with {@code nodeCount} sandbox managers, {@code crashCount}
-   * crash events and the given horizon.
+   * Draws the plan of {@code seed} for a chain with {@code nodeCount} sandbox managers, {@code
+   * crashCount} crash events and the given horizon.
    */
   static Plan draw(long seed, Switches sw, long horizonMs, int nodeCount, int crashCount) {
     Random r = new Random(seed * 0x9E3779B97F4A7C15L + 0x5EED_F00DL);
@@ -203,20 +244,25 @@ final class SimFaults {
     if (r.nextInt(4) == 0) {
       long at = (long) (horizonMs * 0.8 * r.nextDouble());
       boolean toScheduler = r.nextInt(3) == 0;
-      String kind = switch (r.nextInt(3)) {
-        case 0 -> "max";
-        case 1 -> "+1h";
-        default -> "+20s";
-      };
-      hostile = toScheduler ? new Hostile(at, "replicaset", "scheduler", kind)
-          : new Hostile(at, "scheduler", "sm-node-" + (1 + r.nextInt(nodeCount)), kind);
+      String kind =
+          switch (r.nextInt(3)) {
+            case 0 -> "max";
+            case 1 -> "+1h";
+            default -> "+20s";
+          };
+      hostile =
+          toScheduler
+              ? new Hostile(at, "replicaset", "scheduler", kind)
+              : new Hostile(at, "scheduler", "sm-node-" + (1 + r.nextInt(nodeCount)), kind);
     }
     Map<Integer, Long> clockBack = new LinkedHashMap<>();
     for (int i = 0; i < crashCount; i++) {
       int k = r.nextInt(6);
       if (k < 3) {
-        // Steps within the engine's bound (EngineLimits.maxEpochSkew, 60 s); a step beyond it is refused like a
-        // hostile value and the stage serves through the API Server (EpochAbuseTest covers that case).
+        // Steps within the engine's bound (EngineLimits.maxEpochSkew, 60 s); a step beyond it is
+        // refused like a
+        // hostile value and the stage serves through the API Server (EpochAbuseTest covers that
+        // case).
         clockBack.put(i, k == 0 ? 2_000L : k == 1 ? 30_000L : 50_000L);
       }
     }
@@ -228,17 +274,29 @@ final class SimFaults {
     }
     HeadPartition headPartition = null;
     if (r.nextInt(2) == 0) {
-      headPartition = new HeadPartition((long) (horizonMs * 0.5 * r.nextDouble()), 100 + r.nextInt(1500));
+      headPartition =
+          new HeadPartition((long) (horizonMs * 0.5 * r.nextDouble()), 100 + r.nextInt(1500));
     }
-    return new Plan(sw.on("sandboxDelay") ? sandbox : 0, sw.on("exposeOnReceipt") && expose,
-        sw.on("evictions") ? evict : 0, sw.on("burstScaleDown") ? burst : null,
-        sw.on("headDeletes") ? deletes : List.of(), sw.on("rejections") ? rejectFraction : 0,
-        sw.on("rejections") ? rejectOwner : null, rejectFrom, rejectUntil, sw.on("hostileEpoch") ? hostile : null,
-        sw.on("clockSteps") ? clockBack : Map.of(), sw.on("twins") ? twin : null,
+    return new Plan(
+        sw.on("sandboxDelay") ? sandbox : 0,
+        sw.on("exposeOnReceipt") && expose,
+        sw.on("evictions") ? evict : 0,
+        sw.on("burstScaleDown") ? burst : null,
+        sw.on("headDeletes") ? deletes : List.of(),
+        sw.on("rejections") ? rejectFraction : 0,
+        sw.on("rejections") ? rejectOwner : null,
+        rejectFrom,
+        rejectUntil,
+        sw.on("hostileEpoch") ? hostile : null,
+        sw.on("clockSteps") ? clockBack : Map.of(),
+        sw.on("twins") ? twin : null,
         sw.on("headPartition") ? headPartition : null);
   }
 
-  /** A stable 64-bit mix of the seed and a name (for per-pod draws that do not depend on scheduling order). */
+  /**
+   * A stable 64-bit mix of the seed and a name (for per-pod draws that do not depend on scheduling
+   * order).
+   */
   static long mix(long seed, String name) {
     long h = seed * 0x9E3779B97F4A7C15L;
     for (int i = 0; i < name.length(); i++) {

@@ -27,7 +27,9 @@ final class SimPods {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(OWNER_LABEL, owner);
     labels.put(KubeDirectLabels.MANAGED, KubeDirectLabels.TRUE);
-    return new V1Pod().apiVersion("v1").kind("Pod")
+    return new V1Pod()
+        .apiVersion("v1")
+        .kind("Pod")
         .metadata(new V1ObjectMeta().name(name).namespace(NAMESPACE).labels(labels))
         .spec(new V1PodSpec().containers(List.of(new V1Container().name("fn").image("sim/fn:1"))));
   }
@@ -50,7 +52,8 @@ final class SimPods {
     if (s == null || s.getConditions() == null) {
       return false;
     }
-    return s.getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    return s.getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   /** A copy bound to {@code node}. */
@@ -63,8 +66,10 @@ final class SimPods {
   /** A copy whose status says Running and Ready. */
   static V1Pod ready(V1Pod pod) {
     V1Pod c = ObjectSupport.deepCopy(pod);
-    c.setStatus(new V1PodStatus().phase("Running")
-        .conditions(List.of(new V1PodCondition().type("Ready").status("True"))));
+    c.setStatus(
+        new V1PodStatus()
+            .phase("Running")
+            .conditions(List.of(new V1PodCondition().type("Ready").status("True"))));
     return c;
   }
 }

@@ -1,11 +1,11 @@
 package io.kubedirect.runtime.sim;
 
+import io.kubedirect.api.WriteResult;
+import io.kubedirect.api.WriteResult.Status;
 import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubedirect.transport.TaskScheduler;
-import io.kubedirect.api.WriteResult;
-import io.kubedirect.api.WriteResult.Status;
 import io.kubedirect.transport.inmemory.DeliveryTrace;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Binding;
@@ -24,22 +24,39 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * An in-memory API Server for the simulation: a persisted store with resourceVersions, AlreadyExists,
- * CONFLICT on a stale resourceVersion, NOT_FOUND, and seeded injected failures (RETRYABLE_FAILURE before or
- * after the write took effect, CONFLICT). Watch events reach {@link Feed}s through the scheduler, FIFO per
- * feed, after a random delay. Every write is kept in {@link #history()} for the invariant checks.
+ * An in-memory API Server for the simulation: a persisted store with resourceVersions,
+ * AlreadyExists, CONFLICT on a stale resourceVersion, NOT_FOUND, and seeded injected failures
+ * (RETRYABLE_FAILURE before or after the write took effect, CONFLICT). Watch events reach {@link
+ * Feed}s through the scheduler, FIFO per feed, after a random delay. Every write is kept in {@link
+ * #history()} for the invariant checks.
  *
- * <p>Like a real API Server, a create ignores {@code status} for kinds with a status subresource (pods);
- * {@link #updateStatus} changes only the status, {@link #update} everything but the status.
+ * <p>Like a real API Server, a create ignores {@code status} for kinds with a status subresource
+ * (pods); {@link #updateStatus} changes only the status, {@link #update} everything but the status.
  */
 final class SimulatedApiServer {
 
   /** One write as the API Server saw it. */
-  record Write(long nanos, String writer, String op, String kind, String key, Status status, long rv,
+  record Write(
+      long nanos,
+      String writer,
+      String op,
+      String kind,
+      String key,
+      Status status,
+      long rv,
       boolean applied) {
     @Override
     public String toString() {
-      return nanos + " " + writer + " " + op + " " + key + " -> " + status + (applied ? " rv=" + rv : "");
+      return nanos
+          + " "
+          + writer
+          + " "
+          + op
+          + " "
+          + key
+          + " -> "
+          + status
+          + (applied ? " rv=" + rv : "");
     }
   }
 
@@ -53,9 +70,13 @@ final class SimulatedApiServer {
   private double retryable;
   private double ambiguous;
   private double conflict;
+
   /** Creates that admission rejects for good (FAILED, like a 403 from a webhook); null: none. */
   private java.util.function.Predicate<KubernetesObject> rejectCreate;
-  /** Called after every applied create, with the stored object (the simulation's eviction fault). */
+
+  /**
+   * Called after every applied create, with the stored object (the simulation's eviction fault).
+   */
   private final List<Consumer<KubernetesObject>> createListeners = new ArrayList<>();
 
   SimulatedApiServer(TaskScheduler scheduler, Random random, DeliveryTrace trace) {
@@ -65,9 +86,9 @@ final class SimulatedApiServer {
   }
 
   /**
-   * Injects failures: each write fails RETRYABLE without effect with probability {@code retryable}, takes
-   * effect but answers RETRYABLE (a timeout after commit) with {@code ambiguous}, and a precondition write
-   * answers CONFLICT with {@code conflict}.
+   * Injects failures: each write fails RETRYABLE without effect with probability {@code retryable},
+   * takes effect but answers RETRYABLE (a timeout after commit) with {@code ambiguous}, and a
+   * precondition write answers CONFLICT with {@code conflict}.
    */
   synchronized void setFaults(double retryable, double ambiguous, double conflict) {
     this.retryable = retryable;
@@ -76,14 +97,18 @@ final class SimulatedApiServer {
   }
 
   /**
-   * Rejects every create {@code reject} matches with {@link Status#FAILED} (a permanent admission denial,
-   * e.g. a 403 from a webhook for all pods of one owner); not cleared by {@link #quiesce()}.
+   * Rejects every create {@code reject} matches with {@link Status#FAILED} (a permanent admission
+   * denial, e.g. a 403 from a webhook for all pods of one owner); not cleared by {@link
+   * #quiesce()}.
    */
   synchronized void rejectCreates(java.util.function.Predicate<KubernetesObject> reject) {
     this.rejectCreate = reject;
   }
 
-  /** Registers a callback run (under the server's lock) after every applied create, with the stored copy. */
+  /**
+   * Registers a callback run (under the server's lock) after every applied create, with the stored
+   * copy.
+   */
   synchronized void onCreate(Consumer<KubernetesObject> listener) {
     createListeners.add(listener);
   }
@@ -117,8 +142,8 @@ final class SimulatedApiServer {
       }
 
       @Override
-      public WriteResult createSubresource(String kind, String namespace, String name, String subresource,
-          KubernetesObject body) {
+      public WriteResult createSubresource(
+          String kind, String namespace, String name, String subresource, KubernetesObject body) {
         return SimulatedApiServer.this.bind(writer, kind, namespace, name, subresource, body);
       }
 
@@ -134,7 +159,10 @@ final class SimulatedApiServer {
     };
   }
 
-  /** A new watch subscription; events arrive after up to {@code maxDelay}. Close it when its owner dies. */
+  /**
+   * A new watch subscription; events arrive after up to {@code maxDelay}. Close it when its owner
+   * dies.
+   */
   synchronized Feed newFeed(String subscriber, Duration maxDelay) {
     Feed f = new Feed(subscriber, maxDelay.toNanos());
     feeds.add(f);
@@ -175,14 +203,21 @@ final class SimulatedApiServer {
     TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
     double r = random.nextDouble();
     if (r < retryable) {
-      return record(writer, "create", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+      return record(
+          writer, "create", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
     }
     if (rejectCreate != null && rejectCreate.test(object)) {
-      return record(writer, "create", kind, key, WriteResult.of(Status.FAILED,
-          "injected 403: admission webhook denied " + key), 0);
+      return record(
+          writer,
+          "create",
+          kind,
+          key,
+          WriteResult.of(Status.FAILED, "injected 403: admission webhook denied " + key),
+          0);
     }
     if (byKey.containsKey(key)) {
-      return record(writer, "create", kind, key, WriteResult.of(Status.ALREADY_EXISTS, key + " exists"), 0);
+      return record(
+          writer, "create", kind, key, WriteResult.of(Status.ALREADY_EXISTS, key + " exists"), 0);
     }
     KubernetesObject stored = ObjectSupport.deepCopy(object);
     stored.getMetadata().setResourceVersion(Long.toString(++rv));
@@ -197,7 +232,8 @@ final class SimulatedApiServer {
       record(writer, "create", kind, key, WriteResult.ok(stored), rv);
       result = WriteResult.of(Status.RETRYABLE_FAILURE, "injected timeout after commit");
     } else {
-      result = record(writer, "create", kind, key, WriteResult.ok(ObjectSupport.deepCopy(stored)), rv);
+      result =
+          record(writer, "create", kind, key, WriteResult.ok(ObjectSupport.deepCopy(stored)), rv);
     }
     for (Consumer<KubernetesObject> l : List.copyOf(createListeners)) {
       l.accept(stored);
@@ -205,29 +241,49 @@ final class SimulatedApiServer {
     return result;
   }
 
-  synchronized WriteResult update(String writer, String kind, KubernetesObject object, boolean status) {
+  synchronized WriteResult update(
+      String writer, String kind, KubernetesObject object, boolean status) {
     String op = status ? "updateStatus" : "update";
     String key = ObjectSupport.key(object);
     TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
     double r = random.nextDouble();
     if (r < retryable) {
-      return record(writer, op, kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+      return record(
+          writer, op, kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
     }
     KubernetesObject cur = byKey.get(key);
     if (cur == null) {
       return record(writer, op, kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
     }
     String want = object.getMetadata().getResourceVersion();
-    if (r < retryable + conflict || (want != null && !want.isEmpty()
-        && !want.equals(cur.getMetadata().getResourceVersion()))) {
-      return record(writer, op, kind, key, WriteResult.of(Status.CONFLICT, "resourceVersion " + want
-          + " is not " + cur.getMetadata().getResourceVersion()), 0);
+    if (r < retryable + conflict
+        || (want != null
+            && !want.isEmpty()
+            && !want.equals(cur.getMetadata().getResourceVersion()))) {
+      return record(
+          writer,
+          op,
+          kind,
+          key,
+          WriteResult.of(
+              Status.CONFLICT,
+              "resourceVersion " + want + " is not " + cur.getMetadata().getResourceVersion()),
+          0);
     }
-    if (!status && cur instanceof V1Pod was && object instanceof V1Pod now
+    if (!status
+        && cur instanceof V1Pod was
+        && object instanceof V1Pod now
         && !Objects.equals(nodeName(was), nodeName(now))) {
       // A stored pod's spec is immutable: nodeName is set through pods/binding.
-      return record(writer, op, kind, key, WriteResult.of(Status.FAILED, "injected 422: pod updates may not change "
-          + "spec.nodeName of " + key), 0);
+      return record(
+          writer,
+          op,
+          kind,
+          key,
+          WriteResult.of(
+              Status.FAILED,
+              "injected 422: pod updates may not change " + "spec.nodeName of " + key),
+          0);
     }
     KubernetesObject next;
     if (status) {
@@ -242,27 +298,50 @@ final class SimulatedApiServer {
     return record(writer, op, kind, key, WriteResult.ok(ObjectSupport.deepCopy(next)), rv);
   }
 
-  /** The binding subresource of a pod, as the API Server does it: an unbound pod gets the node, a bound one conflicts. */
-  synchronized WriteResult bind(String writer, String kind, String namespace, String name, String subresource,
+  /**
+   * The binding subresource of a pod, as the API Server does it: an unbound pod gets the node, a
+   * bound one conflicts.
+   */
+  synchronized WriteResult bind(
+      String writer,
+      String kind,
+      String namespace,
+      String name,
+      String subresource,
       KubernetesObject body) {
     String key = key(namespace, name);
     if (!"binding".equals(subresource) || !(body instanceof V1Binding b)) {
-      return record(writer, "bind", kind, key, WriteResult.of(Status.FAILED, "no subresource " + subresource), 0);
+      return record(
+          writer,
+          "bind",
+          kind,
+          key,
+          WriteResult.of(Status.FAILED, "no subresource " + subresource),
+          0);
     }
     if (random.nextDouble() < retryable) {
-      return record(writer, "bind", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+      return record(
+          writer, "bind", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
     }
     TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
     KubernetesObject cur = byKey.get(key);
     if (cur == null) {
-      return record(writer, "bind", kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
+      return record(
+          writer, "bind", kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
     }
     String uid = b.getMetadata() == null ? null : b.getMetadata().getUid();
     if (uid != null && !uid.equals(cur.getMetadata().getUid())) {
-      return record(writer, "bind", kind, key, WriteResult.of(Status.CONFLICT, "uid precondition " + uid), 0);
+      return record(
+          writer, "bind", kind, key, WriteResult.of(Status.CONFLICT, "uid precondition " + uid), 0);
     }
     if (!(cur instanceof V1Pod pod) || nodeName(pod) != null) {
-      return record(writer, "bind", kind, key, WriteResult.of(Status.CONFLICT, key + " is already assigned"), 0);
+      return record(
+          writer,
+          "bind",
+          kind,
+          key,
+          WriteResult.of(Status.CONFLICT, key + " is already assigned"),
+          0);
     }
     V1Pod next = ObjectSupport.deepCopy(pod);
     next.getSpec().setNodeName(b.getTarget().getName());
@@ -281,22 +360,32 @@ final class SimulatedApiServer {
   }
 
   /**
-   * Deletes an object; with a non-null {@code uid} only the incarnation with that uid (a precondition: a
-   * different uid answers CONFLICT and deletes nothing, like {@code DeleteOptions.preconditions.uid}).
+   * Deletes an object; with a non-null {@code uid} only the incarnation with that uid (a
+   * precondition: a different uid answers CONFLICT and deletes nothing, like {@code
+   * DeleteOptions.preconditions.uid}).
    */
-  synchronized WriteResult delete(String writer, String kind, String namespace, String name, String uid) {
+  synchronized WriteResult delete(
+      String writer, String kind, String namespace, String name, String uid) {
     String key = key(namespace, name);
     TreeMap<String, KubernetesObject> byKey = objects.computeIfAbsent(kind, k -> new TreeMap<>());
     if (random.nextDouble() < retryable) {
-      return record(writer, "delete", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
+      return record(
+          writer, "delete", kind, key, WriteResult.of(Status.RETRYABLE_FAILURE, "injected 503"), 0);
     }
     KubernetesObject cur = byKey.get(key);
     if (cur == null) {
-      return record(writer, "delete", kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
+      return record(
+          writer, "delete", kind, key, WriteResult.of(Status.NOT_FOUND, key + " not found"), 0);
     }
     if (uid != null && !uid.equals(cur.getMetadata().getUid())) {
-      return record(writer, "delete", kind, key, WriteResult.of(Status.CONFLICT, "uid precondition " + uid
-          + " is not " + cur.getMetadata().getUid()), 0);
+      return record(
+          writer,
+          "delete",
+          kind,
+          key,
+          WriteResult.of(
+              Status.CONFLICT, "uid precondition " + uid + " is not " + cur.getMetadata().getUid()),
+          0);
     }
     byKey.remove(key);
     ++rv;
@@ -304,10 +393,15 @@ final class SimulatedApiServer {
     return record(writer, "delete", kind, key, WriteResult.ok(ObjectSupport.deepCopy(cur)), rv);
   }
 
-  private WriteResult record(String writer, String op, String kind, String key, WriteResult result, long newRv) {
+  private WriteResult record(
+      String writer, String op, String kind, String key, WriteResult result, long newRv) {
     boolean applied = result.status() == Status.OK;
-    history.add(new Write(scheduler.nanoTime(), writer, op, kind, key, result.status(), newRv, applied));
-    trace.record(scheduler.nanoTime(), "api " + writer + " " + op + " " + key + " " + result.status(), newRv);
+    history.add(
+        new Write(scheduler.nanoTime(), writer, op, kind, key, result.status(), newRv, applied));
+    trace.record(
+        scheduler.nanoTime(),
+        "api " + writer + " " + op + " " + key + " " + result.status(),
+        newRv);
     return result;
   }
 
@@ -322,9 +416,9 @@ final class SimulatedApiServer {
   }
 
   /**
-   * A watch subscription, like one informer of one process: a LIST of the current objects when a listener
-   * registers, then every change, FIFO, each after a random delay. Closing it (the process died) drops
-   * everything not yet delivered.
+   * A watch subscription, like one informer of one process: a LIST of the current objects when a
+   * listener registers, then every change, FIFO, each after a random delay. Closing it (the process
+   * died) drops everything not yet delivered.
    */
   final class Feed implements PersistedObjectFeed, AutoCloseable {
     private final String subscriber;
@@ -334,8 +428,10 @@ final class SimulatedApiServer {
     private long lastDeliverAt;
     private long observed;
     private boolean closed;
+
     /** Events queued and delivered so far (FIFO), for {@link #watch}'s "synced". */
     private long enqueued;
+
     private long delivered;
 
     private Feed(String subscriber, long maxDelayNanos) {
@@ -368,22 +464,24 @@ final class SimulatedApiServer {
     /**
      * Adds a plain callback for every event of {@code kind} (the stage logic's informer).
      *
-     * @return whether the initial state (the objects stored when the watch began) has been delivered: the
-     *     informer's {@code hasSynced()}
+     * @return whether the initial state (the objects stored when the watch began) has been
+     *     delivered: the informer's {@code hasSynced()}
      */
-    java.util.function.BooleanSupplier watch(String kind, Consumer<KubernetesObject> onPersisted,
-        Consumer<KubernetesObject> onDeleted) {
-      addListener(kind, new Listener() {
-        @Override
-        public void onPersisted(KubernetesObject object) {
-          onPersisted.accept(object);
-        }
+    java.util.function.BooleanSupplier watch(
+        String kind, Consumer<KubernetesObject> onPersisted, Consumer<KubernetesObject> onDeleted) {
+      addListener(
+          kind,
+          new Listener() {
+            @Override
+            public void onPersisted(KubernetesObject object) {
+              onPersisted.accept(object);
+            }
 
-        @Override
-        public void onDeleted(KubernetesObject object) {
-          onDeleted.accept(object);
-        }
-      });
+            @Override
+            public void onDeleted(KubernetesObject object) {
+              onDeleted.accept(object);
+            }
+          });
       long initial;
       synchronized (SimulatedApiServer.this) {
         initial = enqueued;
@@ -457,6 +555,10 @@ final class SimulatedApiServer {
     }
   }
 
-  private record Pending(long at, KubernetesObject object, boolean deleted, List<PersistedObjectFeed.Listener> targets,
+  private record Pending(
+      long at,
+      KubernetesObject object,
+      boolean deleted,
+      List<PersistedObjectFeed.Listener> targets,
       long rv) {}
 }

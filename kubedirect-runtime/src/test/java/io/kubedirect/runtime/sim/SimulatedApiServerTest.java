@@ -1,14 +1,14 @@
 package io.kubedirect.runtime.sim;
 
-import io.kubedirect.api.KindStrategies;
-import io.kubedirect.api.KindStrategy;
-import io.kubedirect.runtime.internal.model.ObjectSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubedirect.runtime.spi.PersistedObjectApi;
-import io.kubedirect.runtime.spi.PersistedObjectFeed;
+import io.kubedirect.api.KindStrategies;
+import io.kubedirect.api.KindStrategy;
 import io.kubedirect.api.WriteResult;
 import io.kubedirect.api.WriteResult.Status;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.runtime.spi.PersistedObjectApi;
+import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubernetes.client.common.KubernetesObject;
@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class SimulatedApiServerTest {
 
   private final DeterministicTaskScheduler sched = new DeterministicTaskScheduler(1);
-  private final SimulatedApiServer server = new SimulatedApiServer(sched, new Random(1),
-      InMemoryNetwork.builder(sched).build().trace());
+  private final SimulatedApiServer server =
+      new SimulatedApiServer(sched, new Random(1), InMemoryNetwork.builder(sched).build().trace());
   private final PersistedObjectApi api = server.clientFor("tester");
 
   @Test
@@ -48,14 +48,19 @@ class SimulatedApiServerTest {
     assertThat(u.status()).isEqualTo(Status.OK);
     String rv2 = u.object().getMetadata().getResourceVersion();
     assertThat(Long.parseLong(rv2)).isGreaterThan(Long.parseLong(rv1));
-    assertThat(api.update(SimPods.KIND, labelled).status()).as("stale rv").isEqualTo(Status.CONFLICT);
+    assertThat(api.update(SimPods.KIND, labelled).status())
+        .as("stale rv")
+        .isEqualTo(Status.CONFLICT);
 
     // Like the API Server: nodeName of a stored pod is set through its binding, once.
     V1Pod bound = SimPods.bound((V1Pod) u.object(), "node-1");
-    assertThat(api.update(SimPods.KIND, bound).status()).as("spec is immutable").isEqualTo(Status.FAILED);
+    assertThat(api.update(SimPods.KIND, bound).status())
+        .as("spec is immutable")
+        .isEqualTo(Status.FAILED);
     assertThat(bind(bound, (V1Pod) u.object()).status()).isEqualTo(Status.OK);
     assertThat(bind(SimPods.bound((V1Pod) u.object(), "node-2"), (V1Pod) u.object()).status())
-        .as("already bound").isEqualTo(Status.CONFLICT);
+        .as("already bound")
+        .isEqualTo(Status.CONFLICT);
 
     V1Pod ready = SimPods.ready((V1Pod) api.get(SimPods.KIND, "default", "p1").orElseThrow());
     ready.getSpec().setNodeName("ignored-by-status-update");
@@ -80,7 +85,8 @@ class SimulatedApiServerTest {
 
   private WriteResult bind(V1Pod desired, V1Pod stored) {
     KindStrategy.SubresourceWrite w = KindStrategies.pods().subresourceWrite(desired, stored);
-    return api.createSubresource(SimPods.KIND, "default", stored.getMetadata().getName(), w.subresource(), w.body());
+    return api.createSubresource(
+        SimPods.KIND, "default", stored.getMetadata().getName(), w.subresource(), w.body());
   }
 
   @Test
@@ -89,21 +95,29 @@ class SimulatedApiServerTest {
     assertThat(api.delete(SimPods.KIND, "default", "p1").status()).isEqualTo(Status.OK);
     assertThat(api.delete(SimPods.KIND, "default", "p1").status()).isEqualTo(Status.NOT_FOUND);
     assertThat(api.get(SimPods.KIND, "default", "p1")).isEmpty();
-    assertThat(api.update(SimPods.KIND, SimPods.newPod("web", "p1")).status()).isEqualTo(Status.NOT_FOUND);
-    assertThat(server.history()).extracting(SimulatedApiServer.Write::writer).containsOnly("tester");
-    assertThat(server.history()).extracting(SimulatedApiServer.Write::op)
+    assertThat(api.update(SimPods.KIND, SimPods.newPod("web", "p1")).status())
+        .isEqualTo(Status.NOT_FOUND);
+    assertThat(server.history())
+        .extracting(SimulatedApiServer.Write::writer)
+        .containsOnly("tester");
+    assertThat(server.history())
+        .extracting(SimulatedApiServer.Write::op)
         .containsExactly("create", "delete", "delete", "update");
   }
 
   @Test
   void injectedFailures() {
     server.setFaults(1.0, 0, 0);
-    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "p1")).status()).isEqualTo(Status.RETRYABLE_FAILURE);
+    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "p1")).status())
+        .isEqualTo(Status.RETRYABLE_FAILURE);
     assertThat(api.get(SimPods.KIND, "default", "p1")).isEmpty();
 
     server.setFaults(0, 1.0, 0);
-    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "p1")).status()).isEqualTo(Status.RETRYABLE_FAILURE);
-    assertThat(api.get(SimPods.KIND, "default", "p1")).as("committed despite the error").isPresent();
+    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "p1")).status())
+        .isEqualTo(Status.RETRYABLE_FAILURE);
+    assertThat(api.get(SimPods.KIND, "default", "p1"))
+        .as("committed despite the error")
+        .isPresent();
 
     server.setFaults(0, 0, 1.0);
     V1Pod cur = (V1Pod) api.get(SimPods.KIND, "default", "p1").orElseThrow();
@@ -118,17 +132,23 @@ class SimulatedApiServerTest {
     api.create(SimPods.KIND, SimPods.newPod("web", "p1"));
     SimulatedApiServer.Feed feed = server.newFeed("watcher", Duration.ofMillis(20));
     List<String> seen = new ArrayList<>();
-    feed.addListener(SimPods.KIND, new PersistedObjectFeed.Listener() {
-      @Override
-      public void onPersisted(KubernetesObject object) {
-        seen.add("+" + object.getMetadata().getName() + "@" + object.getMetadata().getResourceVersion());
-      }
+    feed.addListener(
+        SimPods.KIND,
+        new PersistedObjectFeed.Listener() {
+          @Override
+          public void onPersisted(KubernetesObject object) {
+            seen.add(
+                "+"
+                    + object.getMetadata().getName()
+                    + "@"
+                    + object.getMetadata().getResourceVersion());
+          }
 
-      @Override
-      public void onDeleted(KubernetesObject object) {
-        seen.add("-" + object.getMetadata().getName());
-      }
-    });
+          @Override
+          public void onDeleted(KubernetesObject object) {
+            seen.add("-" + object.getMetadata().getName());
+          }
+        });
     assertThat(seen).isEmpty();
     for (int i = 2; i <= 20; i++) {
       api.create(SimPods.KIND, SimPods.newPod("web", "p" + i));
@@ -155,14 +175,18 @@ class SimulatedApiServerTest {
     assertThat(server.delete("tester", SimPods.KIND, "default", "p1", "some-other-uid").status())
         .isEqualTo(Status.CONFLICT);
     assertThat(api.get(SimPods.KIND, "default", "p1")).isPresent();
-    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status()).isEqualTo(Status.OK);
-    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status()).isEqualTo(Status.NOT_FOUND);
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status())
+        .isEqualTo(Status.OK);
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status())
+        .isEqualTo(Status.NOT_FOUND);
 
     V1Pod second = (V1Pod) api.create(SimPods.KIND, SimPods.newPod("web", "p1")).object();
     assertThat(second.getMetadata().getUid()).isNotEqualTo(uid1);
-    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status()).as("stale uid")
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", uid1).status())
+        .as("stale uid")
         .isEqualTo(Status.CONFLICT);
-    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", null).status()).as("no precondition")
+    assertThat(server.delete("tester", SimPods.KIND, "default", "p1", null).status())
+        .as("no precondition")
         .isEqualTo(Status.OK);
   }
 
@@ -176,9 +200,11 @@ class SimulatedApiServerTest {
     assertThat(r.status()).isEqualTo(Status.FAILED);
     assertThat(r.message()).contains("403");
     assertThat(api.get(SimPods.KIND, "default", "denied-1")).isEmpty();
-    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "ok-1")).status()).isEqualTo(Status.OK);
+    assertThat(api.create(SimPods.KIND, SimPods.newPod("web", "ok-1")).status())
+        .isEqualTo(Status.OK);
     assertThat(created).containsExactly("ok-1");
-    assertThat(server.history()).extracting(w -> w.key() + " " + w.status())
+    assertThat(server.history())
+        .extracting(w -> w.key() + " " + w.status())
         .containsExactly("default/denied-1 FAILED", "default/ok-1 OK");
   }
 }

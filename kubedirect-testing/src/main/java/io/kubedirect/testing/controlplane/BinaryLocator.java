@@ -11,20 +11,27 @@ import java.util.function.UnaryOperator;
 
 /**
  * Finds the control-plane binaries. Order: system property {@value #BIN_DIR_PROPERTY}, environment
- * variable {@value #BIN_DIR_ENV}, else {@code ~/.cache/kubedirect/k8s-v1.36.3-etcd-v3.6.16/bin} (the
- * default output directory of {@code hack/build-control-plane.sh}; keep the two in sync). Blank values
- * count as unset.
+ * variable {@value #BIN_DIR_ENV}, else {@code ~/.cache/kubedirect/k8s-v1.36.3-etcd-v3.6.16/bin}
+ * (the default output directory of {@code hack/build-control-plane.sh}; keep the two in sync).
+ * Blank values count as unset.
  */
 public final class BinaryLocator {
   /** System property naming the binary directory. */
   public static final String BIN_DIR_PROPERTY = "kubedirect.binDir";
+
   /** Environment variable naming the binary directory (also read by the build script). */
   public static final String BIN_DIR_ENV = "KUBEDIRECT_BIN_DIR";
+
   /** Kubernetes version the default directory is named after. */
   public static final String KUBERNETES_VERSION = "v1.36.3";
+
   /** etcd version the default directory is named after. */
   public static final String ETCD_VERSION = "v3.6.16";
-  /** Directory under the user cache dir, relative to the home directory when XDG_CACHE_HOME is unset. */
+
+  /**
+   * Directory under the user cache dir, relative to the home directory when XDG_CACHE_HOME is
+   * unset.
+   */
   public static final String DEFAULT_RELATIVE_DIR =
       ".cache/kubedirect/k8s-" + KUBERNETES_VERSION + "-etcd-" + ETCD_VERSION + "/bin";
 
@@ -72,9 +79,10 @@ public final class BinaryLocator {
       return new Location(Path.of(fromEnv.trim()), "environment variable " + BIN_DIR_ENV);
     }
     String xdg = env.get("XDG_CACHE_HOME");
-    Path dir = xdg != null && !xdg.isBlank()
-        ? Path.of(xdg.trim()).resolve(DEFAULT_RELATIVE_DIR.substring(".cache/".length()))
-        : home.resolve(DEFAULT_RELATIVE_DIR);
+    Path dir =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg.trim()).resolve(DEFAULT_RELATIVE_DIR.substring(".cache/".length()))
+            : home.resolve(DEFAULT_RELATIVE_DIR);
     return new Location(dir, "default location of hack/build-control-plane.sh");
   }
 

@@ -12,12 +12,13 @@ final class ComponentArgs {
   static List<String> command(Component c, ControlPlaneSpec spec, Layout layout) {
     List<String> cmd = new ArrayList<>();
     cmd.add(spec.binaries().dir().resolve(c.binaryName()).toString());
-    cmd.addAll(switch (c) {
-      case ETCD -> etcd(layout);
-      case KUBE_APISERVER -> apiServer(layout);
-      case KUBE_CONTROLLER_MANAGER -> controllerManager(spec, layout);
-      case KUBE_SCHEDULER -> scheduler(spec, layout);
-    });
+    cmd.addAll(
+        switch (c) {
+          case ETCD -> etcd(layout);
+          case KUBE_APISERVER -> apiServer(layout);
+          case KUBE_CONTROLLER_MANAGER -> controllerManager(spec, layout);
+          case KUBE_SCHEDULER -> scheduler(spec, layout);
+        });
     cmd.addAll(spec.extraArgs(c));
     return List.copyOf(cmd);
   }
@@ -56,7 +57,8 @@ final class ComponentArgs {
   }
 
   static List<String> controllerManager(ControlPlaneSpec spec, Layout l) {
-    List<String> a = new ArrayList<>(common(l, l.controllerManagerPort(), l.workDir().resolve("kcm-pki")));
+    List<String> a =
+        new ArrayList<>(common(l, l.controllerManagerPort(), l.workDir().resolve("kcm-pki")));
     a.add("--controllers=" + String.join(",", spec.controllers()));
     a.add("--kube-api-qps=" + formatQps(spec.controllerManagerQps()));
     a.add("--kube-api-burst=" + spec.controllerManagerBurst());
@@ -64,13 +66,17 @@ final class ComponentArgs {
   }
 
   static List<String> scheduler(ControlPlaneSpec spec, Layout l) {
-    List<String> a = new ArrayList<>(common(l, l.schedulerPort(), l.workDir().resolve("scheduler-pki")));
+    List<String> a =
+        new ArrayList<>(common(l, l.schedulerPort(), l.workDir().resolve("scheduler-pki")));
     a.add("--kube-api-qps=" + formatQps(spec.schedulerQps()));
     a.add("--kube-api-burst=" + spec.schedulerBurst());
     return a;
   }
 
-  /** Flags shared by kube-controller-manager and kube-scheduler: kubeconfig, no leader election, health port. */
+  /**
+   * Flags shared by kube-controller-manager and kube-scheduler: kubeconfig, no leader election,
+   * health port.
+   */
   private static List<String> common(Layout l, int port, Path certDir) {
     String kc = l.kubeconfig().toString();
     return List.of(
@@ -84,6 +90,8 @@ final class ComponentArgs {
   }
 
   static String formatQps(float qps) {
-    return qps == Math.rint(qps) ? Long.toString((long) qps) : String.format(Locale.ROOT, "%s", qps);
+    return qps == Math.rint(qps)
+        ? Long.toString((long) qps)
+        : String.format(Locale.ROOT, "%s", qps);
   }
 }

@@ -3,8 +3,8 @@ package io.kubedirect.testing.controlplane;
 import java.nio.file.Path;
 
 /**
- * A control-plane component exited or did not become ready in time. The message carries the tail of the
- * component's log; the full log stays at {@link #logFile()}.
+ * A control-plane component exited or did not become ready in time. The message carries the tail of
+ * the component's log; the full log stays at {@link #logFile()}.
  */
 public final class ComponentStartException extends ControlPlaneException {
   private static final long serialVersionUID = 1L;
@@ -24,8 +24,16 @@ public final class ComponentStartException extends ControlPlaneException {
    */
   public ComponentStartException(
       Component component, String reason, Path logFile, String logTail, Throwable cause) {
-    super(component.binaryName() + " failed to start: " + reason + "\n--- last lines of " + logFile
-        + " ---\n" + logTail + "\n--- end of log ---", cause);
+    super(
+        component.binaryName()
+            + " failed to start: "
+            + reason
+            + "\n--- last lines of "
+            + logFile
+            + " ---\n"
+            + logTail
+            + "\n--- end of log ---",
+        cause);
     this.component = component;
     this.logFile = logFile;
     this.logTail = logTail;

@@ -1,6 +1,8 @@
 package io.kubedirect.testing.controlplane;
 
-/** Base type of every error the local control plane raises (start, stop, restart, configuration). */
+/**
+ * Base type of every error the local control plane raises (start, stop, restart, configuration).
+ */
 public class ControlPlaneException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

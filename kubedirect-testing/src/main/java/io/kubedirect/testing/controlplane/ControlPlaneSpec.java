@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The validated settings of a {@link LocalControlPlane}; produced by {@link LocalControlPlane.Builder#build()}.
- * Equal specs describe interchangeable control planes (the JUnit extension shares one instance per spec).
+ * The validated settings of a {@link LocalControlPlane}; produced by {@link
+ * LocalControlPlane.Builder#build()}. Equal specs describe interchangeable control planes (the
+ * JUnit extension shares one instance per spec).
  *
  * @param binaries where the executables are
  * @param workDirParent directory under which a fresh temporary work directory is created
@@ -40,13 +41,19 @@ public record ControlPlaneSpec(
 
   /** Stock kube-controller-manager client QPS (the flag default). */
   public static final float DEFAULT_CONTROLLER_MANAGER_QPS = 20f;
+
   /** Stock kube-controller-manager client burst (the flag default). */
   public static final int DEFAULT_CONTROLLER_MANAGER_BURST = 30;
+
   /** Stock kube-scheduler client QPS (the flag default). */
   public static final float DEFAULT_SCHEDULER_QPS = 50f;
+
   /** Stock kube-scheduler client burst (the flag default). */
   public static final int DEFAULT_SCHEDULER_BURST = 100;
-  /** Controllers run by default: the FaaS narrow waist plus what it needs to work without kubelets. */
+
+  /**
+   * Controllers run by default: the FaaS narrow waist plus what it needs to work without kubelets.
+   */
   public static final List<String> DEFAULT_CONTROLLERS =
       List.of("deployment", "replicaset", "garbagecollector", "namespace", "nodelifecycle");
 
@@ -79,7 +86,10 @@ public record ControlPlaneSpec(
    */
   public List<Component> components() {
     if (controllerManager && scheduler) {
-      return List.of(Component.ETCD, Component.KUBE_APISERVER, Component.KUBE_CONTROLLER_MANAGER,
+      return List.of(
+          Component.ETCD,
+          Component.KUBE_APISERVER,
+          Component.KUBE_CONTROLLER_MANAGER,
           Component.KUBE_SCHEDULER);
     }
     if (controllerManager) {

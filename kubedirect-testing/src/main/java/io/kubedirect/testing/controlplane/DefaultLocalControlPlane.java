@@ -38,11 +38,17 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
   private static final AtomicBoolean REAPED = new AtomicBoolean();
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private enum State { NEW, RUNNING, CLOSED }
+  private enum State {
+    NEW,
+    RUNNING,
+    CLOSED
+  }
 
   private final ControlPlaneSpec spec;
+
   /** Read without the instance lock by the shutdown hook, hence concurrent. */
   private final Map<Component, ManagedProcess> processes = new ConcurrentHashMap<>();
+
   private State state = State.NEW;
   private volatile Layout layout;
   private ApiClient apiClient;
@@ -70,14 +76,22 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
       try {
         startOnce();
         state = State.RUNNING;
-        LOG.info("local control plane up at {} in {} (work dir {})", layout.apiServerUrl(),
-            timings.summary(), layout.workDir());
+        LOG.info(
+            "local control plane up at {} in {} (work dir {})",
+            layout.apiServerUrl(),
+            timings.summary(),
+            layout.workDir());
         if (spec.controllerManager()) {
-          LOG.info("kube-controller-manager: controllers={} kube-api-qps={} kube-api-burst={}",
-              String.join(",", spec.controllers()), spec.controllerManagerQps(), spec.controllerManagerBurst());
+          LOG.info(
+              "kube-controller-manager: controllers={} kube-api-qps={} kube-api-burst={}",
+              String.join(",", spec.controllers()),
+              spec.controllerManagerQps(),
+              spec.controllerManagerBurst());
         }
         if (spec.scheduler()) {
-          LOG.info("kube-scheduler: kube-api-qps={} kube-api-burst={}", spec.schedulerQps(),
+          LOG.info(
+              "kube-scheduler: kube-api-qps={} kube-api-burst={}",
+              spec.schedulerQps(),
               spec.schedulerBurst());
         }
         return this;
@@ -88,8 +102,11 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
           fail();
           throw e;
         }
-        LOG.warn("{} lost a port race (attempt {}/{}); retrying with fresh ports",
-            e.component().binaryName(), attempt, START_ATTEMPTS);
+        LOG.warn(
+            "{} lost a port race (attempt {}/{}); retrying with fresh ports",
+            e.component().binaryName(),
+            attempt,
+            START_ATTEMPTS);
         deleteWorkDirQuietly();
       } catch (RuntimeException | Error e) {
         stopProcesses();
@@ -116,8 +133,11 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
     Map<Component, Duration> perComponent = new EnumMap<>(Component.class);
 
     HttpClient etcdProbe = Probes.client(null);
-    perComponent.put(Component.ETCD, launch(Component.ETCD, () ->
-        Probes.ok(etcdProbe, layout.etcdUrl() + "/health", null, "true")));
+    perComponent.put(
+        Component.ETCD,
+        launch(
+            Component.ETCD,
+            () -> Probes.ok(etcdProbe, layout.etcdUrl() + "/health", null, "true")));
 
     try {
       saKey.join();
@@ -131,18 +151,22 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
     if (spec.controllerManager()) {
       Path crt = layout.workDir().resolve("kcm-pki").resolve("kube-controller-manager.crt");
       String url = "https://" + Layout.HOST + ":" + layout.controllerManagerPort() + "/healthz";
-      perComponent.put(Component.KUBE_CONTROLLER_MANAGER,
+      perComponent.put(
+          Component.KUBE_CONTROLLER_MANAGER,
           launch(Component.KUBE_CONTROLLER_MANAGER, httpsProbe(crt, url)));
     }
     if (spec.scheduler()) {
       Path crt = layout.workDir().resolve("scheduler-pki").resolve("kube-scheduler.crt");
       String url = "https://" + Layout.HOST + ":" + layout.schedulerPort() + "/readyz";
-      perComponent.put(Component.KUBE_SCHEDULER, launch(Component.KUBE_SCHEDULER, httpsProbe(crt, url)));
+      perComponent.put(
+          Component.KUBE_SCHEDULER, launch(Component.KUBE_SCHEDULER, httpsProbe(crt, url)));
     }
     timings = new StartupTimings(perComponent, Duration.ofNanos(System.nanoTime() - t0));
   }
 
-  /** Probe over HTTPS that trusts the self-signed certificate the component writes to {@code crt}. */
+  /**
+   * Probe over HTTPS that trusts the self-signed certificate the component writes to {@code crt}.
+   */
   private static BooleanSupplier httpsProbe(Path crt, String url) {
     HttpClient[] client = new HttpClient[1];
     return () -> {
@@ -158,23 +182,31 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
 
   private Duration launchApiServer() {
     HttpClient[] client = new HttpClient[1];
-    return launch(Component.KUBE_APISERVER, () -> {
-      if (client[0] == null) {
-        if (!certReady(layout.apiServerCert())) {
-          return false;
-        }
-        client[0] = Probes.client(layout.apiServerCert());
-      }
-      return Probes.ok(client[0], layout.apiServerUrl() + "/readyz", layout.token(), null)
-          && Probes.ok(client[0], layout.apiServerUrl() + "/api/v1/namespaces/default", layout.token(),
-              null);
-    });
+    return launch(
+        Component.KUBE_APISERVER,
+        () -> {
+          if (client[0] == null) {
+            if (!certReady(layout.apiServerCert())) {
+              return false;
+            }
+            client[0] = Probes.client(layout.apiServerCert());
+          }
+          return Probes.ok(client[0], layout.apiServerUrl() + "/readyz", layout.token(), null)
+              && Probes.ok(
+                  client[0],
+                  layout.apiServerUrl() + "/api/v1/namespaces/default",
+                  layout.token(),
+                  null);
+        });
   }
 
-  /** The certificate file exists and holds at least one complete PEM block (it may be mid-write). */
+  /**
+   * The certificate file exists and holds at least one complete PEM block (it may be mid-write).
+   */
   private static boolean certReady(Path crt) {
     try {
-      return Files.isRegularFile(crt) && Files.readString(crt).contains("-----END CERTIFICATE-----");
+      return Files.isRegularFile(crt)
+          && Files.readString(crt).contains("-----END CERTIFICATE-----");
     } catch (IOException e) {
       return false;
     }
@@ -188,15 +220,18 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
       int[] ports = FreePorts.allocate(5);
       byte[] tok = new byte[24];
       RANDOM.nextBytes(tok);
-      Layout l = new Layout(dir, ports[0], ports[1], ports[2], ports[3], ports[4],
-          HexFormat.of().formatHex(tok));
+      Layout l =
+          new Layout(
+              dir, ports[0], ports[1], ports[2], ports[3], ports[4], HexFormat.of().formatHex(tok));
       Files.createDirectories(l.pkiDir());
       Files.createDirectories(l.logDir());
-      Files.writeString(l.tokenFile(),
+      Files.writeString(
+          l.tokenFile(),
           l.token() + "," + Layout.ADMIN_USER + "," + Layout.ADMIN_USER + ",\"system:masters\"\n");
       return l;
     } catch (IOException e) {
-      throw new ControlPlaneException("cannot prepare the work directory under " + spec.workDirParent(), e);
+      throw new ControlPlaneException(
+          "cannot prepare the work directory under " + spec.workDirParent(), e);
     }
   }
 
@@ -210,8 +245,11 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
 
   private void writeKubeconfig() {
     try {
-      Files.writeString(layout.kubeconfig(), Kubeconfigs.render(layout.apiServerUrl(),
-          layout.apiServerCert(), Layout.ADMIN_USER, layout.token()), StandardCharsets.UTF_8);
+      Files.writeString(
+          layout.kubeconfig(),
+          Kubeconfigs.render(
+              layout.apiServerUrl(), layout.apiServerCert(), Layout.ADMIN_USER, layout.token()),
+          StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + layout.kubeconfig(), e);
     }
@@ -222,17 +260,27 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
     long t0 = System.nanoTime();
     ManagedProcess p;
     try {
-      p = ManagedProcess.start(c, ComponentArgs.command(c, spec, layout), layout.logFile(c), layout.pidDir());
+      p =
+          ManagedProcess.start(
+              c, ComponentArgs.command(c, spec, layout), layout.logFile(c), layout.pidDir());
     } catch (IOException e) {
-      throw new ComponentStartException(c, "cannot execute " + spec.binaries().dir().resolve(c.binaryName())
-          + ": " + e.getMessage(), layout.logFile(c), LogTail.tail(layout.logFile(c), LOG_TAIL_LINES), e);
+      throw new ComponentStartException(
+          c,
+          "cannot execute " + spec.binaries().dir().resolve(c.binaryName()) + ": " + e.getMessage(),
+          layout.logFile(c),
+          LogTail.tail(layout.logFile(c), LOG_TAIL_LINES),
+          e);
     }
     processes.put(c, p);
     long deadline = t0 + spec.startTimeout().toNanos();
     while (true) {
       if (!p.isAlive()) {
-        throw new ComponentStartException(c, "exited with code " + p.exitCodeOrRunning(), p.logFile(),
-            LogTail.tail(p.logFile(), LOG_TAIL_LINES), null);
+        throw new ComponentStartException(
+            c,
+            "exited with code " + p.exitCodeOrRunning(),
+            p.logFile(),
+            LogTail.tail(p.logFile(), LOG_TAIL_LINES),
+            null);
       }
       if (ready.getAsBoolean()) {
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
@@ -240,8 +288,12 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
         return took;
       }
       if (System.nanoTime() > deadline) {
-        throw new ComponentStartException(c, "not ready within " + spec.startTimeout(), p.logFile(),
-            LogTail.tail(p.logFile(), LOG_TAIL_LINES), null);
+        throw new ComponentStartException(
+            c,
+            "not ready within " + spec.startTimeout(),
+            p.logFile(),
+            LogTail.tail(p.logFile(), LOG_TAIL_LINES),
+            null);
       }
       pause();
     }
@@ -341,7 +393,10 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
       throw e;
     }
     Duration total = Duration.ofNanos(System.nanoTime() - t0);
-    LOG.info("kube-apiserver restarted in {} ms (ready {} ms after launch)", total.toMillis(), ready.toMillis());
+    LOG.info(
+        "kube-apiserver restarted in {} ms (ready {} ms after launch)",
+        total.toMillis(),
+        ready.toMillis());
     return total;
   }
 
@@ -406,8 +461,11 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
   @Override
   public String toString() {
     Layout l = layout;
-    return "LocalControlPlane[" + (l == null ? "not started" : l.apiServerUrl() + ", " + l.workDir())
-        + ", components=" + spec.components() + "]";
+    return "LocalControlPlane["
+        + (l == null ? "not started" : l.apiServerUrl() + ", " + l.workDir())
+        + ", components="
+        + spec.components()
+        + "]";
   }
 
   /** One JVM shutdown hook for all live instances. */
@@ -419,7 +477,8 @@ final class DefaultLocalControlPlane implements LocalControlPlane {
 
     static synchronized void register(DefaultLocalControlPlane cp) {
       if (!installed) {
-        Runtime.getRuntime().addShutdownHook(new Thread(ShutdownHook::runAll, "kubedirect-cp-shutdown"));
+        Runtime.getRuntime()
+            .addShutdownHook(new Thread(ShutdownHook::runAll, "kubedirect-cp-shutdown"));
         installed = true;
       }
       LIVE.add(cp);

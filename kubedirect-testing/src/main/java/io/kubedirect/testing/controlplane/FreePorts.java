@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Picks currently free loopback ports. A port can be taken by someone else between this call and the
- * component's bind; the launcher retries the whole start with fresh ports when a bind fails.
+ * Picks currently free loopback ports. A port can be taken by someone else between this call and
+ * the component's bind; the launcher retries the whole start with fresh ports when a bind fails.
  */
 final class FreePorts {
   private FreePorts() {}

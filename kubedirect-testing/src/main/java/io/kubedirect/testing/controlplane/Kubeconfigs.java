@@ -12,17 +12,27 @@ final class Kubeconfigs {
         + "clusters:\n"
         + "- name: kubedirect-local\n"
         + "  cluster:\n"
-        + "    server: " + quote(server) + "\n"
-        + "    certificate-authority: " + quote(caFile.toAbsolutePath().toString()) + "\n"
+        + "    server: "
+        + quote(server)
+        + "\n"
+        + "    certificate-authority: "
+        + quote(caFile.toAbsolutePath().toString())
+        + "\n"
         + "users:\n"
-        + "- name: " + quote(user) + "\n"
+        + "- name: "
+        + quote(user)
+        + "\n"
         + "  user:\n"
-        + "    token: " + quote(token) + "\n"
+        + "    token: "
+        + quote(token)
+        + "\n"
         + "contexts:\n"
         + "- name: kubedirect-local\n"
         + "  context:\n"
         + "    cluster: kubedirect-local\n"
-        + "    user: " + quote(user) + "\n"
+        + "    user: "
+        + quote(user)
+        + "\n"
         + "current-context: kubedirect-local\n";
   }
 

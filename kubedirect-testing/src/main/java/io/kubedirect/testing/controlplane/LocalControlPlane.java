@@ -12,9 +12,9 @@ import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
- * A real Kubernetes control plane on loopback: etcd and kube-apiserver (optionally kube-controller-manager
- * and kube-scheduler) started from the binaries built by {@code hack/build-control-plane.sh}, with data,
- * certificates and logs in a fresh temporary directory.
+ * A real Kubernetes control plane on loopback: etcd and kube-apiserver (optionally
+ * kube-controller-manager and kube-scheduler) started from the binaries built by {@code
+ * hack/build-control-plane.sh}, with data, certificates and logs in a fresh temporary directory.
  *
  * <pre>{@code
  * try (LocalControlPlane cp = LocalControlPlane.builder().controllerManager(true).scheduler(true).start()) {
@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
- * <p>{@link #close()} stops every process (SIGTERM, then SIGKILL after the stop timeout, descendants
- * included) and waits for them; a JVM shutdown hook does the same for instances that were never closed,
- * and the next start in any JVM reaps processes of instances whose JVM was killed.
+ * <p>{@link #close()} stops every process (SIGTERM, then SIGKILL after the stop timeout,
+ * descendants included) and waits for them; a JVM shutdown hook does the same for instances that
+ * were never closed, and the next start in any JVM reaps processes of instances whose JVM was
+ * killed.
  */
 public interface LocalControlPlane extends AutoCloseable {
 
@@ -74,24 +75,24 @@ public interface LocalControlPlane extends AutoCloseable {
   ControlPlaneSpec spec();
 
   /**
-   * Returns the kube-apiserver URL, e.g. {@code https://127.0.0.1:41234}. Stable across
-   * {@link #restartApiServer()}.
+   * Returns the kube-apiserver URL, e.g. {@code https://127.0.0.1:41234}. Stable across {@link
+   * #restartApiServer()}.
    *
    * @return the base URL
    */
   String apiServerUrl();
 
   /**
-   * Returns the shared client: authenticated as a {@code system:masters} user, trusting the API server's
-   * self-signed CA, read timeout 0 (so {@code SharedInformerFactory} accepts it).
+   * Returns the shared client: authenticated as a {@code system:masters} user, trusting the API
+   * server's self-signed CA, read timeout 0 (so {@code SharedInformerFactory} accepts it).
    *
    * @return the client; do not change its settings
    */
   ApiClient apiClient();
 
   /**
-   * Creates a new client like {@link #apiClient()} but with the given read timeout, for request/response
-   * calls that should not hang.
+   * Creates a new client like {@link #apiClient()} but with the given read timeout, for
+   * request/response calls that should not hang.
    *
    * @param readTimeout read timeout, {@link Duration#ZERO} for none
    * @return a new client
@@ -220,8 +221,8 @@ public interface LocalControlPlane extends AutoCloseable {
     }
 
     /**
-     * Sets kube-controller-manager's {@code --controllers} (default
-     * {@link ControlPlaneSpec#DEFAULT_CONTROLLERS}).
+     * Sets kube-controller-manager's {@code --controllers} (default {@link
+     * ControlPlaneSpec#DEFAULT_CONTROLLERS}).
      *
      * @param names controller names
      * @return this builder
@@ -280,8 +281,8 @@ public interface LocalControlPlane extends AutoCloseable {
     }
 
     /**
-     * Keeps the work directory (data and logs) after a clean stop (default false; it is always kept after
-     * a failed start).
+     * Keeps the work directory (data and logs) after a clean stop (default false; it is always kept
+     * after a failed start).
      *
      * @param keep whether to keep it
      * @return this builder
@@ -314,12 +315,18 @@ public interface LocalControlPlane extends AutoCloseable {
      */
     public ControlPlaneSpec buildSpec() {
       if (!(controllerManagerQps > 0) || controllerManagerBurst < 1) {
-        throw new IllegalStateException("kube-controller-manager qps must be > 0 and burst >= 1, got "
-            + controllerManagerQps + "/" + controllerManagerBurst);
+        throw new IllegalStateException(
+            "kube-controller-manager qps must be > 0 and burst >= 1, got "
+                + controllerManagerQps
+                + "/"
+                + controllerManagerBurst);
       }
       if (!(schedulerQps > 0) || schedulerBurst < 1) {
-        throw new IllegalStateException("kube-scheduler qps must be > 0 and burst >= 1, got "
-            + schedulerQps + "/" + schedulerBurst);
+        throw new IllegalStateException(
+            "kube-scheduler qps must be > 0 and burst >= 1, got "
+                + schedulerQps
+                + "/"
+                + schedulerBurst);
       }
       requirePositive("startTimeout", startTimeout);
       requirePositive("stopTimeout", stopTimeout);
@@ -334,18 +341,35 @@ public interface LocalControlPlane extends AutoCloseable {
       for (Map.Entry<Component, List<String>> e : extraArgs.entrySet()) {
         for (String f : e.getValue()) {
           if (f == null || !f.startsWith("--") || f.length() < 3) {
-            throw new IllegalStateException("extra argument for " + e.getKey().binaryName()
-                + " must look like --flag[=value], got '" + f + "'");
+            throw new IllegalStateException(
+                "extra argument for "
+                    + e.getKey().binaryName()
+                    + " must look like --flag[=value], got '"
+                    + f
+                    + "'");
           }
         }
       }
-      Path parent = workDirParent != null ? workDirParent : Path.of(System.getProperty("java.io.tmpdir"));
-      BinaryLocator.Location bins = binDir != null
-          ? new BinaryLocator.Location(binDir, "LocalControlPlane.Builder.binDir")
-          : BinaryLocator.locate();
-      return new ControlPlaneSpec(bins, parent, controllerManager, scheduler, controllers,
-          controllerManagerQps, controllerManagerBurst, schedulerQps, schedulerBurst, startTimeout,
-          stopTimeout, keepWorkDir, extraArgs);
+      Path parent =
+          workDirParent != null ? workDirParent : Path.of(System.getProperty("java.io.tmpdir"));
+      BinaryLocator.Location bins =
+          binDir != null
+              ? new BinaryLocator.Location(binDir, "LocalControlPlane.Builder.binDir")
+              : BinaryLocator.locate();
+      return new ControlPlaneSpec(
+          bins,
+          parent,
+          controllerManager,
+          scheduler,
+          controllers,
+          controllerManagerQps,
+          controllerManagerBurst,
+          schedulerQps,
+          schedulerBurst,
+          startTimeout,
+          stopTimeout,
+          keepWorkDir,
+          extraArgs);
     }
 
     /**

@@ -15,9 +15,7 @@ final class LogTail {
 
   private LogTail() {}
 
-  /**
-   * Returns the last {@code lines} lines of the file, or a note if it cannot be read.
-   */
+  /** Returns the last {@code lines} lines of the file, or a note if it cannot be read. */
   static String tail(Path file, int lines) {
     if (!Files.isRegularFile(file)) {
       return "(no log file " + file + ")";

@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running component: stdout and stderr appended to its log file, its pid recorded under the work
- * directory (so an orphan left by a killed JVM can be reaped later), and a stop that terminates the
- * process and all its descendants and waits for them.
+ * One running component: stdout and stderr appended to its log file, its pid recorded under the
+ * work directory (so an orphan left by a killed JVM can be reaped later), and a stop that
+ * terminates the process and all its descendants and waits for them.
  */
 final class ManagedProcess {
   private static final Logger LOG = LoggerFactory.getLogger(ManagedProcess.class);
@@ -36,12 +36,17 @@ final class ManagedProcess {
       throws IOException {
     Files.createDirectories(logFile.getParent());
     Files.createDirectories(pidDir);
-    Files.writeString(logFile, "=== " + Instant.now() + " " + String.join(" ", command) + "\n",
-        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    ProcessBuilder pb = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    Files.writeString(
+        logFile,
+        "=== " + Instant.now() + " " + String.join(" ", command) + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     Process p = pb.start();
     Path pidFile = pidDir.resolve(c.binaryName() + ".pid");
     Files.writeString(pidFile, Long.toString(p.pid()), StandardCharsets.UTF_8);
@@ -71,8 +76,8 @@ final class ManagedProcess {
   }
 
   /**
-   * Sends SIGTERM to the process and its descendants, waits up to {@code grace}, then SIGKILLs whatever
-   * is left and waits for it. Idempotent.
+   * Sends SIGTERM to the process and its descendants, waits up to {@code grace}, then SIGKILLs
+   * whatever is left and waits for it. Idempotent.
    *
    * @return true if everything exited within the grace period
    */
@@ -85,8 +90,11 @@ final class ManagedProcess {
       graceful &= waitFor(d, Duration.ofMillis(200));
     }
     if (!graceful) {
-      LOG.warn("{} (pid {}) did not exit within {} after SIGTERM; killing it",
-          component.binaryName(), process.pid(), grace);
+      LOG.warn(
+          "{} (pid {}) did not exit within {} after SIGTERM; killing it",
+          component.binaryName(),
+          process.pid(),
+          grace);
       descendants.forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
       waitFor(process.toHandle(), Duration.ofSeconds(10));
@@ -110,7 +118,8 @@ final class ManagedProcess {
   private static boolean waitFor(ProcessHandle h, Duration d) {
     long deadline = System.nanoTime() + d.toNanos();
     try {
-      // A dead grandchild re-parented to an init that does not reap stays a zombie: count it as gone.
+      // A dead grandchild re-parented to an init that does not reap stays a zombie: count it as
+      // gone.
       while (!isGone(h)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
@@ -118,7 +127,8 @@ final class ManagedProcess {
         }
         try {
           h.onExit().get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (java.util.concurrent.TimeoutException
+            | java.util.concurrent.ExecutionException e) {
           // poll again
         }
       }

@@ -21,10 +21,18 @@ public final class MissingBinariesException extends ControlPlaneException {
    * @param missing the binary names that are absent or not executable
    */
   public MissingBinariesException(Path binDir, String source, List<String> missing) {
-    super("Kubernetes control-plane binaries " + missing + " not found (or not executable) in " + binDir
-        + " (" + source + "). Build them with ./hack/build-control-plane.sh (needs Go 1.26+), or point "
-        + BinaryLocator.BIN_DIR_PROPERTY + " / " + BinaryLocator.BIN_DIR_ENV
-        + " at a directory that holds etcd and kube-apiserver v1.36.x.");
+    super(
+        "Kubernetes control-plane binaries "
+            + missing
+            + " not found (or not executable) in "
+            + binDir
+            + " ("
+            + source
+            + "). Build them with ./hack/build-control-plane.sh (needs Go 1.26+), or point "
+            + BinaryLocator.BIN_DIR_PROPERTY
+            + " / "
+            + BinaryLocator.BIN_DIR_ENV
+            + " at a directory that holds etcd and kube-apiserver v1.36.x.");
     this.binDir = binDir;
     this.missing = List.copyOf(missing);
   }

@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cleans up after JVMs that died without running their shutdown hook (e.g. {@code kill -9} of a test
- * fork): for every work directory whose owner JVM is gone, kills the recorded component processes (only
- * if the pid still runs one of our binaries) and deletes the directory.
+ * Cleans up after JVMs that died without running their shutdown hook (e.g. {@code kill -9} of a
+ * test fork): for every work directory whose owner JVM is gone, kills the recorded component
+ * processes (only if the pid still runs one of our binaries) and deletes the directory.
  */
 final class OrphanReaper {
   private static final Logger LOG = LoggerFactory.getLogger(OrphanReaper.class);
@@ -82,14 +82,23 @@ final class OrphanReaper {
         } catch (NumberFormatException e) {
           continue;
         }
-        ProcessHandle.of(pid).ifPresent(h -> {
-          boolean ours = h.info().command().map(cmd -> cmd.startsWith(binDir.toString())).orElse(false);
-          if (ours && h.isAlive()) {
-            LOG.warn("killing orphaned control-plane process {} ({})", pid, h.info().command().orElse("?"));
-            h.descendants().forEach(ProcessHandle::destroyForcibly);
-            h.destroyForcibly();
-          }
-        });
+        ProcessHandle.of(pid)
+            .ifPresent(
+                h -> {
+                  boolean ours =
+                      h.info()
+                          .command()
+                          .map(cmd -> cmd.startsWith(binDir.toString()))
+                          .orElse(false);
+                  if (ours && h.isAlive()) {
+                    LOG.warn(
+                        "killing orphaned control-plane process {} ({})",
+                        pid,
+                        h.info().command().orElse("?"));
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);
+                    h.destroyForcibly();
+                  }
+                });
       }
     }
   }

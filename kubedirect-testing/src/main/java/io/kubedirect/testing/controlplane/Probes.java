@@ -21,11 +21,15 @@ import javax.net.ssl.TrustManagerFactory;
 final class Probes {
   private Probes() {}
 
-  /** An HTTP client that trusts exactly the certificates in {@code caFile} (null: plain HTTP only). */
+  /**
+   * An HTTP client that trusts exactly the certificates in {@code caFile} (null: plain HTTP only).
+   */
   static HttpClient client(Path caFile) {
     // HTTP/1.1: the Go HTTP/2 server of kube-controller-manager answers the JDK client with GOAWAY.
-    HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(2));
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2));
     if (caFile != null) {
       b.sslContext(sslContextTrusting(caFile));
     }
@@ -45,7 +49,8 @@ final class Probes {
       for (Certificate c : certs) {
         ks.setCertificateEntry("ca-" + i++, c);
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, tmf.getTrustManagers(), null);
@@ -57,7 +62,8 @@ final class Probes {
 
   /** True if GET {@code url} answers 200 (and, if given, the body contains {@code mustContain}). */
   static boolean ok(HttpClient client, String url, String bearerToken, String mustContain) {
-    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET();
+    HttpRequest.Builder rb =
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET();
     if (bearerToken != null) {
       rb.header("Authorization", "Bearer " + bearerToken);
     }

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * How long each component took from process start to ready, and the whole start (also work-directory
- * setup, key generation and creating the first {@code ApiClient}, whose class loading costs about a second
- * in a cold JVM). Logged by the launcher at INFO.
+ * How long each component took from process start to ready, and the whole start (also
+ * work-directory setup, key generation and creating the first {@code ApiClient}, whose class
+ * loading costs about a second in a cold JVM). Logged by the launcher at INFO.
  *
  * @param perComponent time to ready per started component, in start order
  * @param total wall time of the whole start

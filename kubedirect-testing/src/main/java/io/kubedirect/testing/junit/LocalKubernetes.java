@@ -9,11 +9,12 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Gives the annotated test class a running local control plane: parameters of type
- * {@link io.kubedirect.testing.controlplane.LocalControlPlane} or
- * {@link io.kubernetes.client.openapi.ApiClient} (the read-timeout-0 client) are injected into
- * constructors, lifecycle methods and test methods. One instance per distinct configuration is started per
- * JVM and shared by every class that asks for that configuration; it stops when the JUnit run ends.
+ * Gives the annotated test class a running local control plane: parameters of type {@link
+ * io.kubedirect.testing.controlplane.LocalControlPlane} or {@link
+ * io.kubernetes.client.openapi.ApiClient} (the read-timeout-0 client) are injected into
+ * constructors, lifecycle methods and test methods. One instance per distinct configuration is
+ * started per JVM and shared by every class that asks for that configuration; it stops when the
+ * JUnit run ends.
  *
  * <pre>{@code
  * @LocalKubernetes(controllerManager = true, scheduler = true)
@@ -22,8 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }
  * }</pre>
  *
- * <p>Tests that change the control plane itself (for example {@code restartApiServer()}) should create
- * their own instance with {@code LocalControlPlane.builder()} instead of sharing this one.
+ * <p>Tests that change the control plane itself (for example {@code restartApiServer()}) should
+ * create their own instance with {@code LocalControlPlane.builder()} instead of sharing this one.
  */
 @Documented
 @Inherited

@@ -13,12 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * JUnit 5 extension behind {@link LocalKubernetes}: resolves {@link LocalControlPlane} and
- * {@link ApiClient} parameters from a control plane shared per configuration in the root
- * {@link ExtensionContext.Store}. The stored value is {@link AutoCloseable}, so JUnit stops it when the
- * root context closes (end of the run); a JVM shutdown hook covers abnormal exits. Without the annotation
- * (plain {@code @ExtendWith}) it uses etcd + kube-apiserver only. The injected instance refuses
- * {@code close()}, since other classes share it.
+ * JUnit 5 extension behind {@link LocalKubernetes}: resolves {@link LocalControlPlane} and {@link
+ * ApiClient} parameters from a control plane shared per configuration in the root {@link
+ * ExtensionContext.Store}. The stored value is {@link AutoCloseable}, so JUnit stops it when the
+ * root context closes (end of the run); a JVM shutdown hook covers abnormal exits. Without the
+ * annotation (plain {@code @ExtendWith}) it uses etcd + kube-apiserver only. The injected instance
+ * refuses {@code close()}, since other classes share it.
  */
 public final class LocalKubernetesExtension implements ParameterResolver {
   private static final Logger LOG = LoggerFactory.getLogger(LocalKubernetesExtension.class);
@@ -29,13 +29,15 @@ public final class LocalKubernetesExtension implements ParameterResolver {
   public LocalKubernetesExtension() {}
 
   @Override
-  public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+  public boolean supportsParameter(
+      ParameterContext parameterContext, ExtensionContext extensionContext) {
     Class<?> type = parameterContext.getParameter().getType();
     return type == LocalControlPlane.class || type == ApiClient.class;
   }
 
   @Override
-  public Object resolveParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+  public Object resolveParameter(
+      ParameterContext parameterContext, ExtensionContext extensionContext) {
     LocalControlPlane cp = controlPlane(extensionContext);
     Class<?> type = parameterContext.getParameter().getType();
     if (type == LocalControlPlane.class) {
@@ -55,19 +57,22 @@ public final class LocalKubernetesExtension implements ParameterResolver {
    */
   public static LocalControlPlane controlPlane(ExtensionContext context) {
     LocalKubernetes config = findConfig(context).orElse(null);
-    ControlPlaneSpec spec = LocalControlPlane.builder()
-        .controllerManager(config != null && config.controllerManager())
-        .scheduler(config != null && config.scheduler())
-        .buildSpec();
+    ControlPlaneSpec spec =
+        LocalControlPlane.builder()
+            .controllerManager(config != null && config.controllerManager())
+            .scheduler(config != null && config.scheduler())
+            .buildSpec();
     ExtensionContext.Store store = context.getRoot().getStore(NAMESPACE);
     Shared shared = store.getOrComputeIfAbsent(spec, s -> Shared.start(spec), Shared.class);
     return shared.controlPlane;
   }
 
   private static Optional<LocalKubernetes> findConfig(ExtensionContext context) {
-    for (Optional<Class<?>> c = context.getTestClass(); c.isPresent();
+    for (Optional<Class<?>> c = context.getTestClass();
+        c.isPresent();
         c = Optional.ofNullable(c.get().getEnclosingClass())) {
-      Optional<LocalKubernetes> a = AnnotationSupport.findAnnotation(c.get(), LocalKubernetes.class);
+      Optional<LocalKubernetes> a =
+          AnnotationSupport.findAnnotation(c.get(), LocalKubernetes.class);
       if (a.isPresent()) {
         return a;
       }
@@ -85,7 +90,9 @@ public final class LocalKubernetesExtension implements ParameterResolver {
 
     static Shared start(ControlPlaneSpec spec) {
       LocalControlPlane cp = LocalControlPlane.create(spec).start();
-      LOG.info("shared local control plane for {} started: {}", spec.components(),
+      LOG.info(
+          "shared local control plane for {} started: {}",
+          spec.components(),
           cp.startupTimings().summary());
       return new Shared(new SharedControlPlane(cp));
     }

@@ -11,9 +11,9 @@ import java.time.Duration;
 import java.util.OptionalLong;
 
 /**
- * The view of a shared control plane handed to tests: everything delegates, except {@link #close()},
- * which is refused because other test classes use the same instance (the extension closes it at the end
- * of the run).
+ * The view of a shared control plane handed to tests: everything delegates, except {@link
+ * #close()}, which is refused because other test classes use the same instance (the extension
+ * closes it at the end of the run).
  */
 final class SharedControlPlane implements LocalControlPlane {
   private final LocalControlPlane delegate;
@@ -95,8 +95,9 @@ final class SharedControlPlane implements LocalControlPlane {
   /** Refused: the instance is shared; build your own with {@code LocalControlPlane.builder()}. */
   @Override
   public void close() {
-    throw new ControlPlaneException("this control plane is shared by @LocalKubernetes test classes and is "
-        + "stopped at the end of the run; build a private one with LocalControlPlane.builder() instead");
+    throw new ControlPlaneException(
+        "this control plane is shared by @LocalKubernetes test classes and is "
+            + "stopped at the end of the run; build a private one with LocalControlPlane.builder() instead");
   }
 
   @Override

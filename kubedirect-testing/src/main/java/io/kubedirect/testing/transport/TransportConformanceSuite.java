@@ -50,31 +50,32 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract of the transport SPI ({@code io.kubedirect.transport}) as tests that every {@link Transport}
- * must pass. Extend it once per transport (or per configuration, e.g. plaintext and TLS) and implement the
- * hooks:
+ * The contract of the transport SPI ({@code io.kubedirect.transport}) as tests that every {@link
+ * Transport} must pass. Extend it once per transport (or per configuration, e.g. plaintext and TLS)
+ * and implement the hooks:
  *
  * <ul>
- *   <li>{@link #newTransport(String, BackoffPolicy.Provider)}: a fresh transport for a stage, with the given
- *       reconnect backoff (the suite passes a constant 20 ms one and counts its use). Every transport of one
- *       test must be able to reach the others (same network, same trust).</li>
- *   <li>{@link #anyAddress()}: an address with port 0 that {@link Transport#listen} accepts.</li>
- *   <li>{@link #awaitUntil(String, BooleanSupplier)} and {@link #assertStays(String, BooleanSupplier, Duration)}:
- *       how time passes. A real-time transport polls (Awaitility); a virtual-time one runs its scheduler. The
- *       suite never sleeps and never drives time otherwise, so both kinds run the same cases.</li>
+ *   <li>{@link #newTransport(String, BackoffPolicy.Provider)}: a fresh transport for a stage, with
+ *       the given reconnect backoff (the suite passes a constant 20 ms one and counts its use).
+ *       Every transport of one test must be able to reach the others (same network, same trust).
+ *   <li>{@link #anyAddress()}: an address with port 0 that {@link Transport#listen} accepts.
+ *   <li>{@link #awaitUntil(String, BooleanSupplier)} and {@link #assertStays(String,
+ *       BooleanSupplier, Duration)}: how time passes. A real-time transport polls (Awaitility); a
+ *       virtual-time one runs its scheduler. The suite never sleeps and never drives time
+ *       otherwise, so both kinds run the same cases.
  * </ul>
  *
- * <p>The suite expresses what the SPI documents and both shipped transports do, not the quirks of one of
- * them. Parts of the contract a transport may legitimately lack are capability flags
- * ({@link #signalsWritability()}, {@link #deliversMessagesSentBeforeClose()}); a transport that turns one
+ * <p>The suite expresses what the SPI documents and both shipped transports do, not the quirks of
+ * one of them. Parts of the contract a transport may legitimately lack are capability flags ({@link
+ * #signalsWritability()}, {@link #deliversMessagesSentBeforeClose()}); a transport that turns one
  * off sees those cases reported as skipped, with the reason, never silently passed.
  *
- * <p>Every case also checks, through the {@link Recorder} handlers, the per-link callback invariants of
- * {@link LinkHandler}: {@code onOpen} first, callbacks one at a time, {@code onClosed} at most once and
- * last.
+ * <p>Every case also checks, through the {@link Recorder} handlers, the per-link callback
+ * invariants of {@link LinkHandler}: {@code onOpen} first, callbacks one at a time, {@code
+ * onClosed} at most once and last.
  *
- * <p>Sizing: the transports under test should grant small credit windows (for example 16 messages) so that
- * the ordering case runs past them, and hold at least 1,024 queued outbound messages.
+ * <p>Sizing: the transports under test should grant small credit windows (for example 16 messages)
+ * so that the ordering case runs past them, and hold at least 1,024 queued outbound messages.
  */
 public abstract class TransportConformanceSuite {
 
@@ -93,7 +94,10 @@ public abstract class TransportConformanceSuite {
   private final List<Transport> transports = new ArrayList<>();
   private final List<Recorder> recorders = new ArrayList<>();
 
-  /** The backoff given to every transport of the current test; counts policies and delays handed out. */
+  /**
+   * The backoff given to every transport of the current test; counts policies and delays handed
+   * out.
+   */
   protected final CountingBackoff backoff = new CountingBackoff(RECONNECT_DELAY);
 
   // ---------------------------------------------------------------------------------------------------------
@@ -101,8 +105,8 @@ public abstract class TransportConformanceSuite {
   // ---------------------------------------------------------------------------------------------------------
 
   /**
-   * A new transport speaking for {@code stageName} that reconnects its client links with {@code backoff}.
-   * The suite closes it after the test.
+   * A new transport speaking for {@code stageName} that reconnects its client links with {@code
+   * backoff}. The suite closes it after the test.
    */
   protected abstract Transport newTransport(String stageName, BackoffPolicy.Provider backoff);
 
@@ -110,37 +114,41 @@ public abstract class TransportConformanceSuite {
   protected abstract PeerAddress anyAddress();
 
   /**
-   * Lets time pass until {@code condition} holds, and fails the test (an {@link AssertionError} naming
-   * {@code what}) if it does not within a generous timeout (seconds of real time, or a minute of virtual
-   * time).
+   * Lets time pass until {@code condition} holds, and fails the test (an {@link AssertionError}
+   * naming {@code what}) if it does not within a generous timeout (seconds of real time, or a
+   * minute of virtual time).
    */
   protected abstract void awaitUntil(String what, BooleanSupplier condition);
 
   /**
-   * Lets {@code period} pass and fails the test if {@code condition} stops holding meanwhile. The suite has
-   * already checked that it holds now, and only uses conditions that cannot recover once broken (counts that
-   * only grow).
+   * Lets {@code period} pass and fails the test if {@code condition} stops holding meanwhile. The
+   * suite has already checked that it holds now, and only uses conditions that cannot recover once
+   * broken (counts that only grow).
    */
   protected abstract void assertStays(String what, BooleanSupplier condition, Duration period);
 
   /**
-   * Capability: {@link Link#isWritable()} turns false when the peer grants no credit, {@link Link#send}
-   * then fails with {@link ErrorCode#OVERLOADED} once the bounded outbound queue is full, and
-   * {@link LinkHandler#onWritable} follows when the link can take messages again. Default true.
+   * Capability: {@link Link#isWritable()} turns false when the peer grants no credit, {@link
+   * Link#send} then fails with {@link ErrorCode#OVERLOADED} once the bounded outbound queue is
+   * full, and {@link LinkHandler#onWritable} follows when the link can take messages again. Default
+   * true.
    */
   protected boolean signalsWritability() {
     return true;
   }
 
   /**
-   * Capability: messages sent (within the peer's credit) before an orderly {@link Link#close()} reach the
-   * peer before its {@code onClosed}. Default true.
+   * Capability: messages sent (within the peer's credit) before an orderly {@link Link#close()}
+   * reach the peer before its {@code onClosed}. Default true.
    */
   protected boolean deliversMessagesSentBeforeClose() {
     return true;
   }
 
-  /** Whether peers are authenticated (TLS); then identities are verified and carry a subject. Default false. */
+  /**
+   * Whether peers are authenticated (TLS); then identities are verified and carry a subject.
+   * Default false.
+   */
   protected boolean expectsVerifiedPeers() {
     return false;
   }
@@ -168,15 +176,21 @@ public abstract class TransportConformanceSuite {
   @Test
   public void connectOpensBothSidesWithThePeersIdentity() {
     Pair p = openPair();
-    assertSame(p.clientLink(), p.client.current().orElseThrow(), "ClientLink.current() is the opened link");
+    assertSame(
+        p.clientLink(),
+        p.client.current().orElseThrow(),
+        "ClientLink.current() is the opened link");
     assertEquals(p.address, p.client.address());
     checkIdentity(p.clientLink().peer(), "scheduler");
     checkIdentity(p.serverLink().peer(), "replicaset");
-    assertNotEquals(p.clientLink().id(), p.serverLink().id(), "link ids are unique within the process");
+    assertNotEquals(
+        p.clientLink().id(), p.serverLink().id(), "link ids are unique within the process");
     assertTrue(p.clientLink().isOpen() && p.serverLink().isOpen());
     assertTrue(p.clientLink().isWritable(), "a fresh link has credit");
     assertTrue(p.serverLink().isWritable(), "a fresh link has credit");
-    holds("exactly one link per side", () -> p.serverSide.opened.size() == 1 && p.clientSide.opened.size() == 1);
+    holds(
+        "exactly one link per side",
+        () -> p.serverSide.opened.size() == 1 && p.clientSide.opened.size() == 1);
   }
 
   @Test
@@ -195,7 +209,8 @@ public abstract class TransportConformanceSuite {
       sent.add(m);
     }
     awaitUntil("every message is acked", () -> p.clientSide.messages.size() == ROUND_TRIP_MESSAGES);
-    assertEquals(sent, server.messages, "the acceptor got every message once, unchanged and in order");
+    assertEquals(
+        sent, server.messages, "the acceptor got every message once, unchanged and in order");
     for (int i = 0; i < ROUND_TRIP_MESSAGES; i++) {
       Envelope ack = p.clientSide.messages.get(i);
       assertTrue(ack.hasAck(), "the dialler got only acks");
@@ -207,15 +222,17 @@ public abstract class TransportConformanceSuite {
   public void transportLevelBodiesAreRefusedAndTheLinkStaysUsable() {
     Pair p = openPair();
     Link link = p.clientLink();
-    List<Envelope> refused = List.of(
-        Envelope.newBuilder().setHello(Hello.newBuilder().setStage("replicaset")).build(),
-        Envelope.newBuilder().setHelloAck(HelloAck.newBuilder().setStage("replicaset")).build(),
-        Envelope.newBuilder().setCredit(Credit.newBuilder().setMessages(5)).build(),
-        Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentNanos(1)).build(),
-        Envelope.getDefaultInstance());
+    List<Envelope> refused =
+        List.of(
+            Envelope.newBuilder().setHello(Hello.newBuilder().setStage("replicaset")).build(),
+            Envelope.newBuilder().setHelloAck(HelloAck.newBuilder().setStage("replicaset")).build(),
+            Envelope.newBuilder().setCredit(Credit.newBuilder().setMessages(5)).build(),
+            Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentNanos(1)).build(),
+            Envelope.getDefaultInstance());
     for (Envelope e : refused) {
       assertFalse(LinkRules.isLinkLevel(e.getBodyCase()));
-      LinkException x = assertThrows(LinkException.class, () -> link.send(e), e.getBodyCase().toString());
+      LinkException x =
+          assertThrows(LinkException.class, () -> link.send(e), e.getBodyCase().toString());
       assertEquals(ErrorCode.MALFORMED, x.code(), e.getBodyCase().toString());
     }
     assertTrue(link.isOpen(), "a refused send does not close the link");
@@ -239,9 +256,13 @@ public abstract class TransportConformanceSuite {
   }
 
   private void awaitReconnect(Pair p) {
-    awaitUntil("the ClientLink reconnects", () -> p.client.current().isPresent()
-        && p.client.current().get() != p.clientLink() && p.clientSide.opened.size() == 2
-        && p.serverSide.opened.size() == 2);
+    awaitUntil(
+        "the ClientLink reconnects",
+        () ->
+            p.client.current().isPresent()
+                && p.client.current().get() != p.clientLink()
+                && p.clientSide.opened.size() == 2
+                && p.serverSide.opened.size() == 2);
     Link second = p.client.current().orElseThrow();
     assertSame(second, p.clientSide.opened.get(1));
     assertNotEquals(p.clientLink().id(), second.id());
@@ -252,8 +273,9 @@ public abstract class TransportConformanceSuite {
   public void closeWithAnErrorCodeReachesBothSidesTyped() {
     Pair p = openPair();
     p.serverLink().close(ErrorCode.EPOCH_MISMATCH, "stale epoch 3");
-    awaitUntil("both sides closed", () -> p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
+    awaitUntil(
+        "both sides closed",
+        () -> p.serverSide.closes(p.serverLink()) == 1 && p.clientSide.closes(p.clientLink()) == 1);
     LinkException atDialler = p.clientSide.cause(p.clientLink());
     assertNotNull(atDialler, "an error close is not orderly");
     assertEquals(ErrorCode.EPOCH_MISMATCH, atDialler.code());
@@ -263,15 +285,18 @@ public abstract class TransportConformanceSuite {
     assertEquals(ErrorCode.EPOCH_MISMATCH, atAcceptor.code());
     p.serverLink().close(ErrorCode.INTERNAL, "again"); // idempotent
     p.serverLink().close();
-    holds("onClosed once per side", () -> p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
+    holds(
+        "onClosed once per side",
+        () -> p.serverSide.closes(p.serverLink()) == 1 && p.clientSide.closes(p.clientLink()) == 1);
   }
 
   @Test
   public void sendOnAClosedLinkFailsWithInternal() {
     Pair p = openPair();
     p.clientLink().close();
-    awaitUntil("both sides closed", () -> !p.clientLink().isOpen() && p.serverSide.closes(p.serverLink()) == 1);
+    awaitUntil(
+        "both sides closed",
+        () -> !p.clientLink().isOpen() && p.serverSide.closes(p.serverLink()) == 1);
     for (Link closed : List.of(p.clientLink(), p.serverLink())) {
       assertFalse(closed.isOpen());
       assertFalse(closed.isWritable(), "a closed link is not writable");
@@ -282,7 +307,8 @@ public abstract class TransportConformanceSuite {
 
   @Test
   public void messagesSentBeforeAnOrderlyCloseArriveBeforeOnClosed() {
-    Assumptions.assumeTrue(deliversMessagesSentBeforeClose(),
+    Assumptions.assumeTrue(
+        deliversMessagesSentBeforeClose(),
         "capability deliversMessagesSentBeforeClose() is off for this transport");
     Pair p = openPair();
     for (long seq = 1; seq <= 3; seq++) {
@@ -290,7 +316,8 @@ public abstract class TransportConformanceSuite {
     }
     p.clientLink().close();
     awaitUntil("the acceptor saw the close", () -> p.serverSide.closes(p.serverLink()) == 1);
-    assertEquals(List.of("open", "msg 1", "msg 2", "msg 3", "closed"), p.serverSide.events(p.serverLink()));
+    assertEquals(
+        List.of("open", "msg 1", "msg 2", "msg 3", "closed"), p.serverSide.events(p.serverLink()));
   }
 
   @Test
@@ -302,14 +329,16 @@ public abstract class TransportConformanceSuite {
       try {
         p.clientLink().send(message(seq));
       } catch (LinkException e) {
-        // the acceptor's close may already have arrived (a real-time transport): a closed link refuses sends
+        // the acceptor's close may already have arrived (a real-time transport): a closed link
+        // refuses sends
         assertEquals(ErrorCode.INTERNAL, e.code(), e.getMessage());
         assertTrue(seq > 2, "the close comes after message 2");
         break;
       }
     }
-    awaitUntil("both sides closed", () -> p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
+    awaitUntil(
+        "both sides closed",
+        () -> p.serverSide.closes(p.serverLink()) == 1 && p.clientSide.closes(p.clientLink()) == 1);
     List<String> events = p.serverSide.events(p.serverLink());
     assertEquals(List.of("open", "msg 1", "msg 2"), events.subList(0, 3), events.toString());
     assertEquals("closed", events.get(events.size() - 1), events.toString());
@@ -321,12 +350,18 @@ public abstract class TransportConformanceSuite {
     Pair p = openPair();
     p.client.close();
     p.client.close(); // idempotent
-    awaitUntil("both sides closed", () -> p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
+    awaitUntil(
+        "both sides closed",
+        () -> p.serverSide.closes(p.serverLink()) == 1 && p.clientSide.closes(p.clientLink()) == 1);
     assertTrue(p.client.current().isEmpty());
     int delays = backoff.delays.get();
-    holds("no reconnection after close()", () -> p.serverSide.opened.size() == 1
-        && p.clientSide.opened.size() == 1 && backoff.delays.get() == delays && p.client.current().isEmpty());
+    holds(
+        "no reconnection after close()",
+        () ->
+            p.serverSide.opened.size() == 1
+                && p.clientSide.opened.size() == 1
+                && backoff.delays.get() == delays
+                && p.client.current().isEmpty());
   }
 
   @Test
@@ -342,7 +377,9 @@ public abstract class TransportConformanceSuite {
     int policiesWhileUp = backoff.policies.get();
 
     server.close(); // the server process goes away
-    awaitUntil("the dialler sees the link close", () -> clientSide.closes(first) == 1 && dialled.current().isEmpty());
+    awaitUntil(
+        "the dialler sees the link close",
+        () -> clientSide.closes(first) == 1 && dialled.current().isEmpty());
     awaitUntil("the dialler retries with its backoff", () -> backoff.delays.get() >= 2);
     assertFalse(first.isOpen());
     assertTrue(dialled.current().isEmpty());
@@ -353,10 +390,13 @@ public abstract class TransportConformanceSuite {
     Link second = dialled.current().orElseThrow();
     assertNotSame(first, second);
     assertNotEquals(first.id(), second.id());
-    assertTrue(backoff.policies.get() > policiesWhileUp, "a successful connection starts a fresh backoff policy");
+    assertTrue(
+        backoff.policies.get() > policiesWhileUp,
+        "a successful connection starts a fresh backoff policy");
     second.send(message(1));
     awaitUntil("the restarted server gets the message", () -> secondServer.messages.size() == 1);
-    awaitUntil("the dialler's handler saw the second link open", () -> clientSide.opened.size() == 2);
+    awaitUntil(
+        "the dialler's handler saw the second link open", () -> clientSide.opened.size() == 2);
     assertSame(second, clientSide.opened.get(1));
     assertEquals(1, firstServer.opened.size());
   }
@@ -376,7 +416,8 @@ public abstract class TransportConformanceSuite {
 
     Recorder server = recorder("server");
     transport("scheduler").listen(address, server);
-    awaitUntil("the dialler connects", () -> dialled.current().isPresent() && server.opened.size() == 1);
+    awaitUntil(
+        "the dialler connects", () -> dialled.current().isPresent() && server.opened.size() == 1);
   }
 
   @Test
@@ -389,8 +430,14 @@ public abstract class TransportConformanceSuite {
     servers.put("sandbox-manager/node-2", node2.listen(anyAddress(), node2Side).localAddress());
     servers.put("sandbox-manager", generic.listen(anyAddress(), genericSide).localAddress());
     Transport client = transport("scheduler");
-    List<String> destinations = List.of("", "sandbox-manager", "sandbox-manager/node-1", "sandbox-manager/node-2",
-        "scheduler", "sandbox-manager-2");
+    List<String> destinations =
+        List.of(
+            "",
+            "sandbox-manager",
+            "sandbox-manager/node-1",
+            "sandbox-manager/node-2",
+            "scheduler",
+            "sandbox-manager-2");
     Map<String, ClientLink> served = new LinkedHashMap<>();
     Map<String, ClientLink> refused = new LinkedHashMap<>();
     Map<String, Recorder> handlers = new LinkedHashMap<>();
@@ -404,19 +451,27 @@ public abstract class TransportConformanceSuite {
       }
     }
     assertEquals(7, served.size(), "LinkRules.serves, as the suite reads it");
-    awaitUntil("every served destination opens", () -> served.values().stream()
-        .allMatch(c -> c.current().isPresent()));
+    awaitUntil(
+        "every served destination opens",
+        () -> served.values().stream().allMatch(c -> c.current().isPresent()));
     for (String key : served.keySet()) {
       String stage = key.substring(key.indexOf(" at ") + 4);
       assertEquals(stage, served.get(key).current().orElseThrow().peer().stage(), key);
     }
     int acceptedNode2 = node2Side.opened.size();
     int acceptedGeneric = genericSide.opened.size();
-    holds("refused destinations never open, on either side", () -> refused.keySet().stream()
-        .allMatch(k -> refused.get(k).current().isEmpty() && handlers.get(k).opened.isEmpty())
-        && node2Side.opened.size() == acceptedNode2 && genericSide.opened.size() == acceptedGeneric);
-    assertEquals(3, acceptedNode2, "'', 'sandbox-manager' and 'sandbox-manager/node-2' reach node-2");
-    assertEquals(4, acceptedGeneric, "'', 'sandbox-manager' and both instances reach the generic stage");
+    holds(
+        "refused destinations never open, on either side",
+        () ->
+            refused.keySet().stream()
+                    .allMatch(
+                        k -> refused.get(k).current().isEmpty() && handlers.get(k).opened.isEmpty())
+                && node2Side.opened.size() == acceptedNode2
+                && genericSide.opened.size() == acceptedGeneric);
+    assertEquals(
+        3, acceptedNode2, "'', 'sandbox-manager' and 'sandbox-manager/node-2' reach node-2");
+    assertEquals(
+        4, acceptedGeneric, "'', 'sandbox-manager' and both instances reach the generic stage");
   }
 
   @Test
@@ -424,10 +479,13 @@ public abstract class TransportConformanceSuite {
     Pair p = openPair();
     p.server.close();
     p.server.close(); // idempotent
-    awaitUntil("both sides closed", () -> p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
+    awaitUntil(
+        "both sides closed",
+        () -> p.serverSide.closes(p.serverLink()) == 1 && p.clientSide.closes(p.clientLink()) == 1);
     awaitUntil("the dialler keeps trying", () -> backoff.delays.get() >= 2);
-    holds("nobody accepts any more", () -> p.client.current().isEmpty() && p.serverSide.opened.size() == 1);
+    holds(
+        "nobody accepts any more",
+        () -> p.client.current().isEmpty() && p.serverSide.opened.size() == 1);
   }
 
   @Test
@@ -435,24 +493,32 @@ public abstract class TransportConformanceSuite {
     Pair p = openPair();
     p.serverTransport.close();
     p.serverTransport.close();
-    awaitUntil("both sides closed", () -> p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
-    assertThrows(TransportException.class, () -> p.serverTransport.listen(anyAddress(), recorder("late")));
-    assertThrows(TransportException.class,
+    awaitUntil(
+        "both sides closed",
+        () -> p.serverSide.closes(p.serverLink()) == 1 && p.clientSide.closes(p.clientLink()) == 1);
+    assertThrows(
+        TransportException.class, () -> p.serverTransport.listen(anyAddress(), recorder("late")));
+    assertThrows(
+        TransportException.class,
         () -> p.serverTransport.connect(p.address, "scheduler", recorder("late")));
 
     p.clientTransport.close();
     p.clientTransport.close();
     p.client.close(); // already closed by its transport: a no-op
     assertTrue(p.client.current().isEmpty());
-    holds("no callback after the transports closed", () -> p.serverSide.opened.size() == 1
-        && p.clientSide.opened.size() == 1 && p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
+    holds(
+        "no callback after the transports closed",
+        () ->
+            p.serverSide.opened.size() == 1
+                && p.clientSide.opened.size() == 1
+                && p.serverSide.closes(p.serverLink()) == 1
+                && p.clientSide.closes(p.clientLink()) == 1);
   }
 
   @Test
   public void aBlockedReceiverMakesTheSenderUnwritableThenOverloadedThenWritableAgain() {
-    Assumptions.assumeTrue(signalsWritability(), "capability signalsWritability() is off for this transport");
+    Assumptions.assumeTrue(
+        signalsWritability(), "capability signalsWritability() is off for this transport");
     Recorder server = recorder("server");
     Pair p = openPair(server);
     Link link = p.clientLink();
@@ -473,7 +539,8 @@ public abstract class TransportConformanceSuite {
     } finally {
       server.release();
     }
-    assertNotNull(overload, "the bounded outbound queue refuses a message within " + OVERLOAD_SEND_LIMIT);
+    assertNotNull(
+        overload, "the bounded outbound queue refuses a message within " + OVERLOAD_SEND_LIMIT);
     assertEquals(ErrorCode.OVERLOADED, overload.code());
     assertTrue(sawUnwritable, "isWritable() turned false before send failed");
     assertTrue(link.isOpen(), "OVERLOADED does not close the link");
@@ -481,7 +548,8 @@ public abstract class TransportConformanceSuite {
     int total = accepted;
     awaitUntil("every accepted message arrives", () -> server.messages.size() == total);
     for (int i = 0; i < total; i++) {
-      assertEquals(i + 1, server.messages.get(i).getSeq(), "in order, the refused one not among them");
+      assertEquals(
+          i + 1, server.messages.get(i).getSeq(), "in order, the refused one not among them");
     }
     awaitUntil("onWritable follows", () -> p.clientSide.writables(link) >= 1 && link.isWritable());
     link.send(message(total + 1));
@@ -540,14 +608,16 @@ public abstract class TransportConformanceSuite {
   private void closeOrderly(Pair p, Link closing) {
     closing.close();
     closing.close(); // idempotent
-    awaitUntil("both sides closed", () -> p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
+    awaitUntil(
+        "both sides closed",
+        () -> p.serverSide.closes(p.serverLink()) == 1 && p.clientSide.closes(p.clientLink()) == 1);
     assertNull(p.serverSide.cause(p.serverLink()), "orderly: no cause");
     assertNull(p.clientSide.cause(p.clientLink()), "orderly: no cause");
     assertFalse(p.serverLink().isOpen());
     assertFalse(p.clientLink().isOpen());
-    holds("onClosed once per side", () -> p.serverSide.closes(p.serverLink()) == 1
-        && p.clientSide.closes(p.clientLink()) == 1);
+    holds(
+        "onClosed once per side",
+        () -> p.serverSide.closes(p.serverLink()) == 1 && p.clientSide.closes(p.clientLink()) == 1);
   }
 
   /** Stage "replicaset" dialling stage "scheduler", opened on both sides. */
@@ -561,15 +631,33 @@ public abstract class TransportConformanceSuite {
     Recorder clientSide = recorder("client");
     LinkServer server = serverTransport.listen(anyAddress(), serverSide);
     ClientLink client = clientTransport.connect(server.localAddress(), "scheduler", clientSide);
-    // ClientLink.current() and the onOpen callbacks are not ordered with each other: wait for all three.
-    awaitUntil("the link opens on both sides", () -> client.current().isPresent()
-        && clientSide.opened.size() == 1 && serverSide.opened.size() == 1);
-    return new Pair(serverTransport, clientTransport, server, server.localAddress(), client, serverSide, clientSide);
+    // ClientLink.current() and the onOpen callbacks are not ordered with each other: wait for all
+    // three.
+    awaitUntil(
+        "the link opens on both sides",
+        () ->
+            client.current().isPresent()
+                && clientSide.opened.size() == 1
+                && serverSide.opened.size() == 1);
+    return new Pair(
+        serverTransport,
+        clientTransport,
+        server,
+        server.localAddress(),
+        client,
+        serverSide,
+        clientSide);
   }
 
   /** An open link between two transports, with both handlers. */
-  protected record Pair(Transport serverTransport, Transport clientTransport, LinkServer server, PeerAddress address,
-      ClientLink client, Recorder serverSide, Recorder clientSide) {
+  protected record Pair(
+      Transport serverTransport,
+      Transport clientTransport,
+      LinkServer server,
+      PeerAddress address,
+      ClientLink client,
+      Recorder serverSide,
+      Recorder clientSide) {
 
     /** The dialler's end of the first link. */
     public Link clientLink() {
@@ -582,15 +670,27 @@ public abstract class TransportConformanceSuite {
     }
   }
 
-  /** A link-level message with {@code seq}; the body kind cycles through batch, handshake and error. */
+  /**
+   * A link-level message with {@code seq}; the body kind cycles through batch, handshake and error.
+   */
   protected static Envelope message(long seq) {
     Envelope.Builder b = Envelope.newBuilder().setSeq(seq).setEpoch(7);
     switch ((int) (seq % 4)) {
-      case 0 -> b.setHandshakeRequest(HandshakeRequest.newBuilder().setSource("replicaset").setDestination("scheduler"));
-      case 1 -> b.setObjectBatch(ObjectBatch.newBuilder().setKind("/v1/Pod")
-          .addChanges(ObjectChange.newBuilder().setName("pod-" + seq).setVersion(seq)));
+      case 0 ->
+          b.setHandshakeRequest(
+              HandshakeRequest.newBuilder().setSource("replicaset").setDestination("scheduler"));
+      case 1 ->
+          b.setObjectBatch(
+              ObjectBatch.newBuilder()
+                  .setKind("/v1/Pod")
+                  .addChanges(ObjectChange.newBuilder().setName("pod-" + seq).setVersion(seq)));
       case 2 -> b.setHandshakeConfirm(HandshakeConfirm.newBuilder().setHeld((int) seq));
-      default -> b.setError(io.kubedirect.protocol.v1.Error.newBuilder().setSeq(seq).setCode(ErrorCode.NOT_FOUND).setMessage("no template"));
+      default ->
+          b.setError(
+              io.kubedirect.protocol.v1.Error.newBuilder()
+                  .setSeq(seq)
+                  .setCode(ErrorCode.NOT_FOUND)
+                  .setMessage("no template"));
     }
     return b.build();
   }
@@ -599,8 +699,10 @@ public abstract class TransportConformanceSuite {
   protected static final class CountingBackoff implements BackoffPolicy.Provider {
     /** Policies handed out: one per ClientLink, plus one per successful connection. */
     public final AtomicInteger policies = new AtomicInteger();
+
     /** Delays handed out: one per reconnect attempt. */
     public final AtomicInteger delays = new AtomicInteger();
+
     private final Duration delay;
 
     CountingBackoff(Duration delay) {
@@ -618,8 +720,8 @@ public abstract class TransportConformanceSuite {
   }
 
   /**
-   * A thread-safe {@link LinkHandler} that records every callback per link and the violations of the
-   * callback invariants; optionally acks every message, closes the link at one seq, or holds in
+   * A thread-safe {@link LinkHandler} that records every callback per link and the violations of
+   * the callback invariants; optionally acks every message, closes the link at one seq, or holds in
    * {@code onMessage}.
    */
   protected static final class Recorder implements LinkHandler {
@@ -627,10 +729,13 @@ public abstract class TransportConformanceSuite {
     private static final long HOLD_LIMIT_SECONDS = 30;
 
     private final String name;
+
     /** Links in the order {@code onOpen} reported them. */
     public final List<Link> opened = new CopyOnWriteArrayList<>();
+
     /** Messages of all links in arrival order. */
     public final List<Envelope> messages = new CopyOnWriteArrayList<>();
+
     final List<String> violations = new CopyOnWriteArrayList<>();
     private final Map<Link, PerLink> links = Collections.synchronizedMap(new IdentityHashMap<>());
     volatile boolean echoAcks;
@@ -683,7 +788,8 @@ public abstract class TransportConformanceSuite {
         if (g != null) {
           try {
             if (!g.await(HOLD_LIMIT_SECONDS, TimeUnit.SECONDS)) {
-              violations.add(name + ": held in onMessage for more than " + HOLD_LIMIT_SECONDS + " s");
+              violations.add(
+                  name + ": held in onMessage for more than " + HOLD_LIMIT_SECONDS + " s");
             }
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -691,7 +797,8 @@ public abstract class TransportConformanceSuite {
         }
         messages.add(message);
         if (echoAcks) {
-          link.send(Envelope.newBuilder().setAck(Ack.newBuilder().setSeq(message.getSeq())).build());
+          link.send(
+              Envelope.newBuilder().setAck(Ack.newBuilder().setSeq(message.getSeq())).build());
         }
         if (message.getSeq() == closeAtSeq) {
           link.close();
@@ -747,7 +854,10 @@ public abstract class TransportConformanceSuite {
       return l == null ? 0 : l.writables.get();
     }
 
-    /** The callbacks of {@code link}: {@code open}, {@code msg <seq>}, {@code writable}, {@code closed}. */
+    /**
+     * The callbacks of {@code link}: {@code open}, {@code msg <seq>}, {@code writable}, {@code
+     * closed}.
+     */
     public List<String> events(Link link) {
       PerLink l = links.get(link);
       return l == null ? List.of() : List.copyOf(l.events);

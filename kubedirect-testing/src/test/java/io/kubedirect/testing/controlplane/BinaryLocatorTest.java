@@ -16,16 +16,19 @@ class BinaryLocatorTest {
 
   @Test
   void systemPropertyWinsOverEnvironment() {
-    BinaryLocator.Location l = BinaryLocator.locate(
-        k -> k.equals(BinaryLocator.BIN_DIR_PROPERTY) ? "/opt/prop" : null,
-        Map.of(BinaryLocator.BIN_DIR_ENV, "/opt/env"), HOME);
+    BinaryLocator.Location l =
+        BinaryLocator.locate(
+            k -> k.equals(BinaryLocator.BIN_DIR_PROPERTY) ? "/opt/prop" : null,
+            Map.of(BinaryLocator.BIN_DIR_ENV, "/opt/env"),
+            HOME);
     assertThat(l.dir()).isEqualTo(Path.of("/opt/prop"));
     assertThat(l.source()).contains(BinaryLocator.BIN_DIR_PROPERTY);
   }
 
   @Test
   void environmentUsedWhenPropertyBlank() {
-    BinaryLocator.Location l = BinaryLocator.locate(k -> "  ", Map.of(BinaryLocator.BIN_DIR_ENV, "/opt/env"), HOME);
+    BinaryLocator.Location l =
+        BinaryLocator.locate(k -> "  ", Map.of(BinaryLocator.BIN_DIR_ENV, "/opt/env"), HOME);
     assertThat(l.dir()).isEqualTo(Path.of("/opt/env"));
     assertThat(l.source()).contains(BinaryLocator.BIN_DIR_ENV);
   }
@@ -33,12 +36,14 @@ class BinaryLocatorTest {
   @Test
   void defaultIsTheBuildScriptsCacheDirectory() {
     BinaryLocator.Location l = BinaryLocator.locate(k -> null, Map.of(), HOME);
-    assertThat(l.dir()).isEqualTo(Path.of("/home/u/.cache/kubedirect/k8s-v1.36.3-etcd-v3.6.16/bin"));
+    assertThat(l.dir())
+        .isEqualTo(Path.of("/home/u/.cache/kubedirect/k8s-v1.36.3-etcd-v3.6.16/bin"));
   }
 
   @Test
   void defaultHonoursXdgCacheHomeLikeTheScript() {
-    BinaryLocator.Location l = BinaryLocator.locate(k -> null, Map.of("XDG_CACHE_HOME", "/xdg"), HOME);
+    BinaryLocator.Location l =
+        BinaryLocator.locate(k -> null, Map.of("XDG_CACHE_HOME", "/xdg"), HOME);
     assertThat(l.dir()).isEqualTo(Path.of("/xdg/kubedirect/k8s-v1.36.3-etcd-v3.6.16/bin"));
   }
 
@@ -52,23 +57,32 @@ class BinaryLocatorTest {
 
   @Test
   void requireListsEveryMissingBinaryAndTellsHowToBuild(@TempDir Path dir) throws Exception {
-    Path etcd = Files.createFile(dir.resolve("etcd"),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    Path etcd =
+        Files.createFile(
+            dir.resolve("etcd"),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     assertThat(etcd).isExecutable();
     Files.createFile(dir.resolve("kube-apiserver")); // present but not executable
     BinaryLocator.Location l = new BinaryLocator.Location(dir, "test");
-    assertThatThrownBy(() -> BinaryLocator.require(l,
-        List.of(Component.ETCD, Component.KUBE_APISERVER, Component.KUBE_SCHEDULER)))
-        .isInstanceOfSatisfying(MissingBinariesException.class, e -> {
-          assertThat(e.missing()).containsExactly("kube-apiserver", "kube-scheduler");
-          assertThat(e.binDir()).isEqualTo(dir);
-          assertThat(e.getMessage()).contains("hack/build-control-plane.sh").contains(dir.toString());
-        });
+    assertThatThrownBy(
+            () ->
+                BinaryLocator.require(
+                    l, List.of(Component.ETCD, Component.KUBE_APISERVER, Component.KUBE_SCHEDULER)))
+        .isInstanceOfSatisfying(
+            MissingBinariesException.class,
+            e -> {
+              assertThat(e.missing()).containsExactly("kube-apiserver", "kube-scheduler");
+              assertThat(e.binDir()).isEqualTo(dir);
+              assertThat(e.getMessage())
+                  .contains("hack/build-control-plane.sh")
+                  .contains(dir.toString());
+            });
   }
 
   @Test
   void requirePassesWhenAllPresent(@TempDir Path dir) throws Exception {
-    Files.createFile(dir.resolve("etcd"),
+    Files.createFile(
+        dir.resolve("etcd"),
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     BinaryLocator.Location l = new BinaryLocator.Location(dir, "test");
     assertThat(BinaryLocator.require(l, List.of(Component.ETCD))).isSameAs(l);

@@ -28,7 +28,10 @@ class BuilderTest {
   @Test
   void optionalComponentsStartAfterTheApiServer() {
     assertThat(builder().controllerManager(true).scheduler(true).buildSpec().components())
-        .containsExactly(Component.ETCD, Component.KUBE_APISERVER, Component.KUBE_CONTROLLER_MANAGER,
+        .containsExactly(
+            Component.ETCD,
+            Component.KUBE_APISERVER,
+            Component.KUBE_CONTROLLER_MANAGER,
             Component.KUBE_SCHEDULER);
     assertThat(builder().scheduler(true).buildSpec().components())
         .containsExactly(Component.ETCD, Component.KUBE_APISERVER, Component.KUBE_SCHEDULER);
@@ -36,28 +39,36 @@ class BuilderTest {
 
   @Test
   void equalSettingsGiveEqualSpecs() {
-    assertThat(builder().scheduler(true).buildSpec()).isEqualTo(builder().scheduler(true).buildSpec());
+    assertThat(builder().scheduler(true).buildSpec())
+        .isEqualTo(builder().scheduler(true).buildSpec());
     assertThat(builder().scheduler(true).buildSpec()).isNotEqualTo(builder().buildSpec());
   }
 
   @Test
   void rejectsInvalidSettings() {
     assertThatThrownBy(() -> builder().controllerManagerRateLimit(0, 10).buildSpec())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("qps");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("qps");
     assertThatThrownBy(() -> builder().schedulerRateLimit(10, 0).buildSpec())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("burst");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("burst");
     assertThatThrownBy(() -> builder().controllerManagerRateLimit(Float.NaN, 10).buildSpec())
         .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> builder().startTimeout(Duration.ZERO).buildSpec())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("startTimeout");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("startTimeout");
     assertThatThrownBy(() -> builder().stopTimeout(Duration.ofSeconds(-1)).buildSpec())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("stopTimeout");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("stopTimeout");
     assertThatThrownBy(() -> builder().controllers(List.of()).buildSpec())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("controllers");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("controllers");
     assertThatThrownBy(() -> builder().controllers(List.of("deployment", "bad name")).buildSpec())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("bad name");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("bad name");
     assertThatThrownBy(() -> builder().extraArgs(Component.ETCD, "-v").buildSpec())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("etcd");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("etcd");
   }
 
   @Test
@@ -74,13 +85,21 @@ class BuilderTest {
     assertThatThrownBy(cp::apiClient).isInstanceOf(ControlPlaneException.class);
     cp.close();
     cp.close();
-    assertThatThrownBy(cp::start).isInstanceOf(ControlPlaneException.class).hasMessageContaining("closed");
+    assertThatThrownBy(cp::start)
+        .isInstanceOf(ControlPlaneException.class)
+        .hasMessageContaining("closed");
   }
 
   @Test
   void timingsSummaryListsStartedComponentsInOrder() {
-    StartupTimings t = new StartupTimings(java.util.Map.of(Component.KUBE_APISERVER, Duration.ofMillis(2300),
-        Component.ETCD, Duration.ofMillis(180)), Duration.ofMillis(2600));
+    StartupTimings t =
+        new StartupTimings(
+            java.util.Map.of(
+                Component.KUBE_APISERVER,
+                Duration.ofMillis(2300),
+                Component.ETCD,
+                Duration.ofMillis(180)),
+            Duration.ofMillis(2600));
     assertThat(t.summary()).isEqualTo("etcd=180ms kube-apiserver=2300ms total=2600ms");
   }
 }

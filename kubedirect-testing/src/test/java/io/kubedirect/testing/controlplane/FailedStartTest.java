@@ -16,20 +16,27 @@ import org.junit.jupiter.api.io.TempDir;
 /** Start failures with stand-in executables (shell scripts), so no real binaries are needed. */
 class FailedStartTest {
   @TempDir Path bin;
+
   /**
-   * Deleted by {@link #deleteWork()}, not by JUnit: a stand-in's files can still appear for a moment after its
-   * failed start returned (seen once on a loaded machine: DirectoryNotEmptyException in JUnit's cleanup).
+   * Deleted by {@link #deleteWork()}, not by JUnit: a stand-in's files can still appear for a
+   * moment after its failed start returned (seen once on a loaded machine:
+   * DirectoryNotEmptyException in JUnit's cleanup).
    */
-  @TempDir(cleanup = CleanupMode.NEVER) Path work;
+  @TempDir(cleanup = CleanupMode.NEVER)
+  Path work;
 
   @AfterEach
   void deleteWork() {
-    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
-      try (var paths = Files.walk(work)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-      return !Files.exists(work);
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              try (var paths = Files.walk(work)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+              }
+              return !Files.exists(work);
+            });
   }
 
   private void script(String name, String body) throws Exception {
@@ -42,13 +49,19 @@ class FailedStartTest {
   void crashingComponentFailsFastWithItsLogTail() throws Exception {
     script("etcd", "echo starting; echo 'fatal: cannot open data dir' >&2; exit 3");
     script("kube-apiserver", "exit 1");
-    LocalControlPlane cp = LocalControlPlane.builder().binDir(bin).workDirParent(work)
-        .startTimeout(Duration.ofSeconds(30)).build();
+    LocalControlPlane cp =
+        LocalControlPlane.builder()
+            .binDir(bin)
+            .workDirParent(work)
+            .startTimeout(Duration.ofSeconds(30))
+            .build();
 
     ComponentStartException e = catchThrowableOfType(ComponentStartException.class, cp::start);
 
     assertThat(e.component()).isEqualTo(Component.ETCD);
-    assertThat(e.getMessage()).contains("exited with code 3").contains("fatal: cannot open data dir");
+    assertThat(e.getMessage())
+        .contains("exited with code 3")
+        .contains("fatal: cannot open data dir");
     assertThat(e.logTail()).contains("starting");
     assertThat(e.logFile()).exists(); // kept after a failed start
     assertThat(cp.isRunning()).isFalse();
@@ -60,8 +73,13 @@ class FailedStartTest {
     // The stand-in forks a child and ignores nothing: SIGTERM must reach both.
     script("etcd", "sleep 300 & echo $! > " + pids + "; echo $$ >> " + pids + "; wait");
     script("kube-apiserver", "exit 1");
-    LocalControlPlane cp = LocalControlPlane.builder().binDir(bin).workDirParent(work)
-        .startTimeout(Duration.ofSeconds(2)).stopTimeout(Duration.ofSeconds(5)).build();
+    LocalControlPlane cp =
+        LocalControlPlane.builder()
+            .binDir(bin)
+            .workDirParent(work)
+            .startTimeout(Duration.ofSeconds(2))
+            .stopTimeout(Duration.ofSeconds(5))
+            .build();
 
     ComponentStartException e = catchThrowableOfType(ComponentStartException.class, cp::start);
 
@@ -70,7 +88,8 @@ class FailedStartTest {
     long[] recorded = Files.readAllLines(pids).stream().mapToLong(Long::parseLong).toArray();
     assertThat(recorded).hasSize(2);
     for (long pid : recorded) {
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> ProcessHandle.of(pid).map(ManagedProcess::isGone).orElse(true));
     }
   }

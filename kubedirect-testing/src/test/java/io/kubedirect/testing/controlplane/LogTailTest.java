@@ -21,7 +21,8 @@ class LogTailTest {
   @Test
   void tailsLargeFilesFromTheEnd(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("big.log");
-    String text = IntStream.range(0, 50_000).mapToObj(i -> "line " + i).collect(Collectors.joining("\n"));
+    String text =
+        IntStream.range(0, 50_000).mapToObj(i -> "line " + i).collect(Collectors.joining("\n"));
     Files.writeString(f, text + "\n");
     assertThat(Files.size(f)).isGreaterThan(LogTail.MAX_BYTES);
     assertThat(LogTail.tail(f, 3)).isEqualTo("line 49997\nline 49998\nline 49999");

@@ -19,9 +19,9 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 /**
- * Checks how the extension maps {@code @LocalKubernetes} to a configuration, without real binaries: the
- * binary directory holds only (stand-in) etcd and kube-apiserver, so asking for more components fails
- * with a {@link MissingBinariesException} that names exactly what the configuration needed.
+ * Checks how the extension maps {@code @LocalKubernetes} to a configuration, without real binaries:
+ * the binary directory holds only (stand-in) etcd and kube-apiserver, so asking for more components
+ * fails with a {@link MissingBinariesException} that names exactly what the configuration needed.
  */
 class LocalKubernetesExtensionTest {
   private static final String GUARD = "kubedirect.testing.extensionSamples";
@@ -38,8 +38,10 @@ class LocalKubernetesExtensionTest {
     System.setProperty(GUARD, "true");
     try {
       return EngineTestKit.engine("junit-jupiter")
-          .selectors(nesting.length == 0 ? selectClass(sample)
-              : selectNestedClass(List.of(nesting), sample))
+          .selectors(
+              nesting.length == 0
+                  ? selectClass(sample)
+                  : selectNestedClass(List.of(nesting), sample))
           .execute()
           .testEvents();
     } finally {
@@ -49,9 +51,14 @@ class LocalKubernetesExtensionTest {
   }
 
   private static MissingBinariesException failure(Events events) {
-    Throwable t = events.failed().stream().findFirst().orElseThrow()
-        .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow()
-        .getThrowable().orElseThrow();
+    Throwable t =
+        events.failed().stream()
+            .findFirst()
+            .orElseThrow()
+            .getPayload(org.junit.platform.engine.TestExecutionResult.class)
+            .orElseThrow()
+            .getThrowable()
+            .orElseThrow();
     while (t != null && !(t instanceof MissingBinariesException)) {
       t = t.getCause();
     }
@@ -63,14 +70,16 @@ class LocalKubernetesExtensionTest {
   void annotationSelectsTheComponents() throws Exception {
     Events events = run(Full.class); // also runs the @Nested class
     events.assertStatistics(s -> s.started(2).failed(2));
-    assertThat(failure(events).missing()).containsExactly("kube-controller-manager", "kube-scheduler");
+    assertThat(failure(events).missing())
+        .containsExactly("kube-controller-manager", "kube-scheduler");
   }
 
   @Test
   void nestedClassesInheritTheEnclosingConfiguration() throws Exception {
     Events events = run(Full.Inner.class, Full.class);
     events.assertStatistics(s -> s.started(1).failed(1));
-    assertThat(failure(events).missing()).containsExactly("kube-controller-manager", "kube-scheduler");
+    assertThat(failure(events).missing())
+        .containsExactly("kube-controller-manager", "kube-scheduler");
   }
 
   @Test

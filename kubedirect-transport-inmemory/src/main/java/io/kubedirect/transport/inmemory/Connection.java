@@ -9,8 +9,8 @@ import java.util.ListIterator;
 import java.util.Random;
 
 /**
- * One in-memory connection: two {@link Endpoint}s and the two {@link Wire}s between them. All state is
- * guarded by the network lock.
+ * One in-memory connection: two {@link Endpoint}s and the two {@link Wire}s between them. All state
+ * is guarded by the network lock.
  */
 final class Connection {
 
@@ -19,20 +19,41 @@ final class Connection {
   final Endpoint client;
   final Endpoint server;
   final InMemoryLinkServer acceptor;
+
   /** Partitioned: messages vanish until the heartbeat timeout kills the connection. */
   boolean blackholed;
+
   boolean dead;
 
-  Connection(InMemoryNetwork net, String id, InMemoryClientLink dialer, InMemoryLinkServer acceptor) {
+  Connection(
+      InMemoryNetwork net, String id, InMemoryClientLink dialer, InMemoryLinkServer acceptor) {
     this.net = net;
     this.id = id;
     this.acceptor = acceptor;
     InMemoryTransport ct = dialer.transport;
     InMemoryTransport st = acceptor.transport;
-    this.client = new Endpoint(this, id + "/c", true, ct, dialer.handler, dialer.events, dialer,
-        st.identity(), st.initialCredits());
-    this.server = new Endpoint(this, id + "/s", false, st, acceptor.handler,
-        new SerialExecutor(net.scheduler), null, ct.identity(), ct.initialCredits());
+    this.client =
+        new Endpoint(
+            this,
+            id + "/c",
+            true,
+            ct,
+            dialer.handler,
+            dialer.events,
+            dialer,
+            st.identity(),
+            st.initialCredits());
+    this.server =
+        new Endpoint(
+            this,
+            id + "/s",
+            false,
+            st,
+            acceptor.handler,
+            new SerialExecutor(net.scheduler),
+            null,
+            ct.identity(),
+            ct.initialCredits());
     client.out = new Wire(client, server);
     server.out = new Wire(server, client);
   }
@@ -64,10 +85,10 @@ final class Connection {
   }
 
   /**
-   * A half-open connection: the dialling side sees a reset now (and reconnects), while the accepting side
-   * keeps the connection, still receives the frames already in flight towards it, and notices the reset
-   * only after {@code detectionNanos} (its heartbeat timeout). Old messages can thus arrive at the acceptor
-   * after the dialler has opened a new connection.
+   * A half-open connection: the dialling side sees a reset now (and reconnects), while the
+   * accepting side keeps the connection, still receives the frames already in flight towards it,
+   * and notices the reset only after {@code detectionNanos} (its heartbeat timeout). Old messages
+   * can thus arrive at the acceptor after the dialler has opened a new connection.
    */
   void halfOpen(LinkException cause, long detectionNanos) {
     if (dead || !client.open) {
@@ -76,15 +97,17 @@ final class Connection {
     net.trace.record(net.scheduler.nanoTime(), "half-open " + id + " " + cause.getMessage(), 0);
     server.out.entries.clear(); // towards the dead dialler: lost
     client.terminate(cause, true);
-    net.scheduler.schedule(() -> {
-      synchronized (net.lock) {
-        if (server.open) {
-          net.trace.record(net.scheduler.nanoTime(), "half-open-detected " + id, 0);
-          client.out.entries.clear();
-          server.terminate(cause, true);
-        }
-      }
-    }, Duration.ofNanos(detectionNanos));
+    net.scheduler.schedule(
+        () -> {
+          synchronized (net.lock) {
+            if (server.open) {
+              net.trace.record(net.scheduler.nanoTime(), "half-open-detected " + id, 0);
+              client.out.entries.clear();
+              server.terminate(cause, true);
+            }
+          }
+        },
+        Duration.ofNanos(detectionNanos));
   }
 
   void endpointClosed() {
@@ -95,7 +118,12 @@ final class Connection {
   }
 
   /** What travels on a wire. */
-  enum Kind { OPEN, MESSAGE, CREDIT, CLOSE }
+  enum Kind {
+    OPEN,
+    MESSAGE,
+    CREDIT,
+    CLOSE
+  }
 
   /** One frame in flight. */
   static final class Entry {
@@ -127,7 +155,10 @@ final class Connection {
       this.to = to;
     }
 
-    /** Sends a transport-level frame (never subject to message faults, lost only with the connection). */
+    /**
+     * Sends a transport-level frame (never subject to message faults, lost only with the
+     * connection).
+     */
     void control(Entry e) {
       if (dead) {
         return;
@@ -164,7 +195,9 @@ final class Connection {
       }
       if (spec.duplicateProbability() > 0 && r.nextDouble() < spec.duplicateProbability()) {
         net.trace.record(now, "duplicate " + tag(message), 0);
-        append(new Entry(Kind.MESSAGE, message, false, null, 0), net.latencyNanos + extraDelay(spec, r));
+        append(
+            new Entry(Kind.MESSAGE, message, false, null, 0),
+            net.latencyNanos + extraDelay(spec, r));
       }
     }
 

@@ -5,10 +5,10 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * What the network did, in order: connections opened and closed, messages delivered, dropped, duplicated.
- * {@link #hash()} folds every event (with its virtual time and message bytes) into one 64-bit value, so two
- * runs are identical iff their hashes are (up to collisions). The last {@code retained} events are kept as
- * text for failure reports.
+ * What the network did, in order: connections opened and closed, messages delivered, dropped,
+ * duplicated. {@link #hash()} folds every event (with its virtual time and message bytes) into one
+ * 64-bit value, so two runs are identical iff their hashes are (up to collisions). The last {@code
+ * retained} events are kept as text for failure reports.
  */
 public final class DeliveryTrace {
 

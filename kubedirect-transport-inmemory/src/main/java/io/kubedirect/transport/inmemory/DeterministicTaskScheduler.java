@@ -15,15 +15,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A single-threaded, virtual-time {@link TaskScheduler} for deterministic tests and the simulation.
  *
- * <p>Tasks wait in a priority queue ordered by (due time, seeded tie-breaker, submission order). Tasks due
- * at the same virtual instant therefore run in an order picked by the seed: different seeds explore
- * different interleavings, and one seed replays exactly. Nothing runs until the test drives the clock with
- * {@link #runUntilIdle()}, {@link #runFor(Duration)}, {@link #advanceTo(long)} or {@link #runUntil}; tasks
- * run on the calling thread. A task that throws is logged and recorded in {@link #errors()}; the run goes
- * on.
+ * <p>Tasks wait in a priority queue ordered by (due time, seeded tie-breaker, submission order).
+ * Tasks due at the same virtual instant therefore run in an order picked by the seed: different
+ * seeds explore different interleavings, and one seed replays exactly. Nothing runs until the test
+ * drives the clock with {@link #runUntilIdle()}, {@link #runFor(Duration)}, {@link
+ * #advanceTo(long)} or {@link #runUntil}; tasks run on the calling thread. A task that throws is
+ * logged and recorded in {@link #errors()}; the run goes on.
  *
- * <p>{@link #newScope()} gives a view whose pending tasks can all be dropped at once, which is how the
- * simulation models a process crash (its timers die with it).
+ * <p>{@link #newScope()} gives a view whose pending tasks can all be dropped at once, which is how
+ * the simulation models a process crash (its timers die with it).
  */
 public final class DeterministicTaskScheduler implements TaskScheduler {
 
@@ -45,7 +45,9 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
   private int live;
   private boolean running;
 
-  /** A scheduler with the given seed and a limit of 10 million tasks per {@link #runUntilIdle()}. */
+  /**
+   * A scheduler with the given seed and a limit of 10 million tasks per {@link #runUntilIdle()}.
+   */
   public DeterministicTaskScheduler(long seed) {
     this(seed, 10_000_000L);
   }
@@ -53,8 +55,8 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
   /**
    * A scheduler with the given seed.
    *
-   * @param maxTasksPerRun how many tasks {@link #runUntilIdle()} may run before it decides that something
-   *     reschedules itself forever and throws
+   * @param maxTasksPerRun how many tasks {@link #runUntilIdle()} may run before it decides that
+   *     something reschedules itself forever and throws
    */
   public DeterministicTaskScheduler(long seed, long maxTasksPerRun) {
     if (maxTasksPerRun <= 0) {
@@ -66,9 +68,9 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
   }
 
   /**
-   * Sets how many tasks may run at one virtual instant before the scheduler declares a livelock (tasks that
-   * keep scheduling each other without delay) and throws {@link IllegalStateException} from the running
-   * method. Default one million.
+   * Sets how many tasks may run at one virtual instant before the scheduler declares a livelock
+   * (tasks that keep scheduling each other without delay) and throws {@link IllegalStateException}
+   * from the running method. Default one million.
    */
   public synchronized DeterministicTaskScheduler maxTasksPerInstant(long max) {
     if (max <= 0) {
@@ -153,8 +155,12 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
     try {
       while (runNext(Long.MAX_VALUE)) {
         if (++ran > maxTasksPerRun) {
-          throw new IllegalStateException("not idle after " + maxTasksPerRun + " tasks at t="
-              + nanoTime() + "ns; does a task reschedule itself forever?");
+          throw new IllegalStateException(
+              "not idle after "
+                  + maxTasksPerRun
+                  + " tasks at t="
+                  + nanoTime()
+                  + "ns; does a task reschedule itself forever?");
         }
       }
     } finally {
@@ -163,7 +169,9 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
     return ran;
   }
 
-  /** Runs every task due within {@code duration} from now, then sets the clock to now + duration. */
+  /**
+   * Runs every task due within {@code duration} from now, then sets the clock to now + duration.
+   */
   public long runFor(Duration duration) {
     if (duration.isNegative()) {
       throw new IllegalArgumentException("negative duration " + duration);
@@ -172,8 +180,8 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
   }
 
   /**
-   * Runs every task due at or before {@code nanos} (virtual), then sets the clock to {@code nanos} if it is
-   * later than the current time.
+   * Runs every task due at or before {@code nanos} (virtual), then sets the clock to {@code nanos}
+   * if it is later than the current time.
    *
    * @return how many tasks ran
    */
@@ -197,8 +205,8 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
   }
 
   /**
-   * Runs tasks until {@code condition} holds (checked before the first task and after each one) or the
-   * clock passes now + {@code maxDuration}.
+   * Runs tasks until {@code condition} holds (checked before the first task and after each one) or
+   * the clock passes now + {@code maxDuration}.
    *
    * @return whether the condition holds
    */
@@ -233,7 +241,8 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
 
   private synchronized void enter() {
     if (running) {
-      throw new IllegalStateException("the scheduler is already running (called from inside a task?)");
+      throw new IllegalStateException(
+          "the scheduler is already running (called from inside a task?)");
     }
     running = true;
   }
@@ -254,8 +263,14 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
         now = t.due;
         tasksThisInstant = 0;
       } else if (++tasksThisInstant > maxTasksPerInstant) {
-        throw new IllegalStateException("livelock: more than " + maxTasksPerInstant
-            + " tasks ran at virtual time " + now + "ns without the clock advancing (seed " + seed + ")");
+        throw new IllegalStateException(
+            "livelock: more than "
+                + maxTasksPerInstant
+                + " tasks ran at virtual time "
+                + now
+                + "ns without the clock advancing (seed "
+                + seed
+                + ")");
       }
       queue.poll();
       t.done = true;
@@ -264,7 +279,8 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
     }
     try {
       t.runnable.run();
-    } catch (Throwable e) { // a failing task must not stop the simulation; the test inspects errors()
+    } catch (
+        Throwable e) { // a failing task must not stop the simulation; the test inspects errors()
       log.error("task failed at t={}ns (seed {})", t.due, seed, e);
       synchronized (this) {
         errors.add(e);
@@ -321,9 +337,9 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
   }
 
   /**
-   * A {@link TaskScheduler} view of a {@link DeterministicTaskScheduler} that can be shut down: after
-   * {@link #close()}, its pending tasks never run and new ones are ignored. Models the timers of a process
-   * that crashes.
+   * A {@link TaskScheduler} view of a {@link DeterministicTaskScheduler} that can be shut down:
+   * after {@link #close()}, its pending tasks never run and new ones are ignored. Models the timers
+   * of a process that crashes.
    */
   public static final class Scope implements TaskScheduler, AutoCloseable {
     private final DeterministicTaskScheduler parent;
@@ -349,18 +365,21 @@ public final class DeterministicTaskScheduler implements TaskScheduler {
       Objects.requireNonNull(task, "task");
       synchronized (this) {
         if (closed) {
-          return () -> { };
+          return () -> {};
         }
         Cancellable[] self = new Cancellable[1];
-        Cancellable inner = parent.schedule(() -> {
-          synchronized (this) {
-            if (closed) {
-              return;
-            }
-            pending.remove(self[0]);
-          }
-          task.run();
-        }, delay);
+        Cancellable inner =
+            parent.schedule(
+                () -> {
+                  synchronized (this) {
+                    if (closed) {
+                      return;
+                    }
+                    pending.remove(self[0]);
+                  }
+                  task.run();
+                },
+                delay);
         self[0] = inner;
         pending.add(inner);
         return () -> {

@@ -30,15 +30,25 @@ final class Endpoint implements Link {
   // Guarded by the network lock.
   boolean open = true;
   private boolean closedPosted;
+
   /** Closed by this side: callbacks not yet run (messages already received) are dropped. */
   private boolean discardInbound;
+
   private boolean openPosted;
   private int credits;
   private final ArrayDeque<Envelope> pending = new ArrayDeque<>();
   private boolean lastWritable;
 
-  Endpoint(Connection conn, String id, boolean clientSide, InMemoryTransport transport, LinkHandler handler,
-      SerialExecutor events, InMemoryClientLink clientLink, PeerIdentity peer, int initialCredits) {
+  Endpoint(
+      Connection conn,
+      String id,
+      boolean clientSide,
+      InMemoryTransport transport,
+      LinkHandler handler,
+      SerialExecutor events,
+      InMemoryClientLink clientLink,
+      PeerIdentity peer,
+      int initialCredits) {
     this.conn = conn;
     this.id = id;
     this.clientSide = clientSide;
@@ -102,7 +112,8 @@ final class Endpoint implements Link {
   public void send(Envelope message) {
     Objects.requireNonNull(message, "message");
     if (!LinkRules.isLinkLevel(message.getBodyCase())) {
-      throw new LinkException(ErrorCode.MALFORMED, "not a link-level message: " + message.getBodyCase());
+      throw new LinkException(
+          ErrorCode.MALFORMED, "not a link-level message: " + message.getBodyCase());
     }
     synchronized (conn.net.lock) {
       if (!open) {
@@ -112,8 +123,13 @@ final class Endpoint implements Link {
         credits--;
         out.transmit(message);
       } else if (pending.size() >= transport.maxQueuedMessages()) {
-        throw new LinkException(ErrorCode.OVERLOADED,
-            "outbound queue of " + id + " is full (" + pending.size() + " messages waiting for credit)");
+        throw new LinkException(
+            ErrorCode.OVERLOADED,
+            "outbound queue of "
+                + id
+                + " is full ("
+                + pending.size()
+                + " messages waiting for credit)");
       } else {
         pending.addLast(message);
       }
@@ -128,7 +144,8 @@ final class Endpoint implements Link {
 
   @Override
   public void close(ErrorCode code, String message) {
-    closeLocally(new LinkException(Objects.requireNonNull(code, "code"), message == null ? "" : message));
+    closeLocally(
+        new LinkException(Objects.requireNonNull(code, "code"), message == null ? "" : message));
   }
 
   private void closeLocally(LinkException cause) {
@@ -136,8 +153,10 @@ final class Endpoint implements Link {
       if (!open) {
         return;
       }
-      conn.net.trace.record(conn.net.scheduler.nanoTime(),
-          "close " + id + (cause == null ? "" : " " + cause.getMessage()), 0);
+      conn.net.trace.record(
+          conn.net.scheduler.nanoTime(),
+          "close " + id + (cause == null ? "" : " " + cause.getMessage()),
+          0);
       discardInbound = true;
       out.control(new Connection.Entry(Connection.Kind.CLOSE, null, false, cause, 0));
       terminate(cause);
@@ -186,20 +205,24 @@ final class Endpoint implements Link {
         if (!open) {
           return;
         }
-        conn.net.trace.record(now, "deliver " + id + " seq=" + e.message.getSeq() + " "
-            + e.message.getBodyCase(), DeliveryTrace.hashBytes(e.message.toByteArray()));
+        conn.net.trace.record(
+            now,
+            "deliver " + id + " seq=" + e.message.getSeq() + " " + e.message.getBodyCase(),
+            DeliveryTrace.hashBytes(e.message.toByteArray()));
         Envelope msg = e.message;
         boolean creditBearing = e.creditBearing;
-        post(() -> {
-          guarded("onMessage", () -> handler.onMessage(this, msg));
-          if (creditBearing) {
-            synchronized (conn.net.lock) {
-              if (open) {
-                out.control(new Connection.Entry(Connection.Kind.CREDIT, null, false, null, 1));
+        post(
+            () -> {
+              guarded("onMessage", () -> handler.onMessage(this, msg));
+              if (creditBearing) {
+                synchronized (conn.net.lock) {
+                  if (open) {
+                    out.control(new Connection.Entry(Connection.Kind.CREDIT, null, false, null, 1));
+                  }
+                }
               }
-            }
-          }
-        }, false);
+            },
+            false);
       }
       case CREDIT -> {
         if (!open) {
@@ -231,11 +254,13 @@ final class Endpoint implements Link {
   private void updateWritability() {
     boolean w = writable();
     if (w && !lastWritable) {
-      post(() -> {
-        if (isOpen()) {
-          guarded("onWritable", () -> handler.onWritable(this));
-        }
-      }, false);
+      post(
+          () -> {
+            if (isOpen()) {
+              guarded("onWritable", () -> handler.onWritable(this));
+            }
+          },
+          false);
     }
     lastWritable = w;
   }
@@ -250,10 +275,11 @@ final class Endpoint implements Link {
   }
 
   /**
-   * Queues a callback. Callbacks posted after the close callback, callbacks still queued when this side
-   * closed the link itself (or it was reset), and any callback of a crashed transport are dropped; on an
-   * orderly close by the peer, messages that arrived before it are still delivered. {@code always} marks
-   * the open and close callbacks, which are never discarded (a handler sees open, then close).
+   * Queues a callback. Callbacks posted after the close callback, callbacks still queued when this
+   * side closed the link itself (or it was reset), and any callback of a crashed transport are
+   * dropped; on an orderly close by the peer, messages that arrived before it are still delivered.
+   * {@code always} marks the open and close callbacks, which are never discarded (a handler sees
+   * open, then close).
    */
   private void post(Runnable callback, boolean always) {
     if (closedPosted) {
@@ -262,18 +288,19 @@ final class Endpoint implements Link {
     if (always && !open) {
       closedPosted = true; // this is the close callback
     }
-    events.post(() -> {
-      if (transport.isCrashed()) {
-        return;
-      }
-      if (!always) {
-        synchronized (conn.net.lock) {
-          if (discardInbound) {
-            return; // closed by this side meanwhile: the close callback is the last one
+    events.post(
+        () -> {
+          if (transport.isCrashed()) {
+            return;
           }
-        }
-      }
-      callback.run();
-    });
+          if (!always) {
+            synchronized (conn.net.lock) {
+              if (discardInbound) {
+                return; // closed by this side meanwhile: the close callback is the last one
+              }
+            }
+          }
+          callback.run();
+        });
   }
 }

@@ -13,15 +13,15 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Faults of an {@link InMemoryNetwork}, on command or by policy. A name in a rule matches a transport whose
- * {@link InMemoryTransport#instance()} or {@link InMemoryTransport#stageName()} it equals; {@code "*"}
- * matches every transport. Link policies apply to both
- * directions between two stages and take precedence over the global one.
+ * Faults of an {@link InMemoryNetwork}, on command or by policy. A name in a rule matches a
+ * transport whose {@link InMemoryTransport#instance()} or {@link InMemoryTransport#stageName()} it
+ * equals; {@code "*"} matches every transport. Link policies apply to both directions between two
+ * stages and take precedence over the global one.
  *
  * <p>A partition makes the connections between two stages silently lose every message until the
- * network's partition-detection timeout (a missed heartbeat) resets them; new connections time out until
- * {@link #heal}. Healing does not revive a partitioned connection: the messages it lost are gone, so it
- * is reset as it would be by a real heartbeat timeout.
+ * network's partition-detection timeout (a missed heartbeat) resets them; new connections time out
+ * until {@link #heal}. Healing does not revive a partitioned connection: the messages it lost are
+ * gone, so it is reset as it would be by a real heartbeat timeout.
  */
 public final class FaultInjector {
 
@@ -80,11 +80,13 @@ public final class FaultInjector {
       for (Connection c : net.connectionsBetween(a, b)) {
         if (!c.blackholed) {
           c.blackholed = true;
-          net.scheduler.schedule(() -> {
-            synchronized (net.lock) {
-              c.kill(new LinkException(ErrorCode.INTERNAL, "heartbeat timeout (partition)"));
-            }
-          }, Duration.ofNanos(net.partitionDetectionNanos));
+          net.scheduler.schedule(
+              () -> {
+                synchronized (net.lock) {
+                  c.kill(new LinkException(ErrorCode.INTERNAL, "heartbeat timeout (partition)"));
+                }
+              },
+              Duration.ofNanos(net.partitionDetectionNanos));
         }
       }
     }
@@ -123,15 +125,18 @@ public final class FaultInjector {
   }
 
   /**
-   * Makes the connections between {@code a} and {@code b} half-open: each dialling side sees a reset now
-   * and reconnects; each accepting side still receives what was in flight and notices the reset only after
-   * the partition-detection timeout. Returns how many connections were affected.
+   * Makes the connections between {@code a} and {@code b} half-open: each dialling side sees a
+   * reset now and reconnects; each accepting side still receives what was in flight and notices the
+   * reset only after the partition-detection timeout. Returns how many connections were affected.
    */
   public int halfOpen(String a, String b) {
     synchronized (net.lock) {
       List<Connection> cs = net.connectionsBetween(a, b);
-      cs.forEach(c -> c.halfOpen(new LinkException(ErrorCode.INTERNAL, "connection reset (half-open)"),
-          net.partitionDetectionNanos));
+      cs.forEach(
+          c ->
+              c.halfOpen(
+                  new LinkException(ErrorCode.INTERNAL, "connection reset (half-open)"),
+                  net.partitionDetectionNanos));
       return cs.size();
     }
   }

@@ -10,10 +10,10 @@ import java.util.Random;
 import java.util.function.Consumer;
 
 /**
- * A timed script of network faults: each step runs against the network's {@link FaultInjector} at an
- * offset from {@link #schedule}. Write one by hand with {@link #builder()}, or draw one from a seed with
- * {@link #random}; {@link #steps()} describes it for failure reports. The last step of a random plan clears
- * every fault, so that a run can quiesce afterwards.
+ * A timed script of network faults: each step runs against the network's {@link FaultInjector} at
+ * an offset from {@link #schedule}. Write one by hand with {@link #builder()}, or draw one from a
+ * seed with {@link #random}; {@link #steps()} describes it for failure reports. The last step of a
+ * random plan clears every fault, so that a run can quiesce afterwards.
  */
 public final class FaultPlan {
 
@@ -61,10 +61,16 @@ public final class FaultPlan {
   /** Schedules every step on the network's scheduler, relative to now. */
   public void schedule(InMemoryNetwork network) {
     for (Step s : steps) {
-      network.scheduler().schedule(() -> {
-        network.trace().record(network.scheduler().nanoTime(), "plan " + s.description(), 0);
-        s.action().accept(network.faults());
-      }, s.at());
+      network
+          .scheduler()
+          .schedule(
+              () -> {
+                network
+                    .trace()
+                    .record(network.scheduler().nanoTime(), "plan " + s.description(), 0);
+                s.action().accept(network.faults());
+              },
+              s.at());
     }
   }
 
@@ -74,25 +80,30 @@ public final class FaultPlan {
   }
 
   /**
-   * Draws a plan from {@code random}: {@code events} faults spread over {@code horizon} on the given links
-   * (pairs of stage names): connection kills, half-open connections, partitions that heal, and windows of
-   * message faults (extra delays up to 150 ms). With
-   * {@code tcpOnly}, message loss always resets the connection and there is no duplication or reordering
-   * (what a real transport can do); otherwise all fault kinds are drawn. Ends with a step that clears all
-   * faults at {@code horizon}.
+   * Draws a plan from {@code random}: {@code events} faults spread over {@code horizon} on the
+   * given links (pairs of stage names): connection kills, half-open connections, partitions that
+   * heal, and windows of message faults (extra delays up to 150 ms). With {@code tcpOnly}, message
+   * loss always resets the connection and there is no duplication or reordering (what a real
+   * transport can do); otherwise all fault kinds are drawn. Ends with a step that clears all faults
+   * at {@code horizon}.
    */
-  public static FaultPlan random(Random random, List<List<String>> links, Duration horizon, int events,
-      boolean tcpOnly) {
+  public static FaultPlan random(
+      Random random, List<List<String>> links, Duration horizon, int events, boolean tcpOnly) {
     return random(random, links, horizon, events, tcpOnly, !tcpOnly);
   }
 
   /**
-   * Like {@link #random(Random, List, Duration, int, boolean)}, and with {@code silentDrops} false every
-   * drop also resets the connection even when duplicates and reordering are drawn (the same random draws
-   * are made, so the rest of the plan does not change).
+   * Like {@link #random(Random, List, Duration, int, boolean)}, and with {@code silentDrops} false
+   * every drop also resets the connection even when duplicates and reordering are drawn (the same
+   * random draws are made, so the rest of the plan does not change).
    */
-  public static FaultPlan random(Random random, List<List<String>> links, Duration horizon, int events,
-      boolean tcpOnly, boolean silentDrops) {
+  public static FaultPlan random(
+      Random random,
+      List<List<String>> links,
+      Duration horizon,
+      int events,
+      boolean tcpOnly,
+      boolean silentDrops) {
     Objects.requireNonNull(random, "random");
     if (links.isEmpty()) {
       throw new IllegalArgumentException("no links");
@@ -122,8 +133,11 @@ public final class FaultPlan {
       } else if (kind == 1) {
         b.partition(at, until, x, y);
       } else {
-        FaultSpec.Builder s = FaultSpec.builder()
-            .delay(Duration.ZERO, Duration.ofMillis(1 + random.nextInt(random.nextBoolean() ? 20 : 150)));
+        FaultSpec.Builder s =
+            FaultSpec.builder()
+                .delay(
+                    Duration.ZERO,
+                    Duration.ofMillis(1 + random.nextInt(random.nextBoolean() ? 20 : 150)));
         double drop = random.nextDouble() * 0.2;
         if (tcpOnly) {
           s.drop(drop * 0.25, true);
@@ -162,7 +176,10 @@ public final class FaultPlan {
       return at(at, "kill " + a + "<->" + b, f -> f.killLinks(a, b));
     }
 
-    /** Makes the connections between {@code a} and {@code b} half-open at {@code at}; see {@link FaultInjector#halfOpen}. */
+    /**
+     * Makes the connections between {@code a} and {@code b} half-open at {@code at}; see {@link
+     * FaultInjector#halfOpen}.
+     */
     public Builder halfOpen(Duration at, String a, String b) {
       return at(at, "half-open " + a + "<->" + b, f -> f.halfOpen(a, b));
     }
@@ -174,7 +191,10 @@ public final class FaultPlan {
       return at(until, "heal " + a + "<->" + b, f -> f.heal(a, b));
     }
 
-    /** Applies {@code spec} to the links between {@code a} and {@code b} during [{@code from}, {@code until}). */
+    /**
+     * Applies {@code spec} to the links between {@code a} and {@code b} during [{@code from},
+     * {@code until}).
+     */
     public Builder linkFaults(Duration from, Duration until, String a, String b, FaultSpec spec) {
       checkWindow(from, until);
       at(from, "faults " + a + "<->" + b + " " + spec, f -> f.setLink(a, b, spec));

@@ -4,24 +4,25 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Probabilistic faults applied to each link-level message on a link, decided by the network's seeded
- * random.
+ * Probabilistic faults applied to each link-level message on a link, decided by the network's
+ * seeded random.
  *
- * <p>A real (TCP-like) transport never drops, duplicates or reorders messages on a live connection: it only
- * loses the messages in flight when the connection itself dies. {@code drop} with {@link #dropKillsLink()}
- * models exactly that (the message is lost and the connection is reset, both sides see
- * {@code onClosed(INTERNAL)}); plain drop, duplicate and reorder deliberately violate the
- * {@link io.kubedirect.transport.Link} contract to check that the runtime survives a peer or a network that
- * misbehaves (acks, epochs and level-triggered reconciliation must absorb them).
+ * <p>A real (TCP-like) transport never drops, duplicates or reorders messages on a live connection:
+ * it only loses the messages in flight when the connection itself dies. {@code drop} with {@link
+ * #dropKillsLink()} models exactly that (the message is lost and the connection is reset, both
+ * sides see {@code onClosed(INTERNAL)}); plain drop, duplicate and reorder deliberately violate the
+ * {@link io.kubedirect.transport.Link} contract to check that the runtime survives a peer or a
+ * network that misbehaves (acks, epochs and level-triggered reconciliation must absorb them).
  *
  * @param dropProbability chance that a message is lost
  * @param dropKillsLink when a message is lost, also reset the connection (the realistic mode)
  * @param duplicateProbability chance that a message is delivered twice
- * @param reorderProbability chance that a message overtakes up to {@code reorderWindow} earlier messages
- *     still in flight
+ * @param reorderProbability chance that a message overtakes up to {@code reorderWindow} earlier
+ *     messages still in flight
  * @param reorderWindow how many in-flight messages a reordered message may overtake (at least 1)
  * @param minExtraDelay smallest extra delay added to the network's base latency
- * @param maxExtraDelay largest extra delay; without reordering, delivery stays FIFO whatever the delays
+ * @param maxExtraDelay largest extra delay; without reordering, delivery stays FIFO whatever the
+ *     delays
  */
 public record FaultSpec(
     double dropProbability,
@@ -33,7 +34,8 @@ public record FaultSpec(
     Duration maxExtraDelay) {
 
   /** No faults. */
-  public static final FaultSpec NONE = new FaultSpec(0, false, 0, 0, 1, Duration.ZERO, Duration.ZERO);
+  public static final FaultSpec NONE =
+      new FaultSpec(0, false, 0, 0, 1, Duration.ZERO, Duration.ZERO);
 
   public FaultSpec {
     checkProbability("dropProbability", dropProbability);
@@ -45,8 +47,8 @@ public record FaultSpec(
     Objects.requireNonNull(minExtraDelay, "minExtraDelay");
     Objects.requireNonNull(maxExtraDelay, "maxExtraDelay");
     if (minExtraDelay.isNegative() || maxExtraDelay.compareTo(minExtraDelay) < 0) {
-      throw new IllegalArgumentException("need 0 <= minExtraDelay <= maxExtraDelay, got "
-          + minExtraDelay + ", " + maxExtraDelay);
+      throw new IllegalArgumentException(
+          "need 0 <= minExtraDelay <= maxExtraDelay, got " + minExtraDelay + ", " + maxExtraDelay);
     }
   }
 
@@ -58,7 +60,9 @@ public record FaultSpec(
 
   /** Whether this spec changes anything. */
   public boolean isNone() {
-    return dropProbability == 0 && duplicateProbability == 0 && reorderProbability == 0
+    return dropProbability == 0
+        && duplicateProbability == 0
+        && reorderProbability == 0
         && maxExtraDelay.isZero();
   }
 
@@ -79,7 +83,9 @@ public record FaultSpec(
 
     private Builder() {}
 
-    /** Loses each message with probability {@code p}; {@code killLink} also resets the connection. */
+    /**
+     * Loses each message with probability {@code p}; {@code killLink} also resets the connection.
+     */
     public Builder drop(double p, boolean killLink) {
       this.drop = p;
       this.dropKills = killLink;
@@ -92,7 +98,10 @@ public record FaultSpec(
       return this;
     }
 
-    /** Lets each message overtake up to {@code window} in-flight messages with probability {@code p}. */
+    /**
+     * Lets each message overtake up to {@code window} in-flight messages with probability {@code
+     * p}.
+     */
     public Builder reorder(double p, int window) {
       this.reorder = p;
       this.window = window;

@@ -1,19 +1,19 @@
 package io.kubedirect.transport.inmemory;
 
-import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ClientLink;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkHandler;
 import io.kubedirect.transport.PeerAddress;
+import io.kubedirect.transport.TaskScheduler;
 import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The dialling side: keeps one connection up, reconnecting with backoff after a failed attempt or a closed
- * connection, until {@link #close()}. All callbacks of all its connections go through one
- * {@link SerialExecutor}, so a new connection's {@code onOpen} never overtakes the old one's
- * {@code onClosed}.
+ * The dialling side: keeps one connection up, reconnecting with backoff after a failed attempt or a
+ * closed connection, until {@link #close()}. All callbacks of all its connections go through one
+ * {@link SerialExecutor}, so a new connection's {@code onOpen} never overtakes the old one's {@code
+ * onClosed}.
  */
 final class InMemoryClientLink implements ClientLink {
 
@@ -33,7 +33,11 @@ final class InMemoryClientLink implements ClientLink {
   private int attempts;
   private int failures;
 
-  InMemoryClientLink(InMemoryNetwork net, InMemoryTransport transport, PeerAddress address, String destination,
+  InMemoryClientLink(
+      InMemoryNetwork net,
+      InMemoryTransport transport,
+      PeerAddress address,
+      String destination,
       LinkHandler handler) {
     this.net = net;
     this.transport = transport;
@@ -95,18 +99,30 @@ final class InMemoryClientLink implements ClientLink {
       return;
     }
     Duration delay = policy.nextBackoff();
-    net.trace.record(net.scheduler.nanoTime(),
-        "connect-failed " + transport.instance() + "->" + address + " " + reason + " retry-in=" + delay.toNanos(), 0);
+    net.trace.record(
+        net.scheduler.nanoTime(),
+        "connect-failed "
+            + transport.instance()
+            + "->"
+            + address
+            + " "
+            + reason
+            + " retry-in="
+            + delay.toNanos(),
+        0);
     scheduleRetry(delay);
   }
 
   private void scheduleRetry(Duration delay) {
-    retry = net.scheduler.schedule(() -> {
-      synchronized (net.lock) {
-        retry = null;
-        attempt();
-      }
-    }, delay);
+    retry =
+        net.scheduler.schedule(
+            () -> {
+              synchronized (net.lock) {
+                retry = null;
+                attempt();
+              }
+            },
+            delay);
   }
 
   /** The acceptor took the connection; lock held. */

@@ -19,7 +19,8 @@ final class InMemoryLinkServer implements LinkServer {
   final Set<Connection> accepted = new LinkedHashSet<>();
   boolean closed;
 
-  InMemoryLinkServer(InMemoryNetwork net, InMemoryTransport transport, PeerAddress address, LinkHandler handler) {
+  InMemoryLinkServer(
+      InMemoryNetwork net, InMemoryTransport transport, PeerAddress address, LinkHandler handler) {
     this.net = net;
     this.transport = transport;
     this.address = address;

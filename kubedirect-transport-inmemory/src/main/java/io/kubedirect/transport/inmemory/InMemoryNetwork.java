@@ -1,9 +1,9 @@
 package io.kubedirect.transport.inmemory;
 
 import io.kubedirect.protocol.v1.ErrorCode;
-import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.transport.LinkRules;
 import io.kubedirect.transport.PeerAddress;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.transport.TransportException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,13 +17,13 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * The shared medium of a test or simulation: an address registry, the connections between
- * {@link InMemoryTransport}s, a {@link FaultInjector} and a {@link DeliveryTrace}. Every delivery and timer
- * goes through one {@link TaskScheduler}: a real one for ordinary tests, a {@link DeterministicTaskScheduler}
- * for replayable runs (then all randomness comes from its seed).
+ * The shared medium of a test or simulation: an address registry, the connections between {@link
+ * InMemoryTransport}s, a {@link FaultInjector} and a {@link DeliveryTrace}. Every delivery and
+ * timer goes through one {@link TaskScheduler}: a real one for ordinary tests, a {@link
+ * DeterministicTaskScheduler} for replayable runs (then all randomness comes from its seed).
  *
- * <p>Addresses are {@code PeerAddress(name, port)}; listening on port 0 picks the next free port for that
- * name, starting at 40000.
+ * <p>Addresses are {@code PeerAddress(name, port)}; listening on port 0 picks the next free port
+ * for that name, starting at 40000.
  */
 public final class InMemoryNetwork {
 
@@ -45,8 +45,10 @@ public final class InMemoryNetwork {
 
   private InMemoryNetwork(Builder b) {
     this.scheduler = b.scheduler;
-    this.random = b.random != null ? b.random
-        : b.scheduler instanceof DeterministicTaskScheduler d ? d.newRandom() : new Random(0);
+    this.random =
+        b.random != null
+            ? b.random
+            : b.scheduler instanceof DeterministicTaskScheduler d ? d.newRandom() : new Random(0);
     this.latencyNanos = b.latency.toNanos();
     this.partitionDetectionNanos = b.partitionDetection.toNanos();
     this.trace = new DeliveryTrace(b.traceRetained);
@@ -94,7 +96,8 @@ public final class InMemoryNetwork {
 
   // ---- package-private machinery, lock held unless noted ----
 
-  InMemoryLinkServer bind(InMemoryTransport t, PeerAddress requested, io.kubedirect.transport.LinkHandler h) {
+  InMemoryLinkServer bind(
+      InMemoryTransport t, PeerAddress requested, io.kubedirect.transport.LinkHandler h) {
     PeerAddress address = requested;
     if (requested.port() == 0) {
       int port = nextPort.getOrDefault(requested.host(), FIRST_EPHEMERAL_PORT);
@@ -117,7 +120,8 @@ public final class InMemoryNetwork {
 
   void unbind(InMemoryLinkServer server) {
     servers.remove(server.address, server);
-    trace.record(scheduler.nanoTime(), "unlisten " + server.transport.instance() + " " + server.address, 0);
+    trace.record(
+        scheduler.nanoTime(), "unlisten " + server.transport.instance() + " " + server.address, 0);
   }
 
   List<Connection> connectionsOf(InMemoryTransport t) {
@@ -150,15 +154,17 @@ public final class InMemoryNetwork {
   }
 
   /**
-   * Starts a connection attempt: the Hello reaches the acceptor after one latency; a refusal comes back
-   * after another one (a partition makes the attempt time out instead).
+   * Starts a connection attempt: the Hello reaches the acceptor after one latency; a refusal comes
+   * back after another one (a partition makes the attempt time out instead).
    */
   void dial(InMemoryClientLink dialer) {
-    scheduler.schedule(() -> {
-      synchronized (lock) {
-        helloArrives(dialer);
-      }
-    }, Duration.ofNanos(latencyNanos));
+    scheduler.schedule(
+        () -> {
+          synchronized (lock) {
+            helloArrives(dialer);
+          }
+        },
+        Duration.ofNanos(latencyNanos));
   }
 
   private void helloArrives(InMemoryClientLink dialer) {
@@ -178,8 +184,14 @@ public final class InMemoryNetwork {
     InMemoryTransport st = server.transport;
     InMemoryTransport ct = dialer.transport;
     if (ct.protocolMajor() != st.protocolMajor()) {
-      failLater(dialer, ErrorCode.UNSUPPORTED_VERSION + ": acceptor speaks " + st.protocolMajor()
-          + ", dialler " + ct.protocolMajor(), latencyNanos);
+      failLater(
+          dialer,
+          ErrorCode.UNSUPPORTED_VERSION
+              + ": acceptor speaks "
+              + st.protocolMajor()
+              + ", dialler "
+              + ct.protocolMajor(),
+          latencyNanos);
       return;
     }
     if (st.requireVerifiedPeers() && !ct.identity().verified()) {
@@ -192,11 +204,15 @@ public final class InMemoryNetwork {
     }
     if (ct.verifyDestination() && !LinkRules.serves(st.stageName(), dialer.destination)) {
       ErrorCode code = st.identity().verified() ? ErrorCode.UNAUTHORIZED : ErrorCode.NOT_FOUND;
-      failLater(dialer, code + ": reached " + st.stageName() + ", expected " + dialer.destination, latencyNanos);
+      failLater(
+          dialer,
+          code + ": reached " + st.stageName() + ", expected " + dialer.destination,
+          latencyNanos);
       return;
     }
-    Connection c = new Connection(this, "mem-" + (++connectionIds) + ":" + from + "->" + st.instance(),
-        dialer, server);
+    Connection c =
+        new Connection(
+            this, "mem-" + (++connectionIds) + ":" + from + "->" + st.instance(), dialer, server);
     connections.add(c);
     server.accepted.add(c);
     dialer.established(c.client);
@@ -206,13 +222,14 @@ public final class InMemoryNetwork {
     c.server.out.control(new Connection.Entry(Connection.Kind.OPEN, null, false, null, 0));
   }
 
-
   private void failLater(InMemoryClientLink dialer, String reason, long delayNanos) {
-    scheduler.schedule(() -> {
-      synchronized (lock) {
-        dialer.attemptFailed(reason);
-      }
-    }, Duration.ofNanos(delayNanos));
+    scheduler.schedule(
+        () -> {
+          synchronized (lock) {
+            dialer.attemptFailed(reason);
+          }
+        },
+        Duration.ofNanos(delayNanos));
   }
 
   /** Builds an {@link InMemoryNetwork}; {@link #build()} validates. */
@@ -227,7 +244,10 @@ public final class InMemoryNetwork {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
     }
 
-    /** Seeds fault decisions and backoff jitter (default: derived from a deterministic scheduler, else 0). */
+    /**
+     * Seeds fault decisions and backoff jitter (default: derived from a deterministic scheduler,
+     * else 0).
+     */
     public Builder seed(long seed) {
       this.random = new Random(seed);
       return this;
@@ -245,7 +265,10 @@ public final class InMemoryNetwork {
       return this;
     }
 
-    /** How many recent trace events are kept as text (default 200; 0 keeps none, the hash still covers all). */
+    /**
+     * How many recent trace events are kept as text (default 200; 0 keeps none, the hash still
+     * covers all).
+     */
     public Builder traceRetained(int events) {
       this.traceRetained = events;
       return this;
@@ -265,5 +288,4 @@ public final class InMemoryNetwork {
       return new InMemoryNetwork(this);
     }
   }
-
 }

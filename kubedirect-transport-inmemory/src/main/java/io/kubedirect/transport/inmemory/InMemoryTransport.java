@@ -19,21 +19,24 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A {@link Transport} without sockets: the links of one stage on an {@link InMemoryNetwork}. Create one per
- * stage with {@link InMemoryNetwork#transport(String)} or {@link #builder(InMemoryNetwork, String)}.
+ * A {@link Transport} without sockets: the links of one stage on an {@link InMemoryNetwork}. Create
+ * one per stage with {@link InMemoryNetwork#transport(String)} or {@link #builder(InMemoryNetwork,
+ * String)}.
  *
- * <p>It keeps the SPI contract of a real transport: a version exchange before {@code onOpen} on both sides
- * (the acceptor sees {@code onOpen} one network latency before the dialler), per-link FIFO delivery, credit
- * flow control with a bounded outbound queue ({@link ErrorCode#OVERLOADED} when full), orderly and error
- * closes that reach the peer after the messages sent before them, and {@link ClientLink}s that reconnect
- * with backoff. Peer identities are the claimed stage name (unverified) unless a stage is given a simulated
- * certificate with {@link Builder#certificate(String)}. The network's {@link FaultInjector} can break any of
- * these guarantees on purpose; see {@link FaultSpec}.
+ * <p>It keeps the SPI contract of a real transport: a version exchange before {@code onOpen} on
+ * both sides (the acceptor sees {@code onOpen} one network latency before the dialler), per-link
+ * FIFO delivery, credit flow control with a bounded outbound queue ({@link ErrorCode#OVERLOADED}
+ * when full), orderly and error closes that reach the peer after the messages sent before them, and
+ * {@link ClientLink}s that reconnect with backoff. Peer identities are the claimed stage name
+ * (unverified) unless a stage is given a simulated certificate with {@link
+ * Builder#certificate(String)}. The network's {@link FaultInjector} can break any of these
+ * guarantees on purpose; see {@link FaultSpec}.
  *
- * <p>As in {@code docs/protocol.md}, the {@code destination} passed to {@link #connect} must name the
- * acceptor's stage (empty, equal, or a {@code /}-refinement either way); otherwise the attempt fails with
- * {@link ErrorCode#NOT_FOUND} ({@link ErrorCode#UNAUTHORIZED} when the acceptor has a certificate) and the
- * client retries with backoff. {@link Builder#verifyDestination(boolean)} turns the check off.
+ * <p>As in {@code docs/protocol.md}, the {@code destination} passed to {@link #connect} must name
+ * the acceptor's stage (empty, equal, or a {@code /}-refinement either way); otherwise the attempt
+ * fails with {@link ErrorCode#NOT_FOUND} ({@link ErrorCode#UNAUTHORIZED} when the acceptor has a
+ * certificate) and the client retries with backoff. {@link Builder#verifyDestination(boolean)}
+ * turns the check off.
  */
 public final class InMemoryTransport implements Transport {
 
@@ -60,8 +63,10 @@ public final class InMemoryTransport implements Transport {
     this.net = b.net;
     this.stageName = b.stageName;
     this.instance = b.instance != null ? b.instance : b.stageName;
-    this.identity = b.subject == null ? PeerIdentity.unverified(b.stageName)
-        : new PeerIdentity(b.stageName, true, b.subject);
+    this.identity =
+        b.subject == null
+            ? PeerIdentity.unverified(b.stageName)
+            : new PeerIdentity(b.stageName, true, b.subject);
     this.requireVerifiedPeers = b.requireVerifiedPeers;
     this.verifyDestination = b.verifyDestination;
     this.protocolMajor = b.protocolMajor;
@@ -69,8 +74,11 @@ public final class InMemoryTransport implements Transport {
     this.initialCredits = b.initialCredits;
     this.maxQueuedMessages = b.maxQueuedMessages;
     this.highWatermark = b.highWatermark;
-    this.backoff = b.backoff != null ? b.backoff
-        : ExponentialBackoffPolicy.provider(Duration.ofMillis(50), Duration.ofSeconds(2), 1.6, 0.2, net.newRandom());
+    this.backoff =
+        b.backoff != null
+            ? b.backoff
+            : ExponentialBackoffPolicy.provider(
+                Duration.ofMillis(50), Duration.ofSeconds(2), 1.6, 0.2, net.newRandom());
   }
 
   /** A builder for a transport of stage {@code stageName} on {@code network}. */
@@ -85,14 +93,17 @@ public final class InMemoryTransport implements Transport {
   }
 
   /**
-   * The name of this instance in fault rules and the trace (several instances of one stage, e.g. one
-   * sandbox manager per node, share a stage name); defaults to the stage name.
+   * The name of this instance in fault rules and the trace (several instances of one stage, e.g.
+   * one sandbox manager per node, share a stage name); defaults to the stage name.
    */
   public String instance() {
     return instance;
   }
 
-  /** Whether {@code name} (a fault-rule pattern) designates this transport: its instance, stage, or "*". */
+  /**
+   * Whether {@code name} (a fault-rule pattern) designates this transport: its instance, stage, or
+   * "*".
+   */
   boolean isNamed(String name) {
     return name.equals("*") || name.equals(instance) || name.equals(stageName);
   }
@@ -201,8 +212,8 @@ public final class InMemoryTransport implements Transport {
 
   /**
    * Simulates the process dying: from now on this transport's handlers get no callback at all, its
-   * addresses are free again, and every peer sees its links reset ({@link ErrorCode#INTERNAL}) with the
-   * messages in flight lost. Idempotent.
+   * addresses are free again, and every peer sees its links reset ({@link ErrorCode#INTERNAL}) with
+   * the messages in flight lost. Idempotent.
    */
   public void crash() {
     synchronized (net.lock) {
@@ -215,7 +226,8 @@ public final class InMemoryTransport implements Transport {
       List<InMemoryClientLink> cs = new ArrayList<>(clients);
       List<InMemoryLinkServer> ss = new ArrayList<>(servers);
       for (Connection c : net.connectionsOf(this)) {
-        c.kill(new LinkException(ErrorCode.INTERNAL, "connection reset: " + stageName + " crashed"));
+        c.kill(
+            new LinkException(ErrorCode.INTERNAL, "connection reset: " + stageName + " crashed"));
       }
       cs.forEach(InMemoryClientLink::close);
       ss.forEach(InMemoryLinkServer::close);
@@ -273,29 +285,36 @@ public final class InMemoryTransport implements Transport {
     }
 
     /**
-     * The protocol minor version this stage announces (default {@link Transport#PROTOCOL_MINOR}); a link speaks
-     * the lower minor of its two ends. Lower values test a rolling upgrade against an older release.
+     * The protocol minor version this stage announces (default {@link Transport#PROTOCOL_MINOR}); a
+     * link speaks the lower minor of its two ends. Lower values test a rolling upgrade against an
+     * older release.
      */
     public Builder protocolMinor(int minor) {
       this.protocolMinor = minor;
       return this;
     }
 
-    /** Credits granted to each peer in the Hello (how many messages it may send before a Credit; default 256). */
+    /**
+     * Credits granted to each peer in the Hello (how many messages it may send before a Credit;
+     * default 256).
+     */
     public Builder initialCredits(int credits) {
       this.initialCredits = credits;
       return this;
     }
 
-    /** Outbound messages held while out of credit before {@code send} fails with OVERLOADED (default 4096). */
+    /**
+     * Outbound messages held while out of credit before {@code send} fails with OVERLOADED (default
+     * 4096).
+     */
     public Builder maxQueuedMessages(int max) {
       this.maxQueuedMessages = max;
       return this;
     }
 
     /**
-     * Queued messages at which a link reports not writable even with credit (default: the queue bound; a
-     * link is never writable without credit).
+     * Queued messages at which a link reports not writable even with credit (default: the queue
+     * bound; a link is never writable without credit).
      */
     public Builder highWatermark(int messages) {
       this.highWatermark = messages;
@@ -326,7 +345,8 @@ public final class InMemoryTransport implements Transport {
         throw new IllegalStateException("maxQueuedMessages must be >= 1, got " + maxQueuedMessages);
       }
       if (highWatermark < 1 || highWatermark > maxQueuedMessages) {
-        throw new IllegalStateException("need 1 <= highWatermark <= maxQueuedMessages, got " + highWatermark);
+        throw new IllegalStateException(
+            "need 1 <= highWatermark <= maxQueuedMessages, got " + highWatermark);
       }
       if (protocolMajor < 0) {
         throw new IllegalStateException("protocolMajor must be >= 0");

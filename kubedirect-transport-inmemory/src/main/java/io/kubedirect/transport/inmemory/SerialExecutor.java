@@ -4,8 +4,8 @@ import io.kubedirect.transport.TaskScheduler;
 import java.util.ArrayDeque;
 
 /**
- * Runs posted callbacks one at a time and in order on a {@link TaskScheduler}, one callback per scheduler
- * task (so that a deterministic scheduler can interleave other work between them).
+ * Runs posted callbacks one at a time and in order on a {@link TaskScheduler}, one callback per
+ * scheduler task (so that a deterministic scheduler can interleave other work between them).
  */
 final class SerialExecutor {
 

@@ -72,9 +72,10 @@ class DeterministicTaskSchedulerTest {
   void aFailingTaskIsRecordedAndTheRunGoesOn() {
     DeterministicTaskScheduler s = new DeterministicTaskScheduler(3);
     List<String> ran = new ArrayList<>();
-    s.execute(() -> {
-      throw new IllegalStateException("boom");
-    });
+    s.execute(
+        () -> {
+          throw new IllegalStateException("boom");
+        });
     s.schedule(() -> ran.add("after"), Duration.ofMillis(1));
     s.runUntilIdle();
     assertThat(ran).containsExactly("after");
@@ -87,7 +88,8 @@ class DeterministicTaskSchedulerTest {
     Runnable[] tick = new Runnable[1];
     tick[0] = () -> s.schedule(tick[0], Duration.ofMillis(1));
     s.execute(tick[0]);
-    assertThatThrownBy(s::runUntilIdle).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(s::runUntilIdle)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("not idle");
     // runFor still works with a periodic task: 100 ticks in 100 ms.
     long before = s.tasksExecuted();
@@ -101,17 +103,19 @@ class DeterministicTaskSchedulerTest {
     Runnable[] spin = new Runnable[1];
     spin[0] = () -> s.execute(spin[0]);
     s.schedule(spin[0], Duration.ofMillis(5));
-    assertThatThrownBy(() -> s.runFor(Duration.ofSeconds(1))).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> s.runFor(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("livelock");
     // The same number of tasks spread over time is fine.
     DeterministicTaskScheduler t = new DeterministicTaskScheduler(3).maxTasksPerInstant(500);
     Runnable[] tick = new Runnable[1];
     int[] n = new int[1];
-    tick[0] = () -> {
-      if (++n[0] < 2000) {
-        t.schedule(tick[0], Duration.ofNanos(1));
-      }
-    };
+    tick[0] =
+        () -> {
+          if (++n[0] < 2000) {
+            t.schedule(tick[0], Duration.ofNanos(1));
+          }
+        };
     t.execute(tick[0]);
     t.runUntilIdle();
     assertThat(n[0]).isEqualTo(2000);

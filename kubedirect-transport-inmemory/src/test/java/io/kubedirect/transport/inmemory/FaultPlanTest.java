@@ -28,19 +28,28 @@ class FaultPlanTest {
   @Test
   void tcpOnlyPlansNeverDuplicateOrReorder() {
     FaultPlan p = FaultPlan.random(new Random(9), LINKS, Duration.ofSeconds(2), 50, true);
-    assertThat(p.steps()).filteredOn(s -> s.description().startsWith("faults "))
+    assertThat(p.steps())
+        .filteredOn(s -> s.description().startsWith("faults "))
         .isNotEmpty()
-        .allSatisfy(s -> assertThat(s.description()).contains("duplicateProbability=0.0")
-            .contains("reorderProbability=0.0").contains("dropKillsLink=true"));
+        .allSatisfy(
+            s ->
+                assertThat(s.description())
+                    .contains("duplicateProbability=0.0")
+                    .contains("reorderProbability=0.0")
+                    .contains("dropKillsLink=true"));
   }
 
   @Test
   void withoutSilentDropsEveryDropResetsButTheRestOfThePlanIsUnchanged() {
     FaultPlan with = FaultPlan.random(new Random(9), LINKS, Duration.ofSeconds(2), 50, false, true);
-    FaultPlan without = FaultPlan.random(new Random(9), LINKS, Duration.ofSeconds(2), 50, false, false);
-    assertThat(with.steps()).filteredOn(s -> s.description().contains("dropKillsLink=false")).isNotEmpty();
+    FaultPlan without =
+        FaultPlan.random(new Random(9), LINKS, Duration.ofSeconds(2), 50, false, false);
+    assertThat(with.steps())
+        .filteredOn(s -> s.description().contains("dropKillsLink=false"))
+        .isNotEmpty();
     assertThat(without.steps()).noneMatch(s -> s.description().contains("dropKillsLink=false"));
-    assertThat(without.steps()).extracting(FaultPlan.Step::at)
+    assertThat(without.steps())
+        .extracting(FaultPlan.Step::at)
         .containsExactlyElementsOf(with.steps().stream().map(FaultPlan.Step::at).toList());
   }
 
@@ -75,14 +84,21 @@ class FaultPlanTest {
 
   @Test
   void badInputIsRejected() {
-    assertThatThrownBy(() -> FaultPlan.random(new Random(1), List.of(), Duration.ofSeconds(1), 1, true))
+    assertThatThrownBy(
+            () -> FaultPlan.random(new Random(1), List.of(), Duration.ofSeconds(1), 1, true))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> FaultPlan.builder().partition(Duration.ofSeconds(2), Duration.ofSeconds(1), "a", "b"))
+    assertThatThrownBy(
+            () ->
+                FaultPlan.builder()
+                    .partition(Duration.ofSeconds(2), Duration.ofSeconds(1), "a", "b"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> FaultSpec.builder().drop(1.5, false).build())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> InMemoryTransport.builder(
-        InMemoryNetwork.builder(new DeterministicTaskScheduler(1)).build(), " ").build())
+    assertThatThrownBy(
+            () ->
+                InMemoryTransport.builder(
+                        InMemoryNetwork.builder(new DeterministicTaskScheduler(1)).build(), " ")
+                    .build())
         .isInstanceOf(IllegalStateException.class);
   }
 }

@@ -12,20 +12,25 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 
 /**
- * The SPI contract on the in-memory transport, in virtual time: every wait runs the
- * {@link DeterministicTaskScheduler} (on the test thread) until the condition holds.
+ * The SPI contract on the in-memory transport, in virtual time: every wait runs the {@link
+ * DeterministicTaskScheduler} (on the test thread) until the condition holds.
  */
 class InMemoryTransportConformanceTest extends TransportConformanceSuite {
 
   private static final Duration VIRTUAL_TIMEOUT = Duration.ofSeconds(60);
 
   private final DeterministicTaskScheduler scheduler = new DeterministicTaskScheduler(20_260_101L);
-  private final InMemoryNetwork network = InMemoryNetwork.builder(scheduler).latency(Duration.ofMillis(1)).build();
+  private final InMemoryNetwork network =
+      InMemoryNetwork.builder(scheduler).latency(Duration.ofMillis(1)).build();
 
   @Override
   protected Transport newTransport(String stageName, BackoffPolicy.Provider backoff) {
-    return InMemoryTransport.builder(network, stageName).backoff(backoff).initialCredits(16)
-        .maxQueuedMessages(1024).highWatermark(1024).build();
+    return InMemoryTransport.builder(network, stageName)
+        .backoff(backoff)
+        .initialCredits(16)
+        .maxQueuedMessages(1024)
+        .highWatermark(1024)
+        .build();
   }
 
   @Override

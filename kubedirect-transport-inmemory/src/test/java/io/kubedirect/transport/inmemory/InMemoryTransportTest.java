@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 class InMemoryTransportTest {
 
   private final DeterministicTaskScheduler sched = new DeterministicTaskScheduler(42);
-  private final InMemoryNetwork net = InMemoryNetwork.builder(sched).latency(Duration.ofMillis(1)).build();
+  private final InMemoryNetwork net =
+      InMemoryNetwork.builder(sched).latency(Duration.ofMillis(1)).build();
 
   private final RecordingHandler serverSide = new RecordingHandler();
   private final RecordingHandler clientSide = new RecordingHandler();
@@ -37,14 +38,17 @@ class InMemoryTransportTest {
       InMemoryNetwork rn = InMemoryNetwork.builder(real).build();
       InMemoryTransport st = rn.transport("scheduler");
       InMemoryTransport ct = rn.transport("replicaset");
-      RecordingHandler echoing = new RecordingHandler() {
-        @Override
-        public void onMessage(Link link, Envelope message) {
-          super.onMessage(link, message);
-          link.send(Envelope.newBuilder().setAck(io.kubedirect.protocol.v1.Ack.newBuilder()
-              .setSeq(message.getSeq())).build());
-        }
-      };
+      RecordingHandler echoing =
+          new RecordingHandler() {
+            @Override
+            public void onMessage(Link link, Envelope message) {
+              super.onMessage(link, message);
+              link.send(
+                  Envelope.newBuilder()
+                      .setAck(io.kubedirect.protocol.v1.Ack.newBuilder().setSeq(message.getSeq()))
+                      .build());
+            }
+          };
       LinkServer srv = st.listen(new PeerAddress("scheduler", 0), echoing);
       ClientLink cl = ct.connect(srv.localAddress(), "scheduler", clientSide);
       await().atMost(Duration.ofSeconds(5)).until(() -> cl.current().isPresent());
@@ -52,14 +56,18 @@ class InMemoryTransportTest {
         cl.current().orElseThrow().send(RecordingHandler.batch(i));
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> clientSide.messages.size() == 200);
-      assertThat(echoing.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
-      assertThat(clientSide.messages).extracting(m -> m.getAck().getSeq())
+      assertThat(echoing.seqs())
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
+      assertThat(clientSide.messages)
+          .extracting(m -> m.getAck().getSeq())
           .containsExactlyElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
       assertThat(echoing.events.get(0)).isEqualTo("open replicaset");
       assertThat(clientSide.events.get(0)).isEqualTo("open scheduler");
       ct.close();
       st.close();
-      await().atMost(Duration.ofSeconds(5)).until(() -> echoing.closes == 1 && clientSide.closes == 1);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> echoing.closes == 1 && clientSide.closes == 1);
     }
   }
 
@@ -67,38 +75,54 @@ class InMemoryTransportTest {
   void concurrentSendersKeepPerLinkOrderUnderCreditPressure() throws Exception {
     try (RealTimeTaskScheduler real = new RealTimeTaskScheduler("mem-conc", 4)) {
       InMemoryNetwork rn = InMemoryNetwork.builder(real).build();
-      InMemoryTransport st = InMemoryTransport.builder(rn, "sandbox-manager").initialCredits(8).build();
+      InMemoryTransport st =
+          InMemoryTransport.builder(rn, "sandbox-manager").initialCredits(8).build();
       java.util.Map<String, List<Long>> byLink = new java.util.concurrent.ConcurrentHashMap<>();
-      LinkServer srv = st.listen(new PeerAddress("sm", 0), new RecordingHandler() {
-        @Override
-        public void onMessage(Link link, Envelope message) {
-          byLink.computeIfAbsent(link.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
-              .add(message.getSeq());
-        }
-      });
+      LinkServer srv =
+          st.listen(
+              new PeerAddress("sm", 0),
+              new RecordingHandler() {
+                @Override
+                public void onMessage(Link link, Envelope message) {
+                  byLink
+                      .computeIfAbsent(
+                          link.id(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                      .add(message.getSeq());
+                }
+              });
       int links = 4;
       int perLink = 2000;
       List<Thread> senders = new ArrayList<>();
       for (int i = 0; i < links; i++) {
-        InMemoryTransport ct = InMemoryTransport.builder(rn, "scheduler-" + i).maxQueuedMessages(perLink)
-            .highWatermark(perLink).build();
+        InMemoryTransport ct =
+            InMemoryTransport.builder(rn, "scheduler-" + i)
+                .maxQueuedMessages(perLink)
+                .highWatermark(perLink)
+                .build();
         ClientLink cl = ct.connect(srv.localAddress(), "sandbox-manager", new RecordingHandler());
         await().atMost(Duration.ofSeconds(5)).until(() -> cl.current().isPresent());
         Link l = cl.current().orElseThrow();
-        senders.add(new Thread(() -> {
-          for (long seq = 1; seq <= perLink; seq++) {
-            l.send(RecordingHandler.batch(seq));
-          }
-        }));
+        senders.add(
+            new Thread(
+                () -> {
+                  for (long seq = 1; seq <= perLink; seq++) {
+                    l.send(RecordingHandler.batch(seq));
+                  }
+                }));
       }
       senders.forEach(Thread::start);
       for (Thread t : senders) {
         t.join();
       }
-      await().atMost(Duration.ofSeconds(10)).until(() -> byLink.size() == links
-          && byLink.values().stream().allMatch(v -> v.size() == perLink));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  byLink.size() == links
+                      && byLink.values().stream().allMatch(v -> v.size() == perLink));
       List<Long> expected = LongStream.rangeClosed(1, perLink).boxed().toList();
-      assertThat(byLink.values()).allSatisfy(v -> assertThat(v).containsExactlyElementsOf(expected));
+      assertThat(byLink.values())
+          .allSatisfy(v -> assertThat(v).containsExactlyElementsOf(expected));
     }
   }
 
@@ -131,9 +155,13 @@ class InMemoryTransportTest {
 
   @Test
   void verifiedIdentitiesAndRequiredClientCertificates() {
-    InMemoryTransport st = InMemoryTransport.builder(net, "sandbox-manager")
-        .certificate("CN=sandbox-manager").requireVerifiedPeers(true).build();
-    InMemoryTransport good = InMemoryTransport.builder(net, "scheduler").certificate("CN=scheduler").build();
+    InMemoryTransport st =
+        InMemoryTransport.builder(net, "sandbox-manager")
+            .certificate("CN=sandbox-manager")
+            .requireVerifiedPeers(true)
+            .build();
+    InMemoryTransport good =
+        InMemoryTransport.builder(net, "scheduler").certificate("CN=scheduler").build();
     InMemoryTransport bad = net.transport("intruder");
     LinkServer srv = server(st);
     RecordingHandler intruder = new RecordingHandler();
@@ -142,9 +170,12 @@ class InMemoryTransportTest {
 
     sched.runFor(Duration.ofSeconds(1));
 
-    assertThat(clientSide.lastOpened().peer()).isEqualTo(
-        new io.kubedirect.transport.PeerIdentity("sandbox-manager", true, "CN=sandbox-manager"));
-    assertThat(serverSide.opened).singleElement()
+    assertThat(clientSide.lastOpened().peer())
+        .isEqualTo(
+            new io.kubedirect.transport.PeerIdentity(
+                "sandbox-manager", true, "CN=sandbox-manager"));
+    assertThat(serverSide.opened)
+        .singleElement()
         .satisfies(l -> assertThat(l.peer().subject()).isEqualTo("CN=scheduler"));
     assertThat(intruder.opened).isEmpty();
     assertThat(((InMemoryClientLink) badLink).failures()).isGreaterThan(1);
@@ -168,7 +199,8 @@ class InMemoryTransportTest {
     InMemoryTransport node2 = net.transport("sandbox-manager/node-2");
     InMemoryTransport generic = net.transport("sandbox-manager");
     InMemoryTransport ct = net.transport("scheduler");
-    InMemoryTransport lax = InMemoryTransport.builder(net, "scheduler").verifyDestination(false).build();
+    InMemoryTransport lax =
+        InMemoryTransport.builder(net, "scheduler").verifyDestination(false).build();
     PeerAddress a2 = node2.listen(new PeerAddress("n2", 0), serverSide).localAddress();
     PeerAddress ag = generic.listen(new PeerAddress("g", 0), serverSide).localAddress();
     ClientLink wrong = ct.connect(a2, "sandbox-manager/node-1", clientSide);
@@ -180,12 +212,16 @@ class InMemoryTransportTest {
 
     assertThat(clientSide.opened).isEmpty();
     assertThat(((InMemoryClientLink) wrong).failures()).isPositive();
-    assertThat(net.trace().recent()).anyMatch(e -> e.contains("NOT_FOUND: reached sandbox-manager/node-2"));
+    assertThat(net.trace().recent())
+        .anyMatch(e -> e.contains("NOT_FOUND: reached sandbox-manager/node-2"));
     assertThat(refined.opened).hasSize(1);
     assertThat(unchecked.opened).hasSize(1);
     assertThat(io.kubedirect.transport.LinkRules.serves("x", "")).isTrue();
-    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager/node-1", "sandbox-manager")).isTrue();
-    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager", "sandbox-manager-2")).isFalse();
+    assertThat(
+            io.kubedirect.transport.LinkRules.serves("sandbox-manager/node-1", "sandbox-manager"))
+        .isTrue();
+    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager", "sandbox-manager-2"))
+        .isFalse();
   }
 
   @Test
@@ -199,14 +235,16 @@ class InMemoryTransportTest {
       }
     }
     sched.runUntilIdle();
-    assertThat(serverSide.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, 500).boxed().toList());
+    assertThat(serverSide.seqs())
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, 500).boxed().toList());
   }
 
   @Test
   void creditsBackpressureAndOverload() {
-    InMemoryTransport st = InMemoryTransport.builder(net, "sandbox-manager").initialCredits(4).build();
-    InMemoryTransport ct = InMemoryTransport.builder(net, "scheduler").maxQueuedMessages(6).highWatermark(3)
-        .build();
+    InMemoryTransport st =
+        InMemoryTransport.builder(net, "sandbox-manager").initialCredits(4).build();
+    InMemoryTransport ct =
+        InMemoryTransport.builder(net, "scheduler").maxQueuedMessages(6).highWatermark(3).build();
     ct.connect(server(st).localAddress(), "sandbox-manager", clientSide);
     sched.runUntilIdle();
     Endpoint link = (Endpoint) clientSide.lastOpened();
@@ -221,11 +259,13 @@ class InMemoryTransportTest {
     }
     assertThat(link.queued()).isEqualTo(6);
     assertThatThrownBy(() -> link.send(RecordingHandler.batch(11)))
-        .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.OVERLOADED));
+        .isInstanceOfSatisfying(
+            LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.OVERLOADED));
 
     sched.runUntilIdle();
 
-    assertThat(serverSide.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(1, 10).boxed().toList());
+    assertThat(serverSide.seqs())
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, 10).boxed().toList());
     assertThat(link.queued()).isZero();
     assertThat(link.credits()).isEqualTo(4);
     assertThat(link.isWritable()).isTrue();
@@ -237,9 +277,11 @@ class InMemoryTransportTest {
     Link link = openPair();
     Envelope hello = Envelope.newBuilder().setHello(Hello.newBuilder().setStage("x")).build();
     assertThatThrownBy(() -> link.send(hello))
-        .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED));
+        .isInstanceOfSatisfying(
+            LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED));
     assertThatThrownBy(() -> link.send(Envelope.getDefaultInstance()))
-        .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED));
+        .isInstanceOfSatisfying(
+            LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED));
     assertThat(link.isOpen()).isTrue();
   }
 
@@ -252,7 +294,8 @@ class InMemoryTransportTest {
     link.close(); // idempotent
     assertThat(link.isOpen()).isFalse();
     assertThatThrownBy(() -> link.send(RecordingHandler.batch(3)))
-        .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL));
+        .isInstanceOfSatisfying(
+            LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL));
 
     sched.runFor(Duration.ofMillis(10));
 
@@ -266,11 +309,15 @@ class InMemoryTransportTest {
     Link link = openPair();
     serverSide.lastOpened().close(ErrorCode.EPOCH_MISMATCH, "stale epoch 3");
     sched.runFor(Duration.ofMillis(10));
-    assertThat(clientSide.closeCauses).singleElement().satisfies(e -> {
-      assertThat(e.code()).isEqualTo(ErrorCode.EPOCH_MISMATCH);
-      assertThat(e.getMessage()).contains("stale epoch 3");
-    });
-    assertThat(serverSide.closeCauses).singleElement()
+    assertThat(clientSide.closeCauses)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.EPOCH_MISMATCH);
+              assertThat(e.getMessage()).contains("stale epoch 3");
+            });
+    assertThat(serverSide.closeCauses)
+        .singleElement()
         .satisfies(e -> assertThat(e.code()).isEqualTo(ErrorCode.EPOCH_MISMATCH));
     assertThat(link.isOpen()).isFalse();
   }
@@ -308,7 +355,8 @@ class InMemoryTransportTest {
   @Test
   void dialingBeforeTheServerExistsRetriesWithGrowingBackoff() {
     InMemoryTransport ct = net.transport("scheduler");
-    ClientLink cl = ct.connect(new PeerAddress("sandbox-manager", 40_000), "sandbox-manager", clientSide);
+    ClientLink cl =
+        ct.connect(new PeerAddress("sandbox-manager", 40_000), "sandbox-manager", clientSide);
     sched.runFor(Duration.ofMillis(200));
     int early = ((InMemoryClientLink) cl).attempts();
     sched.runFor(Duration.ofMillis(200));
@@ -362,14 +410,16 @@ class InMemoryTransportTest {
     sched.runFor(Duration.ofMillis(100));
 
     assertThat(serverSide.events).containsExactly("open scheduler");
-    assertThat(clientSide.closeCauses).singleElement()
+    assertThat(clientSide.closeCauses)
+        .singleElement()
         .satisfies(e -> assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL));
     assertThat(st.isCrashed()).isTrue();
   }
 
   @Test
   void dropLosesMessagesButKeepsTheLinkAndItsCredit() {
-    net.faults().setLink("scheduler", "sandbox-manager", FaultSpec.builder().drop(0.5, false).build());
+    net.faults()
+        .setLink("scheduler", "sandbox-manager", FaultSpec.builder().drop(0.5, false).build());
     Link link = openPair();
     for (long i = 1; i <= 200; i++) {
       link.send(RecordingHandler.batch(i));
@@ -390,9 +440,10 @@ class InMemoryTransportTest {
     net.faults().clearAll();
     sched.runFor(Duration.ofSeconds(3));
     assertThat(serverSide.messages).isEmpty();
-    assertThat(clientSide.events).containsExactly("open sandbox-manager", "closed INTERNAL",
-        "open sandbox-manager");
-    assertThat(serverSide.events).containsExactly("open scheduler", "closed INTERNAL", "open scheduler");
+    assertThat(clientSide.events)
+        .containsExactly("open sandbox-manager", "closed INTERNAL", "open sandbox-manager");
+    assertThat(serverSide.events)
+        .containsExactly("open scheduler", "closed INTERNAL", "open scheduler");
   }
 
   @Test
@@ -419,18 +470,23 @@ class InMemoryTransportTest {
     }
     sched.runUntilIdle();
     List<Long> got = serverSide.seqs();
-    assertThat(got).hasSize(200).doesNotHaveDuplicates().isNotEqualTo(
-        LongStream.rangeClosed(1, 200).boxed().toList());
+    assertThat(got)
+        .hasSize(200)
+        .doesNotHaveDuplicates()
+        .isNotEqualTo(LongStream.rangeClosed(1, 200).boxed().toList());
     // A message overtakes at most `window` others each time, so nothing is displaced very far.
     for (int i = 0; i < got.size(); i++) {
-      assertThat(Math.abs(got.get(i) - (i + 1))).as("displacement at %d", i).isLessThanOrEqualTo(30);
+      assertThat(Math.abs(got.get(i) - (i + 1)))
+          .as("displacement at %d", i)
+          .isLessThanOrEqualTo(30);
     }
   }
 
   @Test
   void delayPostponesDelivery() {
     Link link = openPair();
-    net.faults().setGlobal(FaultSpec.builder().delay(Duration.ofMillis(50), Duration.ofMillis(50)).build());
+    net.faults()
+        .setGlobal(FaultSpec.builder().delay(Duration.ofMillis(50), Duration.ofMillis(50)).build());
     link.send(RecordingHandler.batch(1));
     sched.runFor(Duration.ofMillis(50));
     assertThat(serverSide.messages).isEmpty();
@@ -449,7 +505,8 @@ class InMemoryTransportTest {
     assertThat(link.isOpen()).isTrue();
     sched.runFor(Duration.ofMillis(2));
     assertThat(link.isOpen()).isFalse();
-    assertThat(clientSide.closeCauses).singleElement()
+    assertThat(clientSide.closeCauses)
+        .singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains("heartbeat timeout"));
     sched.runFor(Duration.ofSeconds(3));
     assertThat(cl.current()).isEmpty();
@@ -462,20 +519,25 @@ class InMemoryTransportTest {
 
   @Test
   void halfOpenLetsOldMessagesReachTheAcceptorAfterTheDiallerReconnected() {
-    net.faults().setGlobal(FaultSpec.builder().delay(Duration.ofMillis(200), Duration.ofMillis(200)).build());
+    net.faults()
+        .setGlobal(
+            FaultSpec.builder().delay(Duration.ofMillis(200), Duration.ofMillis(200)).build());
     Link old = openPair();
     old.send(RecordingHandler.batch(1)); // arrives 201 ms later
     net.faults().clearAll();
     assertThat(net.faults().halfOpen("scheduler", "sandbox-manager")).isEqualTo(1);
     assertThat(old.isOpen()).isFalse();
     sched.runFor(Duration.ofMillis(150)); // the dialler has reconnected meanwhile
-    assertThat(clientSide.events).containsExactly("open sandbox-manager", "closed INTERNAL", "open sandbox-manager");
+    assertThat(clientSide.events)
+        .containsExactly("open sandbox-manager", "closed INTERNAL", "open sandbox-manager");
     Link oldAtServer = serverSide.opened.get(0);
     assertThat(oldAtServer.isOpen()).isTrue();
     assertThat(serverSide.opened).hasSize(2);
 
     sched.runFor(Duration.ofMillis(100));
-    assertThat(serverSide.messages).extracting(Envelope::getSeq).containsExactly(1L); // stale, on the old link
+    assertThat(serverSide.messages)
+        .extracting(Envelope::getSeq)
+        .containsExactly(1L); // stale, on the old link
     sched.runFor(Duration.ofMillis(100));
     assertThat(oldAtServer.isOpen()).isFalse(); // heartbeat timeout at 300 ms
     assertThat(serverSide.opened.get(1).isOpen()).isTrue();
@@ -515,18 +577,20 @@ class InMemoryTransportTest {
 
   @Test
   void closingFromInsideOnMessageDropsTheRestAndEndsWithOnClosed() {
-    RecordingHandler closer = new RecordingHandler() {
-      @Override
-      public void onMessage(Link link, Envelope message) {
-        super.onMessage(link, message);
-        if (message.getSeq() == 2) {
-          link.close();
-        }
-      }
-    };
+    RecordingHandler closer =
+        new RecordingHandler() {
+          @Override
+          public void onMessage(Link link, Envelope message) {
+            super.onMessage(link, message);
+            if (message.getSeq() == 2) {
+              link.close();
+            }
+          }
+        };
     InMemoryTransport st = net.transport("sandbox-manager");
     InMemoryTransport ct = net.transport("scheduler");
-    ct.connect(st.listen(new PeerAddress("sm", 0), closer).localAddress(), "sandbox-manager", clientSide);
+    ct.connect(
+        st.listen(new PeerAddress("sm", 0), closer).localAddress(), "sandbox-manager", clientSide);
     sched.runFor(Duration.ofMillis(10));
     Link link = clientSide.lastOpened();
     for (long i = 1; i <= 5; i++) {
@@ -539,14 +603,23 @@ class InMemoryTransportTest {
 
   @Test
   void faultRulesCanTargetOneInstanceOfAStage() {
-    InMemoryTransport node1 = InMemoryTransport.builder(net, "sandbox-manager").instance("sm-node-1").build();
-    InMemoryTransport node2 = InMemoryTransport.builder(net, "sandbox-manager").instance("sm-node-2").build();
+    InMemoryTransport node1 =
+        InMemoryTransport.builder(net, "sandbox-manager").instance("sm-node-1").build();
+    InMemoryTransport node2 =
+        InMemoryTransport.builder(net, "sandbox-manager").instance("sm-node-2").build();
     InMemoryTransport ct = net.transport("scheduler");
     RecordingHandler h1 = new RecordingHandler();
     RecordingHandler h2 = new RecordingHandler();
-    ClientLink c1 = ct.connect(node1.listen(new PeerAddress("n1", 0), h1).localAddress(), "sandbox-manager", clientSide);
-    ClientLink c2 = ct.connect(node2.listen(new PeerAddress("n2", 0), h2).localAddress(), "sandbox-manager",
-        new RecordingHandler());
+    ClientLink c1 =
+        ct.connect(
+            node1.listen(new PeerAddress("n1", 0), h1).localAddress(),
+            "sandbox-manager",
+            clientSide);
+    ClientLink c2 =
+        ct.connect(
+            node2.listen(new PeerAddress("n2", 0), h2).localAddress(),
+            "sandbox-manager",
+            new RecordingHandler());
     sched.runFor(Duration.ofMillis(10));
     assertThat(h1.lastOpened().peer().stage()).isEqualTo("scheduler");
 
@@ -574,22 +647,34 @@ class InMemoryTransportTest {
   private static long chaoticRun(long seed) {
     DeterministicTaskScheduler s = new DeterministicTaskScheduler(seed);
     InMemoryNetwork n = InMemoryNetwork.builder(s).latency(Duration.ofMillis(1)).build();
-    n.faults().setGlobal(FaultSpec.builder().drop(0.05, true).duplicate(0.1).reorder(0.2, 3)
-        .delay(Duration.ZERO, Duration.ofMillis(5)).build());
+    n.faults()
+        .setGlobal(
+            FaultSpec.builder()
+                .drop(0.05, true)
+                .duplicate(0.1)
+                .reorder(0.2, 3)
+                .delay(Duration.ZERO, Duration.ofMillis(5))
+                .build());
     InMemoryTransport st = n.transport("sandbox-manager");
     InMemoryTransport ct = n.transport("scheduler");
-    RecordingHandler echo = new RecordingHandler() {
-      @Override
-      public void onMessage(Link link, Envelope message) {
-        super.onMessage(link, message);
-        if (link.isWritable()) {
-          link.send(Envelope.newBuilder().setAck(io.kubedirect.protocol.v1.Ack.newBuilder()
-              .setSeq(message.getSeq())).build());
-        }
-      }
-    };
-    ClientLink cl = ct.connect(st.listen(new PeerAddress("sm", 0), echo).localAddress(), "sandbox-manager",
-        new RecordingHandler());
+    RecordingHandler echo =
+        new RecordingHandler() {
+          @Override
+          public void onMessage(Link link, Envelope message) {
+            super.onMessage(link, message);
+            if (link.isWritable()) {
+              link.send(
+                  Envelope.newBuilder()
+                      .setAck(io.kubedirect.protocol.v1.Ack.newBuilder().setSeq(message.getSeq()))
+                      .build());
+            }
+          }
+        };
+    ClientLink cl =
+        ct.connect(
+            st.listen(new PeerAddress("sm", 0), echo).localAddress(),
+            "sandbox-manager",
+            new RecordingHandler());
     long seq = 0;
     for (int round = 0; round < 300; round++) {
       s.runFor(Duration.ofMillis(5));

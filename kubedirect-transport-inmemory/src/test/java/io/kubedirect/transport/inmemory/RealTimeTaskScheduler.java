@@ -17,11 +17,14 @@ final class RealTimeTaskScheduler implements TaskScheduler, AutoCloseable {
 
   RealTimeTaskScheduler(String name, int threads) {
     AtomicInteger n = new AtomicInteger();
-    executor = new ScheduledThreadPoolExecutor(threads, r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    executor =
+        new ScheduledThreadPoolExecutor(
+            threads,
+            r -> {
+              Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     executor.setRemoveOnCancelPolicy(true);
   }
 
@@ -40,7 +43,7 @@ final class RealTimeTaskScheduler implements TaskScheduler, AutoCloseable {
   @Override
   public Cancellable schedule(Runnable task, Duration delay) {
     if (executor.isShutdown()) {
-      return () -> { };
+      return () -> {};
     }
     ScheduledFuture<?> f = executor.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);

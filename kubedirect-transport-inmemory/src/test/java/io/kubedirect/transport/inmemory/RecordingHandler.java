@@ -58,7 +58,10 @@ class RecordingHandler implements LinkHandler {
   }
 
   static Envelope batch(long seq) {
-    return Envelope.newBuilder().setSeq(seq).setEpoch(1)
-        .setObjectBatch(io.kubedirect.protocol.v1.ObjectBatch.newBuilder().setKind("/v1/Pod")).build();
+    return Envelope.newBuilder()
+        .setSeq(seq)
+        .setEpoch(1)
+        .setObjectBatch(io.kubedirect.protocol.v1.ObjectBatch.newBuilder().setKind("/v1/Pod"))
+        .build();
   }
 }

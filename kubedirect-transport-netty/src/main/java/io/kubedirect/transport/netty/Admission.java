@@ -5,10 +5,10 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Connection admission of one transport, shared by all its listeners: caps on accepted connections, on
- * connections still in the TLS/Hello exchange, and on open links per peer stage. Each accepted connection
- * holds one {@link Ticket}; the ticket's methods run on that connection's event loop, the counters are
- * shared and atomic.
+ * Connection admission of one transport, shared by all its listeners: caps on accepted connections,
+ * on connections still in the TLS/Hello exchange, and on open links per peer stage. Each accepted
+ * connection holds one {@link Ticket}; the ticket's methods run on that connection's event loop,
+ * the counters are shared and atomic.
  */
 final class Admission {
 
@@ -43,7 +43,8 @@ final class Admission {
   }
 
   /**
-   * Admits a newly accepted connection, or names the limit it would exceed (nothing is counted then).
+   * Admits a newly accepted connection, or names the limit it would exceed (nothing is counted
+   * then).
    */
   Reason tryAccept() {
     if (accepted.incrementAndGet() > limits.maxConnections()) {
@@ -78,22 +79,24 @@ final class Admission {
     private String peer;
 
     /**
-     * The connection has identified itself as {@code stage}: true and counted when that stage has fewer
-     * than the per-peer maximum of open links, else false (nothing counted).
+     * The connection has identified itself as {@code stage}: true and counted when that stage has
+     * fewer than the per-peer maximum of open links, else false (nothing counted).
      */
     boolean admitPeer(String stage) {
       if (released || peer != null) {
         return !released;
       }
       boolean[] admitted = {false};
-      perPeer.compute(stage, (s, n) -> {
-        int open = n == null ? 0 : n;
-        if (open >= limits.maxConnectionsPerPeer()) {
-          return n;
-        }
-        admitted[0] = true;
-        return open + 1;
-      });
+      perPeer.compute(
+          stage,
+          (s, n) -> {
+            int open = n == null ? 0 : n;
+            if (open >= limits.maxConnectionsPerPeer()) {
+              return n;
+            }
+            admitted[0] = true;
+            return open + 1;
+          });
       if (admitted[0]) {
         peer = stage;
       }

@@ -10,7 +10,10 @@ import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 
-/** Reads a stage name from a certificate: URI SAN {@code urn:kubedirect:stage:<name>}, else the subject CN. */
+/**
+ * Reads a stage name from a certificate: URI SAN {@code urn:kubedirect:stage:<name>}, else the
+ * subject CN.
+ */
 final class CertificateIdentity {
 
   static final String STAGE_URN_PREFIX = "urn:kubedirect:stage:";
@@ -28,8 +31,11 @@ final class CertificateIdentity {
       Collection<List<?>> sans = cert.getSubjectAlternativeNames();
       if (sans != null) {
         for (List<?> san : sans) {
-          if (san.size() >= 2 && san.get(0) instanceof Integer type && type == SAN_URI
-              && san.get(1) instanceof String uri && uri.startsWith(STAGE_URN_PREFIX)
+          if (san.size() >= 2
+              && san.get(0) instanceof Integer type
+              && type == SAN_URI
+              && san.get(1) instanceof String uri
+              && uri.startsWith(STAGE_URN_PREFIX)
               && uri.length() > STAGE_URN_PREFIX.length()) {
             return Optional.of(uri.substring(STAGE_URN_PREFIX.length()));
           }
@@ -51,5 +57,4 @@ final class CertificateIdentity {
     }
     return Optional.empty();
   }
-
 }

@@ -9,7 +9,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import java.util.List;
 
-/** Parses one frame into an {@link Envelope}; an undecodable frame fails with {@link ErrorCode#MALFORMED}. */
+/**
+ * Parses one frame into an {@link Envelope}; an undecodable frame fails with {@link
+ * ErrorCode#MALFORMED}.
+ */
 @Sharable
 final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
 
@@ -26,7 +29,8 @@ final class EnvelopeDecoder extends MessageToMessageDecoder<ByteBuf> {
       Envelope envelope = Envelope.parser().parseFrom(frame.nioBuffer());
       out.add(new InboundFrame(envelope, length + FrameDecoder.PREFIX_BYTES));
     } catch (InvalidProtocolBufferException e) {
-      throw new FrameException(ErrorCode.MALFORMED, "undecodable frame of " + length + " bytes: " + e.getMessage(), e);
+      throw new FrameException(
+          ErrorCode.MALFORMED, "undecodable frame of " + length + " bytes: " + e.getMessage(), e);
     }
   }
 }

@@ -31,7 +31,10 @@ final class EventLoops {
   final Class<? extends ServerChannel> serverChannelClass;
   final Class<? extends Channel> channelClass;
 
-  private EventLoops(IoBackend backend, EventLoopGroup group, Class<? extends ServerChannel> server,
+  private EventLoops(
+      IoBackend backend,
+      EventLoopGroup group,
+      Class<? extends ServerChannel> server,
       Class<? extends Channel> client) {
     this.backend = backend;
     this.group = group;
@@ -68,14 +71,16 @@ final class EventLoops {
       return IoBackend.NIO;
     }
     if (!isAvailable(wanted)) {
-      throw new TransportException("I/O backend " + wanted + " is not available here: " + cause(wanted));
+      throw new TransportException(
+          "I/O backend " + wanted + " is not available here: " + cause(wanted));
     }
     return wanted;
   }
 
   private static String cause(IoBackend backend) {
     try {
-      Throwable t = backend == IoBackend.EPOLL ? Epoll.unavailabilityCause() : IoUring.unavailabilityCause();
+      Throwable t =
+          backend == IoBackend.EPOLL ? Epoll.unavailabilityCause() : IoUring.unavailabilityCause();
       return String.valueOf(t);
     } catch (Throwable t) {
       return t.toString();
@@ -84,38 +89,58 @@ final class EventLoops {
 
   static EventLoops create(IoBackend requested, int threads, String stageName) {
     String forced = System.getProperty(IoBackend.PROPERTY);
-    boolean auto = (requested == null || requested == IoBackend.AUTO)
-        && (forced == null || IoBackend.parse(forced) == IoBackend.AUTO);
+    boolean auto =
+        (requested == null || requested == IoBackend.AUTO)
+            && (forced == null || IoBackend.parse(forced) == IoBackend.AUTO);
     IoBackend backend = resolve(requested);
     while (true) {
       try {
         return start(backend, threads, stageName);
       } catch (RuntimeException | LinkageError e) {
-        // A native backend can be "available" and still fail to start (e.g. io_uring ring memory limits).
-        IoBackend fallback = backend == IoBackend.IO_URING && isAvailable(IoBackend.EPOLL) ? IoBackend.EPOLL
-            : backend == IoBackend.NIO ? null : IoBackend.NIO;
+        // A native backend can be "available" and still fail to start (e.g. io_uring ring memory
+        // limits).
+        IoBackend fallback =
+            backend == IoBackend.IO_URING && isAvailable(IoBackend.EPOLL)
+                ? IoBackend.EPOLL
+                : backend == IoBackend.NIO ? null : IoBackend.NIO;
         if (!auto || fallback == null) {
-          throw new TransportException("cannot start " + backend + " event loops: " + e.getMessage(), e);
+          throw new TransportException(
+              "cannot start " + backend + " event loops: " + e.getMessage(), e);
         }
-        log.warn("cannot start {} event loops ({}); falling back to {}", backend, e.toString(), fallback);
+        log.warn(
+            "cannot start {} event loops ({}); falling back to {}",
+            backend,
+            e.toString(),
+            fallback);
         backend = fallback;
       }
     }
   }
 
   private static EventLoops start(IoBackend backend, int threads, String stageName) {
-    IoHandlerFactory factory = switch (backend) {
-      case IO_URING -> IoUringIoHandler.newFactory();
-      case EPOLL -> EpollIoHandler.newFactory();
-      default -> NioIoHandler.newFactory();
-    };
-    DefaultThreadFactory threadFactory = new DefaultThreadFactory("kubedirect-io-" + stageName, true);
+    IoHandlerFactory factory =
+        switch (backend) {
+          case IO_URING -> IoUringIoHandler.newFactory();
+          case EPOLL -> EpollIoHandler.newFactory();
+          default -> NioIoHandler.newFactory();
+        };
+    DefaultThreadFactory threadFactory =
+        new DefaultThreadFactory("kubedirect-io-" + stageName, true);
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, threadFactory, factory);
-    log.info("kubedirect transport for stage '{}' uses {} with {} event-loop thread(s)", stageName, backend, threads);
+    log.info(
+        "kubedirect transport for stage '{}' uses {} with {} event-loop thread(s)",
+        stageName,
+        backend,
+        threads);
     return switch (backend) {
-      case IO_URING -> new EventLoops(backend, group, IoUringServerSocketChannel.class, IoUringSocketChannel.class);
-      case EPOLL -> new EventLoops(backend, group, EpollServerSocketChannel.class, EpollSocketChannel.class);
-      default -> new EventLoops(IoBackend.NIO, group, NioServerSocketChannel.class, NioSocketChannel.class);
+      case IO_URING ->
+          new EventLoops(
+              backend, group, IoUringServerSocketChannel.class, IoUringSocketChannel.class);
+      case EPOLL ->
+          new EventLoops(backend, group, EpollServerSocketChannel.class, EpollSocketChannel.class);
+      default ->
+          new EventLoops(
+              IoBackend.NIO, group, NioServerSocketChannel.class, NioSocketChannel.class);
     };
   }
 }

@@ -7,10 +7,10 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * Splits the byte stream into frames: a 4-byte big-endian unsigned length, then that many bytes. A length
- * over the current maximum fails with {@link ErrorCode#TOO_LARGE} as soon as the prefix is read, before
- * any of the body is buffered; afterwards every byte is discarded. A stream that ends inside a frame fails
- * with {@link ErrorCode#MALFORMED}.
+ * Splits the byte stream into frames: a 4-byte big-endian unsigned length, then that many bytes. A
+ * length over the current maximum fails with {@link ErrorCode#TOO_LARGE} as soon as the prefix is
+ * read, before any of the body is buffered; afterwards every byte is discarded. A stream that ends
+ * inside a frame fails with {@link ErrorCode#MALFORMED}.
  */
 final class FrameDecoder extends ByteToMessageDecoder {
 
@@ -39,7 +39,8 @@ final class FrameDecoder extends ByteToMessageDecoder {
       if (length > maxFrameBytes) {
         failed = true;
         in.skipBytes(in.readableBytes());
-        throw new FrameException(ErrorCode.TOO_LARGE,
+        throw new FrameException(
+            ErrorCode.TOO_LARGE,
             "frame of " + length + " bytes exceeds the maximum of " + maxFrameBytes);
       }
       if (in.readableBytes() < PREFIX_BYTES + length) {
@@ -59,7 +60,8 @@ final class FrameDecoder extends ByteToMessageDecoder {
       failed = true;
       // Fired rather than thrown: a throw would reach the next handlers only after channelInactive.
       ctx.fireExceptionCaught(
-          new FrameException(ErrorCode.MALFORMED, "stream ended inside a frame (" + partial + " bytes pending)"));
+          new FrameException(
+              ErrorCode.MALFORMED, "stream ended inside a frame (" + partial + " bytes pending)"));
     }
   }
 }

@@ -31,7 +31,8 @@ final class FrameEncoder extends MessageToByteEncoder<Envelope> {
     out.ensureWritable(size);
     int index = out.writerIndex();
     if (out.hasArray()) {
-      CodedOutputStream cos = CodedOutputStream.newInstance(out.array(), out.arrayOffset() + index, size);
+      CodedOutputStream cos =
+          CodedOutputStream.newInstance(out.array(), out.arrayOffset() + index, size);
       msg.writeTo(cos);
       cos.checkNoSpaceLeft();
     } else if (out.nioBufferCount() == 1) {

@@ -3,9 +3,9 @@ package io.kubedirect.transport.netty;
 import java.util.Locale;
 
 /**
- * The I/O mechanism under the event loops. {@link #AUTO} picks io_uring when the kernel allows it, else
- * epoll, else NIO. The system property {@value #PROPERTY} ({@code io_uring}, {@code epoll}, {@code nio})
- * forces one when the builder did not choose.
+ * The I/O mechanism under the event loops. {@link #AUTO} picks io_uring when the kernel allows it,
+ * else epoll, else NIO. The system property {@value #PROPERTY} ({@code io_uring}, {@code epoll},
+ * {@code nio}) forces one when the builder did not choose.
  */
 public enum IoBackend {
   /** The best available: io_uring, then epoll, then NIO. */
@@ -17,7 +17,10 @@ public enum IoBackend {
   /** Java NIO selectors: always available. */
   NIO;
 
-  /** System property that forces a backend: {@code io_uring}, {@code epoll}, {@code nio} or {@code auto}. */
+  /**
+   * System property that forces a backend: {@code io_uring}, {@code epoll}, {@code nio} or {@code
+   * auto}.
+   */
   public static final String PROPERTY = "kubedirect.transport.io";
 
   /** Whether this backend can be used in this process. */

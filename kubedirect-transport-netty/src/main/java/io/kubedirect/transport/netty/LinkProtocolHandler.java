@@ -36,10 +36,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The protocol state machine of one connection: version exchange (Hello/HelloAck), TLS identity checks,
- * credits in both directions, heartbeats, error handling, and the hand-over of link-level messages to the
- * {@link LinkHandler}. Outbound link-level messages go through a {@link WriteQueue} drained on the event
- * loop. Not sharable: one instance per channel.
+ * The protocol state machine of one connection: version exchange (Hello/HelloAck), TLS identity
+ * checks, credits in both directions, heartbeats, error handling, and the hand-over of link-level
+ * messages to the {@link LinkHandler}. Outbound link-level messages go through a {@link WriteQueue}
+ * drained on the event loop. Not sharable: one instance per channel.
  */
 final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
 
@@ -47,9 +47,18 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   private static final AtomicLong IDS = new AtomicLong();
   private static final long CLOSE_GRACE_MILLIS = 1_000;
 
-  enum Side { CLIENT, SERVER }
+  enum Side {
+    CLIENT,
+    SERVER
+  }
 
-  private enum State { AWAIT_TLS, AWAIT_HELLO, AWAIT_HELLO_ACK, OPEN, CLOSED }
+  private enum State {
+    AWAIT_TLS,
+    AWAIT_HELLO,
+    AWAIT_HELLO_ACK,
+    OPEN,
+    CLOSED
+  }
 
   private final Side side;
   private final LinkSettings settings;
@@ -80,8 +89,14 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   private io.netty.util.concurrent.ScheduledFuture<?> handshakeDeadline;
   private java.util.function.Consumer<LinkException> onFailure = e -> {};
 
-  LinkProtocolHandler(Side side, LinkSettings settings, LinkMetrics metrics, LinkHandler handler,
-      String destination, FrameDecoder frameDecoder, Admission.Ticket ticket) {
+  LinkProtocolHandler(
+      Side side,
+      LinkSettings settings,
+      LinkMetrics metrics,
+      LinkHandler handler,
+      String destination,
+      FrameDecoder frameDecoder,
+      Admission.Ticket ticket) {
     this.side = side;
     this.settings = settings;
     this.metrics = metrics;
@@ -101,7 +116,9 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     return id;
   }
 
-  /** Called (on the event loop) with the cause of every failure of this connection, opened or not. */
+  /**
+   * Called (on the event loop) with the cause of every failure of this connection, opened or not.
+   */
   void onFailure(java.util.function.Consumer<LinkException> listener) {
     this.onFailure = listener;
   }
@@ -131,7 +148,8 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
 
   void send(Envelope message) {
     if (!LinkRules.isLinkLevel(message.getBodyCase())) {
-      throw new LinkException(ErrorCode.MALFORMED, "not a link-level message: " + message.getBodyCase());
+      throw new LinkException(
+          ErrorCode.MALFORMED, "not a link-level message: " + message.getBodyCase());
     }
     if (!open) {
       throw new LinkException(ErrorCode.INTERNAL, "link " + id + " is closed");
@@ -139,49 +157,66 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     int size = message.getSerializedSize();
     if (size > peerMaxFrameBytes) {
       metrics.error(ErrorCode.TOO_LARGE, LinkMetrics.Origin.LOCAL);
-      throw new LinkException(ErrorCode.TOO_LARGE,
+      throw new LinkException(
+          ErrorCode.TOO_LARGE,
           "message of " + size + " bytes exceeds the peer's maximum frame of " + peerMaxFrameBytes);
     }
     WriteQueue.Offer result;
     try {
       result = writeQueue.offer(message, size);
     } catch (RejectedExecutionException e) {
-      throw new LinkException(ErrorCode.INTERNAL, "link " + id + " is closed (transport shut down)", e);
+      throw new LinkException(
+          ErrorCode.INTERNAL, "link " + id + " is closed (transport shut down)", e);
     }
     if (result != WriteQueue.Offer.QUEUED) {
       metrics.error(ErrorCode.OVERLOADED, LinkMetrics.Origin.LOCAL);
       requestWritableSignal();
       if (result == WriteQueue.Offer.FULL_BYTES) {
         metrics.rejected(Admission.Reason.QUEUED_BYTES);
-        throw new LinkException(ErrorCode.OVERLOADED, "outbound queue of link " + id + " holds "
-            + writeQueue.bytes() + " bytes; " + size + " more would exceed maxQueuedBytesPerLink ("
-            + writeQueue.maxBytes() + ")");
+        throw new LinkException(
+            ErrorCode.OVERLOADED,
+            "outbound queue of link "
+                + id
+                + " holds "
+                + writeQueue.bytes()
+                + " bytes; "
+                + size
+                + " more would exceed maxQueuedBytesPerLink ("
+                + writeQueue.maxBytes()
+                + ")");
       }
       metrics.rejected(Admission.Reason.QUEUED_MESSAGES);
-      throw new LinkException(ErrorCode.OVERLOADED,
-          "outbound queue of link " + id + " is full (" + writeQueue.bound() + " messages, outboundQueueBound)");
+      throw new LinkException(
+          ErrorCode.OVERLOADED,
+          "outbound queue of link "
+              + id
+              + " is full ("
+              + writeQueue.bound()
+              + " messages, outboundQueueBound)");
     }
   }
 
   void close() {
-    runOnLoop(() -> {
-      if (state == State.CLOSED) {
-        return;
-      }
-      drain();
-      state = State.CLOSED;
-      open = false;
-      closeAfterFlush(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
-    });
+    runOnLoop(
+        () -> {
+          if (state == State.CLOSED) {
+            return;
+          }
+          drain();
+          state = State.CLOSED;
+          open = false;
+          closeAfterFlush(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
+        });
   }
 
   void close(ErrorCode code, String message) {
-    runOnLoop(() -> {
-      if (state != State.CLOSED) {
-        drain();
-        fail(code, message, true);
-      }
-    });
+    runOnLoop(
+        () -> {
+          if (state != State.CLOSED) {
+            drain();
+            fail(code, message, true);
+          }
+        });
   }
 
   /** Arranges for one {@link LinkHandler#onWritable} once the link can take a message again. */
@@ -207,48 +242,68 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.channel = ctx.channel();
-    this.writeQueue = new WriteQueue(settings.outboundQueueBound(), settings.limits().maxQueuedBytes(),
-        channel.eventLoop(), this::drain);
+    this.writeQueue =
+        new WriteQueue(
+            settings.outboundQueueBound(),
+            settings.limits().maxQueuedBytes(),
+            channel.eventLoop(),
+            this::drain);
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     long timeout = settings.limits().handshakeTimeoutMillis();
-    handshakeDeadline = ctx.executor().schedule(this::handshakeTimedOut, timeout, TimeUnit.MILLISECONDS);
+    handshakeDeadline =
+        ctx.executor().schedule(this::handshakeTimedOut, timeout, TimeUnit.MILLISECONDS);
     if (!settings.tls()) {
       startVersionExchange();
     }
     ctx.fireChannelActive();
   }
 
-  /** The link is not open after the handshake timeout: a silent or slow peer, or a stuck handshake. */
+  /**
+   * The link is not open after the handshake timeout: a silent or slow peer, or a stuck handshake.
+   */
   private void handshakeTimedOut() {
     if (state == State.OPEN || state == State.CLOSED) {
       return;
     }
     metrics.rejected(Admission.Reason.HANDSHAKE_TIMEOUT);
-    String stage = switch (state) {
-      case AWAIT_TLS -> "the TLS handshake";
-      case AWAIT_HELLO -> "a Hello";
-      default -> "a HelloAck";
-    };
-    String message = "handshake timeout: not open after " + settings.limits().handshakeTimeoutMillis()
-        + " ms (waiting for " + stage + ")";
-    RefusalLog.warn(Admission.Reason.HANDSHAKE_TIMEOUT, "link {}: closing connection with {}: {}", id,
-        channel.remoteAddress(), message);
+    String stage =
+        switch (state) {
+          case AWAIT_TLS -> "the TLS handshake";
+          case AWAIT_HELLO -> "a Hello";
+          default -> "a HelloAck";
+        };
+    String message =
+        "handshake timeout: not open after "
+            + settings.limits().handshakeTimeoutMillis()
+            + " ms (waiting for "
+            + stage
+            + ")";
+    RefusalLog.warn(
+        Admission.Reason.HANDSHAKE_TIMEOUT,
+        "link {}: closing connection with {}: {}",
+        id,
+        channel.remoteAddress(),
+        message);
     fail(ErrorCode.INTERNAL, message, state != State.AWAIT_TLS, false);
   }
 
   private void startVersionExchange() {
     if (side == Side.CLIENT) {
       state = State.AWAIT_HELLO_ACK;
-      writeAndFlush(Envelope.newBuilder().setHello(Hello.newBuilder()
-          .setProtocolMajor(Transport.PROTOCOL_MAJOR)
-          .setProtocolMinor(settings.protocolMinor())
-          .setStage(settings.stageName())
-          .setDestination(destination)
-          .setInitialCredits(settings.initialCredits())
-          .setMaxFrameBytes(settings.maxFrameBytes())).build());
+      writeAndFlush(
+          Envelope.newBuilder()
+              .setHello(
+                  Hello.newBuilder()
+                      .setProtocolMajor(Transport.PROTOCOL_MAJOR)
+                      .setProtocolMinor(settings.protocolMinor())
+                      .setStage(settings.stageName())
+                      .setDestination(destination)
+                      .setInitialCredits(settings.initialCredits())
+                      .setMaxFrameBytes(settings.maxFrameBytes()))
+              .build());
     } else {
       state = State.AWAIT_HELLO;
     }
@@ -264,10 +319,16 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       }
     } else if (evt instanceof IdleStateEvent idle) {
       if (idle.state() == IdleState.WRITER_IDLE && state == State.OPEN) {
-        writeAndFlush(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentNanos(System.nanoTime())).build());
+        writeAndFlush(
+            Envelope.newBuilder()
+                .setHeartbeat(Heartbeat.newBuilder().setSentNanos(System.nanoTime()))
+                .build());
       } else if (idle.state() == IdleState.READER_IDLE && state == State.OPEN) {
         // Before the link is open the handshake timeout applies instead.
-        fail(ErrorCode.INTERNAL, "peer silent for " + 3 * settings.heartbeatMillis() + " ms (heartbeat timeout)", true);
+        fail(
+            ErrorCode.INTERNAL,
+            "peer silent for " + 3 * settings.heartbeatMillis() + " ms (heartbeat timeout)",
+            true);
       }
     }
     ctx.fireUserEventTriggered(evt);
@@ -281,8 +342,12 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
         certIdentity = CertificateIdentity.of(leaf).orElse(null);
         if (certIdentity == null) {
           metrics.tlsFailure(TlsFailure.Reason.NO_STAGE);
-          fail(ErrorCode.UNAUTHORIZED, "peer certificate '" + leaf.getSubjectX500Principal().getName()
-              + "' names no stage (no stage URI SAN, no CN)", true);
+          fail(
+              ErrorCode.UNAUTHORIZED,
+              "peer certificate '"
+                  + leaf.getSubjectX500Principal().getName()
+                  + "' names no stage (no stage URI SAN, no CN)",
+              true);
           return;
         }
       }
@@ -324,8 +389,15 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     }
     Hello hello = envelope.getHello();
     if (hello.getProtocolMajor() != Transport.PROTOCOL_MAJOR) {
-      fail(ErrorCode.UNSUPPORTED_VERSION, "protocol major " + hello.getProtocolMajor()
-          + " not supported; this side speaks " + Transport.PROTOCOL_MAJOR + "." + Transport.PROTOCOL_MINOR, true);
+      fail(
+          ErrorCode.UNSUPPORTED_VERSION,
+          "protocol major "
+              + hello.getProtocolMajor()
+              + " not supported; this side speaks "
+              + Transport.PROTOCOL_MAJOR
+              + "."
+              + Transport.PROTOCOL_MINOR,
+          true);
       return;
     }
     if (hello.getStage().isEmpty()) {
@@ -334,33 +406,62 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     }
     if (certIdentity != null && !certIdentity.stage().equals(hello.getStage())) {
       metrics.tlsFailure(TlsFailure.Reason.STAGE_MISMATCH);
-      fail(ErrorCode.UNAUTHORIZED, "Hello claims stage '" + hello.getStage() + "' but the certificate ("
-          + certIdentity.subject() + ") is for stage '" + certIdentity.stage() + "'", true);
+      fail(
+          ErrorCode.UNAUTHORIZED,
+          "Hello claims stage '"
+              + hello.getStage()
+              + "' but the certificate ("
+              + certIdentity.subject()
+              + ") is for stage '"
+              + certIdentity.stage()
+              + "'",
+          true);
       return;
     }
     if (!LinkRules.serves(settings.stageName(), hello.getDestination())) {
-      fail(ErrorCode.NOT_FOUND, "this is stage '" + settings.stageName() + "', not '" + hello.getDestination() + "'", true);
+      fail(
+          ErrorCode.NOT_FOUND,
+          "this is stage '" + settings.stageName() + "', not '" + hello.getDestination() + "'",
+          true);
       return;
     }
     if (ticket != null) {
       String stage = certIdentity != null ? certIdentity.stage() : hello.getStage();
       if (!ticket.admitPeer(stage)) {
         metrics.rejected(Admission.Reason.PER_PEER);
-        String message = "stage '" + stage + "' already has " + settings.limits().maxConnectionsPerPeer()
-            + " open link(s) to stage '" + settings.stageName() + "' (maxConnectionsPerPeer)";
-        RefusalLog.warn(Admission.Reason.PER_PEER, "refusing link from {}: {}", channel.remoteAddress(), message);
+        String message =
+            "stage '"
+                + stage
+                + "' already has "
+                + settings.limits().maxConnectionsPerPeer()
+                + " open link(s) to stage '"
+                + settings.stageName()
+                + "' (maxConnectionsPerPeer)";
+        RefusalLog.warn(
+            Admission.Reason.PER_PEER,
+            "refusing link from {}: {}",
+            channel.remoteAddress(),
+            message);
         failQuietly(ErrorCode.OVERLOADED, message);
         return;
       }
       ticket.authenticated();
     }
-    adoptPeer(hello.getStage(), hello.getInitialCredits(), hello.getMaxFrameBytes(), hello.getProtocolMinor());
-    writeAndFlush(Envelope.newBuilder().setHelloAck(HelloAck.newBuilder()
-        .setProtocolMajor(Transport.PROTOCOL_MAJOR)
-        .setProtocolMinor(settings.protocolMinor())
-        .setStage(settings.stageName())
-        .setInitialCredits(settings.initialCredits())
-        .setMaxFrameBytes(settings.maxFrameBytes())).build());
+    adoptPeer(
+        hello.getStage(),
+        hello.getInitialCredits(),
+        hello.getMaxFrameBytes(),
+        hello.getProtocolMinor());
+    writeAndFlush(
+        Envelope.newBuilder()
+            .setHelloAck(
+                HelloAck.newBuilder()
+                    .setProtocolMajor(Transport.PROTOCOL_MAJOR)
+                    .setProtocolMinor(settings.protocolMinor())
+                    .setStage(settings.stageName())
+                    .setInitialCredits(settings.initialCredits())
+                    .setMaxFrameBytes(settings.maxFrameBytes()))
+            .build());
     becomeOpen();
   }
 
@@ -375,25 +476,44 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     }
     HelloAck ack = envelope.getHelloAck();
     if (ack.getProtocolMajor() != Transport.PROTOCOL_MAJOR) {
-      fail(ErrorCode.UNSUPPORTED_VERSION, "server answered protocol major " + ack.getProtocolMajor(), true);
+      fail(
+          ErrorCode.UNSUPPORTED_VERSION,
+          "server answered protocol major " + ack.getProtocolMajor(),
+          true);
       return;
     }
     if (certIdentity != null) {
-      if (!certIdentity.stage().equals(ack.getStage()) || !LinkRules.serves(certIdentity.stage(), destination)) {
+      if (!certIdentity.stage().equals(ack.getStage())
+          || !LinkRules.serves(certIdentity.stage(), destination)) {
         metrics.tlsFailure(TlsFailure.Reason.STAGE_MISMATCH);
-        fail(ErrorCode.UNAUTHORIZED, "server certificate is stage '" + certIdentity.stage() + "', HelloAck says '"
-            + ack.getStage() + "', expected '" + destination + "'", true);
+        fail(
+            ErrorCode.UNAUTHORIZED,
+            "server certificate is stage '"
+                + certIdentity.stage()
+                + "', HelloAck says '"
+                + ack.getStage()
+                + "', expected '"
+                + destination
+                + "'",
+            true);
         return;
       }
     } else if (!LinkRules.serves(ack.getStage(), destination)) {
-      fail(ErrorCode.NOT_FOUND, "reached stage '" + ack.getStage() + "', expected '" + destination + "'", true);
+      fail(
+          ErrorCode.NOT_FOUND,
+          "reached stage '" + ack.getStage() + "', expected '" + destination + "'",
+          true);
       return;
     }
-    adoptPeer(ack.getStage(), ack.getInitialCredits(), ack.getMaxFrameBytes(), ack.getProtocolMinor());
+    adoptPeer(
+        ack.getStage(), ack.getInitialCredits(), ack.getMaxFrameBytes(), ack.getProtocolMinor());
     becomeOpen();
   }
 
-  /** Takes over what the peer announced in its Hello or HelloAck; the link speaks the lower minor of both. */
+  /**
+   * Takes over what the peer announced in its Hello or HelloAck; the link speaks the lower minor of
+   * both.
+   */
   private void adoptPeer(String stage, int initialCredits, int maxFrameBytes, int peerMinor) {
     peer = certIdentity != null ? certIdentity : PeerIdentity.unverified(stage);
     protocolMinor = Math.min(settings.protocolMinor(), Math.max(0, peerMinor));
@@ -420,7 +540,8 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
 
   private void onOpenMessage(Envelope envelope) {
     switch (envelope.getBodyCase()) {
-      case HELLO, HELLO_ACK -> fail(ErrorCode.MALFORMED, "second version exchange on an open link", true);
+      case HELLO, HELLO_ACK ->
+          fail(ErrorCode.MALFORMED, "second version exchange on an open link", true);
       case CREDIT -> {
         long credits = (long) sendCredits + (envelope.getCredit().getMessages() & 0xFFFF_FFFFL);
         sendCredits = (int) Math.min(Integer.MAX_VALUE, credits);
@@ -461,9 +582,14 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onRemoteError(Error error) {
-    LinkException cause = new LinkException(error.getCode(), "peer closed the link: " + error.getMessage());
+    LinkException cause =
+        new LinkException(error.getCode(), "peer closed the link: " + error.getMessage());
     metrics.error(error.getCode(), LinkMetrics.Origin.REMOTE);
-    log.warn("link {} (peer {}, {}): {}", id, peer != null ? peer.stage() : "?", channel.remoteAddress(),
+    log.warn(
+        "link {} (peer {}, {}): {}",
+        id,
+        peer != null ? peer.stage() : "?",
+        channel.remoteAddress(),
         cause.getMessage());
     closeCause = cause;
     state = State.CLOSED;
@@ -494,7 +620,8 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
       int grant = consumedSinceGrant;
       consumedSinceGrant = 0;
       receiveAllowance += grant;
-      writeAndFlush(Envelope.newBuilder().setCredit(Credit.newBuilder().setMessages(grant)).build());
+      writeAndFlush(
+          Envelope.newBuilder().setCredit(Credit.newBuilder().setMessages(grant)).build());
     }
     ctx.fireChannelReadComplete();
   }
@@ -534,7 +661,13 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     } else if (isTlsFailure(cause)) {
       failTls(cause);
     } else if (cause instanceof IOException) {
-      fail(ErrorCode.INTERNAL, "connection failed (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")",
+      fail(
+          ErrorCode.INTERNAL,
+          "connection failed ("
+              + cause.getClass().getSimpleName()
+              + ": "
+              + cause.getMessage()
+              + ")",
           false);
     } else {
       log.error("link {}: unexpected error", id, cause);
@@ -555,9 +688,13 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     if (state == State.CLOSED) {
       return;
     }
-    TlsFailure failure = TlsFailure.classify(cause, side == Side.CLIENT, settings.tlsContexts().ownLeaf());
+    TlsFailure failure =
+        TlsFailure.classify(cause, side == Side.CLIENT, settings.tlsContexts().ownLeaf());
     metrics.tlsFailure(failure.reason());
-    fail(failure.code(), "TLS handshake failed [" + failure.reason().tag + "]: " + failure.message(), false);
+    fail(
+        failure.code(),
+        "TLS handshake failed [" + failure.reason().tag + "]: " + failure.message(),
+        false);
   }
 
   // ------------------------------------------------------------------------------------------------------
@@ -603,12 +740,17 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   }
 
   private boolean computeWritable() {
-    return open && sendCredits > 0 && channel.isWritable() && writeQueue.size() < writeQueue.bound()
+    return open
+        && sendCredits > 0
+        && channel.isWritable()
+        && writeQueue.size() < writeQueue.bound()
         && writeQueue.bytes() < writeQueue.maxBytes();
   }
 
   private void maybeSignalWritable() {
-    if (wantWritableSignal.get() && computeWritable() && wantWritableSignal.compareAndSet(true, false)) {
+    if (wantWritableSignal.get()
+        && computeWritable()
+        && wantWritableSignal.compareAndSet(true, false)) {
       try {
         handler.onWritable(link);
       } catch (RuntimeException e) {
@@ -618,14 +760,17 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Records a failure: counter, log line, close cause; sends {@code Error(seq=0)} when asked and possible,
-   * then closes. Only the first failure of a connection counts.
+   * Records a failure: counter, log line, close cause; sends {@code Error(seq=0)} when asked and
+   * possible, then closes. Only the first failure of a connection counts.
    */
   private void fail(ErrorCode code, String message, boolean sendError) {
     fail(code, message, sendError, true);
   }
 
-  /** Like {@link #fail} with an Error frame, but logged at DEBUG (the caller rate-limits its own WARN). */
+  /**
+   * Like {@link #fail} with an Error frame, but logged at DEBUG (the caller rate-limits its own
+   * WARN).
+   */
   private void failQuietly(ErrorCode code, String message) {
     fail(code, message, true, false);
   }
@@ -640,16 +785,28 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
     closeCause = new LinkException(code, message);
     metrics.error(code, LinkMetrics.Origin.LOCAL);
     if (warn) {
-      log.warn("link {} (peer {}, {}): closing with {}: {}", id, peer != null ? peer.stage() : "?",
-          channel.remoteAddress(), code, message);
+      log.warn(
+          "link {} (peer {}, {}): closing with {}: {}",
+          id,
+          peer != null ? peer.stage() : "?",
+          channel.remoteAddress(),
+          code,
+          message);
     } else {
-      log.debug("link {} (peer {}, {}): closing with {}: {}", id, peer != null ? peer.stage() : "?",
-          channel.remoteAddress(), code, message);
+      log.debug(
+          "link {} (peer {}, {}): closing with {}: {}",
+          id,
+          peer != null ? peer.stage() : "?",
+          channel.remoteAddress(),
+          code,
+          message);
     }
     notifyFailure(closeCause);
     if (sendError && channel.isActive()) {
-      Envelope error = Envelope.newBuilder()
-          .setError(Error.newBuilder().setSeq(0).setCode(code).setMessage(message)).build();
+      Envelope error =
+          Envelope.newBuilder()
+              .setError(Error.newBuilder().setSeq(0).setCode(code).setMessage(message))
+              .build();
       countOut(error);
       closeAfterFlush(ctx.writeAndFlush(error));
     } else {
@@ -659,12 +816,17 @@ final class LinkProtocolHandler extends ChannelInboundHandlerAdapter {
 
   private void closeAfterFlush(io.netty.channel.ChannelFuture lastWrite) {
     lastWrite.addListener(ChannelFutureListener.CLOSE);
-    // A peer that does not read must not keep the connection open: close anyway after a grace period.
-    ctx.executor().schedule(() -> {
-      if (channel.isOpen()) {
-        ctx.close();
-      }
-    }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    // A peer that does not read must not keep the connection open: close anyway after a grace
+    // period.
+    ctx.executor()
+        .schedule(
+            () -> {
+              if (channel.isOpen()) {
+                ctx.close();
+              }
+            },
+            CLOSE_GRACE_MILLIS,
+            TimeUnit.MILLISECONDS);
   }
 
   /** The {@link Link} view of this connection. */

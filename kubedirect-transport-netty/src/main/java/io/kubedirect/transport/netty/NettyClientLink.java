@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one connection to a peer: dials, and after a failed attempt or a closed connection dials again after
- * the delay of its {@link BackoffPolicy}; a connection that completes the version exchange resets the
- * policy. All state changes run on one event loop.
+ * Keeps one connection to a peer: dials, and after a failed attempt or a closed connection dials
+ * again after the delay of its {@link BackoffPolicy}; a connection that completes the version
+ * exchange resets the policy. All state changes run on one event loop.
  */
 final class NettyClientLink implements ClientLink {
 
@@ -44,8 +44,15 @@ final class NettyClientLink implements ClientLink {
   private BackoffPolicy backoff;
   private ScheduledFuture<?> pendingReconnect;
 
-  NettyClientLink(PeerAddress address, String destination, EventLoop loop, Bootstrap template,
-      LinkSettings settings, LinkMetrics metrics, BackoffPolicy.Provider backoffProvider, LinkHandler handler,
+  NettyClientLink(
+      PeerAddress address,
+      String destination,
+      EventLoop loop,
+      Bootstrap template,
+      LinkSettings settings,
+      LinkMetrics metrics,
+      BackoffPolicy.Provider backoffProvider,
+      LinkHandler handler,
       Consumer<NettyClientLink> onClose) {
     this.address = address;
     this.destination = destination;
@@ -55,10 +62,19 @@ final class NettyClientLink implements ClientLink {
     this.onClose = onClose;
     this.userHandler = handler;
     this.backoff = backoffProvider.get();
-    this.bootstrap = template.clone(loop)
-        .remoteAddress(address.host(), address.port())
-        .handler(LinkChannelInitializer.client(settings, metrics, new Tracking(), destination,
-            address.host(), address.port()).onFailure(e -> lastFailure = e));
+    this.bootstrap =
+        template
+            .clone(loop)
+            .remoteAddress(address.host(), address.port())
+            .handler(
+                LinkChannelInitializer.client(
+                        settings,
+                        metrics,
+                        new Tracking(),
+                        destination,
+                        address.host(),
+                        address.port())
+                    .onFailure(e -> lastFailure = e));
   }
 
   void start() {
@@ -66,8 +82,9 @@ final class NettyClientLink implements ClientLink {
   }
 
   /**
-   * Why the last connection attempt or link failed (also when it never opened, e.g. a rejected certificate),
-   * or null. The same cause is logged (WARN) and counted in {@code kubedirect.link.errors}.
+   * Why the last connection attempt or link failed (also when it never opened, e.g. a rejected
+   * certificate), or null. The same cause is logged (WARN) and counted in {@code
+   * kubedirect.link.errors}.
    */
   LinkException lastFailure() {
     return lastFailure;
@@ -120,18 +137,19 @@ final class NettyClientLink implements ClientLink {
     }
     ChannelFuture connecting = bootstrap.connect();
     channel = connecting.channel();
-    connecting.addListener((ChannelFuture f) -> {
-      if (!f.isSuccess()) {
-        metrics.connectFailure();
-        log.debug("connect to {} ({}) failed: {}", address, destination, f.cause().toString());
-        scheduleReconnect();
-        return;
-      }
-      f.channel().closeFuture().addListener(c -> scheduleReconnect());
-      if (closed) {
-        f.channel().close();
-      }
-    });
+    connecting.addListener(
+        (ChannelFuture f) -> {
+          if (!f.isSuccess()) {
+            metrics.connectFailure();
+            log.debug("connect to {} ({}) failed: {}", address, destination, f.cause().toString());
+            scheduleReconnect();
+            return;
+          }
+          f.channel().closeFuture().addListener(c -> scheduleReconnect());
+          if (closed) {
+            f.channel().close();
+          }
+        });
   }
 
   private void scheduleReconnect() {
@@ -143,7 +161,9 @@ final class NettyClientLink implements ClientLink {
     pendingReconnect = loop.schedule(this::dial, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** Tracks the current link and resets the backoff on success, then forwards to the user's handler. */
+  /**
+   * Tracks the current link and resets the backoff on success, then forwards to the user's handler.
+   */
   private final class Tracking implements LinkHandler {
     @Override
     public void onOpen(Link link) {

@@ -5,7 +5,10 @@ import io.kubedirect.protocol.v1.ErrorCode;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.PeerIdentity;
 
-/** The {@link Link} of one Netty connection; a thread-safe facade over its {@link LinkProtocolHandler}. */
+/**
+ * The {@link Link} of one Netty connection; a thread-safe facade over its {@link
+ * LinkProtocolHandler}.
+ */
 final class NettyLink implements Link {
 
   private final LinkProtocolHandler protocol;

@@ -6,8 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * WARN logs of refused connections, at most one line per limit every {@value #INTERVAL_SECONDS} s (a flood
- * must not flood the log too); the rest go to DEBUG. The metric counts every refusal.
+ * WARN logs of refused connections, at most one line per limit every {@value #INTERVAL_SECONDS} s
+ * (a flood must not flood the log too); the rest go to DEBUG. The metric counts every refusal.
  */
 final class RefusalLog {
 
@@ -28,8 +28,14 @@ final class RefusalLog {
       }
     }
     if (loud) {
-      log.warn(format + " (" + reason.tag + "; further refusals for this reason logged at DEBUG for "
-          + INTERVAL_SECONDS + " s)", args);
+      log.warn(
+          format
+              + " ("
+              + reason.tag
+              + "; further refusals for this reason logged at DEBUG for "
+              + INTERVAL_SECONDS
+              + " s)",
+          args);
     } else {
       log.debug(format, args);
     }

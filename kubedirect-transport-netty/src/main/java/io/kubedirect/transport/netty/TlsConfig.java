@@ -30,16 +30,17 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * TLS 1.3 settings of a {@link NettyTransport}: this stage's key and certificate chain (required to accept
- * links; optional for a dial-only stage), the trust anchors that peer certificates must chain to, and
- * whether the accepting side requires a client certificate (mutual TLS, the default). The stage name of a peer is read from its certificate: a URI SAN
- * {@code urn:kubedirect:stage:<name>}, else the subject CN. Immutable.
+ * TLS 1.3 settings of a {@link NettyTransport}: this stage's key and certificate chain (required to
+ * accept links; optional for a dial-only stage), the trust anchors that peer certificates must
+ * chain to, and whether the accepting side requires a client certificate (mutual TLS, the default).
+ * The stage name of a peer is read from its certificate: a URI SAN {@code
+ * urn:kubedirect:stage:<name>}, else the subject CN. Immutable.
  *
- * <p>The material can come from files, as a Kubernetes Secret of type {@code kubernetes.io/tls} mounts them
- * (the layout cert-manager writes: {@code tls.crt}, {@code tls.key}, {@code ca.crt}):
- * {@code TlsConfig.fromFiles(Path.of("/etc/kubedirect/tls"))}. The transport then polls the files' content
- * every {@link Builder#reloadInterval reload interval} and, when it changed, builds new TLS contexts for new
- * connections; see docs/operations.md.
+ * <p>The material can come from files, as a Kubernetes Secret of type {@code kubernetes.io/tls}
+ * mounts them (the layout cert-manager writes: {@code tls.crt}, {@code tls.key}, {@code ca.crt}):
+ * {@code TlsConfig.fromFiles(Path.of("/etc/kubedirect/tls"))}. The transport then polls the files'
+ * content every {@link Builder#reloadInterval reload interval} and, when it changed, builds new TLS
+ * contexts for new connections; see docs/operations.md.
  */
 public final class TlsConfig {
 
@@ -58,8 +59,10 @@ public final class TlsConfig {
 
   /** The certificate chain file of the Secret layout. */
   public static final String CERT_FILE = "tls.crt";
+
   /** The private key file of the Secret layout. */
   public static final String KEY_FILE = "tls.key";
+
   /** The CA bundle file of the Secret layout. */
   public static final String CA_FILE = "ca.crt";
 
@@ -89,28 +92,33 @@ public final class TlsConfig {
   }
 
   /**
-   * Material from the files {@code tls.crt}, {@code tls.key} and {@code ca.crt} in {@code directory} (a mounted
-   * {@code kubernetes.io/tls} Secret), reloaded when they change (checked every 10
-   * s), mutual TLS, provider AUTO. Use {@link Builder#files(Path)} to change the other settings.
+   * Material from the files {@code tls.crt}, {@code tls.key} and {@code ca.crt} in {@code
+   * directory} (a mounted {@code kubernetes.io/tls} Secret), reloaded when they change (checked
+   * every 10 s), mutual TLS, provider AUTO. Use {@link Builder#files(Path)} to change the other
+   * settings.
    *
-   * @throws TransportException if a file cannot be read or parsed, or the key does not match the certificate
+   * @throws TransportException if a file cannot be read or parsed, or the key does not match the
+   *     certificate
    */
   public static TlsConfig fromFiles(Path directory) {
     return builder().files(directory).build();
   }
 
   /** Like {@link #fromFiles(Path)} with explicit file names. */
-  public static TlsConfig fromFiles(Path certificateChainPem, Path privateKeyPem, Path caCertificatesPem) {
+  public static TlsConfig fromFiles(
+      Path certificateChainPem, Path privateKeyPem, Path caCertificatesPem) {
     return builder().files(certificateChainPem, privateKeyPem, caCertificatesPem).build();
   }
-
 
   /** The files the material is read from, if it came from files. */
   public Optional<FileSource> files() {
     return Optional.ofNullable(files);
   }
 
-  /** How often the files are checked for changes; zero when they are not (or the material is not from files). */
+  /**
+   * How often the files are checked for changes; zero when they are not (or the material is not
+   * from files).
+   */
   public Duration reloadInterval() {
     return files == null ? Duration.ZERO : reloadInterval;
   }
@@ -129,7 +137,8 @@ public final class TlsConfig {
    * The files of a Secret-style TLS configuration.
    *
    * @param certificateChain PEM certificates, leaf first ({@code tls.crt})
-   * @param privateKey PEM private key: PKCS#8 ({@code BEGIN PRIVATE KEY}), PKCS#1 RSA or SEC1 EC ({@code tls.key})
+   * @param privateKey PEM private key: PKCS#8 ({@code BEGIN PRIVATE KEY}), PKCS#1 RSA or SEC1 EC
+   *     ({@code tls.key})
    * @param caCertificates PEM trust anchors ({@code ca.crt})
    */
   public record FileSource(Path certificateChain, Path privateKey, Path caCertificates) {
@@ -139,7 +148,10 @@ public final class TlsConfig {
       Objects.requireNonNull(caCertificates, "caCertificates");
     }
 
-    /** SHA-256 over the three files' content (so a symlink swap or a copy with an old mtime is noticed). */
+    /**
+     * SHA-256 over the three files' content (so a symlink swap or a copy with an old mtime is
+     * noticed).
+     */
     String fingerprint() throws IOException {
       MessageDigest sha;
       try {
@@ -178,12 +190,13 @@ public final class TlsConfig {
       if (key == null || chain.isEmpty()) {
         return;
       }
-      String algorithm = switch (key.getAlgorithm()) {
-        case "EC" -> "SHA256withECDSA";
-        case "RSA" -> "SHA256withRSA";
-        case "Ed25519", "EdDSA" -> "Ed25519";
-        default -> null;
-      };
+      String algorithm =
+          switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+          };
       if (algorithm == null) {
         return; // cannot probe; the TLS handshake will tell
       }
@@ -197,12 +210,22 @@ public final class TlsConfig {
         verifier.initVerify(chain.get(0).getPublicKey());
         verifier.update(probe);
         if (!verifier.verify(signature)) {
-          throw new TransportException("the private key does not belong to the certificate '"
-              + chain.get(0).getSubjectX500Principal().getName() + "' (" + where + ")");
+          throw new TransportException(
+              "the private key does not belong to the certificate '"
+                  + chain.get(0).getSubjectX500Principal().getName()
+                  + "' ("
+                  + where
+                  + ")");
         }
       } catch (GeneralSecurityException e) {
-        throw new TransportException("the private key does not belong to the certificate '"
-            + chain.get(0).getSubjectX500Principal().getName() + "' (" + where + "): " + e.getMessage(), e);
+        throw new TransportException(
+            "the private key does not belong to the certificate '"
+                + chain.get(0).getSubjectX500Principal().getName()
+                + "' ("
+                + where
+                + "): "
+                + e.getMessage(),
+            e);
       }
     }
   }
@@ -235,7 +258,10 @@ public final class TlsConfig {
     return provider;
   }
 
-  /** Whether this configuration holds a key and chain (needed to accept links, and to dial with mTLS). */
+  /**
+   * Whether this configuration holds a key and chain (needed to accept links, and to dial with
+   * mTLS).
+   */
   public boolean hasKey() {
     return key != null;
   }
@@ -249,7 +275,10 @@ public final class TlsConfig {
     return clientContext(material());
   }
 
-  /** A server context for this configuration's settings over {@code m}, or null when {@code m} has no key. */
+  /**
+   * A server context for this configuration's settings over {@code m}, or null when {@code m} has
+   * no key.
+   */
   SslContext serverContext(Material m) {
     if (m.key() == null) {
       return null;
@@ -272,7 +301,8 @@ public final class TlsConfig {
   SslContext clientContext(Material m) {
     try {
       // Peers are identified by the stage name in their certificate, not by host name: hostname
-      // verification (on by default since Netty 4.2) is replaced by the stage check after the handshake.
+      // verification (on by default since Netty 4.2) is replaced by the stage check after the
+      // handshake.
       SslContextBuilder builder = SslContextBuilder.forClient();
       if (m.key() != null) {
         builder.keyManager(m.key(), m.chain());
@@ -292,13 +322,17 @@ public final class TlsConfig {
 
   private SslProvider sslProvider() {
     if (provider == Provider.OPENSSL && !OpenSsl.isAvailable()) {
-      throw new TransportException("TLS provider OPENSSL requested but BoringSSL is not available",
+      throw new TransportException(
+          "TLS provider OPENSSL requested but BoringSSL is not available",
           OpenSsl.unavailabilityCause());
     }
     return effectiveProvider() == Provider.OPENSSL ? SslProvider.OPENSSL : SslProvider.JDK;
   }
 
-  /** Builds a {@link TlsConfig}; {@link #build()} checks that key, chain and trust anchors are present. */
+  /**
+   * Builds a {@link TlsConfig}; {@link #build()} checks that key, chain and trust anchors are
+   * present.
+   */
   public static final class Builder {
     private PrivateKey key;
     private final List<X509Certificate> chain = new ArrayList<>();
@@ -311,14 +345,15 @@ public final class TlsConfig {
     private Builder() {}
 
     /**
-     * Reads key, chain and trust anchors from {@code tls.crt}, {@code tls.key} and {@code ca.crt} in
-     * {@code directory} (a mounted {@code kubernetes.io/tls} Secret, as cert-manager writes it) and reloads
-     * them when their content changes. Excludes {@link #keyAndChain}, {@link #keyAndChainPem}, {@link #trust}
-     * and {@link #trustPem}.
+     * Reads key, chain and trust anchors from {@code tls.crt}, {@code tls.key} and {@code ca.crt}
+     * in {@code directory} (a mounted {@code kubernetes.io/tls} Secret, as cert-manager writes it)
+     * and reloads them when their content changes. Excludes {@link #keyAndChain}, {@link
+     * #keyAndChainPem}, {@link #trust} and {@link #trustPem}.
      */
     public Builder files(Path directory) {
       Objects.requireNonNull(directory, "directory");
-      return files(directory.resolve(CERT_FILE), directory.resolve(KEY_FILE), directory.resolve(CA_FILE));
+      return files(
+          directory.resolve(CERT_FILE), directory.resolve(KEY_FILE), directory.resolve(CA_FILE));
     }
 
     /** Like {@link #files(Path)} with explicit file names. */
@@ -328,10 +363,10 @@ public final class TlsConfig {
     }
 
     /**
-     * How often the {@link #files files} are checked for a change of content (default 10 s;
-     * {@link Duration#ZERO} reads them once and never again). Polling a content hash, not a file watcher:
-     * Kubernetes updates a Secret volume by swapping a {@code ..data} symlink, which inotify-based watchers
-     * miss or report on the wrong path.
+     * How often the {@link #files files} are checked for a change of content (default 10 s; {@link
+     * Duration#ZERO} reads them once and never again). Polling a content hash, not a file watcher:
+     * Kubernetes updates a Secret volume by swapping a {@code ..data} symlink, which inotify-based
+     * watchers miss or report on the wrong path.
      */
     public Builder reloadInterval(Duration interval) {
       this.reloadInterval = Objects.requireNonNull(interval, "interval");
@@ -347,8 +382,8 @@ public final class TlsConfig {
     }
 
     /**
-     * This stage's key and chain from PEM files: an unencrypted PKCS#8 private key ({@code BEGIN PRIVATE
-     * KEY}) and one or more certificates, leaf first.
+     * This stage's key and chain from PEM files: an unencrypted PKCS#8 private key ({@code BEGIN
+     * PRIVATE KEY}) and one or more certificates, leaf first.
      *
      * @throws TransportException if a file cannot be read or parsed
      */
@@ -384,14 +419,16 @@ public final class TlsConfig {
     }
 
     /**
-     * Validates and builds. Without a key and chain the configuration can only dial, and only servers that
-     * do not require client certificates (one-way TLS).
+     * Validates and builds. Without a key and chain the configuration can only dial, and only
+     * servers that do not require client certificates (one-way TLS).
      *
-     * @throws IllegalStateException if the trust anchors are missing, or only one of key and chain is set
+     * @throws IllegalStateException if the trust anchors are missing, or only one of key and chain
+     *     is set
      */
     public TlsConfig build() {
       if (reloadInterval.isNegative()) {
-        throw new IllegalStateException("reloadInterval must not be negative, got " + reloadInterval);
+        throw new IllegalStateException(
+            "reloadInterval must not be negative, got " + reloadInterval);
       }
       if (files != null) {
         if (key != null || !chain.isEmpty() || !trustAnchors.isEmpty()) {
@@ -433,7 +470,8 @@ public final class TlsConfig {
         }
         return out;
       } catch (IOException | CertificateException e) {
-        throw new TransportException("cannot read certificates from " + pem + ": " + e.getMessage(), e);
+        throw new TransportException(
+            "cannot read certificates from " + pem + ": " + e.getMessage(), e);
       }
     }
 
@@ -449,7 +487,8 @@ public final class TlsConfig {
       if (begin < 0 || end < begin) {
         throw new TransportException("no unencrypted PKCS#8 key (BEGIN PRIVATE KEY) in " + pem);
       }
-      String body = text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end).replaceAll("\\s", "");
+      String body =
+          text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end).replaceAll("\\s", "");
       byte[] der;
       try {
         der = Base64.getDecoder().decode(body);

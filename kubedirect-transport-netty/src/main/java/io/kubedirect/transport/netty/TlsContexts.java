@@ -13,20 +13,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TLS contexts a transport builds new connections with. For a {@link TlsConfig} read from files, a
- * periodic check hashes the files' content and, when it changed, loads and checks the new material (the
- * key must match the certificate, and the certificate must name the same stage as before) and swaps the
- * contexts: new connections use the new material, existing connections keep their session until they
- * close. A change that cannot be used keeps the old material; it is logged (WARN) and counted once per
- * distinct content, and only after the content was the same at two checks in a row, so a non-atomic
- * update caught half-way (certificate written, key not yet) does not raise an alarm.
+ * The TLS contexts a transport builds new connections with. For a {@link TlsConfig} read from
+ * files, a periodic check hashes the files' content and, when it changed, loads and checks the new
+ * material (the key must match the certificate, and the certificate must name the same stage as
+ * before) and swaps the contexts: new connections use the new material, existing connections keep
+ * their session until they close. A change that cannot be used keeps the old material; it is logged
+ * (WARN) and counted once per distinct content, and only after the content was the same at two
+ * checks in a row, so a non-atomic update caught half-way (certificate written, key not yet) does
+ * not raise an alarm.
  */
 final class TlsContexts {
 
   private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
 
   /** What new connections are built with. */
-  private record Current(SslContext server, SslContext client, X509Certificate leaf, String fingerprint) {}
+  private record Current(
+      SslContext server, SslContext client, X509Certificate leaf, String fingerprint) {}
 
   private final TlsConfig config;
   private final String stageName;
@@ -44,10 +46,11 @@ final class TlsContexts {
     if (metrics != null && config != null) {
       this.reloadSuccesses = metrics.tlsReloads("success");
       this.reloadFailures = metrics.tlsReloads("failure");
-      metrics.certificateExpiry(() -> {
-        X509Certificate leaf = current.leaf();
-        return leaf == null ? Double.NaN : leaf.getNotAfter().toInstant().getEpochSecond();
-      });
+      metrics.certificateExpiry(
+          () -> {
+            X509Certificate leaf = current.leaf();
+            return leaf == null ? Double.NaN : leaf.getNotAfter().toInstant().getEpochSecond();
+          });
     } else {
       this.reloadSuccesses = null;
       this.reloadFailures = null;
@@ -66,8 +69,9 @@ final class TlsContexts {
    */
   static TlsContexts of(TlsConfig config, String stageName, LinkMetrics metrics) {
     TlsConfig.Material m = config.material();
-    Current initial = new Current(config.serverContext(m), config.clientContext(m), m.leaf(),
-        config.filesFingerprint());
+    Current initial =
+        new Current(
+            config.serverContext(m), config.clientContext(m), m.leaf(), config.filesFingerprint());
     String problem = TlsFailure.ownCertificateProblem(m.leaf());
     if (problem != null) {
       log.warn("stage '{}': {}; peers will reject it", stageName, problem);
@@ -92,13 +96,17 @@ final class TlsContexts {
     return current.leaf();
   }
 
-  /** Starts the periodic check on {@code executor} when the material came from files and reloading is on. */
+  /**
+   * Starts the periodic check on {@code executor} when the material came from files and reloading
+   * is on.
+   */
   void start(ScheduledExecutorService executor) {
     if (config == null || config.files().isEmpty() || config.reloadInterval().isZero()) {
       return;
     }
     long millis = Math.max(1, config.reloadInterval().toMillis());
-    task = executor.scheduleWithFixedDelay(this::checkSafely, millis, millis, TimeUnit.MILLISECONDS);
+    task =
+        executor.scheduleWithFixedDelay(this::checkSafely, millis, millis, TimeUnit.MILLISECONDS);
   }
 
   void stop() {
@@ -116,7 +124,9 @@ final class TlsContexts {
     }
   }
 
-  /** One check: reloads when the files changed. Runs on one thread at a time (the scheduled task). */
+  /**
+   * One check: reloads when the files changed. Runs on one thread at a time (the scheduled task).
+   */
   synchronized void check() {
     TlsConfig.FileSource files = config.files().orElseThrow();
     String fingerprint;
@@ -136,24 +146,35 @@ final class TlsContexts {
     }
     try {
       if (readProblem != null) {
-        throw new io.kubedirect.transport.TransportException("cannot read " + files + ": " + readProblem, readProblem);
+        throw new io.kubedirect.transport.TransportException(
+            "cannot read " + files + ": " + readProblem, readProblem);
       }
       TlsConfig.Material m = files.load();
       Current before = current;
-      Optional<String> oldStage = before.leaf() == null ? Optional.empty() : CertificateIdentity.stage(before.leaf());
-      Optional<String> newStage = m.leaf() == null ? Optional.empty() : CertificateIdentity.stage(m.leaf());
+      Optional<String> oldStage =
+          before.leaf() == null ? Optional.empty() : CertificateIdentity.stage(before.leaf());
+      Optional<String> newStage =
+          m.leaf() == null ? Optional.empty() : CertificateIdentity.stage(m.leaf());
       if (oldStage.isPresent() && !oldStage.equals(newStage)) {
-        throw new io.kubedirect.transport.TransportException("the new certificate '"
-            + m.leaf().getSubjectX500Principal().getName() + "' names stage '" + newStage.orElse("(none)")
-            + "', the current one '" + oldStage.get() + "': a rotation must not change the stage");
+        throw new io.kubedirect.transport.TransportException(
+            "the new certificate '"
+                + m.leaf().getSubjectX500Principal().getName()
+                + "' names stage '"
+                + newStage.orElse("(none)")
+                + "', the current one '"
+                + oldStage.get()
+                + "': a rotation must not change the stage");
       }
-      Current next = new Current(config.serverContext(m), config.clientContext(m), m.leaf(), fingerprint);
+      Current next =
+          new Current(config.serverContext(m), config.clientContext(m), m.leaf(), fingerprint);
       current = next;
       pendingFailure = null;
       reportedFailure = null;
       reloadSuccesses.increment();
-      log.info("stage '{}': reloaded TLS material from {}: certificate '{}' valid until {}; new connections use it",
-          stageName, files.certificateChain().getParent(),
+      log.info(
+          "stage '{}': reloaded TLS material from {}: certificate '{}' valid until {}; new connections use it",
+          stageName,
+          files.certificateChain().getParent(),
           m.leaf() == null ? "-" : m.leaf().getSubjectX500Principal().getName(),
           m.leaf() == null ? "-" : m.leaf().getNotAfter().toInstant());
       String problem = TlsFailure.ownCertificateProblem(m.leaf());
@@ -162,15 +183,21 @@ final class TlsContexts {
       }
     } catch (RuntimeException e) {
       if (!fingerprint.equals(pendingFailure)) {
-        pendingFailure = fingerprint; // maybe caught mid-update: report if it is still the same next time
-        log.debug("stage '{}': TLS files changed but are not usable (yet): {}", stageName, e.getMessage());
+        pendingFailure =
+            fingerprint; // maybe caught mid-update: report if it is still the same next time
+        log.debug(
+            "stage '{}': TLS files changed but are not usable (yet): {}",
+            stageName,
+            e.getMessage());
         return;
       }
       reportedFailure = fingerprint;
       pendingFailure = null;
       reloadFailures.increment();
-      log.warn("stage '{}': TLS files changed but cannot be used, keeping the previous certificate: {}",
-          stageName, Objects.toString(e.getMessage(), e.toString()));
+      log.warn(
+          "stage '{}': TLS files changed but cannot be used, keeping the previous certificate: {}",
+          stageName,
+          Objects.toString(e.getMessage(), e.toString()));
     }
   }
 }

@@ -13,9 +13,10 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * PKIX validation against the configured trust anchors (the JDK's trust manager does the work), with
- * failures explained: an expired or not yet valid certificate, or one that does not chain to a trusted CA,
- * fails with a {@link TlsFailure.PeerCertificateException} that names the certificate and the problem.
+ * PKIX validation against the configured trust anchors (the JDK's trust manager does the work),
+ * with failures explained: an expired or not yet valid certificate, or one that does not chain to a
+ * trusted CA, fails with a {@link TlsFailure.PeerCertificateException} that names the certificate
+ * and the problem.
  */
 final class VerifyingTrustManager extends X509ExtendedTrustManager {
 
@@ -43,12 +44,14 @@ final class VerifyingTrustManager extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
     check(chain, "client", () -> delegate.checkClientTrusted(chain, authType, socket));
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
     check(chain, "server", () -> delegate.checkServerTrusted(chain, authType, socket));
   }
 
@@ -65,12 +68,14 @@ final class VerifyingTrustManager extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkClientTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
     check(chain, "client", () -> delegate.checkClientTrusted(chain, authType));
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkServerTrusted(X509Certificate[] chain, String authType)
+      throws CertificateException {
     check(chain, "server", () -> delegate.checkServerTrusted(chain, authType));
   }
 
@@ -83,10 +88,11 @@ final class VerifyingTrustManager extends X509ExtendedTrustManager {
     void run() throws CertificateException;
   }
 
-  private static void check(X509Certificate[] chain, String role, Check check) throws CertificateException {
+  private static void check(X509Certificate[] chain, String role, Check check)
+      throws CertificateException {
     if (chain == null || chain.length == 0) {
-      throw new TlsFailure.PeerCertificateException(TlsFailure.Reason.NO_CERTIFICATE,
-          "the " + role + " presented no certificate", null);
+      throw new TlsFailure.PeerCertificateException(
+          TlsFailure.Reason.NO_CERTIFICATE, "the " + role + " presented no certificate", null);
     }
     try {
       check.run();
@@ -95,26 +101,49 @@ final class VerifyingTrustManager extends X509ExtendedTrustManager {
     }
   }
 
-  private static CertificateException explain(X509Certificate[] chain, String role, CertificateException e) {
-    // Keep a CertPathValidatorException as the cause: the JDK picks the TLS alert (certificate_expired, ...)
+  private static CertificateException explain(
+      X509Certificate[] chain, String role, CertificateException e) {
+    // Keep a CertPathValidatorException as the cause: the JDK picks the TLS alert
+    // (certificate_expired, ...)
     // from it, so the peer learns the reason too.
-    Throwable cause = e.getCause() instanceof java.security.cert.CertPathValidatorException ? e.getCause() : e;
+    Throwable cause =
+        e.getCause() instanceof java.security.cert.CertPathValidatorException ? e.getCause() : e;
     for (X509Certificate cert : chain) {
       String which = cert == chain[0] ? role + " certificate" : "certificate";
       try {
         cert.checkValidity();
       } catch (CertificateExpiredException expired) {
-        return new TlsFailure.PeerCertificateException(TlsFailure.Reason.EXPIRED, which + " '"
-            + cert.getSubjectX500Principal().getName() + "' expired at " + cert.getNotAfter().toInstant(), cause);
+        return new TlsFailure.PeerCertificateException(
+            TlsFailure.Reason.EXPIRED,
+            which
+                + " '"
+                + cert.getSubjectX500Principal().getName()
+                + "' expired at "
+                + cert.getNotAfter().toInstant(),
+            cause);
       } catch (CertificateNotYetValidException early) {
-        return new TlsFailure.PeerCertificateException(TlsFailure.Reason.NOT_YET_VALID, which + " '"
-            + cert.getSubjectX500Principal().getName() + "' is not valid before " + cert.getNotBefore().toInstant()
-            + " (clock skew?)", cause);
+        return new TlsFailure.PeerCertificateException(
+            TlsFailure.Reason.NOT_YET_VALID,
+            which
+                + " '"
+                + cert.getSubjectX500Principal().getName()
+                + "' is not valid before "
+                + cert.getNotBefore().toInstant()
+                + " (clock skew?)",
+            cause);
       }
     }
     X509Certificate leaf = chain[0];
-    return new TlsFailure.PeerCertificateException(TlsFailure.Reason.UNTRUSTED, role + " certificate '"
-        + leaf.getSubjectX500Principal().getName() + "' issued by '" + leaf.getIssuerX500Principal().getName()
-        + "' does not chain to a trusted CA (" + e.getMessage() + ")", cause);
+    return new TlsFailure.PeerCertificateException(
+        TlsFailure.Reason.UNTRUSTED,
+        role
+            + " certificate '"
+            + leaf.getSubjectX500Principal().getName()
+            + "' issued by '"
+            + leaf.getIssuerX500Principal().getName()
+            + "' does not chain to a trusted CA ("
+            + e.getMessage()
+            + ")",
+        cause);
   }
 }

@@ -8,15 +8,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A bounded multi-producer queue of outbound envelopes, drained by one task on the channel's event loop.
- * Producers on any thread {@link #offer}; at most one drain task is pending at a time, so a burst of sends
- * costs one event-loop wake-up and (in the drain) one flush. Bounded twice: by a number of messages and by
- * their serialized bytes (an empty queue takes one message of any size).
+ * A bounded multi-producer queue of outbound envelopes, drained by one task on the channel's event
+ * loop. Producers on any thread {@link #offer}; at most one drain task is pending at a time, so a
+ * burst of sends costs one event-loop wake-up and (in the drain) one flush. Bounded twice: by a
+ * number of messages and by their serialized bytes (an empty queue takes one message of any size).
  */
 final class WriteQueue {
 
   /** What {@link #offer} did. */
-  enum Offer { QUEUED, FULL_MESSAGES, FULL_BYTES }
+  enum Offer {
+    QUEUED,
+    FULL_MESSAGES,
+    FULL_BYTES
+  }
 
   private final ConcurrentLinkedQueue<Envelope> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
@@ -35,8 +39,9 @@ final class WriteQueue {
   }
 
   /**
-   * Adds a message of {@code serializedSize} bytes and schedules a drain; nothing is queued when the queue
-   * already holds the bound of messages, or when it is not empty and the bytes would exceed the byte bound.
+   * Adds a message of {@code serializedSize} bytes and schedules a drain; nothing is queued when
+   * the queue already holds the bound of messages, or when it is not empty and the bytes would
+   * exceed the byte bound.
    */
   Offer offer(Envelope message, int serializedSize) {
     long held;

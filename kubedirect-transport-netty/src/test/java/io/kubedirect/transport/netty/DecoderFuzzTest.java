@@ -21,12 +21,12 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Feeds many mutated valid frames through the real server pipeline (in an EmbeddedChannel). For every seed
- * the connection either stays open having delivered only valid link-level messages, or closes with exactly
- * one typed Error and one counted failure; nothing escapes the pipeline.
+ * Feeds many mutated valid frames through the real server pipeline (in an EmbeddedChannel). For
+ * every seed the connection either stays open having delivered only valid link-level messages, or
+ * closes with exactly one typed Error and one counted failure; nothing escapes the pipeline.
  *
- * <p>{@code -Dkubedirect.fuzz.seeds=N} sets the number of seeds (default 2000; the soak profile runs more),
- * {@code -Dkubedirect.fuzz.seed=S} replays one seed.
+ * <p>{@code -Dkubedirect.fuzz.seeds=N} sets the number of seeds (default 2000; the soak profile
+ * runs more), {@code -Dkubedirect.fuzz.seed=S} replays one seed.
  */
 class DecoderFuzzTest {
 
@@ -50,7 +50,9 @@ class DecoderFuzzTest {
       closed += runSeed(base + i) ? 1 : 0;
     }
     // Sanity: the mutations are neither all harmless nor all fatal.
-    assertThat(closed).as("seeds that ended in a typed error").isBetween(seeds / 20, seeds - seeds / 20);
+    assertThat(closed)
+        .as("seeds that ended in a typed error")
+        .isBetween(seeds / 20, seeds - seeds / 20);
   }
 
   /** Runs one seed; returns whether the connection was closed. */
@@ -58,8 +60,13 @@ class DecoderFuzzTest {
     try {
       return runSeedUnchecked(seed);
     } catch (AssertionError | RuntimeException e) {
-      System.err.println("DecoderFuzzTest failed for seed " + seed + "; replay with -Dkubedirect.fuzz.seed=" + seed);
-      throw new AssertionError("seed " + seed + " (replay: -Dkubedirect.fuzz.seed=" + seed + "): " + e.getMessage(), e);
+      System.err.println(
+          "DecoderFuzzTest failed for seed "
+              + seed
+              + "; replay with -Dkubedirect.fuzz.seed="
+              + seed);
+      throw new AssertionError(
+          "seed " + seed + " (replay: -Dkubedirect.fuzz.seed=" + seed + "): " + e.getMessage(), e);
     }
   }
 
@@ -69,7 +76,8 @@ class DecoderFuzzTest {
     LinkMetrics metrics = new LinkMetrics(registry, "scheduler");
     LinkSettings settings = new LinkSettings("scheduler", MAX_FRAME, 8, 64, 60_000, null, null);
     RecordingHandler handler = RecordingHandler.acking();
-    EmbeddedChannel ch = new EmbeddedChannel(LinkChannelInitializer.server(settings, metrics, handler, c -> {}));
+    EmbeddedChannel ch =
+        new EmbeddedChannel(LinkChannelInitializer.server(settings, metrics, handler, c -> {}));
     try {
       ch.writeInbound(frame(RawPeer.hello("replicaset", "scheduler", 1, 1000).toByteArray()));
       ch.runPendingTasks();
@@ -86,22 +94,31 @@ class DecoderFuzzTest {
       }
       ch.checkException();
       out.addAll(PipelineProbe.drainOutbound(ch));
-      // Local failures are what this pipeline detected; a remote failure is a mutated frame that happens to be
-      // a well-formed Error(seq=0), i.e. the peer closing the link: valid protocol, not a decoder escape.
-      double failures = ALLOWED.stream().mapToDouble(c -> PipelineProbe.localErrors(registry, c.name())).sum();
+      // Local failures are what this pipeline detected; a remote failure is a mutated frame that
+      // happens to be
+      // a well-formed Error(seq=0), i.e. the peer closing the link: valid protocol, not a decoder
+      // escape.
+      double failures =
+          ALLOWED.stream().mapToDouble(c -> PipelineProbe.localErrors(registry, c.name())).sum();
       double localFailures = PipelineProbe.localErrors(registry, null);
-      double remoteCloses = registry.find(LinkMetrics.ERRORS).tag("origin", "remote").counters().stream()
-          .mapToDouble(c -> c.count()).sum();
+      double remoteCloses =
+          registry.find(LinkMetrics.ERRORS).tag("origin", "remote").counters().stream()
+              .mapToDouble(c -> c.count())
+              .sum();
       assertThat(localFailures - failures).as("no local failure outside " + ALLOWED).isZero();
       for (Envelope e : handler.messages) {
-        assertThat(io.kubedirect.transport.LinkRules.isLinkLevel(e.getBodyCase())).as("delivered " + e.getBodyCase()).isTrue();
+        assertThat(io.kubedirect.transport.LinkRules.isLinkLevel(e.getBodyCase()))
+            .as("delivered " + e.getBodyCase())
+            .isTrue();
       }
       long batches = handler.messages.stream().filter(Envelope::hasObjectBatch).count();
       long acks = out.stream().filter(Envelope::hasAck).count();
       if (!ch.isOpen() && remoteCloses > 0) {
         assertThat(localFailures).as("a link closed by the peer has no local failure").isZero();
         assertThat(remoteCloses).as("one remote close").isEqualTo(1.0);
-        assertThat(handler.closed).singleElement().satisfies(c -> assertThat(c.cause()).isNotNull());
+        assertThat(handler.closed)
+            .singleElement()
+            .satisfies(c -> assertThat(c.cause()).isNotNull());
         assertThat(out).as("nothing answers a peer's closing Error").noneMatch(Envelope::hasError);
         return true;
       }
@@ -110,7 +127,8 @@ class DecoderFuzzTest {
         assertThat(last.hasError()).as("last frame before close is an Error: " + out).isTrue();
         assertThat(last.getError().getCode()).isIn(ALLOWED);
         assertThat(failures).as("exactly one counted failure").isEqualTo(1.0);
-        assertThat(handler.closed).singleElement()
+        assertThat(handler.closed)
+            .singleElement()
             .satisfies(c -> assertThat(c.cause().code()).isEqualTo(last.getError().getCode()));
         assertThat(acks).isLessThanOrEqualTo(batches);
         return true;
@@ -143,17 +161,41 @@ class DecoderFuzzTest {
   }
 
   private static byte[] validBody(Random random, long seq) {
-    Envelope e = switch (random.nextInt(5)) {
-      case 0 -> Fixtures.batch(seq, random.nextInt(1000), 1 + random.nextInt(20));
-      case 1 -> Envelope.newBuilder().setSeq(seq).setEpoch(3)
-          .setHandshakeRequest(HandshakeRequest.newBuilder().setSource("replicaset").setDestination("scheduler")).build();
-      case 2 -> Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentNanos(random.nextLong())).build();
-      case 3 -> Envelope.newBuilder().setSeq(seq).setObjectBatch(io.kubedirect.protocol.v1.ObjectBatch.newBuilder()
-          .setKind("/v1/Pod").addTemplates(Template.newBuilder().setHash(random.nextLong()).setKind("/v1/Pod")
-              .setJson(ByteString.copyFromUtf8("{\"kind\":\"Pod\",\"spec\":{}}")))
-          .addChanges(Fixtures.pod(random.nextInt(100)))).build();
-      default -> Envelope.newBuilder().setAck(io.kubedirect.protocol.v1.Ack.newBuilder().setSeq(seq)).build();
-    };
+    Envelope e =
+        switch (random.nextInt(5)) {
+          case 0 -> Fixtures.batch(seq, random.nextInt(1000), 1 + random.nextInt(20));
+          case 1 ->
+              Envelope.newBuilder()
+                  .setSeq(seq)
+                  .setEpoch(3)
+                  .setHandshakeRequest(
+                      HandshakeRequest.newBuilder()
+                          .setSource("replicaset")
+                          .setDestination("scheduler"))
+                  .build();
+          case 2 ->
+              Envelope.newBuilder()
+                  .setHeartbeat(Heartbeat.newBuilder().setSentNanos(random.nextLong()))
+                  .build();
+          case 3 ->
+              Envelope.newBuilder()
+                  .setSeq(seq)
+                  .setObjectBatch(
+                      io.kubedirect.protocol.v1.ObjectBatch.newBuilder()
+                          .setKind("/v1/Pod")
+                          .addTemplates(
+                              Template.newBuilder()
+                                  .setHash(random.nextLong())
+                                  .setKind("/v1/Pod")
+                                  .setJson(
+                                      ByteString.copyFromUtf8("{\"kind\":\"Pod\",\"spec\":{}}")))
+                          .addChanges(Fixtures.pod(random.nextInt(100))))
+                  .build();
+          default ->
+              Envelope.newBuilder()
+                  .setAck(io.kubedirect.protocol.v1.Ack.newBuilder().setSeq(seq))
+                  .build();
+        };
     return e.toByteArray();
   }
 
@@ -182,7 +224,8 @@ class DecoderFuzzTest {
           b = c;
         }
       }
-      case 4 -> { // insert an unknown varint field (number 99..1998, a two-byte tag) at the start of the body
+      case 4 -> { // insert an unknown varint field (number 99..1998, a two-byte tag) at the start
+        // of the body
         int tag = (99 + random.nextInt(1900)) << 3;
         byte[] field = {(byte) ((tag & 0x7F) | 0x80), (byte) (tag >>> 7), 1};
         ByteBuffer n = ByteBuffer.allocate(b.length + field.length);
@@ -190,7 +233,9 @@ class DecoderFuzzTest {
         b = n.array();
       }
       case 5 -> { // the length says more than follows: a truncated frame at end of stream
-        b = java.util.Arrays.copyOf(b, Math.max(4, b.length - 1 - random.nextInt(Math.max(1, b.length - 4))));
+        b =
+            java.util.Arrays.copyOf(
+                b, Math.max(4, b.length - 1 - random.nextInt(Math.max(1, b.length - 4))));
       }
       default -> { // replace the body by random bytes of the same length
         for (int i = 4; i < b.length; i++) {

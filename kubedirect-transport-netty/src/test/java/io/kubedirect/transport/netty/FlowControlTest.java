@@ -33,10 +33,16 @@ class FlowControlTest {
 
   @BeforeEach
   void start() {
-    server = NettyTransport.builder().stageName("scheduler").plaintextOnLoopback().meterRegistry(metrics)
-        .initialCredits(4).outboundQueueBound(QUEUE_BOUND).writeBufferWaterMarks(16 * 1024, 64 * 1024)
-        .heartbeatInterval(Duration.ofSeconds(30)) // raw peers send no heartbeats
-        .build();
+    server =
+        NettyTransport.builder()
+            .stageName("scheduler")
+            .plaintextOnLoopback()
+            .meterRegistry(metrics)
+            .initialCredits(4)
+            .outboundQueueBound(QUEUE_BOUND)
+            .writeBufferWaterMarks(16 * 1024, 64 * 1024)
+            .heartbeatInterval(Duration.ofSeconds(30)) // raw peers send no heartbeats
+            .build();
     listening = server.listen(PeerAddress.loopback(0), serverHandler);
   }
 
@@ -60,8 +66,11 @@ class FlowControlTest {
       assertThat(last.getError().getCode()).isEqualTo(ErrorCode.OVERLOADED);
     }
     eventually().until(() -> serverHandler.closed.size() == 1);
-    assertThat(serverHandler.lastCause()).hasValueSatisfying(c -> assertThat(c.code()).isEqualTo(ErrorCode.OVERLOADED));
-    assertThat(serverHandler.messages.size()).as("only credited messages were handed over").isLessThanOrEqualTo(4);
+    assertThat(serverHandler.lastCause())
+        .hasValueSatisfying(c -> assertThat(c.code()).isEqualTo(ErrorCode.OVERLOADED));
+    assertThat(serverHandler.messages.size())
+        .as("only credited messages were handed over")
+        .isLessThanOrEqualTo(4);
     assertThat(Fixtures.errors(metrics, ErrorCode.OVERLOADED)).isEqualTo(1.0);
     assertGoodClientIsServed();
   }
@@ -110,31 +119,43 @@ class FlowControlTest {
   @Test
   void receiverThatStopsReadingSlowsTheSenderWithoutGrowingItsHeap() throws Exception {
     try (RawPeer peer = new RawPeer(listening.localAddress(), 4096)) {
-      peer.handshake("replicaset", "scheduler", Integer.MAX_VALUE); // unlimited credit: only TCP pushes back
+      peer.handshake(
+          "replicaset", "scheduler", Integer.MAX_VALUE); // unlimited credit: only TCP pushes back
       eventually().until(() -> serverHandler.opened.size() == 1);
       Link link = serverHandler.opened.get(0);
       Envelope big = Fixtures.batch(1, 0, 200); // ~17 KB
-      // A polite sender: sends one message while the link is writable, then waits until the link has handed
-      // it to the socket or refuses more. So the link's queue holds at most one message (of 16) and credit is
-      // unlimited: once the link reports not writable, only the socket holds it back (Netty's outbound buffer
-      // above its high watermark because the kernel buffers are full). The receiver never reads, so that
+      // A polite sender: sends one message while the link is writable, then waits until the link
+      // has handed
+      // it to the socket or refuses more. So the link's queue holds at most one message (of 16) and
+      // credit is
+      // unlimited: once the link reports not writable, only the socket holds it back (Netty's
+      // outbound buffer
+      // above its high watermark because the kernel buffers are full). The receiver never reads, so
+      // that
       // state must come. It is waited for as a state: no quiet period and no fixed time decides it.
       int accepted = 0;
       while (link.isWritable()) {
-        assertThat(accepted).as("a receiver that stops reading must stall the sender").isLessThan(2_000);
+        assertThat(accepted)
+            .as("a receiver that stops reading must stall the sender")
+            .isLessThan(2_000);
         link.send(big.toBuilder().setSeq(++accepted).build());
         int sent = accepted;
         eventually().until(() -> batchesHandedToSocket() == sent || !link.isWritable());
       }
-      assertThat(accepted - batchesHandedToSocket()).as("blocked by TCP, not by the link's own queue")
+      assertThat(accepted - batchesHandedToSocket())
+          .as("blocked by TCP, not by the link's own queue")
           .isLessThanOrEqualTo(1);
       // Bounded: kernel socket buffers + the 64 KiB watermark, far from 5,000 x 17 KB.
       assertThat(accepted).isLessThan(2_000);
-      // Ignoring isWritable fills the bounded queue, then send fails with OVERLOADED. (If the kernel still
-      // takes a few bytes meanwhile, the queue drains a little and takes a few more: only the bound matters.)
+      // Ignoring isWritable fills the bounded queue, then send fails with OVERLOADED. (If the
+      // kernel still
+      // takes a few bytes meanwhile, the queue drains a little and takes a few more: only the bound
+      // matters.)
       LinkException overload = null;
       while (overload == null) {
-        assertThat(accepted).as("the outbound queue must refuse messages at its bound").isLessThan(2_000);
+        assertThat(accepted)
+            .as("the outbound queue must refuse messages at its bound")
+            .isLessThan(2_000);
         try {
           link.send(big.toBuilder().setSeq(accepted + 1).build());
           accepted++;
@@ -143,30 +164,35 @@ class FlowControlTest {
         }
       }
       assertThat(overload.code()).isEqualTo(ErrorCode.OVERLOADED);
-      assertThat(accepted - batchesHandedToSocket()).as("messages held in the link's queue")
+      assertThat(accepted - batchesHandedToSocket())
+          .as("messages held in the link's queue")
           .isBetween(0, QUEUE_BOUND);
       assertThat(link.isOpen()).as("overload of the local queue does not close the link").isTrue();
 
       int expected = accepted;
-      CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
-        try {
-          int read = 0;
-          while (read < expected) {
-            Envelope e = peer.read();
-            if (e == null) {
-              break;
-            }
-            if (e.hasObjectBatch()) {
-              read++;
-            }
-          }
-          return read;
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Integer> reader =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  int read = 0;
+                  while (read < expected) {
+                    Envelope e = peer.read();
+                    if (e == null) {
+                      break;
+                    }
+                    if (e.hasObjectBatch()) {
+                      read++;
+                    }
+                  }
+                  return read;
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       eventually().atMost(Duration.ofSeconds(30)).until(reader::isDone);
-      assertThat(reader.get()).as("every accepted message arrives once the receiver reads").isEqualTo(expected);
+      assertThat(reader.get())
+          .as("every accepted message arrives once the receiver reads")
+          .isEqualTo(expected);
       eventually().until(() -> serverHandler.writable.get() >= 1 && link.isWritable());
       assertThat(link.isOpen()).isTrue();
     }
@@ -179,7 +205,8 @@ class FlowControlTest {
 
   private void assertGoodClientIsServed() {
     RecordingHandler client = RecordingHandler.recording();
-    try (NettyTransport good = NettyTransport.builder().stageName("replicaset").plaintextOnLoopback().build()) {
+    try (NettyTransport good =
+        NettyTransport.builder().stageName("replicaset").plaintextOnLoopback().build()) {
       ClientLink dialled = good.connect(listening.localAddress(), "scheduler", client);
       eventually().until(() -> dialled.current().isPresent());
       for (int i = 1; i <= 20; i++) {
@@ -192,14 +219,16 @@ class FlowControlTest {
   @Test
   void sendOnClosedLinkFailsWithInternal() {
     RecordingHandler client = RecordingHandler.recording();
-    try (NettyTransport t = NettyTransport.builder().stageName("replicaset").plaintextOnLoopback().build()) {
+    try (NettyTransport t =
+        NettyTransport.builder().stageName("replicaset").plaintextOnLoopback().build()) {
       ClientLink dialled = t.connect(listening.localAddress(), "scheduler", client);
       eventually().until(() -> dialled.current().isPresent());
       Link link = dialled.current().orElseThrow();
       link.close();
       eventually().until(() -> !link.isOpen());
       assertThatThrownBy(() -> link.send(Fixtures.batch(1, 0, 1)))
-          .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL));
+          .isInstanceOfSatisfying(
+              LinkException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL));
       dialled.close();
     }
   }

@@ -24,7 +24,10 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Connection and queue limits: each refuses with a clear reason, counts a metric, and the server keeps serving. */
+/**
+ * Connection and queue limits: each refuses with a clear reason, counts a metric, and the server
+ * keeps serving.
+ */
 class LimitsTest {
 
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
@@ -33,8 +36,15 @@ class LimitsTest {
   private LinkServer listening;
 
   private void start(UnaryOperator<NettyTransport.Builder> limits) {
-    server = limits.apply(NettyTransport.builder().stageName("scheduler").plaintextOnLoopback()
-        .meterRegistry(metrics).heartbeatInterval(Duration.ofSeconds(30))).build();
+    server =
+        limits
+            .apply(
+                NettyTransport.builder()
+                    .stageName("scheduler")
+                    .plaintextOnLoopback()
+                    .meterRegistry(metrics)
+                    .heartbeatInterval(Duration.ofSeconds(30)))
+            .build();
     listening = server.listen(PeerAddress.loopback(0), serverHandler);
   }
 
@@ -57,7 +67,8 @@ class LimitsTest {
   @Test
   void maxConnections() throws Exception {
     start(b -> b.maxConnections(2));
-    try (RawPeer a = new RawPeer(listening.localAddress()); RawPeer b = new RawPeer(listening.localAddress())) {
+    try (RawPeer a = new RawPeer(listening.localAddress());
+        RawPeer b = new RawPeer(listening.localAddress())) {
       assertThat(a.handshake("replicaset", "scheduler", 4).hasHelloAck()).isTrue();
       assertThat(b.handshake("autoscaler", "scheduler", 4).hasHelloAck()).isTrue();
       try (RawPeer third = new RawPeer(listening.localAddress())) {
@@ -117,13 +128,15 @@ class LimitsTest {
         second.write(RawPeer.hello("replicaset", "scheduler", 1, 4));
         io.kubedirect.protocol.v1.Error error = closingError(second);
         assertThat(error.getCode()).isEqualTo(ErrorCode.OVERLOADED);
-        assertThat(error.getMessage()).contains("stage 'replicaset' already has 1 open link(s)")
+        assertThat(error.getMessage())
+            .contains("stage 'replicaset' already has 1 open link(s)")
             .contains("maxConnectionsPerPeer");
       }
       assertThat(Fixtures.rejected(metrics, "per-peer")).isEqualTo(1.0);
       try (RawPeer otherStage = new RawPeer(listening.localAddress())) {
         assertThat(otherStage.handshake("autoscaler", "scheduler", 4).hasHelloAck())
-            .as("the cap is per identity").isTrue();
+            .as("the cap is per identity")
+            .isTrue();
       }
     }
     eventually().until(() -> server.admission().accepted() == 0);
@@ -142,7 +155,9 @@ class LimitsTest {
       long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
       assertThat(error.getCode()).isEqualTo(ErrorCode.INTERNAL);
       assertThat(error.getMessage()).contains("handshake timeout").contains("waiting for a Hello");
-      assertThat(elapsedMillis).isGreaterThanOrEqualTo(timeout.toMillis()).isLessThan(timeout.toMillis() + 9_000);
+      assertThat(elapsedMillis)
+          .isGreaterThanOrEqualTo(timeout.toMillis())
+          .isLessThan(timeout.toMillis() + 9_000);
     }
     assertThat(Fixtures.rejected(metrics, "handshake-timeout")).isEqualTo(1.0);
     eventually().until(() -> server.admission().accepted() == 0);
@@ -153,15 +168,28 @@ class LimitsTest {
 
   @Test
   void silentClientOnATlsPortIsClosedAfterTheHandshakeTimeout() throws Exception {
-    X509Bundle ca = new CertificateBuilder().subject("CN=ca").setIsCertificateAuthority(true)
-        .notBefore(Instant.now().minus(Duration.ofHours(1))).buildSelfSigned();
+    X509Bundle ca =
+        new CertificateBuilder()
+            .subject("CN=ca")
+            .setIsCertificateAuthority(true)
+            .notBefore(Instant.now().minus(Duration.ofHours(1)))
+            .buildSelfSigned();
     Duration timeout = Duration.ofMillis(300);
-    server = NettyTransport.builder().stageName("scheduler").meterRegistry(metrics).handshakeTimeout(timeout)
-        .tls(TlsTest.tls(TlsTest.stageCert(ca, "scheduler", "scheduler"), ca, TlsConfig.Provider.AUTO)).build();
+    server =
+        NettyTransport.builder()
+            .stageName("scheduler")
+            .meterRegistry(metrics)
+            .handshakeTimeout(timeout)
+            .tls(
+                TlsTest.tls(
+                    TlsTest.stageCert(ca, "scheduler", "scheduler"), ca, TlsConfig.Provider.AUTO))
+            .build();
     listening = server.listen(PeerAddress.loopback(0), serverHandler);
     long started = System.nanoTime();
     try (Socket silent = new Socket()) {
-      silent.connect(new InetSocketAddress(listening.localAddress().host(), listening.localAddress().port()), 5_000);
+      silent.connect(
+          new InetSocketAddress(listening.localAddress().host(), listening.localAddress().port()),
+          5_000);
       silent.setSoTimeout(10_000);
       InputStream in = silent.getInputStream();
       while (in.read() >= 0) {
@@ -169,11 +197,18 @@ class LimitsTest {
       }
     }
     long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
-    assertThat(elapsedMillis).isGreaterThanOrEqualTo(timeout.toMillis()).isLessThan(timeout.toMillis() + 9_000);
+    assertThat(elapsedMillis)
+        .isGreaterThanOrEqualTo(timeout.toMillis())
+        .isLessThan(timeout.toMillis() + 9_000);
     assertThat(Fixtures.rejected(metrics, "handshake-timeout")).isEqualTo(1.0);
     RecordingHandler good = RecordingHandler.recording();
-    try (NettyTransport client = NettyTransport.builder().stageName("replicaset")
-        .tls(TlsTest.tls(TlsTest.stageCert(ca, "replicaset", "replicaset"), ca, TlsConfig.Provider.AUTO)).build()) {
+    try (NettyTransport client =
+        NettyTransport.builder()
+            .stageName("replicaset")
+            .tls(
+                TlsTest.tls(
+                    TlsTest.stageCert(ca, "replicaset", "replicaset"), ca, TlsConfig.Provider.AUTO))
+            .build()) {
       var dialled = client.connect(listening.localAddress(), "scheduler", good);
       eventually().until(() -> dialled.current().isPresent());
       dialled.current().orElseThrow().send(Fixtures.batch(1, 0, 1));
@@ -186,7 +221,8 @@ class LimitsTest {
     int maxBytes = 64 * 1024;
     start(b -> b.maxQueuedBytesPerLink(maxBytes));
     try (RawPeer peer = new RawPeer(listening.localAddress())) {
-      peer.handshake("replicaset", "scheduler", 0); // no credit: everything the server sends is queued
+      peer.handshake(
+          "replicaset", "scheduler", 0); // no credit: everything the server sends is queued
       eventually().until(() -> serverHandler.opened.size() == 1);
       Link link = serverHandler.opened.get(0);
       Envelope message = Fixtures.batch(1, 0, 100); // about 8 KiB
@@ -211,7 +247,8 @@ class LimitsTest {
       assertThat(link.isOpen()).isTrue();
       assertThat(link.isWritable()).isFalse();
 
-      // The peer grants credit: the queue drains, onWritable fires, and the link takes messages again.
+      // The peer grants credit: the queue drains, onWritable fires, and the link takes messages
+      // again.
       peer.write(Envelope.newBuilder().setCredit(Credit.newBuilder().setMessages(10_000)).build());
       for (int i = 1; i <= queued; i++) {
         Envelope e = peer.read();
@@ -232,10 +269,16 @@ class LimitsTest {
 
   @Test
   void limitsAreValidated() {
-    for (UnaryOperator<NettyTransport.Builder> bad : List.<UnaryOperator<NettyTransport.Builder>>of(
-        b -> b.maxConnections(0), b -> b.maxConnectionsPerPeer(0), b -> b.maxUnauthenticatedConnections(0),
-        b -> b.handshakeTimeout(Duration.ZERO), b -> b.maxQueuedBytesPerLink(0))) {
-      assertThatThrownBy(() -> bad.apply(NettyTransport.builder().stageName("s").plaintextOnLoopback()).build())
+    for (UnaryOperator<NettyTransport.Builder> bad :
+        List.<UnaryOperator<NettyTransport.Builder>>of(
+            b -> b.maxConnections(0),
+            b -> b.maxConnectionsPerPeer(0),
+            b -> b.maxUnauthenticatedConnections(0),
+            b -> b.handshakeTimeout(Duration.ZERO),
+            b -> b.maxQueuedBytesPerLink(0))) {
+      assertThatThrownBy(
+              () ->
+                  bad.apply(NettyTransport.builder().stageName("s").plaintextOnLoopback()).build())
           .isInstanceOf(IllegalStateException.class);
     }
   }

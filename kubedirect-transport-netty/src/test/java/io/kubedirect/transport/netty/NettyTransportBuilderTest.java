@@ -12,33 +12,63 @@ class NettyTransportBuilderTest {
   @Test
   void securityModeMustBeChosen() {
     assertThatThrownBy(() -> NettyTransport.builder().stageName("a").build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("plaintext");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("plaintext");
     assertThatThrownBy(() -> NettyTransport.builder().plaintextOnLoopback().build())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("stageName");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("stageName");
   }
 
   @Test
   void invalidSizesAreRejected() {
-    assertThatThrownBy(() -> NettyTransport.builder().stageName("a").plaintextOnLoopback().maxFrameBytes(10).build())
+    assertThatThrownBy(
+            () ->
+                NettyTransport.builder()
+                    .stageName("a")
+                    .plaintextOnLoopback()
+                    .maxFrameBytes(10)
+                    .build())
         .isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> NettyTransport.builder().stageName("a").plaintextOnLoopback().initialCredits(0).build())
+    assertThatThrownBy(
+            () ->
+                NettyTransport.builder()
+                    .stageName("a")
+                    .plaintextOnLoopback()
+                    .initialCredits(0)
+                    .build())
         .isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> NettyTransport.builder().stageName("a").plaintextOnLoopback()
-        .writeBufferWaterMarks(10, 5).build()).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(
+            () ->
+                NettyTransport.builder()
+                    .stageName("a")
+                    .plaintextOnLoopback()
+                    .writeBufferWaterMarks(10, 5)
+                    .build())
+        .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> TlsConfig.builder().build()).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void plaintextRefusesNonLoopbackUnlessAllowed() {
-    try (NettyTransport t = NettyTransport.builder().stageName("a").plaintextOnLoopback().ioBackend(IoBackend.NIO)
-        .build()) {
+    try (NettyTransport t =
+        NettyTransport.builder()
+            .stageName("a")
+            .plaintextOnLoopback()
+            .ioBackend(IoBackend.NIO)
+            .build()) {
       assertThatThrownBy(() -> t.listen(new PeerAddress("0.0.0.0", 0), RecordingHandler.acking()))
-          .isInstanceOf(TransportException.class).hasMessageContaining("loopback");
-      assertThatThrownBy(() -> t.connect(new PeerAddress("10.1.2.3", 7000), "b", RecordingHandler.acking()))
+          .isInstanceOf(TransportException.class)
+          .hasMessageContaining("loopback");
+      assertThatThrownBy(
+              () -> t.connect(new PeerAddress("10.1.2.3", 7000), "b", RecordingHandler.acking()))
           .isInstanceOf(TransportException.class);
     }
-    try (NettyTransport t = NettyTransport.builder().stageName("a").allowPlaintextOnNonLoopback()
-        .ioBackend(IoBackend.NIO).build()) {
+    try (NettyTransport t =
+        NettyTransport.builder()
+            .stageName("a")
+            .allowPlaintextOnNonLoopback()
+            .ioBackend(IoBackend.NIO)
+            .build()) {
       var server = t.listen(new PeerAddress("0.0.0.0", 0), RecordingHandler.acking());
       assertThat(server.localAddress().port()).isPositive();
     }
@@ -57,9 +87,14 @@ class NettyTransportBuilderTest {
   void backendCanBeForcedAndParsed() {
     assertThat(IoBackend.parse("io_uring")).isEqualTo(IoBackend.IO_URING);
     assertThat(IoBackend.parse("NIO")).isEqualTo(IoBackend.NIO);
-    assertThatThrownBy(() -> IoBackend.parse("kqueue")).isInstanceOf(IllegalArgumentException.class);
-    try (NettyTransport t = NettyTransport.builder().stageName("a").plaintextOnLoopback().ioBackend(IoBackend.NIO)
-        .build()) {
+    assertThatThrownBy(() -> IoBackend.parse("kqueue"))
+        .isInstanceOf(IllegalArgumentException.class);
+    try (NettyTransport t =
+        NettyTransport.builder()
+            .stageName("a")
+            .plaintextOnLoopback()
+            .ioBackend(IoBackend.NIO)
+            .build()) {
       assertThat(t.ioBackend()).isEqualTo(IoBackend.NIO);
     }
     String previous = System.getProperty(IoBackend.PROPERTY);
@@ -77,10 +112,16 @@ class NettyTransportBuilderTest {
 
   @Test
   void stageMatchingRules() {
-    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager", "sandbox-manager/node-1")).isTrue();
-    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager/node-1", "sandbox-manager")).isTrue();
+    assertThat(
+            io.kubedirect.transport.LinkRules.serves("sandbox-manager", "sandbox-manager/node-1"))
+        .isTrue();
+    assertThat(
+            io.kubedirect.transport.LinkRules.serves("sandbox-manager/node-1", "sandbox-manager"))
+        .isTrue();
     assertThat(io.kubedirect.transport.LinkRules.serves("scheduler", "")).isTrue();
     assertThat(io.kubedirect.transport.LinkRules.serves("scheduler", "sched")).isFalse();
-    assertThat(io.kubedirect.transport.LinkRules.serves("sandbox-manager-x", "sandbox-manager/node-1")).isFalse();
+    assertThat(
+            io.kubedirect.transport.LinkRules.serves("sandbox-manager-x", "sandbox-manager/node-1"))
+        .isFalse();
   }
 }

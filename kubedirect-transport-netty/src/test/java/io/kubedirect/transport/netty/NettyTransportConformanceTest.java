@@ -8,13 +8,22 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;
 
-/** The SPI contract on the Netty transport: plaintext on loopback, real time (Awaitility, no sleeps). */
+/**
+ * The SPI contract on the Netty transport: plaintext on loopback, real time (Awaitility, no
+ * sleeps).
+ */
 class NettyTransportConformanceTest extends TransportConformanceSuite {
 
   @Override
   protected Transport newTransport(String stageName, BackoffPolicy.Provider backoff) {
-    return NettyTransport.builder().stageName(stageName).plaintextOnLoopback().backoff(backoff)
-        .initialCredits(16).outboundQueueBound(1024).eventLoopThreads(1).build();
+    return NettyTransport.builder()
+        .stageName(stageName)
+        .plaintextOnLoopback()
+        .backoff(backoff)
+        .initialCredits(16)
+        .outboundQueueBound(1024)
+        .eventLoopThreads(1)
+        .build();
   }
 
   @Override
@@ -24,13 +33,20 @@ class NettyTransportConformanceTest extends TransportConformanceSuite {
 
   @Override
   protected void awaitUntil(String what, BooleanSupplier condition) {
-    Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(5)).until(condition::getAsBoolean);
+    Awaitility.await(what)
+        .atMost(Duration.ofSeconds(10))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(5))
+        .until(condition::getAsBoolean);
   }
 
   @Override
   protected void assertStays(String what, BooleanSupplier condition, Duration period) {
-    Awaitility.await(what).during(period).atMost(period.plusSeconds(1)).pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(10)).until(condition::getAsBoolean);
+    Awaitility.await(what)
+        .during(period)
+        .atMost(period.plusSeconds(1))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .until(condition::getAsBoolean);
   }
 }

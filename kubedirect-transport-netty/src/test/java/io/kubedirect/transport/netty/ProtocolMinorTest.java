@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Version negotiation: each end announces its minor in Hello/HelloAck, and a link speaks the lower one. */
+/**
+ * Version negotiation: each end announces its minor in Hello/HelloAck, and a link speaks the lower
+ * one.
+ */
 class ProtocolMinorTest {
 
   @ParameterizedTest(name = "dialler at minor {0}, acceptor at minor {1}")
@@ -21,10 +24,18 @@ class ProtocolMinorTest {
   void bothEndsOfALinkSpeakTheLowerMinor(int dialler, int acceptor) {
     RecordingHandler server = RecordingHandler.acking();
     RecordingHandler client = RecordingHandler.recording();
-    try (NettyTransport serverTransport = NettyTransport.builder().stageName("scheduler").plaintextOnLoopback()
-            .protocolMinor(acceptor).build();
-        NettyTransport clientTransport = NettyTransport.builder().stageName("replicaset").plaintextOnLoopback()
-            .protocolMinor(dialler).build()) {
+    try (NettyTransport serverTransport =
+            NettyTransport.builder()
+                .stageName("scheduler")
+                .plaintextOnLoopback()
+                .protocolMinor(acceptor)
+                .build();
+        NettyTransport clientTransport =
+            NettyTransport.builder()
+                .stageName("replicaset")
+                .plaintextOnLoopback()
+                .protocolMinor(dialler)
+                .build()) {
       LinkServer listening = serverTransport.listen(PeerAddress.loopback(0), server);
       ClientLink dialled = clientTransport.connect(listening.localAddress(), "scheduler", client);
       eventually().until(() -> dialled.current().isPresent() && !server.opened.isEmpty());
@@ -42,9 +53,21 @@ class ProtocolMinorTest {
   @Test
   void theDefaultIsThisReleasesMinorAndOnlyKnownMinorsCanBeAnnounced() {
     assertThat(Transport.PROTOCOL_MINOR).isEqualTo(3);
-    assertThatThrownBy(() -> NettyTransport.builder().stageName("x").plaintextOnLoopback()
-        .protocolMinor(Transport.PROTOCOL_MINOR + 1).build()).hasMessageContaining("protocolMinor");
-    assertThatThrownBy(() -> NettyTransport.builder().stageName("x").plaintextOnLoopback().protocolMinor(-1)
-        .build()).hasMessageContaining("protocolMinor");
+    assertThatThrownBy(
+            () ->
+                NettyTransport.builder()
+                    .stageName("x")
+                    .plaintextOnLoopback()
+                    .protocolMinor(Transport.PROTOCOL_MINOR + 1)
+                    .build())
+        .hasMessageContaining("protocolMinor");
+    assertThatThrownBy(
+            () ->
+                NettyTransport.builder()
+                    .stageName("x")
+                    .plaintextOnLoopback()
+                    .protocolMinor(-1)
+                    .build())
+        .hasMessageContaining("protocolMinor");
   }
 }

@@ -14,7 +14,10 @@ import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A hand-driven peer on a plain socket, for feeding a server bytes the real transport would never send. */
+/**
+ * A hand-driven peer on a plain socket, for feeding a server bytes the real transport would never
+ * send.
+ */
 final class RawPeer implements AutoCloseable {
 
   private final Socket socket;
@@ -39,8 +42,16 @@ final class RawPeer implements AutoCloseable {
   }
 
   static Envelope hello(String stage, String destination, int major, int credits) {
-    return Envelope.newBuilder().setHello(Hello.newBuilder().setProtocolMajor(major).setProtocolMinor(0)
-        .setStage(stage).setDestination(destination).setInitialCredits(credits).setMaxFrameBytes(4 << 20)).build();
+    return Envelope.newBuilder()
+        .setHello(
+            Hello.newBuilder()
+                .setProtocolMajor(major)
+                .setProtocolMinor(0)
+                .setStage(stage)
+                .setDestination(destination)
+                .setInitialCredits(credits)
+                .setMaxFrameBytes(4 << 20))
+        .build();
   }
 
   /** Sends a valid Hello and returns the server's answer (a HelloAck). */

@@ -13,7 +13,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Client links reconnect with the injected backoff, also to a restarted server on the same port. */
+/**
+ * Client links reconnect with the injected backoff, also to a restarted server on the same port.
+ */
 class ReconnectTest {
 
   /** Counts policies and delays handed out; constant 20 ms delay. */
@@ -35,11 +37,17 @@ class ReconnectTest {
   void reconnectsAfterServerRestartOnTheSamePort() {
     CountingBackoff backoff = new CountingBackoff();
     RecordingHandler clientHandler = RecordingHandler.recording();
-    try (NettyTransport client = NettyTransport.builder().stageName("replicaset").plaintextOnLoopback()
-        .backoff(backoff).heartbeatInterval(Duration.ofMillis(200)).build()) {
+    try (NettyTransport client =
+        NettyTransport.builder()
+            .stageName("replicaset")
+            .plaintextOnLoopback()
+            .backoff(backoff)
+            .heartbeatInterval(Duration.ofMillis(200))
+            .build()) {
       int port;
       ClientLink dialled;
-      try (NettyTransport server = NettyTransport.builder().stageName("scheduler").plaintextOnLoopback().build()) {
+      try (NettyTransport server =
+          NettyTransport.builder().stageName("scheduler").plaintextOnLoopback().build()) {
         LinkServer listening = server.listen(PeerAddress.loopback(0), RecordingHandler.acking());
         port = listening.localAddress().port();
         dialled = client.connect(listening.localAddress(), "scheduler", clientHandler);
@@ -52,14 +60,17 @@ class ReconnectTest {
       assertThat(first.isOpen()).isFalse();
 
       RecordingHandler restarted = RecordingHandler.acking();
-      try (NettyTransport server = NettyTransport.builder().stageName("scheduler").plaintextOnLoopback().build()) {
+      try (NettyTransport server =
+          NettyTransport.builder().stageName("scheduler").plaintextOnLoopback().build()) {
         server.listen(PeerAddress.loopback(port), restarted);
         eventually().until(() -> dialled.current().isPresent());
         Link second = dialled.current().orElseThrow();
         assertThat(second).isNotSameAs(first);
         assertThat(second.id()).isNotEqualTo(first.id());
         int policiesAfterReconnect = backoff.policies.get();
-        assertThat(policiesAfterReconnect).as("a successful connection starts a fresh policy").isGreaterThanOrEqualTo(2);
+        assertThat(policiesAfterReconnect)
+            .as("a successful connection starts a fresh policy")
+            .isGreaterThanOrEqualTo(2);
         second.send(Fixtures.batch(1, 0, 1));
         eventually().until(() -> clientHandler.acks() == 1);
         assertThat(restarted.messages).hasSize(1);
@@ -68,14 +79,21 @@ class ReconnectTest {
       int attempts = backoff.delays.get();
       assertThat(dialled.current()).isEmpty();
       // After close() there are no more attempts: the counter stays put while the transport lives.
-      eventually().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+      eventually()
+          .during(Duration.ofMillis(200))
+          .atMost(Duration.ofSeconds(2))
           .until(() -> backoff.delays.get() == attempts);
     }
   }
 
   @Test
   void closeReleasesTheEventLoopThreads() {
-    NettyTransport t = NettyTransport.builder().stageName("closer").plaintextOnLoopback().eventLoopThreads(2).build();
+    NettyTransport t =
+        NettyTransport.builder()
+            .stageName("closer")
+            .plaintextOnLoopback()
+            .eventLoopThreads(2)
+            .build();
     LinkServer s = t.listen(PeerAddress.loopback(0), RecordingHandler.acking());
     ClientLink c = t.connect(s.localAddress(), "closer", RecordingHandler.recording());
     eventually().until(() -> c.current().isPresent());
@@ -86,7 +104,10 @@ class ReconnectTest {
   }
 
   private static Set<String> ioThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-        .filter(n -> n.startsWith("kubedirect-io-closer")).collect(java.util.stream.Collectors.toSet());
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("kubedirect-io-closer"))
+        .collect(java.util.stream.Collectors.toSet());
   }
 }

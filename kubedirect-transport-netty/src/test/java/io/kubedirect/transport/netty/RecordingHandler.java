@@ -58,7 +58,9 @@ final class RecordingHandler implements LinkHandler {
   }
 
   Optional<LinkException> lastCause() {
-    return closed.isEmpty() ? Optional.empty() : Optional.ofNullable(closed.get(closed.size() - 1).cause());
+    return closed.isEmpty()
+        ? Optional.empty()
+        : Optional.ofNullable(closed.get(closed.size() - 1).cause());
   }
 
   long acks() {

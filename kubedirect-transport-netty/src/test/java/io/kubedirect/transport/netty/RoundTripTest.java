@@ -1,7 +1,7 @@
 package io.kubedirect.transport.netty;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static io.kubedirect.transport.netty.Fixtures.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.transport.ClientLink;
@@ -17,16 +17,29 @@ import org.junit.jupiter.params.provider.EnumSource;
 class RoundTripTest {
 
   @ParameterizedTest
-  @EnumSource(value = IoBackend.class, names = {"NIO", "EPOLL", "IO_URING"})
+  @EnumSource(
+      value = IoBackend.class,
+      names = {"NIO", "EPOLL", "IO_URING"})
   void batchesAreDeliveredInOrderAndAcked(IoBackend backend) {
     Assumptions.assumeTrue(backend.isAvailable(), backend + " not available here");
     SimpleMeterRegistry serverMetrics = new SimpleMeterRegistry();
     RecordingHandler server = RecordingHandler.acking();
     RecordingHandler client = RecordingHandler.recording();
-    try (NettyTransport serverTransport = NettyTransport.builder().stageName("scheduler").plaintextOnLoopback()
-            .ioBackend(backend).initialCredits(8).meterRegistry(serverMetrics).build();
-        NettyTransport clientTransport = NettyTransport.builder().stageName("replicaset").plaintextOnLoopback()
-            .ioBackend(backend).initialCredits(8).build()) {
+    try (NettyTransport serverTransport =
+            NettyTransport.builder()
+                .stageName("scheduler")
+                .plaintextOnLoopback()
+                .ioBackend(backend)
+                .initialCredits(8)
+                .meterRegistry(serverMetrics)
+                .build();
+        NettyTransport clientTransport =
+            NettyTransport.builder()
+                .stageName("replicaset")
+                .plaintextOnLoopback()
+                .ioBackend(backend)
+                .initialCredits(8)
+                .build()) {
       assertThat(serverTransport.ioBackend()).isEqualTo(backend);
       LinkServer listening = serverTransport.listen(PeerAddress.loopback(0), server);
       ClientLink dialled = clientTransport.connect(listening.localAddress(), "scheduler", client);
@@ -37,13 +50,15 @@ class RoundTripTest {
 
       int batches = 200; // far more than the credit window of 8: credits must be replenished
       for (int i = 1; i <= batches; i++) {
-        link.send(Fixtures.batch(i, i * 10, 10)); // held in the outbound queue while credit is short
+        link.send(
+            Fixtures.batch(i, i * 10, 10)); // held in the outbound queue while credit is short
       }
       eventually().until(() -> client.acks() == batches);
       List<Long> seqs = server.messages.stream().map(Envelope::getSeq).toList();
       assertThat(seqs).hasSize(batches).isSorted().doesNotHaveDuplicates();
       assertThat(server.messages.get(0)).isEqualTo(Fixtures.batch(1, 10, 10));
-      assertThat(server.opened).singleElement()
+      assertThat(server.opened)
+          .singleElement()
           .satisfies(l -> assertThat(l.peer().stage()).isEqualTo("replicaset"));
       assertThat(Fixtures.counter(serverMetrics, LinkMetrics.MESSAGES, "in", "replicaset"))
           .isGreaterThanOrEqualTo(batches);
@@ -64,24 +79,35 @@ class RoundTripTest {
     RecordingHandler client = RecordingHandler.recording();
     int threads = 4;
     int perThread = 500;
-    try (NettyTransport serverTransport = NettyTransport.builder().stageName("scheduler").plaintextOnLoopback()
-            .initialCredits(16).build();
-        NettyTransport clientTransport = NettyTransport.builder().stageName("replicaset").plaintextOnLoopback()
-            .outboundQueueBound(threads * perThread).build()) {
+    try (NettyTransport serverTransport =
+            NettyTransport.builder()
+                .stageName("scheduler")
+                .plaintextOnLoopback()
+                .initialCredits(16)
+                .build();
+        NettyTransport clientTransport =
+            NettyTransport.builder()
+                .stageName("replicaset")
+                .plaintextOnLoopback()
+                .outboundQueueBound(threads * perThread)
+                .build()) {
       LinkServer listening = serverTransport.listen(PeerAddress.loopback(0), server);
       ClientLink dialled = clientTransport.connect(listening.localAddress(), "scheduler", client);
       eventually().until(() -> dialled.current().isPresent());
       Link link = dialled.current().orElseThrow();
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(threads);
       try {
         java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
         for (int t = 0; t < threads; t++) {
           long base = (t + 1) * 1_000_000L;
-          done.add(pool.submit(() -> {
-            for (int i = 1; i <= perThread; i++) {
-              link.send(Fixtures.batch(base + i, 0, 1));
-            }
-          }));
+          done.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 1; i <= perThread; i++) {
+                      link.send(Fixtures.batch(base + i, 0, 1));
+                    }
+                  }));
         }
         for (var f : done) {
           f.get();
@@ -92,8 +118,11 @@ class RoundTripTest {
       eventually().until(() -> client.acks() == threads * perThread);
       for (int t = 1; t <= threads; t++) {
         long base = t * 1_000_000L;
-        List<Long> mine = server.messages.stream().map(Envelope::getSeq)
-            .filter(seq -> seq > base && seq <= base + perThread).toList();
+        List<Long> mine =
+            server.messages.stream()
+                .map(Envelope::getSeq)
+                .filter(seq -> seq > base && seq <= base + perThread)
+                .toList();
         assertThat(mine).as("thread %d", t).hasSize(perThread).isSorted();
       }
     }

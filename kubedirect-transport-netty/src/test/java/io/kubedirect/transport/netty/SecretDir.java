@@ -9,9 +9,9 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * A directory laid out as the kubelet mounts a Secret volume: the data in a timestamped directory,
- * {@code ..data} a symlink to it, and {@code tls.crt}/{@code tls.key}/{@code ca.crt} symlinks through
- * {@code ..data}. An update writes a new data directory and swaps {@code ..data} atomically (rename of a new
- * symlink over it), as the kubelet's atomic writer does.
+ * {@code ..data} a symlink to it, and {@code tls.crt}/{@code tls.key}/{@code ca.crt} symlinks
+ * through {@code ..data}. An update writes a new data directory and swaps {@code ..data} atomically
+ * (rename of a new symlink over it), as the kubelet's atomic writer does.
  */
 final class SecretDir {
 
@@ -44,7 +44,11 @@ final class SecretDir {
     Path tmp = dir.resolve("..data_tmp");
     Files.deleteIfExists(tmp);
     Files.createSymbolicLink(tmp, data.getFileName());
-    Files.move(tmp, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        tmp,
+        dir.resolve("..data"),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
     for (String name : new String[] {TlsConfig.CERT_FILE, TlsConfig.KEY_FILE, TlsConfig.CA_FILE}) {
       Path link = dir.resolve(name);
       if (!Files.isSymbolicLink(link)) {

@@ -18,8 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Bad certificates: each gets a clear, typed error (UNAUTHORIZED with a message naming the problem), a WARN
- * log line, a metric with the reason, and the server keeps serving good clients.
+ * Bad certificates: each gets a clear, typed error (UNAUTHORIZED with a message naming the
+ * problem), a WARN log line, a metric with the reason, and the server keeps serving good clients.
  */
 class TlsFailureTest {
 
@@ -27,26 +27,41 @@ class TlsFailureTest {
 
   @BeforeAll
   static void pki() throws Exception {
-    ca = new CertificateBuilder().subject("CN=kubedirect-test-ca").setIsCertificateAuthority(true)
-        .notBefore(Instant.now().minus(Duration.ofDays(10))).buildSelfSigned();
+    ca =
+        new CertificateBuilder()
+            .subject("CN=kubedirect-test-ca")
+            .setIsCertificateAuthority(true)
+            .notBefore(Instant.now().minus(Duration.ofDays(10)))
+            .buildSelfSigned();
   }
 
   static X509Bundle expiredCert(String stage) throws Exception {
-    return new CertificateBuilder().subject("CN=" + stage)
-        .notBefore(Instant.now().minus(Duration.ofDays(3))).notAfter(Instant.now().minus(Duration.ofDays(1)))
-        .addExtendedKeyUsageServerAuth().addExtendedKeyUsageClientAuth()
-        .addSanUriName("urn:kubedirect:stage:" + stage).buildIssuedBy(ca);
+    return new CertificateBuilder()
+        .subject("CN=" + stage)
+        .notBefore(Instant.now().minus(Duration.ofDays(3)))
+        .notAfter(Instant.now().minus(Duration.ofDays(1)))
+        .addExtendedKeyUsageServerAuth()
+        .addExtendedKeyUsageClientAuth()
+        .addSanUriName("urn:kubedirect:stage:" + stage)
+        .buildIssuedBy(ca);
   }
 
-  private static NettyTransport server(SimpleMeterRegistry metrics, X509Bundle cert, TlsConfig.Provider provider) {
-    return NettyTransport.builder().stageName("scheduler").meterRegistry(metrics)
-        .tls(TlsTest.tls(cert, ca, provider)).build();
+  private static NettyTransport server(
+      SimpleMeterRegistry metrics, X509Bundle cert, TlsConfig.Provider provider) {
+    return NettyTransport.builder()
+        .stageName("scheduler")
+        .meterRegistry(metrics)
+        .tls(TlsTest.tls(cert, ca, provider))
+        .build();
   }
 
-  /** Dials with {@code tls}, waits until the attempt failed, and returns the client-side failure. */
+  /**
+   * Dials with {@code tls}, waits until the attempt failed, and returns the client-side failure.
+   */
   private static LinkException failedDial(LinkServer listening, NettyTransport client) {
-    NettyClientLink dialled = (NettyClientLink) client.connect(listening.localAddress(), "scheduler",
-        RecordingHandler.recording());
+    NettyClientLink dialled =
+        (NettyClientLink)
+            client.connect(listening.localAddress(), "scheduler", RecordingHandler.recording());
     try {
       eventually().until(() -> dialled.lastFailure() != null);
       assertThat(dialled.current()).isEmpty();
@@ -57,14 +72,20 @@ class TlsFailureTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsConfig.Provider.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsConfig.Provider.class,
+      names = {"OPENSSL", "JDK"})
   void expiredClientCertificate(TlsConfig.Provider provider) throws Exception {
     TlsTest.assumeAvailable(provider);
     SimpleMeterRegistry serverMetrics = new SimpleMeterRegistry();
     RecordingHandler serverHandler = RecordingHandler.acking();
-    try (NettyTransport server = server(serverMetrics, TlsTest.stageCert(ca, "scheduler", "scheduler"), provider);
-        NettyTransport client = NettyTransport.builder().stageName("replicaset")
-            .tls(TlsTest.tls(expiredCert("replicaset"), ca, provider)).build()) {
+    try (NettyTransport server =
+            server(serverMetrics, TlsTest.stageCert(ca, "scheduler", "scheduler"), provider);
+        NettyTransport client =
+            NettyTransport.builder()
+                .stageName("replicaset")
+                .tls(TlsTest.tls(expiredCert("replicaset"), ca, provider))
+                .build()) {
       LinkServer listening = server.listen(PeerAddress.loopback(0), serverHandler);
       LinkException failure = failedDial(listening, client);
       assertThat(failure.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
@@ -78,13 +99,20 @@ class TlsFailureTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsConfig.Provider.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsConfig.Provider.class,
+      names = {"OPENSSL", "JDK"})
   void expiredServerCertificate(TlsConfig.Provider provider) throws Exception {
     TlsTest.assumeAvailable(provider);
     SimpleMeterRegistry clientMetrics = new SimpleMeterRegistry();
-    try (NettyTransport server = server(new SimpleMeterRegistry(), expiredCert("scheduler"), provider);
-        NettyTransport client = NettyTransport.builder().stageName("replicaset").meterRegistry(clientMetrics)
-            .tls(TlsTest.tls(TlsTest.stageCert(ca, "replicaset", "replicaset"), ca, provider)).build()) {
+    try (NettyTransport server =
+            server(new SimpleMeterRegistry(), expiredCert("scheduler"), provider);
+        NettyTransport client =
+            NettyTransport.builder()
+                .stageName("replicaset")
+                .meterRegistry(clientMetrics)
+                .tls(TlsTest.tls(TlsTest.stageCert(ca, "replicaset", "replicaset"), ca, provider))
+                .build()) {
       LinkServer listening = server.listen(PeerAddress.loopback(0), RecordingHandler.acking());
       LinkException failure = failedDial(listening, client);
       assertThat(failure.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
@@ -94,19 +122,27 @@ class TlsFailureTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsConfig.Provider.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsConfig.Provider.class,
+      names = {"OPENSSL", "JDK"})
   void certificateOfTheWrongStage(TlsConfig.Provider provider) throws Exception {
     TlsTest.assumeAvailable(provider);
     SimpleMeterRegistry serverMetrics = new SimpleMeterRegistry();
     RecordingHandler serverHandler = RecordingHandler.acking();
-    // A valid certificate from the trusted CA, but for the kubelet: the replicaset stage was given the wrong Secret.
-    try (NettyTransport server = server(serverMetrics, TlsTest.stageCert(ca, "scheduler", "scheduler"), provider);
-        NettyTransport client = NettyTransport.builder().stageName("replicaset")
-            .tls(TlsTest.tls(TlsTest.stageCert(ca, "kubelet-0", "kubelet"), ca, provider)).build()) {
+    // A valid certificate from the trusted CA, but for the kubelet: the replicaset stage was given
+    // the wrong Secret.
+    try (NettyTransport server =
+            server(serverMetrics, TlsTest.stageCert(ca, "scheduler", "scheduler"), provider);
+        NettyTransport client =
+            NettyTransport.builder()
+                .stageName("replicaset")
+                .tls(TlsTest.tls(TlsTest.stageCert(ca, "kubelet-0", "kubelet"), ca, provider))
+                .build()) {
       LinkServer listening = server.listen(PeerAddress.loopback(0), serverHandler);
       LinkException failure = failedDial(listening, client);
       assertThat(failure.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
-      assertThat(failure.getMessage()).contains("Hello claims stage 'replicaset'")
+      assertThat(failure.getMessage())
+          .contains("Hello claims stage 'replicaset'")
           .contains("is for stage 'kubelet'");
       eventually().until(() -> Fixtures.tlsFailures(serverMetrics, "stage-mismatch") >= 1);
       assertThat(serverHandler.opened).isEmpty();
@@ -115,14 +151,20 @@ class TlsFailureTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = TlsConfig.Provider.class, names = {"OPENSSL", "JDK"})
+  @EnumSource(
+      value = TlsConfig.Provider.class,
+      names = {"OPENSSL", "JDK"})
   void clientWithoutCertificate(TlsConfig.Provider provider) throws Exception {
     TlsTest.assumeAvailable(provider);
     SimpleMeterRegistry serverMetrics = new SimpleMeterRegistry();
     RecordingHandler serverHandler = RecordingHandler.acking();
-    try (NettyTransport server = server(serverMetrics, TlsTest.stageCert(ca, "scheduler", "scheduler"), provider);
-        NettyTransport client = NettyTransport.builder().stageName("replicaset")
-            .tls(TlsConfig.builder().trust(ca.getCertificate()).provider(provider).build()).build()) {
+    try (NettyTransport server =
+            server(serverMetrics, TlsTest.stageCert(ca, "scheduler", "scheduler"), provider);
+        NettyTransport client =
+            NettyTransport.builder()
+                .stageName("replicaset")
+                .tls(TlsConfig.builder().trust(ca.getCertificate()).provider(provider).build())
+                .build()) {
       LinkServer listening = server.listen(PeerAddress.loopback(0), serverHandler);
       LinkException failure = failedDial(listening, client);
       assertThat(failure.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
@@ -133,10 +175,14 @@ class TlsFailureTest {
     }
   }
 
-  private static void assertGoodClientIsServed(LinkServer listening, TlsConfig.Provider provider) throws Exception {
+  private static void assertGoodClientIsServed(LinkServer listening, TlsConfig.Provider provider)
+      throws Exception {
     RecordingHandler good = RecordingHandler.recording();
-    try (NettyTransport client = NettyTransport.builder().stageName("replicaset")
-        .tls(TlsTest.tls(TlsTest.stageCert(ca, "replicaset", "replicaset"), ca, provider)).build()) {
+    try (NettyTransport client =
+        NettyTransport.builder()
+            .stageName("replicaset")
+            .tls(TlsTest.tls(TlsTest.stageCert(ca, "replicaset", "replicaset"), ca, provider))
+            .build()) {
       ClientLink dialled = client.connect(listening.localAddress(), "scheduler", good);
       eventually().until(() -> dialled.current().isPresent());
       dialled.current().orElseThrow().send(Fixtures.batch(9, 0, 2));

@@ -30,13 +30,16 @@ class TlsReloadTest {
 
   private static X509Bundle ca;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @BeforeAll
   static void pki() throws Exception {
-    ca = new CertificateBuilder().subject("CN=kubedirect-test-ca").setIsCertificateAuthority(true)
-        .notBefore(Instant.now().minus(Duration.ofHours(1))).buildSelfSigned();
+    ca =
+        new CertificateBuilder()
+            .subject("CN=kubedirect-test-ca")
+            .setIsCertificateAuthority(true)
+            .notBefore(Instant.now().minus(Duration.ofHours(1)))
+            .buildSelfSigned();
   }
 
   private SecretDir secret(String name, X509Bundle own) throws Exception {
@@ -57,10 +60,18 @@ class TlsReloadTest {
     SimpleMeterRegistry clientMetrics = new SimpleMeterRegistry();
     RecordingHandler serverHandler = RecordingHandler.acking();
     RecordingHandler clientHandler = RecordingHandler.recording();
-    try (NettyTransport server = NettyTransport.builder().stageName("scheduler").meterRegistry(serverMetrics)
-            .tls(files(serverSecret)).build();
-        NettyTransport client = NettyTransport.builder().stageName("replicaset").meterRegistry(clientMetrics)
-            .tls(files(clientSecret)).build()) {
+    try (NettyTransport server =
+            NettyTransport.builder()
+                .stageName("scheduler")
+                .meterRegistry(serverMetrics)
+                .tls(files(serverSecret))
+                .build();
+        NettyTransport client =
+            NettyTransport.builder()
+                .stageName("replicaset")
+                .meterRegistry(clientMetrics)
+                .tls(files(clientSecret))
+                .build()) {
       LinkServer listening = server.listen(PeerAddress.loopback(0), serverHandler);
       ClientLink dialled = client.connect(listening.localAddress(), "scheduler", clientHandler);
       eventually().until(() -> dialled.current().isPresent());
@@ -70,28 +81,34 @@ class TlsReloadTest {
       // Traffic: a sender that keeps the link busy, respecting back-pressure.
       AtomicLong sent = new AtomicLong();
       AtomicBoolean stop = new AtomicBoolean();
-      Thread sender = new Thread(() -> {
-        while (!stop.get()) {
-          if (!link.isWritable()) {
-            Thread.onSpinWait();
-            continue;
-          }
-          try {
-            link.send(Fixtures.batch(sent.get() + 1, (int) sent.get(), 5));
-            sent.incrementAndGet();
-          } catch (LinkException e) {
-            Thread.onSpinWait(); // OVERLOADED: wait for the queue to drain
-          }
-        }
-      }, "sender");
+      Thread sender =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  if (!link.isWritable()) {
+                    Thread.onSpinWait();
+                    continue;
+                  }
+                  try {
+                    link.send(Fixtures.batch(sent.get() + 1, (int) sent.get(), 5));
+                    sent.incrementAndGet();
+                  } catch (LinkException e) {
+                    Thread.onSpinWait(); // OVERLOADED: wait for the queue to drain
+                  }
+                }
+              },
+              "sender");
       sender.start();
       try {
         eventually().until(() -> clientHandler.acks() >= 50);
         // Rotate both sides' material (new certificates, same CA and stages) while messages flow.
         serverSecret.write(TlsTest.stageCert(ca, "scheduler-v2", "scheduler"), ca);
         clientSecret.write(TlsTest.stageCert(ca, "replicaset-v2", "replicaset"), ca);
-        eventually().until(() -> Fixtures.reloads(serverMetrics, "success") == 1
-            && Fixtures.reloads(clientMetrics, "success") == 1);
+        eventually()
+            .until(
+                () ->
+                    Fixtures.reloads(serverMetrics, "success") == 1
+                        && Fixtures.reloads(clientMetrics, "success") == 1);
         long atRotation = clientHandler.acks();
         eventually().until(() -> clientHandler.acks() >= atRotation + 50);
       } finally {
@@ -104,7 +121,8 @@ class TlsReloadTest {
       assertThat(serverHandler.opened).hasSize(1);
       assertThat(Fixtures.reloads(serverMetrics, "failure")).isZero();
 
-      // A new connection (here: after the old one is closed; the runtime's handshake repairs state) uses the
+      // A new connection (here: after the old one is closed; the runtime's handshake repairs state)
+      // uses the
       // new material on both sides.
       link.close();
       eventually().until(() -> dialled.current().isPresent() && dialled.current().get() != link);
@@ -122,8 +140,12 @@ class TlsReloadTest {
     X509Bundle v1 = TlsTest.stageCert(ca, "scheduler-v1", "scheduler");
     SecretDir serverSecret = secret("server", v1);
     SimpleMeterRegistry serverMetrics = new SimpleMeterRegistry();
-    try (NettyTransport server = NettyTransport.builder().stageName("scheduler").meterRegistry(serverMetrics)
-            .tls(files(serverSecret)).build()) {
+    try (NettyTransport server =
+        NettyTransport.builder()
+            .stageName("scheduler")
+            .meterRegistry(serverMetrics)
+            .tls(files(serverSecret))
+            .build()) {
       LinkServer listening = server.listen(PeerAddress.loopback(0), RecordingHandler.acking());
 
       // 1. A certificate with another certificate's key.
@@ -142,7 +164,9 @@ class TlsReloadTest {
       serverSecret.writeRaw(v2.getCertificatePathPEM(), "not a key", ca.getCertificatePEM());
       eventually().until(() -> Fixtures.reloads(serverMetrics, "failure") == 3);
       assertThat(dialSubject(listening)).isEqualTo("CN=scheduler-v1");
-      assertThat(Fixtures.reloads(serverMetrics, "failure")).as("each bad content counted once").isEqualTo(3);
+      assertThat(Fixtures.reloads(serverMetrics, "failure"))
+          .as("each bad content counted once")
+          .isEqualTo(3);
 
       // 4. A good update is taken.
       serverSecret.write(v2, ca);
@@ -159,19 +183,28 @@ class TlsReloadTest {
     X509Bundle other = TlsTest.stageCert(ca, "scheduler", "scheduler");
     SecretDir mismatched = new SecretDir(Files.createDirectories(tmp.resolve("mismatched")));
     mismatched.write(v1.getCertificatePathPEM(), other.getPrivateKeyPEM(), ca);
-    assertThatThrownBy(() -> TlsConfig.fromFiles(mismatched.dir)).isInstanceOf(TransportException.class)
+    assertThatThrownBy(() -> TlsConfig.fromFiles(mismatched.dir))
+        .isInstanceOf(TransportException.class)
         .hasMessageContaining("private key does not belong to the certificate 'CN=scheduler'");
-    assertThatThrownBy(() -> TlsConfig.fromFiles(tmp.resolve("missing"))).isInstanceOf(TransportException.class)
+    assertThatThrownBy(() -> TlsConfig.fromFiles(tmp.resolve("missing")))
+        .isInstanceOf(TransportException.class)
         .hasMessageContaining("tls.crt");
-    assertThatThrownBy(() -> TlsConfig.builder().files(tmp).reloadInterval(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(
+            () -> TlsConfig.builder().files(tmp).reloadInterval(Duration.ofSeconds(-1)).build())
         .isInstanceOf(IllegalStateException.class);
   }
 
   /** Dials with a fresh client and returns the subject of the server certificate it saw. */
   private String dialSubject(LinkServer listening) throws Exception {
-    try (NettyTransport client = NettyTransport.builder().stageName("replicaset")
-        .tls(TlsTest.tls(TlsTest.stageCert(ca, "replicaset", "replicaset"), ca, TlsConfig.Provider.AUTO)).build()) {
-      ClientLink dialled = client.connect(listening.localAddress(), "scheduler", RecordingHandler.recording());
+    try (NettyTransport client =
+        NettyTransport.builder()
+            .stageName("replicaset")
+            .tls(
+                TlsTest.tls(
+                    TlsTest.stageCert(ca, "replicaset", "replicaset"), ca, TlsConfig.Provider.AUTO))
+            .build()) {
+      ClientLink dialled =
+          client.connect(listening.localAddress(), "scheduler", RecordingHandler.recording());
       eventually().until(() -> dialled.current().isPresent());
       return dialled.current().orElseThrow().peer().subject();
     }

@@ -11,9 +11,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -54,31 +54,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The data plane's front door (Knative's activator): an HTTP/1.1 server on loopback that takes
- * {@code POST /fn/<namespace>/<function>}, buffers the request while the function has no capacity, and proxies
- * it, body and end-to-end headers unchanged (plus {@code K-Proxy-Request: activator}), to one of the function's
- * ready sandboxes, whose answer it relays.
+ * {@code POST /fn/<namespace>/<function>}, buffers the request while the function has no capacity,
+ * and proxies it, body and end-to-end headers unchanged (plus {@code K-Proxy-Request: activator}),
+ * to one of the function's ready sandboxes, whose answer it relays.
  *
  * <ul>
- *   <li>Capacity per function: a {@link FunctionThrottler} over the sandboxes that the {@link SandboxSource}
- *       reports ready, at most {@code containerConcurrency} requests in flight per sandbox (0 = unlimited).
- *   <li>Buffering: a FIFO queue per function of at most {@link Builder#queueDepth} requests (Knative's 10,000).
- *       A request that finds the queue full, or waits longer than {@link Builder#queueTimeout} in total, is
- *       answered 503 with a plain-text body that says which, and header
- *       {@link HttpResponses#REJECT_HEADER} ({@code queue-full} / {@code timeout}); both are counted in
- *       {@link #metrics()}.
- *   <li>Proxying: keep-alive connection pools per sandbox. A request that could not reach a sandbox (connection
- *       refused, or the sandbox is stopping) goes back to the head of the queue and to another sandbox (at most
- *       {@link Builder#maxRetries} times; the sandbox is skipped for a cool-down). No answer within
- *       {@link Builder#responseTimeout}: 504; a connection lost after sending: 502.
- *   <li>Stats: the time-averaged number of requests in the activator (waiting or proxied) per function, every
- *       second, plus an immediate stat on the first request of an idle function, to a {@link StatSink}
- *       (Knative's concurrency reporter; see {@link ConcurrencyReporter}).
- *   <li>Other answers: {@code GET /healthz} 200; an unknown function ({@link SandboxSource#knows}) or another path
- *       404; a malformed path or HTTP 400; a method other than POST 405; a body over
- *       {@link Builder#maxRequestBytes} 413.
+ *   <li>Capacity per function: a {@link FunctionThrottler} over the sandboxes that the {@link
+ *       SandboxSource} reports ready, at most {@code containerConcurrency} requests in flight per
+ *       sandbox (0 = unlimited).
+ *   <li>Buffering: a FIFO queue per function of at most {@link Builder#queueDepth} requests
+ *       (Knative's 10,000). A request that finds the queue full, or waits longer than {@link
+ *       Builder#queueTimeout} in total, is answered 503 with a plain-text body that says which, and
+ *       header {@link HttpResponses#REJECT_HEADER} ({@code queue-full} / {@code timeout}); both are
+ *       counted in {@link #metrics()}.
+ *   <li>Proxying: keep-alive connection pools per sandbox. A request that could not reach a sandbox
+ *       (connection refused, or the sandbox is stopping) goes back to the head of the queue and to
+ *       another sandbox (at most {@link Builder#maxRetries} times; the sandbox is skipped for a
+ *       cool-down). No answer within {@link Builder#responseTimeout}: 504; a connection lost after
+ *       sending: 502.
+ *   <li>Stats: the time-averaged number of requests in the activator (waiting or proxied) per
+ *       function, every second, plus an immediate stat on the first request of an idle function, to
+ *       a {@link StatSink} (Knative's concurrency reporter; see {@link ConcurrencyReporter}).
+ *   <li>Other answers: {@code GET /healthz} 200; an unknown function ({@link SandboxSource#knows})
+ *       or another path 404; a malformed path or HTTP 400; a method other than POST 405; a body
+ *       over {@link Builder#maxRequestBytes} 413.
  * </ul>
  *
- * <p>{@link #stop()} answers waiting requests 503 ({@code stopping}) and forgets all state but the counters.
+ * <p>{@link #stop()} answers waiting requests 503 ({@code stopping}) and forgets all state but the
+ * counters.
  */
 public final class Activator implements SliceStage {
 
@@ -88,11 +91,21 @@ public final class Activator implements SliceStage {
   public static final Duration REPORT_PERIOD = Duration.ofSeconds(1);
 
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final Pattern FUNCTION = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-  private static final Set<AsciiString> HOP_BY_HOP = Set.of(HttpHeaderNames.CONNECTION,
-      AsciiString.cached("keep-alive"), HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION,
-      HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
-      HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT);
+  private static final Pattern FUNCTION =
+      Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+  private static final Set<AsciiString> HOP_BY_HOP =
+      Set.of(
+          HttpHeaderNames.CONNECTION,
+          AsciiString.cached("keep-alive"),
+          HttpHeaderNames.PROXY_AUTHENTICATE,
+          HttpHeaderNames.PROXY_AUTHORIZATION,
+          HttpHeaderNames.TE,
+          HttpHeaderNames.TRAILER,
+          HttpHeaderNames.TRANSFER_ENCODING,
+          HttpHeaderNames.UPGRADE,
+          HttpHeaderNames.HOST,
+          HttpHeaderNames.CONTENT_LENGTH,
+          HttpHeaderNames.EXPECT);
 
   private final SandboxSource source;
   private final StatSink statSink;
@@ -132,51 +145,69 @@ public final class Activator implements SliceStage {
   }
 
   /** What one start of the activator holds; dropped by {@link #stop()}. */
-  private record Running(EventLoopGroup group, Channel server, ChannelGroup connections, ProxyClient proxy,
-      ScheduledExecutorService statExecutor, ConcurrencyReporter reporter) {}
+  private record Running(
+      EventLoopGroup group,
+      Channel server,
+      ChannelGroup connections,
+      ProxyClient proxy,
+      ScheduledExecutorService statExecutor,
+      ConcurrencyReporter reporter) {}
 
   @Override
   public synchronized void start() {
     if (running != null) {
       return;
     }
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("activator-io", true),
-        NioIoHandler.newFactory());
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(
+            ioThreads, new DefaultThreadFactory("activator-io", true), NioIoHandler.newFactory());
     ScheduledExecutorService statExecutor =
-        Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("activator-stats", true));
-    ConcurrencyReporter reporter = new ConcurrencyReporter(name, statSink, statExecutor, System::nanoTime);
+        Executors.newSingleThreadScheduledExecutor(
+            new DefaultThreadFactory("activator-stats", true));
+    ConcurrencyReporter reporter =
+        new ConcurrencyReporter(name, statSink, statExecutor, System::nanoTime);
     long period = REPORT_PERIOD.toMillis();
-    statExecutor.scheduleAtFixedRate(() -> {
-      try {
-        reporter.report();
-      } catch (RuntimeException e) {
-        log.warn("stat report failed", e);
-      }
-    }, period, period, TimeUnit.MILLISECONDS);
+    statExecutor.scheduleAtFixedRate(
+        () -> {
+          try {
+            reporter.report();
+          } catch (RuntimeException e) {
+            log.warn("stat report failed", e);
+          }
+        },
+        period,
+        period,
+        TimeUnit.MILLISECONDS);
     ProxyClient proxy = new ProxyClient(group, connectTimeout, maxRequestBytes);
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     Channel server;
     try {
-      server = new ServerBootstrap()
-          .group(group)
-          .channel(NioServerSocketChannel.class)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              connections.add(ch);
-              ch.pipeline()
-                  .addLast("http", new HttpServerCodec())
-                  .addLast("aggregate", new HttpObjectAggregator(maxRequestBytes))
-                  .addLast("activator", new OrderedHttpHandler() {
+      server =
+          new ServerBootstrap()
+              .group(group)
+              .channel(NioServerSocketChannel.class)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
                     @Override
-                    protected CompletableFuture<FullHttpResponse> handle(ChannelHandlerContext ctx,
-                        FullHttpRequest request) {
-                      return Activator.this.handle(request);
+                    protected void initChannel(SocketChannel ch) {
+                      connections.add(ch);
+                      ch.pipeline()
+                          .addLast("http", new HttpServerCodec())
+                          .addLast("aggregate", new HttpObjectAggregator(maxRequestBytes))
+                          .addLast(
+                              "activator",
+                              new OrderedHttpHandler() {
+                                @Override
+                                protected CompletableFuture<FullHttpResponse> handle(
+                                    ChannelHandlerContext ctx, FullHttpRequest request) {
+                                  return Activator.this.handle(request);
+                                }
+                              });
                     }
-                  });
-            }
-          })
-          .bind("127.0.0.1", port).syncUninterruptibly().channel();
+                  })
+              .bind("127.0.0.1", port)
+              .syncUninterruptibly()
+              .channel();
     } catch (RuntimeException e) {
       proxy.close();
       statExecutor.shutdownNow();
@@ -207,7 +238,9 @@ public final class Activator implements SliceStage {
       }
     }
     throttlers.clear();
-    r.connections().close().syncUninterruptibly(); // after the 503s above: each loop writes, then closes
+    r.connections()
+        .close()
+        .syncUninterruptibly(); // after the 503s above: each loop writes, then closes
     r.proxy().close();
     r.statExecutor().shutdownNow();
     r.group().shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
@@ -224,7 +257,10 @@ public final class Activator implements SliceStage {
     return running != null && source.hasSynced();
   }
 
-  /** Where it listens ({@code 127.0.0.1} and the bound port). @throws IllegalStateException if not running */
+  /**
+   * Where it listens ({@code 127.0.0.1} and the bound port). @throws IllegalStateException if not
+   * running
+   */
   public InetSocketAddress address() {
     Running r = running;
     if (r == null) {
@@ -244,7 +280,10 @@ public final class Activator implements SliceStage {
     return t == null ? 0 : t.waiting();
   }
 
-  /** Requests of {@code function} in the activator now (waiting or proxied), as the stats count them. */
+  /**
+   * Requests of {@code function} in the activator now (waiting or proxied), as the stats count
+   * them.
+   */
   public int concurrency(RevisionKey function) {
     Running r = running;
     return r == null ? 0 : r.reporter().concurrency(function);
@@ -262,7 +301,8 @@ public final class Activator implements SliceStage {
   }
 
   private FunctionThrottler throttler(RevisionKey function) {
-    return throttlers.computeIfAbsent(function, k -> new FunctionThrottler(k, queueDepth, System::nanoTime));
+    return throttlers.computeIfAbsent(
+        function, k -> new FunctionThrottler(k, queueDepth, System::nanoTime));
   }
 
   private CompletableFuture<FullHttpResponse> handle(FullHttpRequest request) {
@@ -272,19 +312,29 @@ public final class Activator implements SliceStage {
     }
     if (!path.startsWith("/fn/")) {
       metrics.notFound.increment();
-      return done(HttpResponses.text(HttpResponseStatus.NOT_FOUND, "activator: no route for " + path
-          + " (requests go to POST /fn/<namespace>/<function>)"));
+      return done(
+          HttpResponses.text(
+              HttpResponseStatus.NOT_FOUND,
+              "activator: no route for "
+                  + path
+                  + " (requests go to POST /fn/<namespace>/<function>)"));
     }
     String[] parts = path.substring("/fn/".length()).split("/", -1);
-    if (parts.length != 2 || !NAMESPACE.matcher(parts[0]).matches() || !FUNCTION.matcher(parts[1]).matches()) {
+    if (parts.length != 2
+        || !NAMESPACE.matcher(parts[0]).matches()
+        || !FUNCTION.matcher(parts[1]).matches()) {
       metrics.badRequests.increment();
-      return done(HttpResponses.text(HttpResponseStatus.BAD_REQUEST,
-          "activator: malformed path " + path + ", expected /fn/<namespace>/<function>"));
+      return done(
+          HttpResponses.text(
+              HttpResponseStatus.BAD_REQUEST,
+              "activator: malformed path " + path + ", expected /fn/<namespace>/<function>"));
     }
     if (!HttpMethod.POST.equals(request.method())) {
       metrics.badRequests.increment();
-      FullHttpResponse r = HttpResponses.text(HttpResponseStatus.METHOD_NOT_ALLOWED,
-          "activator: " + request.method() + " not allowed, use POST");
+      FullHttpResponse r =
+          HttpResponses.text(
+              HttpResponseStatus.METHOD_NOT_ALLOWED,
+              "activator: " + request.method() + " not allowed, use POST");
       r.headers().set(HttpHeaderNames.ALLOW, "POST");
       return done(r);
     }
@@ -296,7 +346,9 @@ public final class Activator implements SliceStage {
     }
     if (!source.knows(function)) {
       metrics.notFound.increment();
-      return done(HttpResponses.text(HttpResponseStatus.NOT_FOUND, "activator: unknown function " + function));
+      return done(
+          HttpResponses.text(
+              HttpResponseStatus.NOT_FOUND, "activator: unknown function " + function));
     }
     metrics.received.increment();
     Exchange x = new Exchange(r, function, throttler(function), request);
@@ -338,7 +390,8 @@ public final class Activator implements SliceStage {
     private boolean waitedOnce;
     private volatile ScheduledFuture<?> timer;
 
-    Exchange(Running run, RevisionKey function, FunctionThrottler throttler, FullHttpRequest request) {
+    Exchange(
+        Running run, RevisionKey function, FunctionThrottler throttler, FullHttpRequest request) {
       this.run = run;
       this.function = function;
       this.throttler = throttler;
@@ -347,15 +400,16 @@ public final class Activator implements SliceStage {
       this.uri = request.uri();
       this.deadline = System.nanoTime() + queueTimeout.toNanos();
       run.reporter().requestIn(function);
-      result.whenComplete((response, error) -> {
-        run.reporter().requestOut(function);
-        cancelTimer();
-        body.release();
-        if (result.isCancelled()) {
-          metrics.abandoned.increment();
-          throttler.cancel(this);
-        }
-      });
+      result.whenComplete(
+          (response, error) -> {
+            run.reporter().requestOut(function);
+            cancelTimer();
+            body.release();
+            if (result.isCancelled()) {
+              metrics.abandoned.increment();
+              throttler.cancel(this);
+            }
+          });
     }
 
     void dispatch(boolean front) {
@@ -388,8 +442,14 @@ public final class Activator implements SliceStage {
     private void expire() {
       if (throttler.cancel(this)) {
         metrics.rejectedTimeout.increment();
-        finish(reject("timeout", "activator: no sandbox of " + function + " had capacity within "
-            + queueTimeout.toMillis() + " ms"));
+        finish(
+            reject(
+                "timeout",
+                "activator: no sandbox of "
+                    + function
+                    + " had capacity within "
+                    + queueTimeout.toMillis()
+                    + " ms"));
       }
     }
 
@@ -413,8 +473,9 @@ public final class Activator implements SliceStage {
     private void send(FunctionThrottler.Lease lease) {
       attempts++;
       SandboxEndpoint target = lease.endpoint();
-      FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, uri,
-          body.retainedDuplicate());
+      FullHttpRequest out =
+          new DefaultFullHttpRequest(
+              HttpVersion.HTTP_1_1, HttpMethod.POST, uri, body.retainedDuplicate());
       out.headers().set(headers);
       out.headers().set(HttpHeaderNames.HOST, target.host() + ":" + target.port());
       out.headers().set(HttpResponses.PROXY_HEADER, HttpResponses.PROXY_VALUE);
@@ -432,8 +493,12 @@ public final class Activator implements SliceStage {
     }
 
     private void relay(FunctionThrottler.Lease lease, FullHttpResponse response, Throwable error) {
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-      boolean draining = response != null && response.headers().contains(HttpResponses.DRAINING_HEADER);
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      boolean draining =
+          response != null && response.headers().contains(HttpResponses.DRAINING_HEADER);
       if (draining || cause instanceof ProxyClient.NotSentException) {
         if (response != null) {
           response.release();
@@ -443,9 +508,17 @@ public final class Activator implements SliceStage {
         run.group().schedule(throttler::dispatch, coolDown.toNanos(), TimeUnit.NANOSECONDS);
         if (attempts > maxRetries) {
           metrics.proxyErrors.increment();
-          finish(HttpResponses.text(HttpResponseStatus.BAD_GATEWAY, "activator: no sandbox of " + function
-              + " took the request after " + attempts + " attempts; last: "
-              + (draining ? lease.endpoint().pod() + " is stopping" : String.valueOf(cause.getMessage()))));
+          finish(
+              HttpResponses.text(
+                  HttpResponseStatus.BAD_GATEWAY,
+                  "activator: no sandbox of "
+                      + function
+                      + " took the request after "
+                      + attempts
+                      + " attempts; last: "
+                      + (draining
+                          ? lease.endpoint().pod() + " is stopping"
+                          : String.valueOf(cause.getMessage()))));
           return;
         }
         metrics.retries.increment();
@@ -456,15 +529,20 @@ public final class Activator implements SliceStage {
       lease.release();
       if (cause instanceof TimeoutException) {
         metrics.proxyTimeouts.increment();
-        finish(HttpResponses.text(HttpResponseStatus.GATEWAY_TIMEOUT, "activator: " + cause.getMessage()));
+        finish(
+            HttpResponses.text(
+                HttpResponseStatus.GATEWAY_TIMEOUT, "activator: " + cause.getMessage()));
       } else if (cause != null) {
         metrics.proxyErrors.increment();
-        finish(HttpResponses.text(HttpResponseStatus.BAD_GATEWAY, "activator: sandbox " + lease.endpoint().pod()
-            + " failed: " + cause));
+        finish(
+            HttpResponses.text(
+                HttpResponseStatus.BAD_GATEWAY,
+                "activator: sandbox " + lease.endpoint().pod() + " failed: " + cause));
       } else {
         metrics.proxied.increment();
-        FullHttpResponse back = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(),
-            response.content().retain());
+        FullHttpResponse back =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, response.status(), response.content().retain());
         back.headers().set(endToEnd(response.headers()));
         response.release();
         finish(back);
@@ -503,7 +581,10 @@ public final class Activator implements SliceStage {
       return this;
     }
 
-    /** The reporter name in the stats (Knative: the activator pod's name; default {@code activator}). */
+    /**
+     * The reporter name in the stats (Knative: the activator pod's name; default {@code
+     * activator}).
+     */
     public Builder name(String name) {
       this.name = Objects.requireNonNull(name, "name");
       return this;
@@ -515,7 +596,9 @@ public final class Activator implements SliceStage {
       return this;
     }
 
-    /** Most requests one function may have waiting (default 10,000, Knative's breaker queue depth). */
+    /**
+     * Most requests one function may have waiting (default 10,000, Knative's breaker queue depth).
+     */
     public Builder queueDepth(int depth) {
       this.queueDepth = depth;
       return this;
@@ -563,13 +646,16 @@ public final class Activator implements SliceStage {
       return this;
     }
 
-    /** @throws IllegalStateException if a number is out of range or a duration is not positive */
+    /**
+     * @throws IllegalStateException if a number is out of range or a duration is not positive
+     */
     public Activator build() {
       if (port < 0 || port > 65535) {
         throw new IllegalStateException("port must be 0..65535");
       }
       if (queueDepth < 0 || maxRetries < 0 || ioThreads < 1 || maxRequestBytes < 1) {
-        throw new IllegalStateException("need queueDepth >= 0, maxRetries >= 0, ioThreads >= 1, maxRequestBytes >= 1");
+        throw new IllegalStateException(
+            "need queueDepth >= 0, maxRetries >= 0, ioThreads >= 1, maxRequestBytes >= 1");
       }
       for (Duration d : List.of(queueTimeout, responseTimeout, connectTimeout, coolDown)) {
         if (d.isNegative() || d.isZero()) {

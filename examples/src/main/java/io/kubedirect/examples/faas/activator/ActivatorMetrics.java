@@ -22,9 +22,19 @@ public final class ActivatorMetrics {
 
   /** A copy of the counters now. */
   public Snapshot snapshot() {
-    return new Snapshot(received.sum(), proxied.sum(), queued.sum(), rejectedQueueFull.sum(), rejectedTimeout.sum(),
-        rejectedStopping.sum(), badRequests.sum(), notFound.sum(), proxyErrors.sum(), proxyTimeouts.sum(),
-        retries.sum(), abandoned.sum());
+    return new Snapshot(
+        received.sum(),
+        proxied.sum(),
+        queued.sum(),
+        rejectedQueueFull.sum(),
+        rejectedTimeout.sum(),
+        rejectedStopping.sum(),
+        badRequests.sum(),
+        notFound.sum(),
+        proxyErrors.sum(),
+        proxyTimeouts.sum(),
+        retries.sum(),
+        abandoned.sum());
   }
 
   /**
@@ -38,14 +48,25 @@ public final class ActivatorMetrics {
    * @param rejectedStopping 503: the activator stopped while the request waited
    * @param badRequests 400 or 405: malformed HTTP, a malformed {@code /fn/} path, or not POST
    * @param notFound 404: no such route or function
-   * @param proxyErrors 502: the sandbox failed (connection lost after sending, or no sandbox took it after
-   *     retries)
+   * @param proxyErrors 502: the sandbox failed (connection lost after sending, or no sandbox took
+   *     it after retries)
    * @param proxyTimeouts 504: the sandbox did not answer within the response timeout
-   * @param retries requests sent to another sandbox because one could not be reached or was stopping
+   * @param retries requests sent to another sandbox because one could not be reached or was
+   *     stopping
    * @param abandoned requests whose client went away before the answer
    */
-  public record Snapshot(long received, long proxied, long queued, long rejectedQueueFull, long rejectedTimeout,
-      long rejectedStopping, long badRequests, long notFound, long proxyErrors, long proxyTimeouts, long retries,
+  public record Snapshot(
+      long received,
+      long proxied,
+      long queued,
+      long rejectedQueueFull,
+      long rejectedTimeout,
+      long rejectedStopping,
+      long badRequests,
+      long notFound,
+      long proxyErrors,
+      long proxyTimeouts,
+      long retries,
       long abandoned) {
 
     /** Every 503 the activator answered itself. */

@@ -28,12 +28,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The plain {@link SandboxSource}: a client-java informer on the pods that carry the function label
- * ({@link FaasConventions#FUNCTION_LABEL}, all namespaces), the way Knative's activator learns endpoints from an
- * API Server watch. A pod is a ready sandbox of function {@code <namespace>/<label value>} while it is active
- * (not terminating), its Ready condition is True and it has an address: the {@code host:port} of its
- * {@link SandboxStatus#SERVING_CONDITION} (the loopback address of a simulated sandbox), or, only if
- * {@link Builder#podIpPort} is set (a real cluster), its pod IP and that port. Its container concurrency comes
- * from {@link SandboxSpec#CONTAINER_CONCURRENCY_ANNOTATION}. A second informer on ReplicaSets with the label
+ * ({@link FaasConventions#FUNCTION_LABEL}, all namespaces), the way Knative's activator learns
+ * endpoints from an API Server watch. A pod is a ready sandbox of function {@code
+ * <namespace>/<label value>} while it is active (not terminating), its Ready condition is True and
+ * it has an address: the {@code host:port} of its {@link SandboxStatus#SERVING_CONDITION} (the
+ * loopback address of a simulated sandbox), or, only if {@link Builder#podIpPort} is set (a real
+ * cluster), its pod IP and that port. Its container concurrency comes from {@link
+ * SandboxSpec#CONTAINER_CONCURRENCY_ANNOTATION}. A second informer on ReplicaSets with the label
  * tells which functions exist ({@link #knows}).
  */
 public final class ApiServerSandboxSource implements SandboxSource {
@@ -72,38 +73,54 @@ public final class ApiServerSandboxSource implements SandboxSource {
     this.listener = Objects.requireNonNull(listener, "listener");
     CoreV1Api core = new CoreV1Api(apiClient);
     AppsV1Api apps = new AppsV1Api(apiClient);
-    factory = informerFactory == null ? new SharedInformerFactory(apiClient) : informerFactory.get();
-    pods = factory.sharedIndexInformerFor(
-        p -> core.listPodForAllNamespaces().labelSelector(FaasConventions.FUNCTION_LABEL)
-            .resourceVersion(p.resourceVersion).watch(p.watch).timeoutSeconds(p.timeoutSeconds).buildCall(null),
-        V1Pod.class, V1PodList.class);
-    replicaSets = factory.sharedIndexInformerFor(
-        p -> apps.listReplicaSetForAllNamespaces().labelSelector(FaasConventions.FUNCTION_LABEL)
-            .resourceVersion(p.resourceVersion).watch(p.watch).timeoutSeconds(p.timeoutSeconds).buildCall(null),
-        V1ReplicaSet.class, V1ReplicaSetList.class);
+    factory =
+        informerFactory == null ? new SharedInformerFactory(apiClient) : informerFactory.get();
+    pods =
+        factory.sharedIndexInformerFor(
+            p ->
+                core.listPodForAllNamespaces()
+                    .labelSelector(FaasConventions.FUNCTION_LABEL)
+                    .resourceVersion(p.resourceVersion)
+                    .watch(p.watch)
+                    .timeoutSeconds(p.timeoutSeconds)
+                    .buildCall(null),
+            V1Pod.class,
+            V1PodList.class);
+    replicaSets =
+        factory.sharedIndexInformerFor(
+            p ->
+                apps.listReplicaSetForAllNamespaces()
+                    .labelSelector(FaasConventions.FUNCTION_LABEL)
+                    .resourceVersion(p.resourceVersion)
+                    .watch(p.watch)
+                    .timeoutSeconds(p.timeoutSeconds)
+                    .buildCall(null),
+            V1ReplicaSet.class,
+            V1ReplicaSetList.class);
     pods.addIndexers(Map.of(BY_FUNCTION, p -> indexKeys(p.getMetadata())));
     replicaSets.addIndexers(Map.of(BY_FUNCTION, rs -> indexKeys(rs.getMetadata())));
-    pods.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(V1Pod pod) {
-        changed(functionOf(pod.getMetadata()));
-      }
+    pods.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1Pod pod) {
+            changed(functionOf(pod.getMetadata()));
+          }
 
-      @Override
-      public void onUpdate(V1Pod oldPod, V1Pod newPod) {
-        RevisionKey before = functionOf(oldPod.getMetadata());
-        RevisionKey after = functionOf(newPod.getMetadata());
-        changed(after);
-        if (before != null && !before.equals(after)) {
-          changed(before);
-        }
-      }
+          @Override
+          public void onUpdate(V1Pod oldPod, V1Pod newPod) {
+            RevisionKey before = functionOf(oldPod.getMetadata());
+            RevisionKey after = functionOf(newPod.getMetadata());
+            changed(after);
+            if (before != null && !before.equals(after)) {
+              changed(before);
+            }
+          }
 
-      @Override
-      public void onDelete(V1Pod pod, boolean finalStateUnknown) {
-        changed(functionOf(pod.getMetadata()));
-      }
-    });
+          @Override
+          public void onDelete(V1Pod pod, boolean finalStateUnknown) {
+            changed(functionOf(pod.getMetadata()));
+          }
+        });
     beforeInformersStart.run();
     factory.startAllRegisteredInformers();
   }
@@ -128,7 +145,10 @@ public final class ApiServerSandboxSource implements SandboxSource {
     return pods != null && pods.hasSynced() && replicaSets.hasSynced();
   }
 
-  /** Knows a function while a ReplicaSet or pod labelled with it exists (and every function before the sync). */
+  /**
+   * Knows a function while a ReplicaSet or pod labelled with it exists (and every function before
+   * the sync).
+   */
   @Override
   public boolean knows(RevisionKey function) {
     SharedIndexInformer<V1Pod> p;
@@ -141,7 +161,8 @@ public final class ApiServerSandboxSource implements SandboxSource {
       return true;
     }
     String key = function.toString();
-    return !r.getIndexer().byIndex(BY_FUNCTION, key).isEmpty() || !p.getIndexer().byIndex(BY_FUNCTION, key).isEmpty();
+    return !r.getIndexer().byIndex(BY_FUNCTION, key).isEmpty()
+        || !p.getIndexer().byIndex(BY_FUNCTION, key).isEmpty();
   }
 
   private synchronized void changed(RevisionKey function) {
@@ -189,7 +210,10 @@ public final class ApiServerSandboxSource implements SandboxSource {
   }
 
   private static RevisionKey functionOf(V1ObjectMeta meta) {
-    if (meta == null || meta.getLabels() == null || meta.getNamespace() == null || meta.getNamespace().isEmpty()) {
+    if (meta == null
+        || meta.getLabels() == null
+        || meta.getNamespace() == null
+        || meta.getNamespace().isEmpty()) {
       return null;
     }
     String fn = meta.getLabels().get(FaasConventions.FUNCTION_LABEL);
@@ -208,8 +232,9 @@ public final class ApiServerSandboxSource implements SandboxSource {
     }
 
     /**
-     * Also routes to ready pods without a serving condition, at {@code podIP:port} (Knative's queue-proxy port
-     * is 8012). Off by default: the example pods' IPs are made up, and must never be dialled.
+     * Also routes to ready pods without a serving condition, at {@code podIP:port} (Knative's
+     * queue-proxy port is 8012). Off by default: the example pods' IPs are made up, and must never
+     * be dialled.
      */
     public Builder podIpPort(int port) {
       if (port < 0 || port > 65535) {
@@ -220,12 +245,15 @@ public final class ApiServerSandboxSource implements SandboxSource {
     }
 
     /**
-     * Reads the pods through informers of the factory {@code factory} makes at each start (default: a plain
-     * client-java factory), running {@code beforeInformersStart} after registering them and before starting them.
+     * Reads the pods through informers of the factory {@code factory} makes at each start (default:
+     * a plain client-java factory), running {@code beforeInformersStart} after registering them and
+     * before starting them.
      */
-    Builder informerFactory(Supplier<SharedInformerFactory> factory, Runnable beforeInformersStart) {
+    Builder informerFactory(
+        Supplier<SharedInformerFactory> factory, Runnable beforeInformersStart) {
       this.informerFactory = Objects.requireNonNull(factory, "factory");
-      this.beforeInformersStart = Objects.requireNonNull(beforeInformersStart, "beforeInformersStart");
+      this.beforeInformersStart =
+          Objects.requireNonNull(beforeInformersStart, "beforeInformersStart");
       return this;
     }
 

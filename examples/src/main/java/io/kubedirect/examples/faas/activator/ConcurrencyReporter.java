@@ -13,13 +13,14 @@ import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
- * The activator's request accounting per function, reported to the autoscaler as Knative's activator does: the
- * first request of a function that has no entry (none seen since its last idle reporting period, e.g. a function
- * at zero) is reported at once as {@code {concurrency 1, requests 1}}, so the autoscaler can scale from zero
- * without waiting for a tick; then {@link #report()} (every second) sends each function's time-averaged
- * concurrency (requests in the activator: waiting or proxied) and request count, minus the request already
- * reported at once. An entry whose period had no concurrency at all is dropped after its report. Stats go to the
- * sink on {@code sinkExecutor}, never on the caller's (I/O) thread. Thread-safe.
+ * The activator's request accounting per function, reported to the autoscaler as Knative's
+ * activator does: the first request of a function that has no entry (none seen since its last idle
+ * reporting period, e.g. a function at zero) is reported at once as {@code {concurrency 1, requests
+ * 1}}, so the autoscaler can scale from zero without waiting for a tick; then {@link #report()}
+ * (every second) sends each function's time-averaged concurrency (requests in the activator:
+ * waiting or proxied) and request count, minus the request already reported at once. An entry whose
+ * period had no concurrency at all is dropped after its report. Stats go to the sink on {@code
+ * sinkExecutor}, never on the caller's (I/O) thread. Thread-safe.
  */
 final class ConcurrencyReporter {
 
@@ -29,7 +30,8 @@ final class ConcurrencyReporter {
   private final LongSupplier nanoTime;
   private final Map<RevisionKey, Entry> entries = new HashMap<>();
 
-  ConcurrencyReporter(String reporterName, StatSink sink, Executor sinkExecutor, LongSupplier nanoTime) {
+  ConcurrencyReporter(
+      String reporterName, StatSink sink, Executor sinkExecutor, LongSupplier nanoTime) {
     this.reporterName = reporterName;
     this.sink = sink;
     this.sinkExecutor = sinkExecutor;
@@ -84,8 +86,13 @@ final class ConcurrencyReporter {
         if (r.averageConcurrency() == 0) {
           it.remove();
         }
-        out.add(Map.entry(me.getKey(), Stat.of(reporterName, Math.max(r.averageConcurrency() - adjust, 0),
-            Math.max(r.requestCount() - adjust, 0))));
+        out.add(
+            Map.entry(
+                me.getKey(),
+                Stat.of(
+                    reporterName,
+                    Math.max(r.averageConcurrency() - adjust, 0),
+                    Math.max(r.requestCount() - adjust, 0))));
       }
     }
     if (!out.isEmpty()) {

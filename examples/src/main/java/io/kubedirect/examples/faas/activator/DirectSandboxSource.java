@@ -10,11 +10,12 @@ import java.util.function.Supplier;
 
 /**
  * The direct {@link SandboxSource}: the activator is a kubedirect stage ({@value #STAGE}, upstream
- * {@code sandbox-manager}, receives pods) that subscribes to the sandbox managers' pods. Its pod informer
- * ({@code kd.informerFactory()}) shows the union of what the sandbox managers sent (a sandbox is routable as soon
- * as its manager reports it Ready, in parallel with the manager's write-back) and the API Server's pods. When a
- * sandbox manager's link stays down past the activator's fallback deadline, the runtime withdraws what that
- * manager sent (docs/design.md §14.2): its sandboxes stay routable only if the API Server shows them Ready.
+ * {@code sandbox-manager}, receives pods) that subscribes to the sandbox managers' pods. Its pod
+ * informer ({@code kd.informerFactory()}) shows the union of what the sandbox managers sent (a
+ * sandbox is routable as soon as its manager reports it Ready, in parallel with the manager's
+ * write-back) and the API Server's pods. When a sandbox manager's link stays down past the
+ * activator's fallback deadline, the runtime withdraws what that manager sent (docs/design.md
+ * §14.2): its sandboxes stay routable only if the API Server shows them Ready.
  */
 public final class DirectSandboxSource implements SandboxSource {
 
@@ -28,8 +29,8 @@ public final class DirectSandboxSource implements SandboxSource {
   private ApiServerSandboxSource union;
 
   /**
-   * A source whose runtime {@code runtime} configures (API client, transport, listen address, meters; the stage
-   * declaration is added here), reading the API copies through {@code apiClient}.
+   * A source whose runtime {@code runtime} configures (API client, transport, listen address,
+   * meters; the stage declaration is added here), reading the API copies through {@code apiClient}.
    */
   public DirectSandboxSource(Supplier<KubeDirect.Builder> runtime, ApiClient apiClient) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -38,7 +39,10 @@ public final class DirectSandboxSource implements SandboxSource {
 
   /** The activator's stage: a subscriber of the sandbox managers' pods. */
   public static StageDeclaration declaration() {
-    return StageDeclaration.builder(STAGE).upstream("sandbox-manager").receives(V1Pod.class).build();
+    return StageDeclaration.builder(STAGE)
+        .upstream("sandbox-manager")
+        .receives(V1Pod.class)
+        .build();
   }
 
   @Override
@@ -48,7 +52,10 @@ public final class DirectSandboxSource implements SandboxSource {
     }
     KubeDirect k = runtime.get().stage(declaration()).build();
     kd = k;
-    union = ApiServerSandboxSource.builder(apiClient).informerFactory(k::informerFactory, k::start).build();
+    union =
+        ApiServerSandboxSource.builder(apiClient)
+            .informerFactory(k::informerFactory, k::start)
+            .build();
     union.start(listener);
   }
 

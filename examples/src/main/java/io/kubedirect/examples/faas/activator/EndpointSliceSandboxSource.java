@@ -1,8 +1,8 @@
 package io.kubedirect.examples.faas.activator;
 
 import io.kubedirect.examples.faas.common.FaasConventions;
-import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.common.LoopbackPodNetwork;
+import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.sandbox.HttpSandboxRuntime;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;
 import io.kubedirect.examples.knative.autoscaler.RevisionKey;
@@ -34,16 +34,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The K8s+ {@link SandboxSource}, the way Knative's activator learns a revision's endpoints: from the
- * EndpointSlices that the stock endpointslice controller writes for the function's Service (a Service labelled
- * {@link FaasConventions#FUNCTION_LABEL}; the controller copies the Service's labels onto its slices). A sandbox
- * is ready while its endpoint is listed with condition {@code ready} (not false) and not {@code terminating}; it
- * is dialled at the endpoint's pod IP and the slice's port ({@code http}, or the only one), the pod IP mapped to
- * its loopback twin ({@link LoopbackPodNetwork}: the stock controllers publish the pod IPs that the sandbox
- * managers assign, and the sandboxes listen there with
- * {@link HttpSandboxRuntime.Builder#listenOnPodAddress}). The function's container concurrency comes from its
- * Deployment's pod template ({@link SandboxSpec#CONTAINER_CONCURRENCY_ANNOTATION}), as Knative's activator
- * reads it from the Revision; a function is {@linkplain #knows known} while such a Deployment exists.
+ * The K8s+ {@link SandboxSource}, the way Knative's activator learns a revision's endpoints: from
+ * the EndpointSlices that the stock endpointslice controller writes for the function's Service (a
+ * Service labelled {@link FaasConventions#FUNCTION_LABEL}; the controller copies the Service's
+ * labels onto its slices). A sandbox is ready while its endpoint is listed with condition {@code
+ * ready} (not false) and not {@code terminating}; it is dialled at the endpoint's pod IP and the
+ * slice's port ({@code http}, or the only one), the pod IP mapped to its loopback twin ({@link
+ * LoopbackPodNetwork}: the stock controllers publish the pod IPs that the sandbox managers assign,
+ * and the sandboxes listen there with {@link HttpSandboxRuntime.Builder#listenOnPodAddress}). The
+ * function's container concurrency comes from its Deployment's pod template ({@link
+ * SandboxSpec#CONTAINER_CONCURRENCY_ANNOTATION}), as Knative's activator reads it from the
+ * Revision; a function is {@linkplain #knows known} while such a Deployment exists.
  */
 public final class EndpointSliceSandboxSource implements SandboxSource {
 
@@ -73,18 +74,34 @@ public final class EndpointSliceSandboxSource implements SandboxSource {
     DiscoveryV1Api discovery = new DiscoveryV1Api(apiClient);
     AppsV1Api apps = new AppsV1Api(apiClient);
     factory = new SharedInformerFactory(apiClient);
-    slices = factory.sharedIndexInformerFor(
-        p -> discovery.listEndpointSliceForAllNamespaces().labelSelector(FaasConventions.FUNCTION_LABEL)
-            .resourceVersion(p.resourceVersion).watch(p.watch).timeoutSeconds(p.timeoutSeconds).buildCall(null),
-        V1EndpointSlice.class, V1EndpointSliceList.class);
-    deployments = factory.sharedIndexInformerFor(
-        p -> apps.listDeploymentForAllNamespaces().labelSelector(FaasConventions.FUNCTION_LABEL)
-            .resourceVersion(p.resourceVersion).watch(p.watch).timeoutSeconds(p.timeoutSeconds).buildCall(null),
-        V1Deployment.class, V1DeploymentList.class);
+    slices =
+        factory.sharedIndexInformerFor(
+            p ->
+                discovery
+                    .listEndpointSliceForAllNamespaces()
+                    .labelSelector(FaasConventions.FUNCTION_LABEL)
+                    .resourceVersion(p.resourceVersion)
+                    .watch(p.watch)
+                    .timeoutSeconds(p.timeoutSeconds)
+                    .buildCall(null),
+            V1EndpointSlice.class,
+            V1EndpointSliceList.class);
+    deployments =
+        factory.sharedIndexInformerFor(
+            p ->
+                apps.listDeploymentForAllNamespaces()
+                    .labelSelector(FaasConventions.FUNCTION_LABEL)
+                    .resourceVersion(p.resourceVersion)
+                    .watch(p.watch)
+                    .timeoutSeconds(p.timeoutSeconds)
+                    .buildCall(null),
+            V1Deployment.class,
+            V1DeploymentList.class);
     slices.addIndexers(Map.of(BY_FUNCTION, s -> indexKeys(s.getMetadata())));
     deployments.addIndexers(Map.of(BY_FUNCTION, d -> indexKeys(d.getMetadata())));
     slices.addEventHandler(handler(s -> changed(FunctionAutoscaling.functionOf(s.getMetadata()))));
-    deployments.addEventHandler(handler(d -> changed(FunctionAutoscaling.functionOf(d.getMetadata()))));
+    deployments.addEventHandler(
+        handler(d -> changed(FunctionAutoscaling.functionOf(d.getMetadata()))));
     factory.startAllRegisteredInformers();
   }
 
@@ -128,7 +145,10 @@ public final class EndpointSliceSandboxSource implements SandboxSource {
     return slices != null && slices.hasSynced() && deployments.hasSynced();
   }
 
-  /** Knows a function while a Deployment labelled with it exists (and every function before the sync). */
+  /**
+   * Knows a function while a Deployment labelled with it exists (and every function before the
+   * sync).
+   */
   @Override
   public boolean knows(RevisionKey function) {
     SharedIndexInformer<V1Deployment> d;
@@ -160,9 +180,14 @@ public final class EndpointSliceSandboxSource implements SandboxSource {
 
   private int containerConcurrency(RevisionKey function) {
     List<V1Deployment> found = deployments.getIndexer().byIndex(BY_FUNCTION, function.toString());
-    return found.stream().min(Comparator.comparing(d -> d.getMetadata().getName()))
-        .map(d -> d.getSpec() == null || d.getSpec().getTemplate() == null ? 0
-            : SandboxSpec.containerConcurrency(new V1Pod().metadata(d.getSpec().getTemplate().getMetadata())))
+    return found.stream()
+        .min(Comparator.comparing(d -> d.getMetadata().getName()))
+        .map(
+            d ->
+                d.getSpec() == null || d.getSpec().getTemplate() == null
+                    ? 0
+                    : SandboxSpec.containerConcurrency(
+                        new V1Pod().metadata(d.getSpec().getTemplate().getMetadata())))
         .orElse(0);
   }
 
@@ -174,19 +199,27 @@ public final class EndpointSliceSandboxSource implements SandboxSource {
     }
     Set<SandboxEndpoint> ready = new HashSet<>();
     for (V1Endpoint e : slice.getEndpoints()) {
-      boolean isReady = e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
-      boolean terminating = e.getConditions() != null && Boolean.TRUE.equals(e.getConditions().getTerminating());
+      boolean isReady =
+          e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
+      boolean terminating =
+          e.getConditions() != null && Boolean.TRUE.equals(e.getConditions().getTerminating());
       if (!isReady || terminating || e.getAddresses() == null || e.getAddresses().isEmpty()) {
         continue;
       }
       String ip = e.getAddresses().get(0);
       V1ObjectReference ref = e.getTargetRef();
-      String pod = ref != null && "Pod".equals(ref.getKind()) && ref.getName() != null
-          ? slice.getMetadata().getNamespace() + "/" + ref.getName() : ip;
+      String pod =
+          ref != null && "Pod".equals(ref.getKind()) && ref.getName() != null
+              ? slice.getMetadata().getNamespace() + "/" + ref.getName()
+              : ip;
       try {
         ready.add(new SandboxEndpoint(pod, LoopbackPodNetwork.hostFor(ip), port, cc));
       } catch (IllegalArgumentException ex) {
-        log.warn("endpoint {} of {} is not reachable here: {}", ip, slice.getMetadata().getName(), ex.getMessage());
+        log.warn(
+            "endpoint {} of {} is not reachable here: {}",
+            ip,
+            slice.getMetadata().getName(),
+            ex.getMessage());
       }
     }
     return ready;
@@ -198,7 +231,9 @@ public final class EndpointSliceSandboxSource implements SandboxSource {
     if (ports == null || ports.isEmpty()) {
       return null;
     }
-    return ports.stream().filter(p -> HttpSandboxRuntime.HTTP_PORT_NAME.equals(p.getName())).findFirst()
+    return ports.stream()
+        .filter(p -> HttpSandboxRuntime.HTTP_PORT_NAME.equals(p.getName()))
+        .findFirst()
         .orElse(ports.size() == 1 ? ports.get(0) : new DiscoveryV1EndpointPort())
         .getPort();
   }

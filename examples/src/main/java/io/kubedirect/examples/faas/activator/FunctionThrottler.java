@@ -14,20 +14,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
- * Capacity and buffering of one function (Knative's revision throttler with its breakers): a tracker per ready
- * sandbox admits at most its container concurrency in-flight requests (0 = any number); a request that finds no
- * free tracker waits in a bounded FIFO queue and is granted a tracker as soon as one frees up or a new sandbox
- * becomes ready. Load balancing, as Knative: unlimited concurrency picks the less loaded of two random sandboxes;
- * container concurrency up to 3 takes the first sandbox with room (keeps the others idle for scale-down);
- * above that, round robin over those with room. A sandbox that failed a connection is skipped for a cool-down.
+ * Capacity and buffering of one function (Knative's revision throttler with its breakers): a
+ * tracker per ready sandbox admits at most its container concurrency in-flight requests (0 = any
+ * number); a request that finds no free tracker waits in a bounded FIFO queue and is granted a
+ * tracker as soon as one frees up or a new sandbox becomes ready. Load balancing, as Knative:
+ * unlimited concurrency picks the less loaded of two random sandboxes; container concurrency up to
+ * 3 takes the first sandbox with room (keeps the others idle for scale-down); above that, round
+ * robin over those with room. A sandbox that failed a connection is skipped for a cool-down.
  *
- * <p>Thread-safe. Grants are delivered outside the lock, on the thread whose action freed the capacity.
+ * <p>Thread-safe. Grants are delivered outside the lock, on the thread whose action freed the
+ * capacity.
  */
 final class FunctionThrottler {
 
   /** A request waiting for capacity. */
   interface Waiter {
-    /** {@code lease} is yours: release it exactly once when the request is done with the sandbox. */
+    /**
+     * {@code lease} is yours: release it exactly once when the request is done with the sandbox.
+     */
     void granted(Lease lease);
   }
 
@@ -62,8 +66,9 @@ final class FunctionThrottler {
   }
 
   /**
-   * A lease at once if a sandbox has room (and nobody waits before us), else null: {@code waiter} is queued and
-   * {@link Waiter#granted} later. {@code front} puts a retried request first and ignores the depth.
+   * A lease at once if a sandbox has room (and nobody waits before us), else null: {@code waiter}
+   * is queued and {@link Waiter#granted} later. {@code front} puts a retried request first and
+   * ignores the depth.
    *
    * @throws QueueFullException if the request would have to wait and the queue is full
    */
@@ -79,7 +84,8 @@ final class FunctionThrottler {
       if (front) {
         queue.addFirst(waiter);
       } else if (queue.size() >= queueDepth) {
-        throw new QueueFullException(queue.size() + " requests of " + function + " are waiting (the most allowed)");
+        throw new QueueFullException(
+            queue.size() + " requests of " + function + " are waiting (the most allowed)");
       } else {
         queue.addLast(waiter);
       }
@@ -92,7 +98,10 @@ final class FunctionThrottler {
     return queue.removeFirstOccurrence(waiter);
   }
 
-  /** Replaces the set of ready sandboxes; trackers of sandboxes still ready keep their in-flight counts. */
+  /**
+   * Replaces the set of ready sandboxes; trackers of sandboxes still ready keep their in-flight
+   * counts.
+   */
   void update(Set<SandboxEndpoint> ready) {
     List<Runnable> grants;
     synchronized (this) {
@@ -101,16 +110,22 @@ final class FunctionThrottler {
         trackers.computeIfAbsent(e, PodTracker::new);
       }
       List<PodTracker> sorted = new ArrayList<>(trackers.values());
-      sorted.sort(Comparator.comparing((PodTracker t) -> t.endpoint.pod()).thenComparing(t -> t.endpoint.port()));
+      sorted.sort(
+          Comparator.comparing((PodTracker t) -> t.endpoint.pod())
+              .thenComparing(t -> t.endpoint.port()));
       order = List.copyOf(sorted);
       allUnlimited = order.stream().allMatch(t -> t.endpoint.unlimited());
-      maxConcurrency = order.stream().mapToInt(t -> t.endpoint.containerConcurrency()).max().orElse(0);
+      maxConcurrency =
+          order.stream().mapToInt(t -> t.endpoint.containerConcurrency()).max().orElse(0);
       grants = drain();
     }
     grants.forEach(Runnable::run);
   }
 
-  /** Skips {@code tracker} for {@code coolDown} (it refused a connection); call {@link #dispatch} after it. */
+  /**
+   * Skips {@code tracker} for {@code coolDown} (it refused a connection); call {@link #dispatch}
+   * after it.
+   */
   synchronized void markUnhealthy(PodTracker tracker, Duration coolDown) {
     tracker.unhealthyUntil = nanoTime.getAsLong() + coolDown.toNanos();
   }

@@ -14,12 +14,12 @@ import io.kubernetes.client.openapi.models.V1EndpointSliceList;
 import java.io.IOException;
 
 /**
- * Lets client-java read EndpointSlices without endpoints. The API Server sends an EndpointSlice that lists no
- * endpoint (a Service whose pods are all gone, e.g. a function at zero) with {@code "endpoints": null}, and
- * client-java 27's generated model rejects that ("Expected the field `endpoints` to be an array ... but got
- * `null`", kubernetes-client/java#3226 and #4506), which stops an informer from ever syncing. {@link #install()}
- * adds a type adapter to client-java's shared Gson that reads such a slice (alone or in a list) as one with an empty
- * list; everything
+ * Lets client-java read EndpointSlices without endpoints. The API Server sends an EndpointSlice
+ * that lists no endpoint (a Service whose pods are all gone, e.g. a function at zero) with {@code
+ * "endpoints": null}, and client-java 27's generated model rejects that ("Expected the field
+ * `endpoints` to be an array ... but got `null`", kubernetes-client/java#3226 and #4506), which
+ * stops an informer from ever syncing. {@link #install()} adds a type adapter to client-java's
+ * shared Gson that reads such a slice (alone or in a list) as one with an empty list; everything
  * else is read as before. Idempotent.
  */
 final class NullEndpointsWorkaround implements TypeAdapterFactory {
@@ -31,7 +31,11 @@ final class NullEndpointsWorkaround implements TypeAdapterFactory {
   /** Installs the adapter into {@link JSON}'s Gson (once per JVM). */
   static synchronized void install() {
     if (!installed) {
-      JSON.setGson(JSON.getGson().newBuilder().registerTypeAdapterFactory(new NullEndpointsWorkaround()).create());
+      JSON.setGson(
+          JSON.getGson()
+              .newBuilder()
+              .registerTypeAdapterFactory(new NullEndpointsWorkaround())
+              .create());
       installed = true;
     }
   }
@@ -54,7 +58,10 @@ final class NullEndpointsWorkaround implements TypeAdapterFactory {
       @Override
       public T read(JsonReader in) throws IOException {
         JsonElement json = elements.read(in);
-        if (list && json != null && json.isJsonObject() && json.getAsJsonObject().get("items") instanceof JsonArray items) {
+        if (list
+            && json != null
+            && json.isJsonObject()
+            && json.getAsJsonObject().get("items") instanceof JsonArray items) {
           items.forEach(NullEndpointsWorkaround::emptyIfNull);
         } else {
           emptyIfNull(json);
@@ -65,7 +72,9 @@ final class NullEndpointsWorkaround implements TypeAdapterFactory {
   }
 
   private static void emptyIfNull(JsonElement slice) {
-    if (slice != null && slice.isJsonObject() && slice.getAsJsonObject().has("endpoints")
+    if (slice != null
+        && slice.isJsonObject()
+        && slice.getAsJsonObject().has("endpoints")
         && slice.getAsJsonObject().get("endpoints").isJsonNull()) {
       slice.getAsJsonObject().add("endpoints", new JsonArray());
     }

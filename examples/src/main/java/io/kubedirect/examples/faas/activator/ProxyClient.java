@@ -27,11 +27,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The activator's HTTP/1.1 client to the sandboxes: one pool of keep-alive connections per sandbox address
- * (connections are reused; the throttler bounds how many are in use), one request at a time per connection.
- * A failure before the request could have reached the sandbox (no connection, failed write) is reported as
- * {@link NotSentException}, so the caller may send it elsewhere; after that, a lost connection or the response
- * timeout fail the request for good.
+ * The activator's HTTP/1.1 client to the sandboxes: one pool of keep-alive connections per sandbox
+ * address (connections are reused; the throttler bounds how many are in use), one request at a time
+ * per connection. A failure before the request could have reached the sandbox (no connection,
+ * failed write) is reported as {@link NotSentException}, so the caller may send it elsewhere; after
+ * that, a lost connection or the response timeout fail the request for good.
  */
 final class ProxyClient implements AutoCloseable {
 
@@ -40,65 +40,93 @@ final class ProxyClient implements AutoCloseable {
 
   ProxyClient(EventLoopGroup group, Duration connectTimeout, int maxResponseBytes) {
     this.maxResponseBytes = maxResponseBytes;
-    Bootstrap base = new Bootstrap()
-        .group(group)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-    this.pools = new AbstractChannelPoolMap<>() {
-      @Override
-      protected SimpleChannelPool newPool(InetSocketAddress key) {
-        return new SimpleChannelPool(base.clone().remoteAddress(key), new AbstractChannelPoolHandler() {
+    Bootstrap base =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+    this.pools =
+        new AbstractChannelPoolMap<>() {
           @Override
-          public void channelCreated(Channel ch) {
-            ch.pipeline()
-                .addLast("http", new HttpClientCodec())
-                .addLast("aggregate", new HttpObjectAggregator(ProxyClient.this.maxResponseBytes))
-                .addLast("response", new ResponseHandler());
+          protected SimpleChannelPool newPool(InetSocketAddress key) {
+            return new SimpleChannelPool(
+                base.clone().remoteAddress(key),
+                new AbstractChannelPoolHandler() {
+                  @Override
+                  public void channelCreated(Channel ch) {
+                    ch.pipeline()
+                        .addLast("http", new HttpClientCodec())
+                        .addLast(
+                            "aggregate",
+                            new HttpObjectAggregator(ProxyClient.this.maxResponseBytes))
+                        .addLast("response", new ResponseHandler());
+                  }
+                },
+                ChannelHealthChecker.ACTIVE);
           }
-        }, ChannelHealthChecker.ACTIVE);
-      }
-    };
+        };
   }
 
   /**
-   * Sends {@code request} (ownership passes to this method) to {@code target}; the future completes with the
-   * response (the caller releases it), or with {@link NotSentException}, a {@link TimeoutException} after
-   * {@code timeout}, or another I/O error.
+   * Sends {@code request} (ownership passes to this method) to {@code target}; the future completes
+   * with the response (the caller releases it), or with {@link NotSentException}, a {@link
+   * TimeoutException} after {@code timeout}, or another I/O error.
    */
-  CompletableFuture<FullHttpResponse> send(InetSocketAddress target, FullHttpRequest request, Duration timeout) {
+  CompletableFuture<FullHttpResponse> send(
+      InetSocketAddress target, FullHttpRequest request, Duration timeout) {
     CompletableFuture<FullHttpResponse> result = new CompletableFuture<>();
     SimpleChannelPool pool = pools.get(target);
-    pool.acquire().addListener((Future<Channel> acquired) -> {
-      if (!acquired.isSuccess()) {
-        request.release();
-        result.completeExceptionally(new NotSentException("no connection to " + target, acquired.cause()));
-        return;
-      }
-      Channel ch = acquired.getNow();
-      ResponseHandler handler = ch.pipeline().get(ResponseHandler.class);
-      handler.expect(result);
-      ScheduledFuture<?> timer = ch.eventLoop().schedule(() -> {
-        if (result.completeExceptionally(new TimeoutException("no response from " + target + " within " + timeout))) {
-          ch.close();
-        }
-      }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-      result.whenComplete((response, error) -> {
-        timer.cancel(false);
-        ch.eventLoop().execute(() -> {
-          handler.expect(null);
-          if (error != null || response == null || !HttpUtil.isKeepAlive(response)) {
-            ch.close();
-          }
-          pool.release(ch);
-        });
-      });
-      ch.writeAndFlush(request).addListener(written -> {
-        if (!written.isSuccess()) {
-          result.completeExceptionally(new NotSentException("could not send to " + target, written.cause()));
-        }
-      });
-    });
+    pool.acquire()
+        .addListener(
+            (Future<Channel> acquired) -> {
+              if (!acquired.isSuccess()) {
+                request.release();
+                result.completeExceptionally(
+                    new NotSentException("no connection to " + target, acquired.cause()));
+                return;
+              }
+              Channel ch = acquired.getNow();
+              ResponseHandler handler = ch.pipeline().get(ResponseHandler.class);
+              handler.expect(result);
+              ScheduledFuture<?> timer =
+                  ch.eventLoop()
+                      .schedule(
+                          () -> {
+                            if (result.completeExceptionally(
+                                new TimeoutException(
+                                    "no response from " + target + " within " + timeout))) {
+                              ch.close();
+                            }
+                          },
+                          timeout.toNanos(),
+                          TimeUnit.NANOSECONDS);
+              result.whenComplete(
+                  (response, error) -> {
+                    timer.cancel(false);
+                    ch.eventLoop()
+                        .execute(
+                            () -> {
+                              handler.expect(null);
+                              if (error != null
+                                  || response == null
+                                  || !HttpUtil.isKeepAlive(response)) {
+                                ch.close();
+                              }
+                              pool.release(ch);
+                            });
+                  });
+              ch.writeAndFlush(request)
+                  .addListener(
+                      written -> {
+                        if (!written.isSuccess()) {
+                          result.completeExceptionally(
+                              new NotSentException("could not send to " + target, written.cause()));
+                        }
+                      });
+            });
     return result;
   }
 
@@ -140,7 +168,8 @@ final class ProxyClient implements AutoCloseable {
       CompletableFuture<FullHttpResponse> p = pending;
       pending = null;
       if (p != null) {
-        p.completeExceptionally(new IOException("connection to " + ctx.channel().remoteAddress() + " closed"));
+        p.completeExceptionally(
+            new IOException("connection to " + ctx.channel().remoteAddress() + " closed"));
       }
       super.channelInactive(ctx);
     }

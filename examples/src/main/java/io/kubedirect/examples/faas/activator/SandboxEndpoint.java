@@ -40,7 +40,8 @@ public record SandboxEndpoint(String pod, String host, int port, int containerCo
       host = host.substring(1, host.length() - 1);
     }
     try {
-      return new SandboxEndpoint(pod, host, Integer.parseInt(hostPort.substring(colon + 1)), containerConcurrency);
+      return new SandboxEndpoint(
+          pod, host, Integer.parseInt(hostPort.substring(colon + 1)), containerConcurrency);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("not host:port: " + hostPort, e);
     }

@@ -4,13 +4,15 @@ import io.kubedirect.examples.knative.autoscaler.RevisionKey;
 import java.util.Set;
 
 /**
- * Tells the activator which sandboxes of each function are ready (Knative's revision backends manager).
+ * Tells the activator which sandboxes of each function are ready (Knative's revision backends
+ * manager).
  *
- * <p>Variants: {@link ApiServerSandboxSource} learns readiness from an API Server watch of the pods, the way plain
- * Kubernetes and Knative do; {@link EndpointSliceSandboxSource} from EndpointSlices (K8s+). {@link DirectSandboxSource}
- * receives readiness from the sandbox managers over direct links as a <em>subscriber</em> (in parallel with their
- * write-back to the API Server) and withdraws a manager's sandboxes when its link dies and the API Server does not
- * show them Ready.
+ * <p>Variants: {@link ApiServerSandboxSource} learns readiness from an API Server watch of the
+ * pods, the way plain Kubernetes and Knative do; {@link EndpointSliceSandboxSource} from
+ * EndpointSlices (K8s+). {@link DirectSandboxSource} receives readiness from the sandbox managers
+ * over direct links as a <em>subscriber</em> (in parallel with their write-back to the API Server)
+ * and withdraws a manager's sandboxes when its link dies and the API Server does not show them
+ * Ready.
  */
 public interface SandboxSource {
 
@@ -18,13 +20,16 @@ public interface SandboxSource {
   @FunctionalInterface
   interface Listener {
     /**
-     * {@code ready} is the complete set of ready sandboxes of {@code function} now (empty: none). Called from the
-     * source's thread; keep it short.
+     * {@code ready} is the complete set of ready sandboxes of {@code function} now (empty: none).
+     * Called from the source's thread; keep it short.
      */
     void sandboxesChanged(RevisionKey function, Set<SandboxEndpoint> ready);
   }
 
-  /** Starts watching and reporting to {@code listener} (every function with ready sandboxes is reported). */
+  /**
+   * Starts watching and reporting to {@code listener} (every function with ready sandboxes is
+   * reported).
+   */
   void start(Listener listener);
 
   /** Stops watching; forgets everything. */
@@ -34,8 +39,9 @@ public interface SandboxSource {
   boolean hasSynced();
 
   /**
-   * False if {@code function} certainly does not exist (the activator answers 404). The default knows every
-   * function; requests for a function that never gets sandboxes then wait until their timeout.
+   * False if {@code function} certainly does not exist (the activator answers 404). The default
+   * knows every function; requests for a function that never gets sandboxes then wait until their
+   * timeout.
    */
   default boolean knows(RevisionKey function) {
     return true;

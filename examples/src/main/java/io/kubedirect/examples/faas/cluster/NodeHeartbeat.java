@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Renews the {@code kube-node-lease/<node>} Lease of each pool node periodically, as a kubelet does, so that
- * kube-controller-manager's node lifecycle controller keeps the nodes Ready (and untainted) while no real
- * kubelet runs.
+ * Renews the {@code kube-node-lease/<node>} Lease of each pool node periodically, as a kubelet
+ * does, so that kube-controller-manager's node lifecycle controller keeps the nodes Ready (and
+ * untainted) while no real kubelet runs.
  */
 public final class NodeHeartbeat implements AutoCloseable {
 
@@ -35,11 +35,13 @@ public final class NodeHeartbeat implements AutoCloseable {
   private NodeHeartbeat(ApiClient apiClient, List<String> nodes, Duration period) {
     this.api = new CoordinationV1Api(apiClient);
     this.nodes = List.copyOf(nodes);
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "node-heartbeat");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "node-heartbeat");
+              t.setDaemon(true);
+              return t;
+            });
     timer.scheduleWithFixedDelay(this::renewAll, 0, period.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -77,9 +79,15 @@ public final class NodeHeartbeat implements AutoCloseable {
       if (e.getCode() != 404) {
         throw e;
       }
-      api.createNamespacedLease(NAMESPACE, new V1Lease()
-          .metadata(new V1ObjectMeta().name(node).namespace(NAMESPACE))
-          .spec(new V1LeaseSpec().holderIdentity(node).leaseDurationSeconds(LEASE_SECONDS).renewTime(now)))
+      api.createNamespacedLease(
+              NAMESPACE,
+              new V1Lease()
+                  .metadata(new V1ObjectMeta().name(node).namespace(NAMESPACE))
+                  .spec(
+                      new V1LeaseSpec()
+                          .holderIdentity(node)
+                          .leaseDurationSeconds(LEASE_SECONDS)
+                          .renewTime(now)))
           .execute();
       return;
     }

@@ -27,12 +27,18 @@ public final class PodBindings {
    * @return true on success, or if the pod is already bound (409) or gone (404); false otherwise
    */
   public static boolean bind(CoreV1Api api, V1Pod pod, String node) {
-    V1Binding binding = new V1Binding()
-        .metadata(new V1ObjectMeta().name(pod.getMetadata().getName())
-            .namespace(pod.getMetadata().getNamespace()).uid(pod.getMetadata().getUid()))
-        .target(new V1ObjectReference().apiVersion("v1").kind("Node").name(node));
-    try (Response response = api.createNamespacedBinding(pod.getMetadata().getNamespace(), binding)
-        .buildCall(null).execute()) {
+    V1Binding binding =
+        new V1Binding()
+            .metadata(
+                new V1ObjectMeta()
+                    .name(pod.getMetadata().getName())
+                    .namespace(pod.getMetadata().getNamespace())
+                    .uid(pod.getMetadata().getUid()))
+            .target(new V1ObjectReference().apiVersion("v1").kind("Node").name(node));
+    try (Response response =
+        api.createNamespacedBinding(pod.getMetadata().getNamespace(), binding)
+            .buildCall(null)
+            .execute()) {
       if (response.isSuccessful() || response.code() == 404 || response.code() == 409) {
         return true;
       }

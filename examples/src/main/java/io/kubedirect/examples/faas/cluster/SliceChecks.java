@@ -11,9 +11,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Checks that the pods of one function, as the API Server shows them, are exactly what the slice should
- * have produced: the expected number of active pods, unique names and IPs, a controlling ReplicaSet owner,
- * bound to a pool node, Ready.
+ * Checks that the pods of one function, as the API Server shows them, are exactly what the slice
+ * should have produced: the expected number of active pods, unique names and IPs, a controlling
+ * ReplicaSet owner, bound to a pool node, Ready.
  */
 public final class SliceChecks {
 
@@ -27,7 +27,8 @@ public final class SliceChecks {
    * @param poolNodes names of the pool nodes
    * @param ownerUid the expected ReplicaSet UID, or null to accept any controlling ReplicaSet
    */
-  public static List<String> problems(Collection<V1Pod> pods, int expected, Set<String> poolNodes, String ownerUid) {
+  public static List<String> problems(
+      Collection<V1Pod> pods, int expected, Set<String> poolNodes, String ownerUid) {
     List<String> problems = new ArrayList<>();
     List<V1Pod> active = pods.stream().filter(Pods::isActive).collect(Collectors.toList());
     if (active.size() != expected) {
@@ -38,11 +39,13 @@ public final class SliceChecks {
     for (V1Pod p : active) {
       String name = p.getMetadata().getName();
       names.merge(name, 1, Integer::sum);
-      boolean owned = ownerUid == null
-          ? Pods.controllerOf(p).filter(r -> "ReplicaSet".equals(r.getKind())).isPresent()
-          : Pods.isControlledBy(p, ownerUid);
+      boolean owned =
+          ownerUid == null
+              ? Pods.controllerOf(p).filter(r -> "ReplicaSet".equals(r.getKind())).isPresent()
+              : Pods.isControlledBy(p, ownerUid);
       if (!owned) {
-        problems.add(name + ": no controlling ReplicaSet owner" + (ownerUid == null ? "" : " " + ownerUid));
+        problems.add(
+            name + ": no controlling ReplicaSet owner" + (ownerUid == null ? "" : " " + ownerUid));
       }
       String node = Pods.nodeName(p);
       if (node == null || !poolNodes.contains(node)) {
@@ -58,16 +61,18 @@ public final class SliceChecks {
         ips.merge(ip, 1, Integer::sum);
       }
     }
-    names.forEach((n, c) -> {
-      if (c > 1) {
-        problems.add("pod name " + n + " appears " + c + " times");
-      }
-    });
-    ips.forEach((ip, c) -> {
-      if (c > 1) {
-        problems.add("pod IP " + ip + " used " + c + " times");
-      }
-    });
+    names.forEach(
+        (n, c) -> {
+          if (c > 1) {
+            problems.add("pod name " + n + " appears " + c + " times");
+          }
+        });
+    ips.forEach(
+        (ip, c) -> {
+          if (c > 1) {
+            problems.add("pod IP " + ip + " used " + c + " times");
+          }
+        });
     return problems;
   }
 }

@@ -8,8 +8,9 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs one client-java {@link ControllerManager} (informers + controller workers) on a daemon thread and
- * shuts it down again. {@link ControllerManager#run()} blocks, which is why a main-less stage needs this.
+ * Runs one client-java {@link ControllerManager} (informers + controller workers) on a daemon
+ * thread and shuts it down again. {@link ControllerManager#run()} blocks, which is why a main-less
+ * stage needs this.
  */
 public final class ControllerRunner {
 
@@ -22,8 +23,12 @@ public final class ControllerRunner {
     this.thread.setDaemon(true);
   }
 
-  /** Starts the informers of {@code factory} and {@code controller} on a daemon thread named {@code name}. */
-  public static ControllerRunner start(SharedInformerFactory factory, Controller controller, String name) {
+  /**
+   * Starts the informers of {@code factory} and {@code controller} on a daemon thread named {@code
+   * name}.
+   */
+  public static ControllerRunner start(
+      SharedInformerFactory factory, Controller controller, String name) {
     Objects.requireNonNull(factory, "factory");
     Objects.requireNonNull(controller, "controller");
     ControllerManager manager =
@@ -34,8 +39,8 @@ public final class ControllerRunner {
   }
 
   /**
-   * Whether the stage acts on a complete view: {@code informersSynced}. The same surface as the retrofitted
-   * stages' {@code LeaderRunner}, where a standby counts as synced.
+   * Whether the stage acts on a complete view: {@code informersSynced}. The same surface as the
+   * retrofitted stages' {@code LeaderRunner}, where a standby counts as synced.
    */
   public boolean synced(BooleanSupplier informersSynced) {
     return informersSynced.getAsBoolean();
@@ -46,7 +51,10 @@ public final class ControllerRunner {
     return true;
   }
 
-  /** Stops the controller workers and the informers, and waits briefly for the manager thread to exit. */
+  /**
+   * Stops the controller workers and the informers, and waits briefly for the manager thread to
+   * exit.
+   */
   public void stop() {
     manager.shutdown();
     try {

@@ -8,17 +8,19 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How the example deployment stage splits a Deployment's {@code spec.replicas} over its ReplicaSets: the current
- * revision's ReplicaSet ("new") and the older ones ("old"). Pure; the controller applies the result.
+ * How the example deployment stage splits a Deployment's {@code spec.replicas} over its
+ * ReplicaSets: the current revision's ReplicaSet ("new") and the older ones ("old"). Pure; the
+ * controller applies the result.
  *
  * <ul>
- *   <li>{@link Strategy#ROLLING} (the default, {@code RollingUpdate}): the new ReplicaSet gets all the replicas at
- *       once (a surge of up to 100%), and the old ones keep only as many as the new one still lacks Ready pods
- *       ({@code replicas - newReady}), newest old ReplicaSet first, never more than they have. Capacity never drops
- *       below the wanted replicas during a rollout, and it ends with the new revision's pods only. The
- *       Deployment's {@code maxSurge}/{@code maxUnavailable} are not read.
- *   <li>{@link Strategy#RECREATE}: every old ReplicaSet goes to 0 first; the new one gets the replicas once no old
- *       pod is left.
+ *   <li>{@link Strategy#ROLLING} (the default, {@code RollingUpdate}): the new ReplicaSet gets all
+ *       the replicas at once (a surge of up to 100%), and the old ones keep only as many as the new
+ *       one still lacks Ready pods ({@code replicas - newReady}), newest old ReplicaSet first,
+ *       never more than they have. Capacity never drops below the wanted replicas during a rollout,
+ *       and it ends with the new revision's pods only. The Deployment's {@code maxSurge}/{@code
+ *       maxUnavailable} are not read.
+ *   <li>{@link Strategy#RECREATE}: every old ReplicaSet goes to 0 first; the new one gets the
+ *       replicas once no old pod is left.
  * </ul>
  */
 public final class DeploymentRollout {
@@ -47,7 +49,8 @@ public final class DeploymentRollout {
    * @param ready its {@code status.readyReplicas}
    * @param createdMillis creation time (orders the old ReplicaSets, newest first)
    */
-  public record ReplicaSetState(String name, int replicas, int actual, int ready, long createdMillis) {
+  public record ReplicaSetState(
+      String name, int replicas, int actual, int ready, long createdMillis) {
     /** Validates the name. */
     public ReplicaSetState {
       Objects.requireNonNull(name, "name");
@@ -68,10 +71,11 @@ public final class DeploymentRollout {
   }
 
   /**
-   * Plans {@code desired} replicas over the new ReplicaSet {@code current} (its state now; a ReplicaSet about to be
-   * created has 0 of everything) and the {@code old} ones.
+   * Plans {@code desired} replicas over the new ReplicaSet {@code current} (its state now; a
+   * ReplicaSet about to be created has 0 of everything) and the {@code old} ones.
    */
-  public static Plan plan(Strategy strategy, int desired, ReplicaSetState current, List<ReplicaSetState> old) {
+  public static Plan plan(
+      Strategy strategy, int desired, ReplicaSetState current, List<ReplicaSetState> old) {
     if (desired < 0) {
       throw new IllegalArgumentException("desired must be >= 0");
     }
@@ -83,8 +87,10 @@ public final class DeploymentRollout {
     }
     int budget = Math.max(0, desired - current.ready());
     List<ReplicaSetState> newestFirst = new ArrayList<>(old);
-    newestFirst.sort(Comparator.comparingLong(ReplicaSetState::createdMillis).reversed()
-        .thenComparing(ReplicaSetState::name));
+    newestFirst.sort(
+        Comparator.comparingLong(ReplicaSetState::createdMillis)
+            .reversed()
+            .thenComparing(ReplicaSetState::name));
     Map<String, Integer> targets = new HashMap<>();
     for (ReplicaSetState o : newestFirst) {
       int keep = Math.min(o.replicas(), budget);

@@ -1,11 +1,12 @@
 package io.kubedirect.examples.faas.common;
 
 /**
- * The simulated pod network of the examples: pod IP {@code 10.a.b.c} (what {@link PodIpAllocator} hands out) is
- * reachable at {@code 127.a.b.c}. Linux routes all of {@code 127.0.0.0/8} to the loopback interface, so a sandbox
- * can listen on its pod's loopback twin without any network setup, and anything that learned the pod IP (from the
- * pod's status, or from an EndpointSlice, which may not list loopback addresses itself) can reach it on one
- * machine. The port stays the container's port.
+ * The simulated pod network of the examples: pod IP {@code 10.a.b.c} (what {@link PodIpAllocator}
+ * hands out) is reachable at {@code 127.a.b.c}. Linux routes all of {@code 127.0.0.0/8} to the
+ * loopback interface, so a sandbox can listen on its pod's loopback twin without any network setup,
+ * and anything that learned the pod IP (from the pod's status, or from an EndpointSlice, which may
+ * not list loopback addresses itself) can reach it on one machine. The port stays the container's
+ * port.
  */
 public final class LoopbackPodNetwork {
 

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The example scheduler's placement rule: among Ready, schedulable Nodes labelled
- * {@code faas.kubedirect.io/pool=example}, the one with the fewest pods assigned; ties go to the
+ * The example scheduler's placement rule: among Ready, schedulable Nodes labelled {@code
+ * faas.kubedirect.io/pool=example}, the one with the fewest pods assigned; ties go to the
  * lexicographically smallest node name, so the choice is deterministic.
  */
 public final class NodeChooser {
@@ -20,7 +20,8 @@ public final class NodeChooser {
     if (node.getMetadata() == null || node.getMetadata().getLabels() == null) {
       return false;
     }
-    if (!FaasConventions.POOL_VALUE.equals(node.getMetadata().getLabels().get(FaasConventions.POOL_LABEL))) {
+    if (!FaasConventions.POOL_VALUE.equals(
+        node.getMetadata().getLabels().get(FaasConventions.POOL_LABEL))) {
       return false;
     }
     if (node.getMetadata().getDeletionTimestamp() != null) {
@@ -51,7 +52,8 @@ public final class NodeChooser {
    * @param nodes candidate nodes (ineligible ones are skipped)
    * @param podsPerNode pods currently assigned per node name (missing means 0)
    */
-  public static Optional<String> choose(Collection<V1Node> nodes, Map<String, Integer> podsPerNode) {
+  public static Optional<String> choose(
+      Collection<V1Node> nodes, Map<String, Integer> podsPerNode) {
     String best = null;
     int bestLoad = Integer.MAX_VALUE;
     for (V1Node node : nodes) {

@@ -9,10 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Name-based creation/deletion expectations for one controller (the idea of the real ReplicaSet controller's
- * expectations): pods the controller created or deleted but that its informer does not show yet still count, so
- * a lagging informer never causes over- or under-creation. Entries expire after a TTL, so a lost event cannot
- * wedge an owner forever. Thread-safe.
+ * Name-based creation/deletion expectations for one controller (the idea of the real ReplicaSet
+ * controller's expectations): pods the controller created or deleted but that its informer does not
+ * show yet still count, so a lagging informer never causes over- or under-creation. Entries expire
+ * after a TTL, so a lost event cannot wedge an owner forever. Thread-safe.
  */
 public final class PodExpectations {
 
@@ -64,20 +64,26 @@ public final class PodExpectations {
   }
 
   /**
-   * The set of pods that count for {@code ownerKey}: the informer's {@code active} pods plus pending creates,
-   * minus pending deletes. Settles the expectations on the way: a create is done once the informer shows the
-   * pod in any state ({@code known}); a delete is done once the pod is no longer active.
+   * The set of pods that count for {@code ownerKey}: the informer's {@code active} pods plus
+   * pending creates, minus pending deletes. Settles the expectations on the way: a create is done
+   * once the informer shows the pod in any state ({@code known}); a delete is done once the pod is
+   * no longer active.
    *
    * @param known names of all pods of the owner the informer shows (including terminating ones)
    * @param active names of the owner's active pods (a subset of {@code known})
    */
-  public Set<String> effective(String ownerKey, Collection<String> known, Collection<String> active) {
+  public Set<String> effective(
+      String ownerKey, Collection<String> known, Collection<String> active) {
     Owner o = owner(ownerKey);
     long now = nanoClock.getAsLong();
     Set<String> knownSet = known instanceof Set ? (Set<String>) known : new HashSet<>(known);
     Set<String> activeSet = active instanceof Set ? (Set<String>) active : new HashSet<>(active);
-    o.creates.entrySet().removeIf(e -> knownSet.contains(e.getKey()) || now - e.getValue() > ttlNanos);
-    o.deletes.entrySet().removeIf(e -> !activeSet.contains(e.getKey()) || now - e.getValue() > ttlNanos);
+    o.creates
+        .entrySet()
+        .removeIf(e -> knownSet.contains(e.getKey()) || now - e.getValue() > ttlNanos);
+    o.deletes
+        .entrySet()
+        .removeIf(e -> !activeSet.contains(e.getKey()) || now - e.getValue() > ttlNanos);
     Set<String> result = new HashSet<>(activeSet);
     result.addAll(o.creates.keySet());
     result.removeAll(o.deletes.keySet());

@@ -4,9 +4,10 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Hands out unique pod IPs {@code 10.<block>.x.y} from a counter, skipping addresses it has been told are in
- * use (so a restarted sandbox manager that re-learns its pods never hands out a live address twice). Each
- * sandbox-manager instance uses its own block, so instances never collide. Thread-safe.
+ * Hands out unique pod IPs {@code 10.<block>.x.y} from a counter, skipping addresses it has been
+ * told are in use (so a restarted sandbox manager that re-learns its pods never hands out a live
+ * address twice). Each sandbox-manager instance uses its own block, so instances never collide.
+ * Thread-safe.
  */
 public final class PodIpAllocator {
 
@@ -32,7 +33,10 @@ public final class PodIpAllocator {
     this.block = block;
   }
 
-  /** The next free address. @throws IllegalStateException when all 65534 addresses of the block are in use */
+  /**
+   * The next free address. @throws IllegalStateException when all 65534 addresses of the block are
+   * in use
+   */
   public synchronized String allocate() {
     for (int tries = 0; tries < SIZE; tries++) {
       int candidate = next;

@@ -6,15 +6,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
 /**
- * Generates pod names {@code <owner>-<random suffix>} the way the API Server's {@code generateName} does, but
- * on the client so the name is known before the pod exists anywhere (a direct link needs that). The suffix uses
- * the same vowel-free alphabet as Kubernetes and is long enough that a burst practically never collides; a
- * caller-supplied "taken" predicate makes collisions with known names impossible.
+ * Generates pod names {@code <owner>-<random suffix>} the way the API Server's {@code generateName}
+ * does, but on the client so the name is known before the pod exists anywhere (a direct link needs
+ * that). The suffix uses the same vowel-free alphabet as Kubernetes and is long enough that a burst
+ * practically never collides; a caller-supplied "taken" predicate makes collisions with known names
+ * impossible.
  */
 public final class PodNamer {
 
   /** Kubernetes' generateName alphabet (no vowels, no look-alike characters). */
   static final String ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
   /** Longest owner prefix kept, so that names stay valid DNS labels (63 characters). */
   static final int MAX_PREFIX = 63 - 1 - 10;
 

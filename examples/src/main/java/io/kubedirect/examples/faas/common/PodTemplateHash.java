@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The {@code pod-template-hash} of a Deployment's pod template: a 32-bit FNV-1a hash of the template's canonical
- * JSON (object keys sorted, so the same template always gives the same hash whatever the map order) and the
- * Deployment's collision count, written with the stock controller's alphabet of consonants and digits (no vowels,
- * so a hash never spells a word). Same idea as the stock controller, not the same values: its hash covers Go's
- * printed form of the object.
+ * The {@code pod-template-hash} of a Deployment's pod template: a 32-bit FNV-1a hash of the
+ * template's canonical JSON (object keys sorted, so the same template always gives the same hash
+ * whatever the map order) and the Deployment's collision count, written with the stock controller's
+ * alphabet of consonants and digits (no vowels, so a hash never spells a word). Same idea as the
+ * stock controller, not the same values: its hash covers Go's printed form of the object.
  */
 public final class PodTemplateHash {
 
@@ -28,14 +28,16 @@ public final class PodTemplateHash {
   private PodTemplateHash() {}
 
   /**
-   * The hash of {@code template} with {@code collisionCount} (null counts as none) mixed in, with the
-   * {@link FaasConventions#POD_TEMPLATE_HASH_LABEL} label itself left out of the template.
+   * The hash of {@code template} with {@code collisionCount} (null counts as none) mixed in, with
+   * the {@link FaasConventions#POD_TEMPLATE_HASH_LABEL} label itself left out of the template.
    */
   public static String of(V1PodTemplateSpec template, Integer collisionCount) {
     Objects.requireNonNull(template, "template");
     JsonElement tree = JsonParser.parseString(JSON.serialize(template));
-    JsonElement labels = tree.getAsJsonObject().has("metadata")
-        ? tree.getAsJsonObject().getAsJsonObject("metadata").get("labels") : null;
+    JsonElement labels =
+        tree.getAsJsonObject().has("metadata")
+            ? tree.getAsJsonObject().getAsJsonObject("metadata").get("labels")
+            : null;
     if (labels != null && labels.isJsonObject()) {
       labels.getAsJsonObject().remove(FaasConventions.POD_TEMPLATE_HASH_LABEL);
     }

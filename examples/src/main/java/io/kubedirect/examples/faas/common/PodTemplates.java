@@ -18,8 +18,9 @@ public final class PodTemplates {
   private PodTemplates() {}
 
   /**
-   * A new pod named {@code name} for {@code rs}: template labels and annotations, the template spec with
-   * {@code schedulerName} set to {@code schedulerName}, and a controlling ownerReference to the ReplicaSet.
+   * A new pod named {@code name} for {@code rs}: template labels and annotations, the template spec
+   * with {@code schedulerName} set to {@code schedulerName}, and a controlling ownerReference to
+   * the ReplicaSet.
    *
    * @throws IllegalArgumentException if the ReplicaSet has no uid, namespace or template
    */
@@ -30,23 +31,30 @@ public final class PodTemplates {
     if (rsMeta == null || rsMeta.getUid() == null || rsMeta.getNamespace() == null) {
       throw new IllegalArgumentException("ReplicaSet needs metadata.uid and metadata.namespace");
     }
-    if (rs.getSpec() == null || rs.getSpec().getTemplate() == null
+    if (rs.getSpec() == null
+        || rs.getSpec().getTemplate() == null
         || rs.getSpec().getTemplate().getSpec() == null) {
       throw new IllegalArgumentException("ReplicaSet " + rsMeta.getName() + " has no pod template");
     }
     V1PodTemplateSpec template = rs.getSpec().getTemplate();
-    V1ObjectMeta tmeta = template.getMetadata() == null ? new V1ObjectMeta() : template.getMetadata();
-    V1ObjectMeta meta = new V1ObjectMeta()
-        .name(name)
-        .namespace(rsMeta.getNamespace())
-        .labels(tmeta.getLabels() == null ? null : new HashMap<>(tmeta.getLabels()))
-        .annotations(tmeta.getAnnotations() == null ? null : new HashMap<>(tmeta.getAnnotations()))
-        .ownerReferences(List.of(ownerReference(rs)));
-    V1PodSpec spec = forCreate(deepCopy(template.getSpec(), V1PodSpec.class)).schedulerName(schedulerName);
+    V1ObjectMeta tmeta =
+        template.getMetadata() == null ? new V1ObjectMeta() : template.getMetadata();
+    V1ObjectMeta meta =
+        new V1ObjectMeta()
+            .name(name)
+            .namespace(rsMeta.getNamespace())
+            .labels(tmeta.getLabels() == null ? null : new HashMap<>(tmeta.getLabels()))
+            .annotations(
+                tmeta.getAnnotations() == null ? null : new HashMap<>(tmeta.getAnnotations()))
+            .ownerReferences(List.of(ownerReference(rs)));
+    V1PodSpec spec =
+        forCreate(deepCopy(template.getSpec(), V1PodSpec.class)).schedulerName(schedulerName);
     return new V1Pod().apiVersion("v1").kind("Pod").metadata(meta).spec(spec);
   }
 
-  /** A controlling ownerReference ({@code controller=true, blockOwnerDeletion=true}) to {@code rs}. */
+  /**
+   * A controlling ownerReference ({@code controller=true, blockOwnerDeletion=true}) to {@code rs}.
+   */
   public static V1OwnerReference ownerReference(V1ReplicaSet rs) {
     return new V1OwnerReference()
         .apiVersion("apps/v1")
@@ -58,9 +66,10 @@ public final class PodTemplates {
   }
 
   /**
-   * Prepares a pod spec for a create call. client-java 27 models initialise every map to an empty one, so a
-   * spec would carry {@code "overhead": {}}, which the RuntimeClass admission plugin rejects ("Pod Overhead set
-   * without corresponding RuntimeClass defined Overhead"); an unset overhead is sent as absent.
+   * Prepares a pod spec for a create call. client-java 27 models initialise every map to an empty
+   * one, so a spec would carry {@code "overhead": {}}, which the RuntimeClass admission plugin
+   * rejects ("Pod Overhead set without corresponding RuntimeClass defined Overhead"); an unset
+   * overhead is sent as absent.
    */
   public static V1PodSpec forCreate(V1PodSpec spec) {
     if (spec.getOverhead() != null && spec.getOverhead().isEmpty()) {

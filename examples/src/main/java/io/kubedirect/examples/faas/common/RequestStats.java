@@ -1,11 +1,12 @@
 package io.kubedirect.examples.faas.common;
 
 /**
- * Request accounting of one reporter (a sandbox or the activator, for one function), in the manner of Knative's
- * queue-proxy and activator stats: concurrency is integrated over time, so a report gives the time-weighted
- * average number of in-flight requests since the previous report, plus the number of requests that arrived.
- * "Proxied" requests (those that came through the activator) are also counted apart. Times are nanoseconds of one
- * monotonic clock ({@link System#nanoTime()} or a test clock). Not thread-safe: the owner synchronises.
+ * Request accounting of one reporter (a sandbox or the activator, for one function), in the manner
+ * of Knative's queue-proxy and activator stats: concurrency is integrated over time, so a report
+ * gives the time-weighted average number of in-flight requests since the previous report, plus the
+ * number of requests that arrived. "Proxied" requests (those that came through the activator) are
+ * also counted apart. Times are nanoseconds of one monotonic clock ({@link System#nanoTime()} or a
+ * test clock). Not thread-safe: the owner synchronises.
  */
 public final class RequestStats {
 
@@ -50,15 +51,16 @@ public final class RequestStats {
   }
 
   /**
-   * The averages and counts since the previous report (or the start), and starts a new period at {@code now}.
-   * A period of zero length reports the current concurrency.
+   * The averages and counts since the previous report (or the start), and starts a new period at
+   * {@code now}. A period of zero length reports the current concurrency.
    */
   public Report report(long now) {
     advance(now);
     long period = now - periodStart;
-    Report r = period <= 0
-        ? new Report(concurrency, proxiedConcurrency, requests, proxiedRequests)
-        : new Report(area / period, proxiedArea / period, requests, proxiedRequests);
+    Report r =
+        period <= 0
+            ? new Report(concurrency, proxiedConcurrency, requests, proxiedRequests)
+            : new Report(area / period, proxiedArea / period, requests, proxiedRequests);
     area = 0;
     proxiedArea = 0;
     requests = 0;
@@ -84,6 +86,9 @@ public final class RequestStats {
    * @param requestCount requests that arrived in the period
    * @param proxiedRequestCount proxied requests that arrived in the period
    */
-  public record Report(double averageConcurrency, double averageProxiedConcurrency, long requestCount,
+  public record Report(
+      double averageConcurrency,
+      double averageProxiedConcurrency,
+      long requestCount,
       long proxiedRequestCount) {}
 }

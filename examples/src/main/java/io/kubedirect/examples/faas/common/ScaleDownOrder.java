@@ -7,16 +7,19 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Which pods to delete first when a ReplicaSet scales down, in the spirit of the real controller: unscheduled
- * before scheduled, not-ready before ready, newer before older, then by name (deterministic).
+ * Which pods to delete first when a ReplicaSet scales down, in the spirit of the real controller:
+ * unscheduled before scheduled, not-ready before ready, newer before older, then by name
+ * (deterministic).
  */
 public final class ScaleDownOrder {
 
-  private static final Comparator<V1Pod> ORDER = Comparator
-      .comparing((V1Pod p) -> Pods.nodeName(p) != null)
-      .thenComparing(Pods::isReady)
-      .thenComparing(ScaleDownOrder::created, Comparator.nullsFirst(Comparator.<OffsetDateTime>reverseOrder()))
-      .thenComparing(p -> p.getMetadata().getName());
+  private static final Comparator<V1Pod> ORDER =
+      Comparator.comparing((V1Pod p) -> Pods.nodeName(p) != null)
+          .thenComparing(Pods::isReady)
+          .thenComparing(
+              ScaleDownOrder::created,
+              Comparator.nullsFirst(Comparator.<OffsetDateTime>reverseOrder()))
+          .thenComparing(p -> p.getMetadata().getName());
 
   private ScaleDownOrder() {}
 

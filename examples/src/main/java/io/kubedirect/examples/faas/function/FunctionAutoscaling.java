@@ -18,18 +18,18 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How the autoscaler stage reads a function declared as a Deployment: its key, its autoscaling inputs, and the
- * per-function state Knative keeps in the PodAutoscaler and ServerlessService.
+ * How the autoscaler stage reads a function declared as a Deployment: its key, its autoscaling
+ * inputs, and the per-function state Knative keeps in the PodAutoscaler and ServerlessService.
  */
 public final class FunctionAutoscaling {
 
   private FunctionAutoscaling() {}
 
   /**
-   * The config-autoscaler the example chain runs with unless told otherwise: Knative's defaults, except that the
-   * activator is always in the path ({@code target-burst-capacity: -1}, the chain has no other ingress) and a new
-   * function starts at zero ({@code initial-scale: 0}, {@code allow-zero-initial-scale: true}), as in the
-   * KubeDirect artifact's Knative settings.
+   * The config-autoscaler the example chain runs with unless told otherwise: Knative's defaults,
+   * except that the activator is always in the path ({@code target-burst-capacity: -1}, the chain
+   * has no other ingress) and a new function starts at zero ({@code initial-scale: 0}, {@code
+   * allow-zero-initial-scale: true}), as in the KubeDirect artifact's Knative settings.
    */
   public static AutoscalerConfig chainDefaults(Map<String, String> overrides) {
     Map<String, String> data = new HashMap<>();
@@ -44,9 +44,15 @@ public final class FunctionAutoscaling {
     }
   }
 
-  /** The function an object belongs to: its namespace and {@link FaasConventions#FUNCTION_LABEL}, or null. */
+  /**
+   * The function an object belongs to: its namespace and {@link FaasConventions#FUNCTION_LABEL}, or
+   * null.
+   */
   public static RevisionKey functionOf(V1ObjectMeta meta) {
-    if (meta == null || meta.getLabels() == null || meta.getNamespace() == null || meta.getNamespace().isEmpty()) {
+    if (meta == null
+        || meta.getLabels() == null
+        || meta.getNamespace() == null
+        || meta.getNamespace().isEmpty()) {
       return null;
     }
     String fn = meta.getLabels().get(FaasConventions.FUNCTION_LABEL);
@@ -54,37 +60,45 @@ public final class FunctionAutoscaling {
   }
 
   /**
-   * The autoscaling inputs of function Deployment {@code d}: the {@code autoscaling.knative.dev/*} (and
-   * {@code serving.knative.dev/progress-deadline}) annotations of its pod template, overridden by those on the
-   * Deployment itself; the container concurrency from the template's
-   * {@link SandboxSpec#CONTAINER_CONCURRENCY_ANNOTATION}; always reachable (the activator routes every function).
+   * The autoscaling inputs of function Deployment {@code d}: the {@code autoscaling.knative.dev/*}
+   * (and {@code serving.knative.dev/progress-deadline}) annotations of its pod template, overridden
+   * by those on the Deployment itself; the container concurrency from the template's {@link
+   * SandboxSpec#CONTAINER_CONCURRENCY_ANNOTATION}; always reachable (the activator routes every
+   * function).
    */
   public static RevisionAutoscaling of(V1Deployment d) {
-    Map<String, String> template = d.getSpec() == null || d.getSpec().getTemplate() == null
-        || d.getSpec().getTemplate().getMetadata() == null
-        || d.getSpec().getTemplate().getMetadata().getAnnotations() == null
-        ? Map.of() : d.getSpec().getTemplate().getMetadata().getAnnotations();
+    Map<String, String> template =
+        d.getSpec() == null
+                || d.getSpec().getTemplate() == null
+                || d.getSpec().getTemplate().getMetadata() == null
+                || d.getSpec().getTemplate().getMetadata().getAnnotations() == null
+            ? Map.of()
+            : d.getSpec().getTemplate().getMetadata().getAnnotations();
     Map<String, String> merged = new HashMap<>();
     template.forEach((k, v) -> addIfAutoscaling(merged, k, v));
     Map<String, String> own = d.getMetadata() == null ? null : d.getMetadata().getAnnotations();
     if (own != null) {
       own.forEach((k, v) -> addIfAutoscaling(merged, k, v));
     }
-    int cc = SandboxSpec.containerConcurrency(new V1Pod().metadata(new V1ObjectMeta().annotations(template)));
+    int cc =
+        SandboxSpec.containerConcurrency(
+            new V1Pod().metadata(new V1ObjectMeta().annotations(template)));
     return new RevisionAutoscaling(merged, cc, Reachability.REACHABLE);
   }
 
   private static void addIfAutoscaling(Map<String, String> into, String key, String value) {
-    if (value != null && (key.startsWith("autoscaling.knative.dev/")
-        || key.equals(RevisionAutoscaling.PROGRESS_DEADLINE))) {
+    if (value != null
+        && (key.startsWith("autoscaling.knative.dev/")
+            || key.equals(RevisionAutoscaling.PROGRESS_DEADLINE))) {
       into.put(key, value);
     }
   }
 
   /**
-   * What Knative keeps in a function's PodAutoscaler status (the {@code Active} condition) and ServerlessService
-   * (its mode, and since when the activator is in the path). The activator is in the path from the start; the
-   * mode then follows each reconcile's decision ({@link #follow}). Callers synchronize on the state.
+   * What Knative keeps in a function's PodAutoscaler status (the {@code Active} condition) and
+   * ServerlessService (its mode, and since when the activator is in the path). The activator is in
+   * the path from the start; the mode then follows each reconcile's decision ({@link #follow}).
+   * Callers synchronize on the state.
    */
   public static final class State {
     private final PodAutoscalerStatus pa;

@@ -10,24 +10,35 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
-/** Small builders for the plain-text answers of the activator and the sandboxes, and the headers they share. */
+/**
+ * Small builders for the plain-text answers of the activator and the sandboxes, and the headers
+ * they share.
+ */
 public final class HttpResponses {
 
   /**
-   * Set by the activator on every request it proxies (Knative's {@code K-Proxy-Request: activator}); a sandbox
-   * counts such requests as proxied in its stats, so the autoscaler does not count them twice.
+   * Set by the activator on every request it proxies (Knative's {@code K-Proxy-Request:
+   * activator}); a sandbox counts such requests as proxied in its stats, so the autoscaler does not
+   * count them twice.
    */
   public static final String PROXY_HEADER = "K-Proxy-Request";
+
   /** The value of {@link #PROXY_HEADER} the activator sends. */
   public static final String PROXY_VALUE = "activator";
+
   /** Response header naming the pod ({@code namespace/name}) whose sandbox answered. */
   public static final String POD_HEADER = "X-Kubedirect-Pod";
+
   /**
-   * Response header of a sandbox that refuses a request because it is stopping (its pod was deleted); the
-   * request was not run, so the activator sends it to another sandbox.
+   * Response header of a sandbox that refuses a request because it is stopping (its pod was
+   * deleted); the request was not run, so the activator sends it to another sandbox.
    */
   public static final String DRAINING_HEADER = "X-Kubedirect-Sandbox-Draining";
-  /** Response header of the activator's own refusals: {@code queue-full}, {@code timeout}, {@code stopping}. */
+
+  /**
+   * Response header of the activator's own refusals: {@code queue-full}, {@code timeout}, {@code
+   * stopping}.
+   */
   public static final String REJECT_HEADER = "X-Kubedirect-Reject";
 
   private HttpResponses() {}

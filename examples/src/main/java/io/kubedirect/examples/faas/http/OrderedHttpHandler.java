@@ -14,12 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Server side of one HTTP/1.1 connection (after {@code HttpServerCodec} and {@code HttpObjectAggregator}) whose
- * answers are computed asynchronously: {@link #handle} returns a future, and the answers are written in request
- * order (pipelined requests get their responses in order), with {@code Content-Length} and keep-alive set. A
- * malformed request gets 400 and the connection is closed after it. When the connection closes, the futures of
- * the requests still unanswered are cancelled, so the handler can withdraw them (e.g. from a queue). One
- * instance per connection; everything but the futures' completion runs on the channel's event loop.
+ * Server side of one HTTP/1.1 connection (after {@code HttpServerCodec} and {@code
+ * HttpObjectAggregator}) whose answers are computed asynchronously: {@link #handle} returns a
+ * future, and the answers are written in request order (pipelined requests get their responses in
+ * order), with {@code Content-Length} and keep-alive set. A malformed request gets 400 and the
+ * connection is closed after it. When the connection closes, the futures of the requests still
+ * unanswered are cancelled, so the handler can withdraw them (e.g. from a queue). One instance per
+ * connection; everything but the futures' completion runs on the channel's event loop.
  */
 public abstract class OrderedHttpHandler extends ChannelInboundHandlerAdapter {
 
@@ -29,10 +30,12 @@ public abstract class OrderedHttpHandler extends ChannelInboundHandlerAdapter {
   private boolean closing;
 
   /**
-   * Answers {@code request} (well-formed). The request is released after this returns: retain what is kept.
-   * The returned future may complete on any thread; it is cancelled if the client goes away first.
+   * Answers {@code request} (well-formed). The request is released after this returns: retain what
+   * is kept. The returned future may complete on any thread; it is cancelled if the client goes
+   * away first.
    */
-  protected abstract CompletableFuture<FullHttpResponse> handle(ChannelHandlerContext ctx, FullHttpRequest request);
+  protected abstract CompletableFuture<FullHttpResponse> handle(
+      ChannelHandlerContext ctx, FullHttpRequest request);
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -49,30 +52,38 @@ public abstract class OrderedHttpHandler extends ChannelInboundHandlerAdapter {
     slots.add(slot);
     CompletableFuture<FullHttpResponse> answer;
     try {
-      answer = wellFormed ? handle(ctx, request)
-          : CompletableFuture.completedFuture(HttpResponses.text(HttpResponseStatus.BAD_REQUEST,
-              "malformed HTTP request: " + request.decoderResult().cause()));
+      answer =
+          wellFormed
+              ? handle(ctx, request)
+              : CompletableFuture.completedFuture(
+                  HttpResponses.text(
+                      HttpResponseStatus.BAD_REQUEST,
+                      "malformed HTTP request: " + request.decoderResult().cause()));
     } catch (RuntimeException e) {
       log.warn("handler failed on {}", request.uri(), e);
-      answer = CompletableFuture.completedFuture(
-          HttpResponses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e));
+      answer =
+          CompletableFuture.completedFuture(
+              HttpResponses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e));
     } finally {
       request.release();
     }
     CompletableFuture<FullHttpResponse> pending = answer;
     slot.answer = pending;
-    pending.whenComplete((response, error) -> {
-      FullHttpResponse r = response;
-      if (r == null && !pending.isCancelled()) {
-        r = HttpResponses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + error);
-      }
-      FullHttpResponse done = r;
-      if (ctx.executor().inEventLoop()) {
-        answered(ctx, slot, done);
-      } else {
-        ctx.executor().execute(() -> answered(ctx, slot, done));
-      }
-    });
+    pending.whenComplete(
+        (response, error) -> {
+          FullHttpResponse r = response;
+          if (r == null && !pending.isCancelled()) {
+            r =
+                HttpResponses.text(
+                    HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + error);
+          }
+          FullHttpResponse done = r;
+          if (ctx.executor().inEventLoop()) {
+            answered(ctx, slot, done);
+          } else {
+            ctx.executor().execute(() -> answered(ctx, slot, done));
+          }
+        });
   }
 
   private void answered(ChannelHandlerContext ctx, Slot slot, FullHttpResponse response) {

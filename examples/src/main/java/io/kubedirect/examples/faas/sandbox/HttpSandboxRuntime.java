@@ -26,10 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs {@link HttpSandbox}es, one loopback HTTP server per pod (on a free port, or on the pod's own address), on one shared Netty event loop group. The
- * behaviour of each comes from {@link SandboxSpec#forPod} over the runtime's defaults. If a {@link StatSink} is
- * set, every running sandbox reports a {@code Stat} for its function every second (Knative's queue-proxy
- * report; requests that came through the activator are counted as proxied). Thread-safe; {@link #close()}
+ * Runs {@link HttpSandbox}es, one loopback HTTP server per pod (on a free port, or on the pod's own
+ * address), on one shared Netty event loop group. The behaviour of each comes from {@link
+ * SandboxSpec#forPod} over the runtime's defaults. If a {@link StatSink} is set, every running
+ * sandbox reports a {@code Stat} for its function every second (Knative's queue-proxy report;
+ * requests that came through the activator are counted as proxied). Thread-safe; {@link #close()}
  * stops every sandbox.
  */
 public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
@@ -60,10 +61,13 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
     this.statSink = b.statSink;
     this.drainTimeout = b.drainTimeout;
     this.listenOnPodAddress = b.listenOnPodAddress;
-    this.group = new MultiThreadIoEventLoopGroup(b.ioThreads, new DefaultThreadFactory("sandbox-io", true),
-        NioIoHandler.newFactory());
+    this.group =
+        new MultiThreadIoEventLoopGroup(
+            b.ioThreads, new DefaultThreadFactory("sandbox-io", true), NioIoHandler.newFactory());
     if (statSink != StatSink.NONE) {
-      this.reporter = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sandbox-stats", true));
+      this.reporter =
+          Executors.newSingleThreadScheduledExecutor(
+              new DefaultThreadFactory("sandbox-stats", true));
       long period = REPORT_PERIOD.toMillis();
       reporter.scheduleAtFixedRate(this::report, period, period, TimeUnit.MILLISECONDS);
     } else {
@@ -93,8 +97,9 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
 
   /**
    * Starts the sandbox of {@code pod}: on a free port of {@code 127.0.0.1}, or, if the runtime
-   * {@linkplain Builder#listenOnPodAddress listens on pod addresses} and {@code podIp} is given, on the loopback
-   * twin of {@code podIp} ({@link LoopbackPodNetwork}) at the pod's {@linkplain #containerPort container port}.
+   * {@linkplain Builder#listenOnPodAddress listens on pod addresses} and {@code podIp} is given, on
+   * the loopback twin of {@code podIp} ({@link LoopbackPodNetwork}) at the pod's {@linkplain
+   * #containerPort container port}.
    *
    * @throws IllegalStateException if the runtime is closed
    * @throws RuntimeException if the address cannot be bound (e.g. in use)
@@ -104,10 +109,12 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
     if (closed) {
       throw new IllegalStateException("sandbox runtime is closed");
     }
-    InetSocketAddress bindTo = listenOnPodAddress && podIp != null
-        ? new InetSocketAddress(LoopbackPodNetwork.hostFor(podIp), containerPort(pod))
-        : new InetSocketAddress("127.0.0.1", 0);
-    HttpSandbox sandbox = HttpSandbox.start(group, bindTo, podKey, functionOf(pod), defaults.forPod(pod), nanoTime);
+    InetSocketAddress bindTo =
+        listenOnPodAddress && podIp != null
+            ? new InetSocketAddress(LoopbackPodNetwork.hostFor(podIp), containerPort(pod))
+            : new InetSocketAddress("127.0.0.1", 0);
+    HttpSandbox sandbox =
+        HttpSandbox.start(group, bindTo, podKey, functionOf(pod), defaults.forPod(pod), nanoTime);
     HttpSandbox previous = sandboxes.put(podKey, sandbox);
     if (previous != null) {
       previous.drain(drainTimeout);
@@ -146,17 +153,22 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
   }
 
   /**
-   * The port the pod's function listens on: its first container's port named {@code http}, else the first
-   * container port, else {@link #DEFAULT_CONTAINER_PORT}.
+   * The port the pod's function listens on: its first container's port named {@code http}, else the
+   * first container port, else {@link #DEFAULT_CONTAINER_PORT}.
    */
   public static int containerPort(V1Pod pod) {
     List<V1Container> containers = pod.getSpec() == null ? null : pod.getSpec().getContainers();
-    if (containers == null || containers.isEmpty() || containers.get(0).getPorts() == null
+    if (containers == null
+        || containers.isEmpty()
+        || containers.get(0).getPorts() == null
         || containers.get(0).getPorts().isEmpty()) {
       return DEFAULT_CONTAINER_PORT;
     }
     List<V1ContainerPort> ports = containers.get(0).getPorts();
-    return ports.stream().filter(p -> HTTP_PORT_NAME.equals(p.getName())).findFirst().orElse(ports.get(0))
+    return ports.stream()
+        .filter(p -> HTTP_PORT_NAME.equals(p.getName()))
+        .findFirst()
+        .orElse(ports.get(0))
         .getContainerPort();
   }
 
@@ -164,7 +176,9 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
     String ns = pod.getMetadata().getNamespace();
     Map<String, String> labels = pod.getMetadata().getLabels();
     String fn = labels == null ? null : labels.get(FaasConventions.FUNCTION_LABEL);
-    return ns == null || ns.isEmpty() || fn == null || fn.isEmpty() ? null : new RevisionKey(ns, fn);
+    return ns == null || ns.isEmpty() || fn == null || fn.isEmpty()
+        ? null
+        : new RevisionKey(ns, fn);
   }
 
   private void report() {
@@ -206,10 +220,11 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
     private Builder() {}
 
     /**
-     * Whether each sandbox listens on its pod's address, the loopback twin of the pod IP the sandbox manager
-     * assigned ({@link LoopbackPodNetwork}), at the pod's container port (default false: a free port of
-     * {@code 127.0.0.1}). Needed where readiness reaches the activator as pod IP and port, as in EndpointSlices.
-     * Either way the address is also in the pod's serving condition.
+     * Whether each sandbox listens on its pod's address, the loopback twin of the pod IP the
+     * sandbox manager assigned ({@link LoopbackPodNetwork}), at the pod's container port (default
+     * false: a free port of {@code 127.0.0.1}). Needed where readiness reaches the activator as pod
+     * IP and port, as in EndpointSlices. Either way the address is also in the pod's serving
+     * condition.
      */
     public Builder listenOnPodAddress(boolean enabled) {
       this.listenOnPodAddress = enabled;
@@ -240,7 +255,9 @@ public final class HttpSandboxRuntime implements SandboxRuntime, AutoCloseable {
       return this;
     }
 
-    /** @throws IllegalStateException if ioThreads < 1 or the drain timeout is negative */
+    /**
+     * @throws IllegalStateException if ioThreads < 1 or the drain timeout is negative
+     */
     public HttpSandboxRuntime build() {
       if (ioThreads < 1) {
         throw new IllegalStateException("ioThreads must be >= 1");

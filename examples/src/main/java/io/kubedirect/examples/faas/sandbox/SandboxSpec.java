@@ -6,33 +6,44 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How a simulated sandbox of a function behaves: how long it takes to answer a request, how many requests it
- * runs at once, and how long it takes to start. Set per function with annotations on the pod template (the
- * ReplicaSet controller copies them onto every pod); a missing or unparsable annotation keeps the default.
+ * How a simulated sandbox of a function behaves: how long it takes to answer a request, how many
+ * requests it runs at once, and how long it takes to start. Set per function with annotations on
+ * the pod template (the ReplicaSet controller copies them onto every pod); a missing or unparsable
+ * annotation keeps the default.
  *
- * @param serviceTime time to answer one request once it runs (the sandbox schedules the answer; nothing sleeps)
- * @param containerConcurrency requests run at once (Knative's {@code containerConcurrency}); 0 = unlimited.
- *     Excess requests wait in the sandbox, as in Knative's queue-proxy; the activator sends at most this many
+ * @param serviceTime time to answer one request once it runs (the sandbox schedules the answer;
+ *     nothing sleeps)
+ * @param containerConcurrency requests run at once (Knative's {@code containerConcurrency}); 0 =
+ *     unlimited. Excess requests wait in the sandbox, as in Knative's queue-proxy; the activator
+ *     sends at most this many
  * @param coldStart time from "start the sandbox" until it serves and the pod may be reported Ready
  */
 public record SandboxSpec(Duration serviceTime, int containerConcurrency, Duration coldStart) {
 
   /** Annotation: service time in milliseconds (integer >= 0). */
   public static final String SERVICE_TIME_ANNOTATION = "faas.kubedirect.io/service-time-ms";
+
   /** Annotation: container concurrency (integer >= 0; 0 = unlimited). */
-  public static final String CONTAINER_CONCURRENCY_ANNOTATION = "faas.kubedirect.io/container-concurrency";
+  public static final String CONTAINER_CONCURRENCY_ANNOTATION =
+      "faas.kubedirect.io/container-concurrency";
+
   /** Annotation: cold-start delay in milliseconds (integer >= 0). */
   public static final String COLD_START_ANNOTATION = "faas.kubedirect.io/cold-start-ms";
 
-  /** Service time 0, unlimited concurrency, cold start 200 ms (the KubeDirect artifact's ready-after delay). */
-  public static final SandboxSpec DEFAULTS = new SandboxSpec(Duration.ZERO, 0, Duration.ofMillis(200));
+  /**
+   * Service time 0, unlimited concurrency, cold start 200 ms (the KubeDirect artifact's ready-after
+   * delay).
+   */
+  public static final SandboxSpec DEFAULTS =
+      new SandboxSpec(Duration.ZERO, 0, Duration.ofMillis(200));
 
   /** Validates the values. */
   public SandboxSpec {
     Objects.requireNonNull(serviceTime, "serviceTime");
     Objects.requireNonNull(coldStart, "coldStart");
     if (serviceTime.isNegative() || coldStart.isNegative() || containerConcurrency < 0) {
-      throw new IllegalArgumentException("service time, cold start and container concurrency must be >= 0");
+      throw new IllegalArgumentException(
+          "service time, cold start and container concurrency must be >= 0");
     }
   }
 
@@ -44,7 +55,10 @@ public record SandboxSpec(Duration serviceTime, int containerConcurrency, Durati
     }
     return new SandboxSpec(
         Duration.ofMillis(number(a.get(SERVICE_TIME_ANNOTATION), serviceTime.toMillis())),
-        (int) Math.min(Integer.MAX_VALUE, number(a.get(CONTAINER_CONCURRENCY_ANNOTATION), containerConcurrency)),
+        (int)
+            Math.min(
+                Integer.MAX_VALUE,
+                number(a.get(CONTAINER_CONCURRENCY_ANNOTATION), containerConcurrency)),
         Duration.ofMillis(number(a.get(COLD_START_ANNOTATION), coldStart.toMillis())));
   }
 

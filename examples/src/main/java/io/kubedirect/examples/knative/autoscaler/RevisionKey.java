@@ -2,7 +2,10 @@ package io.kubedirect.examples.knative.autoscaler;
 
 import java.util.Objects;
 
-/** Namespace and name of a revision (a function): Knative's {@code types.NamespacedName} for deciders and metrics. */
+/**
+ * Namespace and name of a revision (a function): Knative's {@code types.NamespacedName} for
+ * deciders and metrics.
+ */
 public record RevisionKey(String namespace, String name) {
 
   /** Validates that both parts are non-empty. */

@@ -36,7 +36,10 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The activator in front of real loopback sandboxes; readiness is fed by hand through a test source. */
+/**
+ * The activator in front of real loopback sandboxes; readiness is fed by hand through a test
+ * source.
+ */
 class ActivatorTest {
 
   private static final RevisionKey FN = new RevisionKey("ns", "fn");
@@ -44,7 +47,8 @@ class ActivatorTest {
   private final HttpSandboxRuntime runtime = HttpSandboxRuntime.create();
   private final TestSource source = new TestSource();
   private final List<Map.Entry<RevisionKey, Stat>> stats = new CopyOnWriteArrayList<>();
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private Activator activator;
 
   @AfterEach
@@ -102,8 +106,12 @@ class ActivatorTest {
   }
 
   private CompletableFuture<HttpResponse<String>> post(String path, String body) {
-    return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + activator.address().getPort() + path))
-        .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    return http.sendAsync(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + activator.address().getPort() + path))
+            .timeout(Duration.ofSeconds(20))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -214,10 +222,12 @@ class ActivatorTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> runtime.sandboxes().size() == 1);
     source.ready(FN, both);
     List<HttpResponse<String>> rs = postMany(10);
-    assertThat(rs).allSatisfy(r -> {
-      assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(pod(r)).isEqualTo("ns/p2");
-    });
+    assertThat(rs)
+        .allSatisfy(
+            r -> {
+              assertThat(r.statusCode()).isEqualTo(200);
+              assertThat(pod(r)).isEqualTo("ns/p2");
+            });
     assertThat(activator.metrics().snapshot().retries()).isPositive();
   }
 
@@ -231,9 +241,13 @@ class ActivatorTest {
     assertThat(post("/elsewhere", "x").join().statusCode()).isEqualTo(404);
     assertThat(post("/fn/ns", "x").join().statusCode()).isEqualTo(400);
     assertThat(post("/fn/NS!/fn", "x").join().statusCode()).isEqualTo(400);
-    HttpResponse<String> get = http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + activator.address().getPort() + "/fn/ns/fn")).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> get =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + activator.address().getPort() + "/fn/ns/fn"))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(get.statusCode()).isEqualTo(405);
     assertThat(get.headers().firstValue("allow")).hasValue("POST");
 
@@ -261,8 +275,9 @@ class ActivatorTest {
     runtime.start("ns/s1", SandboxPods.pod("ns", "s1", "slow", 300, 0));
     source.ready(slow, Set.of(SandboxEndpoint.parse("ns/s1", runtime.address("ns/s1"), 0)));
     source.ready(FN, sandboxes(0, 0, "p1"));
-    String two = "POST /fn/ns/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nfirst"
-        + "POST /fn/ns/fn HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecond";
+    String two =
+        "POST /fn/ns/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nfirst"
+            + "POST /fn/ns/fn HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecond";
     try (Socket s = new Socket("127.0.0.1", activator.address().getPort())) {
       s.getOutputStream().write(two.getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
@@ -279,8 +294,13 @@ class ActivatorTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> !stats.isEmpty());
     assertThat(stats.get(0)).isEqualTo(Map.entry(FN, Stat.of("act-1", 1, 1)));
     // while it waits, the periodic reports show it (one in flight for the whole period)
-    await().atMost(Duration.ofSeconds(5)).until(() -> stats.stream().skip(1)
-        .anyMatch(e -> e.getValue().averageConcurrentRequests() > 0.9));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () ->
+                stats.stream()
+                    .skip(1)
+                    .anyMatch(e -> e.getValue().averageConcurrentRequests() > 0.9));
     source.ready(FN, sandboxes(0, 0, "p1"));
     assertThat(f.join().statusCode()).isEqualTo(200);
     assertThat(activator.concurrency(FN)).isZero();
@@ -288,10 +308,12 @@ class ActivatorTest {
 
   @Test
   void theFirstStatScalesTheKnativeAutoscalerFromZero() {
-    Multiscaler multiscaler = new Multiscaler(new MetricCollector(), k -> () -> 0, Clock.systemUTC());
+    Multiscaler multiscaler =
+        new Multiscaler(new MetricCollector(), k -> () -> 0, Clock.systemUTC());
     AutoscalerConfig config = AutoscalerConfig.defaults();
-    RevisionAutoscaling rev = new RevisionAutoscaling(
-        Map.of(RevisionAutoscaling.INITIAL_SCALE, "0"), 0, Reachability.REACHABLE);
+    RevisionAutoscaling rev =
+        new RevisionAutoscaling(
+            Map.of(RevisionAutoscaling.INITIAL_SCALE, "0"), 0, Reachability.REACHABLE);
     multiscaler.watch(FN, rev.deciderSpec(config), rev.metricSpec(config));
     multiscaler.record(FN, Stat.of("activator", 0, 0));
     multiscaler.tick();
@@ -300,7 +322,8 @@ class ActivatorTest {
     activator = Activator.builder(source).statSink(multiscaler).build();
     activator.start();
     CompletableFuture<HttpResponse<String>> f = post("/fn/ns/fn", "a");
-    await().atMost(Duration.ofSeconds(5))
+    await()
+        .atMost(Duration.ofSeconds(5))
         .until(() -> multiscaler.status(FN).orElseThrow().desiredScale() == 1);
     source.ready(FN, sandboxes(0, 0, "p1"));
     assertThat(f.join().statusCode()).isEqualTo(200);

@@ -18,7 +18,8 @@ class ConcurrencyReporterTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
   private final List<Map.Entry<RevisionKey, Stat>> sent = new ArrayList<>();
   private final ConcurrencyReporter reporter =
-      new ConcurrencyReporter("activator", (k, s) -> sent.add(Map.entry(k, s)), Runnable::run, now::get);
+      new ConcurrencyReporter(
+          "activator", (k, s) -> sent.add(Map.entry(k, s)), Runnable::run, now::get);
 
   private void advance(Duration d) {
     now.addAndGet(d.toNanos());
@@ -31,7 +32,8 @@ class ConcurrencyReporterTest {
     reporter.requestIn(FN); // not the first any more
     assertThat(sent).hasSize(1);
 
-    // two requests in flight for half a second, then one for the other half: average 1.5, 2 requests,
+    // two requests in flight for half a second, then one for the other half: average 1.5, 2
+    // requests,
     // minus the request already reported -> 0.5 and 1
     advance(Duration.ofMillis(500));
     reporter.requestOut(FN);

@@ -61,7 +61,8 @@ class FunctionThrottlerTest {
     t.acquire(a, false);
     t.acquire(b, false);
     assertThatThrownBy(() -> t.acquire(new Recorder(), false))
-        .isInstanceOf(FunctionThrottler.QueueFullException.class).hasMessageContaining("2 requests of ns/fn");
+        .isInstanceOf(FunctionThrottler.QueueFullException.class)
+        .hasMessageContaining("2 requests of ns/fn");
     assertThat(t.cancel(a)).isTrue();
     assertThat(t.cancel(a)).isFalse();
     t.update(Set.of(sandbox("p1", 1001, 0)));
@@ -101,7 +102,8 @@ class FunctionThrottlerTest {
     for (int i = 0; i < 12; i++) {
       per.merge(t.acquire(new Recorder(), false).endpoint().pod(), 1, Integer::sum);
     }
-    assertThat(per).containsOnly(Map.entry("ns/p1", 4), Map.entry("ns/p2", 4), Map.entry("ns/p3", 4));
+    assertThat(per)
+        .containsOnly(Map.entry("ns/p1", 4), Map.entry("ns/p2", 4), Map.entry("ns/p3", 4));
     assertThat(t.acquire(new Recorder(), false)).isNull();
   }
 

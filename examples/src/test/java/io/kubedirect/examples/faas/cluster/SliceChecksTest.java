@@ -38,12 +38,16 @@ class SliceChecksTest {
     pods.add(readyPod("a", "n1", "10.0.0.1"));
     pods.add(readyPod("a", "n1", "10.0.0.1")); // duplicate name and IP
     pods.add(readyPod("c", "elsewhere", "10.0.0.3")); // not a pool node
-    V1Pod notReady = PodTemplates.podFor(Workloads.exampleReplicaSet("ns", "fn", 1)
-        .metadata(Workloads.exampleReplicaSet("ns", "fn", 1).getMetadata().uid("other")), "d",
-        FaasConventions.SCHEDULER_NAME);
+    V1Pod notReady =
+        PodTemplates.podFor(
+            Workloads.exampleReplicaSet("ns", "fn", 1)
+                .metadata(Workloads.exampleReplicaSet("ns", "fn", 1).getMetadata().uid("other")),
+            "d",
+            FaasConventions.SCHEDULER_NAME);
     pods.add(notReady); // wrong owner, unbound, not ready, no IP
     List<String> problems = SliceChecks.problems(pods, 3, Set.of("n1"), "rs-uid");
-    assertThat(problems).anyMatch(p -> p.contains("expected 3 active pods, found 4"))
+    assertThat(problems)
+        .anyMatch(p -> p.contains("expected 3 active pods, found 4"))
         .anyMatch(p -> p.contains("pod name a appears 2 times"))
         .anyMatch(p -> p.contains("pod IP 10.0.0.1 used 2 times"))
         .anyMatch(p -> p.startsWith("c: not bound to a pool node"))
@@ -56,7 +60,9 @@ class SliceChecksTest {
   void terminatingPodsDoNotCount() {
     V1Pod gone = readyPod("x", "n1", "10.0.0.9");
     gone.getMetadata().setDeletionTimestamp(T);
-    assertThat(SliceChecks.problems(List.of(readyPod("a", "n1", "10.0.0.1"), gone), 1, Set.of("n1"), "rs-uid"))
+    assertThat(
+            SliceChecks.problems(
+                List.of(readyPod("a", "n1", "10.0.0.1"), gone), 1, Set.of("n1"), "rs-uid"))
         .isEmpty();
   }
 }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class DeploymentRolloutTest {
 
-  private static ReplicaSetState rs(String name, int replicas, int actual, int ready, long created) {
+  private static ReplicaSetState rs(
+      String name, int replicas, int actual, int ready, long created) {
     return new ReplicaSetState(name, replicas, actual, ready, created);
   }
 
@@ -61,7 +62,8 @@ class DeploymentRolloutTest {
     assertThat(Strategy.of("Recreate")).isEqualTo(Strategy.RECREATE);
     assertThat(Strategy.of("RollingUpdate")).isEqualTo(Strategy.ROLLING);
     assertThat(Strategy.of(null)).isEqualTo(Strategy.ROLLING);
-    assertThatThrownBy(() -> DeploymentRollout.plan(Strategy.ROLLING, -1, rs("n", 0, 0, 0, 0), List.of()))
+    assertThatThrownBy(
+            () -> DeploymentRollout.plan(Strategy.ROLLING, -1, rs("n", 0, 0, 0, 0), List.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -15,8 +15,13 @@ class LoopbackPodNetworkTest {
 
   @Test
   void anythingElseIsRefused() {
-    for (String bad : new String[] {null, "", "11.1.2.3", "10.1.2", "10.1.2.256", "10.01.2.3", "10.a.2.3", "::1"}) {
-      assertThatThrownBy(() -> LoopbackPodNetwork.hostFor(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+    for (String bad :
+        new String[] {
+          null, "", "11.1.2.3", "10.1.2", "10.1.2.256", "10.01.2.3", "10.a.2.3", "::1"
+        }) {
+      assertThatThrownBy(() -> LoopbackPodNetwork.hostFor(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 }

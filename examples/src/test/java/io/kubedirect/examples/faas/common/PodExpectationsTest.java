@@ -19,7 +19,8 @@ class PodExpectationsTest {
     exp.expectCreate("ns/rs", "p2");
     assertThat(exp.effective("ns/rs", List.of(), List.of())).containsExactlyInAnyOrder("p1", "p2");
     // informer now shows p1: still two pods, one pending
-    assertThat(exp.effective("ns/rs", List.of("p1"), List.of("p1"))).containsExactlyInAnyOrder("p1", "p2");
+    assertThat(exp.effective("ns/rs", List.of("p1"), List.of("p1")))
+        .containsExactlyInAnyOrder("p1", "p2");
     assertThat(exp.pendingCreates("ns/rs")).isEqualTo(1);
     assertThat(exp.isPendingCreate("p2")).isTrue();
     assertThat(exp.isPendingCreate("p1")).isFalse();

@@ -28,7 +28,8 @@ class PodNamerTest {
 
   @Test
   void skipsNamesThePredicateRejects() {
-    // Two namers with the same seed produce the same sequence; reject the first name, expect the second.
+    // Two namers with the same seed produce the same sequence; reject the first name, expect the
+    // second.
     PodNamer probe = new PodNamer(5, new Random(7));
     String first = probe.next("rs");
     String second = probe.next("rs");

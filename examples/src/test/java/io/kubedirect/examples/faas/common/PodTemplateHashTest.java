@@ -22,8 +22,16 @@ class PodTemplateHashTest {
     a.getMetadata().annotations(ab);
     V1PodTemplateSpec b = Workloads.template("fn");
     b.getMetadata().annotations(ba);
-    b.getMetadata().labels(Map.of(FaasConventions.FUNCTION_LABEL, "fn", FaasConventions.POD_TEMPLATE_HASH_LABEL, "zz"));
-    assertThat(PodTemplateHash.of(a, null)).isEqualTo(PodTemplateHash.of(b, null)).matches("[bcdfghjklmnpqrstvwxz2456789]+");
+    b.getMetadata()
+        .labels(
+            Map.of(
+                FaasConventions.FUNCTION_LABEL,
+                "fn",
+                FaasConventions.POD_TEMPLATE_HASH_LABEL,
+                "zz"));
+    assertThat(PodTemplateHash.of(a, null))
+        .isEqualTo(PodTemplateHash.of(b, null))
+        .matches("[bcdfghjklmnpqrstvwxz2456789]+");
   }
 
   @Test
@@ -32,6 +40,8 @@ class PodTemplateHashTest {
     V1PodTemplateSpec b = Workloads.template("fn");
     b.getMetadata().annotations(Map.of("faas.kubedirect.io/service-time-ms", "80"));
     assertThat(PodTemplateHash.of(a, null)).isNotEqualTo(PodTemplateHash.of(b, null));
-    assertThat(PodTemplateHash.of(a, 1)).isNotEqualTo(PodTemplateHash.of(a, null)).isNotEqualTo(PodTemplateHash.of(a, 2));
+    assertThat(PodTemplateHash.of(a, 1))
+        .isNotEqualTo(PodTemplateHash.of(a, null))
+        .isNotEqualTo(PodTemplateHash.of(a, 2));
   }
 }

@@ -47,7 +47,8 @@ class PodTemplatesTest {
   @Test
   void rejectsReplicaSetWithoutUidOrTemplate() {
     V1ReplicaSet noUid = Workloads.exampleReplicaSet("ns1", "fn", 1);
-    assertThatThrownBy(() -> PodTemplates.podFor(noUid, "x", "s")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PodTemplates.podFor(noUid, "x", "s"))
+        .isInstanceOf(IllegalArgumentException.class);
     V1ReplicaSet noTemplate = rs();
     noTemplate.getSpec().setTemplate(null);
     assertThatThrownBy(() -> PodTemplates.podFor(noTemplate, "x", "s"))

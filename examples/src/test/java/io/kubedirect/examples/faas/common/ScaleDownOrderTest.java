@@ -11,19 +11,23 @@ import org.junit.jupiter.api.Test;
 
 class ScaleDownOrderTest {
 
-  private static final OffsetDateTime OLD = OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+  private static final OffsetDateTime OLD =
+      OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
   private static final OffsetDateTime NEW = OLD.plusHours(1);
 
   @Test
   void unscheduledThenNotReadyThenNewestGoFirst() {
-    List<V1Pod> pods = List.of(
-        pod("ready-old", "n", true, OLD),
-        pod("ready-new", "n", true, NEW),
-        pod("pending", "n", false, OLD),
-        pod("unscheduled", null, false, OLD));
-    assertThat(ScaleDownOrder.victims(pods, 4)).extracting(p -> p.getMetadata().getName())
+    List<V1Pod> pods =
+        List.of(
+            pod("ready-old", "n", true, OLD),
+            pod("ready-new", "n", true, NEW),
+            pod("pending", "n", false, OLD),
+            pod("unscheduled", null, false, OLD));
+    assertThat(ScaleDownOrder.victims(pods, 4))
+        .extracting(p -> p.getMetadata().getName())
         .containsExactly("unscheduled", "pending", "ready-new", "ready-old");
-    assertThat(ScaleDownOrder.victims(pods, 1)).extracting(p -> p.getMetadata().getName())
+    assertThat(ScaleDownOrder.victims(pods, 1))
+        .extracting(p -> p.getMetadata().getName())
         .containsExactly("unscheduled");
   }
 

@@ -24,17 +24,32 @@ final class TestPods {
       status.conditions(List.of(new V1PodCondition().type("Ready").status("True")));
     }
     return new V1Pod()
-        .metadata(new V1ObjectMeta().name(name).namespace("ns").uid("uid-" + name).creationTimestamp(created))
-        .spec(new V1PodSpec().nodeName(node).containers(List.of(new V1Container().name("fn").image("img"))))
+        .metadata(
+            new V1ObjectMeta()
+                .name(name)
+                .namespace("ns")
+                .uid("uid-" + name)
+                .creationTimestamp(created))
+        .spec(
+            new V1PodSpec()
+                .nodeName(node)
+                .containers(List.of(new V1Container().name("fn").image("img"))))
         .status(status);
   }
 
   static V1Node node(String name, boolean pool, boolean ready, boolean unschedulable) {
     return new V1Node()
-        .metadata(new V1ObjectMeta().name(name)
-            .labels(pool ? Map.of(FaasConventions.POOL_LABEL, FaasConventions.POOL_VALUE) : Map.of("x", "y")))
+        .metadata(
+            new V1ObjectMeta()
+                .name(name)
+                .labels(
+                    pool
+                        ? Map.of(FaasConventions.POOL_LABEL, FaasConventions.POOL_VALUE)
+                        : Map.of("x", "y")))
         .spec(new V1NodeSpec().unschedulable(unschedulable))
-        .status(new V1NodeStatus().conditions(List.of(
-            new V1NodeCondition().type("Ready").status(ready ? "True" : "False"))));
+        .status(
+            new V1NodeStatus()
+                .conditions(
+                    List.of(new V1NodeCondition().type("Ready").status(ready ? "True" : "False"))));
   }
 }

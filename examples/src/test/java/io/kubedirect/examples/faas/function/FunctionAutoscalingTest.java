@@ -18,19 +18,30 @@ class FunctionAutoscalingTest {
 
   @Test
   void templateAnnotationsAreOverriddenByTheDeploymentsAndOthersIgnored() {
-    V1Deployment d = Workloads.function("ns", "fn", 0, 8080, Map.of(
-        RevisionAutoscaling.WINDOW, "6s",
-        RevisionAutoscaling.MAX_SCALE, "4",
-        SandboxSpec.CONTAINER_CONCURRENCY_ANNOTATION, "2"), true);
+    V1Deployment d =
+        Workloads.function(
+            "ns",
+            "fn",
+            0,
+            8080,
+            Map.of(
+                RevisionAutoscaling.WINDOW, "6s",
+                RevisionAutoscaling.MAX_SCALE, "4",
+                SandboxSpec.CONTAINER_CONCURRENCY_ANNOTATION, "2"),
+            true);
     d.getMetadata().annotations(Map.of(RevisionAutoscaling.MAX_SCALE, "9", "unrelated", "x"));
     RevisionAutoscaling rev = FunctionAutoscaling.of(d);
-    assertThat(rev.annotations()).containsOnly(Map.entry(RevisionAutoscaling.WINDOW, "6s"),
-        Map.entry(RevisionAutoscaling.MAX_SCALE, "9"));
+    assertThat(rev.annotations())
+        .containsOnly(
+            Map.entry(RevisionAutoscaling.WINDOW, "6s"),
+            Map.entry(RevisionAutoscaling.MAX_SCALE, "9"));
     AutoscalerConfig c = FunctionAutoscaling.chainDefaults(Map.of());
     assertThat(rev.stableWindow(c)).isEqualTo(Duration.ofSeconds(6));
     assertThat(rev.scaleBounds(c).max()).isEqualTo(9);
-    assertThat(rev.resolveMetricTarget(c)[1]).isEqualTo(2.0); // the container concurrency caps the target
-    assertThat(FunctionAutoscaling.functionOf(d.getMetadata())).isEqualTo(new RevisionKey("ns", "fn"));
+    assertThat(rev.resolveMetricTarget(c)[1])
+        .isEqualTo(2.0); // the container concurrency caps the target
+    assertThat(FunctionAutoscaling.functionOf(d.getMetadata()))
+        .isEqualTo(new RevisionKey("ns", "fn"));
   }
 
   @Test

@@ -26,24 +26,32 @@ import org.junit.jupiter.api.Test;
 class HttpSandboxRuntimeTest {
 
   private final List<Stat> stats = new CopyOnWriteArrayList<>();
-  private final HttpSandboxRuntime runtime = HttpSandboxRuntime.builder()
-      .statSink((key, stat) -> {
-        if (key.equals(new RevisionKey("ns", "fn"))) {
-          stats.add(stat);
-        }
-      })
-      .build();
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpSandboxRuntime runtime =
+      HttpSandboxRuntime.builder()
+          .statSink(
+              (key, stat) -> {
+                if (key.equals(new RevisionKey("ns", "fn"))) {
+                  stats.add(stat);
+                }
+              })
+          .build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
 
   @AfterEach
   void close() {
     runtime.close();
   }
 
-  private CompletableFuture<HttpResponse<String>> post(String address, String body, boolean proxied) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + address + "/fn/ns/fn"))
-        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body));
+  private CompletableFuture<HttpResponse<String>> post(
+      String address, String body, boolean proxied) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://" + address + "/fn/ns/fn"))
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (proxied) {
       b.header(HttpResponses.PROXY_HEADER, HttpResponses.PROXY_VALUE);
     }
@@ -60,9 +68,11 @@ class HttpSandboxRuntimeTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("hello");
     assertThat(r.headers().firstValue(HttpResponses.POD_HEADER)).hasValue("ns/p1");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(50));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(50));
     assertThat(runtime.sandbox("ns/p1").orElseThrow().served()).isEqualTo(1);
-    assertThat(runtime.coldStart(SandboxPods.pod("ns", "p1", "fn", 50, 0))).isEqualTo(Duration.ofMillis(200));
+    assertThat(runtime.coldStart(SandboxPods.pod("ns", "p1", "fn", 50, 0)))
+        .isEqualTo(Duration.ofMillis(200));
   }
 
   @Test
@@ -74,7 +84,8 @@ class HttpSandboxRuntimeTest {
         IntStream.range(0, 3).mapToObj(i -> post(address, "r" + i, false)).toList();
     rs.forEach(f -> assertThat(f.join().statusCode()).isEqualTo(200));
     // one at a time: three service times
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(300));
     HttpSandbox s = runtime.sandbox("ns/p1").orElseThrow();
     assertThat(s.peakConcurrency()).isEqualTo(3); // sent straight to it, not through an activator
     assertThat(s.concurrency()).isZero();
@@ -94,7 +105,8 @@ class HttpSandboxRuntimeTest {
     assertThat(running.get().body()).isEqualTo("late");
     assertThat(s.isDraining()).isTrue();
     await().atMost(Duration.ofSeconds(5)).until(() -> !s.isListening());
-    // On the kept-alive connection, for the linger: refused with the draining 503 (never run, never cut off).
+    // On the kept-alive connection, for the linger: refused with the draining 503 (never run, never
+    // cut off).
     try {
       HttpResponse<String> lingering = post(address, "x", false).join();
       assertThat(lingering.statusCode()).isEqualTo(503);
@@ -102,8 +114,12 @@ class HttpSandboxRuntimeTest {
     } catch (CompletionException e) {
       assertThat(e).hasCauseInstanceOf(ConnectException.class); // the linger was over already
     }
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThatThrownBy(() -> post(address, "x", false).join()).hasCauseInstanceOf(ConnectException.class));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThatThrownBy(() -> post(address, "x", false).join())
+                    .hasCauseInstanceOf(ConnectException.class));
   }
 
   @Test
@@ -124,7 +140,9 @@ class HttpSandboxRuntimeTest {
     String address = runtime.address("ns/p1");
     post(address, "a", true).join();
     post(address, "b", false).join();
-    await().atMost(Duration.ofSeconds(5)).until(() -> stats.stream().mapToDouble(Stat::requestCount).sum() >= 2);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> stats.stream().mapToDouble(Stat::requestCount).sum() >= 2);
     assertThat(stats.stream().mapToDouble(Stat::requestCount).sum()).isEqualTo(2);
     assertThat(stats.stream().mapToDouble(Stat::proxiedRequestCount).sum()).isEqualTo(1);
     assertThat(stats).allSatisfy(st -> assertThat(st.podName()).isEqualTo("p1"));

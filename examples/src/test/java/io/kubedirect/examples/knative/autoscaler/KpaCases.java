@@ -15,7 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Loads transcribed test cases: {@code {"cases": [...]}} files from a test-resource folder and an optional folder. */
+/**
+ * Loads transcribed test cases: {@code {"cases": [...]}} files from a test-resource folder and an
+ * optional folder.
+ */
 public final class KpaCases {
 
   /** System property naming an extra folder of case files (empty or unset: none). */
@@ -26,7 +29,10 @@ public final class KpaCases {
   /** A case and the file it came from. */
   public record Case(String id, JsonObject json, String file) {}
 
-  /** Every case of {@code kind} in the resource folder {@code resourceDir} and in {@code -Dkpa.cases.dir}. */
+  /**
+   * Every case of {@code kind} in the resource folder {@code resourceDir} and in {@code
+   * -Dkpa.cases.dir}.
+   */
   public static List<Case> load(String resourceDir, String kind) {
     List<Path> files = new ArrayList<>(jsonFiles(resourceFolder(resourceDir)));
     String extra = System.getProperty(CASES_DIR_PROPERTY, "").trim();

@@ -8,11 +8,12 @@ import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
- * The runtime's one bounded map: least recently used entries are evicted over a bound on the entry count and,
- * optionally, on their total weight (e.g. bytes). Not thread-safe (callers guard it with their own lock), and
- * deterministic: the same operations evict the same entries, which the lock-step codec tables on both ends of a
- * link and the deterministic simulation rely on. Where neither matters and concurrent access does, the runtime
- * uses Caffeine instead (tombstones, the object interner).
+ * The runtime's one bounded map: least recently used entries are evicted over a bound on the entry
+ * count and, optionally, on their total weight (e.g. bytes). Not thread-safe (callers guard it with
+ * their own lock), and deterministic: the same operations evict the same entries, which the
+ * lock-step codec tables on both ends of a link and the deterministic simulation rely on. Where
+ * neither matters and concurrent access does, the runtime uses Caffeine instead (tombstones, the
+ * object interner).
  */
 public final class LruCache<K, V> {
 
@@ -40,8 +41,11 @@ public final class LruCache<K, V> {
     return new LruCache<>(maxEntries, Long.MAX_VALUE, v -> 0L);
   }
 
-  /** A map of at most {@code maxEntries} entries whose weights add up to at most {@code maxWeight}. */
-  public static <K, V> LruCache<K, V> weighted(int maxEntries, long maxWeight, ToLongFunction<V> weigher) {
+  /**
+   * A map of at most {@code maxEntries} entries whose weights add up to at most {@code maxWeight}.
+   */
+  public static <K, V> LruCache<K, V> weighted(
+      int maxEntries, long maxWeight, ToLongFunction<V> weigher) {
     return new LruCache<>(maxEntries, maxWeight, weigher);
   }
 
@@ -56,8 +60,8 @@ public final class LruCache<K, V> {
   }
 
   /**
-   * Inserts or replaces (most recently used) and evicts least recently used entries over the bounds.
-   * Returns false (and stores nothing) if the value alone exceeds the weight bound.
+   * Inserts or replaces (most recently used) and evicts least recently used entries over the
+   * bounds. Returns false (and stores nothing) if the value alone exceeds the weight bound.
    */
   public boolean put(K key, V value) {
     long w = weigher.applyAsLong(value);
@@ -84,7 +88,10 @@ public final class LruCache<K, V> {
     return v;
   }
 
-  /** Puts {@code value}, or the merge of the present value and {@code value}; returns what is stored. */
+  /**
+   * Puts {@code value}, or the merge of the present value and {@code value}; returns what is
+   * stored.
+   */
   public V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> merge) {
     V previous = map.get(key);
     V next = previous == null ? value : merge.apply(previous, value);

@@ -1,6 +1,5 @@
 package io.kubedirect.runtime.internal.codec;
 
-import io.kubedirect.runtime.internal.cache.LruCache;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
@@ -9,6 +8,7 @@ import io.kubedirect.protocol.v1.ObjectBatch;
 import io.kubedirect.protocol.v1.ObjectChange;
 import io.kubedirect.protocol.v1.ObjectRef;
 import io.kubedirect.protocol.v1.Template;
+import io.kubedirect.runtime.internal.cache.LruCache;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
@@ -32,21 +32,27 @@ import java.util.UUID;
 /**
  * The receiver side of {@link DefaultObjectCodec}. Not thread-safe.
  *
- * <p>Fast path: a pod whose change has a template and no merge patch is materialised from the template's
- * decoded pod (deserialised once per template) by shallow copies of the pod, its metadata, spec and status with
- * the typed per-object fields set; everything below those (containers, labels unless the change carries some,
- * volumes, ...) is shared with the template's pod and every other pod decoded from it. The result equals what
- * the full JSON path gives. Receivers must not mutate decoded objects in place (deep-copy first).
+ * <p>Fast path: a pod whose change has a template and no merge patch is materialised from the
+ * template's decoded pod (deserialised once per template) by shallow copies of the pod, its
+ * metadata, spec and status with the typed per-object fields set; everything below those
+ * (containers, labels unless the change carries some, volumes, ...) is shared with the template's
+ * pod and every other pod decoded from it. The result equals what the full JSON path gives.
+ * Receivers must not mutate decoded objects in place (deep-copy first).
  */
 final class DefaultObjectDecoder implements ObjectDecoder {
 
-  /** A cached template: its parsed tree (never handed out, only copies), JSON size and lazily its pod. */
+  /**
+   * A cached template: its parsed tree (never handed out, only copies), JSON size and lazily its
+   * pod.
+   */
   private static final class Cached {
     private final String kind;
     private final JsonObject tree;
     private final int bytes;
+
     /** The decoded prototype (fast path), null if none can be made; valid once {@link #tried}. */
     private Prototype prototype;
+
     private boolean tried;
 
     Cached(String kind, JsonObject tree, int bytes) {
@@ -69,8 +75,9 @@ final class DefaultObjectDecoder implements ObjectDecoder {
   }
 
   /**
-   * A template decoded as a pod (shared, never handed out itself), whether its tree has {@code spec} as an
-   * object (else a node name needs the JSON path) and {@code metadata.labels} absent or an object.
+   * A template decoded as a pod (shared, never handed out itself), whether its tree has {@code
+   * spec} as an object (else a node name needs the JSON path) and {@code metadata.labels} absent or
+   * an object.
    */
   private record Prototype(V1Pod pod, boolean specIsObject, boolean labelsOk) {}
 
@@ -82,10 +89,15 @@ final class DefaultObjectDecoder implements ObjectDecoder {
   private final LruCache<Long, Cached> cache;
 
   private final boolean fastPaths;
+
   /** Objects decoded by the fast path (for tests). */
   private long fastPathHits;
 
-  DefaultObjectDecoder(int maxTemplates, long maxTemplateBytes, int maxObjectBytes, int maxChangesPerBatch,
+  DefaultObjectDecoder(
+      int maxTemplates,
+      long maxTemplateBytes,
+      int maxObjectBytes,
+      int maxChangesPerBatch,
       boolean fastPaths) {
     this.fastPaths = fastPaths;
     this.maxObjectBytes = maxObjectBytes;
@@ -101,8 +113,11 @@ final class DefaultObjectDecoder implements ObjectDecoder {
     }
     Class<? extends KubernetesObject> type = Kinds.classOf(kind);
     if (batch.getChangesCount() > maxChangesPerBatch) {
-      throw new MalformedObjectException("batch of " + batch.getChangesCount() + " changes exceeds the limit of "
-          + maxChangesPerBatch);
+      throw new MalformedObjectException(
+          "batch of "
+              + batch.getChangesCount()
+              + " changes exceeds the limit of "
+              + maxChangesPerBatch);
     }
 
     Map<Long, Cached> local = new LinkedHashMap<>();
@@ -110,7 +125,8 @@ final class DefaultObjectDecoder implements ObjectDecoder {
       local.put(t.getHash(), verify(kind, t));
     }
 
-    // Cache in the order the encoder recorded its sends: a batch template at its first use, and every other
+    // Cache in the order the encoder recorded its sends: a batch template at its first use, and
+    // every other
     // use touches the cache entry, so equal count bounds keep both LRUs identical.
     Set<Long> inserted = new HashSet<>();
     List<Cached> resolved = new ArrayList<>(batch.getChangesCount());
@@ -128,19 +144,30 @@ final class DefaultObjectDecoder implements ObjectDecoder {
         } else {
           template = cache.get(h);
           if (template == null && fromBatch != null) {
-            // Evicted again within this batch: the encoder records it as sent once more, so cache it again.
+            // Evicted again within this batch: the encoder records it as sent once more, so cache
+            // it again.
             cache.put(h, fromBatch);
             template = fromBatch;
           }
         }
         if (template != null && !template.kind().equals(kind)) {
-          throw new MalformedObjectException("change of " + c.getName() + " refers to a template of kind "
-              + template.kind() + " in a batch of " + kind);
+          throw new MalformedObjectException(
+              "change of "
+                  + c.getName()
+                  + " refers to a template of kind "
+                  + template.kind()
+                  + " in a batch of "
+                  + kind);
         }
         if (template == null) {
           missingHashes.add(h);
-          missingRefs.add(ObjectRef.newBuilder().setKind(kind).setNamespace(c.getNamespace())
-              .setName(c.getName()).setVersion(c.getVersion()).build());
+          missingRefs.add(
+              ObjectRef.newBuilder()
+                  .setKind(kind)
+                  .setNamespace(c.getNamespace())
+                  .setName(c.getName())
+                  .setVersion(c.getVersion())
+                  .build());
         }
       }
       resolved.add(template);
@@ -161,8 +188,16 @@ final class DefaultObjectDecoder implements ObjectDecoder {
         if (c.getName().isEmpty()) {
           throw new MalformedObjectException("DELETED change without a name");
         }
-        out.add(new InboundChange(ChangeType.DELETED, ObjectRef.newBuilder().setKind(kind)
-            .setNamespace(c.getNamespace()).setName(c.getName()).setVersion(c.getVersion()).build(), null));
+        out.add(
+            new InboundChange(
+                ChangeType.DELETED,
+                ObjectRef.newBuilder()
+                    .setKind(kind)
+                    .setNamespace(c.getNamespace())
+                    .setName(c.getName())
+                    .setVersion(c.getVersion())
+                    .build(),
+                null));
       } else {
         out.add(decodeObject(kind, type, c, resolved.get(i)));
       }
@@ -172,7 +207,8 @@ final class DefaultObjectDecoder implements ObjectDecoder {
 
   private Cached verify(String kind, Template t) {
     if (!t.getKind().equals(kind)) {
-      throw new MalformedObjectException("template of kind '" + t.getKind() + "' in a batch of " + kind);
+      throw new MalformedObjectException(
+          "template of kind '" + t.getKind() + "' in a batch of " + kind);
     }
     if (t.getHash() == 0) {
       throw new MalformedObjectException("template with the reserved hash 0");
@@ -186,7 +222,8 @@ final class DefaultObjectDecoder implements ObjectDecoder {
   }
 
   private void checkShape(ObjectChange c) {
-    if (c.getType() != ChangeType.ADDED && c.getType() != ChangeType.MODIFIED
+    if (c.getType() != ChangeType.ADDED
+        && c.getType() != ChangeType.MODIFIED
         && c.getType() != ChangeType.DELETED) {
       throw new MalformedObjectException("bad change type " + c.getTypeValue());
     }
@@ -195,30 +232,36 @@ final class DefaultObjectDecoder implements ObjectDecoder {
     }
     checkSize(c.getMergePatch(), "merge_patch");
     checkSize(c.getFullJson(), "full_json");
-    if (c.getType() != ChangeType.DELETED && c.getTemplateHash() == 0 && c.getFullJson().isEmpty()) {
-      throw new MalformedObjectException("change of " + c.getName() + " has neither a template nor full_json");
+    if (c.getType() != ChangeType.DELETED
+        && c.getTemplateHash() == 0
+        && c.getFullJson().isEmpty()) {
+      throw new MalformedObjectException(
+          "change of " + c.getName() + " has neither a template nor full_json");
     }
   }
 
   private void checkSize(ByteString data, String what) {
     if (data.size() > maxObjectBytes) {
-      throw new MalformedObjectException(what + " of " + data.size() + " bytes exceeds the limit of "
-          + maxObjectBytes);
+      throw new MalformedObjectException(
+          what + " of " + data.size() + " bytes exceeds the limit of " + maxObjectBytes);
     }
   }
 
-  private InboundChange decodeObject(String kind, Class<? extends KubernetesObject> type, ObjectChange c,
-      Cached template) {
+  private InboundChange decodeObject(
+      String kind, Class<? extends KubernetesObject> type, ObjectChange c, Cached template) {
     if (fastPaths && template != null && type == V1Pod.class && c.getMergePatch().isEmpty()) {
       Prototype p = prototype(kind, template);
-      if (p != null && (c.getNodeName().isEmpty() || p.specIsObject())
+      if (p != null
+          && (c.getNodeName().isEmpty() || p.specIsObject())
           && (c.getLabelsCount() == 0 || p.labelsOk())) {
         fastPathHits++;
         return fromPrototype(kind, c, p.pod());
       }
     }
-    JsonObject tree = template != null ? template.tree().deepCopy()
-        : JsonTrees.parseObject(c.getFullJson(), "full_json");
+    JsonObject tree =
+        template != null
+            ? template.tree().deepCopy()
+            : JsonTrees.parseObject(c.getFullJson(), "full_json");
     String apiVersion = Kinds.apiVersion(kind);
     String kindName = Kinds.kindName(kind);
     checkOrSet(tree, "apiVersion", apiVersion);
@@ -238,7 +281,8 @@ final class DefaultObjectDecoder implements ObjectDecoder {
     }
     if (c.getLabelsCount() > 0) {
       JsonObject labels = object(meta, "labels");
-      c.getLabelsMap().entrySet().stream().sorted(Map.Entry.comparingByKey())
+      c.getLabelsMap().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
           .forEach(en -> labels.addProperty(en.getKey(), en.getValue()));
     }
     if (!c.getNodeName().isEmpty()) {
@@ -254,31 +298,41 @@ final class DefaultObjectDecoder implements ObjectDecoder {
     try {
       object = JSON.getGson().fromJson(tree, type);
     } catch (RuntimeException e) {
-      throw new MalformedObjectException("object " + c.getName() + " is not a valid " + kind + ": "
-          + e.getMessage(), e);
+      throw new MalformedObjectException(
+          "object " + c.getName() + " is not a valid " + kind + ": " + e.getMessage(), e);
     }
-    if (object == null || object.getMetadata() == null || object.getMetadata().getName() == null
+    if (object == null
+        || object.getMetadata() == null
+        || object.getMetadata().getName() == null
         || object.getMetadata().getName().isEmpty()) {
       throw new MalformedObjectException("decoded " + kind + " has no metadata.name");
     }
-    String namespace = object.getMetadata().getNamespace() == null ? "" : object.getMetadata().getNamespace();
-    ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(namespace)
-        .setName(object.getMetadata().getName()).setVersion(c.getVersion()).build();
+    String namespace =
+        object.getMetadata().getNamespace() == null ? "" : object.getMetadata().getNamespace();
+    ObjectRef ref =
+        ObjectRef.newBuilder()
+            .setKind(kind)
+            .setNamespace(namespace)
+            .setName(object.getMetadata().getName())
+            .setVersion(c.getVersion())
+            .build();
     return new InboundChange(c.getType(), ref, object);
   }
 
   /**
-   * The template's decoded pod, made on first use: the template tree as the JSON path would complete it
-   * (apiVersion, kind, metadata) before adding per-object fields. Null if that tree fails any check; the JSON
-   * path then reports the error for each object.
+   * The template's decoded pod, made on first use: the template tree as the JSON path would
+   * complete it (apiVersion, kind, metadata) before adding per-object fields. Null if that tree
+   * fails any check; the JSON path then reports the error for each object.
    */
   private static Prototype prototype(String kind, Cached template) {
     if (template.tried) {
       return template.prototype;
     }
     template.tried = true;
-    if (!ModelFields.supports(V1Pod.class) || !ModelFields.supports(V1ObjectMeta.class)
-        || !ModelFields.supports(V1PodSpec.class) || !ModelFields.supports(V1PodStatus.class)) {
+    if (!ModelFields.supports(V1Pod.class)
+        || !ModelFields.supports(V1ObjectMeta.class)
+        || !ModelFields.supports(V1PodSpec.class)
+        || !ModelFields.supports(V1PodStatus.class)) {
       return null;
     }
     try {
@@ -293,14 +347,17 @@ final class DefaultObjectDecoder implements ObjectDecoder {
         return null;
       }
       boolean specIsObject = spec != null && spec.isJsonObject() && pod.getSpec() != null;
-      template.prototype = new Prototype(pod, specIsObject, labels == null || labels.isJsonObject());
+      template.prototype =
+          new Prototype(pod, specIsObject, labels == null || labels.isJsonObject());
       return template.prototype;
     } catch (RuntimeException e) {
       return null;
     }
   }
 
-  /** The fast path: the prototype's pod with the change's typed fields, top-level containers copied. */
+  /**
+   * The fast path: the prototype's pod with the change's typed fields, top-level containers copied.
+   */
   private static InboundChange fromPrototype(String kind, ObjectChange c, V1Pod prototype) {
     V1Pod pod = ModelFields.shallowCopy(prototype);
     V1ObjectMeta meta = ModelFields.shallowCopy(prototype.getMetadata());
@@ -324,9 +381,10 @@ final class DefaultObjectDecoder implements ObjectDecoder {
       meta.setCreationTimestamp(creationTimestamp(c));
     }
     if (c.getLabelsCount() > 0) {
-      Map<String, String> labels = meta.getLabels() == null ? new LinkedHashMap<>()
-          : new LinkedHashMap<>(meta.getLabels());
-      c.getLabelsMap().entrySet().stream().sorted(Map.Entry.comparingByKey())
+      Map<String, String> labels =
+          meta.getLabels() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(meta.getLabels());
+      c.getLabelsMap().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
           .forEach(en -> labels.put(en.getKey(), en.getValue()));
       meta.setLabels(labels);
     }
@@ -337,8 +395,13 @@ final class DefaultObjectDecoder implements ObjectDecoder {
       throw new MalformedObjectException("decoded " + kind + " has no metadata.name");
     }
     String namespace = meta.getNamespace() == null ? "" : meta.getNamespace();
-    ObjectRef ref = ObjectRef.newBuilder().setKind(kind).setNamespace(namespace).setName(meta.getName())
-        .setVersion(c.getVersion()).build();
+    ObjectRef ref =
+        ObjectRef.newBuilder()
+            .setKind(kind)
+            .setNamespace(namespace)
+            .setName(meta.getName())
+            .setVersion(c.getVersion())
+            .build();
     return new InboundChange(c.getType(), ref, pod);
   }
 
@@ -350,7 +413,8 @@ final class DefaultObjectDecoder implements ObjectDecoder {
 
   /** The change's creation time, in UTC. */
   private static OffsetDateTime creationTimestamp(ObjectChange c) {
-    return OffsetDateTime.ofInstant(Instant.ofEpochMilli(c.getCreationTimestampMillis()), ZoneOffset.UTC);
+    return OffsetDateTime.ofInstant(
+        Instant.ofEpochMilli(c.getCreationTimestampMillis()), ZoneOffset.UTC);
   }
 
   private static void checkOrSet(JsonObject tree, String field, String expected) {
@@ -358,7 +422,8 @@ final class DefaultObjectDecoder implements ObjectDecoder {
     if (e == null) {
       tree.addProperty(field, expected);
     } else if (!e.isJsonPrimitive() || !e.getAsString().equals(expected)) {
-      throw new MalformedObjectException(field + " " + e + " does not match the batch kind (" + expected + ")");
+      throw new MalformedObjectException(
+          field + " " + e + " does not match the batch kind (" + expected + ")");
     }
   }
 

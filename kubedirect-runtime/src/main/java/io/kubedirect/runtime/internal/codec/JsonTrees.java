@@ -20,10 +20,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** JSON tree helpers: canonical form, strict bounded parsing, RFC 7386 merge patches, content hashes. */
+/**
+ * JSON tree helpers: canonical form, strict bounded parsing, RFC 7386 merge patches, content
+ * hashes.
+ */
 final class JsonTrees {
 
-  /** Writes trees compactly, keeping nulls (merge patch deletions), without HTML escaping, in tree key order. */
+  /**
+   * Writes trees compactly, keeping nulls (merge patch deletions), without HTML escaping, in tree
+   * key order.
+   */
   static final Gson WRITER = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
   private static final TypeAdapter<JsonElement> ELEMENT = WRITER.getAdapter(JsonElement.class);
@@ -31,7 +37,9 @@ final class JsonTrees {
 
   private JsonTrees() {}
 
-  /** A copy of the tree with the keys of every object sorted (so equal content gives equal bytes). */
+  /**
+   * A copy of the tree with the keys of every object sorted (so equal content gives equal bytes).
+   */
   static JsonElement canonical(JsonElement e) {
     if (e.isJsonObject()) {
       JsonObject in = e.getAsJsonObject();
@@ -112,8 +120,9 @@ final class JsonTrees {
   }
 
   /**
-   * The RFC 7386 merge patch that turns {@code source} into {@code target}, or null if none exists (the target
-   * holds JSON nulls). The result shares subtrees with {@code target}; serialize it, do not mutate it.
+   * The RFC 7386 merge patch that turns {@code source} into {@code target}, or null if none exists
+   * (the target holds JSON nulls). The result shares subtrees with {@code target}; serialize it, do
+   * not mutate it.
    */
   static JsonObject diff(JsonObject source, JsonObject target) {
     JsonObject patch = new JsonObject();
@@ -144,12 +153,16 @@ final class JsonTrees {
     return patch;
   }
 
-  /** Applies an RFC 7386 merge patch to {@code target} (mutating it when both are objects); returns the result. */
+  /**
+   * Applies an RFC 7386 merge patch to {@code target} (mutating it when both are objects); returns
+   * the result.
+   */
   static JsonElement applyPatch(JsonElement target, JsonElement patch) {
     if (!patch.isJsonObject()) {
       return patch;
     }
-    JsonObject out = target != null && target.isJsonObject() ? target.getAsJsonObject() : new JsonObject();
+    JsonObject out =
+        target != null && target.isJsonObject() ? target.getAsJsonObject() : new JsonObject();
     for (Map.Entry<String, JsonElement> en : patch.getAsJsonObject().entrySet()) {
       if (en.getValue().isJsonNull()) {
         out.remove(en.getKey());

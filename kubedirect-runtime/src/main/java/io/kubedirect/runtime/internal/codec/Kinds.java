@@ -25,15 +25,17 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Kind strings of the wire protocol: {@code "<group>/<version>/<Kind>"}, with an empty group for the core API
- * ({@code "/v1/Pod"}, {@code "apps/v1/ReplicaSet"}), and the registry that maps them to client-java model
- * classes. Common built-in kinds are pre-registered; custom resources are added with {@link #register}.
- * Thread-safe.
+ * Kind strings of the wire protocol: {@code "<group>/<version>/<Kind>"}, with an empty group for
+ * the core API ({@code "/v1/Pod"}, {@code "apps/v1/ReplicaSet"}), and the registry that maps them
+ * to client-java model classes. Common built-in kinds are pre-registered; custom resources are
+ * added with {@link #register}. Thread-safe.
  */
 public final class Kinds {
 
-  private static final Map<String, Class<? extends KubernetesObject>> CLASS_BY_KIND = new ConcurrentHashMap<>();
-  private static final Map<Class<? extends KubernetesObject>, String> KIND_BY_CLASS = new ConcurrentHashMap<>();
+  private static final Map<String, Class<? extends KubernetesObject>> CLASS_BY_KIND =
+      new ConcurrentHashMap<>();
+  private static final Map<Class<? extends KubernetesObject>, String> KIND_BY_CLASS =
+      new ConcurrentHashMap<>();
 
   static {
     register("/v1/Pod", V1Pod.class);
@@ -66,15 +68,19 @@ public final class Kinds {
     Objects.requireNonNull(type, "type");
     String kind = KIND_BY_CLASS.get(type);
     if (kind == null) {
-      throw new IllegalArgumentException("unregistered model class " + type.getName()
-          + "; call Kinds.register(\"<group>/<version>/<Kind>\", " + type.getSimpleName() + ".class)");
+      throw new IllegalArgumentException(
+          "unregistered model class "
+              + type.getName()
+              + "; call Kinds.register(\"<group>/<version>/<Kind>\", "
+              + type.getSimpleName()
+              + ".class)");
     }
     return kind;
   }
 
   /**
-   * The kind string of an object: from its {@code apiVersion} and {@code kind} when both are set, otherwise
-   * from its class.
+   * The kind string of an object: from its {@code apiVersion} and {@code kind} when both are set,
+   * otherwise from its class.
    *
    * @throws IllegalArgumentException if neither gives a kind
    */
@@ -88,7 +94,9 @@ public final class Kinds {
     return of(object.getClass());
   }
 
-  /** The kind string for an {@code apiVersion} ({@code "v1"}, {@code "apps/v1"}) and a {@code kind}. */
+  /**
+   * The kind string for an {@code apiVersion} ({@code "v1"}, {@code "apps/v1"}) and a {@code kind}.
+   */
   public static String fromApiVersion(String apiVersion, String kind) {
     Objects.requireNonNull(apiVersion, "apiVersion");
     Objects.requireNonNull(kind, "kind");
@@ -117,8 +125,8 @@ public final class Kinds {
   /**
    * Registers (or re-registers) a kind string for a model class.
    *
-   * @throws IllegalArgumentException if the kind string is not of the form {@code <group>/<version>/<Kind>}
-   *     or the kind is already registered for a different class
+   * @throws IllegalArgumentException if the kind string is not of the form {@code
+   *     <group>/<version>/<Kind>} or the kind is already registered for a different class
    */
   public static void register(String kind, Class<? extends KubernetesObject> type) {
     Objects.requireNonNull(type, "type");
@@ -131,7 +139,10 @@ public final class Kinds {
     KIND_BY_CLASS.putIfAbsent(type, kind);
   }
 
-  /** The {@code apiVersion} of a kind string: {@code "v1"} for {@code "/v1/Pod"}, {@code "apps/v1"} for ReplicaSets. */
+  /**
+   * The {@code apiVersion} of a kind string: {@code "v1"} for {@code "/v1/Pod"}, {@code "apps/v1"}
+   * for ReplicaSets.
+   */
   public static String apiVersion(String kind) {
     String[] parts = parse(kind);
     return parts[0].isEmpty() ? parts[1] : parts[0] + "/" + parts[1];
@@ -161,8 +172,8 @@ public final class Kinds {
   }
 
   /**
-   * The cache key of an object: {@code "namespace/name"}, or just {@code name} for cluster-scoped objects
-   * (the same key as client-java's {@code Caches.metaNamespaceKeyFunc}).
+   * The cache key of an object: {@code "namespace/name"}, or just {@code name} for cluster-scoped
+   * objects (the same key as client-java's {@code Caches.metaNamespaceKeyFunc}).
    */
   public static String key(String namespace, String name) {
     Objects.requireNonNull(name, "name");
@@ -172,7 +183,9 @@ public final class Kinds {
   /** {@code {namespace, name}} of a cache key (namespace "" for cluster-scoped objects). */
   public static String[] splitKey(String key) {
     int slash = key.indexOf('/');
-    return slash < 0 ? new String[] {"", key} : new String[] {key.substring(0, slash), key.substring(slash + 1)};
+    return slash < 0
+        ? new String[] {"", key}
+        : new String[] {key.substring(0, slash), key.substring(slash + 1)};
   }
 
   /** {@code namespace/name} of a ref (see {@link #key(String, String)}). */
@@ -184,10 +197,16 @@ public final class Kinds {
     Objects.requireNonNull(kind, "kind");
     int first = kind.indexOf('/');
     int last = kind.lastIndexOf('/');
-    if (first < 0 || first == last || last == kind.length() - 1 || last == first + 1
+    if (first < 0
+        || first == last
+        || last == kind.length() - 1
+        || last == first + 1
         || kind.indexOf('/', first + 1) != last) {
-      throw new IllegalArgumentException("kind must look like '<group>/<version>/<Kind>', got '" + kind + "'");
+      throw new IllegalArgumentException(
+          "kind must look like '<group>/<version>/<Kind>', got '" + kind + "'");
     }
-    return new String[] {kind.substring(0, first), kind.substring(first + 1, last), kind.substring(last + 1)};
+    return new String[] {
+      kind.substring(0, first), kind.substring(first + 1, last), kind.substring(last + 1)
+    };
   }
 }

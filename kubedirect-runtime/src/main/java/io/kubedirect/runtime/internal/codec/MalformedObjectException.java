@@ -1,8 +1,9 @@
 package io.kubedirect.runtime.internal.codec;
 
 /**
- * Input that cannot be decoded: bad JSON, a template whose JSON does not match its hash, an unknown or
- * mismatched kind, or a field of an impossible size. The receiver answers {@code Error(MALFORMED)}.
+ * Input that cannot be decoded: bad JSON, a template whose JSON does not match its hash, an unknown
+ * or mismatched kind, or a field of an impossible size. The receiver answers {@code
+ * Error(MALFORMED)}.
  */
 public final class MalformedObjectException extends RuntimeException {
 

@@ -7,21 +7,23 @@ import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.JSON;
 
 /**
- * Re-applies one writer's change onto a newer copy of an object: the RFC 7386 merge patch that turns the
- * copy the writer started from into what it wants, applied to the copy stored now. Fields the writer did not
- * change keep whatever another writer stored meanwhile (e.g. {@code kubectl scale} or an HPA).
+ * Re-applies one writer's change onto a newer copy of an object: the RFC 7386 merge patch that
+ * turns the copy the writer started from into what it wants, applied to the copy stored now. Fields
+ * the writer did not change keep whatever another writer stored meanwhile (e.g. {@code kubectl
+ * scale} or an HPA).
  */
 public final class MergePatches {
 
   private MergePatches() {}
 
   /**
-   * {@code current} with the changes from {@code base} to {@code desired} applied, as {@code desired}'s class,
-   * carrying {@code current}'s resourceVersion; null when the change cannot be expressed as a merge patch
-   * (the desired object holds JSON nulls).
+   * {@code current} with the changes from {@code base} to {@code desired} applied, as {@code
+   * desired}'s class, carrying {@code current}'s resourceVersion; null when the change cannot be
+   * expressed as a merge patch (the desired object holds JSON nulls).
    */
   @SuppressWarnings("unchecked")
-  public static <T extends KubernetesObject> T rebase(KubernetesObject base, T desired, KubernetesObject current) {
+  public static <T extends KubernetesObject> T rebase(
+      KubernetesObject base, T desired, KubernetesObject current) {
     JsonObject patch = JsonTrees.diff(tree(base), tree(desired));
     if (patch == null) {
       return null;
@@ -37,11 +39,12 @@ public final class MergePatches {
   }
 
   /**
-   * Whether {@code current} already holds every change from {@code base} to {@code desired} (applying that
-   * merge patch to it changes nothing but its resourceVersion); false when the change cannot be expressed as
-   * a merge patch.
+   * Whether {@code current} already holds every change from {@code base} to {@code desired}
+   * (applying that merge patch to it changes nothing but its resourceVersion); false when the
+   * change cannot be expressed as a merge patch.
    */
-  public static boolean reflects(KubernetesObject base, KubernetesObject desired, KubernetesObject current) {
+  public static boolean reflects(
+      KubernetesObject base, KubernetesObject desired, KubernetesObject current) {
     JsonObject patch = JsonTrees.diff(tree(base), tree(desired));
     if (patch == null) {
       return false;
@@ -55,16 +58,20 @@ public final class MergePatches {
   }
 
   /**
-   * Whether the stored copy {@code stored} carries everything {@code ephemeral} says outside its status and
-   * the server-set metadata (resourceVersion, generation, uid, creationTimestamp, managedFields): the
-   * ephemeral change is in the store, even if no spec change bumped the generation (a pod's binding).
+   * Whether the stored copy {@code stored} carries everything {@code ephemeral} says outside its
+   * status and the server-set metadata (resourceVersion, generation, uid, creationTimestamp,
+   * managedFields): the ephemeral change is in the store, even if no spec change bumped the
+   * generation (a pod's binding).
    */
   public static boolean carries(KubernetesObject stored, KubernetesObject ephemeral) {
     JsonObject eph = tree(ephemeral);
     eph.remove("status");
     JsonObject meta = eph.getAsJsonObject("metadata");
     if (meta != null) {
-      for (String f : new String[] {"resourceVersion", "generation", "uid", "creationTimestamp", "managedFields"}) {
+      for (String f :
+          new String[] {
+            "resourceVersion", "generation", "uid", "creationTimestamp", "managedFields"
+          }) {
         meta.remove(f);
       }
     }
@@ -73,14 +80,17 @@ public final class MergePatches {
   }
 
   /**
-   * Whether {@code stored} carries everything {@code ephemeral} says, its status included, outside the server-set
-   * metadata (see {@link #carries}).
+   * Whether {@code stored} carries everything {@code ephemeral} says, its status included, outside
+   * the server-set metadata (see {@link #carries}).
    */
   public static boolean carriesAll(KubernetesObject stored, KubernetesObject ephemeral) {
     JsonObject eph = tree(ephemeral);
     JsonObject meta = eph.getAsJsonObject("metadata");
     if (meta != null) {
-      for (String f : new String[] {"resourceVersion", "generation", "uid", "creationTimestamp", "managedFields"}) {
+      for (String f :
+          new String[] {
+            "resourceVersion", "generation", "uid", "creationTimestamp", "managedFields"
+          }) {
         meta.remove(f);
       }
     }

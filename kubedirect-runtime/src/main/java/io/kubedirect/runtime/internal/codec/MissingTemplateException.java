@@ -4,8 +4,9 @@ import io.kubedirect.protocol.v1.ObjectRef;
 import java.util.List;
 
 /**
- * A batch referred to templates the decoder does not hold (evicted, or the sender assumed a previous epoch's
- * cache). The receiver answers with {@code Error(NOT_FOUND, refs)}; the sender resets its encoder and resends.
+ * A batch referred to templates the decoder does not hold (evicted, or the sender assumed a
+ * previous epoch's cache). The receiver answers with {@code Error(NOT_FOUND, refs)}; the sender
+ * resets its encoder and resends.
  */
 public final class MissingTemplateException extends Exception {
 

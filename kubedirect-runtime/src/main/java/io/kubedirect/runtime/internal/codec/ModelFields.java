@@ -18,38 +18,52 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Reflection helpers over client-java model classes (package {@code io.kubernetes.client.openapi.models}) for
- * the codec's fast paths: shallow copies, and a strict structural comparison that implies equal JSON.
- * Thread-safe (field tables are cached per class).
+ * Reflection helpers over client-java model classes (package {@code
+ * io.kubernetes.client.openapi.models}) for the codec's fast paths: shallow copies, and a strict
+ * structural comparison that implies equal JSON. Thread-safe (field tables are cached per class).
  *
- * <p>The models' own {@code equals} is not strict enough for the codec: {@code Quantity.equals} ignores the
- * format ({@code 1Gi} equals {@code 1073741824}) although the two serialise differently. {@link #sameJson}
- * only answers true when client-java's JSON of both values is necessarily identical (it may answer false for
- * values whose JSON happens to be equal; callers then take their slow path).
+ * <p>The models' own {@code equals} is not strict enough for the codec: {@code Quantity.equals}
+ * ignores the format ({@code 1Gi} equals {@code 1073741824}) although the two serialise
+ * differently. {@link #sameJson} only answers true when client-java's JSON of both values is
+ * necessarily identical (it may answer false for values whose JSON happens to be equal; callers
+ * then take their slow path).
  */
 final class ModelFields {
 
   private static final String MODELS = "io.kubernetes.client.openapi.models.";
 
-  /** The instance fields and no-arg constructor of one model class, or null if it cannot be handled. */
+  /**
+   * The instance fields and no-arg constructor of one model class, or null if it cannot be handled.
+   */
   private record Table(Constructor<?> constructor, Field[] fields) {}
 
   /** How {@link #sameJson} compares values of a class. */
-  private enum Shape { LEAF, QUANTITY, INT_OR_STRING, BYTES, LIST, MAP, MODEL, UNKNOWN }
+  private enum Shape {
+    LEAF,
+    QUANTITY,
+    INT_OR_STRING,
+    BYTES,
+    LIST,
+    MAP,
+    MODEL,
+    UNKNOWN
+  }
 
-  private static final ClassValue<Table> TABLES = new ClassValue<>() {
-    @Override
-    protected Table computeValue(Class<?> type) {
-      return type.getName().startsWith(MODELS) ? load(type) : null;
-    }
-  };
+  private static final ClassValue<Table> TABLES =
+      new ClassValue<>() {
+        @Override
+        protected Table computeValue(Class<?> type) {
+          return type.getName().startsWith(MODELS) ? load(type) : null;
+        }
+      };
 
-  private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
-    @Override
-    protected Shape computeValue(Class<?> type) {
-      return shapeOf(type);
-    }
-  };
+  private static final ClassValue<Shape> SHAPES =
+      new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> type) {
+          return shapeOf(type);
+        }
+      };
 
   private ModelFields() {}
 
@@ -63,11 +77,21 @@ final class ModelFields {
   }
 
   private static Shape shapeOf(Class<?> type) {
-    if (type == String.class || type == Boolean.class || type == Integer.class || type == Long.class
-        || type == Double.class || type == Float.class || type == Short.class || type == Byte.class
-        || type == BigDecimal.class || type == BigInteger.class || type == OffsetDateTime.class
-        || type == LocalDate.class || type.isEnum()) {
-      // BigDecimal.equals includes the scale, OffsetDateTime.equals the offset: equal values, equal JSON.
+    if (type == String.class
+        || type == Boolean.class
+        || type == Integer.class
+        || type == Long.class
+        || type == Double.class
+        || type == Float.class
+        || type == Short.class
+        || type == Byte.class
+        || type == BigDecimal.class
+        || type == BigInteger.class
+        || type == OffsetDateTime.class
+        || type == LocalDate.class
+        || type.isEnum()) {
+      // BigDecimal.equals includes the scale, OffsetDateTime.equals the offset: equal values, equal
+      // JSON.
       return Shape.LEAF;
     }
     if (type == Quantity.class) {
@@ -103,7 +127,8 @@ final class ModelFields {
       ctor.setAccessible(true);
       return new Table(ctor, fields.toArray(new Field[0]));
     } catch (ReflectiveOperationException | RuntimeException e) {
-      // InaccessibleObjectException (module rules), no no-arg constructor, ...: no fast path for this class.
+      // InaccessibleObjectException (module rules), no no-arg constructor, ...: no fast path for
+      // this class.
       return null;
     }
   }
@@ -117,7 +142,8 @@ final class ModelFields {
   static <T> T shallowCopy(T source) {
     Table t = table(source.getClass());
     if (t == null) {
-      throw new IllegalArgumentException("not a supported model class: " + source.getClass().getName());
+      throw new IllegalArgumentException(
+          "not a supported model class: " + source.getClass().getName());
     }
     try {
       Object copy = t.constructor().newInstance();
@@ -131,8 +157,8 @@ final class ModelFields {
   }
 
   /**
-   * Whether client-java's JSON of {@code a} and {@code b} is certainly the same (map key order aside). False
-   * when in doubt (unknown value types, numbers of different scale).
+   * Whether client-java's JSON of {@code a} and {@code b} is certainly the same (map key order
+   * aside). False when in doubt (unknown value types, numbers of different scale).
    */
   static boolean sameJson(Object a, Object b) {
     if (a == b) {
@@ -149,26 +175,29 @@ final class ModelFields {
         return b instanceof List<?> lb && sameLists((List<?>) a, lb);
       case MAP:
         return b instanceof Map<?, ?> mb && sameMaps((Map<?, ?>) a, mb);
-      case QUANTITY: {
-        if (type != b.getClass()) {
-          return false;
+      case QUANTITY:
+        {
+          if (type != b.getClass()) {
+            return false;
+          }
+          Quantity qa = (Quantity) a;
+          Quantity qb = (Quantity) b;
+          return qa.getFormat() == qb.getFormat() && qa.getNumber().equals(qb.getNumber());
         }
-        Quantity qa = (Quantity) a;
-        Quantity qb = (Quantity) b;
-        return qa.getFormat() == qb.getFormat() && qa.getNumber().equals(qb.getNumber());
-      }
-      case INT_OR_STRING: {
-        if (type != b.getClass()) {
-          return false;
+      case INT_OR_STRING:
+        {
+          if (type != b.getClass()) {
+            return false;
+          }
+          IntOrString ia = (IntOrString) a;
+          IntOrString ib = (IntOrString) b;
+          if (ia.isInteger() != ib.isInteger()) {
+            return false;
+          }
+          return ia.isInteger()
+              ? Objects.equals(ia.getIntValue(), ib.getIntValue())
+              : Objects.equals(ia.getStrValue(), ib.getStrValue());
         }
-        IntOrString ia = (IntOrString) a;
-        IntOrString ib = (IntOrString) b;
-        if (ia.isInteger() != ib.isInteger()) {
-          return false;
-        }
-        return ia.isInteger() ? Objects.equals(ia.getIntValue(), ib.getIntValue())
-            : Objects.equals(ia.getStrValue(), ib.getStrValue());
-      }
       case BYTES:
         return b instanceof byte[] bb && Arrays.equals((byte[]) a, bb);
       case MODEL:
@@ -240,5 +269,4 @@ final class ModelFields {
     }
     return true;
   }
-
 }

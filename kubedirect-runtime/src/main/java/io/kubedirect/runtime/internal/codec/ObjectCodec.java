@@ -1,13 +1,14 @@
 package io.kubedirect.runtime.internal.codec;
 
 /**
- * Creates encoders and decoders for direct links. Thread-safe; the encoders and decoders it creates are not.
+ * Creates encoders and decoders for direct links. Thread-safe; the encoders and decoders it creates
+ * are not.
  *
- * <p>Give both ends of a link the same {@code maxTemplates}: the encoder then knows exactly which templates the
- * decoder still holds (both evict least recently used first, in the same order), and a
- * {@link MissingTemplateException} only happens when the decoder's byte bound evicts earlier, after a restart
- * of either side, or with a peer that uses other bounds. The answer to it is NOT_FOUND, then
- * {@link ObjectEncoder#reset()} and a resend.
+ * <p>Give both ends of a link the same {@code maxTemplates}: the encoder then knows exactly which
+ * templates the decoder still holds (both evict least recently used first, in the same order), and
+ * a {@link MissingTemplateException} only happens when the decoder's byte bound evicts earlier,
+ * after a restart of either side, or with a peer that uses other bounds. The answer to it is
+ * NOT_FOUND, then {@link ObjectEncoder#reset()} and a resend.
  */
 public interface ObjectCodec {
 
@@ -24,7 +25,8 @@ public interface ObjectCodec {
   /**
    * A new sender-side encoder, one per link and epoch.
    *
-   * @param maxTemplates how many templates the encoder remembers as sent (and as candidates); at least 1
+   * @param maxTemplates how many templates the encoder remembers as sent (and as candidates); at
+   *     least 1
    */
   ObjectEncoder newEncoder(int maxTemplates);
 

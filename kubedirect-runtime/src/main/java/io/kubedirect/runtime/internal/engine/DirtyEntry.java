@@ -7,27 +7,39 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** An object this stage sent over a link and has not yet seen persisted. Guarded by the engine lock. */
+/**
+ * An object this stage sent over a link and has not yet seen persisted. Guarded by the engine lock.
+ */
 final class DirtyEntry {
   final String kind;
   final String key;
   KubernetesObject object; // null when adopted from a downstream snapshot without content
-  /** Adopted from a downstream snapshot: the downstream holds it; never resent or written by fallback. */
+
+  /**
+   * Adopted from a downstream snapshot: the downstream holds it; never resent or written by
+   * fallback.
+   */
   boolean adopted;
+
   long version;
   ChangeType type;
   String baseRv;
+
   /**
-   * A relay's input this object was derived from while neither was persisted (null otherwise): if the API
-   * Server then shows a copy without this stage's change (the upstream wrote its input through a fallback),
-   * the change is re-applied onto that copy and sent again ({@code DefaultStageEngine.rebaseOnPersisted}).
+   * A relay's input this object was derived from while neither was persisted (null otherwise): if
+   * the API Server then shows a copy without this stage's change (the upstream wrote its input
+   * through a fallback), the change is re-applied onto that copy and sent again ({@code
+   * DefaultStageEngine.rebaseOnPersisted}).
    */
   KubernetesObject derivedFrom;
+
   PeerAddress dest;
   boolean persisted;
   long ackedVersion;
+
   /** A tombstone whose persisted copy (written by a downstream anyway) is being deleted. */
   boolean deletingPersisted;
+
   final long firstNanos;
   final List<Waiter> waiters = new ArrayList<>(1);
 

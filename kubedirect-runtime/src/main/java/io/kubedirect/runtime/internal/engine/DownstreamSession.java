@@ -3,8 +3,6 @@ package io.kubedirect.runtime.internal.engine;
 import io.kubedirect.runtime.internal.cache.LruCache;
 import io.kubedirect.runtime.internal.codec.ObjectDecoder;
 import io.kubedirect.transport.Link;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The receiving side of one accepted link from an upstream stage. Guarded by the engine lock. */
 final class DownstreamSession {
@@ -12,21 +10,28 @@ final class DownstreamSession {
   private static final int REMEMBERED_DELETES = 4096;
 
   final Link link;
+
   /** The peer's stage (its identity). */
   final String peer;
+
   /**
-   * The source its handshake named: the peer's stage, or for a publisher (protocol minor 3) a {@code /}-refinement
-   * of it naming one instance. Epochs and held objects are kept per source.
+   * The source its handshake named: the peer's stage, or for a publisher (protocol minor 3) a
+   * {@code /}-refinement of it naming one instance. Epochs and held objects are kept per source.
    */
   String source;
-  /** Whether the peer publishes to this stage as one of its subscribers (this stage only observes). */
+
+  /**
+   * Whether the peer publishes to this stage as one of its subscribers (this stage only observes).
+   */
   boolean subscription;
+
   long epoch;
   ObjectDecoder decoder;
+
   /**
-   * The version of the last delete received per object in the current epoch, so that an older copy arriving
-   * after it (a peer or network that reorders or duplicates, against the Link contract) is not taken for a new
-   * one. Bounded, least recently used forgotten.
+   * The version of the last delete received per object in the current epoch, so that an older copy
+   * arriving after it (a peer or network that reorders or duplicates, against the Link contract) is
+   * not taken for a new one. Bounded, least recently used forgotten.
    */
   private final LruCache<String, Long> deletes = LruCache.ofEntries(REMEMBERED_DELETES);
 
@@ -36,7 +41,9 @@ final class DownstreamSession {
     this.source = source;
   }
 
-  /** A new epoch was installed on this session: what the previous one received no longer applies. */
+  /**
+   * A new epoch was installed on this session: what the previous one received no longer applies.
+   */
   void newEpoch(long epoch) {
     this.epoch = epoch;
     deletes.clear();
@@ -47,7 +54,9 @@ final class DownstreamSession {
     deletes.merge(id, version, Math::max);
   }
 
-  /** Whether a copy of {@code id} at {@code version} is older than a delete this session received. */
+  /**
+   * Whether a copy of {@code id} at {@code version} is older than a delete this session received.
+   */
   boolean deletedSince(String id, long version) {
     Long v = deletes.get(id);
     return v != null && version <= v;

@@ -6,11 +6,11 @@ import java.time.Instant;
 import java.util.function.LongSupplier;
 
 /**
- * Issues link epochs and object versions: a hybrid logical clock in microseconds. Results are strictly
- * increasing, follow the wall clock when it is ahead, and move past every value {@linkplain #observe observed}
- * from peers (an epoch a receiver has installed, the versions a downstream holds), so a restarted stage whose
- * clock stepped back still issues numbers larger than its previous incarnation's once it has talked to its
- * peers. Thread-safe.
+ * Issues link epochs and object versions: a hybrid logical clock in microseconds. Results are
+ * strictly increasing, follow the wall clock when it is ahead, and move past every value
+ * {@linkplain #observe observed} from peers (an epoch a receiver has installed, the versions a
+ * downstream holds), so a restarted stage whose clock stepped back still issues numbers larger than
+ * its previous incarnation's once it has talked to its peers. Thread-safe.
  */
 public interface EpochSource {
 
@@ -21,18 +21,19 @@ public interface EpochSource {
   void observe(long value);
 
   /**
-   * The largest number a peer may present now: this clock's current reading plus {@code skew}. A receiver
-   * rejects handshakes whose epoch lies beyond it, so a hostile or broken peer cannot push a source's epoch
-   * (and, through {@link #observe}, everybody's clock) arbitrarily far ahead.
+   * The largest number a peer may present now: this clock's current reading plus {@code skew}. A
+   * receiver rejects handshakes whose epoch lies beyond it, so a hostile or broken peer cannot push
+   * a source's epoch (and, through {@link #observe}, everybody's clock) arbitrarily far ahead.
    */
   long ceiling(Duration skew);
 
   /** A hybrid logical clock on the system clock (UTC microseconds). */
   static EpochSource wallClock() {
-    return fromMicros(() -> {
-      Instant now = Clock.systemUTC().instant();
-      return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
-    });
+    return fromMicros(
+        () -> {
+          Instant now = Clock.systemUTC().instant();
+          return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+        });
   }
 
   /** A hybrid logical clock on an injectable microsecond clock (the simulation's virtual time). */

@@ -16,19 +16,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What one link session sends, in the order the engine decided it under its lock, encoded and handed to the link
- * by a scheduler task under the outbox's own send lock (design.md §10): encoding never holds the engine lock, and
- * the encoder's template state follows the order of the sends. Encoder changes (a new encoder for a new handshake,
- * a reset after the receiver lost templates) are queued too, so they take effect between the right messages. A
- * message of an epoch its session has left is dropped. The send lock is never taken while the engine lock is held.
+ * What one link session sends, in the order the engine decided it under its lock, encoded and
+ * handed to the link by a scheduler task under the outbox's own send lock (design.md §10): encoding
+ * never holds the engine lock, and the encoder's template state follows the order of the sends.
+ * Encoder changes (a new encoder for a new handshake, a reset after the receiver lost templates)
+ * are queued too, so they take effect between the right messages. A message of an epoch its session
+ * has left is dropped. The send lock is never taken while the engine lock is held.
  *
- * @param <T> what a session attaches to a message to handle its failure (e.g. the objects of a batch)
+ * @param <T> what a session attaches to a message to handle its failure (e.g. the objects of a
+ *     batch)
  */
 final class Outbox<T> {
 
   private static final Logger log = LoggerFactory.getLogger(Outbox.class);
 
-  /** What a session does, under the engine lock again, with a message that could not be encoded or sent. */
+  /**
+   * What a session does, under the engine lock again, with a message that could not be encoded or
+   * sent.
+   */
   interface Failures<T> {
     /** {@code build} failed; {@code token} is null for handshake messages. */
     void notEncoded(Link link, long seq, T token, RuntimeException cause);
@@ -37,7 +42,12 @@ final class Outbox<T> {
     void notSent(Link link, long seq, T token, LinkException cause);
   }
 
-  private record Message<T>(Link link, long seq, long epoch, String type, T token,
+  private record Message<T>(
+      Link link,
+      long seq,
+      long epoch,
+      String type,
+      T token,
       Function<ObjectEncoder, Envelope> build) {}
 
   private record UseEncoder(ObjectEncoder encoder) {}
@@ -51,6 +61,7 @@ final class Outbox<T> {
   private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Object sendLock = new Object();
+
   /** The link's encoder; touched only by {@link #drain} under {@link #sendLock}. */
   private ObjectEncoder encoder;
 
@@ -66,22 +77,32 @@ final class Outbox<T> {
     queue.add(new UseEncoder(e));
   }
 
-  /** Messages queued after this one are encoded as if no template had been sent. Guarded by the engine lock. */
+  /**
+   * Messages queued after this one are encoded as if no template had been sent. Guarded by the
+   * engine lock.
+   */
   void resetEncoder() {
     queue.add(new ResetEncoder());
   }
 
   /**
-   * Queues a message for {@code link}, built (and encoded) by {@code build} outside the engine lock. Guarded by the
-   * engine lock, which makes the queue's order the engine's order.
+   * Queues a message for {@code link}, built (and encoded) by {@code build} outside the engine
+   * lock. Guarded by the engine lock, which makes the queue's order the engine's order.
    */
-  void send(Link link, long seq, long epoch, String type, T token, Function<ObjectEncoder, Envelope> build) {
+  void send(
+      Link link,
+      long seq,
+      long epoch,
+      String type,
+      T token,
+      Function<ObjectEncoder, Envelope> build) {
     queue.add(new Message<>(link, seq, epoch, type, token, build));
     if (drainScheduled.compareAndSet(false, true)) {
-      eng.scheduler.execute(() -> {
-        drainScheduled.set(false);
-        drain();
-      });
+      eng.scheduler.execute(
+          () -> {
+            drainScheduled.set(false);
+            drain();
+          });
     }
   }
 
@@ -129,7 +150,10 @@ final class Outbox<T> {
     }
   }
 
-  /** Closes {@code link} after a handshake message could not be encoded (the handshake is then retried). */
+  /**
+   * Closes {@code link} after a handshake message could not be encoded (the handshake is then
+   * retried).
+   */
   static void cycle(Link link, String type, RuntimeException cause) {
     link.close(ErrorCode.INTERNAL, "cannot encode " + type + ": " + cause);
   }

@@ -1,21 +1,19 @@
 package io.kubedirect.runtime.internal.engine;
 
-import io.kubedirect.api.DirectWriter;
-import io.kubedirect.api.WriteException;
-import io.kubedirect.runtime.internal.model.WriteOp;
-import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
 import io.kubedirect.api.KindStrategies;
 import io.kubedirect.api.KindStrategy;
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.api.WriteBackPolicy;
+import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.runtime.internal.codec.ObjectCodec;
 import io.kubedirect.runtime.internal.metrics.EngineMetrics;
+import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
+import io.kubedirect.runtime.internal.model.WriteOp;
+import io.kubedirect.runtime.internal.store.EphemeralStore;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
-import io.kubedirect.transport.TaskScheduler;
-import io.kubedirect.runtime.internal.store.EphemeralStore;
 import io.kubedirect.transport.PeerAddress;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubedirect.transport.Transport;
 import io.kubernetes.client.common.KubernetesObject;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,9 +25,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * The engine of one stage (internal API; controllers use {@code KubeDirect}). Built from seams only, so that
- * the deterministic simulation can run it on virtual time without an API Server. A crash is modelled by
- * {@link #close()} and dropping the instance.
+ * The engine of one stage (internal API; controllers use {@code KubeDirect}). Built from seams
+ * only, so that the deterministic simulation can run it on virtual time without an API Server. A
+ * crash is modelled by {@link #close()} and dropping the instance.
  */
 public interface StageEngine extends AutoCloseable {
 
@@ -45,35 +43,40 @@ public interface StageEngine extends AutoCloseable {
   EphemeralStore store();
 
   /**
-   * Routes one write as {@code DirectWriter} describes: direct link, write-back, or plain API write.
+   * Routes one write as {@code DirectWriter} describes: direct link, write-back, or plain API
+   * write.
    *
-   * @return completes with the object as sent or persisted, or exceptionally with a
-   *     {@code WriteException}/{@code LinkException}
+   * @return completes with the object as sent or persisted, or exceptionally with a {@code
+   *     WriteException}/{@code LinkException}
    */
   CompletableFuture<KubernetesObject> write(String kind, WriteOp op, KubernetesObject object);
 
   /**
-   * Sends a change over the direct link for the object's downstream (or through the API Server when that
-   * link is past its fallback deadline); completes when acknowledged (or persisted).
+   * Sends a change over the direct link for the object's downstream (or through the API Server when
+   * that link is past its fallback deadline); completes when acknowledged (or persisted).
    */
   CompletableFuture<KubernetesObject> emit(String kind, WriteOp op, KubernetesObject object);
 
-  /** Writes an object back to the persisted store under {@code policy}; completes when persisted. */
-  CompletableFuture<KubernetesObject> persist(String kind, WriteOp op, KubernetesObject object,
-      WriteBackPolicy policy);
+  /**
+   * Writes an object back to the persisted store under {@code policy}; completes when persisted.
+   */
+  CompletableFuture<KubernetesObject> persist(
+      String kind, WriteOp op, KubernetesObject object, WriteBackPolicy policy);
 
   /**
-   * This stage's own emitted, not yet persisted objects of the kinds it emits but does not receive (a head
-   * stage's pods), including objects adopted with content from a downstream's snapshot after a restart. The
-   * informers of those kinds show them next to the API objects (read-your-own-writes; the API copy wins).
+   * This stage's own emitted, not yet persisted objects of the kinds it emits but does not receive
+   * (a head stage's pods), including objects adopted with content from a downstream's snapshot
+   * after a restart. The informers of those kinds show them next to the API objects
+   * (read-your-own-writes; the API copy wins).
    */
   EphemeralStore emittedView();
 
   /**
-   * Completes once this stage knows what its downstreams hold: every declared downstream stage has a link and
-   * each link has answered the first handshake round (or is in fallback), or after {@code ackTimeout} at the
-   * latest. Complete at once for a stage without downstreams. Informers of emitted kinds wait for it before
-   * their first list, so a restarted head stage does not reconcile before it sees what it already produced.
+   * Completes once this stage knows what its downstreams hold: every declared downstream stage has
+   * a link and each link has answered the first handshake round (or is in fallback), or after
+   * {@code ackTimeout} at the latest. Complete at once for a stage without downstreams. Informers
+   * of emitted kinds wait for it before their first list, so a restarted head stage does not
+   * reconcile before it sees what it already produced.
    */
   CompletableFuture<Void> recovered();
 
@@ -190,8 +193,9 @@ public interface StageEngine extends AutoCloseable {
     }
 
     /**
-     * Opt-in mode: only objects labelled {@code kubedirect.io/managed=true} use direct links; others are
-     * written to the API Server. Default false (every object of an emitted kind goes direct).
+     * Opt-in mode: only objects labelled {@code kubedirect.io/managed=true} use direct links;
+     * others are written to the API Server. Default false (every object of an emitted kind goes
+     * direct).
      */
     public Builder requireManagedLabel(boolean require) {
       this.requireManagedLabel = require;
@@ -199,8 +203,9 @@ public interface StageEngine extends AutoCloseable {
     }
 
     /**
-     * This instance's name among the instances of its stage (e.g. the node of a sandbox manager); subscribers keep
-     * what each instance publishes apart by it. Needed when several instances publish to one subscriber.
+     * This instance's name among the instances of its stage (e.g. the node of a sandbox manager);
+     * subscribers keep what each instance publishes apart by it. Needed when several instances
+     * publish to one subscriber.
      */
     public Builder instance(String name) {
       this.instance = Objects.requireNonNull(name);
@@ -213,16 +218,21 @@ public interface StageEngine extends AutoCloseable {
       return this;
     }
 
-    /** The strategy of a kind (protocol kind string); default {@link DefaultKindStrategies#forKind}. */
+    /**
+     * The strategy of a kind (protocol kind string); default {@link DefaultKindStrategies#forKind}.
+     */
     public Builder kind(String kind, KindStrategy<KubernetesObject> strategy) {
       strategies.put(Objects.requireNonNull(kind), Objects.requireNonNull(strategy));
       return this;
     }
 
-    /** Routing key function of a kind (protocol kind string): its strategy with that routing key. */
+    /**
+     * Routing key function of a kind (protocol kind string): its strategy with that routing key.
+     */
     public Builder routingKey(String kind, Function<KubernetesObject, String> f) {
-      KindStrategy<KubernetesObject> base = strategies.getOrDefault(Objects.requireNonNull(kind),
-          DefaultKindStrategies.forKind(kind));
+      KindStrategy<KubernetesObject> base =
+          strategies.getOrDefault(
+              Objects.requireNonNull(kind), DefaultKindStrategies.forKind(kind));
       return kind(kind, KindStrategies.withRoutingKey(base, f));
     }
 
@@ -233,7 +243,8 @@ public interface StageEngine extends AutoCloseable {
      */
     public StageEngine build() {
       if (stage == null || scheduler == null || api == null || feed == null) {
-        throw new IllegalStateException("stage, scheduler, persistedApi and persistedFeed are required");
+        throw new IllegalStateException(
+            "stage, scheduler, persistedApi and persistedFeed are required");
       }
       if ((!stage.upstreams().isEmpty() || !stage.downstreams().isEmpty()) && transport == null) {
         throw new IllegalStateException("transport is required for a stage with links");
@@ -245,7 +256,8 @@ public interface StageEngine extends AutoCloseable {
         throw new IllegalStateException("discovery is required for a stage with downstreams");
       }
       if (!stage.subscribers().isEmpty() && (discovery == null || transport == null)) {
-        throw new IllegalStateException("transport and discovery are required for a stage with subscribers");
+        throw new IllegalStateException(
+            "transport and discovery are required for a stage with subscribers");
       }
       if (!instance.isEmpty() && !instance.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
         throw new IllegalStateException("instance must be a DNS subdomain: '" + instance + "'");

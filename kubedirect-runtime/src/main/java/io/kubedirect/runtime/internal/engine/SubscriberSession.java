@@ -1,6 +1,5 @@
 package io.kubedirect.runtime.internal.engine;
 
-import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.protocol.v1.ChangeType;
 import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.ErrorCode;
@@ -10,6 +9,7 @@ import io.kubedirect.protocol.v1.HandshakeSnapshot;
 import io.kubedirect.protocol.v1.ObjectRef;
 import io.kubedirect.runtime.internal.codec.Kinds;
 import io.kubedirect.runtime.internal.codec.OutboundChange;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ClientLink;
 import io.kubedirect.transport.Link;
@@ -29,19 +29,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The link to one instance of a subscriber stage: best-effort fan-out of this stage's published objects. It has no
- * dirty entries, no futures, no fallback: nothing on the main path waits for it. Each new connection runs the
- * two-round handshake as a publisher (the snapshot says what the subscriber holds from us; the reconcile resends
- * what is newer here and retracts what is gone), then streams changes coalesced per object. The backlog is bounded:
- * past {@link EngineLimits#maxDirtyObjects()} queued objects the connection is dropped, and the next one's handshake
- * brings the subscriber to the current state. All state is guarded by the engine lock.
+ * The link to one instance of a subscriber stage: best-effort fan-out of this stage's published
+ * objects. It has no dirty entries, no futures, no fallback: nothing on the main path waits for it.
+ * Each new connection runs the two-round handshake as a publisher (the snapshot says what the
+ * subscriber holds from us; the reconcile resends what is newer here and retracts what is gone),
+ * then streams changes coalesced per object. The backlog is bounded: past {@link
+ * EngineLimits#maxDirtyObjects()} queued objects the connection is dropped, and the next one's
+ * handshake brings the subscriber to the current state. All state is guarded by the engine lock.
  */
 final class SubscriberSession implements LinkHandler {
 
   private static final Logger log = LoggerFactory.getLogger(SubscriberSession.class);
 
-  /** UNSUPPORTED: the subscriber speaks protocol minor 2 or older; it would not only observe, so it gets nothing. */
-  enum State { DISCONNECTED, HANDSHAKE1, HANDSHAKE2, READY, UNSUPPORTED, CLOSED }
+  /**
+   * UNSUPPORTED: the subscriber speaks protocol minor 2 or older; it would not only observe, so it
+   * gets nothing.
+   */
+  enum State {
+    DISCONNECTED,
+    HANDSHAKE1,
+    HANDSHAKE2,
+    READY,
+    UNSUPPORTED,
+    CLOSED
+  }
 
   /** One change to send: the object's current copy, or a delete when {@code object} is null. */
   record Out(String kind, String key, long version, KubernetesObject object) {}
@@ -55,10 +66,13 @@ final class SubscriberSession implements LinkHandler {
   private ClientLink client;
   private Link link;
   State state = State.DISCONNECTED;
+
   /** Volatile: read by the {@link #outbox}'s drain without the engine lock. */
   private volatile long epoch;
+
   /** Encodes and sends this session's messages outside the engine lock, in the engine's order. */
   private final Outbox<List<Out>> outbox;
+
   private long seq;
   private long requestSeq;
   private long handshakeSentNanos = -1;
@@ -67,6 +81,7 @@ final class SubscriberSession implements LinkHandler {
   private TaskScheduler.Cancellable ackTimer;
   private TaskScheduler.Cancellable retryTimer;
   private BackoffPolicy retryBackoff;
+
   /** Connections dropped because the backlog overflowed (for tests and metrics). */
   int overflows;
 
@@ -75,27 +90,32 @@ final class SubscriberSession implements LinkHandler {
     this.address = address;
     this.destination = destination;
     this.linkTag = "subscriber:" + address;
-    this.outbox = new Outbox<>(eng, linkTag, () -> epoch, new Outbox.Failures<>() {
-      @Override
-      public void notEncoded(Link l, long msgSeq, List<Out> outs, RuntimeException cause) {
-        if (outs == null) {
-          Outbox.cycle(l, "handshake message", cause);
-        } else {
-          inflight.remove(msgSeq); // best effort: these changes are not published
-        }
-      }
+    this.outbox =
+        new Outbox<>(
+            eng,
+            linkTag,
+            () -> epoch,
+            new Outbox.Failures<>() {
+              @Override
+              public void notEncoded(Link l, long msgSeq, List<Out> outs, RuntimeException cause) {
+                if (outs == null) {
+                  Outbox.cycle(l, "handshake message", cause);
+                } else {
+                  inflight.remove(msgSeq); // best effort: these changes are not published
+                }
+              }
 
-      @Override
-      public void notSent(Link l, long msgSeq, List<Out> outs, LinkException cause) {
-        if (outs == null || l != link || inflight.remove(msgSeq) == null) {
-          return;
-        }
-        requeue(outs);
-        if (cause.code() == ErrorCode.OVERLOADED) {
-          scheduleRetry(SubscriberSession.this::flush);
-        }
-      }
-    });
+              @Override
+              public void notSent(Link l, long msgSeq, List<Out> outs, LinkException cause) {
+                if (outs == null || l != link || inflight.remove(msgSeq) == null) {
+                  return;
+                }
+                requeue(outs);
+                if (cause.code() == ErrorCode.OVERLOADED) {
+                  scheduleRetry(SubscriberSession.this::flush);
+                }
+              }
+            });
   }
 
   /** Dials; called without the engine lock. */
@@ -109,7 +129,12 @@ final class SubscriberSession implements LinkHandler {
     try {
       c = eng.transport.connect(address, destination, this);
     } catch (RuntimeException e) {
-      log.warn("{}: cannot dial subscriber {} at {}: {}", eng.stage.name(), destination, address, e.toString());
+      log.warn(
+          "{}: cannot dial subscriber {} at {}: {}",
+          eng.stage.name(),
+          destination,
+          address,
+          e.toString());
       return;
     }
     boolean closeNow;
@@ -157,8 +182,9 @@ final class SubscriberSession implements LinkHandler {
   }
 
   /**
-   * A published object changed. Queued only on a connection past its snapshot (before that, the handshake sends
-   * the current state anyway); a later change of the same object replaces a queued one. Guarded by the engine lock.
+   * A published object changed. Queued only on a connection past its snapshot (before that, the
+   * handshake sends the current state anyway); a later change of the same object replaces a queued
+   * one. Guarded by the engine lock.
    */
   void publish(Out out) {
     if (state != State.READY && state != State.HANDSHAKE2) {
@@ -167,8 +193,13 @@ final class SubscriberSession implements LinkHandler {
     pending.put(DefaultStageEngine.id(out.kind(), out.key()), out);
     if (backlog() > eng.limits.maxDirtyObjects()) {
       overflows++;
-      log.warn("{}: subscriber {} ({}) is {} objects behind: dropping its connection; the next one's handshake "
-          + "sends it the current state", eng.stage.name(), destination, address, backlog());
+      log.warn(
+          "{}: subscriber {} ({}) is {} objects behind: dropping its connection; the next one's handshake "
+              + "sends it the current state",
+          eng.stage.name(),
+          destination,
+          address,
+          backlog());
       Link l = link;
       resetConnectionState();
       l.close(ErrorCode.OVERLOADED, "subscriber too far behind");
@@ -186,10 +217,16 @@ final class SubscriberSession implements LinkHandler {
       }
       link = l;
       if (l.protocolMinor() < 3) {
-        // Below minor 3 the receiver does not know it is a subscriber: it would treat the objects as its own
+        // Below minor 3 the receiver does not know it is a subscriber: it would treat the objects
+        // as its own
         // (cascade deletes, expose them). Publish nothing to it.
-        log.warn("{}: subscriber {} at {} speaks protocol minor {}; subscriptions need minor 3: publishing nothing "
-            + "to it", eng.stage.name(), destination, address, l.protocolMinor());
+        log.warn(
+            "{}: subscriber {} at {} speaks protocol minor {}; subscriptions need minor 3: publishing nothing "
+                + "to it",
+            eng.stage.name(),
+            destination,
+            address,
+            l.protocolMinor());
         state = State.UNSUPPORTED;
         return;
       }
@@ -209,9 +246,16 @@ final class SubscriberSession implements LinkHandler {
       ackTimer = null;
     }
     handshakeSentNanos = eng.scheduler.nanoTime();
-    Envelope request = Envelope.newBuilder().setSeq(requestSeq).setEpoch(epoch).setHandshakeRequest(
-        HandshakeRequest.newBuilder().setSource(eng.publisherSource()).setDestination(destination).setSubscriber(true))
-        .build();
+    Envelope request =
+        Envelope.newBuilder()
+            .setSeq(requestSeq)
+            .setEpoch(epoch)
+            .setHandshakeRequest(
+                HandshakeRequest.newBuilder()
+                    .setSource(eng.publisherSource())
+                    .setDestination(destination)
+                    .setSubscriber(true))
+            .build();
     outbox.send(link, requestSeq, epoch, "handshake_request", null, enc -> request);
     armAckTimer();
   }
@@ -244,15 +288,27 @@ final class SubscriberSession implements LinkHandler {
           }
         }
         case ERROR -> onError(env.getError());
-        default -> log.debug("{}: unexpected {} from subscriber {}", eng.stage.name(), env.getBodyCase(), address);
+        default ->
+            log.debug(
+                "{}: unexpected {} from subscriber {}",
+                eng.stage.name(),
+                env.getBodyCase(),
+                address);
       }
     }
   }
 
-  /** What the subscriber holds from us versus what is published now: resend the newer, retract the gone. */
+  /**
+   * What the subscriber holds from us versus what is published now: resend the newer, retract the
+   * gone.
+   */
   private void onSnapshot(HandshakeSnapshot snapshot) {
     if (snapshot.getHeldCount() > 0 || snapshot.getObjectsCount() > 0) {
-      log.debug("{}: subscriber {} holds {} objects from us", eng.stage.name(), address, snapshot.getHeldCount());
+      log.debug(
+          "{}: subscriber {} holds {} objects from us",
+          eng.stage.name(),
+          address,
+          snapshot.getHeldCount());
     }
     Map<String, ObjectRef> held = new HashMap<>();
     for (ObjectRef r : snapshot.getHeldList()) {
@@ -263,7 +319,9 @@ final class SubscriberSession implements LinkHandler {
       DefaultStageEngine.Published p = e.getValue();
       ObjectRef r = held.remove(e.getKey());
       if (r == null || r.getVersion() < p.version()) {
-        resend.computeIfAbsent(p.kind(), k -> new ArrayList<>()).add(new Out(p.kind(), p.key(), p.version(), p.object()));
+        resend
+            .computeIfAbsent(p.kind(), k -> new ArrayList<>())
+            .add(new Out(p.kind(), p.key(), p.version(), p.object()));
       }
     }
     HandshakeReconcile.Builder rec = HandshakeReconcile.newBuilder().addAllRetract(held.values());
@@ -273,7 +331,9 @@ final class SubscriberSession implements LinkHandler {
     if (it.hasNext()) {
       Map.Entry<String, List<Out>> first = it.next();
       resendKind = first.getKey();
-      first.getValue().forEach(o -> changes.add(new OutboundChange(ChangeType.ADDED, o.object(), o.version())));
+      first
+          .getValue()
+          .forEach(o -> changes.add(new OutboundChange(ChangeType.ADDED, o.object(), o.version())));
     }
     while (it.hasNext()) {
       for (Out o : it.next().getValue()) {
@@ -285,12 +345,22 @@ final class SubscriberSession implements LinkHandler {
     long reconcileSeq = ++seq;
     long reconcileEpoch = epoch;
     String kind = resendKind;
-    outbox.send(link, reconcileSeq, reconcileEpoch, "handshake_reconcile", null, enc -> {
-      if (kind != null) {
-        rec.setResend(enc.encode(kind, changes));
-      }
-      return Envelope.newBuilder().setSeq(reconcileSeq).setEpoch(reconcileEpoch).setHandshakeReconcile(rec).build();
-    });
+    outbox.send(
+        link,
+        reconcileSeq,
+        reconcileEpoch,
+        "handshake_reconcile",
+        null,
+        enc -> {
+          if (kind != null) {
+            rec.setResend(enc.encode(kind, changes));
+          }
+          return Envelope.newBuilder()
+              .setSeq(reconcileSeq)
+              .setEpoch(reconcileEpoch)
+              .setHandshakeReconcile(rec)
+              .build();
+        });
     armAckTimer();
   }
 
@@ -299,12 +369,18 @@ final class SubscriberSession implements LinkHandler {
     if (errSeq == ReceiverHandler.NOTICE_SEQ) {
       return; // a subscriber's notices (rejections, fencing) concern nothing this stage must act on
     }
-    if ((state == State.HANDSHAKE1 && errSeq == requestSeq) || (state == State.HANDSHAKE2 && errSeq == seq)) {
-      if (err.getCode() == ErrorCode.EPOCH_MISMATCH && err.getCurrentEpoch() > 0
+    if ((state == State.HANDSHAKE1 && errSeq == requestSeq)
+        || (state == State.HANDSHAKE2 && errSeq == seq)) {
+      if (err.getCode() == ErrorCode.EPOCH_MISMATCH
+          && err.getCurrentEpoch() > 0
           && err.getCurrentEpoch() <= eng.epochs.ceiling(eng.limits.maxEpochSkew())) {
         eng.epochs.observe(err.getCurrentEpoch());
       }
-      log.info("{}: handshake with subscriber {} refused: {} {}", eng.stage.name(), address, err.getCode(),
+      log.info(
+          "{}: handshake with subscriber {} refused: {} {}",
+          eng.stage.name(),
+          address,
+          err.getCode(),
           err.getMessage());
       handshakeSentNanos = -1;
       scheduleRetry(this::startHandshakeIfConnected);
@@ -325,14 +401,21 @@ final class SubscriberSession implements LinkHandler {
         scheduleRetry(this::flush);
       }
       case EPOCH_MISMATCH -> scheduleRetry(this::startHandshakeIfConnected);
-      default -> log.warn("{}: subscriber {} refused {} objects: {} {}", eng.stage.name(), address,
-          b.outs().size(), err.getCode(), err.getMessage());
+      default ->
+          log.warn(
+              "{}: subscriber {} refused {} objects: {} {}",
+              eng.stage.name(),
+              address,
+              b.outs().size(),
+              err.getCode(),
+              err.getMessage());
     }
   }
 
   private void requeue(List<Out> outs) {
     for (Out o : outs) {
-      pending.putIfAbsent(DefaultStageEngine.id(o.kind(), o.key()), o); // a newer change queued since wins
+      pending.putIfAbsent(
+          DefaultStageEngine.id(o.kind(), o.key()), o); // a newer change queued since wins
     }
   }
 
@@ -349,27 +432,35 @@ final class SubscriberSession implements LinkHandler {
     if (retryBackoff == null) {
       retryBackoff = eng.limits.retryBackoff().get();
     }
-    retryTimer = eng.scheduler.schedule(() -> {
-      synchronized (eng) {
-        retryTimer = null;
-        if (state != State.CLOSED && !eng.closed) {
-          r.run();
-        }
-      }
-    }, retryBackoff.nextBackoff());
+    retryTimer =
+        eng.scheduler.schedule(
+            () -> {
+              synchronized (eng) {
+                retryTimer = null;
+                if (state != State.CLOSED && !eng.closed) {
+                  r.run();
+                }
+              }
+            },
+            retryBackoff.nextBackoff());
   }
 
   /** The oldest message still awaiting its answer, or {@code Long.MAX_VALUE}. */
   private long oldestUnanswered() {
-    long oldest = (state == State.HANDSHAKE1 || state == State.HANDSHAKE2) && handshakeSentNanos >= 0
-        ? handshakeSentNanos : Long.MAX_VALUE;
+    long oldest =
+        (state == State.HANDSHAKE1 || state == State.HANDSHAKE2) && handshakeSentNanos >= 0
+            ? handshakeSentNanos
+            : Long.MAX_VALUE;
     for (InFlight b : inflight.values()) {
       oldest = Math.min(oldest, b.sentNanos());
     }
     return oldest;
   }
 
-  /** A subscriber that answers nothing within the ack timeout gets its connection replaced (as on the main path). */
+  /**
+   * A subscriber that answers nothing within the ack timeout gets its connection replaced (as on
+   * the main path).
+   */
   private void armAckTimer() {
     if (ackTimer != null || link == null || state == State.CLOSED) {
       return;
@@ -379,24 +470,32 @@ final class SubscriberSession implements LinkHandler {
       return;
     }
     long due = Math.max(0, oldest + eng.limits.ackTimeout().toNanos() - eng.scheduler.nanoTime());
-    ackTimer = eng.scheduler.schedule(() -> {
-      synchronized (eng) {
-        ackTimer = null;
-        if (state == State.CLOSED || eng.closed || link == null) {
-          return;
-        }
-        long first = oldestUnanswered();
-        if (first != Long.MAX_VALUE && eng.scheduler.nanoTime() - first >= eng.limits.ackTimeout().toNanos()) {
-          log.warn("{}: subscriber {} ({}) answered nothing within {} ms; reconnecting", eng.stage.name(),
-              destination, address, eng.limits.ackTimeout().toMillis());
-          Link l = link;
-          resetConnectionState();
-          l.close(ErrorCode.INTERNAL, "ack timeout: subscriber");
-        } else {
-          armAckTimer();
-        }
-      }
-    }, Duration.ofNanos(due));
+    ackTimer =
+        eng.scheduler.schedule(
+            () -> {
+              synchronized (eng) {
+                ackTimer = null;
+                if (state == State.CLOSED || eng.closed || link == null) {
+                  return;
+                }
+                long first = oldestUnanswered();
+                if (first != Long.MAX_VALUE
+                    && eng.scheduler.nanoTime() - first >= eng.limits.ackTimeout().toNanos()) {
+                  log.warn(
+                      "{}: subscriber {} ({}) answered nothing within {} ms; reconnecting",
+                      eng.stage.name(),
+                      destination,
+                      address,
+                      eng.limits.ackTimeout().toMillis());
+                  Link l = link;
+                  resetConnectionState();
+                  l.close(ErrorCode.INTERNAL, "ack timeout: subscriber");
+                } else {
+                  armAckTimer();
+                }
+              }
+            },
+            Duration.ofNanos(due));
   }
 
   private void resetConnectionState() {
@@ -424,7 +523,8 @@ final class SubscriberSession implements LinkHandler {
         return;
       }
       if (cause != null) {
-        log.info("{}: link to subscriber {} closed: {}", eng.stage.name(), address, cause.getMessage());
+        log.info(
+            "{}: link to subscriber {} closed: {}", eng.stage.name(), address, cause.getMessage());
       }
       resetConnectionState();
     }
@@ -439,7 +539,8 @@ final class SubscriberSession implements LinkHandler {
       String kind = pending.values().iterator().next().kind();
       List<OutboundChange> changes = new ArrayList<>();
       List<Out> outs = new ArrayList<>();
-      for (Iterator<Out> it = pending.values().iterator(); it.hasNext() && changes.size() < eng.limits.maxBatchObjects(); ) {
+      for (Iterator<Out> it = pending.values().iterator();
+          it.hasNext() && changes.size() < eng.limits.maxBatchObjects(); ) {
         Out o = it.next();
         if (!o.kind().equals(kind)) {
           continue;
@@ -447,8 +548,9 @@ final class SubscriberSession implements LinkHandler {
         it.remove();
         if (o.object() == null) {
           String[] nsName = Kinds.splitKey(o.key());
-          changes.add(new OutboundChange(ChangeType.DELETED, ObjectSupport.stub(kind, nsName[0], nsName[1]),
-              o.version()));
+          changes.add(
+              new OutboundChange(
+                  ChangeType.DELETED, ObjectSupport.stub(kind, nsName[0], nsName[1]), o.version()));
         } else {
           changes.add(new OutboundChange(ChangeType.MODIFIED, o.object(), o.version()));
         }
@@ -457,8 +559,18 @@ final class SubscriberSession implements LinkHandler {
       long s = ++seq;
       long batchEpoch = epoch;
       inflight.put(s, new InFlight(outs, eng.scheduler.nanoTime()));
-      outbox.send(link, s, batchEpoch, "object_batch", outs, enc -> Envelope.newBuilder().setSeq(s)
-          .setEpoch(batchEpoch).setObjectBatch(enc.encode(kind, changes)).build());
+      outbox.send(
+          link,
+          s,
+          batchEpoch,
+          "object_batch",
+          outs,
+          enc ->
+              Envelope.newBuilder()
+                  .setSeq(s)
+                  .setEpoch(batchEpoch)
+                  .setObjectBatch(enc.encode(kind, changes))
+                  .build());
       armAckTimer();
     }
   }

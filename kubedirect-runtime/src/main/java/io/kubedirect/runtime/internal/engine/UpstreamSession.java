@@ -1,6 +1,5 @@
 package io.kubedirect.runtime.internal.engine;
 
-import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.protocol.v1.ChangeType;
 import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.protocol.v1.ErrorCode;
@@ -16,7 +15,7 @@ import io.kubedirect.runtime.internal.codec.MissingTemplateException;
 import io.kubedirect.runtime.internal.codec.ObjectDecoder;
 import io.kubedirect.runtime.internal.codec.ObjectEncoder;
 import io.kubedirect.runtime.internal.codec.OutboundChange;
-import io.kubedirect.transport.TaskScheduler;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.internal.store.RemovalReason;
 import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ClientLink;
@@ -24,6 +23,7 @@ import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
 import io.kubedirect.transport.LinkHandler;
 import io.kubedirect.transport.PeerAddress;
+import io.kubedirect.transport.TaskScheduler;
 import io.kubernetes.client.common.KubernetesObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,20 +37,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sending side of the links to one downstream address. Every new connection starts a fresh epoch and the
- * two-round handshake; then coalesced batches stream within the link's credit. All state is guarded by the
- * engine lock.
+ * The sending side of the links to one downstream address. Every new connection starts a fresh
+ * epoch and the two-round handshake; then coalesced batches stream within the link's credit. All
+ * state is guarded by the engine lock.
  */
 final class UpstreamSession implements LinkHandler {
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamSession.class);
 
-  /** FENCED: a newer epoch of this stage took over at the receiver, and this session had nothing to send. */
-  enum State { DISCONNECTED, HANDSHAKE1, HANDSHAKE2, READY, FENCED, CLOSED }
+  /**
+   * FENCED: a newer epoch of this stage took over at the receiver, and this session had nothing to
+   * send.
+   */
+  enum State {
+    DISCONNECTED,
+    HANDSHAKE1,
+    HANDSHAKE2,
+    READY,
+    FENCED,
+    CLOSED
+  }
 
   /** The {@code state} tags of the link state gauges, by {@link State} ordinal. */
-  private static final List<String> STATE_TAGS = java.util.Arrays.stream(State.values())
-      .map(st -> st.name().toLowerCase(java.util.Locale.ROOT)).toList();
+  private static final List<String> STATE_TAGS =
+      java.util.Arrays.stream(State.values())
+          .map(st -> st.name().toLowerCase(java.util.Locale.ROOT))
+          .toList();
 
   private record Sent(String kind, String key, long version, boolean retract) {}
 
@@ -59,41 +71,63 @@ final class UpstreamSession implements LinkHandler {
   /** An ObjectBatch awaiting its Ack, with the time it was sent. */
   private record InFlight(List<Sent> sents, long sentNanos) {}
 
-
   private final DefaultStageEngine eng;
   final PeerAddress address;
+
   /** {@code address} as the metrics' link tag. */
   private final String linkTag;
+
   final String destination;
   private ClientLink client;
   private Link link;
-  /** Volatile (written under the engine lock) for the metrics gauges, which read it without the lock. */
+
+  /**
+   * Volatile (written under the engine lock) for the metrics gauges, which read it without the
+   * lock.
+   */
   volatile State state = State.DISCONNECTED;
+
   /** Volatile for the metrics gauges, as {@link #state}. */
   volatile long epoch;
+
   /** Encodes and sends this session's messages outside the engine lock, in the engine's order. */
   private final Outbox<List<Sent>> outbox;
+
   private long seq;
   private long requestSeq;
   private final LinkedHashMap<String, String> pending = new LinkedHashMap<>();
   private final LinkedHashMap<String, Retract> retracts = new LinkedHashMap<>();
   private final Map<Long, InFlight> inflight = new HashMap<>();
   private List<Sent> reconcileSent = List.of();
+
   /** Volatile for the metrics gauges, as {@link #state}. */
   volatile boolean fallback;
-  /** Whether a snapshot was processed on some connection (the stage knows what this downstream holds). */
+
+  /**
+   * Whether a snapshot was processed on some connection (the stage knows what this downstream
+   * holds).
+   */
   boolean snapshotSeen;
+
   private TaskScheduler.Cancellable fallbackTimer;
   private TaskScheduler.Cancellable retryTimer;
-  /** Backoff of handshake retries and OVERLOADED resends; reset by a confirmed handshake or an ack. */
+
+  /**
+   * Backoff of handshake retries and OVERLOADED resends; reset by a confirmed handshake or an ack.
+   */
   private BackoffPolicy retryBackoff;
+
   /** When the handshake message now awaiting its answer was sent; -1 when none is awaited. */
   private long handshakeSentNanos = -1;
+
   private TaskScheduler.Cancellable ackTimer;
+
   /** Whether the current handshake already retried once after moving past the receiver's epoch. */
   private boolean epochCatchUp;
+
   /** Backoff of re-handshakes after being fenced; reset after 4 x retryMax without fencing. */
   private BackoffPolicy fenceBackoff;
+
   private long lastFencedNanos = Long.MIN_VALUE / 2;
 
   UpstreamSession(DefaultStageEngine eng, PeerAddress address, String destination) {
@@ -101,19 +135,30 @@ final class UpstreamSession implements LinkHandler {
     this.address = address;
     this.linkTag = address.toString();
     this.destination = destination;
-    this.outbox = new Outbox<>(eng, linkTag, () -> epoch, new Outbox.Failures<>() {
-      @Override
-      public void notEncoded(Link l, long msgSeq, List<Sent> sents, RuntimeException cause) {
-        UpstreamSession.this.notEncoded(l, msgSeq, sents, cause);
-      }
+    this.outbox =
+        new Outbox<>(
+            eng,
+            linkTag,
+            () -> epoch,
+            new Outbox.Failures<>() {
+              @Override
+              public void notEncoded(
+                  Link l, long msgSeq, List<Sent> sents, RuntimeException cause) {
+                UpstreamSession.this.notEncoded(l, msgSeq, sents, cause);
+              }
 
-      @Override
-      public void notSent(Link l, long msgSeq, List<Sent> sents, LinkException cause) {
-        UpstreamSession.this.notSent(l, msgSeq, sents, cause);
-      }
-    });
-    eng.metrics.linkGauges(linkTag, destination, STATE_TAGS, () -> STATE_TAGS.get(state.ordinal()),
-        () -> epoch, () -> fallback);
+              @Override
+              public void notSent(Link l, long msgSeq, List<Sent> sents, LinkException cause) {
+                UpstreamSession.this.notSent(l, msgSeq, sents, cause);
+              }
+            });
+    eng.metrics.linkGauges(
+        linkTag,
+        destination,
+        STATE_TAGS,
+        () -> STATE_TAGS.get(state.ordinal()),
+        () -> epoch,
+        () -> fallback);
   }
 
   /** Arms the fallback deadline and dials; called without the engine lock. */
@@ -189,9 +234,9 @@ final class UpstreamSession implements LinkHandler {
   }
 
   /**
-   * Arms the ack watchdog for the oldest unanswered message, unless it is armed already. A message is lost
-   * when the link drops it without closing (the {@code Link} contract is "at most once"), or when its answer
-   * is: either way nothing would ever resend it. Guarded by the engine lock.
+   * Arms the ack watchdog for the oldest unanswered message, unless it is armed already. A message
+   * is lost when the link drops it without closing (the {@code Link} contract is "at most once"),
+   * or when its answer is: either way nothing would ever resend it. Guarded by the engine lock.
    */
   private void armAckTimer() {
     if (ackTimer != null || link == null || state == State.CLOSED) {
@@ -203,40 +248,52 @@ final class UpstreamSession implements LinkHandler {
     }
     long due = Math.max(0, oldest + eng.limits.ackTimeout().toNanos() - eng.scheduler.nanoTime());
     Link armedFor = link;
-    ackTimer = eng.scheduler.schedule(() -> {
-      synchronized (eng) {
-        ackTimer = null;
-        if (state == State.CLOSED || eng.closed || link == null) {
-          return;
-        }
-        if (link != armedFor) {
-          armAckTimer();
-          return;
-        }
-        long first = oldestUnanswered();
-        if (first == Long.MAX_VALUE) {
-          return;
-        }
-        if (eng.scheduler.nanoTime() - first >= eng.limits.ackTimeout().toNanos()) {
-          ackTimedOut();
-        } else {
-          armAckTimer();
-        }
-      }
-    }, Duration.ofNanos(due));
+    ackTimer =
+        eng.scheduler.schedule(
+            () -> {
+              synchronized (eng) {
+                ackTimer = null;
+                if (state == State.CLOSED || eng.closed || link == null) {
+                  return;
+                }
+                if (link != armedFor) {
+                  armAckTimer();
+                  return;
+                }
+                long first = oldestUnanswered();
+                if (first == Long.MAX_VALUE) {
+                  return;
+                }
+                if (eng.scheduler.nanoTime() - first >= eng.limits.ackTimeout().toNanos()) {
+                  ackTimedOut();
+                } else {
+                  armAckTimer();
+                }
+              }
+            },
+            Duration.ofNanos(due));
   }
 
   /**
-   * Nothing answered a message within the ack timeout: the connection is treated as broken. It is closed
-   * with a typed cause; the transport reconnects and the new connection's handshake recomputes, from the
-   * dirty set, what the downstream misses (the same repair as for any link loss). Guarded by the engine lock.
+   * Nothing answered a message within the ack timeout: the connection is treated as broken. It is
+   * closed with a typed cause; the transport reconnects and the new connection's handshake
+   * recomputes, from the dirty set, what the downstream misses (the same repair as for any link
+   * loss). Guarded by the engine lock.
    */
   private void ackTimedOut() {
     Link l = link;
-    String what = state == State.READY ? inflight.size() + " unacknowledged batch(es)"
-        : "the " + (state == State.HANDSHAKE1 ? "handshake request" : "handshake reconcile");
-    String message = "no answer to " + what + " within " + eng.limits.ackTimeout().toMillis() + " ms";
-    log.warn("{}: link to {} ({}): {}; closing it to reconnect", eng.stage.name(), destination, address, message);
+    String what =
+        state == State.READY
+            ? inflight.size() + " unacknowledged batch(es)"
+            : "the " + (state == State.HANDSHAKE1 ? "handshake request" : "handshake reconcile");
+    String message =
+        "no answer to " + what + " within " + eng.limits.ackTimeout().toMillis() + " ms";
+    log.warn(
+        "{}: link to {} ({}): {}; closing it to reconnect",
+        eng.stage.name(),
+        destination,
+        address,
+        message);
     eng.metrics.handshake("ack", "timeout");
     resetConnectionState();
     l.close(ErrorCode.INTERNAL, "ack timeout: " + message);
@@ -259,19 +316,26 @@ final class UpstreamSession implements LinkHandler {
     if (fallbackTimer != null || fallback || state == State.CLOSED) {
       return;
     }
-    fallbackTimer = eng.scheduler.schedule(() -> {
-      synchronized (eng) {
-        fallbackTimer = null;
-        if (state != State.READY && state != State.CLOSED && !eng.closed) {
-          enterFallback();
-        }
-      }
-    }, eng.limits.fallbackAfter());
+    fallbackTimer =
+        eng.scheduler.schedule(
+            () -> {
+              synchronized (eng) {
+                fallbackTimer = null;
+                if (state != State.READY && state != State.CLOSED && !eng.closed) {
+                  enterFallback();
+                }
+              }
+            },
+            eng.limits.fallbackAfter());
   }
 
   private void enterFallback() {
-    log.warn("link {} -> {} ({}) down past {}: objects go through the API Server", eng.stage.name(), destination,
-        address, eng.limits.fallbackAfter());
+    log.warn(
+        "link {} -> {} ({}) down past {}: objects go through the API Server",
+        eng.stage.name(),
+        destination,
+        address,
+        eng.limits.fallbackAfter());
     fallback = true;
     pending.clear();
     if (state == State.FENCED) {
@@ -299,7 +363,13 @@ final class UpstreamSession implements LinkHandler {
 
   /** Queues a retraction (the object moved elsewhere). Guarded by the engine lock. */
   void retract(String kind, String key, long version) {
-    log.debug("{}: retracting {} {} from {} (version {})", eng.stage.name(), kind, key, destination, version);
+    log.debug(
+        "{}: retracting {} {} from {} (version {})",
+        eng.stage.name(),
+        kind,
+        key,
+        destination,
+        version);
     String id = DefaultStageEngine.id(kind, key);
     pending.remove(id);
     retracts.put(id, new Retract(kind, key, version));
@@ -334,9 +404,16 @@ final class UpstreamSession implements LinkHandler {
     requestSeq = ++seq;
     cancelAckTimer();
     handshakeSentNanos = eng.scheduler.nanoTime();
-    send(Envelope.newBuilder().setSeq(requestSeq).setEpoch(epoch)
-        .setHandshakeRequest(HandshakeRequest.newBuilder().setSource(eng.stage.name()).setDestination(destination))
-        .build(), "handshake_request");
+    send(
+        Envelope.newBuilder()
+            .setSeq(requestSeq)
+            .setEpoch(epoch)
+            .setHandshakeRequest(
+                HandshakeRequest.newBuilder()
+                    .setSource(eng.stage.name())
+                    .setDestination(destination))
+            .build(),
+        "handshake_request");
     armAckTimer();
   }
 
@@ -345,14 +422,20 @@ final class UpstreamSession implements LinkHandler {
     send(type, env.getSeq(), null, enc -> env);
   }
 
-  /** Queues a message for the current link; {@code build} runs outside the engine lock. Guarded by the engine lock. */
-  private void send(String type, long msgSeq, List<Sent> sents, Function<ObjectEncoder, Envelope> build) {
+  /**
+   * Queues a message for the current link; {@code build} runs outside the engine lock. Guarded by
+   * the engine lock.
+   */
+  private void send(
+      String type, long msgSeq, List<Sent> sents, Function<ObjectEncoder, Envelope> build) {
     if (link != null) {
       outbox.send(link, msgSeq, epoch, type, sents, build);
     }
   }
 
-  /** A batch that could not be encoded: its objects fail (a handshake message: the link is cycled). */
+  /**
+   * A batch that could not be encoded: its objects fail (a handshake message: the link is cycled).
+   */
   private void notEncoded(Link l, long msgSeq, List<Sent> sents, RuntimeException ex) {
     if (sents == null) {
       Outbox.cycle(l, "handshake message", ex);
@@ -362,11 +445,12 @@ final class UpstreamSession implements LinkHandler {
       return;
     }
     LinkException cause = new LinkException(ErrorCode.MALFORMED, ex.toString());
-    sents.forEach(s -> {
-      if (!s.retract) {
-        eng.failed(s.kind, s.key, address, cause);
-      }
-    });
+    sents.forEach(
+        s -> {
+          if (!s.retract) {
+            eng.failed(s.kind, s.key, address, cause);
+          }
+        });
   }
 
   /** A batch the link refused: sent again later (after a backoff if the link was overloaded). */
@@ -400,14 +484,20 @@ final class UpstreamSession implements LinkHandler {
         }
         case ACK -> onAck(env.getAck().getSeq());
         case ERROR -> onError(env);
-        default -> log.debug("{}: unexpected {} from downstream {}", eng.stage.name(), env.getBodyCase(), address);
+        default ->
+            log.debug(
+                "{}: unexpected {} from downstream {}",
+                eng.stage.name(),
+                env.getBodyCase(),
+                address);
       }
     }
   }
 
   /**
-   * The held objects' content from a snapshot (protocol minor 1), by id, at the held version. A batch that
-   * does not decode is skipped (its objects stay refs without content); the handshake goes on.
+   * The held objects' content from a snapshot (protocol minor 1), by id, at the held version. A
+   * batch that does not decode is skipped (its objects stay refs without content); the handshake
+   * goes on.
    */
   private Map<String, InboundChange> snapshotContent(HandshakeSnapshot snapshot) {
     Map<String, InboundChange> out = new HashMap<>();
@@ -423,8 +513,12 @@ final class UpstreamSession implements LinkHandler {
           }
         }
       } catch (MissingTemplateException | MalformedObjectException | IllegalArgumentException ex) {
-        log.warn("{}: snapshot content of {} from {} does not decode: {}", eng.stage.name(), batch.getKind(),
-            address, ex.toString());
+        log.warn(
+            "{}: snapshot content of {} from {} does not decode: {}",
+            eng.stage.name(),
+            batch.getKind(),
+            address,
+            ex.toString());
       }
     }
     return out;
@@ -438,7 +532,8 @@ final class UpstreamSession implements LinkHandler {
       heldById.put(DefaultStageEngine.id(r.getKind(), Kinds.key(r)), r);
       maxHeld = Math.max(maxHeld, r.getVersion());
     }
-    // Versions this stage issues from now on exceed what the receiver holds, even if this process's clock is
+    // Versions this stage issues from now on exceed what the receiver holds, even if this process's
+    // clock is
     // behind the previous incarnation's (within the allowed skew).
     observeEpoch(maxHeld);
     Map<String, InboundChange> content = snapshotContent(snapshot);
@@ -457,9 +552,12 @@ final class UpstreamSession implements LinkHandler {
           }
           drop.add(e);
         } else {
-          // Send the delete itself after the confirm, not a handshake retraction (which does not cascade, and a
-          // tail does not cancel its write-back for it), whether the downstream still holds the object or not (it
-          // may have sent it on, and its own delete of that copy may still be on its way): the delete completes
+          // Send the delete itself after the confirm, not a handshake retraction (which does not
+          // cascade, and a
+          // tail does not cancel its write-back for it), whether the downstream still holds the
+          // object or not (it
+          // may have sent it on, and its own delete of that copy may still be on its way): the
+          // delete completes
           // only once the downstream, and whatever it sent the object on to, have it.
           if (ref != null && ref.getVersion() >= e.version) {
             e.version = eng.epochs.next();
@@ -473,8 +571,10 @@ final class UpstreamSession implements LinkHandler {
       } else if (ref == null || ref.getVersion() < e.version) {
         resend.computeIfAbsent(e.kind, k -> new ArrayList<>()).add(e);
       } else if (ref.getVersion() > e.version) {
-        // Held at a version this process never issued for this entry (versions only grow): an earlier
-        // incarnation's copy, from a clock that ran ahead. Ours is newer: give it a version past that one.
+        // Held at a version this process never issued for this entry (versions only grow): an
+        // earlier
+        // incarnation's copy, from a clock that ran ahead. Ours is newer: give it a version past
+        // that one.
         e.version = eng.epochs.next();
         resend.computeIfAbsent(e.kind, k -> new ArrayList<>()).add(e);
       } else {
@@ -488,20 +588,27 @@ final class UpstreamSession implements LinkHandler {
       }
       String id = DefaultStageEngine.id(ref.getKind(), Kinds.key(ref));
       InboundChange c = content.get(id);
-      KubernetesObject held = c != null && c.ref().getVersion() == ref.getVersion() ? c.object() : null;
+      KubernetesObject held =
+          c != null && c.ref().getVersion() == ref.getVersion() ? c.object() : null;
       String[] nsName = Kinds.splitKey(Kinds.key(ref));
-      KubernetesObject probe = held != null ? held : ObjectSupport.stub(ref.getKind(), nsName[0], nsName[1]);
-      if (e == null && (eng.superseded(ref.getKind(), Kinds.key(ref), probe)
-          || eng.deletedInStore(ref.getKind(), Kinds.key(ref), probe))) {
-        // This stage's feed already showed its API copy, or that copy deleted (the downstream's feed lags): the
-        // downstream drops the copy it holds on its own. Adopting it would track an entry no feed event or
+      KubernetesObject probe =
+          held != null ? held : ObjectSupport.stub(ref.getKind(), nsName[0], nsName[1]);
+      if (e == null
+          && (eng.superseded(ref.getKind(), Kinds.key(ref), probe)
+              || eng.deletedInStore(ref.getKind(), Kinds.key(ref), probe))) {
+        // This stage's feed already showed its API copy, or that copy deleted (the downstream's
+        // feed lags): the
+        // downstream drops the copy it holds on its own. Adopting it would track an entry no feed
+        // event or
         // snapshot drops any more (and a head would count a deleted object as a replica).
         continue;
       }
-      // Still wanted when this stage holds the input it derives from (a relay), or when it is the object's
+      // Still wanted when this stage holds the input it derives from (a relay), or when it is the
+      // object's
       // origin (a head stage) and can see it: its informers show it and its own reconcile decides.
-      boolean known = eng.store.get(ref.getKind(), Kinds.key(ref)).isPresent()
-          || (held != null && eng.producesHere(ref.getKind()));
+      boolean known =
+          eng.store.get(ref.getKind(), Kinds.key(ref)).isPresent()
+              || (held != null && eng.producesHere(ref.getKind()));
       if (e == null && eng.adoption.adopt(destination, ref, known)) {
         eng.adopt(ref, address, held);
       } else {
@@ -527,8 +634,10 @@ final class UpstreamSession implements LinkHandler {
       for (DirtyEntry e : first.getValue()) {
         changes.add(new OutboundChange(e.type, e.object, e.version));
         sent.add(new Sent(e.kind, e.key, e.version, false));
-        // Emitted while the handshake ran: the resend carries this version, so it is not sent again after the
-        // confirm (the receiver may have dropped it by then, e.g. rejected, and would take the repeat as new).
+        // Emitted while the handshake ran: the resend carries this version, so it is not sent again
+        // after the
+        // confirm (the receiver may have dropped it by then, e.g. rejected, and would take the
+        // repeat as new).
         pending.remove(e.id());
       }
       resendKind = first.getKey();
@@ -548,12 +657,20 @@ final class UpstreamSession implements LinkHandler {
     long reconcileEpoch = epoch;
     String kind = resendKind;
     List<OutboundChange> changes = resendChanges;
-    send("handshake_reconcile", reconcileSeq, null, enc -> {
-      if (kind != null) {
-        rec.setResend(enc.encode(kind, changes));
-      }
-      return Envelope.newBuilder().setSeq(reconcileSeq).setEpoch(reconcileEpoch).setHandshakeReconcile(rec).build();
-    });
+    send(
+        "handshake_reconcile",
+        reconcileSeq,
+        null,
+        enc -> {
+          if (kind != null) {
+            rec.setResend(enc.encode(kind, changes));
+          }
+          return Envelope.newBuilder()
+              .setSeq(reconcileSeq)
+              .setEpoch(reconcileEpoch)
+              .setHandshakeReconcile(rec)
+              .build();
+        });
     armAckTimer();
   }
 
@@ -568,7 +685,8 @@ final class UpstreamSession implements LinkHandler {
       fallbackTimer = null;
     }
     if (fallback) {
-      log.info("link {} -> {} ({}) is back: direct path again", eng.stage.name(), destination, address);
+      log.info(
+          "link {} -> {} ({}) is back: direct path again", eng.stage.name(), destination, address);
     }
     fallback = false;
     for (Sent s : reconcileSent) {
@@ -584,7 +702,8 @@ final class UpstreamSession implements LinkHandler {
       return;
     }
     retryBackoff = null;
-    eng.metrics.ackLatency(linkTag, Duration.ofNanos(Math.max(0, eng.scheduler.nanoTime() - b.sentNanos())));
+    eng.metrics.ackLatency(
+        linkTag, Duration.ofNanos(Math.max(0, eng.scheduler.nanoTime() - b.sentNanos())));
     for (Sent s : b.sents()) {
       if (!s.retract) {
         eng.acked(s.kind, s.key, s.version, address);
@@ -606,16 +725,28 @@ final class UpstreamSession implements LinkHandler {
     if (errSeq == requestSeq && state == State.HANDSHAKE1) {
       eng.metrics.handshake("round1", code.name().toLowerCase());
       handshakeSentNanos = -1; // answered; the retry sends a new request
-      if (code == ErrorCode.EPOCH_MISMATCH && observeEpoch(err.getCurrentEpoch()) && !epochCatchUp) {
-        // Our epoch was not newer than the receiver's (a clock behind the previous incarnation's, or an
+      if (code == ErrorCode.EPOCH_MISMATCH
+          && observeEpoch(err.getCurrentEpoch())
+          && !epochCatchUp) {
+        // Our epoch was not newer than the receiver's (a clock behind the previous incarnation's,
+        // or an
         // epoch another instance installed): move past it and retry at once, one time.
-        log.info("{}: handshake with {} rejected ({}); retrying past epoch {}", eng.stage.name(), address,
-            err.getMessage(), err.getCurrentEpoch());
+        log.info(
+            "{}: handshake with {} rejected ({}); retrying past epoch {}",
+            eng.stage.name(),
+            address,
+            err.getMessage(),
+            err.getCurrentEpoch());
         epochCatchUp = true;
         startHandshake();
         return;
       }
-      log.warn("{}: handshake with {} rejected: {} {}", eng.stage.name(), address, code, err.getMessage());
+      log.warn(
+          "{}: handshake with {} rejected: {} {}",
+          eng.stage.name(),
+          address,
+          code,
+          err.getMessage());
       scheduleRetry(this::startHandshakeIfConnected);
       return;
     }
@@ -632,7 +763,12 @@ final class UpstreamSession implements LinkHandler {
     }
     if (sents == null) {
       if (errSeq == 0) {
-        log.warn("{}: downstream {} closed the link: {} {}", eng.stage.name(), address, code, err.getMessage());
+        log.warn(
+            "{}: downstream {} closed the link: {} {}",
+            eng.stage.name(),
+            address,
+            code,
+            err.getMessage());
       }
       return;
     }
@@ -651,7 +787,12 @@ final class UpstreamSession implements LinkHandler {
         scheduleRetry(this::flush);
       }
       default -> {
-        log.error("{}: downstream {} rejected a batch: {} {}", eng.stage.name(), address, code, err.getMessage());
+        log.error(
+            "{}: downstream {} rejected a batch: {} {}",
+            eng.stage.name(),
+            address,
+            code,
+            err.getMessage());
         LinkException cause = new LinkException(code, err.getMessage());
         for (Sent s : sents) {
           if (!s.retract) {
@@ -663,19 +804,23 @@ final class UpstreamSession implements LinkHandler {
   }
 
   /**
-   * An unsolicited notice (protocol minor 2): REJECTED objects, or EPOCH_MISMATCH saying a newer epoch of
-   * this stage (another instance, or a later connection) fenced ours.
+   * An unsolicited notice (protocol minor 2): REJECTED objects, or EPOCH_MISMATCH saying a newer
+   * epoch of this stage (another instance, or a later connection) fenced ours.
    */
   private void onNotice(Envelope env, io.kubedirect.protocol.v1.Error err) {
     switch (err.getCode()) {
       case REJECTED, NOT_FOUND -> {
         if (err.getCode() == ErrorCode.REJECTED) {
-          log.warn("{}: {} object(s) sent to {} were rejected by the persisted store: {}", eng.stage.name(),
-              err.getRefsCount(), address, err.getMessage());
+          log.warn(
+              "{}: {} object(s) sent to {} were rejected by the persisted store: {}",
+              eng.stage.name(),
+              err.getRefsCount(),
+              address,
+              err.getMessage());
         }
         for (ObjectRef r : err.getRefsList()) {
-          eng.rejectedDownstream(r.getKind(), Kinds.key(r), r.getVersion(), err.getCode(), err.getMessage(),
-              address);
+          eng.rejectedDownstream(
+              r.getKind(), Kinds.key(r), r.getVersion(), err.getCode(), err.getMessage(), address);
         }
       }
       case EPOCH_MISMATCH -> {
@@ -686,28 +831,35 @@ final class UpstreamSession implements LinkHandler {
           fenced();
         }
       }
-      default -> log.debug("{}: notice {} from {}: {}", eng.stage.name(), err.getCode(), address,
-          err.getMessage());
+      default ->
+          log.debug(
+              "{}: notice {} from {}: {}",
+              eng.stage.name(),
+              err.getCode(),
+              address,
+              err.getMessage());
     }
   }
 
   /**
-   * A newer epoch of this source took over at the receiver. Re-handshake (which resends whatever the
-   * receiver does not hold from us), after a backoff that grows while the fencing repeats, so two live
-   * instances of one stage do not fence each other in a tight loop.
+   * A newer epoch of this source took over at the receiver. Re-handshake (which resends whatever
+   * the receiver does not hold from us), after a backoff that grows while the fencing repeats, so
+   * two live instances of one stage do not fence each other in a tight loop.
    */
   private void fenced() {
     state = State.HANDSHAKE1; // nothing more is sent on the fenced epoch
     handshakeSentNanos = -1;
     inflight.clear();
-    // In fallback a session must get its link back (emits do not queue then), so that counts as work too.
+    // In fallback a session must get its link back (emits do not queue then), so that counts as
+    // work too.
     boolean work = fallback || !pending.isEmpty() || !retracts.isEmpty();
     for (DirtyEntry e : eng.dirtyFor(address)) {
       // Adopted entries too: only a new snapshot tells whether the downstream still holds them.
       work |= !e.persisted;
     }
     if (!work) {
-      // Everything this session sent is persisted or held: stay fenced until there is something to send,
+      // Everything this session sent is persisted or held: stay fenced until there is something to
+      // send,
       // so that two idle instances do not take the link from each other forever.
       state = State.FENCED;
       return;
@@ -727,19 +879,22 @@ final class UpstreamSession implements LinkHandler {
     if (retryTimer != null) {
       retryTimer.cancel();
     }
-    retryTimer = eng.scheduler.schedule(() -> {
-      synchronized (eng) {
-        retryTimer = null;
-        if (state != State.CLOSED && !eng.closed) {
-          startHandshakeIfConnected();
-        }
-      }
-    }, delay);
+    retryTimer =
+        eng.scheduler.schedule(
+            () -> {
+              synchronized (eng) {
+                retryTimer = null;
+                if (state != State.CLOSED && !eng.closed) {
+                  startHandshakeIfConnected();
+                }
+              }
+            },
+            delay);
   }
 
   /**
-   * Moves this stage's epoch source past an epoch the receiver reported, if it is within the allowed skew of
-   * our clock (a hostile value is ignored). Returns whether it was taken.
+   * Moves this stage's epoch source past an epoch the receiver reported, if it is within the
+   * allowed skew of our clock (a hostile value is ignored). Returns whether it was taken.
    */
   /** The protocol minor of the current link (what both ends speak on it). */
   int linkMinor() {
@@ -773,14 +928,17 @@ final class UpstreamSession implements LinkHandler {
       retryBackoff = eng.limits.retryBackoff().get();
     }
     Duration delay = retryBackoff.nextBackoff();
-    retryTimer = eng.scheduler.schedule(() -> {
-      synchronized (eng) {
-        retryTimer = null;
-        if (state != State.CLOSED && !eng.closed) {
-          r.run();
-        }
-      }
-    }, delay);
+    retryTimer =
+        eng.scheduler.schedule(
+            () -> {
+              synchronized (eng) {
+                retryTimer = null;
+                if (state != State.CLOSED && !eng.closed) {
+                  r.run();
+                }
+              }
+            },
+            delay);
   }
 
   private void requeue(List<Sent> sents) {
@@ -826,12 +984,15 @@ final class UpstreamSession implements LinkHandler {
       if (!link.isWritable() || inflight.size() >= eng.limits.maxInflightBatches()) {
         return;
       }
-      String kind = !retracts.isEmpty() ? retracts.values().iterator().next().kind
-          : pending.values().iterator().next();
+      String kind =
+          !retracts.isEmpty()
+              ? retracts.values().iterator().next().kind
+              : pending.values().iterator().next();
       List<OutboundChange> changes = new ArrayList<>();
       List<Sent> sents = new ArrayList<>();
       int max = eng.limits.maxBatchObjects();
-      for (Iterator<Retract> it = retracts.values().iterator(); it.hasNext() && changes.size() < max; ) {
+      for (Iterator<Retract> it = retracts.values().iterator();
+          it.hasNext() && changes.size() < max; ) {
         Retract r = it.next();
         if (r.kind.equals(kind)) {
           it.remove();
@@ -862,8 +1023,16 @@ final class UpstreamSession implements LinkHandler {
       long batchEpoch = epoch;
       String batchKind = kind;
       inflight.put(s, new InFlight(sents, eng.scheduler.nanoTime()));
-      send("object_batch", s, sents, enc -> Envelope.newBuilder().setSeq(s).setEpoch(batchEpoch)
-          .setObjectBatch(enc.encode(batchKind, changes)).build());
+      send(
+          "object_batch",
+          s,
+          sents,
+          enc ->
+              Envelope.newBuilder()
+                  .setSeq(s)
+                  .setEpoch(batchEpoch)
+                  .setObjectBatch(enc.encode(batchKind, changes))
+                  .build());
       armAckTimer();
       eng.metrics.batch(linkTag, "out", changes.size());
     }

@@ -13,11 +13,11 @@ import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 
 /**
- * A {@link SharedInformerFactory} whose informers for the kinds a stage receives see the union of API
- * objects and ephemeral objects ({@link UnionListerWatcher}); informers for the kinds it only emits feed the
- * engine with what is persisted and show the stage's own unpersisted objects (read-your-own-writes); other
- * kinds are untouched. Every overload funnels into
- * {@link #sharedIndexInformerFor(ListerWatcher, Class, long, BiConsumer)}, which is where the wrapping
+ * A {@link SharedInformerFactory} whose informers for the kinds a stage receives see the union of
+ * API objects and ephemeral objects ({@link UnionListerWatcher}); informers for the kinds it only
+ * emits feed the engine with what is persisted and show the stage's own unpersisted objects
+ * (read-your-own-writes); other kinds are untouched. Every overload funnels into {@link
+ * #sharedIndexInformerFor(ListerWatcher, Class, long, BiConsumer)}, which is where the wrapping
  * happens.
  */
 public class DirectSharedInformerFactory extends SharedInformerFactory {
@@ -37,20 +37,33 @@ public class DirectSharedInformerFactory extends SharedInformerFactory {
    * @param unionKinds kinds whose informers show API plus ephemeral objects
    * @param feedKinds further kinds whose informers only feed the engine
    */
-  public DirectSharedInformerFactory(ApiClient apiClient, ExecutorService executor, EphemeralStore store,
-      InformerObjectFeed feed, Set<Class<?>> unionKinds, Set<Class<?>> feedKinds) {
+  public DirectSharedInformerFactory(
+      ApiClient apiClient,
+      ExecutorService executor,
+      EphemeralStore store,
+      InformerObjectFeed feed,
+      Set<Class<?>> unionKinds,
+      Set<Class<?>> feedKinds) {
     this(apiClient, executor, store, feed, unionKinds, feedKinds, null, null);
   }
 
   /**
-   * Creates the factory; informers of {@code feedKinds} also show the stage's own unpersisted objects.
+   * Creates the factory; informers of {@code feedKinds} also show the stage's own unpersisted
+   * objects.
    *
-   * @param emittedView the stage's own emitted, unpersisted objects (shown for {@code feedKinds}), or null
+   * @param emittedView the stage's own emitted, unpersisted objects (shown for {@code feedKinds}),
+   *     or null
    * @param emittedGate the first list of a {@code feedKinds} informer waits for it (the engine's
    *     {@code recovered()}), or null
    */
-  public DirectSharedInformerFactory(ApiClient apiClient, ExecutorService executor, EphemeralStore store,
-      InformerObjectFeed feed, Set<Class<?>> unionKinds, Set<Class<?>> feedKinds, EphemeralStore emittedView,
+  public DirectSharedInformerFactory(
+      ApiClient apiClient,
+      ExecutorService executor,
+      EphemeralStore store,
+      InformerObjectFeed feed,
+      Set<Class<?>> unionKinds,
+      Set<Class<?>> feedKinds,
+      EphemeralStore emittedView,
       Future<?> emittedGate) {
     super(apiClient, executor, false);
     this.store = store;
@@ -62,8 +75,11 @@ public class DirectSharedInformerFactory extends SharedInformerFactory {
   }
 
   @Override
-  public synchronized <T extends KubernetesObject, L extends KubernetesListObject> SharedIndexInformer<T>
-      sharedIndexInformerFor(ListerWatcher<T, L> listerWatcher, Class<T> apiTypeClass, long resyncPeriodInMillis,
+  public synchronized <T extends KubernetesObject, L extends KubernetesListObject>
+      SharedIndexInformer<T> sharedIndexInformerFor(
+          ListerWatcher<T, L> listerWatcher,
+          Class<T> apiTypeClass,
+          long resyncPeriodInMillis,
           BiConsumer<Class<T>, Throwable> exceptionHandler) {
     SharedIndexInformer<T> existing = getExistingSharedIndexInformer(apiTypeClass);
     if (existing != null) {

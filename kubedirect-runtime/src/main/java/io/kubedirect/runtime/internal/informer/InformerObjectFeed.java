@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link PersistedObjectFeed} fed by the API side of the informers ({@link UnionListerWatcher} publishes
- * every listed or watched API object). Thread-safe.
+ * A {@link PersistedObjectFeed} fed by the API side of the informers ({@link UnionListerWatcher}
+ * publishes every listed or watched API object). Thread-safe.
  */
 public final class InformerObjectFeed implements PersistedObjectFeed {
 
@@ -49,9 +49,10 @@ public final class InformerObjectFeed implements PersistedObjectFeed {
   }
 
   /**
-   * Reports that every change of {@code kind} up to {@code resourceVersion} has been published (after a
-   * list: the list's resourceVersion; after a watch event or bookmark: its object's resourceVersion). Call
-   * it after publishing the events it covers. Non-numeric resourceVersions are ignored.
+   * Reports that every change of {@code kind} up to {@code resourceVersion} has been published
+   * (after a list: the list's resourceVersion; after a watch event or bookmark: its object's
+   * resourceVersion). Call it after publishing the events it covers. Non-numeric resourceVersions
+   * are ignored.
    */
   public void observeRevision(String kind, String resourceVersion) {
     if (resourceVersion == null || resourceVersion.isEmpty()) {

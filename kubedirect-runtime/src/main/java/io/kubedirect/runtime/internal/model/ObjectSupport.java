@@ -1,9 +1,8 @@
 package io.kubedirect.runtime.internal.model;
 
-import io.kubedirect.runtime.internal.codec.MergePatches;
-
 import io.kubedirect.api.KubeDirectLabels;
 import io.kubedirect.runtime.internal.codec.Kinds;
+import io.kubedirect.runtime.internal.codec.MergePatches;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
@@ -13,7 +12,6 @@ import java.util.Map;
 
 /** Helpers on client-java model objects (internal). */
 public final class ObjectSupport {
-
 
   private ObjectSupport() {}
 
@@ -26,7 +24,10 @@ public final class ObjectSupport {
     return Kinds.key(m.getNamespace(), m.getName());
   }
 
-  /** The resourceVersion when the object is persisted, else null (null, empty and "0" mean ephemeral). */
+  /**
+   * The resourceVersion when the object is persisted, else null (null, empty and "0" mean
+   * ephemeral).
+   */
   public static String persistedRv(KubernetesObject o) {
     V1ObjectMeta m = o.getMetadata();
     String rv = m == null ? null : m.getResourceVersion();
@@ -34,31 +35,44 @@ public final class ObjectSupport {
   }
 
   /**
-   * Whether the persisted copy {@code api} supersedes an ephemeral object (API copy wins). A never-persisted
-   * ephemeral object ({@code baseRv == null}) is superseded by any persisted copy. An ephemeral update of a
-   * persisted object is superseded once the API Server moved past its base with a spec change (a higher
-   * {@code metadata.generation}, or any change when generations are absent); a status-only write in between
-   * does not supersede it, so a lazily written-back scale change is not undone by a status update.
+   * Whether the persisted copy {@code api} supersedes an ephemeral object (API copy wins). A
+   * never-persisted ephemeral object ({@code baseRv == null}) is superseded by any persisted copy.
+   * An ephemeral update of a persisted object is superseded once the API Server moved past its base
+   * with a spec change (a higher {@code metadata.generation}, or any change when generations are
+   * absent); a status-only write in between does not supersede it, so a lazily written-back scale
+   * change is not undone by a status update.
    */
-  public static boolean supersedes(KubernetesObject api, String baseRv, KubernetesObject ephemeral) {
+  public static boolean supersedes(
+      KubernetesObject api, String baseRv, KubernetesObject ephemeral) {
     V1ObjectMeta m = api.getMetadata();
     String rv = m == null ? null : m.getResourceVersion();
     if (supersedes(rv, m == null ? null : m.getGeneration(), baseRv, ephemeral)) {
       return true;
     }
-    // A change that bumps no generation (a pod's binding) is persisted once a later copy carries it.
-    return ephemeral != null && rv != null && !rv.equals(baseRv) && MergePatches.carries(api, ephemeral);
+    // A change that bumps no generation (a pod's binding) is persisted once a later copy carries
+    // it.
+    return ephemeral != null
+        && rv != null
+        && !rv.equals(baseRv)
+        && MergePatches.carries(api, ephemeral);
   }
 
-  /** {@link #supersedes(KubernetesObject, String, KubernetesObject)} from the API copy's rv and generation. */
-  public static boolean supersedes(String rv, Long apiGen, String baseRv, KubernetesObject ephemeral) {
+  /**
+   * {@link #supersedes(KubernetesObject, String, KubernetesObject)} from the API copy's rv and
+   * generation.
+   */
+  public static boolean supersedes(
+      String rv, Long apiGen, String baseRv, KubernetesObject ephemeral) {
     if (baseRv == null) {
       return true;
     }
     if (baseRv.equals(rv)) {
       return false;
     }
-    Long ephGen = ephemeral == null || ephemeral.getMetadata() == null ? null : ephemeral.getMetadata().getGeneration();
+    Long ephGen =
+        ephemeral == null || ephemeral.getMetadata() == null
+            ? null
+            : ephemeral.getMetadata().getGeneration();
     return apiGen == null || ephGen == null || apiGen > ephGen;
   }
 
@@ -81,7 +95,8 @@ public final class ObjectSupport {
   }
 
   /**
-   * A copy fit for a create on the API Server: no resourceVersion, uid or managedFields; status kept (the API Server ignores it on create for kinds with a status subresource).
+   * A copy fit for a create on the API Server: no resourceVersion, uid or managedFields; status
+   * kept (the API Server ignores it on create for kinds with a status subresource).
    */
   public static <T extends KubernetesObject> T forCreate(T o) {
     T c = deepCopy(o);
@@ -96,12 +111,14 @@ public final class ObjectSupport {
   }
 
   /**
-   * Works around client-java models that initialise {@code PodSpec.overhead} to an empty map, which the API
-   * Server's RuntimeClass admission rejects ("Pod Overhead set without corresponding RuntimeClass",
-   * kubernetes-client/java#3076): an empty overhead is sent as absent.
+   * Works around client-java models that initialise {@code PodSpec.overhead} to an empty map, which
+   * the API Server's RuntimeClass admission rejects ("Pod Overhead set without corresponding
+   * RuntimeClass", kubernetes-client/java#3076): an empty overhead is sent as absent.
    */
   public static void normalizeForApi(KubernetesObject o) {
-    if (o instanceof V1Pod pod && pod.getSpec() != null && pod.getSpec().getOverhead() != null
+    if (o instanceof V1Pod pod
+        && pod.getSpec() != null
+        && pod.getSpec().getOverhead() != null
         && pod.getSpec().getOverhead().isEmpty()) {
       pod.getSpec().setOverhead(null);
     }
@@ -118,7 +135,8 @@ public final class ObjectSupport {
   }
 
   /**
-   * Copies {@code status} (via {@code getStatus/setStatus}) from {@code from} onto a copy of {@code to}.
+   * Copies {@code status} (via {@code getStatus/setStatus}) from {@code from} onto a copy of {@code
+   * to}.
    *
    * @throws IllegalArgumentException if the kind has no status accessors
    */
@@ -144,12 +162,18 @@ public final class ObjectSupport {
     }
   }
 
-  /** A bare object of {@code kind} carrying only apiVersion, kind, namespace and name (for deletions). */
+  /**
+   * A bare object of {@code kind} carrying only apiVersion, kind, namespace and name (for
+   * deletions).
+   */
   public static KubernetesObject stub(String kind, String namespace, String name) {
     try {
       Class<? extends KubernetesObject> type = Kinds.classOf(kind);
       KubernetesObject o = type.getDeclaredConstructor().newInstance();
-      V1ObjectMeta meta = new V1ObjectMeta().name(name).namespace(namespace == null || namespace.isEmpty() ? null : namespace);
+      V1ObjectMeta meta =
+          new V1ObjectMeta()
+              .name(name)
+              .namespace(namespace == null || namespace.isEmpty() ? null : namespace);
       type.getMethod("setMetadata", V1ObjectMeta.class).invoke(o, meta);
       type.getMethod("setApiVersion", String.class).invoke(o, Kinds.apiVersion(kind));
       type.getMethod("setKind", String.class).invoke(o, Kinds.kindName(kind));

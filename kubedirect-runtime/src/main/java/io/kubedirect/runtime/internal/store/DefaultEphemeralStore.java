@@ -73,7 +73,9 @@ public final class DefaultEphemeralStore implements EphemeralStore {
   public synchronized boolean upsert(EphemeralEntry entry) {
     Map<String, EphemeralEntry> m = byKind.computeIfAbsent(entry.kind(), k -> new HashMap<>());
     EphemeralEntry previous = m.get(entry.key());
-    if (previous != null && previous.source().equals(entry.source()) && previous.version() >= entry.version()) {
+    if (previous != null
+        && previous.source().equals(entry.source())
+        && previous.version() >= entry.version()) {
       return false;
     }
     m.put(entry.key(), entry);
@@ -93,8 +95,14 @@ public final class DefaultEphemeralStore implements EphemeralStore {
     if (previous == null) {
       return false;
     }
-    EphemeralEntry next = new EphemeralEntry(previous.source(), kind, key, previous.version(), object,
-        previous.baseResourceVersion());
+    EphemeralEntry next =
+        new EphemeralEntry(
+            previous.source(),
+            kind,
+            key,
+            previous.version(),
+            object,
+            previous.baseResourceVersion());
     m.put(key, next);
     for (Listener l : listeners) {
       notifySafely(() -> l.onUpsert(next, previous));
@@ -103,8 +111,8 @@ public final class DefaultEphemeralStore implements EphemeralStore {
   }
 
   @Override
-  public synchronized Optional<EphemeralEntry> removeFrom(String source, String kind, String key, long version,
-      RemovalReason reason) {
+  public synchronized Optional<EphemeralEntry> removeFrom(
+      String source, String kind, String key, long version, RemovalReason reason) {
     Map<String, EphemeralEntry> m = byKind.get(kind);
     EphemeralEntry e = m == null ? null : m.get(key);
     if (e == null || !e.source().equals(source) || e.version() > version) {
@@ -114,7 +122,8 @@ public final class DefaultEphemeralStore implements EphemeralStore {
   }
 
   @Override
-  public synchronized Optional<EphemeralEntry> remove(String kind, String key, RemovalReason reason) {
+  public synchronized Optional<EphemeralEntry> remove(
+      String kind, String key, RemovalReason reason) {
     Map<String, EphemeralEntry> m = byKind.get(kind);
     EphemeralEntry e = m == null ? null : m.get(key);
     return e == null ? Optional.empty() : Optional.of(doRemove(m, e, reason));
@@ -126,7 +135,8 @@ public final class DefaultEphemeralStore implements EphemeralStore {
     size = 0;
   }
 
-  private EphemeralEntry doRemove(Map<String, EphemeralEntry> m, EphemeralEntry e, RemovalReason reason) {
+  private EphemeralEntry doRemove(
+      Map<String, EphemeralEntry> m, EphemeralEntry e, RemovalReason reason) {
     m.remove(e.key());
     size--;
     for (Listener l : listeners) {

@@ -11,10 +11,16 @@ import java.util.Objects;
  * @param key {@code namespace/name}
  * @param version the producer-assigned version
  * @param object the object (shared, treat as read-only)
- * @param baseResourceVersion the API Server resourceVersion the object derives from, or null when it was
- *     never persisted; the entry is dropped once the API Server shows a different version of the object
+ * @param baseResourceVersion the API Server resourceVersion the object derives from, or null when
+ *     it was never persisted; the entry is dropped once the API Server shows a different version of
+ *     the object
  */
-public record EphemeralEntry(String source, String kind, String key, long version, KubernetesObject object,
+public record EphemeralEntry(
+    String source,
+    String kind,
+    String key,
+    long version,
+    KubernetesObject object,
     String baseResourceVersion) {
 
   /** Validates the components. */

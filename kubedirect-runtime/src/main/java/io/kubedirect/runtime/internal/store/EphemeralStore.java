@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The ephemeral objects a stage received over direct links and that are not persisted yet. Bounded by the
- * engine. Thread-safe; listeners are called synchronously, in mutation order, and must not block.
+ * The ephemeral objects a stage received over direct links and that are not persisted yet. Bounded
+ * by the engine. Thread-safe; listeners are called synchronously, in mutation order, and must not
+ * block.
  */
 public interface EphemeralStore {
 
@@ -32,16 +33,16 @@ public interface EphemeralStore {
   void removeListener(Listener listener);
 
   /**
-   * Inserts or replaces an entry, unless the store holds a newer or equal version from the same source
-   * (then nothing changes: duplicates are idempotent, older versions ignored).
+   * Inserts or replaces an entry, unless the store holds a newer or equal version from the same
+   * source (then nothing changes: duplicates are idempotent, older versions ignored).
    *
    * @return whether the store changed
    */
   boolean upsert(EphemeralEntry entry);
 
   /**
-   * Replaces the object of an existing entry, keeping its source, version and base (this stage changed the
-   * object it holds, e.g. bound a pod, and its informers should see that).
+   * Replaces the object of an existing entry, keeping its source, version and base (this stage
+   * changed the object it holds, e.g. bound a pod, and its informers should see that).
    *
    * @return whether an entry existed
    */
@@ -53,7 +54,8 @@ public interface EphemeralStore {
    *
    * @return the removed entry
    */
-  Optional<EphemeralEntry> removeFrom(String source, String kind, String key, long version, RemovalReason reason);
+  Optional<EphemeralEntry> removeFrom(
+      String source, String kind, String key, long version, RemovalReason reason);
 
   /** Removes the entry whatever its source. */
   Optional<EphemeralEntry> remove(String kind, String key, RemovalReason reason);

@@ -7,14 +7,15 @@ import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 
 /**
- * Shares equal sub-objects between ephemeral objects so that thousands of pods decoded from one ReplicaSet
- * template hold one copy of their labels and owner references and of what their kind's strategy shares
- * (for pods: containers, tolerations, volumes, node selector, ...). A bounded Caffeine cache of canonical instances
- * (which instances it keeps changes only memory, never a result, so its eviction policy need not be deterministic);
- * thread-safe.
+ * Shares equal sub-objects between ephemeral objects so that thousands of pods decoded from one
+ * ReplicaSet template hold one copy of their labels and owner references and of what their kind's
+ * strategy shares (for pods: containers, tolerations, volumes, node selector, ...). A bounded
+ * Caffeine cache of canonical instances (which instances it keeps changes only memory, never a
+ * result, so its eviction policy need not be deterministic); thread-safe.
  *
- * <p>Objects in an informer cache are read-only by convention (client-java hands out the cached instance);
- * with interning that convention matters more: mutate a deep copy, never a received object in place.
+ * <p>Objects in an informer cache are read-only by convention (client-java hands out the cached
+ * instance); with interning that convention matters more: mutate a deep copy, never a received
+ * object in place.
  */
 public final class ObjectInterner implements KindStrategy.Interner {
 
@@ -26,8 +27,8 @@ public final class ObjectInterner implements KindStrategy.Interner {
   }
 
   /**
-   * Replaces shareable metadata of {@code o} (labels, annotations, owner references, ...) and what its kind's
-   * strategy shares by canonical equal instances; returns {@code o}.
+   * Replaces shareable metadata of {@code o} (labels, annotations, owner references, ...) and what
+   * its kind's strategy shares by canonical equal instances; returns {@code o}.
    */
   public <T extends KubernetesObject> T compact(T o, KindStrategy<T> strategy) {
     V1ObjectMeta m = o.getMetadata();

@@ -13,8 +13,8 @@ public enum RemovalReason {
   /** The persisted store rejected it for good (e.g. admission): it will never be persisted. */
   REJECTED,
   /**
-   * A subscriber stopped showing what a publisher sent: the publisher's link stayed down past the fallback
-   * deadline (what it published may be gone with it; the API copy, if any, stays visible).
+   * A subscriber stopped showing what a publisher sent: the publisher's link stayed down past the
+   * fallback deadline (what it published may be gone with it; the API copy, if any, stays visible).
    */
   WITHDRAWN
 }

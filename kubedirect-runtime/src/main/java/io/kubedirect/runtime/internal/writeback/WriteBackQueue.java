@@ -1,26 +1,24 @@
 package io.kubedirect.runtime.internal.writeback;
 
-import io.kubedirect.runtime.internal.cache.LruCache;
-import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
-import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.api.KindStrategies;
 import io.kubedirect.api.KindStrategy;
+import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.api.WriteException;
-import java.util.function.Function;
-import io.kubedirect.transport.BackoffPolicy;
-import io.kubedirect.transport.ExponentialBackoffPolicy;
+import io.kubedirect.api.WriteResult;
+import io.kubedirect.runtime.internal.cache.LruCache;
 import io.kubedirect.runtime.internal.codec.MergePatches;
+import io.kubedirect.runtime.internal.metrics.EngineMetrics;
+import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
 import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.internal.model.WriteOp;
-import io.kubedirect.runtime.internal.metrics.EngineMetrics;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
+import io.kubedirect.transport.BackoffPolicy;
+import io.kubedirect.transport.ExponentialBackoffPolicy;
 import io.kubedirect.transport.TaskScheduler;
-import io.kubedirect.api.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,26 +26,28 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write-back cache's writer: per object, coalesces the wanted writes (create once, spec update, status
- * update, delete) and performs them against the {@link PersistedObjectApi} on scheduler tasks, never on
- * the caller's thread. Creates are idempotent (ALREADY_EXISTS = success, then the stored copy is read);
- * updates carry the last known resourceVersion as precondition (CONFLICT = re-read and re-apply); transient
- * failures retry with capped exponential backoff; permanent failures complete the waiting futures
- * exceptionally with a {@link WriteException}. Thread-safe.
+ * The write-back cache's writer: per object, coalesces the wanted writes (create once, spec update,
+ * status update, delete) and performs them against the {@link PersistedObjectApi} on scheduler
+ * tasks, never on the caller's thread. Creates are idempotent (ALREADY_EXISTS = success, then the
+ * stored copy is read); updates carry the last known resourceVersion as precondition (CONFLICT =
+ * re-read and re-apply); transient failures retry with capped exponential backoff; permanent
+ * failures complete the waiting futures exceptionally with a {@link WriteException}. Thread-safe.
  *
- * <p><b>Ambiguous creates.</b> A create answered RETRYABLE_FAILURE (or that threw) may have committed (a
- * timeout after commit). It is not retried blindly, since the object may have been deleted meanwhile and the
- * retry would resurrect it. Instead the queue takes a revision barrier: it reads the store's current revision
- * R ({@link PersistedObjectApi#currentRevision}) and waits, on scheduler tasks, until the feed has observed R
- * ({@link PersistedObjectFeed#observedRevision}). If by then the feed showed the name appear after the attempt
- * (absent, then present), the create committed: it is never repeated (and if the object was deleted since,
- * the remaining writes fail with NOT_FOUND). Otherwise it did not commit and the create is retried. If the
- * barrier cannot be taken or does not advance within {@code createBarrierTimeout}, the queue falls back to
- * GET + create (see docs/design.md for the residual risk).
+ * <p><b>Ambiguous creates.</b> A create answered RETRYABLE_FAILURE (or that threw) may have
+ * committed (a timeout after commit). It is not retried blindly, since the object may have been
+ * deleted meanwhile and the retry would resurrect it. Instead the queue takes a revision barrier:
+ * it reads the store's current revision R ({@link PersistedObjectApi#currentRevision}) and waits,
+ * on scheduler tasks, until the feed has observed R ({@link PersistedObjectFeed#observedRevision}).
+ * If by then the feed showed the name appear after the attempt (absent, then present), the create
+ * committed: it is never repeated (and if the object was deleted since, the remaining writes fail
+ * with NOT_FOUND). Otherwise it did not commit and the create is retried. If the barrier cannot be
+ * taken or does not advance within {@code createBarrierTimeout}, the queue falls back to GET +
+ * create (see docs/design.md for the residual risk).
  */
 public final class WriteBackQueue {
 
@@ -63,62 +63,118 @@ public final class WriteBackQueue {
   private final Duration createBarrierTimeout;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Set<String> watchedKinds = ConcurrentHashMap.newKeySet();
-  /** What the feed showed per object (bounded, least recently touched evicted). Guarded by itself. */
+
+  /**
+   * What the feed showed per object (bounded, least recently touched evicted). Guarded by itself.
+   */
   private final LruCache<String, Observation> observations = LruCache.ofEntries(MAX_OBSERVATIONS);
-  /** The copy of each object this queue created, by id (bounded, least recently used evicted). Guarded by itself. */
+
+  /**
+   * The copy of each object this queue created, by id (bounded, least recently used evicted).
+   * Guarded by itself.
+   */
   private final LruCache<String, KubernetesObject> created = LruCache.ofEntries(MAX_OBSERVATIONS);
+
   /** Counts feed events; guarded by {@link #observations}. */
   private long observationSeq;
+
   private volatile boolean closed;
   private final int retriesBeforeReport;
   private final Function<String, KindStrategy<KubernetesObject>> strategies;
   private final Listener listener;
 
-  /** What the queue reports about objects it cannot persist. Called on scheduler tasks, outside any lock. */
+  /**
+   * What the queue reports about objects it cannot persist. Called on scheduler tasks, outside any
+   * lock.
+   */
   public interface Listener {
     /**
-     * The store rejected a create for good (e.g. 403 at admission, 422): the object will not be persisted.
+     * The store rejected a create for good (e.g. 403 at admission, 422): the object will not be
+     * persisted.
      *
      * @param object the object as the stage wanted it
      */
-    default void rejected(String kind, KubernetesObject object, WriteResult.Status status, String reason) {}
+    default void rejected(
+        String kind, KubernetesObject object, WriteResult.Status status, String reason) {}
 
-    /** The writes of {@code object} have been retried {@code retries} times in a row; called once per object. */
+    /**
+     * The writes of {@code object} have been retried {@code retries} times in a row; called once
+     * per object.
+     */
     default void retrying(String kind, KubernetesObject object, int retries, String reason) {}
   }
 
   /**
-   * Creates a queue without a feed: after an ambiguous create failure it falls back to GET + create at once.
+   * Creates a queue without a feed: after an ambiguous create failure it falls back to GET + create
+   * at once.
    */
-  public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
-      Duration retryInitial, Duration retryMax) {
-    this(api, scheduler, metrics, retryInitial, retryMax, null, Duration.ZERO, 8, DefaultKindStrategies::forKind,
+  public WriteBackQueue(
+      PersistedObjectApi api,
+      TaskScheduler scheduler,
+      EngineMetrics metrics,
+      Duration retryInitial,
+      Duration retryMax) {
+    this(
+        api,
+        scheduler,
+        metrics,
+        retryInitial,
+        retryMax,
+        null,
+        Duration.ZERO,
+        8,
+        DefaultKindStrategies::forKind,
         new Listener() {});
   }
 
   /**
    * Creates the queue.
    *
-   * @param feed what the informers show of the store, used for the revision barrier after an ambiguous
-   *     create; null to fall back to GET + create at once
-   * @param createBarrierTimeout how long to wait for the barrier before falling back to GET + create
+   * @param feed what the informers show of the store, used for the revision barrier after an
+   *     ambiguous create; null to fall back to GET + create at once
+   * @param createBarrierTimeout how long to wait for the barrier before falling back to GET +
+   *     create
    */
-  public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
-      Duration retryInitial, Duration retryMax, PersistedObjectFeed feed, Duration createBarrierTimeout) {
-    this(api, scheduler, metrics, retryInitial, retryMax, feed, createBarrierTimeout, 8, DefaultKindStrategies::forKind,
+  public WriteBackQueue(
+      PersistedObjectApi api,
+      TaskScheduler scheduler,
+      EngineMetrics metrics,
+      Duration retryInitial,
+      Duration retryMax,
+      PersistedObjectFeed feed,
+      Duration createBarrierTimeout) {
+    this(
+        api,
+        scheduler,
+        metrics,
+        retryInitial,
+        retryMax,
+        feed,
+        createBarrierTimeout,
+        8,
+        DefaultKindStrategies::forKind,
         new Listener() {});
   }
 
   /**
    * Creates the queue.
    *
-   * @param retriesBeforeReport retries in a row after which an object's writes are reported to {@code listener}
+   * @param retriesBeforeReport retries in a row after which an object's writes are reported to
+   *     {@code listener}
    * @param strategies the strategy of each kind (its ownership rule)
    * @param listener told about permanent rejections and long retries
    */
-  public WriteBackQueue(PersistedObjectApi api, TaskScheduler scheduler, EngineMetrics metrics,
-      Duration retryInitial, Duration retryMax, PersistedObjectFeed feed, Duration createBarrierTimeout,
-      int retriesBeforeReport, Function<String, KindStrategy<KubernetesObject>> strategies, Listener listener) {
+  public WriteBackQueue(
+      PersistedObjectApi api,
+      TaskScheduler scheduler,
+      EngineMetrics metrics,
+      Duration retryInitial,
+      Duration retryMax,
+      PersistedObjectFeed feed,
+      Duration createBarrierTimeout,
+      int retriesBeforeReport,
+      Function<String, KindStrategy<KubernetesObject>> strategies,
+      Listener listener) {
     this.strategies = strategies;
     this.retriesBeforeReport = retriesBeforeReport;
     this.listener = listener;
@@ -131,24 +187,27 @@ public final class WriteBackQueue {
   }
 
   /**
-   * Starts recording what the feed shows of {@code kind}, once per kind (the base of conflict re-applies,
-   * tombstones, the ambiguous-create barrier). Submitting a write of a kind tracks it too.
+   * Starts recording what the feed shows of {@code kind}, once per kind (the base of conflict
+   * re-applies, tombstones, the ambiguous-create barrier). Submitting a write of a kind tracks it
+   * too.
    */
   public void track(String kind) {
     if (feed == null || !watchedKinds.add(kind)) {
       return;
     }
-    feed.addListener(kind, new PersistedObjectFeed.Listener() {
-      @Override
-      public void onPersisted(KubernetesObject object) {
-        observe(kind, object, false);
-      }
+    feed.addListener(
+        kind,
+        new PersistedObjectFeed.Listener() {
+          @Override
+          public void onPersisted(KubernetesObject object) {
+            observe(kind, object, false);
+          }
 
-      @Override
-      public void onDeleted(KubernetesObject object) {
-        observe(kind, object, true);
-      }
-    });
+          @Override
+          public void onDeleted(KubernetesObject object) {
+            observe(kind, object, true);
+          }
+        });
   }
 
   private void observe(String kind, KubernetesObject object, boolean deleted) {
@@ -198,8 +257,8 @@ public final class WriteBackQueue {
   }
 
   /**
-   * The copy of {@code id} the feed shows live, if it has a resourceVersion and is "ours" for {@code desired}
-   * (its kind's {@link KindStrategy#ownershipConflict}); else null.
+   * The copy of {@code id} the feed shows live, if it has a resourceVersion and is "ours" for
+   * {@code desired} (its kind's {@link KindStrategy#ownershipConflict}); else null.
    */
   private KubernetesObject observedLive(String id, KubernetesObject desired) {
     Observation o = observation(id);
@@ -213,12 +272,12 @@ public final class WriteBackQueue {
   /**
    * Asks for {@code op} on {@code object} to be persisted.
    *
-   * @param baseRv the resourceVersion of the persisted copy the object derives from, or null when it was
-   *     never persisted (then it is created first)
+   * @param baseRv the resourceVersion of the persisted copy the object derives from, or null when
+   *     it was never persisted (then it is created first)
    * @return completes with the stored object once every write asked for so far is persisted
    */
-  public CompletableFuture<KubernetesObject> submit(String kind, WriteOp op, KubernetesObject object,
-      String baseRv, WriteBackPolicy policy) {
+  public CompletableFuture<KubernetesObject> submit(
+      String kind, WriteOp op, KubernetesObject object, String baseRv, WriteBackPolicy policy) {
     CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
     if (closed) {
       f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "write-back closed"));
@@ -242,15 +301,26 @@ public final class WriteBackQueue {
     switch (schedule) {
       case NOW -> scheduler.execute(() -> process(id, target));
       case COALESCE -> scheduler.schedule(() -> process(id, target), policy.coalesce());
-      case ALREADY -> { }
+      case ALREADY -> {}
     }
     return f;
   }
 
-  private enum Schedule { NOW, COALESCE, ALREADY }
+  private enum Schedule {
+    NOW,
+    COALESCE,
+    ALREADY
+  }
 
-  /** Records {@code op} on {@code e} (caller holds its lock) and says whether a run must be scheduled. */
-  private static Schedule want(Entry e, WriteOp op, KubernetesObject object, CompletableFuture<KubernetesObject> f,
+  /**
+   * Records {@code op} on {@code e} (caller holds its lock) and says whether a run must be
+   * scheduled.
+   */
+  private static Schedule want(
+      Entry e,
+      WriteOp op,
+      KubernetesObject object,
+      CompletableFuture<KubernetesObject> f,
       WriteBackPolicy policy) {
     e.desired = object;
     switch (op) {
@@ -273,7 +343,9 @@ public final class WriteBackQueue {
       return Schedule.ALREADY;
     }
     e.scheduled = true;
-    return policy.mode() != WriteBackPolicy.Mode.LAZY || policy.coalesce().isZero() ? Schedule.NOW : Schedule.COALESCE;
+    return policy.mode() != WriteBackPolicy.Mode.LAZY || policy.coalesce().isZero()
+        ? Schedule.NOW
+        : Schedule.COALESCE;
   }
 
   /** The pending entry of {@code id}, created if there is none. */
@@ -282,13 +354,17 @@ public final class WriteBackQueue {
     if (e != null) {
       return e;
     }
-    // Never persisted as far as the caller knows, but the feed shows it live (e.g. created on receipt):
-    // start from that copy so the write is an update, not a second create (CONFLICT re-reads and re-applies).
+    // Never persisted as far as the caller knows, but the feed shows it live (e.g. created on
+    // receipt):
+    // start from that copy so the write is an update, not a second create (CONFLICT re-reads and
+    // re-applies).
     // Only a new entry needs it: a pending one already knows what is stored.
     KubernetesObject observed = baseRv == null ? observedLive(id, object) : null;
     if (baseRv == null && observed == null) {
-      // Created by this queue, and the feed does not show it yet (a later write of the same object, e.g. its
-      // status after an expose-on-receipt create): start from that copy rather than create it a second time,
+      // Created by this queue, and the feed does not show it yet (a later write of the same object,
+      // e.g. its
+      // status after an expose-on-receipt create): start from that copy rather than create it a
+      // second time,
       // which would bring it back if it was deleted meanwhile.
       KubernetesObject mine = createdCopy(id);
       if (mine != null && strategies.apply(kind).ownershipConflict(object, mine) == null) {
@@ -298,15 +374,17 @@ public final class WriteBackQueue {
     KubernetesObject live = observed;
     Observation seen = baseRv == null ? null : observation(id);
     KubernetesObject base = seen == null ? null : seen.at(baseRv);
-    return entries.computeIfAbsent(id, k -> {
-      Entry n = new Entry(kind, object, baseRv, scheduler.nanoTime());
-      n.base = base;
-      if (live != null) {
-        n.stored(live);
-        n.fromObservation = true;
-      }
-      return n;
-    });
+    return entries.computeIfAbsent(
+        id,
+        k -> {
+          Entry n = new Entry(kind, object, baseRv, scheduler.nanoTime());
+          n.base = base;
+          if (live != null) {
+            n.stored(live);
+            n.fromObservation = true;
+          }
+          return n;
+        });
   }
 
   /** How many objects have writes pending. */
@@ -328,7 +406,10 @@ public final class WriteBackQueue {
         ws = new ArrayList<>(e.waiters);
         e.waiters.clear();
       }
-      ws.forEach(w -> w.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "write-back closed")));
+      ws.forEach(
+          w ->
+              w.completeExceptionally(
+                  new WriteException(WriteResult.Status.FAILED, "write-back closed")));
     }
     entries.clear();
   }
@@ -407,7 +488,8 @@ public final class WriteBackQueue {
       case FAILED -> {
         log.warn("write-back of {} failed permanently: {} {}", id, outcome.status, outcome.message);
         metrics.writeBackFailure(outcome.status.name());
-        waiters.forEach(w -> w.completeExceptionally(new WriteException(outcome.status, outcome.message)));
+        waiters.forEach(
+            w -> w.completeExceptionally(new WriteException(outcome.status, outcome.message)));
         if (create && !existed && !delete && outcome.status == WriteResult.Status.FAILED) {
           listener.rejected(e.kind, desired, outcome.status, outcome.message);
         }
@@ -416,10 +498,15 @@ public final class WriteBackQueue {
         log.debug("write-back of {} will retry: {} {}", id, outcome.status, outcome.message);
         metrics.writeBackFailure(outcome.status.name());
         if (report) {
-          log.warn("write-back of {} has been retried {} times in a row, still retrying: {} {}", id,
-              retriesBeforeReport, outcome.status, outcome.message);
+          log.warn(
+              "write-back of {} has been retried {} times in a row, still retrying: {} {}",
+              id,
+              retriesBeforeReport,
+              outcome.status,
+              outcome.message);
           metrics.writeBackRetrying();
-          listener.retrying(e.kind, desired, retriesBeforeReport, outcome.status + " " + outcome.message);
+          listener.retrying(
+              e.kind, desired, retriesBeforeReport, outcome.status + " " + outcome.message);
         }
       }
       case WAIT -> log.debug("write-back of {} waits: {}", id, outcome.message);
@@ -442,7 +529,12 @@ public final class WriteBackQueue {
     }
   }
 
-  private Outcome perform(Entry e, KubernetesObject desired, boolean create, boolean update, boolean status,
+  private Outcome perform(
+      Entry e,
+      KubernetesObject desired,
+      boolean create,
+      boolean update,
+      boolean status,
       boolean delete) {
     var meta = desired.getMetadata();
     if (delete) {
@@ -450,14 +542,17 @@ public final class WriteBackQueue {
       WriteResult r = api.delete(e.kind, meta.getNamespace(), meta.getName(), uid);
       return switch (r.status()) {
         case OK, NOT_FOUND -> Outcome.done(desired);
-        // With a uid precondition, CONFLICT means the name now holds another incarnation: ours is gone.
-        case CONFLICT -> uid != null ? Outcome.done(desired) : Outcome.retry(r.status(), r.message());
+        // With a uid precondition, CONFLICT means the name now holds another incarnation: ours is
+        // gone.
+        case CONFLICT ->
+            uid != null ? Outcome.done(desired) : Outcome.retry(r.status(), r.message());
         case RETRYABLE_FAILURE -> Outcome.retry(r.status(), r.message());
         default -> Outcome.failed(r.status(), r.message());
       };
     }
     if (create && !e.exists && deletedAfterEmit(e, desired)) {
-      return Outcome.failed(WriteResult.Status.NOT_FOUND,
+      return Outcome.failed(
+          WriteResult.Status.NOT_FOUND,
           "deleted in the store after it was emitted: not created again");
     }
     if (create && !e.exists && e.createUncertain) {
@@ -510,7 +605,8 @@ public final class WriteBackQueue {
       }
     }
     if ((update || status || foundStored) && e.exists) {
-      // foundStored: a create found a copy stored by someone else (e.g. a fallback): it may lack e.g. the node.
+      // foundStored: a create found a copy stored by someone else (e.g. a fallback): it may lack
+      // e.g. the node.
       Outcome o = subresourceWritesFirst(e, desired);
       if (o != null) {
         return goneSinceObserved(e, o);
@@ -532,13 +628,15 @@ public final class WriteBackQueue {
   }
 
   /**
-   * An update of a copy known only from the feed found it gone (deleted after the feed showed it). If this
-   * queue created that copy (e.g. on receipt), it was deleted on purpose and is not resurrected: the
-   * NOT_FOUND stands. Otherwise it was another incarnation of the name, and the object is created, as it
-   * would have been without the feed.
+   * An update of a copy known only from the feed found it gone (deleted after the feed showed it).
+   * If this queue created that copy (e.g. on receipt), it was deleted on purpose and is not
+   * resurrected: the NOT_FOUND stands. Otherwise it was another incarnation of the name, and the
+   * object is created, as it would have been without the feed.
    */
   private Outcome goneSinceObserved(Entry e, Outcome o) {
-    if (!e.fromObservation || o.kind != Outcome.Kind.FAILED || o.status != WriteResult.Status.NOT_FOUND) {
+    if (!e.fromObservation
+        || o.kind != Outcome.Kind.FAILED
+        || o.status != WriteResult.Status.NOT_FOUND) {
       return o;
     }
     String uid = uid(e.storedObject);
@@ -555,7 +653,10 @@ public final class WriteBackQueue {
     return Outcome.retry(WriteResult.Status.NOT_FOUND, "the observed copy is gone: creating it");
   }
 
-  /** The uid a delete of {@code e} must match: a retracted copy's, the copy this queue stored, or null. */
+  /**
+   * The uid a delete of {@code e} must match: a retracted copy's, the copy this queue stored, or
+   * null.
+   */
   private static String deleteUid(Entry e, KubernetesObject desired) {
     if (e.deleteUid != null) {
       return e.deleteUid;
@@ -567,9 +668,10 @@ public final class WriteBackQueue {
   }
 
   /**
-   * Whether the feed showed this name deleted (its last event) and the object to create is that incarnation:
-   * it carries no uid of its own, or the deleted copy's. Such an object was emitted before its deletion; a
-   * late write-back must not resurrect it. (A producer that reuses names gives each incarnation a new uid.)
+   * Whether the feed showed this name deleted (its last event) and the object to create is that
+   * incarnation: it carries no uid of its own, or the deleted copy's. Such an object was emitted
+   * before its deletion; a late write-back must not resurrect it. (A producer that reuses names
+   * gives each incarnation a new uid.)
    */
   private boolean deletedAfterEmit(Entry e, KubernetesObject desired) {
     Observation o = observation(id(e.kind, ObjectSupport.key(desired)));
@@ -596,9 +698,10 @@ public final class WriteBackQueue {
   }
 
   /**
-   * The object was deleted upstream before the stage's writes of it were done: the delete wins. Pending
-   * writes are dropped (their futures fail with NOT_FOUND); a copy this queue created, or is creating right
-   * now, is deleted with its uid as precondition. Returns what completes when nothing of it is left here.
+   * The object was deleted upstream before the stage's writes of it were done: the delete wins.
+   * Pending writes are dropped (their futures fail with NOT_FOUND); a copy this queue created, or
+   * is creating right now, is deleted with its uid as precondition. Returns what completes when
+   * nothing of it is left here.
    */
   public CompletableFuture<KubernetesObject> retract(String kind, KubernetesObject stub) {
     String id = id(kind, ObjectSupport.key(stub));
@@ -615,8 +718,10 @@ public final class WriteBackQueue {
         return retract(kind, stub);
       }
       if (e.wantDelete) {
-        // A retraction's delete is under way (e.g. retrying): a repeated retraction joins it; it must not fail
-        // the first one's future, whose ack would tell the producer the copy is gone while it is still stored.
+        // A retraction's delete is under way (e.g. retrying): a repeated retraction joins it; it
+        // must not fail
+        // the first one's future, whose ack would tell the producer the copy is gone while it is
+        // still stored.
         e.wantCreate = e.wantUpdate = e.wantStatus = false;
         e.waiters.add(f);
         return f;
@@ -629,7 +734,8 @@ public final class WriteBackQueue {
         e.deleteUid = createdUid;
       }
       if (e.exists || e.running || e.createUncertain) {
-        // A copy exists, is being created right now, or may have been: delete it (after the running write).
+        // A copy exists, is being created right now, or may have been: delete it (after the running
+        // write).
         e.wantDelete = true;
         e.waiters.add(f);
         if (!e.scheduled && !e.running) {
@@ -652,9 +758,10 @@ public final class WriteBackQueue {
   }
 
   /**
-   * The object's ephemeral copy was withdrawn upstream (not deleted): its pending writes are dropped (their
-   * futures fail with NOT_FOUND). A copy already created stays, and so does one whose create may have committed
-   * (it is no longer resolved: the feed shows it if it exists); a delete under way goes on.
+   * The object's ephemeral copy was withdrawn upstream (not deleted): its pending writes are
+   * dropped (their futures fail with NOT_FOUND). A copy already created stays, and so does one
+   * whose create may have committed (it is no longer resolved: the feed shows it if it exists); a
+   * delete under way goes on.
    */
   public void cancel(String kind, String key) {
     String id = id(kind, key);
@@ -691,16 +798,17 @@ public final class WriteBackQueue {
 
   /**
    * Makes the writes of {@code desired} over the stored copy that an update cannot make (its kind's
-   * {@link KindStrategy#subresourceWrite}, e.g. a pod's binding after a fallback stored it unbound), re-reading
-   * the object after each. Judged against the best copy known (stored, else the base it derives from); none
-   * known: nothing to do here. Null = go on with the update.
+   * {@link KindStrategy#subresourceWrite}, e.g. a pod's binding after a fallback stored it
+   * unbound), re-reading the object after each. Judged against the best copy known (stored, else
+   * the base it derives from); none known: nothing to do here. Null = go on with the update.
    */
   private Outcome subresourceWritesFirst(Entry e, KubernetesObject desired) {
     KindStrategy<KubernetesObject> strategy = strategies.apply(e.kind);
     KubernetesObject known = e.storedObject != null ? e.storedObject : e.base;
     var meta = desired.getMetadata();
     if (known == null && strategy != KindStrategies.generic()) {
-      // Nothing known of the stored copy, and this kind may need such writes (a pod's binding): read it.
+      // Nothing known of the stored copy, and this kind may need such writes (a pod's binding):
+      // read it.
       known = api.get(e.kind, meta.getNamespace(), meta.getName()).orElse(null);
     }
     for (int i = 0; known != null && i < MAX_CONFLICT_RETRIES_IN_A_ROW; i++) {
@@ -708,13 +816,17 @@ public final class WriteBackQueue {
       if (w == null) {
         return null;
       }
-      WriteResult r = api.createSubresource(e.kind, meta.getNamespace(), meta.getName(), w.subresource(), w.body());
+      WriteResult r =
+          api.createSubresource(
+              e.kind, meta.getNamespace(), meta.getName(), w.subresource(), w.body());
       switch (r.status()) {
         case OK, CONFLICT -> {
-          // Written, or the subresource was set meanwhile (maybe by another writer): see what is stored now.
+          // Written, or the subresource was set meanwhile (maybe by another writer): see what is
+          // stored now.
           Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
           if (cur.isEmpty()) {
-            return Outcome.failed(WriteResult.Status.NOT_FOUND, "object vanished during " + w.subresource());
+            return Outcome.failed(
+                WriteResult.Status.NOT_FOUND, "object vanished during " + w.subresource());
           }
           String conflict = strategy.ownershipConflict(desired, cur.get());
           if (conflict != null) {
@@ -734,7 +846,9 @@ public final class WriteBackQueue {
     return null;
   }
 
-  /** The create found the object there: read it and take it as ours, unless it is bound elsewhere. */
+  /**
+   * The create found the object there: read it and take it as ours, unless it is bound elsewhere.
+   */
   private Outcome adoptExisting(Entry e, KubernetesObject desired) {
     var meta = desired.getMetadata();
     Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
@@ -755,21 +869,24 @@ public final class WriteBackQueue {
   }
 
   /**
-   * Decides whether an earlier create that failed ambiguously committed. Returns null when the caller may
-   * go on (the object now counts as existing, or the create must be made again), else the outcome.
+   * Decides whether an earlier create that failed ambiguously committed. Returns null when the
+   * caller may go on (the object now counts as existing, or the create must be made again), else
+   * the outcome.
    */
   private Outcome resolveAmbiguousCreate(Entry e, KubernetesObject desired) {
     String id = id(e.kind, ObjectSupport.key(desired));
     Observation seen = observation(id);
     if (seen != null && seen.appearedSeq > e.attemptSeq) {
-      // The feed showed the name appear after the attempt: the create committed (ours, or the same object
+      // The feed showed the name appear after the attempt: the create committed (ours, or the same
+      // object
       // written by another path). Never create it again.
       e.createUncertain = false;
       rememberCreated(id, seen.object);
       if (!seen.live) {
         e.exists = true;
         e.storedObject = seen.object;
-        return Outcome.failed(WriteResult.Status.NOT_FOUND,
+        return Outcome.failed(
+            WriteResult.Status.NOT_FOUND,
             "created (the create's answer was lost), then deleted: not re-created");
       }
       return takeStored(e, desired, seen.object);
@@ -787,18 +904,26 @@ public final class WriteBackQueue {
         }
       }
       OptionalLong observed = feed.observedRevision(e.kind);
-      if (e.barrierRevision >= 0 && observed.isPresent() && observed.getAsLong() >= e.barrierRevision) {
-        // Everything committed before the barrier has been observed, and the name did not appear: the
+      if (e.barrierRevision >= 0
+          && observed.isPresent()
+          && observed.getAsLong() >= e.barrierRevision) {
+        // Everything committed before the barrier has been observed, and the name did not appear:
+        // the
         // create did not commit.
         e.createUncertain = false;
         return null;
       }
       if (scheduler.nanoTime() < e.barrierDeadline) {
-        return Outcome.waiting("ambiguous create: waiting for the feed to observe revision "
-            + (e.barrierRevision < 0 ? "(unknown yet)" : e.barrierRevision));
+        return Outcome.waiting(
+            "ambiguous create: waiting for the feed to observe revision "
+                + (e.barrierRevision < 0 ? "(unknown yet)" : e.barrierRevision));
       }
-      log.warn("write-back of {}: the feed did not reach revision {} within {} after an ambiguous create;"
-          + " falling back to GET + create", id, e.barrierRevision, createBarrierTimeout);
+      log.warn(
+          "write-back of {}: the feed did not reach revision {} within {} after an ambiguous create;"
+              + " falling back to GET + create",
+          id,
+          e.barrierRevision,
+          createBarrierTimeout);
       metrics.writeBackFailure("AMBIGUOUS_CREATE_BARRIER_TIMEOUT");
     }
     // Fallback: GET, then create only if it is absent now.
@@ -813,12 +938,15 @@ public final class WriteBackQueue {
 
   /**
    * Runs a precondition write; on CONFLICT re-reads the stored copy and re-applies. A spec write
-   * ({@code rebase}) re-applies only what the stage changed (the merge patch from the copy it derived from to
-   * what it wants) onto the stored copy, so other writers' changes stay; when that base is unknown it
-   * re-applies the whole object as before. A status write re-applies the status, which the stage owns.
-   * Null = success.
+   * ({@code rebase}) re-applies only what the stage changed (the merge patch from the copy it
+   * derived from to what it wants) onto the stored copy, so other writers' changes stay; when that
+   * base is unknown it re-applies the whole object as before. A status write re-applies the status,
+   * which the stage owns. Null = success.
    */
-  private Outcome withConflictRetry(Entry e, KubernetesObject desired, boolean rebase,
+  private Outcome withConflictRetry(
+      Entry e,
+      KubernetesObject desired,
+      boolean rebase,
       java.util.function.Function<KubernetesObject, WriteResult> write) {
     KubernetesObject toWrite = ObjectSupport.withRv(desired, e.storedRv);
     for (int i = 0; i < MAX_CONFLICT_RETRIES_IN_A_ROW; i++) {
@@ -836,17 +964,21 @@ public final class WriteBackQueue {
           var m = desired.getMetadata();
           Optional<KubernetesObject> cur = api.get(e.kind, m.getNamespace(), m.getName());
           if (cur.isEmpty()) {
-            return Outcome.failed(WriteResult.Status.NOT_FOUND, "object vanished during conflict retry");
+            return Outcome.failed(
+                WriteResult.Status.NOT_FOUND, "object vanished during conflict retry");
           }
           e.stored(cur.get());
-          KubernetesObject rebased = rebase && e.base != null
-              ? MergePatches.rebase(e.base, desired, cur.get()) : null;
+          KubernetesObject rebased =
+              rebase && e.base != null ? MergePatches.rebase(e.base, desired, cur.get()) : null;
           if (rebase && rebased == null) {
-            log.debug("write-back of {}: no base copy known, re-applying the whole object",
+            log.debug(
+                "write-back of {}: no base copy known, re-applying the whole object",
                 ObjectSupport.key(desired));
           }
-          toWrite = rebased != null ? ObjectSupport.withRv(rebased, e.storedRv)
-              : ObjectSupport.withRv(desired, e.storedRv);
+          toWrite =
+              rebased != null
+                  ? ObjectSupport.withRv(rebased, e.storedRv)
+                  : ObjectSupport.withRv(desired, e.storedRv);
         }
         case RETRYABLE_FAILURE -> {
           return Outcome.retry(r.status(), r.message());
@@ -863,14 +995,22 @@ public final class WriteBackQueue {
     final String kind;
     final long firstNanos;
     KubernetesObject desired;
-    /** The persisted copy {@link #desired} was derived from (for conflict re-applies), or null if unknown. */
+
+    /**
+     * The persisted copy {@link #desired} was derived from (for conflict re-applies), or null if
+     * unknown.
+     */
     KubernetesObject base;
+
     KubernetesObject storedObject;
     String storedRv;
+
     /** The uid a delete must match (set by a retraction of a copy this queue created), or null. */
     String deleteUid;
+
     /** Retries in a row; reported once at {@code retriesBeforeReport}. */
     int retries;
+
     boolean reported;
     boolean exists;
     boolean wantCreate;
@@ -879,18 +1019,28 @@ public final class WriteBackQueue {
     boolean wantDelete;
     boolean scheduled;
     boolean running;
-    /** Dropped from the map by {@code process}; a submit that still holds it must look up the current entry. */
+
+    /**
+     * Dropped from the map by {@code process}; a submit that still holds it must look up the
+     * current entry.
+     */
     boolean removed;
+
     /** The backoff of the current run of failed attempts; null after a success. */
     BackoffPolicy backoff;
+
     /** Counted as existing only because the feed showed it (not created or read by this writer). */
     boolean fromObservation;
+
     /** A create failed ambiguously and is not resolved yet. */
     boolean createUncertain;
+
     /** The feed's event count just before that create was sent. */
     long attemptSeq;
+
     /** The store revision read after it (-1 not read yet). */
     long barrierRevision = -1;
+
     /** When to stop waiting for the feed to observe {@link #barrierRevision}. */
     long barrierDeadline;
 
@@ -922,6 +1072,7 @@ public final class WriteBackQueue {
     boolean live;
     long appearedSeq;
     KubernetesObject object;
+
     /** The copy the feed showed before {@link #object}. */
     KubernetesObject prev;
 
@@ -934,7 +1085,9 @@ public final class WriteBackQueue {
       return c;
     }
 
-    /** The observed copy with resourceVersion {@code rv} (the latest or the one before), or null. */
+    /**
+     * The observed copy with resourceVersion {@code rv} (the latest or the one before), or null.
+     */
     KubernetesObject at(String rv) {
       if (object != null && rv.equals(ObjectSupport.persistedRv(object))) {
         return object;
@@ -943,8 +1096,14 @@ public final class WriteBackQueue {
     }
   }
 
-  private record Outcome(Kind kind, KubernetesObject stored, WriteResult.Status status, String message) {
-    enum Kind { DONE, RETRY, WAIT, FAILED }
+  private record Outcome(
+      Kind kind, KubernetesObject stored, WriteResult.Status status, String message) {
+    enum Kind {
+      DONE,
+      RETRY,
+      WAIT,
+      FAILED
+    }
 
     static Outcome waiting(String m) {
       return new Outcome(Kind.WAIT, null, WriteResult.Status.RETRYABLE_FAILURE, m);

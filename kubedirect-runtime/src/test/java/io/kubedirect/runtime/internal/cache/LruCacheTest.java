@@ -50,9 +50,11 @@ class LruCacheTest {
 
   @Test
   void rejectsBoundsBelowOne() {
-    assertThatThrownBy(() -> LruCache.ofEntries(0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> LruCache.ofEntries(0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxEntries");
-    assertThatThrownBy(() -> LruCache.weighted(1, 0, v -> 0L)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> LruCache.weighted(1, 0, v -> 0L))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxWeight");
   }
 }

@@ -33,15 +33,17 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The encoder's and decoder's fast paths give exactly the full JSON path's output (same bytes, equal objects),
- * are taken for the narrow-waist burst, and are not taken when a pod differs from its template elsewhere.
+ * The encoder's and decoder's fast paths give exactly the full JSON path's output (same bytes,
+ * equal objects), are taken for the narrow-waist burst, and are not taken when a pod differs from
+ * its template elsewhere.
  */
 class CodecFastPathTest {
 
   private static final String POD = "/v1/Pod";
   private static final ObjectCodec FAST = ObjectCodec.create();
   private static final ObjectCodec SLOW = DefaultObjectCodec.builder().fastPaths(false).build();
-  private static final int SEEDS = Math.max(20, Integer.getInteger("kubedirect.sim.seeds", 500) / 20);
+  private static final int SEEDS =
+      Math.max(20, Integer.getInteger("kubedirect.sim.seeds", 500) / 20);
 
   @Test
   void burstTakesBothFastPathsAndMatchesTheJsonPath() throws Exception {
@@ -85,10 +87,14 @@ class CodecFastPathTest {
 
     assertThat(enc.fastPathHits()).isEqualTo(1);
     // The JSON merge patch replaces the containers array, so the pod may get its own template.
-    String carried = batch.getChanges(0).getMergePatch().toStringUtf8()
-        + batch.getTemplatesList().stream().map(t -> t.getJson().toStringUtf8()).reduce("", String::concat);
+    String carried =
+        batch.getChanges(0).getMergePatch().toStringUtf8()
+            + batch.getTemplatesList().stream()
+                .map(t -> t.getJson().toStringUtf8())
+                .reduce("", String::concat);
     assertThat(carried).contains("\"value\":\"2048\"");
-    assertThat(batch.toByteArray()).isEqualTo(slowEncoderAfter(burst).encode(POD, one).toByteArray());
+    assertThat(batch.toByteArray())
+        .isEqualTo(slowEncoderAfter(burst).encode(POD, one).toByteArray());
     V1Pod got = (V1Pod) dec.decode(batch).get(0).object();
     assertThat(got.getSpec().getContainers().get(0).getEnv().get(4).getValue()).isEqualTo("2048");
     assertThat(got).isEqualTo(roundTrip(odd));
@@ -98,8 +104,10 @@ class CodecFastPathTest {
   void quantitiesThatAreEqualButSerialiseDifferentlyDoNotTakeTheFastPath() throws Exception {
     DefaultObjectEncoder enc = (DefaultObjectEncoder) FAST.newEncoder(64);
     ObjectDecoder dec = FAST.newDecoder(64);
-    List<OutboundChange> burst = List.of(new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(0), 1),
-        new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(1), 1));
+    List<OutboundChange> burst =
+        List.of(
+            new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(0), 1),
+            new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(1), 1));
     dec.decode(enc.encode(POD, burst));
 
     V1Pod odd = CodecSizeReport.scheduledPod(2);
@@ -110,12 +118,14 @@ class CodecFastPathTest {
     assertThat(plain).isEqualTo(gi); // client-java's equals ignores the format ...
     assertThat(JSON.serialize(plain)).isNotEqualTo(JSON.serialize(gi)); // ... its JSON does not
     limits.put("memory", plain);
-    user.setResources(new V1ResourceRequirements().requests(user.getResources().getRequests()).limits(limits));
+    user.setResources(
+        new V1ResourceRequirements().requests(user.getResources().getRequests()).limits(limits));
     List<OutboundChange> one = List.of(new OutboundChange(ChangeType.ADDED, odd, 2));
     ObjectBatch batch = enc.encode(POD, one);
 
     assertThat(enc.fastPathHits()).isZero();
-    assertThat(batch.toByteArray()).isEqualTo(slowEncoderAfter(burst).encode(POD, one).toByteArray());
+    assertThat(batch.toByteArray())
+        .isEqualTo(slowEncoderAfter(burst).encode(POD, one).toByteArray());
     V1Pod got = (V1Pod) dec.decode(batch).get(0).object();
     assertThat(got).isEqualTo(roundTrip(odd));
     Quantity memory = got.getSpec().getContainers().get(0).getResources().getLimits().get("memory");
@@ -128,14 +138,28 @@ class CodecFastPathTest {
     ObjectDecoder dec = FAST.newDecoder(64);
     V1Pod a = CodecSizeReport.scheduledPod(0);
     V1Pod b = CodecSizeReport.scheduledPod(1);
-    dec.decode(enc.encode(POD, List.of(new OutboundChange(ChangeType.ADDED, a, 1),
-        new OutboundChange(ChangeType.ADDED, b, 1))));
+    dec.decode(
+        enc.encode(
+            POD,
+            List.of(
+                new OutboundChange(ChangeType.ADDED, a, 1),
+                new OutboundChange(ChangeType.ADDED, b, 1))));
     // The caller changes its own object in place (a status update) and sends it again.
-    b.setStatus(new V1PodStatus().phase("Running").conditions(List.of(new V1PodCondition().type("Ready")
-        .status("True").lastTransitionTime(TestObjects.T0))));
+    b.setStatus(
+        new V1PodStatus()
+            .phase("Running")
+            .conditions(
+                List.of(
+                    new V1PodCondition()
+                        .type("Ready")
+                        .status("True")
+                        .lastTransitionTime(TestObjects.T0))));
     b.getSpec().getContainers().get(1).setImage("registry.example.com/queue:v2");
-    V1Pod got = (V1Pod) dec.decode(enc.encode(POD, List.of(new OutboundChange(ChangeType.MODIFIED, b, 2))))
-        .get(0).object();
+    V1Pod got =
+        (V1Pod)
+            dec.decode(enc.encode(POD, List.of(new OutboundChange(ChangeType.MODIFIED, b, 2))))
+                .get(0)
+                .object();
     assertThat(got).isEqualTo(roundTrip(b));
     assertThat(got.getStatus().getPhase()).isEqualTo("Running");
   }
@@ -158,10 +182,19 @@ class CodecFastPathTest {
 
     p0.getMetadata().setName("renamed");
     p0.getSpec().setNodeName("elsewhere");
-    assertThat(p1.getMetadata().getName()).isEqualTo(changes.get(1).object().getMetadata().getName());
+    assertThat(p1.getMetadata().getName())
+        .isEqualTo(changes.get(1).object().getMetadata().getName());
     assertThat(p1.getSpec().getNodeName()).isEqualTo(TestObjects.node(1));
-    V1Pod again = (V1Pod) dec.decode(enc.encode(POD,
-        List.of(new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(7), 1)))).get(0).object();
+    V1Pod again =
+        (V1Pod)
+            dec.decode(
+                    enc.encode(
+                        POD,
+                        List.of(
+                            new OutboundChange(
+                                ChangeType.ADDED, CodecSizeReport.scheduledPod(7), 1))))
+                .get(0)
+                .object();
     assertThat(again).isEqualTo(roundTrip(CodecSizeReport.scheduledPod(7)));
   }
 
@@ -174,18 +207,31 @@ class CodecFastPathTest {
     tree.add("spec", new JsonObject()); // no containers: not a valid PodSpec
     byte[] json = JsonTrees.bytes(tree);
     long hash = JsonTrees.hash64(JsonTrees.sha256(), json);
-    ObjectBatch batch = ObjectBatch.newBuilder().setKind(POD)
-        .addTemplates(Template.newBuilder().setHash(hash).setKind(POD).setJson(ByteString.copyFrom(json)))
-        .addChanges(ObjectChange.newBuilder().setType(ChangeType.ADDED).setName("p").setTemplateHash(hash)
-            .setVersion(1))
-        .build();
+    ObjectBatch batch =
+        ObjectBatch.newBuilder()
+            .setKind(POD)
+            .addTemplates(
+                Template.newBuilder().setHash(hash).setKind(POD).setJson(ByteString.copyFrom(json)))
+            .addChanges(
+                ObjectChange.newBuilder()
+                    .setType(ChangeType.ADDED)
+                    .setName("p")
+                    .setTemplateHash(hash)
+                    .setVersion(1))
+            .build();
     ObjectDecoder dec = FAST.newDecoder(4);
     assertThatThrownBy(() -> dec.decode(batch)).isInstanceOf(MalformedObjectException.class);
     assertThatThrownBy(() -> dec.decode(batch)).isInstanceOf(MalformedObjectException.class);
     // Still serving: a valid burst decodes afterwards.
     ObjectEncoder enc = FAST.newEncoder(4);
-    assertThat(decodeAll(dec, enc.encode(POD, List.of(new OutboundChange(ChangeType.ADDED,
-        CodecSizeReport.scheduledPod(0), 1))))).hasSize(1);
+    assertThat(
+            decodeAll(
+                dec,
+                enc.encode(
+                    POD,
+                    List.of(
+                        new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(0), 1)))))
+        .hasSize(1);
   }
 
   @Test
@@ -202,12 +248,15 @@ class CodecFastPathTest {
         List<OutboundChange> changes = new ArrayList<>();
         for (int i = 0; i < 1 + rnd.nextInt(40); i++) {
           V1Pod p = variant(rnd, seed * 10_000 + batchNo * 100 + i);
-          ChangeType type = rnd.nextInt(10) == 0 ? ChangeType.DELETED : ChangeType.forNumber(1 + rnd.nextInt(2));
+          ChangeType type =
+              rnd.nextInt(10) == 0 ? ChangeType.DELETED : ChangeType.forNumber(1 + rnd.nextInt(2));
           changes.add(new OutboundChange(type, p, rnd.nextInt(1000)));
         }
         ObjectBatch fast = fastEnc.encode(POD, changes);
         ObjectBatch slow = slowEnc.encode(POD, changes);
-        assertThat(fast.toByteArray()).as("seed %d batch %d", seed, batchNo).isEqualTo(slow.toByteArray());
+        assertThat(fast.toByteArray())
+            .as("seed %d batch %d", seed, batchNo)
+            .isEqualTo(slow.toByteArray());
         assertSameDecoding(fastDec, slowDec, fast, changes);
       }
       fastHits += fastEnc.fastPathHits();
@@ -215,7 +264,10 @@ class CodecFastPathTest {
     assertThat(fastHits).isPositive();
   }
 
-  /** A pod of the burst (per-object fields vary) or, now and then, one that differs from the template. */
+  /**
+   * A pod of the burst (per-object fields vary) or, now and then, one that differs from the
+   * template.
+   */
   private static V1Pod variant(Random rnd, int i) {
     int template = rnd.nextInt(3); // a few ReplicaSets interleaved
     V1Pod p = CodecSizeReport.scheduledPod(i);
@@ -224,8 +276,11 @@ class CodecFastPathTest {
     }
     switch (rnd.nextInt(12)) {
       case 0 -> p.getMetadata().setUid("not-a-uuid-" + rnd.nextInt(5));
-      case 1 -> p.getMetadata().setCreationTimestamp(OffsetDateTime.of(2026, 3, 1, 0, 0, 0,
-          rnd.nextInt(1_000_000) * 1000 + 1, ZoneOffset.UTC));
+      case 1 ->
+          p.getMetadata()
+              .setCreationTimestamp(
+                  OffsetDateTime.of(
+                      2026, 3, 1, 0, 0, 0, rnd.nextInt(1_000_000) * 1000 + 1, ZoneOffset.UTC));
       case 2 -> p.getMetadata().setResourceVersion(Integer.toString(rnd.nextInt(100_000)));
       case 3 -> p.getSpec().setNodeName(rnd.nextBoolean() ? "" : null);
       case 4 -> {
@@ -235,15 +290,38 @@ class CodecFastPathTest {
         env.set(k, new V1EnvVar().name(env.get(k).getName()).value("v" + rnd.nextInt(3)));
         c.setEnv(env);
       }
-      case 5 -> p.getSpec().getContainers().get(0).getPorts().get(0).setContainerPort(8000 + rnd.nextInt(3));
-      case 6 -> p.getSpec().getContainers().get(0).getLifecycle().getPreStop().getHttpGet()
-          .setPort(rnd.nextBoolean() ? new IntOrString("8022") : new IntOrString(8022));
-      case 7 -> p.status(new V1PodStatus().phase("Pending").conditions(List.of(new V1PodCondition()
-          .type("PodScheduled").status("True").lastTransitionTime(TestObjects.T0.plusSeconds(rnd.nextInt(3))))));
-      case 8 -> p.getMetadata().setManagedFields(List.of(new V1ManagedFieldsEntry().manager("m").operation("Update")));
+      case 5 ->
+          p.getSpec()
+              .getContainers()
+              .get(0)
+              .getPorts()
+              .get(0)
+              .setContainerPort(8000 + rnd.nextInt(3));
+      case 6 ->
+          p.getSpec()
+              .getContainers()
+              .get(0)
+              .getLifecycle()
+              .getPreStop()
+              .getHttpGet()
+              .setPort(rnd.nextBoolean() ? new IntOrString("8022") : new IntOrString(8022));
+      case 7 ->
+          p.status(
+              new V1PodStatus()
+                  .phase("Pending")
+                  .conditions(
+                      List.of(
+                          new V1PodCondition()
+                              .type("PodScheduled")
+                              .status("True")
+                              .lastTransitionTime(TestObjects.T0.plusSeconds(rnd.nextInt(3))))));
+      case 8 ->
+          p.getMetadata()
+              .setManagedFields(
+                  List.of(new V1ManagedFieldsEntry().manager("m").operation("Update")));
       case 9 -> p.getMetadata().setUid(null);
       case 10 -> p.getMetadata().setNamespace("ns-" + rnd.nextInt(2));
-      default -> { }
+      default -> {}
     }
     if (rnd.nextInt(15) == 0) {
       p.getMetadata().setCreationTimestamp(null);
@@ -254,8 +332,9 @@ class CodecFastPathTest {
     return p;
   }
 
-  private static void assertSameDecoding(ObjectDecoder fastDec, ObjectDecoder slowDec, ObjectBatch batch,
-      List<OutboundChange> sent) throws Exception {
+  private static void assertSameDecoding(
+      ObjectDecoder fastDec, ObjectDecoder slowDec, ObjectBatch batch, List<OutboundChange> sent)
+      throws Exception {
     ObjectBatch wire = ObjectBatch.parseFrom(batch.toByteArray());
     List<InboundChange> fast = fastDec.decode(wire);
     List<InboundChange> slow = slowDec.decode(wire);
@@ -268,12 +347,15 @@ class CodecFastPathTest {
         continue;
       }
       assertThat(fast.get(i).object()).isEqualTo(slow.get(i).object());
-      assertThat(JSON.serialize(fast.get(i).object())).isEqualTo(JSON.serialize(slow.get(i).object()));
-      assertThat(fast.get(i).object()).isEqualTo(roundTripWithoutManagedFields((V1Pod) sent.get(i).object()));
+      assertThat(JSON.serialize(fast.get(i).object()))
+          .isEqualTo(JSON.serialize(slow.get(i).object()));
+      assertThat(fast.get(i).object())
+          .isEqualTo(roundTripWithoutManagedFields((V1Pod) sent.get(i).object()));
     }
   }
 
-  private static List<InboundChange> decodeAll(ObjectDecoder dec, ObjectBatch batch) throws Exception {
+  private static List<InboundChange> decodeAll(ObjectDecoder dec, ObjectBatch batch)
+      throws Exception {
     return dec.decode(ObjectBatch.parseFrom(batch.toByteArray()));
   }
 
@@ -283,7 +365,10 @@ class CodecFastPathTest {
     return enc;
   }
 
-  /** The pod as client-java's own JSON round trip gives it (null and empty collections are one in JSON). */
+  /**
+   * The pod as client-java's own JSON round trip gives it (null and empty collections are one in
+   * JSON).
+   */
   private static V1Pod roundTrip(V1Pod p) {
     return JSON.deserialize(JSON.serialize(p), V1Pod.class);
   }
@@ -297,7 +382,8 @@ class CodecFastPathTest {
 
   @Test
   void aTemplateEvictedAndUsedAgainWithinOneBatchStaysKnownToTheDecoder() throws Exception {
-    // Bound 1: B evicts A on both sides, then A is used again in the same batch; the encoder records A as
+    // Bound 1: B evicts A on both sides, then A is used again in the same batch; the encoder
+    // records A as
     // sent (it is in the batch), so the decoder must cache it again, or the next batch misses it.
     for (ObjectCodec codec : List.of(FAST, SLOW)) {
       ObjectEncoder enc = codec.newEncoder(1);
@@ -305,24 +391,31 @@ class CodecFastPathTest {
       V1Pod b = CodecSizeReport.scheduledPod(1);
       b.getMetadata().setNamespace("elsewhere");
       b.getSpec().setContainers(List.of(new V1Container().name("only").image("busybox")));
-      ObjectBatch first = enc.encode(POD, List.of(
-          new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(0), 1),
-          new OutboundChange(ChangeType.ADDED, b, 1),
-          new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(2), 1)));
+      ObjectBatch first =
+          enc.encode(
+              POD,
+              List.of(
+                  new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(0), 1),
+                  new OutboundChange(ChangeType.ADDED, b, 1),
+                  new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(2), 1)));
       assertThat(first.getTemplatesCount()).isEqualTo(2);
       assertThat(decodeAll(dec, first)).hasSize(3);
-      ObjectBatch second = enc.encode(POD, List.of(
-          new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(3), 1)));
+      ObjectBatch second =
+          enc.encode(
+              POD,
+              List.of(new OutboundChange(ChangeType.ADDED, CodecSizeReport.scheduledPod(3), 1)));
       assertThat(second.getTemplatesCount()).isZero();
-      assertThat(decodeAll(dec, second).get(0).object()).isEqualTo(roundTripWithoutManagedFields(
-          CodecSizeReport.scheduledPod(3)));
+      assertThat(decodeAll(dec, second).get(0).object())
+          .isEqualTo(roundTripWithoutManagedFields(CodecSizeReport.scheduledPod(3)));
     }
   }
 
   @Test
   void wireSizeOfTheBurstIsUnchanged() {
-    CodecSizeReport.Burst fast = CodecSizeReport.burst(FAST, 1000, 100, CodecSizeReport::scheduledPod);
-    CodecSizeReport.Burst slow = CodecSizeReport.burst(SLOW, 1000, 100, CodecSizeReport::scheduledPod);
+    CodecSizeReport.Burst fast =
+        CodecSizeReport.burst(FAST, 1000, 100, CodecSizeReport::scheduledPod);
+    CodecSizeReport.Burst slow =
+        CodecSizeReport.burst(SLOW, 1000, 100, CodecSizeReport::scheduledPod);
     assertThat(fast.wireBytes()).isEqualTo(slow.wireBytes());
     assertThat(TestObjects.fullApiServerJson(0).getBytes(StandardCharsets.UTF_8).length)
         .isGreaterThan((int) fast.perPod());

@@ -23,13 +23,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Writes the seed corpus of {@link CodecFuzzTest} (committed; regenerate only when the codec's wire form changes):
- * {@code mvn -pl kubedirect-runtime -am test -Dtest=CodecFuzzSeeds -Dsurefire.failIfNoSpecifiedTests=false
- * -Dkubedirect.jazzer.writeSeeds=true}.
+ * Writes the seed corpus of {@link CodecFuzzTest} (committed; regenerate only when the codec's wire
+ * form changes): {@code mvn -pl kubedirect-runtime -am test -Dtest=CodecFuzzSeeds
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dkubedirect.jazzer.writeSeeds=true}.
  */
 class CodecFuzzSeeds {
 
-  static final Path DIR = Path.of("src/test/resources/io/kubedirect/runtime/codec/CodecFuzzTestInputs");
+  static final Path DIR =
+      Path.of("src/test/resources/io/kubedirect/runtime/codec/CodecFuzzTestInputs");
 
   @Test
   @EnabledIfSystemProperty(named = "kubedirect.jazzer.writeSeeds", matches = "true")
@@ -53,7 +54,8 @@ class CodecFuzzSeeds {
     List<OutboundChange> changes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       V1Pod p = CodecFuzzTest.smallPod("pod-" + i);
-      p.getMetadata().uid("00000000-0000-4000-8000-00000000000" + i)
+      p.getMetadata()
+          .uid("00000000-0000-4000-8000-00000000000" + i)
           .creationTimestamp(OffsetDateTime.of(2026, 11, 26, 14, 0, i, 5_000_000, ZoneOffset.UTC));
       p.getSpec().nodeName("node-" + i);
       if (i == 2) {
@@ -66,12 +68,27 @@ class CodecFuzzSeeds {
     ObjectBatch templateDelta = enc.encode("/v1/Pod", changes);
     // The same pods again: the encoder now refers to the template by hash only.
     ObjectBatch deltaOnly = enc.encode("/v1/Pod", changes.subList(0, 2));
-    ObjectBatch fullJson = ObjectCodec.builder().useTemplates(false).build().newEncoder(1).encode("/v1/Pod",
-        List.of(new OutboundChange(ChangeType.MODIFIED, CodecFuzzTest.smallPod("full"), 5)));
+    ObjectBatch fullJson =
+        ObjectCodec.builder()
+            .useTemplates(false)
+            .build()
+            .newEncoder(1)
+            .encode(
+                "/v1/Pod",
+                List.of(
+                    new OutboundChange(ChangeType.MODIFIED, CodecFuzzTest.smallPod("full"), 5)));
     ObjectBatch warm = CodecFuzzTest.WARM_BATCH;
-    ObjectBatch usesWarm = ObjectBatch.newBuilder().setKind("/v1/Pod").addChanges(ObjectChange.newBuilder()
-        .setType(ChangeType.ADDED).setName("w-1").setTemplateHash(warm.getTemplates(0).getHash())
-        .setMergePatch(ByteString.copyFromUtf8("{\"metadata\":{\"labels\":{\"x\":\"y\"}}}"))).build();
+    ObjectBatch usesWarm =
+        ObjectBatch.newBuilder()
+            .setKind("/v1/Pod")
+            .addChanges(
+                ObjectChange.newBuilder()
+                    .setType(ChangeType.ADDED)
+                    .setName("w-1")
+                    .setTemplateHash(warm.getTemplates(0).getHash())
+                    .setMergePatch(
+                        ByteString.copyFromUtf8("{\"metadata\":{\"labels\":{\"x\":\"y\"}}}")))
+            .build();
 
     Map<String, byte[]> s = new LinkedHashMap<>();
     s.put("seed-template-delta", seed(0, templateDelta));
@@ -79,13 +96,39 @@ class CodecFuzzSeeds {
     s.put("seed-delta-missing-template", seed(0, deltaOnly));
     s.put("seed-warm-template-patch", seed(4, usesWarm));
     s.put("seed-full-json", seed(0, fullJson));
-    s.put("seed-json-template", seed(1 << 5, JsonTrees.WRITER.toJson(JsonTrees.canonical(
-        io.kubernetes.client.openapi.JSON.getGson().toJsonTree(CodecFuzzTest.smallPod("t")))).getBytes(UTF_8)));
-    s.put("seed-json-full", seed(2 << 5, io.kubernetes.client.openapi.JSON.serialize(CodecFuzzTest.smallPod("f"))
-        .getBytes(UTF_8)));
-    s.put("seed-json-patch", seed(3 << 5, "{\"metadata\":{\"labels\":{\"a\":null,\"b\":\"c\"}},\"status\":{\"phase\":\"Running\"}}"
-        .getBytes(UTF_8)));
-    s.put("seed-other-kind", seed(1, templateDelta.toBuilder().setKind("apps/v1/ReplicaSet").build()));
+    s.put(
+        "seed-json-template",
+        seed(
+            1 << 5,
+            JsonTrees.WRITER
+                .toJson(
+                    JsonTrees.canonical(
+                        io.kubernetes
+                            .client
+                            .openapi
+                            .JSON
+                            .getGson()
+                            .toJsonTree(CodecFuzzTest.smallPod("t"))))
+                .getBytes(UTF_8)));
+    s.put(
+        "seed-json-full",
+        seed(
+            2 << 5,
+            io.kubernetes
+                .client
+                .openapi
+                .JSON
+                .serialize(CodecFuzzTest.smallPod("f"))
+                .getBytes(UTF_8)));
+    s.put(
+        "seed-json-patch",
+        seed(
+            3 << 5,
+            "{\"metadata\":{\"labels\":{\"a\":null,\"b\":\"c\"}},\"status\":{\"phase\":\"Running\"}}"
+                .getBytes(UTF_8)));
+    s.put(
+        "seed-other-kind",
+        seed(1, templateDelta.toBuilder().setKind("apps/v1/ReplicaSet").build()));
     return s;
   }
 

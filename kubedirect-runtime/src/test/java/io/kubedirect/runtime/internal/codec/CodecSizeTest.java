@@ -12,8 +12,8 @@ class CodecSizeTest {
   @Test
   void burstOfOneThousandPodsCostsAtMost150BytesPerPod() {
     int full = TestObjects.fullApiServerJson(0).getBytes(StandardCharsets.UTF_8).length;
-    CodecSizeReport.Burst burst = CodecSizeReport.burst(ObjectCodec.create(), 1000, 100,
-        CodecSizeReport::scheduledPod);
+    CodecSizeReport.Burst burst =
+        CodecSizeReport.burst(ObjectCodec.create(), 1000, 100, CodecSizeReport::scheduledPod);
 
     assertThat(full).isBetween(15_000, 20_000);
     assertThat(burst.templates()).isEqualTo(1);
@@ -23,8 +23,12 @@ class CodecSizeTest {
 
   @Test
   void withoutTemplatesEveryPodCarriesItsWholeJson() {
-    CodecSizeReport.Burst plain = CodecSizeReport.burst(ObjectCodec.builder().useTemplates(false).build(), 100,
-        100, CodecSizeReport::scheduledPod);
+    CodecSizeReport.Burst plain =
+        CodecSizeReport.burst(
+            ObjectCodec.builder().useTemplates(false).build(),
+            100,
+            100,
+            CodecSizeReport::scheduledPod);
     assertThat(plain.perPod()).isGreaterThan(5_000);
   }
 }

@@ -8,8 +8,8 @@ import io.kubernetes.client.openapi.models.V1Deployment;
 import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1Pod;
-import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.openapi.models.V1PodTemplate;
+import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import org.junit.jupiter.api.Test;
 
 class KindsTest {
@@ -31,19 +31,24 @@ class KindsTest {
   void kindOfAnObjectPrefersItsApiVersionAndKind() {
     assertThat(Kinds.of(new V1Pod())).isEqualTo("/v1/Pod");
     assertThat(Kinds.of(new V1Pod().apiVersion("v1").kind("Pod"))).isEqualTo("/v1/Pod");
-    assertThat(Kinds.of(new V1ConfigMap().apiVersion("example.com/v2").kind("Thing"))).isEqualTo("example.com/v2/Thing");
+    assertThat(Kinds.of(new V1ConfigMap().apiVersion("example.com/v2").kind("Thing")))
+        .isEqualTo("example.com/v2/Thing");
   }
 
   @Test
   void unknownKindsAreTypedErrors() {
-    assertThatThrownBy(() -> Kinds.classOf("example.com/v1/Widget")).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> Kinds.classOf("example.com/v1/Widget"))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown kind");
     assertThatThrownBy(() -> Kinds.of(V1PodTemplate.class))
         .isInstanceOf(IllegalArgumentException.class);
     for (String bad : new String[] {"Pod", "v1/Pod", "/v1/", "a/b/c/d", "//Pod"}) {
-      assertThatThrownBy(() -> Kinds.register(bad, V1Pod.class)).as(bad).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> Kinds.register(bad, V1Pod.class))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
-    assertThatThrownBy(() -> Kinds.register("/v1/Pod", V1Node.class)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Kinds.register("/v1/Pod", V1Node.class))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -41,8 +41,11 @@ class ModelFieldsTest {
     assertThat(ModelFields.sameJson(new IntOrString("http"), new IntOrString("http"))).isTrue();
     assertThat(ModelFields.sameJson(List.of("a", "b"), List.of("b", "a"))).isFalse();
     // JSON objects: key order does not matter (the codec sorts keys).
-    assertThat(ModelFields.sameJson(Map.of("a", "1", "b", "2"), new java.util.LinkedHashMap<>(Map.of("b", "2",
-        "a", "1")))).isTrue();
+    assertThat(
+            ModelFields.sameJson(
+                Map.of("a", "1", "b", "2"),
+                new java.util.LinkedHashMap<>(Map.of("b", "2", "a", "1"))))
+        .isTrue();
     assertThat(ModelFields.sameJson(Map.of("a", "1"), Map.of("a", "2"))).isFalse();
     // Values of unknown types are never assumed equal unless identical.
     assertThat(ModelFields.sameJson(new StringBuilder("x"), new StringBuilder("x"))).isFalse();
@@ -56,10 +59,18 @@ class ModelFieldsTest {
     assertThat(JSON.serialize(a)).isEqualTo(JSON.serialize(b));
     b.getSpec().getContainers().get(1).getEnv().get(0).setValue("changed");
     assertThat(ModelFields.sameJson(a, b)).isFalse();
-    assertThat(ModelFields.sameJsonExcept(a.getMetadata(), CodecSizeReport.scheduledPod(2).getMetadata(),
-        Set.of("name", "uid", "creationTimestamp"))).isTrue();
-    assertThat(ModelFields.sameJsonExcept(a.getMetadata(), CodecSizeReport.scheduledPod(2).getMetadata(),
-        Set.of("name", "uid"))).isFalse();
+    assertThat(
+            ModelFields.sameJsonExcept(
+                a.getMetadata(),
+                CodecSizeReport.scheduledPod(2).getMetadata(),
+                Set.of("name", "uid", "creationTimestamp")))
+        .isTrue();
+    assertThat(
+            ModelFields.sameJsonExcept(
+                a.getMetadata(),
+                CodecSizeReport.scheduledPod(2).getMetadata(),
+                Set.of("name", "uid")))
+        .isFalse();
   }
 
   @Test

@@ -19,8 +19,9 @@ class ObjectCodecRoundTripTest {
 
   private final ObjectCodec codec = ObjectCodec.create();
 
-  private static List<InboundChange> roundTrip(ObjectEncoder enc, ObjectDecoder dec, String kind,
-      List<OutboundChange> changes) throws Exception {
+  private static List<InboundChange> roundTrip(
+      ObjectEncoder enc, ObjectDecoder dec, String kind, List<OutboundChange> changes)
+      throws Exception {
     return dec.decode(ObjectBatch.parseFrom(enc.encode(kind, changes).toByteString()));
   }
 
@@ -71,15 +72,18 @@ class ObjectCodecRoundTripTest {
     V1ReplicaSet rs = TestObjects.replicaSet();
     V1Deployment d = TestObjects.deployment();
 
-    List<InboundChange> rsIn = roundTrip(enc, dec, "apps/v1/ReplicaSet",
-        List.of(new OutboundChange(ChangeType.ADDED, rs, 1)));
-    List<InboundChange> dIn = roundTrip(enc, dec, "apps/v1/Deployment",
-        List.of(new OutboundChange(ChangeType.MODIFIED, d, 2)));
+    List<InboundChange> rsIn =
+        roundTrip(
+            enc, dec, "apps/v1/ReplicaSet", List.of(new OutboundChange(ChangeType.ADDED, rs, 1)));
+    List<InboundChange> dIn =
+        roundTrip(
+            enc, dec, "apps/v1/Deployment", List.of(new OutboundChange(ChangeType.MODIFIED, d, 2)));
 
     assertSameObject(rsIn.get(0).object(), rs);
     assertSameObject(dIn.get(0).object(), d);
     V1ReplicaSet decodedRs = (V1ReplicaSet) rsIn.get(0).object();
-    assertThat(decodedRs.getMetadata().getOwnerReferences()).isEqualTo(rs.getMetadata().getOwnerReferences());
+    assertThat(decodedRs.getMetadata().getOwnerReferences())
+        .isEqualTo(rs.getMetadata().getOwnerReferences());
     assertThat(decodedRs.getSpec().getTemplate()).isEqualTo(TestObjects.podTemplate());
     assertThat(dIn.get(0).ref().getKind()).isEqualTo("apps/v1/Deployment");
   }
@@ -88,8 +92,10 @@ class ObjectCodecRoundTripTest {
   void deletionCarriesOnlyTheReference() throws Exception {
     ObjectEncoder enc = codec.newEncoder(4);
     ObjectDecoder dec = codec.newDecoder(4);
-    ObjectBatch batch = enc.encode("/v1/Pod", List.of(new OutboundChange(ChangeType.DELETED,
-        TestObjects.runningPod(3), 9)));
+    ObjectBatch batch =
+        enc.encode(
+            "/v1/Pod",
+            List.of(new OutboundChange(ChangeType.DELETED, TestObjects.runningPod(3), 9)));
 
     assertThat(batch.getTemplatesCount()).isZero();
     assertThat(batch.getChanges(0).getFullJson().isEmpty()).isTrue();
@@ -98,7 +104,8 @@ class ObjectCodecRoundTripTest {
     assertThat(in.get(0).type()).isEqualTo(ChangeType.DELETED);
     assertThat(in.get(0).object()).isNull();
     assertThat(in.get(0).ref().getNamespace()).isEqualTo(TestObjects.NAMESPACE);
-    assertThat(in.get(0).ref().getName()).isEqualTo(TestObjects.runningPod(3).getMetadata().getName());
+    assertThat(in.get(0).ref().getName())
+        .isEqualTo(TestObjects.runningPod(3).getMetadata().getName());
     assertThat(in.get(0).ref().getVersion()).isEqualTo(9);
   }
 
@@ -114,19 +121,25 @@ class ObjectCodecRoundTripTest {
     ObjectBatch batch = enc.encode("/v1/Pod", out);
 
     assertThat(batch.getTemplatesCount()).isEqualTo(1);
-    assertThat(batch.getChangesList()).extracting(ObjectChange::getTemplateHash)
+    assertThat(batch.getChangesList())
+        .extracting(ObjectChange::getTemplateHash)
         .containsOnly(batch.getTemplates(0).getHash());
-    assertThat(batch.getChangesList()).allSatisfy(c -> {
-      assertThat(c.getMergePatch().isEmpty()).isTrue();
-      assertThat(c.getFullJson().isEmpty()).isTrue();
-      assertThat(c.getNamespace()).isEmpty();
-      assertThat(c.getUid().size()).isEqualTo(16);
-      assertThat(c.getNodeName()).startsWith("worker-pool-a-");
-      assertThat(c.getCreationTimestampMillis()).isPositive();
-    });
+    assertThat(batch.getChangesList())
+        .allSatisfy(
+            c -> {
+              assertThat(c.getMergePatch().isEmpty()).isTrue();
+              assertThat(c.getFullJson().isEmpty()).isTrue();
+              assertThat(c.getNamespace()).isEmpty();
+              assertThat(c.getUid().size()).isEqualTo(16);
+              assertThat(c.getNodeName()).startsWith("worker-pool-a-");
+              assertThat(c.getCreationTimestampMillis()).isPositive();
+            });
     String template = batch.getTemplates(0).getJson().toStringUtf8();
-    assertThat(template).doesNotContain(TestObjects.REPLICASET + "-" + TestObjects.suffix(0))
-        .doesNotContain("nodeName").doesNotContain("creationTimestamp").doesNotContain("\"uid\":\"5eed")
+    assertThat(template)
+        .doesNotContain(TestObjects.REPLICASET + "-" + TestObjects.suffix(0))
+        .doesNotContain("nodeName")
+        .doesNotContain("creationTimestamp")
+        .doesNotContain("\"uid\":\"5eed")
         .contains("\"generateName\":\"" + TestObjects.REPLICASET + "-\"")
         .contains("\"namespace\":\"" + TestObjects.NAMESPACE + "\"");
   }
@@ -136,13 +149,21 @@ class ObjectCodecRoundTripTest {
     ObjectEncoder enc = codec.newEncoder(4);
     ObjectDecoder dec = codec.newDecoder(4);
     V1Pod micro = TestObjects.newPod(1);
-    micro.getMetadata().creationTimestamp(OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 123_456_000, ZoneOffset.UTC));
+    micro
+        .getMetadata()
+        .creationTimestamp(OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 123_456_000, ZoneOffset.UTC));
     micro.getMetadata().uid("not-a-uuid");
     V1Pod offset = TestObjects.newPod(2);
-    offset.getMetadata().creationTimestamp(OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 0, ZoneOffset.ofHours(2)));
+    offset
+        .getMetadata()
+        .creationTimestamp(OffsetDateTime.of(2026, 1, 2, 3, 4, 5, 0, ZoneOffset.ofHours(2)));
 
-    ObjectBatch batch = enc.encode("/v1/Pod", List.of(new OutboundChange(ChangeType.ADDED, micro, 1),
-        new OutboundChange(ChangeType.ADDED, offset, 1)));
+    ObjectBatch batch =
+        enc.encode(
+            "/v1/Pod",
+            List.of(
+                new OutboundChange(ChangeType.ADDED, micro, 1),
+                new OutboundChange(ChangeType.ADDED, offset, 1)));
     List<InboundChange> in = dec.decode(batch);
 
     assertThat(batch.getChanges(0).getUid().isEmpty()).isTrue();
@@ -151,10 +172,12 @@ class ObjectCodecRoundTripTest {
     assertThat(in.get(0).object().getMetadata().getCreationTimestamp())
         .isEqualTo(micro.getMetadata().getCreationTimestamp());
     assertSameObject(in.get(0).object(), micro);
-    // A non-UTC creation time keeps its instant and arrives in UTC (client-java's JSON would shift it).
+    // A non-UTC creation time keeps its instant and arrives in UTC (client-java's JSON would shift
+    // it).
     OffsetDateTime created = in.get(1).object().getMetadata().getCreationTimestamp();
     assertThat(created.getOffset()).isEqualTo(ZoneOffset.UTC);
-    assertThat(created.toInstant()).isEqualTo(offset.getMetadata().getCreationTimestamp().toInstant());
+    assertThat(created.toInstant())
+        .isEqualTo(offset.getMetadata().getCreationTimestamp().toInstant());
     offset.getMetadata().creationTimestamp(created);
     assertSameObject(in.get(1).object(), offset);
   }
@@ -174,7 +197,8 @@ class ObjectCodecRoundTripTest {
   void fullJsonModeRoundTrips() throws Exception {
     ObjectCodec plain = ObjectCodec.builder().useTemplates(false).build();
     V1Pod p = TestObjects.runningPod(5);
-    ObjectBatch batch = plain.newEncoder(1).encode("/v1/Pod", List.of(new OutboundChange(ChangeType.ADDED, p, 1)));
+    ObjectBatch batch =
+        plain.newEncoder(1).encode("/v1/Pod", List.of(new OutboundChange(ChangeType.ADDED, p, 1)));
 
     assertThat(batch.getTemplatesCount()).isZero();
     assertThat(batch.getChanges(0).getFullJson().isEmpty()).isFalse();
@@ -186,21 +210,29 @@ class ObjectCodecRoundTripTest {
     ObjectEncoder enc = codec.newEncoder(4);
     ObjectDecoder dec = codec.newDecoder(4);
     V1Deployment d = TestObjects.deployment();
-    ObjectBatch first = enc.encode("apps/v1/Deployment", List.of(new OutboundChange(ChangeType.ADDED, d, 1)));
+    ObjectBatch first =
+        enc.encode("apps/v1/Deployment", List.of(new OutboundChange(ChangeType.ADDED, d, 1)));
     dec.decode(first);
 
     for (int replicas = 1; replicas <= 5; replicas++) {
       V1Deployment scaled = TestObjects.deployment();
       scaled.getSpec().setReplicas(replicas);
       scaled.getMetadata().setGeneration(3L + replicas);
-      ObjectBatch b = enc.encode("apps/v1/Deployment",
-          List.of(new OutboundChange(ChangeType.MODIFIED, scaled, 1 + replicas)));
+      ObjectBatch b =
+          enc.encode(
+              "apps/v1/Deployment",
+              List.of(new OutboundChange(ChangeType.MODIFIED, scaled, 1 + replicas)));
 
       assertThat(b.getTemplatesCount()).isZero();
       assertThat(b.getChanges(0).getTemplateHash()).isEqualTo(first.getTemplates(0).getHash());
       assertThat(b.getChanges(0).getMergePatch().toStringUtf8())
-          .isEqualTo("{\"metadata\":{\"generation\":" + (3 + replicas) + ",\"resourceVersion\":\"184219001\"},"
-              + "\"spec\":{\"replicas\":" + replicas + "}}");
+          .isEqualTo(
+              "{\"metadata\":{\"generation\":"
+                  + (3 + replicas)
+                  + ",\"resourceVersion\":\"184219001\"},"
+                  + "\"spec\":{\"replicas\":"
+                  + replicas
+                  + "}}");
       assertSameObject(dec.decode(b).get(0).object(), scaled);
     }
   }
@@ -209,25 +241,40 @@ class ObjectCodecRoundTripTest {
   void aTemplateOfAnotherKindIsNotUsableInABatch() throws Exception {
     ObjectEncoder enc = codec.newEncoder(4);
     ObjectDecoder dec = codec.newDecoder(4);
-    ObjectBatch pods = enc.encode("/v1/Pod", List.of(new OutboundChange(ChangeType.ADDED, TestObjects.newPod(1), 1)));
+    ObjectBatch pods =
+        enc.encode(
+            "/v1/Pod", List.of(new OutboundChange(ChangeType.ADDED, TestObjects.newPod(1), 1)));
     dec.decode(pods);
-    ObjectBatch forged = ObjectBatch.newBuilder().setKind("apps/v1/ReplicaSet")
-        .addChanges(ObjectChange.newBuilder(pods.getChanges(0))).build();
+    ObjectBatch forged =
+        ObjectBatch.newBuilder()
+            .setKind("apps/v1/ReplicaSet")
+            .addChanges(ObjectChange.newBuilder(pods.getChanges(0)))
+            .build();
 
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> dec.decode(forged))
-        .isInstanceOf(MalformedObjectException.class).hasMessageContaining("kind");
+        .isInstanceOf(MalformedObjectException.class)
+        .hasMessageContaining("kind");
   }
 
   @Test
   void clusterScopedObjectsRoundTrip() throws Exception {
-    io.kubernetes.client.openapi.models.V1Node node = new io.kubernetes.client.openapi.models.V1Node()
-        .apiVersion("v1").kind("Node")
-        .metadata(new io.kubernetes.client.openapi.models.V1ObjectMeta().name("worker-1")
-            .uid(TestObjects.uid(77)).creationTimestamp(TestObjects.T0)
-            .putAnnotationsItem("kubedirect.io/sandbox-manager-address", "10.0.0.1:7100"))
-        .spec(new io.kubernetes.client.openapi.models.V1NodeSpec().podCIDR("10.244.3.0/24"));
-    List<InboundChange> in = roundTrip(codec.newEncoder(2), codec.newDecoder(2), "/v1/Node",
-        List.of(new OutboundChange(ChangeType.ADDED, node, 4)));
+    io.kubernetes.client.openapi.models.V1Node node =
+        new io.kubernetes.client.openapi.models.V1Node()
+            .apiVersion("v1")
+            .kind("Node")
+            .metadata(
+                new io.kubernetes.client.openapi.models.V1ObjectMeta()
+                    .name("worker-1")
+                    .uid(TestObjects.uid(77))
+                    .creationTimestamp(TestObjects.T0)
+                    .putAnnotationsItem("kubedirect.io/sandbox-manager-address", "10.0.0.1:7100"))
+            .spec(new io.kubernetes.client.openapi.models.V1NodeSpec().podCIDR("10.244.3.0/24"));
+    List<InboundChange> in =
+        roundTrip(
+            codec.newEncoder(2),
+            codec.newDecoder(2),
+            "/v1/Node",
+            List.of(new OutboundChange(ChangeType.ADDED, node, 4)));
 
     assertThat(in.get(0).ref().getNamespace()).isEmpty();
     assertThat(in.get(0).ref().getName()).isEqualTo("worker-1");

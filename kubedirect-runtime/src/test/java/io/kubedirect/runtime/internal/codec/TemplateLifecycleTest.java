@@ -29,7 +29,8 @@ class TemplateLifecycleTest {
   @Test
   void templateIsSentOncePerEncoderAndAgainAfterReset() throws Exception {
     ObjectEncoder enc = codec.newEncoder(8);
-    ObjectBatch b1 = enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(1)), add(TestObjects.newPod(2))));
+    ObjectBatch b1 =
+        enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(1)), add(TestObjects.newPod(2))));
     ObjectBatch b2 = enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(3))));
     enc.reset();
     ObjectBatch b3 = enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(4))));
@@ -52,7 +53,9 @@ class TemplateLifecycleTest {
   @Test
   void templateHashIsSha256PrefixOfItsJson() throws Exception {
     ObjectBatch b = codec.newEncoder(1).encode("/v1/Pod", List.of(add(TestObjects.newPod(1))));
-    byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(b.getTemplates(0).getJson().toByteArray());
+    byte[] sha =
+        java.security.MessageDigest.getInstance("SHA-256")
+            .digest(b.getTemplates(0).getJson().toByteArray());
     assertThat(b.getTemplates(0).getHash()).isEqualTo(java.nio.ByteBuffer.wrap(sha).getLong());
     assertThat(b.getTemplates(0).getKind()).isEqualTo("/v1/Pod");
   }
@@ -61,18 +64,24 @@ class TemplateLifecycleTest {
   void freshDecoderReportsMissingTemplatesWithTheRightRefs() throws Exception {
     ObjectEncoder enc = codec.newEncoder(8);
     enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(1))));
-    ObjectBatch second = enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(2)), add(TestObjects.newPod(3))));
+    ObjectBatch second =
+        enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(2)), add(TestObjects.newPod(3))));
 
     ObjectDecoder dec = codec.newDecoder(8);
-    MissingTemplateException e = catchThrowableOfType(MissingTemplateException.class, () -> dec.decode(second));
+    MissingTemplateException e =
+        catchThrowableOfType(MissingTemplateException.class, () -> dec.decode(second));
 
-    assertThat(e.refs()).extracting(ObjectRef::getName).containsExactly(
-        TestObjects.newPod(2).getMetadata().getName(), TestObjects.newPod(3).getMetadata().getName());
+    assertThat(e.refs())
+        .extracting(ObjectRef::getName)
+        .containsExactly(
+            TestObjects.newPod(2).getMetadata().getName(),
+            TestObjects.newPod(3).getMetadata().getName());
     assertThat(e.refs()).extracting(ObjectRef::getKind).containsOnly("/v1/Pod");
     assertThat(e.templateHashes()).containsExactly(second.getChanges(0).getTemplateHash());
 
     enc.reset();
-    ObjectBatch resent = enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(2)), add(TestObjects.newPod(3))));
+    ObjectBatch resent =
+        enc.encode("/v1/Pod", List.of(add(TestObjects.newPod(2)), add(TestObjects.newPod(3))));
     assertThat(dec.decode(resent)).hasSize(2);
   }
 
@@ -85,13 +94,22 @@ class TemplateLifecycleTest {
     dec.decode(enc.encode("/v1/Pod", List.of(add(otherPod(3, 30))))); // evicts group 1
     assertThat(dec.cachedTemplates()).isEqualTo(2);
 
-    ObjectBatch mixed = enc.encode("/v1/Pod",
-        List.of(add(otherPod(3, 31)), add(otherPod(1, 11)), add(otherPod(2, 21)), add(otherPod(1, 12))));
+    ObjectBatch mixed =
+        enc.encode(
+            "/v1/Pod",
+            List.of(
+                add(otherPod(3, 31)),
+                add(otherPod(1, 11)),
+                add(otherPod(2, 21)),
+                add(otherPod(1, 12))));
     assertThat(mixed.getTemplatesCount()).isZero();
-    MissingTemplateException e = catchThrowableOfType(MissingTemplateException.class, () -> dec.decode(mixed));
+    MissingTemplateException e =
+        catchThrowableOfType(MissingTemplateException.class, () -> dec.decode(mixed));
 
-    assertThat(e.refs()).extracting(ObjectRef::getName).containsExactly(
-        otherPod(1, 11).getMetadata().getName(), otherPod(1, 12).getMetadata().getName());
+    assertThat(e.refs())
+        .extracting(ObjectRef::getName)
+        .containsExactly(
+            otherPod(1, 11).getMetadata().getName(), otherPod(1, 12).getMetadata().getName());
     assertThat(e.templateHashes()).hasSize(1);
   }
 
@@ -100,7 +118,8 @@ class TemplateLifecycleTest {
     ObjectBatch b1 = codec.newEncoder(8).encode("/v1/Pod", List.of(add(otherPod(1, 1))));
     ObjectBatch b2 = codec.newEncoder(8).encode("/v1/Pod", List.of(add(otherPod(2, 2))));
     int size = b1.getTemplates(0).getJson().size();
-    ObjectCodec small = ObjectCodec.builder().maxTemplateBytes(size + size / 2).maxObjectBytes(size + 100).build();
+    ObjectCodec small =
+        ObjectCodec.builder().maxTemplateBytes(size + size / 2).maxObjectBytes(size + 100).build();
     ObjectDecoder dec = small.newDecoder(100);
 
     dec.decode(b1);
@@ -114,14 +133,24 @@ class TemplateLifecycleTest {
   @Test
   void batchWithMoreTemplatesThanTheCacheHoldsStillDecodes() throws Exception {
     ObjectEncoder enc = codec.newEncoder(16);
-    ObjectBatch b = enc.encode("/v1/Pod",
-        List.of(add(otherPod(1, 1)), add(otherPod(2, 2)), add(otherPod(3, 3)), add(otherPod(4, 4))));
+    ObjectBatch b =
+        enc.encode(
+            "/v1/Pod",
+            List.of(
+                add(otherPod(1, 1)),
+                add(otherPod(2, 2)),
+                add(otherPod(3, 3)),
+                add(otherPod(4, 4))));
     ObjectDecoder dec = codec.newDecoder(2);
 
     assertThat(b.getTemplatesCount()).isEqualTo(4);
-    assertThat(dec.decode(b)).extracting(c -> ((V1Pod) c.object()).getSpec().getContainers().get(0).getImage())
-        .containsExactly("registry.example.com/fn-1:v1", "registry.example.com/fn-2:v1",
-            "registry.example.com/fn-3:v1", "registry.example.com/fn-4:v1");
+    assertThat(dec.decode(b))
+        .extracting(c -> ((V1Pod) c.object()).getSpec().getContainers().get(0).getImage())
+        .containsExactly(
+            "registry.example.com/fn-1:v1",
+            "registry.example.com/fn-2:v1",
+            "registry.example.com/fn-3:v1",
+            "registry.example.com/fn-4:v1");
     assertThat(dec.cachedTemplates()).isEqualTo(2);
   }
 
@@ -142,7 +171,9 @@ class TemplateLifecycleTest {
   void statusDifferencesTravelAsPatchAgainstTheGroupTemplate() throws Exception {
     ObjectEncoder enc = codec.newEncoder(4);
     ObjectDecoder dec = codec.newDecoder(4);
-    ObjectBatch b = enc.encode("/v1/Pod", List.of(add(TestObjects.runningPod(1)), add(TestObjects.runningPod(2))));
+    ObjectBatch b =
+        enc.encode(
+            "/v1/Pod", List.of(add(TestObjects.runningPod(1)), add(TestObjects.runningPod(2))));
 
     assertThat(b.getTemplatesCount()).isEqualTo(1);
     assertThat(b.getChanges(1).getTemplateHash()).isEqualTo(b.getChanges(0).getTemplateHash());

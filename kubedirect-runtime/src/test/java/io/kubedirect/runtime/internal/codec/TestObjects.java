@@ -62,10 +62,11 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Realistic Knative-like objects for codec tests and the size report: a Deployment for a Knative revision,
- * its ReplicaSet, and pods with two containers (user-container and queue-proxy, Knative's ~35 env vars,
- * resources, probes, lifecycle, volume mounts, security contexts), projected service-account volume, many
- * labels/annotations, tolerations, and a Running status with conditions and containerStatuses.
+ * Realistic Knative-like objects for codec tests and the size report: a Deployment for a Knative
+ * revision, its ReplicaSet, and pods with two containers (user-container and queue-proxy, Knative's
+ * ~35 env vars, resources, probes, lifecycle, volume mounts, security contexts), projected
+ * service-account volume, many labels/annotations, tolerations, and a Running status with
+ * conditions and containerStatuses.
  */
 public final class TestObjects {
 
@@ -75,7 +76,8 @@ public final class TestObjects {
   public static final String DEPLOYMENT = REVISION + "-deployment";
   public static final String POD_TEMPLATE_HASH = "7d9f8c6b5";
   public static final String REPLICASET = DEPLOYMENT + "-" + POD_TEMPLATE_HASH;
-  public static final OffsetDateTime T0 = OffsetDateTime.of(2026, 11, 26, 14, 0, 0, 0, ZoneOffset.UTC);
+  public static final OffsetDateTime T0 =
+      OffsetDateTime.of(2026, 11, 26, 14, 0, 0, 0, ZoneOffset.UTC);
   public static final String RS_UID = "3f1c2b4a-9d8e-4f70-a1b2-c3d4e5f60718";
   public static final String DEPLOYMENT_UID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 
@@ -132,57 +134,130 @@ public final class TestObjects {
 
   /** Knative's pod spec: user-container, queue-proxy, projected token volume, tolerations. */
   public static V1PodSpec podSpec() {
-    V1Container user = new V1Container()
-        .name("user-container")
-        .image("registry.example.com/media/image-resizer@sha256:"
-            + "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b")
-        .imagePullPolicy("IfNotPresent")
-        .addPortsItem(new V1ContainerPort().name("user-port").containerPort(8080).protocol("TCP"))
-        .env(List.of(
-            env("PORT", "8080"), env("K_REVISION", REVISION), env("K_CONFIGURATION", SERVICE),
-            env("K_SERVICE", SERVICE), env("RESIZE_MAX_WIDTH", "4096"), env("RESIZE_MAX_HEIGHT", "4096"),
-            env("OUTPUT_BUCKET", "s3://media-pipeline-prod/resized"), env("LOG_FORMAT", "json"),
-            env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.observability.svc:4317"),
-            env("OTEL_SERVICE_NAME", SERVICE), env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75 -XX:+UseZGC")))
-        .resources(new V1ResourceRequirements()
-            .requests(Map.of("cpu", Quantity.fromString("250m"), "memory", Quantity.fromString("256Mi")))
-            .limits(Map.of("cpu", Quantity.fromString("2"), "memory", Quantity.fromString("1Gi"))))
-        .lifecycle(new V1Lifecycle().preStop(new V1LifecycleHandler().httpGet(new V1HTTPGetAction()
-            .path("/wait-for-drain").port(new IntOrString(8022)).scheme("HTTP"))))
-        .volumeMounts(List.of(
-            new V1VolumeMount().name("knative-var-log").mountPath("/var/log").subPathExpr("$(K_INTERNAL_POD_NAMESPACE)_$(K_INTERNAL_POD_NAME)_user-container"),
-            new V1VolumeMount().name("kube-api-access-x7k2p").mountPath("/var/run/secrets/kubernetes.io/serviceaccount").readOnly(true)))
-        .securityContext(restricted())
-        .terminationMessagePath("/dev/termination-log")
-        .terminationMessagePolicy("FallbackToLogsOnError");
+    V1Container user =
+        new V1Container()
+            .name("user-container")
+            .image(
+                "registry.example.com/media/image-resizer@sha256:"
+                    + "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b")
+            .imagePullPolicy("IfNotPresent")
+            .addPortsItem(
+                new V1ContainerPort().name("user-port").containerPort(8080).protocol("TCP"))
+            .env(
+                List.of(
+                    env("PORT", "8080"),
+                    env("K_REVISION", REVISION),
+                    env("K_CONFIGURATION", SERVICE),
+                    env("K_SERVICE", SERVICE),
+                    env("RESIZE_MAX_WIDTH", "4096"),
+                    env("RESIZE_MAX_HEIGHT", "4096"),
+                    env("OUTPUT_BUCKET", "s3://media-pipeline-prod/resized"),
+                    env("LOG_FORMAT", "json"),
+                    env(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        "http://otel-collector.observability.svc:4317"),
+                    env("OTEL_SERVICE_NAME", SERVICE),
+                    env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75 -XX:+UseZGC")))
+            .resources(
+                new V1ResourceRequirements()
+                    .requests(
+                        Map.of(
+                            "cpu",
+                            Quantity.fromString("250m"),
+                            "memory",
+                            Quantity.fromString("256Mi")))
+                    .limits(
+                        Map.of(
+                            "cpu", Quantity.fromString("2"), "memory", Quantity.fromString("1Gi"))))
+            .lifecycle(
+                new V1Lifecycle()
+                    .preStop(
+                        new V1LifecycleHandler()
+                            .httpGet(
+                                new V1HTTPGetAction()
+                                    .path("/wait-for-drain")
+                                    .port(new IntOrString(8022))
+                                    .scheme("HTTP"))))
+            .volumeMounts(
+                List.of(
+                    new V1VolumeMount()
+                        .name("knative-var-log")
+                        .mountPath("/var/log")
+                        .subPathExpr(
+                            "$(K_INTERNAL_POD_NAMESPACE)_$(K_INTERNAL_POD_NAME)_user-container"),
+                    new V1VolumeMount()
+                        .name("kube-api-access-x7k2p")
+                        .mountPath("/var/run/secrets/kubernetes.io/serviceaccount")
+                        .readOnly(true)))
+            .securityContext(restricted())
+            .terminationMessagePath("/dev/termination-log")
+            .terminationMessagePolicy("FallbackToLogsOnError");
 
-    V1Container queue = new V1Container()
-        .name("queue-proxy")
-        .image("gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:"
-            + "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b")
-        .imagePullPolicy("IfNotPresent")
-        .ports(List.of(
-            new V1ContainerPort().name("http-queueadm").containerPort(8022).protocol("TCP"),
-            new V1ContainerPort().name("http-autometric").containerPort(9090).protocol("TCP"),
-            new V1ContainerPort().name("http-usermetric").containerPort(9091).protocol("TCP"),
-            new V1ContainerPort().name("queue-port").containerPort(8012).protocol("TCP"),
-            new V1ContainerPort().name("https-port").containerPort(8112).protocol("TCP")))
-        .env(queueProxyEnv())
-        .resources(new V1ResourceRequirements()
-            .requests(Map.of("cpu", Quantity.fromString("25m"), "memory", Quantity.fromString("50Mi")))
-            .limits(Map.of("cpu", Quantity.fromString("1"), "memory", Quantity.fromString("200Mi"))))
-        .readinessProbe(new V1Probe()
-            .httpGet(new V1HTTPGetAction().path("/").port(new IntOrString(8012)).scheme("HTTP")
-                .httpHeaders(List.of(new V1HTTPHeader().name("K-Network-Probe").value("queue"))))
-            .periodSeconds(10).timeoutSeconds(1).successThreshold(1).failureThreshold(3))
-        .startupProbe(new V1Probe()
-            .exec(new V1ExecAction().command(List.of("/ko-app/queue", "-probe-timeout", "10m0s")))
-            .periodSeconds(1).timeoutSeconds(600).failureThreshold(1))
-        .volumeMounts(List.of(
-            new V1VolumeMount().name("kube-api-access-x7k2p").mountPath("/var/run/secrets/kubernetes.io/serviceaccount").readOnly(true)))
-        .securityContext(restricted())
-        .terminationMessagePath("/dev/termination-log")
-        .terminationMessagePolicy("File");
+    V1Container queue =
+        new V1Container()
+            .name("queue-proxy")
+            .image(
+                "gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:"
+                    + "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b")
+            .imagePullPolicy("IfNotPresent")
+            .ports(
+                List.of(
+                    new V1ContainerPort().name("http-queueadm").containerPort(8022).protocol("TCP"),
+                    new V1ContainerPort()
+                        .name("http-autometric")
+                        .containerPort(9090)
+                        .protocol("TCP"),
+                    new V1ContainerPort()
+                        .name("http-usermetric")
+                        .containerPort(9091)
+                        .protocol("TCP"),
+                    new V1ContainerPort().name("queue-port").containerPort(8012).protocol("TCP"),
+                    new V1ContainerPort().name("https-port").containerPort(8112).protocol("TCP")))
+            .env(queueProxyEnv())
+            .resources(
+                new V1ResourceRequirements()
+                    .requests(
+                        Map.of(
+                            "cpu",
+                            Quantity.fromString("25m"),
+                            "memory",
+                            Quantity.fromString("50Mi")))
+                    .limits(
+                        Map.of(
+                            "cpu",
+                            Quantity.fromString("1"),
+                            "memory",
+                            Quantity.fromString("200Mi"))))
+            .readinessProbe(
+                new V1Probe()
+                    .httpGet(
+                        new V1HTTPGetAction()
+                            .path("/")
+                            .port(new IntOrString(8012))
+                            .scheme("HTTP")
+                            .httpHeaders(
+                                List.of(new V1HTTPHeader().name("K-Network-Probe").value("queue"))))
+                    .periodSeconds(10)
+                    .timeoutSeconds(1)
+                    .successThreshold(1)
+                    .failureThreshold(3))
+            .startupProbe(
+                new V1Probe()
+                    .exec(
+                        new V1ExecAction()
+                            .command(List.of("/ko-app/queue", "-probe-timeout", "10m0s")))
+                    .periodSeconds(1)
+                    .timeoutSeconds(600)
+                    .failureThreshold(1))
+            .volumeMounts(
+                List.of(
+                    new V1VolumeMount()
+                        .name("kube-api-access-x7k2p")
+                        .mountPath("/var/run/secrets/kubernetes.io/serviceaccount")
+                        .readOnly(true)))
+            .securityContext(restricted())
+            .terminationMessagePath("/dev/termination-log")
+            .terminationMessagePolicy("File");
 
     return new V1PodSpec()
         .containers(List.of(user, queue))
@@ -196,31 +271,72 @@ public final class TestObjects {
         .terminationGracePeriodSeconds(300L)
         .priority(0)
         .preemptionPolicy("PreemptLowerPriority")
-        .securityContext(new V1PodSecurityContext().runAsNonRoot(true).fsGroup(65532L)
-            .seccompProfile(new V1SeccompProfile().type("RuntimeDefault")))
-        .tolerations(List.of(
-            new V1Toleration().key("node.kubernetes.io/not-ready").operator("Exists").effect("NoExecute")
-                .tolerationSeconds(300L),
-            new V1Toleration().key("node.kubernetes.io/unreachable").operator("Exists").effect("NoExecute")
-                .tolerationSeconds(300L),
-            new V1Toleration().key("workload-class").operator("Equal").value("serverless").effect("NoSchedule")))
-        .volumes(List.of(
-            new V1Volume().name("knative-var-log").emptyDir(new V1EmptyDirVolumeSource()),
-            new V1Volume().name("kube-api-access-x7k2p").projected(new V1ProjectedVolumeSource()
-                .defaultMode(420)
-                .sources(List.of(
-                    new V1VolumeProjection().serviceAccountToken(
-                        new V1ServiceAccountTokenProjection().expirationSeconds(3607L).path("token")),
-                    new V1VolumeProjection().configMap(new V1ConfigMapProjection().name("kube-root-ca.crt")
-                        .items(List.of(new V1KeyToPath().key("ca.crt").path("ca.crt")))),
-                    new V1VolumeProjection().downwardAPI(new V1DownwardAPIProjection().items(List.of(
-                        new V1DownwardAPIVolumeFile().path("namespace")
-                            .fieldRef(new V1ObjectFieldSelector().apiVersion("v1").fieldPath("metadata.namespace"))))))))));
+        .securityContext(
+            new V1PodSecurityContext()
+                .runAsNonRoot(true)
+                .fsGroup(65532L)
+                .seccompProfile(new V1SeccompProfile().type("RuntimeDefault")))
+        .tolerations(
+            List.of(
+                new V1Toleration()
+                    .key("node.kubernetes.io/not-ready")
+                    .operator("Exists")
+                    .effect("NoExecute")
+                    .tolerationSeconds(300L),
+                new V1Toleration()
+                    .key("node.kubernetes.io/unreachable")
+                    .operator("Exists")
+                    .effect("NoExecute")
+                    .tolerationSeconds(300L),
+                new V1Toleration()
+                    .key("workload-class")
+                    .operator("Equal")
+                    .value("serverless")
+                    .effect("NoSchedule")))
+        .volumes(
+            List.of(
+                new V1Volume().name("knative-var-log").emptyDir(new V1EmptyDirVolumeSource()),
+                new V1Volume()
+                    .name("kube-api-access-x7k2p")
+                    .projected(
+                        new V1ProjectedVolumeSource()
+                            .defaultMode(420)
+                            .sources(
+                                List.of(
+                                    new V1VolumeProjection()
+                                        .serviceAccountToken(
+                                            new V1ServiceAccountTokenProjection()
+                                                .expirationSeconds(3607L)
+                                                .path("token")),
+                                    new V1VolumeProjection()
+                                        .configMap(
+                                            new V1ConfigMapProjection()
+                                                .name("kube-root-ca.crt")
+                                                .items(
+                                                    List.of(
+                                                        new V1KeyToPath()
+                                                            .key("ca.crt")
+                                                            .path("ca.crt")))),
+                                    new V1VolumeProjection()
+                                        .downwardAPI(
+                                            new V1DownwardAPIProjection()
+                                                .items(
+                                                    List.of(
+                                                        new V1DownwardAPIVolumeFile()
+                                                            .path("namespace")
+                                                            .fieldRef(
+                                                                new V1ObjectFieldSelector()
+                                                                    .apiVersion("v1")
+                                                                    .fieldPath(
+                                                                        "metadata.namespace"))))))))));
   }
 
   private static V1SecurityContext restricted() {
-    return new V1SecurityContext().allowPrivilegeEscalation(false).readOnlyRootFilesystem(true)
-        .runAsNonRoot(true).capabilities(new V1Capabilities().drop(List.of("ALL")))
+    return new V1SecurityContext()
+        .allowPrivilegeEscalation(false)
+        .readOnlyRootFilesystem(true)
+        .runAsNonRoot(true)
+        .capabilities(new V1Capabilities().drop(List.of("ALL")))
         .seccompProfile(new V1SeccompProfile().type("RuntimeDefault"));
   }
 
@@ -238,20 +354,26 @@ public final class TestObjects {
     e.add(env("REVISION_IDLE_TIMEOUT_SECONDS", "0"));
     e.add(fieldEnv("SERVING_POD", "metadata.name"));
     e.add(fieldEnv("SERVING_POD_IP", "status.podIP"));
-    e.add(env("SERVING_LOGGING_CONFIG", "{\n  \"level\": \"info\",\n  \"development\": false,\n  "
-        + "\"outputPaths\": [\"stdout\"],\n  \"errorOutputPaths\": [\"stderr\"],\n  \"encoding\": \"json\",\n  "
-        + "\"encoderConfig\": {\n    \"timeKey\": \"timestamp\",\n    \"levelKey\": \"severity\",\n    "
-        + "\"nameKey\": \"logger\",\n    \"callerKey\": \"caller\",\n    \"messageKey\": \"message\",\n    "
-        + "\"stacktraceKey\": \"stacktrace\",\n    \"lineEnding\": \"\",\n    \"levelEncoder\": \"\",\n    "
-        + "\"timeEncoder\": \"iso8601\",\n    \"durationEncoder\": \"\",\n    \"callerEncoder\": \"\"\n  }\n}"));
+    e.add(
+        env(
+            "SERVING_LOGGING_CONFIG",
+            "{\n  \"level\": \"info\",\n  \"development\": false,\n  "
+                + "\"outputPaths\": [\"stdout\"],\n  \"errorOutputPaths\": [\"stderr\"],\n  \"encoding\": \"json\",\n  "
+                + "\"encoderConfig\": {\n    \"timeKey\": \"timestamp\",\n    \"levelKey\": \"severity\",\n    "
+                + "\"nameKey\": \"logger\",\n    \"callerKey\": \"caller\",\n    \"messageKey\": \"message\",\n    "
+                + "\"stacktraceKey\": \"stacktrace\",\n    \"lineEnding\": \"\",\n    \"levelEncoder\": \"\",\n    "
+                + "\"timeEncoder\": \"iso8601\",\n    \"durationEncoder\": \"\",\n    \"callerEncoder\": \"\"\n  }\n}"));
     e.add(env("SERVING_LOGGING_LEVEL", ""));
-    e.add(env("SERVING_REQUEST_LOG_TEMPLATE", "{\"httpRequest\": {\"requestMethod\": \"{{.Request.Method}}\", "
-        + "\"requestUrl\": \"{{js .Request.RequestURI}}\", \"requestSize\": \"{{.Request.ContentLength}}\", "
-        + "\"status\": {{.Response.Code}}, \"responseSize\": \"{{.Response.Size}}\", \"userAgent\": "
-        + "\"{{js .Request.UserAgent}}\", \"remoteIp\": \"{{js .Request.RemoteAddr}}\", \"serverIp\": "
-        + "\"{{.Revision.PodIP}}\", \"referer\": \"{{js .Request.Referer}}\", \"latency\": "
-        + "\"{{.Response.Latency}}s\", \"protocol\": \"{{.Request.Proto}}\"}, \"traceId\": \"{{index "
-        + ".Request.Header \\\"X-B3-Traceid\\\"}}\"}"));
+    e.add(
+        env(
+            "SERVING_REQUEST_LOG_TEMPLATE",
+            "{\"httpRequest\": {\"requestMethod\": \"{{.Request.Method}}\", "
+                + "\"requestUrl\": \"{{js .Request.RequestURI}}\", \"requestSize\": \"{{.Request.ContentLength}}\", "
+                + "\"status\": {{.Response.Code}}, \"responseSize\": \"{{.Response.Size}}\", \"userAgent\": "
+                + "\"{{js .Request.UserAgent}}\", \"remoteIp\": \"{{js .Request.RemoteAddr}}\", \"serverIp\": "
+                + "\"{{.Revision.PodIP}}\", \"referer\": \"{{js .Request.Referer}}\", \"latency\": "
+                + "\"{{.Response.Latency}}s\", \"protocol\": \"{{.Request.Proto}}\"}, \"traceId\": \"{{index "
+                + ".Request.Header \\\"X-B3-Traceid\\\"}}\"}"));
     e.add(env("SERVING_ENABLE_REQUEST_LOG", "false"));
     e.add(env("SERVING_REQUEST_METRICS_BACKEND", "prometheus"));
     e.add(env("SERVING_REQUEST_METRICS_REPORTING_PERIOD_SECONDS", "5"));
@@ -262,8 +384,10 @@ public final class TestObjects {
     e.add(env("USER_PORT", "8080"));
     e.add(env("SYSTEM_NAMESPACE", "knative-serving"));
     e.add(env("METRICS_DOMAIN", "knative.dev/internal/serving"));
-    e.add(env("SERVING_READINESS_PROBE", "{\"tcpSocket\":{\"port\":8080,\"host\":\"127.0.0.1\"},"
-        + "\"successThreshold\":1}"));
+    e.add(
+        env(
+            "SERVING_READINESS_PROBE",
+            "{\"tcpSocket\":{\"port\":8080,\"host\":\"127.0.0.1\"}," + "\"successThreshold\":1}"));
     e.add(env("ENABLE_PROFILING", "false"));
     e.add(env("SERVING_ENABLE_PROBE_REQUEST_LOG", "false"));
     e.add(env("METRICS_COLLECTOR_ADDRESS", ""));
@@ -272,8 +396,11 @@ public final class TestObjects {
     e.add(env("ENABLE_HTTP_FULL_DUPLEX", "false"));
     e.add(env("ROOT_CA", ""));
     e.add(env("ENABLE_MULTI_CONTAINER_PROBES", "false"));
-    e.add(env("OBSERVABILITY_CONFIG", "{\"tracing\":{\"protocol\":\"none\"},\"metrics\":{\"protocol\":"
-        + "\"prometheus\",\"endpoint\":\":9091\",\"exportInterval\":\"30s\"}}"));
+    e.add(
+        env(
+            "OBSERVABILITY_CONFIG",
+            "{\"tracing\":{\"protocol\":\"none\"},\"metrics\":{\"protocol\":"
+                + "\"prometheus\",\"endpoint\":\":9091\",\"exportInterval\":\"30s\"}}"));
     return e;
   }
 
@@ -282,14 +409,22 @@ public final class TestObjects {
   }
 
   private static V1EnvVar fieldEnv(String name, String path) {
-    return new V1EnvVar().name(name).valueFrom(new V1EnvVarSource()
-        .fieldRef(new V1ObjectFieldSelector().apiVersion("v1").fieldPath(path)));
+    return new V1EnvVar()
+        .name(name)
+        .valueFrom(
+            new V1EnvVarSource()
+                .fieldRef(new V1ObjectFieldSelector().apiVersion("v1").fieldPath(path)));
   }
 
   /** The owner reference of every pod of the ReplicaSet. */
   public static V1OwnerReference rsOwner() {
-    return new V1OwnerReference().apiVersion("apps/v1").kind("ReplicaSet").name(REPLICASET).uid(RS_UID)
-        .controller(true).blockOwnerDeletion(true);
+    return new V1OwnerReference()
+        .apiVersion("apps/v1")
+        .kind("ReplicaSet")
+        .name(REPLICASET)
+        .uid(RS_UID)
+        .controller(true)
+        .blockOwnerDeletion(true);
   }
 
   /** A deterministic UUID for index {@code i}. */
@@ -300,42 +435,59 @@ public final class TestObjects {
   /** Pod {@code i} of the ReplicaSet as the ReplicaSet controller emits it: no node, no status. */
   public static V1Pod newPod(int i) {
     return new V1Pod()
-        .apiVersion("v1").kind("Pod")
-        .metadata(new V1ObjectMeta()
-            .name(REPLICASET + "-" + suffix(i))
-            .generateName(REPLICASET + "-")
-            .namespace(NAMESPACE)
-            .uid(uid(i))
-            .creationTimestamp(T0.plusNanos(i * 1_000_000L * 3))
-            .labels(podLabels())
-            .annotations(podAnnotations())
-            .ownerReferences(List.of(rsOwner())))
+        .apiVersion("v1")
+        .kind("Pod")
+        .metadata(
+            new V1ObjectMeta()
+                .name(REPLICASET + "-" + suffix(i))
+                .generateName(REPLICASET + "-")
+                .namespace(NAMESPACE)
+                .uid(uid(i))
+                .creationTimestamp(T0.plusNanos(i * 1_000_000L * 3))
+                .labels(podLabels())
+                .annotations(podAnnotations())
+                .ownerReferences(List.of(rsOwner())))
         .spec(podSpec());
   }
 
-  /** Pod {@code i} after scheduling to a node, with a Running status as the kubelet would report it. */
+  /**
+   * Pod {@code i} after scheduling to a node, with a Running status as the kubelet would report it.
+   */
   public static V1Pod runningPod(int i) {
     V1Pod p = newPod(i);
     p.getMetadata().resourceVersion(String.valueOf(184_220_000 + i));
     p.getSpec().nodeName(node(i));
     OffsetDateTime start = T0.plusSeconds(2);
     String podIp = "10.244." + (i / 250) + "." + (i % 250 + 2);
-    p.status(new V1PodStatus()
-        .phase("Running")
-        .qosClass("Burstable")
-        .hostIP("192.168.10." + (i % 50 + 10))
-        .podIP(podIp)
-        .podIPs(List.of(new V1PodIP().ip(podIp)))
-        .startTime(start)
-        .conditions(List.of(
-            cond("PodReadyToStartContainers", start.plusSeconds(1)), cond("Initialized", start),
-            cond("Ready", start.plusSeconds(3)), cond("ContainersReady", start.plusSeconds(3)),
-            cond("PodScheduled", start)))
-        .containerStatuses(List.of(
-            cstatus("queue-proxy", "gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:"
-                + "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b", i, start.plusSeconds(1)),
-            cstatus("user-container", "registry.example.com/media/image-resizer@sha256:"
-                + "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b", i, start.plusSeconds(1)))));
+    p.status(
+        new V1PodStatus()
+            .phase("Running")
+            .qosClass("Burstable")
+            .hostIP("192.168.10." + (i % 50 + 10))
+            .podIP(podIp)
+            .podIPs(List.of(new V1PodIP().ip(podIp)))
+            .startTime(start)
+            .conditions(
+                List.of(
+                    cond("PodReadyToStartContainers", start.plusSeconds(1)),
+                    cond("Initialized", start),
+                    cond("Ready", start.plusSeconds(3)),
+                    cond("ContainersReady", start.plusSeconds(3)),
+                    cond("PodScheduled", start)))
+            .containerStatuses(
+                List.of(
+                    cstatus(
+                        "queue-proxy",
+                        "gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:"
+                            + "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b",
+                        i,
+                        start.plusSeconds(1)),
+                    cstatus(
+                        "user-container",
+                        "registry.example.com/media/image-resizer@sha256:"
+                            + "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b",
+                        i,
+                        start.plusSeconds(1)))));
     return p;
   }
 
@@ -343,16 +495,23 @@ public final class TestObjects {
     return new V1PodCondition().type(type).status("True").lastTransitionTime(t);
   }
 
-  private static V1ContainerStatus cstatus(String name, String image, int i, OffsetDateTime started) {
-    return new V1ContainerStatus().name(name).image(image).imageID(image).ready(true).started(true)
+  private static V1ContainerStatus cstatus(
+      String name, String image, int i, OffsetDateTime started) {
+    return new V1ContainerStatus()
+        .name(name)
+        .image(image)
+        .imageID(image)
+        .ready(true)
+        .started(true)
         .restartCount(0)
         .containerID("containerd://" + sha(name + i))
         .state(new V1ContainerState().running(new V1ContainerStateRunning().startedAt(started)));
   }
 
   private static String sha(String s) {
-    return String.format("%064x", new java.math.BigInteger(1, JsonTrees.sha256().digest(
-        s.getBytes(StandardCharsets.UTF_8))));
+    return String.format(
+        "%064x",
+        new java.math.BigInteger(1, JsonTrees.sha256().digest(s.getBytes(StandardCharsets.UTF_8))));
   }
 
   /** Node name for pod {@code i} (50 nodes). */
@@ -374,38 +533,80 @@ public final class TestObjects {
 
   /** The Knative revision's Deployment. */
   public static V1Deployment deployment() {
-    Map<String, String> selector = Map.of("serving.knative.dev/revisionUID", podLabels().get(
-        "serving.knative.dev/revisionUID"));
+    Map<String, String> selector =
+        Map.of(
+            "serving.knative.dev/revisionUID", podLabels().get("serving.knative.dev/revisionUID"));
     return new V1Deployment()
-        .apiVersion("apps/v1").kind("Deployment")
-        .metadata(new V1ObjectMeta().name(DEPLOYMENT).namespace(NAMESPACE).uid(DEPLOYMENT_UID)
-            .creationTimestamp(T0.minusMinutes(5)).generation(3L).resourceVersion("184219001")
-            .labels(podLabels()).annotations(Map.of("deployment.kubernetes.io/revision", "1"))
-            .ownerReferences(List.of(new V1OwnerReference().apiVersion("serving.knative.dev/v1")
-                .kind("Revision").name(REVISION).uid("5e2d9c1b-3a47-4f86-b0d2-8c6e1a9f4b27")
-                .controller(true).blockOwnerDeletion(true))))
-        .spec(new V1DeploymentSpec().replicas(1000).revisionHistoryLimit(10).progressDeadlineSeconds(600)
-            .selector(new V1LabelSelector().matchLabels(selector))
-            .strategy(new V1DeploymentStrategy().type("RollingUpdate"))
-            .template(podTemplate()));
+        .apiVersion("apps/v1")
+        .kind("Deployment")
+        .metadata(
+            new V1ObjectMeta()
+                .name(DEPLOYMENT)
+                .namespace(NAMESPACE)
+                .uid(DEPLOYMENT_UID)
+                .creationTimestamp(T0.minusMinutes(5))
+                .generation(3L)
+                .resourceVersion("184219001")
+                .labels(podLabels())
+                .annotations(Map.of("deployment.kubernetes.io/revision", "1"))
+                .ownerReferences(
+                    List.of(
+                        new V1OwnerReference()
+                            .apiVersion("serving.knative.dev/v1")
+                            .kind("Revision")
+                            .name(REVISION)
+                            .uid("5e2d9c1b-3a47-4f86-b0d2-8c6e1a9f4b27")
+                            .controller(true)
+                            .blockOwnerDeletion(true))))
+        .spec(
+            new V1DeploymentSpec()
+                .replicas(1000)
+                .revisionHistoryLimit(10)
+                .progressDeadlineSeconds(600)
+                .selector(new V1LabelSelector().matchLabels(selector))
+                .strategy(new V1DeploymentStrategy().type("RollingUpdate"))
+                .template(podTemplate()));
   }
 
   /** The Deployment's ReplicaSet. */
   public static V1ReplicaSet replicaSet() {
     Map<String, String> selector = new LinkedHashMap<>();
-    selector.put("serving.knative.dev/revisionUID", podLabels().get("serving.knative.dev/revisionUID"));
+    selector.put(
+        "serving.knative.dev/revisionUID", podLabels().get("serving.knative.dev/revisionUID"));
     selector.put("pod-template-hash", POD_TEMPLATE_HASH);
     return new V1ReplicaSet()
-        .apiVersion("apps/v1").kind("ReplicaSet")
-        .metadata(new V1ObjectMeta().name(REPLICASET).namespace(NAMESPACE).uid(RS_UID)
-            .creationTimestamp(T0.minusMinutes(4)).generation(2L)
-            .labels(podLabels())
-            .annotations(Map.of("deployment.kubernetes.io/desired-replicas", "1000",
-                "deployment.kubernetes.io/max-replicas", "1250", "deployment.kubernetes.io/revision", "1"))
-            .ownerReferences(List.of(new V1OwnerReference().apiVersion("apps/v1").kind("Deployment")
-                .name(DEPLOYMENT).uid(DEPLOYMENT_UID).controller(true).blockOwnerDeletion(true))))
-        .spec(new V1ReplicaSetSpec().replicas(1000).selector(new V1LabelSelector().matchLabels(selector))
-            .template(podTemplate()))
+        .apiVersion("apps/v1")
+        .kind("ReplicaSet")
+        .metadata(
+            new V1ObjectMeta()
+                .name(REPLICASET)
+                .namespace(NAMESPACE)
+                .uid(RS_UID)
+                .creationTimestamp(T0.minusMinutes(4))
+                .generation(2L)
+                .labels(podLabels())
+                .annotations(
+                    Map.of(
+                        "deployment.kubernetes.io/desired-replicas",
+                        "1000",
+                        "deployment.kubernetes.io/max-replicas",
+                        "1250",
+                        "deployment.kubernetes.io/revision",
+                        "1"))
+                .ownerReferences(
+                    List.of(
+                        new V1OwnerReference()
+                            .apiVersion("apps/v1")
+                            .kind("Deployment")
+                            .name(DEPLOYMENT)
+                            .uid(DEPLOYMENT_UID)
+                            .controller(true)
+                            .blockOwnerDeletion(true))))
+        .spec(
+            new V1ReplicaSetSpec()
+                .replicas(1000)
+                .selector(new V1LabelSelector().matchLabels(selector))
+                .template(podTemplate()))
         .status(new V1ReplicaSetStatus().replicas(0).observedGeneration(2L));
   }
 
@@ -416,15 +617,24 @@ public final class TestObjects {
   public static String fullApiServerJson(int i) {
     JsonObject tree = JSON.getGson().toJsonTree(runningPod(i)).getAsJsonObject();
     JsonArray managed = new JsonArray();
-    managed.add(managedEntry("kube-controller-manager", "Update", null, JsonParser.parseString(
-        CONTROLLER_FIELDS).getAsJsonObject()));
-    managed.add(managedEntry("kubelet", "Update", "status", JsonParser.parseString(
-        KUBELET_FIELDS).getAsJsonObject()));
+    managed.add(
+        managedEntry(
+            "kube-controller-manager",
+            "Update",
+            null,
+            JsonParser.parseString(CONTROLLER_FIELDS).getAsJsonObject()));
+    managed.add(
+        managedEntry(
+            "kubelet",
+            "Update",
+            "status",
+            JsonParser.parseString(KUBELET_FIELDS).getAsJsonObject()));
     tree.getAsJsonObject("metadata").add("managedFields", managed);
     return JsonTrees.WRITER.toJson(tree);
   }
 
-  private static JsonObject managedEntry(String manager, String op, String subresource, JsonObject fields) {
+  private static JsonObject managedEntry(
+      String manager, String op, String subresource, JsonObject fields) {
     JsonObject e = new JsonObject();
     e.addProperty("manager", manager);
     e.addProperty("operation", op);
@@ -448,35 +658,55 @@ public final class TestObjects {
     }
     StringBuilder annotations = new StringBuilder();
     for (String k : podAnnotations().keySet()) {
-      annotations.append(annotations.length() == 0 ? "" : ",").append("\"f:").append(k).append("\":{}");
+      annotations
+          .append(annotations.length() == 0 ? "" : ",")
+          .append("\"f:")
+          .append(k)
+          .append("\":{}");
     }
     StringBuilder qpEnv = new StringBuilder();
     for (V1EnvVar v : queueProxyEnv()) {
-      qpEnv.append(qpEnv.length() == 0 ? "" : ",").append("\"k:{\\\"name\\\":\\\"").append(v.getName())
+      qpEnv
+          .append(qpEnv.length() == 0 ? "" : ",")
+          .append("\"k:{\\\"name\\\":\\\"")
+          .append(v.getName())
           .append("\\\"}\":{\".\":{},\"f:name\":{},\"f:value\":{}}");
     }
-    String container = "{\".\":{},\"f:image\":{},\"f:imagePullPolicy\":{},\"f:name\":{},\"f:ports\":{},"
-        + "\"f:resources\":{\".\":{},\"f:limits\":{\".\":{},\"f:cpu\":{},\"f:memory\":{}},\"f:requests\":{\".\":{},"
-        + "\"f:cpu\":{},\"f:memory\":{}}},\"f:securityContext\":{\".\":{},\"f:allowPrivilegeEscalation\":{},"
-        + "\"f:capabilities\":{\".\":{},\"f:drop\":{}},\"f:readOnlyRootFilesystem\":{},\"f:runAsNonRoot\":{},"
-        + "\"f:seccompProfile\":{\".\":{},\"f:type\":{}}},\"f:terminationMessagePath\":{},"
-        + "\"f:terminationMessagePolicy\":{},\"f:volumeMounts\":{}";
-    CONTROLLER_FIELDS = "{\"f:metadata\":{\"f:annotations\":{\".\":{}," + annotations + "},\"f:generateName\":{},"
-        + "\"f:labels\":{\".\":{}," + labels + "},\"f:ownerReferences\":{\".\":{},\"k:{\\\"uid\\\":\\\"" + RS_UID
-        + "\\\"}\":{}}},\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"queue-proxy\\\"}\":" + container
-        + ",\"f:env\":{\".\":{}," + qpEnv + "},\"f:readinessProbe\":{},\"f:startupProbe\":{}},"
-        + "\"k:{\\\"name\\\":\\\"user-container\\\"}\":" + container + ",\"f:env\":{},\"f:lifecycle\":{}}},"
-        + "\"f:dnsPolicy\":{},\"f:enableServiceLinks\":{},\"f:restartPolicy\":{},\"f:schedulerName\":{},"
-        + "\"f:securityContext\":{},\"f:serviceAccount\":{},\"f:serviceAccountName\":{},"
-        + "\"f:terminationGracePeriodSeconds\":{},\"f:tolerations\":{}"
-        + ",\"f:volumes\":{\".\":{},\"k:{\\\"name\\\":\\\"knative-var-log\\\"}\":{},"
-        + "\"k:{\\\"name\\\":\\\"kube-api-access-x7k2p\\\"}\":{}}}}";
-    KUBELET_FIELDS = "{\"f:status\":{\"f:conditions\":{"
-        + "\"k:{\\\"type\\\":\\\"ContainersReady\\\"}\":{\".\":{},\"f:lastProbeTime\":{},\"f:lastTransitionTime\":{},\"f:status\":{},\"f:type\":{}},"
-        + "\"k:{\\\"type\\\":\\\"Initialized\\\"}\":{\".\":{},\"f:lastProbeTime\":{},\"f:lastTransitionTime\":{},\"f:status\":{},\"f:type\":{}},"
-        + "\"k:{\\\"type\\\":\\\"PodReadyToStartContainers\\\"}\":{\".\":{},\"f:lastProbeTime\":{},\"f:lastTransitionTime\":{},\"f:status\":{},\"f:type\":{}},"
-        + "\"k:{\\\"type\\\":\\\"Ready\\\"}\":{\".\":{},\"f:lastProbeTime\":{},\"f:lastTransitionTime\":{},\"f:status\":{},\"f:type\":{}}},"
-        + "\"f:containerStatuses\":{},\"f:hostIP\":{},\"f:hostIPs\":{},\"f:phase\":{},\"f:podIP\":{},"
-        + "\"f:podIPs\":{\".\":{},\"k:{\\\"ip\\\":\\\"10.244.0.2\\\"}\":{\".\":{},\"f:ip\":{}}},\"f:startTime\":{}}}";
+    String container =
+        "{\".\":{},\"f:image\":{},\"f:imagePullPolicy\":{},\"f:name\":{},\"f:ports\":{},"
+            + "\"f:resources\":{\".\":{},\"f:limits\":{\".\":{},\"f:cpu\":{},\"f:memory\":{}},\"f:requests\":{\".\":{},"
+            + "\"f:cpu\":{},\"f:memory\":{}}},\"f:securityContext\":{\".\":{},\"f:allowPrivilegeEscalation\":{},"
+            + "\"f:capabilities\":{\".\":{},\"f:drop\":{}},\"f:readOnlyRootFilesystem\":{},\"f:runAsNonRoot\":{},"
+            + "\"f:seccompProfile\":{\".\":{},\"f:type\":{}}},\"f:terminationMessagePath\":{},"
+            + "\"f:terminationMessagePolicy\":{},\"f:volumeMounts\":{}";
+    CONTROLLER_FIELDS =
+        "{\"f:metadata\":{\"f:annotations\":{\".\":{},"
+            + annotations
+            + "},\"f:generateName\":{},"
+            + "\"f:labels\":{\".\":{},"
+            + labels
+            + "},\"f:ownerReferences\":{\".\":{},\"k:{\\\"uid\\\":\\\""
+            + RS_UID
+            + "\\\"}\":{}}},\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"queue-proxy\\\"}\":"
+            + container
+            + ",\"f:env\":{\".\":{},"
+            + qpEnv
+            + "},\"f:readinessProbe\":{},\"f:startupProbe\":{}},"
+            + "\"k:{\\\"name\\\":\\\"user-container\\\"}\":"
+            + container
+            + ",\"f:env\":{},\"f:lifecycle\":{}}},"
+            + "\"f:dnsPolicy\":{},\"f:enableServiceLinks\":{},\"f:restartPolicy\":{},\"f:schedulerName\":{},"
+            + "\"f:securityContext\":{},\"f:serviceAccount\":{},\"f:serviceAccountName\":{},"
+            + "\"f:terminationGracePeriodSeconds\":{},\"f:tolerations\":{}"
+            + ",\"f:volumes\":{\".\":{},\"k:{\\\"name\\\":\\\"knative-var-log\\\"}\":{},"
+            + "\"k:{\\\"name\\\":\\\"kube-api-access-x7k2p\\\"}\":{}}}}";
+    KUBELET_FIELDS =
+        "{\"f:status\":{\"f:conditions\":{"
+            + "\"k:{\\\"type\\\":\\\"ContainersReady\\\"}\":{\".\":{},\"f:lastProbeTime\":{},\"f:lastTransitionTime\":{},\"f:status\":{},\"f:type\":{}},"
+            + "\"k:{\\\"type\\\":\\\"Initialized\\\"}\":{\".\":{},\"f:lastProbeTime\":{},\"f:lastTransitionTime\":{},\"f:status\":{},\"f:type\":{}},"
+            + "\"k:{\\\"type\\\":\\\"PodReadyToStartContainers\\\"}\":{\".\":{},\"f:lastProbeTime\":{},\"f:lastTransitionTime\":{},\"f:status\":{},\"f:type\":{}},"
+            + "\"k:{\\\"type\\\":\\\"Ready\\\"}\":{\".\":{},\"f:lastProbeTime\":{},\"f:lastTransitionTime\":{},\"f:status\":{},\"f:type\":{}}},"
+            + "\"f:containerStatuses\":{},\"f:hostIP\":{},\"f:hostIPs\":{},\"f:phase\":{},\"f:podIP\":{},"
+            + "\"f:podIPs\":{\".\":{},\"k:{\\\"ip\\\":\\\"10.244.0.2\\\"}\":{\".\":{},\"f:ip\":{}}},\"f:startTime\":{}}}";
   }
 }

@@ -3,16 +3,16 @@ package io.kubedirect.runtime.internal.engine;
 import static io.kubedirect.runtime.internal.engine.TestPods.POD;
 import static io.kubedirect.runtime.internal.engine.TestPods.withPhase;
 
-import io.kubedirect.runtime.internal.model.ObjectSupport;
-import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.WriteBackPolicy;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.runtime.internal.store.EphemeralEntry;
 import io.kubedirect.runtime.internal.store.EphemeralStore;
 import io.kubedirect.runtime.internal.store.RemovalReason;
+import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.inmemory.InMemoryNetwork;
-import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.models.V1OwnerReference;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
@@ -21,18 +21,24 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * A three-stage chain on virtual time for the write-back tests: a ReplicaSet-like head ({@code rs}) emits
- * pods, a relay ({@code scheduler}) binds each to {@code node-0}, and one tail ({@code sm}) on that node runs
- * them (reports Running when {@link #autoStatus}) and writes them back. The head is driven by the test.
+ * A three-stage chain on virtual time for the write-back tests: a ReplicaSet-like head ({@code rs})
+ * emits pods, a relay ({@code scheduler}) binds each to {@code node-0}, and one tail ({@code sm})
+ * on that node runs them (reports Running when {@link #autoStatus}) and writes them back. The head
+ * is driven by the test.
  */
 final class Chain implements AutoCloseable {
 
-  static final StageDeclaration RS = StageDeclaration.builder("rs").downstream("scheduler").emits(V1Pod.class)
-      .build();
-  static final StageDeclaration SCHED = StageDeclaration.builder("scheduler").upstream("rs").downstream("sm")
-      .receives(V1Pod.class).emits(V1Pod.class).build();
-  static final StageDeclaration SM = StageDeclaration.builder("sm").upstream("scheduler").receives(V1Pod.class)
-      .build();
+  static final StageDeclaration RS =
+      StageDeclaration.builder("rs").downstream("scheduler").emits(V1Pod.class).build();
+  static final StageDeclaration SCHED =
+      StageDeclaration.builder("scheduler")
+          .upstream("rs")
+          .downstream("sm")
+          .receives(V1Pod.class)
+          .emits(V1Pod.class)
+          .build();
+  static final StageDeclaration SM =
+      StageDeclaration.builder("sm").upstream("scheduler").receives(V1Pod.class).build();
   static final String OWNER_UID = "rs-uid-1";
 
   final DeterministicTaskScheduler sched;
@@ -45,6 +51,7 @@ final class Chain implements AutoCloseable {
   StageEngine rs;
   StageEngine scheduler;
   StageEngine sm;
+
   /** Whether the tail reports every received pod Running (its controller's status write). */
   boolean autoStatus = true;
 
@@ -54,16 +61,33 @@ final class Chain implements AutoCloseable {
     this.persisted = new FakePersistedStore(sched);
     this.epochs = EpochSource.fromMicros(() -> sched.nanoTime() / 1000);
     this.limits = limits;
-    StageEngine.Builder tb = StageEngine.builder().stage(SM).transport(net.transport("sm")).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress("node-0", 0)).epochSource(clock())
-        .limits(limits);
+    StageEngine.Builder tb =
+        StageEngine.builder()
+            .stage(SM)
+            .transport(net.transport("sm"))
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .listen(new PeerAddress("node-0", 0))
+            .epochSource(clock())
+            .limits(limits);
     if (tailPolicy != null) {
       tb.writeBack(POD, tailPolicy);
     }
     sm = start(tb.build());
-    scheduler = start(StageEngine.builder().stage(SCHED).transport(net.transport("scheduler")).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress("scheduler", 0))
-        .discovery(discovery).epochSource(clock()).limits(limits).build());
+    scheduler =
+        start(
+            StageEngine.builder()
+                .stage(SCHED)
+                .transport(net.transport("scheduler"))
+                .scheduler(sched)
+                .persistedApi(persisted)
+                .persistedFeed(persisted)
+                .listen(new PeerAddress("scheduler", 0))
+                .discovery(discovery)
+                .epochSource(clock())
+                .limits(limits)
+                .build());
     sched.runFor(Duration.ofMillis(10));
     discovery.put("scheduler", "", scheduler.localAddress().orElseThrow());
     discovery.put("sm", "node-0", sm.localAddress().orElseThrow());
@@ -86,33 +110,67 @@ final class Chain implements AutoCloseable {
 
   /** A clock {@code offsetMicros} off the others' (negative: behind). */
   EpochSource clock(long offsetMicros) {
-    return EpochSource.fromMicros(() -> WALL_CLOCK_AT_START + offsetMicros + sched.nanoTime() / 1000);
+    return EpochSource.fromMicros(
+        () -> WALL_CLOCK_AT_START + offsetMicros + sched.nanoTime() / 1000);
   }
 
   /** A (further) head stage named {@code rs}, with its own epoch source. */
   StageEngine newHead(EpochSource headEpochs) {
-    return start(StageEngine.builder().stage(RS).transport(net.transport("rs")).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).discovery(discovery).epochSource(headEpochs)
-        .limits(limits).build());
+    return start(
+        StageEngine.builder()
+            .stage(RS)
+            .transport(net.transport("rs"))
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(headEpochs)
+            .limits(limits)
+            .build());
   }
 
-  /** A second live instance of the head stage {@code rs} (its own transport instance, same stage name). */
+  /**
+   * A second live instance of the head stage {@code rs} (its own transport instance, same stage
+   * name).
+   */
   StageEngine start2() {
-    return start(StageEngine.builder().stage(RS)
-        .transport(io.kubedirect.transport.inmemory.InMemoryTransport.builder(net, "rs").instance("rs-2")
-            .build())
-        .scheduler(sched).persistedApi(persisted).persistedFeed(persisted).discovery(discovery)
-        .epochSource(clock())
-        .limits(limits).build());
+    return start(
+        StageEngine.builder()
+            .stage(RS)
+            .transport(
+                io.kubedirect.transport.inmemory.InMemoryTransport.builder(net, "rs")
+                    .instance("rs-2")
+                    .build())
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(clock())
+            .limits(limits)
+            .build());
   }
 
-  /** Another instance of the scheduler stage listening on {@code host} (e.g. a standby that took over). */
+  /**
+   * Another instance of the scheduler stage listening on {@code host} (e.g. a standby that took
+   * over).
+   */
   StageEngine newScheduler(String host) {
-    StageEngine s = start(StageEngine.builder().stage(SCHED)
-        .transport(io.kubedirect.transport.inmemory.InMemoryTransport.builder(net, "scheduler").instance(host)
-            .build())
-        .scheduler(sched).persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress(host, 0))
-        .discovery(discovery).epochSource(clock()).limits(limits).build());
+    StageEngine s =
+        start(
+            StageEngine.builder()
+                .stage(SCHED)
+                .transport(
+                    io.kubedirect.transport.inmemory.InMemoryTransport.builder(net, "scheduler")
+                        .instance(host)
+                        .build())
+                .scheduler(sched)
+                .persistedApi(persisted)
+                .persistedFeed(persisted)
+                .listen(new PeerAddress(host, 0))
+                .discovery(discovery)
+                .epochSource(clock())
+                .limits(limits)
+                .build());
     bindEverything(s);
     return s;
   }
@@ -125,44 +183,54 @@ final class Chain implements AutoCloseable {
 
   /** The scheduler's "controller": binds every unbound pod it holds to node-0. */
   private void bindEverything(StageEngine s) {
-    s.store().addListener(new EphemeralStore.Listener() {
-      @Override
-      public void onUpsert(EphemeralEntry e, EphemeralEntry previous) {
-        V1Pod p = (V1Pod) e.object();
-        if (p.getSpec().getNodeName() == null) {
-          V1Pod bound = ObjectSupport.deepCopy(p);
-          bound.getSpec().setNodeName("node-0");
-          sched.execute(() -> s.write(POD, WriteOp.UPDATE, bound));
-        }
-      }
+    s.store()
+        .addListener(
+            new EphemeralStore.Listener() {
+              @Override
+              public void onUpsert(EphemeralEntry e, EphemeralEntry previous) {
+                V1Pod p = (V1Pod) e.object();
+                if (p.getSpec().getNodeName() == null) {
+                  V1Pod bound = ObjectSupport.deepCopy(p);
+                  bound.getSpec().setNodeName("node-0");
+                  sched.execute(() -> s.write(POD, WriteOp.UPDATE, bound));
+                }
+              }
 
-      @Override
-      public void onRemove(EphemeralEntry e, RemovalReason reason) {}
-    });
+              @Override
+              public void onRemove(EphemeralEntry e, RemovalReason reason) {}
+            });
   }
 
   /** The sandbox manager's "controller": reports every received pod Running. */
   private void runEverything(StageEngine s) {
-    s.store().addListener(new EphemeralStore.Listener() {
-      @Override
-      public void onUpsert(EphemeralEntry e, EphemeralEntry previous) {
-        V1Pod p = (V1Pod) e.object();
-        if (autoStatus && p.getStatus() == null) {
-          V1Pod running = withPhase(p, "Running");
-          sched.execute(() -> s.write(POD, WriteOp.UPDATE_STATUS, running));
-        }
-      }
+    s.store()
+        .addListener(
+            new EphemeralStore.Listener() {
+              @Override
+              public void onUpsert(EphemeralEntry e, EphemeralEntry previous) {
+                V1Pod p = (V1Pod) e.object();
+                if (autoStatus && p.getStatus() == null) {
+                  V1Pod running = withPhase(p, "Running");
+                  sched.execute(() -> s.write(POD, WriteOp.UPDATE_STATUS, running));
+                }
+              }
 
-      @Override
-      public void onRemove(EphemeralEntry e, RemovalReason reason) {}
-    });
+              @Override
+              public void onRemove(EphemeralEntry e, RemovalReason reason) {}
+            });
   }
 
   /** A new pod of the test's ReplicaSet (controller owner {@link #OWNER_UID}). */
   static V1Pod ownedPod(String name, String ownerUid) {
     V1Pod p = TestPods.pod(name, null);
-    p.getMetadata().addOwnerReferencesItem(new V1OwnerReference().apiVersion("apps/v1").kind("ReplicaSet")
-        .name("rs-" + ownerUid).uid(ownerUid).controller(true));
+    p.getMetadata()
+        .addOwnerReferencesItem(
+            new V1OwnerReference()
+                .apiVersion("apps/v1")
+                .kind("ReplicaSet")
+                .name("rs-" + ownerUid)
+                .uid(ownerUid)
+                .controller(true));
     return p;
   }
 
@@ -180,8 +248,11 @@ final class Chain implements AutoCloseable {
 
   /** Every stage has nothing dirty and holds nothing ephemeral. */
   boolean quiet() {
-    return rs.dirtyCount() == 0 && scheduler.dirtyCount() == 0 && sm.dirtyCount() == 0
-        && scheduler.store().size() == 0 && sm.store().size() == 0;
+    return rs.dirtyCount() == 0
+        && scheduler.dirtyCount() == 0
+        && sm.dirtyCount() == 0
+        && scheduler.store().size() == 0
+        && sm.store().size() == 0;
   }
 
   @Override

@@ -3,11 +3,11 @@ package io.kubedirect.runtime.internal.engine;
 import static io.kubedirect.runtime.internal.engine.TestPods.POD;
 import static io.kubedirect.runtime.internal.engine.TestPods.pod;
 
-import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
-import io.kubedirect.transport.inmemory.InMemoryNetwork;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.transport.PeerAddress;
+import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
@@ -17,9 +17,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Direct-path throughput of the engine: a producer emits N pods to a receiver over the in-memory transport
- * (real threads, no latency injected); reports pods per second until every emit is acknowledged. Measures
- * the engine plus codec, not the network. Args: N (default 20000), rounds (default 3).
+ * Direct-path throughput of the engine: a producer emits N pods to a receiver over the in-memory
+ * transport (real threads, no latency injected); reports pods per second until every emit is
+ * acknowledged. Measures the engine plus codec, not the network. Args: N (default 20000), rounds
+ * (default 3).
  */
 public final class EngineThroughputBench {
 
@@ -34,19 +35,29 @@ public final class EngineThroughputBench {
         InMemoryNetwork net = InMemoryNetwork.builder(sched).latency(Duration.ZERO).build();
         FakePersistedStore persisted = new FakePersistedStore(sched);
         FakeDiscovery discovery = new FakeDiscovery();
-        StageEngine sm = StageEngine.builder()
-            .stage(StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build())
-            .transport(net.transport("sm")).scheduler(sched).persistedApi(persisted).persistedFeed(persisted)
-            .listen(new PeerAddress("sm", 0)).build();
+        StageEngine sm =
+            StageEngine.builder()
+                .stage(StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build())
+                .transport(net.transport("sm"))
+                .scheduler(sched)
+                .persistedApi(persisted)
+                .persistedFeed(persisted)
+                .listen(new PeerAddress("sm", 0))
+                .build();
         sm.start();
         while (sm.localAddress().isEmpty()) {
           Thread.onSpinWait();
         }
         discovery.put("sm", "", sm.localAddress().get());
-        StageEngine rs = StageEngine.builder()
-            .stage(StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build())
-            .transport(net.transport("rs")).scheduler(sched).persistedApi(persisted).persistedFeed(persisted)
-            .discovery(discovery).build();
+        StageEngine rs =
+            StageEngine.builder()
+                .stage(StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build())
+                .transport(net.transport("rs"))
+                .scheduler(sched)
+                .persistedApi(persisted)
+                .persistedFeed(persisted)
+                .discovery(discovery)
+                .build();
         rs.start();
         List<V1Pod> pods = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -59,8 +70,9 @@ public final class EngineThroughputBench {
         }
         CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
         long nanos = System.nanoTime() - t0;
-        System.out.printf("round %d: %d pods acked in %d ms = %.0f pods/s; receiver holds %d%n", r, n,
-            nanos / 1_000_000, n / (nanos / 1e9), sm.store().size());
+        System.out.printf(
+            "round %d: %d pods acked in %d ms = %.0f pods/s; receiver holds %d%n",
+            r, n, nanos / 1_000_000, n / (nanos / 1e9), sm.store().size());
         rs.close();
         sm.close();
       }

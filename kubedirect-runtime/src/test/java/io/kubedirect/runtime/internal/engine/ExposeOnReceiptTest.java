@@ -5,14 +5,14 @@ import static io.kubedirect.runtime.internal.engine.TestPods.pod;
 import static io.kubedirect.runtime.internal.engine.TestPods.withPhase;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubedirect.runtime.internal.model.ObjectSupport;
-import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.api.WriteResult;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.runtime.internal.model.WriteOp;
+import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.inmemory.InMemoryNetwork;
-import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
@@ -23,11 +23,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The tail's opt-in {@link WriteBackPolicy#EXPOSE_ON_RECEIPT}, over the in-memory transport on virtual time. */
+/**
+ * The tail's opt-in {@link WriteBackPolicy#EXPOSE_ON_RECEIPT}, over the in-memory transport on
+ * virtual time.
+ */
 class ExposeOnReceiptTest {
 
-  static final StageDeclaration HEAD = StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
-  static final StageDeclaration TAIL = StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build();
+  static final StageDeclaration HEAD =
+      StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
+  static final StageDeclaration TAIL =
+      StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build();
 
   DeterministicTaskScheduler sched;
   InMemoryNetwork net;
@@ -51,8 +56,15 @@ class ExposeOnReceiptTest {
   }
 
   StageEngine tail(WriteBackPolicy podPolicy) {
-    StageEngine.Builder b = StageEngine.builder().stage(TAIL).transport(net.transport("sm")).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress("sm-0", 0)).epochSource(epochs);
+    StageEngine.Builder b =
+        StageEngine.builder()
+            .stage(TAIL)
+            .transport(net.transport("sm"))
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .listen(new PeerAddress("sm-0", 0))
+            .epochSource(epochs);
     if (podPolicy != null) {
       b.writeBack(POD, podPolicy);
     }
@@ -65,8 +77,16 @@ class ExposeOnReceiptTest {
   }
 
   StageEngine head() {
-    StageEngine e = StageEngine.builder().stage(HEAD).transport(net.transport("rs")).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).discovery(discovery).epochSource(epochs).build();
+    StageEngine e =
+        StageEngine.builder()
+            .stage(HEAD)
+            .transport(net.transport("rs"))
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(epochs)
+            .build();
     e.start();
     engines.add(e);
     return e;
@@ -84,14 +104,25 @@ class ExposeOnReceiptTest {
       sent.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, "node-1")));
     }
     // Capture each ephemeral copy before its persisted copy replaces it in the tail's store.
-    assertThat(run(() -> {
-      sm.store().entries(POD).forEach(en -> {
-        if (received.stream().noneMatch(p -> p.getMetadata().getName().equals(en.object().getMetadata().getName()))) {
-          received.add(ObjectSupport.deepCopy((V1Pod) en.object()));
-        }
-      });
-      return sent.stream().allMatch(CompletableFuture::isDone) && received.size() == n;
-    })).isTrue();
+    assertThat(
+            run(
+                () -> {
+                  sm.store()
+                      .entries(POD)
+                      .forEach(
+                          en -> {
+                            if (received.stream()
+                                .noneMatch(
+                                    p ->
+                                        p.getMetadata()
+                                            .getName()
+                                            .equals(en.object().getMetadata().getName()))) {
+                              received.add(ObjectSupport.deepCopy((V1Pod) en.object()));
+                            }
+                          });
+                  return sent.stream().allMatch(CompletableFuture::isDone) && received.size() == n;
+                }))
+        .isTrue();
     return received;
   }
 
@@ -101,12 +132,19 @@ class ExposeOnReceiptTest {
     StageEngine rs = head();
     List<V1Pod> received = sendPods(rs, sm, 20);
 
-    assertThat(run(() -> persisted.list(POD).size() == 20 && sm.store().size() == 0 && rs.dirtyCount() == 0))
+    assertThat(
+            run(
+                () ->
+                    persisted.list(POD).size() == 20
+                        && sm.store().size() == 0
+                        && rs.dirtyCount() == 0))
         .isTrue();
-    assertThat(persisted.list(POD)).allSatisfy(o -> {
-      assertThat(((V1Pod) o).getSpec().getNodeName()).isEqualTo("node-1");
-      assertThat(((V1Pod) o).getStatus()).isNull();
-    });
+    assertThat(persisted.list(POD))
+        .allSatisfy(
+            o -> {
+              assertThat(((V1Pod) o).getSpec().getNodeName()).isEqualTo("node-1");
+              assertThat(((V1Pod) o).getStatus()).isNull();
+            });
     assertThat(received).allSatisfy(p -> assertThat(ObjectSupport.persistedRv(p)).isNull());
 
     // The sandbox manager reports status with the ephemeral copy it got over the link.
@@ -118,9 +156,11 @@ class ExposeOnReceiptTest {
     assertThat(written).allMatch(f -> !f.isCompletedExceptionally());
     assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(20);
     assertThat(persisted.log.stream().filter(l -> l.startsWith("CREATE ")).count()).isEqualTo(20);
-    assertThat(persisted.log.stream().filter(l -> l.startsWith("UPDATE_STATUS ")).count()).isEqualTo(20);
+    assertThat(persisted.log.stream().filter(l -> l.startsWith("UPDATE_STATUS ")).count())
+        .isEqualTo(20);
     assertThat(persisted.calls(FakePersistedStore.Op.UPDATE)).isZero();
-    assertThat(persisted.list(POD)).hasSize(20)
+    assertThat(persisted.list(POD))
+        .hasSize(20)
         .allSatisfy(o -> assertThat(((V1Pod) o).getStatus().getPhase()).isEqualTo("Running"));
   }
 
@@ -132,12 +172,15 @@ class ExposeOnReceiptTest {
     CompletableFuture<KubernetesObject> sent = rs.write(POD, WriteOp.CREATE, pod("p", "node-1"));
     assertThat(run(() -> sm.store().get(POD, "default/p").isPresent())).isTrue();
     V1Pod held = (V1Pod) sm.store().get(POD, "default/p").orElseThrow().object();
-    CompletableFuture<KubernetesObject> w = sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
+    CompletableFuture<KubernetesObject> w =
+        sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
     persisted.pauseFeed(false);
     assertThat(run(() -> w.isDone() && sent.isDone() && rs.dirtyCount() == 0)).isTrue();
     assertThat(w).isCompleted();
-    assertThat(persisted.log).containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
-    assertThat(((V1Pod) persisted.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+    assertThat(persisted.log)
+        .containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(((V1Pod) persisted.stored(POD, "default/p").orElseThrow()).getStatus().getPhase())
+        .isEqualTo("Running");
   }
 
   @Test
@@ -158,7 +201,8 @@ class ExposeOnReceiptTest {
     StageEngine rs = head();
     persisted.failNext(FakePersistedStore.Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 3);
     rs.write(POD, WriteOp.CREATE, pod("p", "node-1"));
-    assertThat(run(() -> persisted.stored(POD, "default/p").isPresent() && sm.store().size() == 0)).isTrue();
+    assertThat(run(() -> persisted.stored(POD, "default/p").isPresent() && sm.store().size() == 0))
+        .isTrue();
     assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(4);
     assertThat(persisted.log).containsExactly("CREATE /v1/Pod|default/p");
   }
@@ -170,11 +214,13 @@ class ExposeOnReceiptTest {
     persisted.commitButFailNextCreates(1);
     List<V1Pod> received = sendPods(rs, sm, 1);
     assertThat(run(() -> sm.store().size() == 0 && rs.dirtyCount() == 0)).isTrue();
-    CompletableFuture<KubernetesObject> w = sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(received.get(0), "Running"));
+    CompletableFuture<KubernetesObject> w =
+        sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(received.get(0), "Running"));
     assertThat(run(w::isDone)).isTrue();
     assertThat(w).isCompleted();
     assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(1);
-    assertThat(persisted.log).containsExactly("CREATE /v1/Pod|default/p0", "UPDATE_STATUS /v1/Pod|default/p0");
+    assertThat(persisted.log)
+        .containsExactly("CREATE /v1/Pod|default/p0", "UPDATE_STATUS /v1/Pod|default/p0");
   }
 
   @Test

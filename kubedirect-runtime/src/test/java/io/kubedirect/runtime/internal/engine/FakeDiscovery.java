@@ -10,7 +10,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A mutable discovery for tests: stage -> (routing key -> address); key "" is the default instance. */
+/**
+ * A mutable discovery for tests: stage -> (routing key -> address); key "" is the default instance.
+ */
 public final class FakeDiscovery implements PeerDiscovery {
 
   private final Map<String, Map<String, PeerAddress>> map = new ConcurrentHashMap<>();
@@ -18,8 +20,8 @@ public final class FakeDiscovery implements PeerDiscovery {
   private volatile boolean strict;
 
   /**
-   * With {@code strict}, a routing key without an address of its own resolves to nothing instead of the stage's
-   * default instance (the contract allows either: "empty if unknown").
+   * With {@code strict}, a routing key without an address of its own resolves to nothing instead of
+   * the stage's default instance (the contract allows either: "empty if unknown").
    */
   public FakeDiscovery strict(boolean strict) {
     this.strict = strict;

@@ -1,11 +1,11 @@
 package io.kubedirect.runtime.internal.engine;
 
-import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.api.WriteResult;
 import io.kubedirect.runtime.internal.codec.Kinds;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
 import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubedirect.transport.TaskScheduler;
-import io.kubedirect.api.WriteResult;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Binding;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -22,13 +22,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An in-memory persisted store for tests: resourceVersions, preconditions, AlreadyExists, scripted failures,
- * and a feed that reports changes asynchronously on a scheduler (like an informer would).
+ * An in-memory persisted store for tests: resourceVersions, preconditions, AlreadyExists, scripted
+ * failures, and a feed that reports changes asynchronously on a scheduler (like an informer would).
  */
 public final class FakePersistedStore implements PersistedObjectApi, PersistedObjectFeed {
 
   /** Operations that can be scripted to fail. */
-  public enum Op { CREATE, UPDATE, UPDATE_STATUS, DELETE, BIND }
+  public enum Op {
+    CREATE,
+    UPDATE,
+    UPDATE_STATUS,
+    DELETE,
+    BIND
+  }
 
   private final TaskScheduler scheduler;
   private final Map<String, KubernetesObject> objects = new HashMap<>();
@@ -41,10 +47,13 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
   private boolean feedPaused;
   private final List<Runnable> heldEvents = new ArrayList<>();
   private final ArrayDeque<Runnable> feedQueue = new ArrayDeque<>();
+
   /** Every successful write, in order: "OP kind key". */
   public final List<String> log = new CopyOnWriteArrayList<>();
+
   /** Every recorded Event: "type reason involvedKind/involvedName: message". */
   public final List<String> events = new CopyOnWriteArrayList<>();
+
   private java.util.function.Predicate<KubernetesObject> rejectCreate = o -> false;
 
   /** Creates a store whose feed runs on {@code scheduler}. */
@@ -61,19 +70,31 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     return this;
   }
 
-  /** Creates of objects matching {@code rule} are rejected for good (FAILED, like a 403 at admission). */
-  public synchronized FakePersistedStore rejectCreates(java.util.function.Predicate<KubernetesObject> rule) {
+  /**
+   * Creates of objects matching {@code rule} are rejected for good (FAILED, like a 403 at
+   * admission).
+   */
+  public synchronized FakePersistedStore rejectCreates(
+      java.util.function.Predicate<KubernetesObject> rule) {
     rejectCreate = rule;
     return this;
   }
 
   @Override
-  public void recordEvent(String namespace, io.kubernetes.client.openapi.models.V1ObjectReference involved,
-      String type, String reason, String message) {
-    events.add(type + " " + reason + " " + involved.getKind() + "/" + involved.getName() + ": " + message);
+  public void recordEvent(
+      String namespace,
+      io.kubernetes.client.openapi.models.V1ObjectReference involved,
+      String type,
+      String reason,
+      String message) {
+    events.add(
+        type + " " + reason + " " + involved.getKind() + "/" + involved.getName() + ": " + message);
   }
 
-  /** The next {@code n} successful creates commit but answer RETRYABLE_FAILURE (a timeout after commit). */
+  /**
+   * The next {@code n} successful creates commit but answer RETRYABLE_FAILURE (a timeout after
+   * commit).
+   */
   public synchronized FakePersistedStore commitButFailNextCreates(int n) {
     ambiguousCreates += n;
     return this;
@@ -118,11 +139,12 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
   /** The stored objects of a kind. */
   public synchronized List<KubernetesObject> list(String kind) {
     List<KubernetesObject> out = new ArrayList<>();
-    objects.forEach((k, v) -> {
-      if (k.startsWith(kind + "|")) {
-        out.add(v);
-      }
-    });
+    objects.forEach(
+        (k, v) -> {
+          if (k.startsWith(kind + "|")) {
+            out.add(v);
+          }
+        });
     return out;
   }
 
@@ -149,8 +171,11 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     }
     String id = kind + "|" + ObjectSupport.key(object);
     if (rejectCreate.test(object)) {
-      return WriteResult.of(WriteResult.Status.FAILED, "pods \"" + object.getMetadata().getName()
-          + "\" is forbidden: no PriorityClass with name missing was found");
+      return WriteResult.of(
+          WriteResult.Status.FAILED,
+          "pods \""
+              + object.getMetadata().getName()
+              + "\" is forbidden: no PriorityClass with name missing was found");
     }
     if (objects.containsKey(id)) {
       return WriteResult.of(WriteResult.Status.ALREADY_EXISTS, "exists");
@@ -162,7 +187,8 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     KubernetesObject c = ObjectSupport.deepCopy(object);
     c.getMetadata().setGeneration(1L);
     if (c.getMetadata().getUid() == null) {
-      c.getMetadata().setUid("uid-" + (rv.get() + 1)); // like the API Server: each created object gets one
+      c.getMetadata()
+          .setUid("uid-" + (rv.get() + 1)); // like the API Server: each created object gets one
     }
     KubernetesObject stored = put(kind, c);
     if (ambiguousCreates > 0) {
@@ -194,31 +220,45 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     }
     String want = object.getMetadata().getResourceVersion();
     if (want != null && !want.equals(cur.getMetadata().getResourceVersion())) {
-      return WriteResult.of(WriteResult.Status.CONFLICT, "rv " + want + " != " + cur.getMetadata().getResourceVersion());
+      return WriteResult.of(
+          WriteResult.Status.CONFLICT,
+          "rv " + want + " != " + cur.getMetadata().getResourceVersion());
     }
-    if (op == Op.UPDATE && cur instanceof V1Pod was && object instanceof V1Pod now
+    if (op == Op.UPDATE
+        && cur instanceof V1Pod was
+        && object instanceof V1Pod now
         && !Objects.equals(nodeName(was), nodeName(now))) {
-      // Like the API Server: a stored pod's spec is immutable (nodeName is set through pods/binding).
-      return WriteResult.of(WriteResult.Status.FAILED, "Pod \"" + object.getMetadata().getName()
-          + "\" is invalid: spec: Forbidden: pod updates may not change fields other than ...");
+      // Like the API Server: a stored pod's spec is immutable (nodeName is set through
+      // pods/binding).
+      return WriteResult.of(
+          WriteResult.Status.FAILED,
+          "Pod \""
+              + object.getMetadata().getName()
+              + "\" is invalid: spec: Forbidden: pod updates may not change fields other than ...");
     }
-    KubernetesObject next = op == Op.UPDATE_STATUS ? ObjectSupport.withStatusOf(cur, object) : object;
+    KubernetesObject next =
+        op == Op.UPDATE_STATUS ? ObjectSupport.withStatusOf(cur, object) : object;
     if (op == Op.UPDATE) {
       // Like the API Server: a spec write bumps metadata.generation (status writes do not).
       // And, for kinds with a status subresource, ignores the status in the body.
       Long g = cur.getMetadata().getGeneration();
-      next = ObjectSupport.status(cur) != null || ObjectSupport.status(next) != null
-          ? ObjectSupport.withStatusOf(next, cur) : ObjectSupport.deepCopy(next);
+      next =
+          ObjectSupport.status(cur) != null || ObjectSupport.status(next) != null
+              ? ObjectSupport.withStatusOf(next, cur)
+              : ObjectSupport.deepCopy(next);
       next.getMetadata().setGeneration(g == null ? 2L : g + 1);
     }
     log.add(op + " " + id);
     return WriteResult.ok(put(kind, next));
   }
 
-  /** The binding of a pod, as the API Server does it: an unbound pod gets the node, a bound one is a conflict. */
+  /**
+   * The binding of a pod, as the API Server does it: an unbound pod gets the node, a bound one is a
+   * conflict.
+   */
   @Override
-  public synchronized WriteResult createSubresource(String kind, String namespace, String name, String subresource,
-      KubernetesObject body) {
+  public synchronized WriteResult createSubresource(
+      String kind, String namespace, String name, String subresource, KubernetesObject body) {
     calls.merge(Op.BIND, 1, Integer::sum);
     KubernetesObject cur = objects.get(kind + "|" + Kinds.key(namespace, name));
     if (!"binding".equals(subresource) || !(body instanceof V1Binding b)) {
@@ -227,13 +267,15 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     if (cur == null) {
       return WriteResult.of(WriteResult.Status.NOT_FOUND, "missing");
     }
-    if (b.getMetadata().getUid() != null && !b.getMetadata().getUid().equals(cur.getMetadata().getUid())) {
+    if (b.getMetadata().getUid() != null
+        && !b.getMetadata().getUid().equals(cur.getMetadata().getUid())) {
       return WriteResult.of(WriteResult.Status.CONFLICT, "uid precondition failed");
     }
     V1Pod pod = (V1Pod) ObjectSupport.deepCopy(cur);
     if (nodeName(pod) != null) {
-      return WriteResult.of(WriteResult.Status.CONFLICT, "pod " + name + " is already assigned to node "
-          + nodeName(pod));
+      return WriteResult.of(
+          WriteResult.Status.CONFLICT,
+          "pod " + name + " is already assigned to node " + nodeName(pod));
     }
     pod.getSpec().setNodeName(b.getTarget().getName());
     log.add("BIND " + kind + "|" + Kinds.key(namespace, name) + " " + b.getTarget().getName());
@@ -262,10 +304,11 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     log.add("DELETE " + kind + "|" + Kinds.key(namespace, name));
     List<Listener> ls = List.copyOf(listeners.getOrDefault(kind, List.of()));
     long at = rv.incrementAndGet();
-    deliver(() -> {
-      ls.forEach(l -> l.onDeleted(cur));
-      observed.accumulateAndGet(at, Math::max);
-    });
+    deliver(
+        () -> {
+          ls.forEach(l -> l.onDeleted(cur));
+          observed.accumulateAndGet(at, Math::max);
+        });
     return WriteResult.ok(cur);
   }
 
@@ -284,10 +327,11 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     List<Listener> ls = List.copyOf(listeners.getOrDefault(kind, List.of()));
     KubernetesObject copy = ObjectSupport.deepCopy(stored);
     long at = Long.parseLong(stored.getMetadata().getResourceVersion());
-    deliver(() -> {
-      ls.forEach(l -> l.onPersisted(copy));
-      observed.accumulateAndGet(at, Math::max);
-    });
+    deliver(
+        () -> {
+          ls.forEach(l -> l.onPersisted(copy));
+          observed.accumulateAndGet(at, Math::max);
+        });
   }
 
   /** Lock held. */
@@ -299,17 +343,21 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
     }
   }
 
-  /** Events are delivered FIFO, like a watch: each pump task runs the oldest queued event. Lock held. */
+  /**
+   * Events are delivered FIFO, like a watch: each pump task runs the oldest queued event. Lock
+   * held.
+   */
   private void enqueueEvent(Runnable event) {
     feedQueue.addLast(event);
-    scheduler.execute(() -> {
-      Runnable next;
-      synchronized (this) {
-        next = feedQueue.pollFirst();
-      }
-      if (next != null) {
-        next.run();
-      }
-    });
+    scheduler.execute(
+        () -> {
+          Runnable next;
+          synchronized (this) {
+            next = feedQueue.pollFirst();
+          }
+          if (next != null) {
+            next.run();
+          }
+        });
   }
 }

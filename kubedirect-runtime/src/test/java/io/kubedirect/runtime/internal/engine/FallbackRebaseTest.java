@@ -9,26 +9,33 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fault matrix class C (docs/reliability.md): the replicaset stage's link to the scheduler is down past the
- * fallback deadline, so it writes its unpersisted pods through the API Server, unbound, while the scheduler
- * had already bound them and sent them on. The API copy lacks the scheduler's change; nothing would bind it
- * again (the scheduler's controller counts the pod as placed). The scheduler re-applies its change onto the
- * stored copy and sends it on as an update, which the tail writes back through the pod's binding.
+ * Fault matrix class C (docs/reliability.md): the replicaset stage's link to the scheduler is down
+ * past the fallback deadline, so it writes its unpersisted pods through the API Server, unbound,
+ * while the scheduler had already bound them and sent them on. The API copy lacks the scheduler's
+ * change; nothing would bind it again (the scheduler's controller counts the pod as placed). The
+ * scheduler re-applies its change onto the stored copy and sends it on as an update, which the tail
+ * writes back through the pod's binding.
  */
 class FallbackRebaseTest {
 
   @Test
   void aRelaysChangeIsReappliedOntoACopyTheUpstreamStoredThroughTheApiServer() {
     try (Chain c = new Chain(41, null)) {
-      c.net.faults().partition("scheduler", "sm"); // the bound copy is on its way, not yet at the tail
+      c.net
+          .faults()
+          .partition("scheduler", "sm"); // the bound copy is on its way, not yet at the tail
       c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
-      assertThat(c.run(() -> c.scheduler.dirtyCount() == 1)).as("the scheduler bound and sent it").isTrue();
+      assertThat(c.run(() -> c.scheduler.dirtyCount() == 1))
+          .as("the scheduler bound and sent it")
+          .isTrue();
 
-      c.persisted.put(POD, Chain.ownedPod("p")); // what the replicaset stage's fallback stores: unbound
+      c.persisted.put(
+          POD, Chain.ownedPod("p")); // what the replicaset stage's fallback stores: unbound
       c.net.faults().heal("scheduler", "sm");
 
       assertThat(c.run(() -> node(c).isPresent() && c.quiet() && c.rs.dirtyCount() == 0))
-          .as("stored bound, every stage drained; stored: %s", c.persisted.list(POD)).isTrue();
+          .as("stored bound, every stage drained; stored: %s", c.persisted.list(POD))
+          .isTrue();
       assertThat(node(c)).contains("node-0");
       assertThat(c.persisted.log).contains("BIND /v1/Pod|default/p node-0");
     }
@@ -43,7 +50,8 @@ class FallbackRebaseTest {
 
       V1Pod bound = Chain.ownedPod("p");
       bound.getSpec().setNodeName("node-0");
-      c.persisted.put(POD, bound); // stored with the scheduler's change already (e.g. its own fallback)
+      c.persisted.put(
+          POD, bound); // stored with the scheduler's change already (e.g. its own fallback)
       c.net.faults().heal("scheduler", "sm");
 
       assertThat(c.run(() -> c.quiet() && c.rs.dirtyCount() == 0)).isTrue();
@@ -55,24 +63,30 @@ class FallbackRebaseTest {
   @Test
   void aDeleteWrittenThroughTheFallbackAlsoDeletesACopyADownstreamPersistsLater() {
     try (Chain c = new Chain(43, null)) {
-      // The tail's creates fail for ~16 s (backoff 50 ms doubling to 5 s): it persists the pod only after the
+      // The tail's creates fail for ~16 s (backoff 50 ms doubling to 5 s): it persists the pod only
+      // after the
       // replicaset stage's fallback delete (10 s after its link went down) found nothing to delete.
-      c.persisted.failNext(FakePersistedStore.Op.CREATE, io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE,
-          9);
+      c.persisted.failNext(
+          FakePersistedStore.Op.CREATE, io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE, 9);
       c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
       assertThat(c.run(() -> c.sm.store().size() == 1)).as("the tail holds it").isTrue();
       c.net.faults().partition("rs", "scheduler");
-      c.rs.write(POD, WriteOp.DELETE, Chain.ownedPod("p")); // the retraction cannot reach the scheduler
+      c.rs.write(
+          POD, WriteOp.DELETE, Chain.ownedPod("p")); // the retraction cannot reach the scheduler
       assertThat(c.run(() -> c.persisted.log.stream().anyMatch(l -> l.startsWith("CREATE"))))
-          .as("the tail persisted it late").isTrue();
+          .as("the tail persisted it late")
+          .isTrue();
       c.net.faults().heal("rs", "scheduler");
       assertThat(c.run(() -> c.persistedPods() == 0 && c.quiet() && c.rs.dirtyCount() == 0))
-          .as("no pod left: %s; log %s", c.persisted.list(POD), c.persisted.log).isTrue();
+          .as("no pod left: %s; log %s", c.persisted.list(POD), c.persisted.log)
+          .isTrue();
     }
   }
 
   private static Optional<String> node(Chain c) {
-    return c.persisted.list(POD).stream().map(o -> ((V1Pod) o).getSpec().getNodeName())
-        .filter(n -> n != null).findFirst();
+    return c.persisted.list(POD).stream()
+        .map(o -> ((V1Pod) o).getSpec().getNodeName())
+        .filter(n -> n != null)
+        .findFirst();
   }
 }

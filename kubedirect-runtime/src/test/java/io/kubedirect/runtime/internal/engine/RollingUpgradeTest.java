@@ -5,10 +5,10 @@ import static io.kubedirect.runtime.internal.engine.TestPods.pod;
 import static io.kubedirect.runtime.internal.engine.TestPods.withPhase;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.api.StageDeclaration;
-import io.kubedirect.protocol.v1.Envelope;
 import io.kubedirect.api.WriteBackPolicy;
+import io.kubedirect.protocol.v1.Envelope;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.runtime.internal.store.EphemeralEntry;
 import io.kubedirect.transport.Link;
 import io.kubedirect.transport.LinkException;
@@ -32,16 +32,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A rolling upgrade: an upstream and a downstream at different protocol minor versions (each announces its own
- * minor through the transport, as a stage of an older release would) interoperate. The link speaks the lower
- * minor, and each end uses only that minor's features: objects flow and are persisted exactly once either way,
- * a restarted head adopts what the downstream holds when the link carries snapshot content (minor 1+) and
- * retracts it at minor 0, and notices (minor 2) are only sent where both ends speak minor 2.
+ * A rolling upgrade: an upstream and a downstream at different protocol minor versions (each
+ * announces its own minor through the transport, as a stage of an older release would)
+ * interoperate. The link speaks the lower minor, and each end uses only that minor's features:
+ * objects flow and are persisted exactly once either way, a restarted head adopts what the
+ * downstream holds when the link carries snapshot content (minor 1+) and retracts it at minor 0,
+ * and notices (minor 2) are only sent where both ends speak minor 2.
  */
 class RollingUpgradeTest {
 
-  static final StageDeclaration HEAD = StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
-  static final StageDeclaration TAIL = StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build();
+  static final StageDeclaration HEAD =
+      StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
+  static final StageDeclaration TAIL =
+      StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build();
   static final int N = Transport.PROTOCOL_MINOR;
 
   DeterministicTaskScheduler sched;
@@ -72,19 +75,34 @@ class RollingUpgradeTest {
   }
 
   private StageEngine tail(int minor, WriteBackPolicy policy) {
-    StageEngine sm = started(StageEngine.builder().stage(TAIL)
-        .transport(InMemoryTransport.builder(net, "sm").protocolMinor(minor).build()).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).listen(new PeerAddress("sm", 0)).epochSource(epochs)
-        .writeBack(POD, policy).build());
+    StageEngine sm =
+        started(
+            StageEngine.builder()
+                .stage(TAIL)
+                .transport(InMemoryTransport.builder(net, "sm").protocolMinor(minor).build())
+                .scheduler(sched)
+                .persistedApi(persisted)
+                .persistedFeed(persisted)
+                .listen(new PeerAddress("sm", 0))
+                .epochSource(epochs)
+                .writeBack(POD, policy)
+                .build());
     sched.runFor(Duration.ofMillis(10));
     discovery.put("sm", "", sm.localAddress().orElseThrow());
     return sm;
   }
 
   private StageEngine head(int minor) {
-    return started(StageEngine.builder().stage(HEAD)
-        .transport(InMemoryTransport.builder(net, "rs").protocolMinor(minor).build()).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).discovery(discovery).epochSource(epochs).build());
+    return started(
+        StageEngine.builder()
+            .stage(HEAD)
+            .transport(InMemoryTransport.builder(net, "rs").protocolMinor(minor).build())
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(epochs)
+            .build());
   }
 
   private boolean run(java.util.function.BooleanSupplier done) {
@@ -143,19 +161,28 @@ class RollingUpgradeTest {
     for (EphemeralEntry e : sm.store().entries(POD)) {
       written.add(sm.write(POD, WriteOp.UPDATE_STATUS, withPhase((V1Pod) e.object(), "Running")));
     }
-    assertThat(run(() -> StageEngineTest.allDone(written) && sm.store().size() == 0 && rs.dirtyCount() == 0))
+    assertThat(
+            run(
+                () ->
+                    StageEngineTest.allDone(written)
+                        && sm.store().size() == 0
+                        && rs.dirtyCount() == 0))
         .isTrue();
-    assertThat(persisted.list(POD)).hasSize(40).allSatisfy(p -> {
-      assertThat(((V1Pod) p).getSpec().getNodeName()).isEqualTo("node-1");
-      assertThat(((V1Pod) p).getStatus().getPhase()).isEqualTo("Running");
-    });
+    assertThat(persisted.list(POD))
+        .hasSize(40)
+        .allSatisfy(
+            p -> {
+              assertThat(((V1Pod) p).getSpec().getNodeName()).isEqualTo("node-1");
+              assertThat(((V1Pod) p).getStatus().getPhase()).isEqualTo("Running");
+            });
     assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(40);
     // deletes of persisted objects and updates keep flowing too
     List<CompletableFuture<KubernetesObject>> deleted = new ArrayList<>();
     for (KubernetesObject p : persisted.list(POD).subList(0, 10)) {
       deleted.add(rs.write(POD, WriteOp.DELETE, p));
     }
-    assertThat(run(() -> StageEngineTest.allDone(deleted) && persisted.list(POD).size() == 30)).isTrue();
+    assertThat(run(() -> StageEngineTest.allDone(deleted) && persisted.list(POD).size() == 30))
+        .isTrue();
   }
 
   @ParameterizedTest(name = "downstream at minor {0}: a restarted head {1}")
@@ -163,8 +190,17 @@ class RollingUpgradeTest {
   void aRestartedHeadAdoptsWithSnapshotContentOnlyFromMinor1(int downstreamMinor, String expected) {
     StageEngine sm = tail(downstreamMinor, WriteBackPolicy.EAGER);
     InMemoryTransport rsT = InMemoryTransport.builder(net, "rs").build();
-    StageEngine rs = started(StageEngine.builder().stage(HEAD).transport(rsT).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).discovery(discovery).epochSource(epochs).build());
+    StageEngine rs =
+        started(
+            StageEngine.builder()
+                .stage(HEAD)
+                .transport(rsT)
+                .scheduler(sched)
+                .persistedApi(persisted)
+                .persistedFeed(persisted)
+                .discovery(discovery)
+                .epochSource(epochs)
+                .build());
     List<CompletableFuture<KubernetesObject>> fs = create(rs, "p", 5);
     assertThat(run(() -> StageEngineTest.allDone(fs))).isTrue();
     rsT.crash();
@@ -177,7 +213,8 @@ class RollingUpgradeTest {
       assertThat(rs2.emittedView().size()).as("the head sees what it produced").isEqualTo(5);
       assertThat(sm.store().size()).isEqualTo(5);
     } else {
-      // A minor-0 snapshot holds refs only: the head cannot tell what it produced and retracts it; its
+      // A minor-0 snapshot holds refs only: the head cannot tell what it produced and retracts it;
+      // its
       // reconcile creates what it still wants.
       assertThat(run(() -> sm.store().size() == 0)).isTrue();
       assertThat(rs2.emittedView().size()).isZero();
@@ -191,14 +228,16 @@ class RollingUpgradeTest {
     StageEngine sm = tail(downstreamMinor, WriteBackPolicy.EXPOSE_ON_RECEIPT);
     StageEngine rs = head(upstreamMinor);
     List<CompletableFuture<KubernetesObject>> sent = create(rs, "bad-", 3);
-    assertThat(run(() -> StageEngineTest.allDone(sent) && sm.metrics().count("rejections") == 3)).isTrue();
+    assertThat(run(() -> StageEngineTest.allDone(sent) && sm.metrics().count("rejections") == 3))
+        .isTrue();
     sched.runFor(Duration.ofSeconds(2));
     if (Math.min(upstreamMinor, downstreamMinor) >= 2) {
       // The notices reach the upstream, which drops its dirty entries (no phantom objects).
       assertThat(run(() -> rs.dirtyCount() == 0)).isTrue();
       assertThat(rs.metrics().count("rejections")).isEqualTo(3);
     } else {
-      // Minor 1 has no notices: the upstream keeps the minor-1 behaviour (its objects were acknowledged and stay
+      // Minor 1 has no notices: the upstream keeps the minor-1 behaviour (its objects were
+      // acknowledged and stay
       // dirty until persisted), and the link stays up.
       assertThat(sent).allMatch(f -> !f.isCompletedExceptionally());
       assertThat(rs.metrics().count("rejections")).isZero();

@@ -5,17 +5,17 @@ import static io.kubedirect.runtime.internal.engine.TestPods.pod;
 import static io.kubedirect.runtime.internal.engine.TestPods.withPhase;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubedirect.runtime.internal.model.ObjectSupport;
-import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.api.KubeDirectLabels;
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.WriteResult;
+import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.runtime.internal.store.EphemeralEntry;
+import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.inmemory.FaultSpec;
 import io.kubedirect.transport.inmemory.InMemoryNetwork;
 import io.kubedirect.transport.inmemory.InMemoryTransport;
-import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
@@ -30,8 +30,10 @@ import org.junit.jupiter.api.Test;
 /** Two and three stage pipelines over the in-memory transport on virtual time. */
 class StageEngineTest {
 
-  static final StageDeclaration HEAD = StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
-  static final StageDeclaration TAIL = StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build();
+  static final StageDeclaration HEAD =
+      StageDeclaration.builder("rs").downstream("sm").emits(V1Pod.class).build();
+  static final StageDeclaration TAIL =
+      StageDeclaration.builder("sm").upstream("rs").receives(V1Pod.class).build();
 
   DeterministicTaskScheduler sched;
   InMemoryNetwork net;
@@ -55,25 +57,46 @@ class StageEngineTest {
   }
 
   StageEngine tail(InMemoryTransport t, PeerAddress listen, EngineLimits limits) {
-    StageEngine e = StageEngine.builder().stage(TAIL).transport(t).scheduler(sched).persistedApi(persisted)
-        .persistedFeed(persisted).listen(listen).epochSource(epochs).limits(limits).build();
+    StageEngine e =
+        StageEngine.builder()
+            .stage(TAIL)
+            .transport(t)
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .listen(listen)
+            .epochSource(epochs)
+            .limits(limits)
+            .build();
     e.start();
     engines.add(e);
     return e;
   }
 
   StageEngine tail(String routingKey) {
-    StageEngine e = tail(net.transport("sm"), new PeerAddress("sm-" + (routingKey.isEmpty() ? "0" : routingKey), 0),
-        EngineLimits.defaults());
+    StageEngine e =
+        tail(
+            net.transport("sm"),
+            new PeerAddress("sm-" + (routingKey.isEmpty() ? "0" : routingKey), 0),
+            EngineLimits.defaults());
     sched.runFor(Duration.ofMillis(10));
     discovery.put("sm", routingKey, e.localAddress().orElseThrow());
     return e;
   }
 
   StageEngine head(AdoptionPolicy adoption, EngineLimits limits) {
-    StageEngine e = StageEngine.builder().stage(HEAD).transport(net.transport("rs")).scheduler(sched)
-        .persistedApi(persisted).persistedFeed(persisted).discovery(discovery).epochSource(epochs)
-        .adoption(adoption).limits(limits).build();
+    StageEngine e =
+        StageEngine.builder()
+            .stage(HEAD)
+            .transport(net.transport("rs"))
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(epochs)
+            .adoption(adoption)
+            .limits(limits)
+            .build();
     e.start();
     engines.add(e);
     return e;
@@ -109,14 +132,18 @@ class StageEngineTest {
     for (EphemeralEntry e : sm.store().entries(POD)) {
       written.add(sm.write(POD, WriteOp.UPDATE_STATUS, withPhase((V1Pod) e.object(), "Running")));
     }
-    assertThat(run(() -> allDone(written) && sm.store().size() == 0 && rs.dirtyCount() == 0)).isTrue();
+    assertThat(run(() -> allDone(written) && sm.store().size() == 0 && rs.dirtyCount() == 0))
+        .isTrue();
     assertThat(written).allMatch(f -> !f.isCompletedExceptionally());
     assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(50);
-    assertThat(persisted.list(POD)).hasSize(50).allSatisfy(o -> {
-      V1Pod p = (V1Pod) o;
-      assertThat(p.getSpec().getNodeName()).isEqualTo("node-1");
-      assertThat(p.getStatus().getPhase()).isEqualTo("Running");
-    });
+    assertThat(persisted.list(POD))
+        .hasSize(50)
+        .allSatisfy(
+            o -> {
+              V1Pod p = (V1Pod) o;
+              assertThat(p.getSpec().getNodeName()).isEqualTo("node-1");
+              assertThat(p.getStatus().getPhase()).isEqualTo("Running");
+            });
   }
 
   @Test
@@ -178,8 +205,16 @@ class StageEngineTest {
   void aRestartedUpstreamRetractsWhatItNoLongerWants() {
     StageEngine sm = tail("");
     InMemoryTransport rsT = net.transport("rs");
-    StageEngine rs = StageEngine.builder().stage(HEAD).transport(rsT).scheduler(sched).persistedApi(persisted)
-        .persistedFeed(persisted).discovery(discovery).epochSource(epochs).build();
+    StageEngine rs =
+        StageEngine.builder()
+            .stage(HEAD)
+            .transport(rsT)
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(epochs)
+            .build();
     rs.start();
     List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -199,8 +234,16 @@ class StageEngineTest {
   void aRestartedHeadAdoptsWhatTheDownstreamHoldsWithContentAndDeletesWhatItNoLongerWants() {
     StageEngine sm = tail("");
     InMemoryTransport rsT = net.transport("rs");
-    StageEngine rs = StageEngine.builder().stage(HEAD).transport(rsT).scheduler(sched).persistedApi(persisted)
-        .persistedFeed(persisted).discovery(discovery).epochSource(epochs).build();
+    StageEngine rs =
+        StageEngine.builder()
+            .stage(HEAD)
+            .transport(rsT)
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(epochs)
+            .build();
     rs.start();
     assertThat(run(() -> rs.recovered().isDone())).isTrue();
     List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
@@ -216,16 +259,22 @@ class StageEngineTest {
     StageEngine rs2 = head(); // default policy
     assertThat(rs2.recovered()).isNotDone();
     assertThat(run(() -> rs2.recovered().isDone())).isTrue();
-    // it knows the five pods, with content, before its reconcile runs, and the downstream keeps them
+    // it knows the five pods, with content, before its reconcile runs, and the downstream keeps
+    // them
     assertThat(rs2.dirtyCount()).isEqualTo(5);
-    assertThat(rs2.emittedView().entries(POD)).hasSize(5).allSatisfy(e -> {
-      assertThat(e.object()).isInstanceOf(V1Pod.class);
-      assertThat(((V1Pod) e.object()).getMetadata().getLabels()).isEqualTo(
-          pod(e.object().getMetadata().getName(), null).getMetadata().getLabels());
-    });
+    assertThat(rs2.emittedView().entries(POD))
+        .hasSize(5)
+        .allSatisfy(
+            e -> {
+              assertThat(e.object()).isInstanceOf(V1Pod.class);
+              assertThat(((V1Pod) e.object()).getMetadata().getLabels())
+                  .isEqualTo(
+                      pod(e.object().getMetadata().getName(), null).getMetadata().getLabels());
+            });
     assertThat(sm.store().size()).isEqualTo(5);
 
-    // what its reconcile no longer wants goes through the normal path: a delete retracts it downstream
+    // what its reconcile no longer wants goes through the normal path: a delete retracts it
+    // downstream
     List<CompletableFuture<KubernetesObject>> deletes = new ArrayList<>();
     for (int i = 1; i < 5; i++) {
       KubernetesObject seen = rs2.emittedView().get(POD, "default/p" + i).orElseThrow().object();
@@ -239,7 +288,8 @@ class StageEngineTest {
 
     // once the tail persists the adopted pod, the head's view drops it (the API copy wins)
     V1Pod held = (V1Pod) sm.store().get(POD, "default/p0").orElseThrow().object();
-    CompletableFuture<KubernetesObject> w = sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
+    CompletableFuture<KubernetesObject> w =
+        sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
     assertThat(run(() -> w.isDone() && rs2.dirtyCount() == 0)).isTrue();
     assertThat(rs2.emittedView().size()).isZero();
     assertThat(persisted.list(POD)).hasSize(1);
@@ -253,12 +303,14 @@ class StageEngineTest {
     KubernetesObject seen = rs.emittedView().get(POD, "default/p0").orElseThrow().object();
     assertThat(run(() -> sent.isDone() && sm.store().size() == 1)).isTrue();
     V1Pod held = (V1Pod) sm.store().get(POD, "default/p0").orElseThrow().object();
-    CompletableFuture<KubernetesObject> w = sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
+    CompletableFuture<KubernetesObject> w =
+        sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
     assertThat(run(() -> w.isDone() && rs.dirtyCount() == 0)).isTrue();
     assertThat(rs.emittedView().size()).isZero();
     assertThat(persisted.list(POD)).hasSize(1);
 
-    CompletableFuture<KubernetesObject> del = rs.write(POD, WriteOp.DELETE, seen); // a stale read: no rv
+    CompletableFuture<KubernetesObject> del =
+        rs.write(POD, WriteOp.DELETE, seen); // a stale read: no rv
     assertThat(run(() -> del.isDone() && persisted.list(POD).isEmpty())).isTrue();
     assertThat(del).isCompleted().isNotCompletedExceptionally();
   }
@@ -269,15 +321,24 @@ class StageEngineTest {
     long t0 = sched.nanoTime();
     StageEngine rs = head();
     assertThat(run(() -> rs.recovered().isDone())).isTrue();
-    assertThat(sched.nanoTime() - t0).isGreaterThanOrEqualTo(EngineLimits.defaults().ackTimeout().toNanos());
+    assertThat(sched.nanoTime() - t0)
+        .isGreaterThanOrEqualTo(EngineLimits.defaults().ackTimeout().toNanos());
   }
 
   @Test
   void aRestartedUpstreamCanAdoptWhatTheDownstreamHolds() {
     StageEngine sm = tail("");
     InMemoryTransport rsT = net.transport("rs");
-    StageEngine rs = StageEngine.builder().stage(HEAD).transport(rsT).scheduler(sched).persistedApi(persisted)
-        .persistedFeed(persisted).discovery(discovery).epochSource(epochs).build();
+    StageEngine rs =
+        StageEngine.builder()
+            .stage(HEAD)
+            .transport(rsT)
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(epochs)
+            .build();
     rs.start();
     List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -296,7 +357,10 @@ class StageEngineTest {
   void aLinkDownPastTheDeadlineFallsBackToTheApiServerAndComesBack() {
     PeerAddress addr = new PeerAddress("sm-late", 7000);
     discovery.put("sm", "", addr);
-    StageEngine rs = head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withFallbackAfter(Duration.ofSeconds(2)));
+    StageEngine rs =
+        head(
+            AdoptionPolicy.locallyKnown(),
+            EngineLimits.defaults().withFallbackAfter(Duration.ofSeconds(2)));
     List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, "node-1")));
@@ -320,7 +384,9 @@ class StageEngineTest {
     assertThat(run(() -> !rs.inFallback(addr))).isTrue();
     CompletableFuture<KubernetesObject> after = rs.write(POD, WriteOp.CREATE, pod("r", "node-1"));
     assertThat(run(after::isDone)).isTrue();
-    assertThat(sm.store().entries(POD)).extracting(EphemeralEntry::key).containsExactly("default/r");
+    assertThat(sm.store().entries(POD))
+        .extracting(EphemeralEntry::key)
+        .containsExactly("default/r");
     assertThat(persisted.list(POD)).hasSize(4);
   }
 
@@ -349,9 +415,15 @@ class StageEngineTest {
     persisted.commitButFailNextCreates(1);
     CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, p);
     assertThat(run(f::isDone)).isTrue();
-    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .havingCause().isInstanceOf(io.kubedirect.api.WriteException.class)
-        .matches(e -> ((io.kubedirect.api.WriteException) e).status() == WriteResult.Status.RETRYABLE_FAILURE);
+    assertThat(f)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(io.kubedirect.api.WriteException.class)
+        .matches(
+            e ->
+                ((io.kubedirect.api.WriteException) e).status()
+                    == WriteResult.Status.RETRYABLE_FAILURE);
     // Deleted meanwhile (by its owner): nothing brings it back.
     assertThat(persisted.delete(POD, "default", "labelled").isSuccess()).isTrue();
     sched.runFor(Duration.ofSeconds(5));
@@ -368,7 +440,10 @@ class StageEngineTest {
     assertThat(run(() -> f1.isDone() && a.store().size() == 1)).isTrue();
     CompletableFuture<KubernetesObject> f2 = rs.write(POD, WriteOp.UPDATE, pod("p", "node-b"));
     assertThat(run(() -> f2.isDone() && b.store().size() == 1 && a.store().size() == 0)).isTrue();
-    assertThat(((V1Pod) b.store().get(POD, "default/p").orElseThrow().object()).getSpec().getNodeName())
+    assertThat(
+            ((V1Pod) b.store().get(POD, "default/p").orElseThrow().object())
+                .getSpec()
+                .getNodeName())
         .isEqualTo("node-b");
   }
 
@@ -386,7 +461,8 @@ class StageEngineTest {
   @Test
   void tooManyUnpersistedObjectsFailFastWithOverloaded() {
     tail("");
-    StageEngine rs = head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withMaxDirtyObjects(3));
+    StageEngine rs =
+        head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withMaxDirtyObjects(3));
     List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, null)));
@@ -404,14 +480,16 @@ class StageEngineTest {
     CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, pod("p", "n"));
     assertThat(run(f::isDone)).isTrue();
     V1Pod held = (V1Pod) sm.store().get(POD, "default/p").orElseThrow().object();
-    CompletableFuture<KubernetesObject> w = sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
+    CompletableFuture<KubernetesObject> w =
+        sm.write(POD, WriteOp.UPDATE_STATUS, withPhase(held, "Running"));
     // The direct path keeps flowing while the write-back retries.
     CompletableFuture<KubernetesObject> g = rs.write(POD, WriteOp.CREATE, pod("q", "n"));
     assertThat(run(g::isDone)).isTrue();
     assertThat(run(w::isDone)).isTrue();
     assertThat(w).isCompleted();
     assertThat(persisted.calls(FakePersistedStore.Op.CREATE)).isEqualTo(4);
-    assertThat(((V1Pod) persisted.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+    assertThat(((V1Pod) persisted.stored(POD, "default/p").orElseThrow()).getStatus().getPhase())
+        .isEqualTo("Running");
   }
 
   // ---- ack timeout: a message lost while its connection stays up ----
@@ -421,7 +499,10 @@ class StageEngineTest {
   @Test
   void aBatchLostWithoutTheConnectionClosingIsResentAfterTheAckTimeout() {
     StageEngine sm = tail("");
-    StageEngine rs = head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withAckTimeout(Duration.ofSeconds(1)));
+    StageEngine rs =
+        head(
+            AdoptionPolicy.locallyKnown(),
+            EngineLimits.defaults().withAckTimeout(Duration.ofSeconds(1)));
     CompletableFuture<KubernetesObject> first = rs.write(POD, WriteOp.CREATE, pod("a", null));
     assertThat(run(first::isDone)).isTrue();
     double handshakes = rs.metrics().count("handshakes");
@@ -437,7 +518,8 @@ class StageEngineTest {
 
     assertThat(run(() -> lost.isDone() && sm.store().get(POD, "default/b").isPresent())).isTrue();
     assertThat(lost).isCompleted();
-    assertThat(Duration.ofNanos(sched.nanoTime() - lostAt)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(Duration.ofNanos(sched.nanoTime() - lostAt))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
     // Repaired by closing the connection: a new one with a full handshake (ack timeout + 2 rounds).
     assertThat(rs.metrics().count("handshakes")).isGreaterThanOrEqualTo(handshakes + 3);
     assertThat(sm.store().get(POD, "default/a")).isPresent();
@@ -448,7 +530,10 @@ class StageEngineTest {
   void aLostHandshakeAnswerIsRepairedByANewConnection() {
     net.faults().setLink("rs", "sm", SILENT_LOSS);
     StageEngine sm = tail("");
-    StageEngine rs = head(AdoptionPolicy.locallyKnown(), EngineLimits.defaults().withAckTimeout(Duration.ofSeconds(1)));
+    StageEngine rs =
+        head(
+            AdoptionPolicy.locallyKnown(),
+            EngineLimits.defaults().withAckTimeout(Duration.ofSeconds(1)));
     CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, pod("p", null));
     sched.runFor(Duration.ofMillis(300));
     net.faults().clearLink("rs", "sm");
@@ -462,8 +547,10 @@ class StageEngineTest {
   @Test
   void anAnsweredLinkNeverTimesOut() {
     StageEngine sm = tail("");
-    StageEngine rs = head(AdoptionPolicy.locallyKnown(),
-        EngineLimits.defaults().withAckTimeout(Duration.ofMillis(200)));
+    StageEngine rs =
+        head(
+            AdoptionPolicy.locallyKnown(),
+            EngineLimits.defaults().withAckTimeout(Duration.ofMillis(200)));
     List<CompletableFuture<KubernetesObject>> fs = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       fs.add(rs.write(POD, WriteOp.CREATE, pod("p" + i, null)));
@@ -472,6 +559,8 @@ class StageEngineTest {
     assertThat(run(() -> allDone(fs))).isTrue();
     sched.runFor(Duration.ofSeconds(2));
     assertThat(sm.store().size()).isEqualTo(20);
-    assertThat(rs.metrics().count("handshakes")).as("round 1 and 2 once, no timeout").isEqualTo(2.0);
+    assertThat(rs.metrics().count("handshakes"))
+        .as("round 1 and 2 once, no timeout")
+        .isEqualTo(2.0);
   }
 }

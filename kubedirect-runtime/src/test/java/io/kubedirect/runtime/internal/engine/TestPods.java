@@ -17,12 +17,20 @@ public final class TestPods {
 
   private TestPods() {}
 
-  /** A new (ephemeral) pod in namespace "default" of function {@code fn}, optionally bound to a node. */
+  /**
+   * A new (ephemeral) pod in namespace "default" of function {@code fn}, optionally bound to a
+   * node.
+   */
   public static V1Pod pod(String name, String node) {
-    return new V1Pod().apiVersion("v1").kind("Pod")
+    return new V1Pod()
+        .apiVersion("v1")
+        .kind("Pod")
         .metadata(new V1ObjectMeta().name(name).namespace("default").labels(Map.of("app", "fn-a")))
-        .spec(new V1PodSpec().nodeName(node)
-            .containers(List.of(new V1Container().name("main").image("registry.local/fn-a:1"))));
+        .spec(
+            new V1PodSpec()
+                .nodeName(node)
+                .containers(
+                    List.of(new V1Container().name("main").image("registry.local/fn-a:1"))));
   }
 
   /** A copy of {@code p} with status phase {@code phase}. */

@@ -26,7 +26,9 @@ final class FakeApiListerWatcher implements ListerWatcher<V1Pod, V1PodList> {
 
   @Override
   public V1PodList list(CallGeneratorParams params) {
-    return new V1PodList().metadata(new V1ListMeta().resourceVersion(listRv)).items(new ArrayList<>(items));
+    return new V1PodList()
+        .metadata(new V1ListMeta().resourceVersion(listRv))
+        .items(new ArrayList<>(items));
   }
 
   @Override

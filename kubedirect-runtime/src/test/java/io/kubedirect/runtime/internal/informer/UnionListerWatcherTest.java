@@ -5,10 +5,10 @@ import static io.kubedirect.runtime.internal.engine.TestPods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubedirect.runtime.internal.store.DefaultEphemeralStore;
 import io.kubedirect.runtime.internal.store.EphemeralEntry;
 import io.kubedirect.runtime.internal.store.RemovalReason;
+import io.kubedirect.runtime.spi.PersistedObjectFeed;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.informer.ResourceEventHandler;
 import io.kubernetes.client.informer.SharedIndexInformer;
@@ -37,18 +37,20 @@ class UnionListerWatcherTest {
 
   {
     // Mimic the engine: an API copy removes the ephemeral entry.
-    feed.addListener(POD, new PersistedObjectFeed.Listener() {
-      @Override
-      public void onPersisted(KubernetesObject o) {
-        fed.add("persisted " + o.getMetadata().getName());
-        store.remove(POD, "default/" + o.getMetadata().getName(), RemovalReason.PERSISTED);
-      }
+    feed.addListener(
+        POD,
+        new PersistedObjectFeed.Listener() {
+          @Override
+          public void onPersisted(KubernetesObject o) {
+            fed.add("persisted " + o.getMetadata().getName());
+            store.remove(POD, "default/" + o.getMetadata().getName(), RemovalReason.PERSISTED);
+          }
 
-      @Override
-      public void onDeleted(KubernetesObject o) {
-        fed.add("deleted " + o.getMetadata().getName());
-      }
-    });
+          @Override
+          public void onDeleted(KubernetesObject o) {
+            fed.add("deleted " + o.getMetadata().getName());
+          }
+        });
   }
 
   static V1Pod persisted(String name, String rv) {
@@ -65,37 +67,49 @@ class UnionListerWatcherTest {
 
   @Test
   void theFirstListWaitsForTheGateAndThenShowsWhatWasAdoptedMeanwhile() throws Exception {
-    java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
-    UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, store, feed, gate);
+    java.util.concurrent.CompletableFuture<Void> gate =
+        new java.util.concurrent.CompletableFuture<>();
+    UnionListerWatcher<V1Pod, V1PodList> lw =
+        new UnionListerWatcher<>(V1Pod.class, api, store, feed, gate);
     api.items.add(persisted("c", "9"));
-    java.util.concurrent.CompletableFuture<V1PodList> listed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        return lw.list(new CallGeneratorParams(false, null, null));
-      } catch (io.kubernetes.client.openapi.ApiException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !listed.isDone());
+    java.util.concurrent.CompletableFuture<V1PodList> listed =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return lw.list(new CallGeneratorParams(false, null, null));
+              } catch (io.kubernetes.client.openapi.ApiException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !listed.isDone());
     ephemeral("a", 1); // e.g. adopted from a downstream's snapshot
     gate.complete(null);
     V1PodList list = listed.get(10, java.util.concurrent.TimeUnit.SECONDS);
-    assertThat(list.getItems()).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("a", "c");
+    assertThat(list.getItems())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactlyInAnyOrder("a", "c");
   }
 
   @Test
   void listReturnsTheUnionAndTheApiCopyWins() throws Exception {
-    UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, store, feed);
+    UnionListerWatcher<V1Pod, V1PodList> lw =
+        new UnionListerWatcher<>(V1Pod.class, api, store, feed);
     ephemeral("a", 1);
     ephemeral("b", 1);
     api.items.add(persisted("b", "8"));
     api.items.add(persisted("c", "9"));
     V1PodList list = lw.list(new CallGeneratorParams(false, null, null));
     assertThat(list.getMetadata().getResourceVersion()).isEqualTo("10");
-    assertThat(list.getItems()).extracting(p -> p.getMetadata().getName() + "@" + p.getMetadata().getResourceVersion())
+    assertThat(list.getItems())
+        .extracting(p -> p.getMetadata().getName() + "@" + p.getMetadata().getResourceVersion())
         .containsExactlyInAnyOrder("a@", "b@8", "c@9");
     assertThat(fed).containsExactly("persisted b", "persisted c");
     assertThat(store.get(POD, "default/b")).isEmpty();
-    // The feed has observed everything up to the list's resourceVersion (the revision barrier's input).
+    // The feed has observed everything up to the list's resourceVersion (the revision barrier's
+    // input).
     assertThat(feed.observedRevision(POD)).hasValue(10);
   }
 
@@ -112,7 +126,8 @@ class UnionListerWatcherTest {
 
   @Test
   void watchMergesEphemeralAndApiEventsAndUsesTheApiResourceVersion() throws Exception {
-    UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, store, feed);
+    UnionListerWatcher<V1Pod, V1PodList> lw =
+        new UnionListerWatcher<>(V1Pod.class, api, store, feed);
     lw.list(new CallGeneratorParams(false, null, null));
     Watchable<V1Pod> w = lw.watch(new CallGeneratorParams(true, "", 300));
     assertThat(api.watchedFrom).containsExactly("10");
@@ -126,7 +141,8 @@ class UnionListerWatcherTest {
     r = w.next();
     assertThat(r.type).isEqualTo("ADDED");
     assertThat(r.object.getMetadata().getResourceVersion()).isEqualTo("11");
-    assertThat(store.get(POD, "default/d")).isEmpty(); // replaced by the API copy, without a delete event
+    assertThat(store.get(POD, "default/d"))
+        .isEmpty(); // replaced by the API copy, without a delete event
 
     ephemeral("e", 1);
     assertThat(w.next().type).isEqualTo("ADDED");
@@ -135,7 +151,8 @@ class UnionListerWatcherTest {
     assertThat(r.type).isEqualTo("DELETED");
     assertThat(r.object.getMetadata().getName()).isEqualTo("e");
 
-    // A copy the engine holds over an API copy is shown (the engine holds only what the API copy does not
+    // A copy the engine holds over an API copy is shown (the engine holds only what the API copy
+    // does not
     // supersede), until an API copy supersedes it.
     ephemeral("d", 2);
     r = w.next();
@@ -153,15 +170,18 @@ class UnionListerWatcherTest {
 
   @Test
   void hasNextBlocksUntilCloseUnblocksIt() throws Exception {
-    UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, store, feed);
+    UnionListerWatcher<V1Pod, V1PodList> lw =
+        new UnionListerWatcher<>(V1Pod.class, api, store, feed);
     lw.list(new CallGeneratorParams(false, null, null));
     Watchable<V1Pod> w = lw.watch(new CallGeneratorParams(true, "", 300));
     AtomicBoolean returned = new AtomicBoolean();
     AtomicBoolean result = new AtomicBoolean(true);
-    Thread t = new Thread(() -> {
-      result.set(w.hasNext());
-      returned.set(true);
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              result.set(w.hasNext());
+              returned.set(true);
+            });
     t.start();
     await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilFalse(returned);
     w.close();
@@ -174,34 +194,41 @@ class UnionListerWatcherTest {
     ApiClient client = new ApiClient();
     client.setReadTimeout(0);
     ExecutorService exec = Executors.newCachedThreadPool();
-    DirectSharedInformerFactory factory = new DirectSharedInformerFactory(client, exec, store, feed,
-        Set.of(V1Pod.class), Set.of());
+    DirectSharedInformerFactory factory =
+        new DirectSharedInformerFactory(client, exec, store, feed, Set.of(V1Pod.class), Set.of());
     api.items.add(persisted("api-1", "5"));
     ephemeral("eph-1", 1);
     SharedIndexInformer<V1Pod> informer = factory.sharedIndexInformerFor(api, V1Pod.class, 0L);
     assertThat(factory.sharedIndexInformerFor(api, V1Pod.class, 0L)).isSameAs(informer);
     List<String> events = new CopyOnWriteArrayList<>();
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(V1Pod obj) {
-        events.add("add " + obj.getMetadata().getName());
-      }
+    informer.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(V1Pod obj) {
+            events.add("add " + obj.getMetadata().getName());
+          }
 
-      @Override
-      public void onUpdate(V1Pod oldObj, V1Pod newObj) {
-        events.add("update " + newObj.getMetadata().getName() + "@" + newObj.getMetadata().getResourceVersion());
-      }
+          @Override
+          public void onUpdate(V1Pod oldObj, V1Pod newObj) {
+            events.add(
+                "update "
+                    + newObj.getMetadata().getName()
+                    + "@"
+                    + newObj.getMetadata().getResourceVersion());
+          }
 
-      @Override
-      public void onDelete(V1Pod obj, boolean unknown) {
-        events.add("delete " + obj.getMetadata().getName());
-      }
-    });
+          @Override
+          public void onDelete(V1Pod obj, boolean unknown) {
+            events.add("delete " + obj.getMetadata().getName());
+          }
+        });
     try {
       factory.startAllRegisteredInformers();
       await().atMost(Duration.ofSeconds(10)).until(informer::hasSynced);
       Lister<V1Pod> lister = new Lister<>(informer.getIndexer());
-      assertThat(lister.list()).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("api-1", "eph-1");
+      assertThat(lister.list())
+          .extracting(p -> p.getMetadata().getName())
+          .containsExactlyInAnyOrder("api-1", "eph-1");
 
       ephemeral("eph-2", 1);
       await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("add eph-2"));
@@ -209,9 +236,16 @@ class UnionListerWatcherTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("update eph-2@20"));
       store.remove(POD, "default/eph-1", RemovalReason.RETRACTED);
       await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("delete eph-1"));
-      assertThat(new Lister<>(informer.getIndexer()).namespace("default").get("eph-2")
-          .getMetadata().getResourceVersion()).isEqualTo("20");
-      assertThat(lister.list()).extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("api-1", "eph-2");
+      assertThat(
+              new Lister<>(informer.getIndexer())
+                  .namespace("default")
+                  .get("eph-2")
+                  .getMetadata()
+                  .getResourceVersion())
+          .isEqualTo("20");
+      assertThat(lister.list())
+          .extracting(p -> p.getMetadata().getName())
+          .containsExactlyInAnyOrder("api-1", "eph-2");
     } finally {
       factory.stopAllRegisteredInformers(true);
       exec.shutdownNow();
@@ -222,17 +256,22 @@ class UnionListerWatcherTest {
   void feedOnlyModeAddsNoEphemeralObjects() throws Exception {
     ephemeral("x", 1);
     api.items.add(persisted("y", "3"));
-    UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, null, feed);
-    assertThat(lw.list(new CallGeneratorParams(false, null, null)).getItems()).extracting(p -> p.getMetadata().getName())
+    UnionListerWatcher<V1Pod, V1PodList> lw =
+        new UnionListerWatcher<>(V1Pod.class, api, null, feed);
+    assertThat(lw.list(new CallGeneratorParams(false, null, null)).getItems())
+        .extracting(p -> p.getMetadata().getName())
         .containsExactly("y");
     assertThat(fed).containsExactly("persisted y");
   }
 
   @Test
-  void anInformerThatFallsTooFarBehindIsToldToRelistAndTheListShowsTheCurrentState() throws Exception {
-    UnionListerWatcher<V1Pod, V1PodList> lw = new UnionListerWatcher<>(V1Pod.class, api, store, feed, null, 10);
+  void anInformerThatFallsTooFarBehindIsToldToRelistAndTheListShowsTheCurrentState()
+      throws Exception {
+    UnionListerWatcher<V1Pod, V1PodList> lw =
+        new UnionListerWatcher<>(V1Pod.class, api, store, feed, null, 10);
     lw.list(new CallGeneratorParams(false, null, null));
-    io.kubernetes.client.util.Watchable<V1Pod> w = lw.watch(new CallGeneratorParams(true, null, null));
+    io.kubernetes.client.util.Watchable<V1Pod> w =
+        lw.watch(new CallGeneratorParams(true, null, null));
     for (int i = 0; i < 25; i++) {
       ephemeral("p" + i, i + 1); // nobody reads the watch meanwhile
     }

@@ -25,7 +25,12 @@ class EngineMetricsTest {
     AtomicReference<String> state = new AtomicReference<>("disconnected");
     AtomicLong epoch = new AtomicLong();
     AtomicBoolean fallback = new AtomicBoolean();
-    m.linkGauges("10.0.0.1:7301", "scheduler", List.of("disconnected", "ready"), state::get, epoch::get,
+    m.linkGauges(
+        "10.0.0.1:7301",
+        "scheduler",
+        List.of("disconnected", "ready"),
+        state::get,
+        epoch::get,
         fallback::get);
     assertThat(gauge("link.state", "state", "disconnected", "peer", "scheduler")).isEqualTo(1.0);
     assertThat(gauge("link.state", "state", "ready")).isZero();
@@ -56,9 +61,13 @@ class EngineMetricsTest {
     first.close();
     assertThat(registry.find("kubedirect.writeback.pending").gauges()).isEmpty();
     assertThat(registry.find("kubedirect.source.epoch").gauges()).isEmpty();
-    assertThat(registry.find("kubedirect.session.messages").counter().count()).as("counters stay").isEqualTo(1.0);
+    assertThat(registry.find("kubedirect.session.messages").counter().count())
+        .as("counters stay")
+        .isEqualTo(1.0);
     first.writeBackGauge(() -> 99);
-    assertThat(registry.find("kubedirect.writeback.pending").gauges()).as("nothing after close").isEmpty();
+    assertThat(registry.find("kubedirect.writeback.pending").gauges())
+        .as("nothing after close")
+        .isEmpty();
 
     EngineMetrics second = new EngineMetrics(registry, "sm");
     second.gauges(() -> 10, () -> 20);
@@ -67,6 +76,8 @@ class EngineMetricsTest {
     assertThat(gauge("writeback.pending")).isEqualTo(30.0);
     second.message("scheduler", "in", "ack");
     assertThat(second.count("session.messages")).isEqualTo(2.0);
-    assertThat(registry.find("kubedirect.writeback.pending").gauges()).extracting(Gauge::value).containsExactly(30.0);
+    assertThat(registry.find("kubedirect.writeback.pending").gauges())
+        .extracting(Gauge::value)
+        .containsExactly(30.0);
   }
 }

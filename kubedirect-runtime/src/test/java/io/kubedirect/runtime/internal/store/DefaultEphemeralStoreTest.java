@@ -14,17 +14,19 @@ class DefaultEphemeralStoreTest {
   final List<String> events = new ArrayList<>();
 
   {
-    store.addListener(new EphemeralStore.Listener() {
-      @Override
-      public void onUpsert(EphemeralEntry entry, EphemeralEntry previous) {
-        events.add((previous == null ? "add " : "update ") + entry.key() + "@" + entry.version());
-      }
+    store.addListener(
+        new EphemeralStore.Listener() {
+          @Override
+          public void onUpsert(EphemeralEntry entry, EphemeralEntry previous) {
+            events.add(
+                (previous == null ? "add " : "update ") + entry.key() + "@" + entry.version());
+          }
 
-      @Override
-      public void onRemove(EphemeralEntry entry, RemovalReason reason) {
-        events.add("remove " + entry.key() + " " + reason);
-      }
-    });
+          @Override
+          public void onRemove(EphemeralEntry entry, RemovalReason reason) {
+            events.add("remove " + entry.key() + " " + reason);
+          }
+        });
   }
 
   static EphemeralEntry entry(String source, String name, long version) {
@@ -57,13 +59,15 @@ class DefaultEphemeralStoreTest {
     store.upsert(entry("rs", "a", 1));
     store.upsert(entry("rs", "b", 2));
     store.upsert(entry("deploy", "c", 3));
-    assertThat(store.heldFrom("rs")).extracting(EphemeralEntry::key)
+    assertThat(store.heldFrom("rs"))
+        .extracting(EphemeralEntry::key)
         .containsExactlyInAnyOrder("default/a", "default/b");
     assertThat(store.replaceLocal(POD, "default/a", pod("a", "node-1"))).isTrue();
     assertThat(store.replaceLocal(POD, "default/zz", pod("zz", "node-1"))).isFalse();
     EphemeralEntry a = store.get(POD, "default/a").orElseThrow();
     assertThat(a.version()).isEqualTo(1);
-    assertThat(((io.kubernetes.client.openapi.models.V1Pod) a.object()).getSpec().getNodeName()).isEqualTo("node-1");
+    assertThat(((io.kubernetes.client.openapi.models.V1Pod) a.object()).getSpec().getNodeName())
+        .isEqualTo("node-1");
     assertThat(store.list(POD)).hasSize(3);
     store.clear();
     assertThat(store.size()).isZero();
@@ -72,15 +76,16 @@ class DefaultEphemeralStoreTest {
 
   @Test
   void aThrowingListenerDoesNotBreakTheStore() {
-    store.addListener(new EphemeralStore.Listener() {
-      @Override
-      public void onUpsert(EphemeralEntry entry, EphemeralEntry previous) {
-        throw new IllegalStateException("boom");
-      }
+    store.addListener(
+        new EphemeralStore.Listener() {
+          @Override
+          public void onUpsert(EphemeralEntry entry, EphemeralEntry previous) {
+            throw new IllegalStateException("boom");
+          }
 
-      @Override
-      public void onRemove(EphemeralEntry entry, RemovalReason reason) {}
-    });
+          @Override
+          public void onRemove(EphemeralEntry entry, RemovalReason reason) {}
+        });
     assertThat(store.upsert(entry("rs", "a", 1))).isTrue();
     assertThat(store.size()).isEqualTo(1);
   }

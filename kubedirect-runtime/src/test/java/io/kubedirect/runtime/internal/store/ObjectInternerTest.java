@@ -12,8 +12,16 @@ class ObjectInternerTest {
   @Test
   void equalPartsAreSharedAndDistinctPartsKept() {
     ObjectInterner interner = new ObjectInterner(16);
-    V1Pod a = (V1Pod) interner.compact(ObjectSupport.deepCopy(pod("a", "node-1")), io.kubedirect.api.KindStrategies.pods());
-    V1Pod b = (V1Pod) interner.compact(ObjectSupport.deepCopy(pod("b", "node-2")), io.kubedirect.api.KindStrategies.pods());
+    V1Pod a =
+        (V1Pod)
+            interner.compact(
+                ObjectSupport.deepCopy(pod("a", "node-1")),
+                io.kubedirect.api.KindStrategies.pods());
+    V1Pod b =
+        (V1Pod)
+            interner.compact(
+                ObjectSupport.deepCopy(pod("b", "node-2")),
+                io.kubedirect.api.KindStrategies.pods());
     assertThat(a.getSpec().getContainers()).isSameAs(b.getSpec().getContainers());
     assertThat(a.getMetadata().getLabels()).isSameAs(b.getMetadata().getLabels());
     assertThat(a.getMetadata().getName()).isEqualTo("a");

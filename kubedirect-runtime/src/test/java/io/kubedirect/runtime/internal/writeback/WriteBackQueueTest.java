@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.api.WriteBackPolicy;
 import io.kubedirect.api.WriteException;
+import io.kubedirect.api.WriteResult;
 import io.kubedirect.runtime.internal.engine.FakePersistedStore;
 import io.kubedirect.runtime.internal.engine.FakePersistedStore.Op;
-import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.runtime.internal.metrics.EngineMetrics;
-import io.kubedirect.api.WriteResult;
+import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1Pod;
@@ -27,18 +27,25 @@ class WriteBackQueueTest {
   final DeterministicTaskScheduler sched = new DeterministicTaskScheduler(7);
   final FakePersistedStore api = new FakePersistedStore(sched);
   final EngineMetrics metrics = new EngineMetrics(null, "test");
-  final WriteBackQueue queue = new WriteBackQueue(api, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1));
+  final WriteBackQueue queue =
+      new WriteBackQueue(api, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1));
 
   @Test
   void anEphemeralPodIsCreatedOnceWithItsNodeThenItsStatusIsWritten() {
     CompletableFuture<KubernetesObject> f =
-        queue.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        queue.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     V1Pod stored = (V1Pod) api.stored(POD, "default/p").orElseThrow();
     assertThat(stored.getSpec().getNodeName()).isEqualTo("node-1");
     assertThat(stored.getStatus().getPhase()).isEqualTo("Running");
-    assertThat(api.log).containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(api.log)
+        .containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
     assertThat(queue.pending()).isZero();
   }
 
@@ -46,58 +53,91 @@ class WriteBackQueueTest {
   void alreadyExistsCountsAsCreatedAndTheStatusGoesOnTheStoredCopy() {
     api.put(POD, pod("p", "node-1"));
     CompletableFuture<KubernetesObject> f =
-        queue.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        queue.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     assertThat(api.calls(Op.CREATE)).isEqualTo(1);
     assertThat(api.log).containsExactly("UPDATE_STATUS /v1/Pod|default/p");
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase())
+        .isEqualTo("Running");
   }
 
   @Test
   void anExistingCopyBoundToAnotherNodeWinsAndTheWriteFails() {
     api.put(POD, pod("p", "node-0"));
     CompletableFuture<KubernetesObject> f =
-        queue.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        queue.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompletedExceptionally();
     assertThat(api.calls(Op.UPDATE_STATUS)).isZero();
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName()).isEqualTo("node-0");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName())
+        .isEqualTo("node-0");
   }
 
   @Test
   void aPodStoredUnboundIsBoundThroughItsBindingThenItsStatusIsWritten() {
-    // A fallback stored the pod unbound (partition replicaset -> scheduler); the tail then writes back the copy
+    // A fallback stored the pod unbound (partition replicaset -> scheduler); the tail then writes
+    // back the copy
     // the scheduler bound. nodeName of a stored pod can only be set through pods/binding.
     api.put(POD, pod("p", null));
     CompletableFuture<KubernetesObject> f =
-        queue.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        queue.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     V1Pod stored = (V1Pod) api.stored(POD, "default/p").orElseThrow();
     assertThat(stored.getSpec().getNodeName()).isEqualTo("node-1");
     assertThat(stored.getStatus().getPhase()).isEqualTo("Running");
-    assertThat(api.log).containsExactly("BIND /v1/Pod|default/p node-1", "UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(api.log)
+        .containsExactly("BIND /v1/Pod|default/p node-1", "UPDATE_STATUS /v1/Pod|default/p");
   }
 
   @Test
   void anUpdateThatBindsAStoredPodGoesThroughItsBindingWithOrWithoutAKnownBase() {
     for (boolean withFeed : new boolean[] {true, false}) {
       FakePersistedStore store = new FakePersistedStore(sched);
-      WriteBackQueue q = withFeed
-          ? new WriteBackQueue(store, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1), store,
-              Duration.ofSeconds(1))
-          : new WriteBackQueue(store, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1));
+      WriteBackQueue q =
+          withFeed
+              ? new WriteBackQueue(
+                  store,
+                  sched,
+                  metrics,
+                  Duration.ofMillis(50),
+                  Duration.ofSeconds(1),
+                  store,
+                  Duration.ofSeconds(1))
+              : new WriteBackQueue(
+                  store, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1));
       q.track(POD);
       KubernetesObject unbound = store.put(POD, pod("p", null));
       sched.runUntilIdle();
       V1Pod bound = pod("p", "node-1");
       bound.getMetadata().setUid(unbound.getMetadata().getUid());
-      CompletableFuture<KubernetesObject> f = q.submit(POD, WriteOp.UPDATE, bound,
-          unbound.getMetadata().getResourceVersion(), WriteBackPolicy.EAGER);
+      CompletableFuture<KubernetesObject> f =
+          q.submit(
+              POD,
+              WriteOp.UPDATE,
+              bound,
+              unbound.getMetadata().getResourceVersion(),
+              WriteBackPolicy.EAGER);
       sched.runUntilIdle();
       assertThat(f).as("feed: %s", withFeed).isCompleted();
-      assertThat(((V1Pod) store.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName()).isEqualTo("node-1");
+      assertThat(((V1Pod) store.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName())
+          .isEqualTo("node-1");
       assertThat(store.log).as("feed: %s", withFeed).contains("BIND /v1/Pod|default/p node-1");
     }
   }
@@ -109,11 +149,17 @@ class WriteBackQueueTest {
     other.getMetadata().setUid(unbound.getMetadata().getUid());
     api.put(POD, other); // another scheduler bound it first
     V1Pod mine = pod("p", "node-1");
-    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.UPDATE, mine,
-        unbound.getMetadata().getResourceVersion(), WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(
+            POD,
+            WriteOp.UPDATE,
+            mine,
+            unbound.getMetadata().getResourceVersion(),
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompletedExceptionally();
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName()).isEqualTo("node-0");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName())
+        .isEqualTo("node-0");
   }
 
   @Test
@@ -122,12 +168,13 @@ class WriteBackQueueTest {
     String staleRv = stored.getMetadata().getResourceVersion();
     api.put(POD, pod("p", "node-1")); // someone else wrote: staleRv is now stale
     V1Pod desired = withPhase(pod("p", "node-1"), "Succeeded");
-    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.UPDATE_STATUS, desired, staleRv,
-        WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(POD, WriteOp.UPDATE_STATUS, desired, staleRv, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     assertThat(api.calls(Op.UPDATE_STATUS)).isEqualTo(2);
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Succeeded");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase())
+        .isEqualTo("Succeeded");
     assertThat(metrics.count("writeback.failures")).isEqualTo(1.0);
   }
 
@@ -135,22 +182,28 @@ class WriteBackQueueTest {
   void retryableFailuresBackOffAndThenSucceed() {
     api.failNext(Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 4);
     long start = sched.nanoTime();
-    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     assertThat(api.calls(Op.CREATE)).isEqualTo(5);
     // 50 + 100 + 200 + 400 ms of backoff.
-    assertThat(Duration.ofNanos(sched.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(750));
+    assertThat(Duration.ofNanos(sched.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(750));
   }
 
   @Test
   void aPermanentFailureFailsTheFuturesWithItsStatus() {
     api.failNext(Op.CREATE, WriteResult.Status.FAILED, 1);
-    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompletedExceptionally();
-    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .havingCause().isInstanceOf(WriteException.class)
+    assertThat(f)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(WriteException.class)
         .matches(e -> ((WriteException) e).status() == WriteResult.Status.FAILED);
     assertThat(queue.pending()).isZero();
   }
@@ -164,7 +217,8 @@ class WriteBackQueueTest {
       V1Pod p = pod("rs-like", null);
       p.getMetadata().setLabels(new HashMap<>(p.getMetadata().getLabels()));
       p.getMetadata().getLabels().put("replicas", Integer.toString(i));
-      fs.add(queue.submit(POD, WriteOp.UPDATE, p, rv, WriteBackPolicy.lazy(Duration.ofMillis(200))));
+      fs.add(
+          queue.submit(POD, WriteOp.UPDATE, p, rv, WriteBackPolicy.lazy(Duration.ofMillis(200))));
       sched.runFor(Duration.ofMillis(30));
     }
     assertThat(api.calls(Op.UPDATE)).isZero();
@@ -177,26 +231,30 @@ class WriteBackQueueTest {
 
   @Test
   void deletingAMissingObjectSucceeds() {
-    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.DELETE, pod("gone", null), "5", WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(POD, WriteOp.DELETE, pod("gone", null), "5", WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
   }
 
   @Test
   void closeFailsPendingWrites() {
-    CompletableFuture<KubernetesObject> f = queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null,
-        WriteBackPolicy.lazy(Duration.ofSeconds(5)));
+    CompletableFuture<KubernetesObject> f =
+        queue.submit(
+            POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.lazy(Duration.ofSeconds(5)));
     queue.close();
     assertThat(f).isCompletedExceptionally();
     sched.runUntilIdle();
     assertThat(api.calls(Op.CREATE)).isZero();
   }
 
-  // ---- ambiguous creates (a create that may have committed although it answered RETRYABLE_FAILURE) ----
+  // ---- ambiguous creates (a create that may have committed although it answered
+  // RETRYABLE_FAILURE) ----
 
   /** A queue that takes the revision barrier through the fake store's feed. */
   WriteBackQueue barrierQueue(Duration barrierTimeout) {
-    return new WriteBackQueue(api, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1), api, barrierTimeout);
+    return new WriteBackQueue(
+        api, sched, metrics, Duration.ofMillis(50), Duration.ofSeconds(1), api, barrierTimeout);
   }
 
   @Test
@@ -204,7 +262,12 @@ class WriteBackQueueTest {
     WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
     api.commitButFailNextCreates(1);
     CompletableFuture<KubernetesObject> f =
-        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runFor(Duration.ofMillis(1));
     assertThat(api.calls(Op.CREATE)).isEqualTo(1);
     assertThat(api.stored(POD, "default/p")).isPresent();
@@ -213,8 +276,11 @@ class WriteBackQueueTest {
     sched.runUntilIdle();
     assertThat(api.calls(Op.CREATE)).as("never re-created").isEqualTo(1);
     assertThat(api.stored(POD, "default/p")).isEmpty();
-    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .havingCause().isInstanceOf(WriteException.class)
+    assertThat(f)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(WriteException.class)
         .matches(e -> ((WriteException) e).status() == WriteResult.Status.NOT_FOUND);
     assertThat(q.pending()).isZero();
   }
@@ -224,12 +290,19 @@ class WriteBackQueueTest {
     WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
     api.commitButFailNextCreates(1);
     CompletableFuture<KubernetesObject> f =
-        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     assertThat(api.calls(Op.CREATE)).isEqualTo(1);
-    assertThat(api.log).containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+    assertThat(api.log)
+        .containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase())
+        .isEqualTo("Running");
   }
 
   @Test
@@ -237,12 +310,14 @@ class WriteBackQueueTest {
     WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
     api.failNext(Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 1); // no effect
     long start = sched.nanoTime();
-    CompletableFuture<KubernetesObject> f = q.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     assertThat(api.calls(Op.CREATE)).isEqualTo(2);
     assertThat(api.log).containsExactly("CREATE /v1/Pod|default/p");
-    // The feed was already at the barrier: retried after one backoff, not after the barrier timeout.
+    // The feed was already at the barrier: retried after one backoff, not after the barrier
+    // timeout.
     assertThat(Duration.ofNanos(sched.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
   }
 
@@ -252,7 +327,8 @@ class WriteBackQueueTest {
     api.failNext(Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 1); // no effect
     api.pauseFeed(true);
     api.put(POD, pod("other", "n")); // a change the lagging feed has not delivered
-    CompletableFuture<KubernetesObject> f = q.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f =
+        q.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
     sched.runFor(Duration.ofMillis(1500));
     assertThat(api.calls(Op.CREATE)).as("no blind retry before the barrier").isEqualTo(1);
     assertThat(f).isNotDone();
@@ -271,11 +347,17 @@ class WriteBackQueueTest {
     api.pauseFeed(true);
     api.commitButFailNextCreates(1);
     CompletableFuture<KubernetesObject> f =
-        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runFor(Duration.ofSeconds(5));
     assertThat(f).isCompleted();
     assertThat(api.calls(Op.CREATE)).isEqualTo(1);
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase())
+        .isEqualTo("Running");
     api.pauseFeed(false);
     sched.runUntilIdle();
   }
@@ -286,7 +368,8 @@ class WriteBackQueueTest {
   void aStatusWriteWithoutBaseForAnObservedObjectUpdatesItWithoutASecondCreate() {
     WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
     V1Pod ephemeral = pod("p", "node-1");
-    CompletableFuture<KubernetesObject> created = q.submit(POD, WriteOp.CREATE, ephemeral, null, WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> created =
+        q.submit(POD, WriteOp.CREATE, ephemeral, null, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(created).isCompleted();
     assertThat(q.pending()).isZero();
@@ -295,12 +378,19 @@ class WriteBackQueueTest {
 
     // The caller still holds the never-persisted copy (no resourceVersion).
     CompletableFuture<KubernetesObject> f =
-        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(ephemeral, "Running"), null, WriteBackPolicy.EAGER);
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(ephemeral, "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     assertThat(api.calls(Op.CREATE)).isEqualTo(1);
-    assertThat(api.log).containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+    assertThat(api.log)
+        .containsExactly("CREATE /v1/Pod|default/p", "UPDATE_STATUS /v1/Pod|default/p");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase())
+        .isEqualTo("Running");
   }
 
   @Test
@@ -310,37 +400,62 @@ class WriteBackQueueTest {
     q.submit(POD, WriteOp.CREATE, ephemeral, null, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     api.pauseFeed(true);
-    api.put(POD, api.stored(POD, "default/p").orElseThrow()); // someone else wrote; the feed has not shown it
+    api.put(
+        POD,
+        api.stored(POD, "default/p")
+            .orElseThrow()); // someone else wrote; the feed has not shown it
     CompletableFuture<KubernetesObject> f =
-        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(ephemeral, "Running"), null, WriteBackPolicy.EAGER);
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(ephemeral, "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     api.pauseFeed(false);
     sched.runUntilIdle();
     assertThat(f).isCompleted();
     assertThat(api.calls(Op.CREATE)).isEqualTo(1);
     assertThat(api.calls(Op.UPDATE_STATUS)).isEqualTo(2);
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase()).isEqualTo("Running");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getStatus().getPhase())
+        .isEqualTo("Running");
   }
 
   @Test
   void anObservedCopyBoundToAnotherNodeIsNotTakenAndTheWriteStillFails() {
     WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
-    q.submit(POD, WriteOp.CREATE, pod("other", "node-0"), null, WriteBackPolicy.EAGER); // starts watching pods
+    q.submit(
+        POD,
+        WriteOp.CREATE,
+        pod("other", "node-0"),
+        null,
+        WriteBackPolicy.EAGER); // starts watching pods
     api.put(POD, pod("p", "node-0"));
     sched.runUntilIdle();
     assertThat(q.observedRv(POD + "|default/p")).isNotNull();
     CompletableFuture<KubernetesObject> f =
-        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompletedExceptionally();
     assertThat(api.calls(Op.UPDATE_STATUS)).isZero();
-    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName()).isEqualTo("node-0");
+    assertThat(((V1Pod) api.stored(POD, "default/p").orElseThrow()).getSpec().getNodeName())
+        .isEqualTo("node-0");
   }
 
   @Test
   void anObservedCopyOfAnotherIncarnationThatIsGoneIsCreatedAgain() {
     WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
-    q.submit(POD, WriteOp.CREATE, pod("other", "node-1"), null, WriteBackPolicy.EAGER); // starts watching pods
+    q.submit(
+        POD,
+        WriteOp.CREATE,
+        pod("other", "node-1"),
+        null,
+        WriteBackPolicy.EAGER); // starts watching pods
     V1Pod old = pod("p", "node-1");
     old.getMetadata().setUid("uid-old-incarnation");
     api.put(POD, old); // written by another client
@@ -348,7 +463,12 @@ class WriteBackQueueTest {
     api.pauseFeed(true);
     assertThat(api.delete(POD, "default", "p").isSuccess()).isTrue(); // not observed yet
     CompletableFuture<KubernetesObject> f =
-        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(pod("p", "node-1"), "Running"), null, WriteBackPolicy.EAGER);
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     api.pauseFeed(false);
     sched.runUntilIdle();
@@ -365,14 +485,23 @@ class WriteBackQueueTest {
     q.submit(POD, WriteOp.CREATE, ephemeral, null, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     api.pauseFeed(true);
-    assertThat(api.delete(POD, "default", "p").isSuccess()).isTrue(); // scaled away; not observed yet
+    assertThat(api.delete(POD, "default", "p").isSuccess())
+        .isTrue(); // scaled away; not observed yet
     CompletableFuture<KubernetesObject> f =
-        q.submit(POD, WriteOp.UPDATE_STATUS, withPhase(ephemeral, "Running"), null, WriteBackPolicy.EAGER);
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(ephemeral, "Running"),
+            null,
+            WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     api.pauseFeed(false);
     sched.runUntilIdle();
-    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .havingCause().isInstanceOf(WriteException.class)
+    assertThat(f)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(WriteException.class)
         .matches(e -> ((WriteException) e).status() == WriteResult.Status.NOT_FOUND);
     assertThat(api.calls(Op.CREATE)).isEqualTo(1);
     assertThat(api.stored(POD, "default/p")).isEmpty();
@@ -380,9 +509,10 @@ class WriteBackQueueTest {
   }
 
   /**
-   * Seed 2867 (every simulation class): a tail got the same delete twice (a duplicated batch) while the delete of
-   * its created copy was retrying. The second retraction failed the first one's future, the tail acknowledged
-   * the first delete, and the producer's delete completed while the copy was still stored.
+   * Seed 2867 (every simulation class): a tail got the same delete twice (a duplicated batch) while
+   * the delete of its created copy was retrying. The second retraction failed the first one's
+   * future, the tail acknowledged the first delete, and the producer's delete completed while the
+   * copy was still stored.
    */
   @Test
   void aRepeatedRetractionJoinsTheDeleteUnderWayAndCompletesOnlyWhenTheCopyIsGone() {
@@ -391,7 +521,8 @@ class WriteBackQueueTest {
     assertThat(api.stored(POD, "default/p")).isPresent();
     api.failNext(Op.DELETE, WriteResult.Status.RETRYABLE_FAILURE, 3);
     CompletableFuture<KubernetesObject> first = queue.retract(POD, pod("p", null));
-    sched.runFor(Duration.ofMillis(10)); // the first delete attempt failed: retrying after a backoff
+    sched.runFor(
+        Duration.ofMillis(10)); // the first delete attempt failed: retrying after a backoff
     CompletableFuture<KubernetesObject> second = queue.retract(POD, pod("p", null));
     assertThat(first).as("the copy is still stored").isNotDone();
     sched.runUntilIdle();

@@ -21,9 +21,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * CPU cost of the wire format alone (no sockets): protobuf-encoding an ObjectBatch of pod changes into a
- * pooled direct buffer the way the transport's frame encoder does, and parsing it back. Explains the
- * throughput ceiling of one event-loop thread. Run with JMH, see docs/benchmarks.md.
+ * CPU cost of the wire format alone (no sockets): protobuf-encoding an ObjectBatch of pod changes
+ * into a pooled direct buffer the way the transport's frame encoder does, and parsing it back.
+ * Explains the throughput ceiling of one event-loop thread. Run with JMH, see docs/benchmarks.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -4,25 +4,36 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The few Go {@code time} and {@code math} semantics the autoscaler's arithmetic depends on. Windows and
- * granularities are whole seconds (Knative validates that), so instants are reduced to epoch seconds.
+ * The few Go {@code time} and {@code math} semantics the autoscaler's arithmetic depends on.
+ * Windows and granularities are whole seconds (Knative validates that), so instants are reduced to
+ * epoch seconds.
  */
 public final class GoTime {
 
-  /** Go's zero {@code time.Time} (January 1, year 1, UTC): "not set" for first/last write and panic time. */
+  /**
+   * Go's zero {@code time.Time} (January 1, year 1, UTC): "not set" for first/last write and panic
+   * time.
+   */
   public static final Instant ZERO = Instant.parse("0001-01-01T00:00:00Z");
+
   /** {@link #ZERO} in epoch seconds. */
   public static final long ZERO_SECONDS = ZERO.getEpochSecond();
 
   private GoTime() {}
 
-  /** {@code t.Truncate(g)} for a whole-second granularity, in epoch seconds (Go truncates since its zero time). */
+  /**
+   * {@code t.Truncate(g)} for a whole-second granularity, in epoch seconds (Go truncates since its
+   * zero time).
+   */
   public static long truncateSeconds(Instant t, long granularitySeconds) {
     long s = t.getEpochSecond();
     return s - Math.floorMod(s - ZERO_SECONDS, granularitySeconds);
   }
 
-  /** {@code int(t.Unix()) / int(g.Seconds())}: Go's integer division truncates toward zero, like Java's. */
+  /**
+   * {@code int(t.Unix()) / int(g.Seconds())}: Go's integer division truncates toward zero, like
+   * Java's.
+   */
   public static long index(long epochSeconds, long granularitySeconds) {
     return epochSeconds / granularitySeconds;
   }
@@ -49,7 +60,8 @@ public final class GoTime {
   /** The whole seconds of a duration that must have at most second precision. */
   public static long wholeSeconds(Duration d, String what) {
     if (d.getNano() != 0 || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be a positive whole number of seconds, was " + d);
+      throw new IllegalArgumentException(
+          what + " must be a positive whole number of seconds, was " + d);
     }
     return d.getSeconds();
   }

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Knative's {@code max.TimeWindow}: the maximum of the values recorded in the last {@code ceil(duration /
- * granularity)} granularity slots, kept as a monotone deque in a ring. The decider uses it (granularity 2 s) to
- * delay scale-down decisions. Not thread-safe.
+ * Knative's {@code max.TimeWindow}: the maximum of the values recorded in the last {@code
+ * ceil(duration / granularity)} granularity slots, kept as a monotone deque in a ring. The decider
+ * uses it (granularity 2 s) to delay scale-down decisions. Not thread-safe.
  */
 public final class MaxTimeWindow {
 

@@ -5,9 +5,10 @@ import java.time.Instant;
 import java.util.Arrays;
 
 /**
- * Knative's {@code TimedFloat64Buckets}: a ring of fixed-granularity buckets whose average covers only the buckets
- * since the first write (partial windows) and leaves trailing silent buckets out of the denominator. The result
- * is rounded to 6 digits like Knative's. This is the default ("linear") aggregation.
+ * Knative's {@code TimedFloat64Buckets}: a ring of fixed-granularity buckets whose average covers
+ * only the buckets since the first write (partial windows) and leaves trailing silent buckets out
+ * of the denominator. The result is rounded to 6 digits like Knative's. This is the default
+ * ("linear") aggregation.
  */
 public class TimedBuckets implements WindowAverager {
 
@@ -92,7 +93,8 @@ public class TimedBuckets implements WindowAverager {
     long t = GoTime.truncateSeconds(now, granularity);
     long d = t - lastWrite;
     if (d <= 0) {
-      double numB = Math.min((double) ((lastWrite - firstWrite) / granularity) + 1, (double) buckets.length);
+      double numB =
+          Math.min((double) ((lastWrite - firstWrite) / granularity) + 1, (double) buckets.length);
       return GoTime.roundToDigits(PRECISION, windowTotal / numB);
     } else if (d < window) {
       long stIdx = index(lastWrite);
@@ -101,8 +103,10 @@ public class TimedBuckets implements WindowAverager {
       for (long i = stIdx + 1; i <= eIdx; i++) {
         ret -= buckets[(int) (i % buckets.length)];
       }
-      double numB = Math.min((double) ((lastWrite - firstWrite) / granularity) + 1,
-          (double) (buckets.length - (eIdx - stIdx)));
+      double numB =
+          Math.min(
+              (double) ((lastWrite - firstWrite) / granularity) + 1,
+              (double) (buckets.length - (eIdx - stIdx)));
       return GoTime.roundToDigits(PRECISION, ret / numB);
     }
     return 0;
@@ -136,7 +140,10 @@ public class TimedBuckets implements WindowAverager {
     windowTotal = newTotal;
   }
 
-  /** Sum of the buckets still inside the window at {@code now} (test helper mirroring Knative's forEachBucket). */
+  /**
+   * Sum of the buckets still inside the window at {@code now} (test helper mirroring Knative's
+   * forEachBucket).
+   */
   public double bucketSum(Instant now) {
     long t = GoTime.truncateSeconds(now, granularity);
     long n = buckets.length - (t - lastWrite) / granularity;

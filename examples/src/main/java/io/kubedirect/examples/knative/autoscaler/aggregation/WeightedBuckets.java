@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Knative's {@code WeightedFloat64Buckets} ({@code metric-aggregation-algorithm: weighted-exponential}): the newest
- * bucket weighs {@code m}, each older one {@code (1-m)} times less, with {@code m = max(1 - 0.0001^(1/n), 0.2)}.
- * No division and no rounding.
+ * Knative's {@code WeightedFloat64Buckets} ({@code metric-aggregation-algorithm:
+ * weighted-exponential}): the newest bucket weighs {@code m}, each older one {@code (1-m)} times
+ * less, with {@code m = max(1 - 0.0001^(1/n), 0.2)}. No division and no rounding.
  */
 public final class WeightedBuckets extends TimedBuckets {
 

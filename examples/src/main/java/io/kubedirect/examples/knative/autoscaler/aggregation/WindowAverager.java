@@ -15,7 +15,10 @@ public interface WindowAverager {
   /** True if nothing was recorded within one window before {@code now}. */
   boolean isEmpty(Instant now);
 
-  /** Changes the window length, keeping the newest buckets that still fit ({@code now} replaces Go's wall clock). */
+  /**
+   * Changes the window length, keeping the newest buckets that still fit ({@code now} replaces Go's
+   * wall clock).
+   */
   void resizeWindow(Duration window, Instant now);
 
   /** The current window length. */

@@ -5,9 +5,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Holds the current {@link AutoscalerConfig}, like Knative's config store watching {@code config-autoscaler}: an
- * update with invalid data is rejected with an {@link InvalidConfigException} and the previous configuration stays
- * in force. Thread-safe.
+ * Holds the current {@link AutoscalerConfig}, like Knative's config store watching {@code
+ * config-autoscaler}: an update with invalid data is rejected with an {@link
+ * InvalidConfigException} and the previous configuration stays in force. Thread-safe.
  */
 public final class AutoscalerConfigStore {
 
@@ -28,7 +28,10 @@ public final class AutoscalerConfigStore {
     return current.get();
   }
 
-  /** Applies new ConfigMap data; on error the previous configuration is kept and the error is thrown. */
+  /**
+   * Applies new ConfigMap data; on error the previous configuration is kept and the error is
+   * thrown.
+   */
   public AutoscalerConfig update(Map<String, String> data) throws InvalidConfigException {
     AutoscalerConfig parsed = AutoscalerConfig.fromMap(data);
     current.set(parsed);

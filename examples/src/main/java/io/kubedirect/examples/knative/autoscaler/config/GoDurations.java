@@ -5,10 +5,14 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Go's {@code time.ParseDuration} and {@code Duration.String} for the values Knative reads ({@code 60s}, {@code 1m30s}). */
+/**
+ * Go's {@code time.ParseDuration} and {@code Duration.String} for the values Knative reads ({@code
+ * 60s}, {@code 1m30s}).
+ */
 public final class GoDurations {
 
-  private static final Pattern PART = Pattern.compile("([0-9]*(?:\\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)");
+  private static final Pattern PART =
+      Pattern.compile("([0-9]*(?:\\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)");
 
   private GoDurations() {}
 
@@ -33,14 +37,15 @@ public final class GoDurations {
       if (!m.find(pos) || m.start() != pos || m.group(1).isEmpty() || m.group(1).equals(".")) {
         throw new IllegalArgumentException("invalid duration \"" + s + "\"");
       }
-      long unit = switch (m.group(2)) {
-        case "ns" -> 1L;
-        case "us", "µs", "μs" -> 1_000L;
-        case "ms" -> 1_000_000L;
-        case "s" -> 1_000_000_000L;
-        case "m" -> 60_000_000_000L;
-        default -> 3_600_000_000_000L;
-      };
+      long unit =
+          switch (m.group(2)) {
+            case "ns" -> 1L;
+            case "us", "µs", "μs" -> 1_000L;
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            default -> 3_600_000_000_000L;
+          };
       nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit)));
       pos = m.end();
     }
@@ -48,7 +53,10 @@ public final class GoDurations {
     return Duration.ofNanos(negative ? -n : n);
   }
 
-  /** Go's {@code Duration.String} for whole seconds ({@code 1h0m0s}, {@code 1m0s}, {@code 6s}); others as seconds. */
+  /**
+   * Go's {@code Duration.String} for whole seconds ({@code 1h0m0s}, {@code 1m0s}, {@code 6s});
+   * others as seconds.
+   */
   public static String format(Duration d) {
     if (d.getNano() != 0) {
       return d.toNanos() / 1e9 + "s";

@@ -1,6 +1,9 @@
 package io.kubedirect.examples.knative.autoscaler.config;
 
-/** A configuration value is malformed or out of range; the message names the key, the value and the allowed range. */
+/**
+ * A configuration value is malformed or out of range; the message names the key, the value and the
+ * allowed range.
+ */
 public final class InvalidConfigException extends Exception {
 
   private static final long serialVersionUID = 1L;

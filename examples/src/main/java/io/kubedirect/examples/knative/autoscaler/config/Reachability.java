@@ -1,6 +1,9 @@
 package io.kubedirect.examples.knative.autoscaler.config;
 
-/** Knative's PodAutoscaler reachability: whether any route targets the revision. Unknown counts as reachable. */
+/**
+ * Knative's PodAutoscaler reachability: whether any route targets the revision. Unknown counts as
+ * reachable.
+ */
 public enum Reachability {
   /** A route sends traffic to the revision. */
   REACHABLE,

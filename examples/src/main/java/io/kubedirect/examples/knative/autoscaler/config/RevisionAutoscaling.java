@@ -10,45 +10,64 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A revision's autoscaling inputs: its {@code autoscaling.knative.dev/*} annotations, its container concurrency and
- * its reachability, resolved against {@code config-autoscaler} the way Knative's PodAutoscaler accessors and the
- * KPA resources ({@code MakeDecider}, {@code ResolveMetricTarget}, {@code MakeMetric}, {@code ScaleBounds},
- * {@code GetInitialScale}) do. As in Knative, an annotation that does not parse is treated as absent here; use
- * {@link #validate} (Knative's admission webhook) to reject it.
+ * A revision's autoscaling inputs: its {@code autoscaling.knative.dev/*} annotations, its container
+ * concurrency and its reachability, resolved against {@code config-autoscaler} the way Knative's
+ * PodAutoscaler accessors and the KPA resources ({@code MakeDecider}, {@code ResolveMetricTarget},
+ * {@code MakeMetric}, {@code ScaleBounds}, {@code GetInitialScale}) do. As in Knative, an
+ * annotation that does not parse is treated as absent here; use {@link #validate} (Knative's
+ * admission webhook) to reject it.
  */
 public final class RevisionAutoscaling {
 
   private static final String PREFIX = "autoscaling.knative.dev/";
+
   /** {@code autoscaling.knative.dev/class}. */
   public static final String CLASS = PREFIX + "class";
+
   /** {@code autoscaling.knative.dev/min-scale}. */
   public static final String MIN_SCALE = PREFIX + "min-scale";
+
   /** {@code autoscaling.knative.dev/max-scale}. */
   public static final String MAX_SCALE = PREFIX + "max-scale";
+
   /** {@code autoscaling.knative.dev/initial-scale}. */
   public static final String INITIAL_SCALE = PREFIX + "initial-scale";
+
   /** {@code autoscaling.knative.dev/activation-scale}. */
   public static final String ACTIVATION_SCALE = PREFIX + "activation-scale";
+
   /** {@code autoscaling.knative.dev/scale-down-delay}. */
   public static final String SCALE_DOWN_DELAY = PREFIX + "scale-down-delay";
+
   /** {@code autoscaling.knative.dev/metric}. */
   public static final String METRIC = PREFIX + "metric";
+
   /** {@code autoscaling.knative.dev/target}. */
   public static final String TARGET = PREFIX + "target";
+
   /** {@code autoscaling.knative.dev/target-utilization-percentage}. */
-  public static final String TARGET_UTILIZATION_PERCENTAGE = PREFIX + "target-utilization-percentage";
+  public static final String TARGET_UTILIZATION_PERCENTAGE =
+      PREFIX + "target-utilization-percentage";
+
   /** {@code autoscaling.knative.dev/target-burst-capacity}. */
   public static final String TARGET_BURST_CAPACITY = PREFIX + "target-burst-capacity";
+
   /** {@code autoscaling.knative.dev/window}. */
   public static final String WINDOW = PREFIX + "window";
+
   /** {@code autoscaling.knative.dev/panic-window-percentage}. */
   public static final String PANIC_WINDOW_PERCENTAGE = PREFIX + "panic-window-percentage";
+
   /** {@code autoscaling.knative.dev/panic-threshold-percentage}. */
   public static final String PANIC_THRESHOLD_PERCENTAGE = PREFIX + "panic-threshold-percentage";
+
   /** {@code autoscaling.knative.dev/scale-to-zero-pod-retention-period}. */
-  public static final String SCALE_TO_ZERO_POD_RETENTION_PERIOD = PREFIX + "scale-to-zero-pod-retention-period";
+  public static final String SCALE_TO_ZERO_POD_RETENTION_PERIOD =
+      PREFIX + "scale-to-zero-pod-retention-period";
+
   /** {@code autoscaling.knative.dev/metric-aggregation-algorithm}. */
   public static final String METRIC_AGGREGATION_ALGORITHM = PREFIX + "metric-aggregation-algorithm";
+
   /** {@code serving.knative.dev/progress-deadline}: bounds how long activation may take. */
   public static final String PROGRESS_DEADLINE = "serving.knative.dev/progress-deadline";
 
@@ -57,7 +76,8 @@ public final class RevisionAutoscaling {
   private final Reachability reachability;
 
   /** Inputs of one revision; {@code containerConcurrency} 0 means unlimited. */
-  public RevisionAutoscaling(Map<String, String> annotations, int containerConcurrency, Reachability reachability) {
+  public RevisionAutoscaling(
+      Map<String, String> annotations, int containerConcurrency, Reachability reachability) {
     this.annotations = Map.copyOf(Objects.requireNonNull(annotations, "annotations"));
     if (containerConcurrency < 0) {
       throw new IllegalArgumentException("containerConcurrency must not be negative");
@@ -130,7 +150,8 @@ public final class RevisionAutoscaling {
     long ns = (long) ((double) stableWindow(c).toNanos() * pct / 100.0);
     long second = 1_000_000_000L;
     long r = ns % second;
-    long rounded = r + r < second ? ns - r : ns + second - r; // Go's Duration.Round (half away from zero)
+    long rounded =
+        r + r < second ? ns - r : ns + second - r; // Go's Duration.Round (half away from zero)
     return Duration.ofNanos(Math.max(rounded, second));
   }
 
@@ -139,7 +160,10 @@ public final class RevisionAutoscaling {
     return float64(TARGET_BURST_CAPACITY).orElse(c.targetBurstCapacity());
   }
 
-  /** Knative's {@code GetInitialScale}: the annotation if present and (non-zero or zero is allowed), else the config. */
+  /**
+   * Knative's {@code GetInitialScale}: the annotation if present and (non-zero or zero is allowed),
+   * else the config.
+   */
   public int initialScale(AutoscalerConfig c) {
     Optional<Integer> a = int32(INITIAL_SCALE);
     if (a.isEmpty() || (a.get() == 0 && !c.allowZeroInitialScale())) {
@@ -160,7 +184,10 @@ public final class RevisionAutoscaling {
   /** Min and max scale; 0 means unbounded. */
   public record ScaleBounds(int min, int max) {}
 
-  /** Knative's {@code lastPodRetention}: 0 when unreachable, else the annotation or the configured period. */
+  /**
+   * Knative's {@code lastPodRetention}: 0 when unreachable, else the annotation or the configured
+   * period.
+   */
   public Duration scaleToZeroPodRetention(AutoscalerConfig c) {
     if (reachability == Reachability.UNREACHABLE) {
       return Duration.ZERO;
@@ -212,7 +239,8 @@ public final class RevisionAutoscaling {
         .totalValue(targetTotal[1])
         .targetBurstCapacity(targetBurstCapacity(c))
         .activatorCapacity(c.activatorCapacity())
-        .panicThreshold(float64(PANIC_THRESHOLD_PERCENTAGE).orElse(c.panicThresholdPercentage()) / 100.0)
+        .panicThreshold(
+            float64(PANIC_THRESHOLD_PERCENTAGE).orElse(c.panicThresholdPercentage()) / 100.0)
         .stableWindow(stableWindow(c))
         .scaleDownDelay(duration(SCALE_DOWN_DELAY).orElse(c.scaleDownDelay()))
         .initialScale(initialScale(c))
@@ -221,22 +249,28 @@ public final class RevisionAutoscaling {
         .build();
   }
 
-  /** Knative's {@code MakeMetric}: windows, aggregation and whether there is a scrape target (TBC != -1). */
+  /**
+   * Knative's {@code MakeMetric}: windows, aggregation and whether there is a scrape target (TBC !=
+   * -1).
+   */
   public MetricSpec metricSpec(AutoscalerConfig c) {
     String algorithm = annotations.getOrDefault(METRIC_AGGREGATION_ALGORITHM, "");
-    MetricSpec.Aggregation aggregation = algorithm.equals("weighted-exponential")
-        || algorithm.equals("weightedExponential")
-        ? MetricSpec.Aggregation.WEIGHTED_EXPONENTIAL : MetricSpec.Aggregation.LINEAR;
-    return new MetricSpec(stableWindow(c), panicWindow(c), aggregation, targetBurstCapacity(c) != -1);
+    MetricSpec.Aggregation aggregation =
+        algorithm.equals("weighted-exponential") || algorithm.equals("weightedExponential")
+            ? MetricSpec.Aggregation.WEIGHTED_EXPONENTIAL
+            : MetricSpec.Aggregation.LINEAR;
+    return new MetricSpec(
+        stableWindow(c), panicWindow(c), aggregation, targetBurstCapacity(c) != -1);
   }
 
   // ---- validation (Knative's ValidateAnnotations) ----
 
   /**
-   * Validates the annotations against {@code c} like Knative's webhook; throws an exception naming every bad key
-   * and its allowed range ({@link InvalidConfigException#key()} is the first one).
+   * Validates the annotations against {@code c} like Knative's webhook; throws an exception naming
+   * every bad key and its allowed range ({@link InvalidConfigException#key()} is the first one).
    */
-  public static void validate(AutoscalerConfig c, Map<String, String> anns) throws InvalidConfigException {
+  public static void validate(AutoscalerConfig c, Map<String, String> anns)
+      throws InvalidConfigException {
     List<String[]> errors = new ArrayList<>();
     validateInto(c, anns, errors);
     if (!errors.isEmpty()) {
@@ -253,7 +287,9 @@ public final class RevisionAutoscaling {
 
   private static void validateInto(AutoscalerConfig c, Map<String, String> m, List<String[]> errs) {
     String cls = m.get(CLASS);
-    if (cls != null && cls.endsWith(".knative.dev") && !cls.equals(AutoscalerConfig.KPA_CLASS)
+    if (cls != null
+        && cls.endsWith(".knative.dev")
+        && !cls.equals(AutoscalerConfig.KPA_CLASS)
         && !cls.equals(AutoscalerConfig.HPA_CLASS)) {
       errs.add(invalid(CLASS, cls));
     }
@@ -261,16 +297,30 @@ public final class RevisionAutoscaling {
     int min = intGe0(m, MIN_SCALE, errs);
     int max = intGe0(m, MAX_SCALE, errs);
     if (max != 0 && max < min) {
-      errs.add(new String[] {MAX_SCALE, "max-scale=" + max + " is less than min-scale=" + min + ": "
-          + MAX_SCALE + ", " + MIN_SCALE});
+      errs.add(
+          new String[] {
+            MAX_SCALE,
+            "max-scale="
+                + max
+                + " is less than min-scale="
+                + min
+                + ": "
+                + MAX_SCALE
+                + ", "
+                + MIN_SCALE
+          });
     }
     if (m.containsKey(MAX_SCALE) && c.maxScaleLimit() != 0) {
       if (max > c.maxScaleLimit()) {
-        errs.add(outOfBounds(MAX_SCALE, String.valueOf(max), "1", String.valueOf(c.maxScaleLimit())));
+        errs.add(
+            outOfBounds(MAX_SCALE, String.valueOf(max), "1", String.valueOf(c.maxScaleLimit())));
       }
       if (max == 0) {
-        errs.add(new String[] {MAX_SCALE, "max-scale=0 (unlimited), must be less than " + c.maxScaleLimit()
-            + ": " + MAX_SCALE});
+        errs.add(
+            new String[] {
+              MAX_SCALE,
+              "max-scale=0 (unlimited), must be less than " + c.maxScaleLimit() + ": " + MAX_SCALE
+            });
       }
     }
     String act = m.get(ACTIVATION_SCALE);
@@ -279,14 +329,33 @@ public final class RevisionAutoscaling {
       try {
         nz = Integer.parseInt(act);
         if (min > nz) {
-          errs.add(new String[] {ACTIVATION_SCALE, "min-scale=" + min + " is greater than activation-scale=" + nz
-              + ": " + ACTIVATION_SCALE});
+          errs.add(
+              new String[] {
+                ACTIVATION_SCALE,
+                "min-scale="
+                    + min
+                    + " is greater than activation-scale="
+                    + nz
+                    + ": "
+                    + ACTIVATION_SCALE
+              });
         } else if (max < nz && max != 0) {
-          errs.add(new String[] {ACTIVATION_SCALE, "max-scale=" + max + " is less than activation-scale=" + nz
-              + ": " + ACTIVATION_SCALE});
+          errs.add(
+              new String[] {
+                ACTIVATION_SCALE,
+                "max-scale="
+                    + max
+                    + " is less than activation-scale="
+                    + nz
+                    + ": "
+                    + ACTIVATION_SCALE
+              });
         } else if (nz < 2) {
-          errs.add(new String[] {ACTIVATION_SCALE, "activation-scale=" + nz + " must be greater than 1: "
-              + ACTIVATION_SCALE});
+          errs.add(
+              new String[] {
+                ACTIVATION_SCALE,
+                "activation-scale=" + nz + " must be greater than 1: " + ACTIVATION_SCALE
+              });
         }
       } catch (NumberFormatException e) {
         errs.add(invalid(ACTIVATION_SCALE, act));
@@ -309,8 +378,15 @@ public final class RevisionAutoscaling {
     if (tbc != null) {
       Double v = parseOrNull(tbc);
       if (v == null || (v < 0 && v != -1)) {
-        errs.add(new String[] {TARGET_BURST_CAPACITY, "invalid value: " + tbc + ": " + TARGET_BURST_CAPACITY
-            + " (must be at least 0, or -1 for unlimited)"});
+        errs.add(
+            new String[] {
+              TARGET_BURST_CAPACITY,
+              "invalid value: "
+                  + tbc
+                  + ": "
+                  + TARGET_BURST_CAPACITY
+                  + " (must be at least 0, or -1 for unlimited)"
+            });
       }
     }
     // durations
@@ -319,10 +395,12 @@ public final class RevisionAutoscaling {
       Duration d = durationOrNull(w);
       if (d == null) {
         errs.add(invalid(WINDOW, w));
-      } else if (d.compareTo(AutoscalerConfig.WINDOW_MIN) < 0 || d.compareTo(AutoscalerConfig.WINDOW_MAX) > 0) {
+      } else if (d.compareTo(AutoscalerConfig.WINDOW_MIN) < 0
+          || d.compareTo(AutoscalerConfig.WINDOW_MAX) > 0) {
         errs.add(outOfBounds(WINDOW, w, "6s", "1h0m0s"));
       } else if (d.getNano() != 0) {
-        errs.add(new String[] {WINDOW, "must be specified with at most second precision: " + WINDOW});
+        errs.add(
+            new String[] {WINDOW, "must be specified with at most second precision: " + WINDOW});
       }
     }
     String retention = m.get(SCALE_TO_ZERO_POD_RETENTION_PERIOD);
@@ -342,30 +420,47 @@ public final class RevisionAutoscaling {
       } else if (d.isNegative() || d.compareTo(AutoscalerConfig.WINDOW_MAX) > 0) {
         errs.add(outOfBounds(SCALE_DOWN_DELAY, delay, "0s", "1h0m0s"));
       } else if (d.getNano() != 0) {
-        errs.add(new String[] {SCALE_DOWN_DELAY, "must be specified with at most second precision: "
-            + SCALE_DOWN_DELAY});
+        errs.add(
+            new String[] {
+              SCALE_DOWN_DELAY,
+              "must be specified with at most second precision: " + SCALE_DOWN_DELAY
+            });
       }
     }
     // metric (for the KPA class: concurrency or rps)
     String metric = m.get(METRIC);
     if (metric != null) {
       String klass = m.getOrDefault(CLASS, c.podAutoscalerClass());
-      boolean ok = switch (klass) {
-        case AutoscalerConfig.KPA_CLASS -> metric.equals(DeciderSpec.CONCURRENCY) || metric.equals(DeciderSpec.RPS);
-        case AutoscalerConfig.HPA_CLASS -> !metric.isEmpty();
-        default -> true;
-      };
+      boolean ok =
+          switch (klass) {
+            case AutoscalerConfig.KPA_CLASS ->
+                metric.equals(DeciderSpec.CONCURRENCY) || metric.equals(DeciderSpec.RPS);
+            case AutoscalerConfig.HPA_CLASS -> !metric.isEmpty();
+            default -> true;
+          };
       if (!ok) {
-        errs.add(new String[] {METRIC, "invalid value: " + metric + ": " + METRIC
-            + " (must be concurrency or rps)"});
+        errs.add(
+            new String[] {
+              METRIC, "invalid value: " + metric + ": " + METRIC + " (must be concurrency or rps)"
+            });
       }
     }
     // aggregation algorithm (KPA class only)
     String alg = m.getOrDefault(METRIC_AGGREGATION_ALGORITHM, "");
-    if (AutoscalerConfig.KPA_CLASS.equals(m.get(CLASS)) && !alg.isEmpty() && !alg.equals("linear")
-        && !alg.equals("weighted-exponential") && !alg.equals("weightedExponential")) {
-      errs.add(new String[] {METRIC_AGGREGATION_ALGORITHM, "invalid value: " + alg + ": "
-          + METRIC_AGGREGATION_ALGORITHM + " (must be linear or weighted-exponential)"});
+    if (AutoscalerConfig.KPA_CLASS.equals(m.get(CLASS))
+        && !alg.isEmpty()
+        && !alg.equals("linear")
+        && !alg.equals("weighted-exponential")
+        && !alg.equals("weightedExponential")) {
+      errs.add(
+          new String[] {
+            METRIC_AGGREGATION_ALGORITHM,
+            "invalid value: "
+                + alg
+                + ": "
+                + METRIC_AGGREGATION_ALGORITHM
+                + " (must be linear or weighted-exponential)"
+          });
     }
     // initial scale
     String init = m.get(INITIAL_SCALE);
@@ -373,11 +468,17 @@ public final class RevisionAutoscaling {
       try {
         int v = Integer.parseInt(init);
         if (v < 0) {
-          errs.add(new String[] {INITIAL_SCALE, "invalid value: " + init + ": " + INITIAL_SCALE
-              + " must be greater than 0"});
+          errs.add(
+              new String[] {
+                INITIAL_SCALE,
+                "invalid value: " + init + ": " + INITIAL_SCALE + " must be greater than 0"
+              });
         } else if (v == 0 && !c.allowZeroInitialScale()) {
-          errs.add(new String[] {INITIAL_SCALE, "invalid value: " + init + ": " + INITIAL_SCALE
-              + "=0 not allowed by cluster"});
+          errs.add(
+              new String[] {
+                INITIAL_SCALE,
+                "invalid value: " + init + ": " + INITIAL_SCALE + "=0 not allowed by cluster"
+              });
         }
       } catch (NumberFormatException e) {
         errs.add(invalid(INITIAL_SCALE, init));
@@ -404,7 +505,8 @@ public final class RevisionAutoscaling {
     return (int) i;
   }
 
-  private static void floatInRange(Map<String, String> m, String key, double lo, double hi, List<String[]> errs) {
+  private static void floatInRange(
+      Map<String, String> m, String key, double lo, double hi, List<String[]> errs) {
     String v = m.get(key);
     if (v == null) {
       return;

@@ -10,8 +10,9 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * The plain {@link ScaleWriter}: patches the Deployment's {@code scale} subresource through the API Server with the
- * same JSON patch Knative sends, {@code [{"op":"add","path":"/spec/replicas","value":N}]}.
+ * The plain {@link ScaleWriter}: patches the Deployment's {@code scale} subresource through the API
+ * Server with the same JSON patch Knative sends, {@code
+ * [{"op":"add","path":"/spec/replicas","value":N}]}.
  */
 public final class DeploymentScaleWriter implements ScaleWriter {
 
@@ -33,8 +34,10 @@ public final class DeploymentScaleWriter implements ScaleWriter {
   public void writeScale(RevisionKey revision, int replicas) throws ApiException {
     String name = deploymentName.apply(revision);
     V1Patch patch = new V1Patch(patchBody(replicas));
-    PatchUtils.patch(V1Scale.class,
+    PatchUtils.patch(
+        V1Scale.class,
         () -> api.patchNamespacedDeploymentScale(name, revision.namespace(), patch).buildCall(null),
-        V1Patch.PATCH_FORMAT_JSON_PATCH, api.getApiClient());
+        V1Patch.PATCH_FORMAT_JSON_PATCH,
+        api.getApiClient());
   }
 }

@@ -10,10 +10,11 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * The scaling half of Knative's KPA {@code ReconcileKind}: given the decider's status and the revision's pods, it
- * scales ({@link KpaScaler}), decides whether the activator stays in the path (serve only if the wanted scale is
- * positive and the excess burst capacity is not negative), sizes the activator subset, and updates the
- * PodAutoscaler's {@code Active} condition. Stateless apart from the status object it is given.
+ * The scaling half of Knative's KPA {@code ReconcileKind}: given the decider's status and the
+ * revision's pods, it scales ({@link KpaScaler}), decides whether the activator stays in the path
+ * (serve only if the wanted scale is positive and the excess burst capacity is not negative), sizes
+ * the activator subset, and updates the PodAutoscaler's {@code Active} condition. Stateless apart
+ * from the status object it is given.
  */
 public final class KpaReconciler {
 
@@ -35,15 +36,27 @@ public final class KpaReconciler {
   }
 
   /**
-   * Reconciles one revision: {@code decider} is the multiscaler's status, {@code spec} its decider spec,
-   * {@code currentReplicas} the workload's replicas (null = 1) and {@code readyPods} its ready pods.
+   * Reconciles one revision: {@code decider} is the multiscaler's status, {@code spec} its decider
+   * spec, {@code currentReplicas} the workload's replicas (null = 1) and {@code readyPods} its
+   * ready pods.
    */
-  public Result reconcile(RevisionKey key, RevisionAutoscaling rev, PodAutoscalerStatus pa, SksState sks,
-      DeciderSpec spec, DeciderStatus decider, Integer currentReplicas, int readyPods) throws Exception {
-    KpaScaler.Outcome outcome = scaler.scale(key, rev, pa, sks, decider.desiredScale(), currentReplicas);
+  public Result reconcile(
+      RevisionKey key,
+      RevisionAutoscaling rev,
+      PodAutoscalerStatus pa,
+      SksState sks,
+      DeciderSpec spec,
+      DeciderStatus decider,
+      Integer currentReplicas,
+      int readyPods)
+      throws Exception {
+    KpaScaler.Outcome outcome =
+        scaler.scale(key, rev, pa, sks, decider.desiredScale(), currentReplicas);
     int want = outcome.want();
     SksMode mode = SksMode.PROXY;
-    if (!(want == KpaScaler.SCALE_UNKNOWN && pa.isInactive()) && want > 0 && decider.excessBurstCapacity() >= 0) {
+    if (!(want == KpaScaler.SCALE_UNKNOWN && pa.isInactive())
+        && want > 0
+        && decider.excessBurstCapacity() >= 0) {
       mode = SksMode.SERVE;
     }
     int activators = numActivators(readyPods, spec);
@@ -64,10 +77,12 @@ public final class KpaReconciler {
   }
 
   /** Knative's {@code computeActiveCondition} (the service-name check is taken as satisfied). */
-  void computeActiveCondition(RevisionAutoscaling rev, PodAutoscalerStatus pa, int want, int ready) {
+  void computeActiveCondition(
+      RevisionAutoscaling rev, PodAutoscalerStatus pa, int want, int ready) {
     AutoscalerConfig c = config.get();
     int min = rev.scaleBounds(c).min();
-    int minReady = pa.scaleTargetInitialized() ? Math.max(min, 1) : Math.max(min, rev.initialScale(c));
+    int minReady =
+        pa.scaleTargetInitialized() ? Math.max(min, 1) : Math.max(min, rev.initialScale(c));
     if (ready >= minReady) {
       pa.markScaleTargetInitialized();
     }

@@ -10,19 +10,23 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Knative's KPA {@code scaler}: turns the decider's desired scale into the scale to write. It applies min, max and
- * initial scale, runs the scale-to-zero state machine ({@link #handleScaleToZero}), and writes the scale through the
- * {@link ScaleWriter} when it differs from the current replicas. Timers are requests to re-reconcile the revision
- * later ({@link Requeue}); the clock is injected.
+ * Knative's KPA {@code scaler}: turns the decider's desired scale into the scale to write. It
+ * applies min, max and initial scale, runs the scale-to-zero state machine ({@link
+ * #handleScaleToZero}), and writes the scale through the {@link ScaleWriter} when it differs from
+ * the current replicas. Timers are requests to re-reconcile the revision later ({@link Requeue});
+ * the clock is injected.
  */
 public final class KpaScaler {
 
   /** Knative's {@code scaleUnknown}: no decision yet. */
   public static final int SCALE_UNKNOWN = -1;
+
   /** Added to the progress deadline to get the activation timeout. */
   public static final Duration ACTIVATION_TIMEOUT_BUFFER = Duration.ofSeconds(30);
+
   /** config-deployment's default {@code progress-deadline}. */
   public static final Duration DEFAULT_PROGRESS_DEADLINE = Duration.ofSeconds(600);
+
   /** How soon a PA already in proxy mode is looked at again after it could deactivate. */
   public static final Duration PROXY_RECHECK = Duration.ofSeconds(3);
 
@@ -44,11 +48,16 @@ public final class KpaScaler {
   private final ScaleWriter writer;
 
   /**
-   * A scaler reading the configuration from {@code config} (e.g. {@code AutoscalerConfigStore::current}) with
-   * config-deployment's {@code progressDeadline}.
+   * A scaler reading the configuration from {@code config} (e.g. {@code
+   * AutoscalerConfigStore::current}) with config-deployment's {@code progressDeadline}.
    */
-  public KpaScaler(Supplier<AutoscalerConfig> config, Duration progressDeadline, Clock clock, Requeue requeue,
-      ActivatorProbe probe, ScaleWriter writer) {
+  public KpaScaler(
+      Supplier<AutoscalerConfig> config,
+      Duration progressDeadline,
+      Clock clock,
+      Requeue requeue,
+      ActivatorProbe probe,
+      ScaleWriter writer) {
     this.config = Objects.requireNonNull(config, "config");
     this.progressDeadline = Objects.requireNonNull(progressDeadline, "progressDeadline");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -58,11 +67,18 @@ public final class KpaScaler {
   }
 
   /**
-   * Knative's {@code scaler.scale}: from the decider's {@code desiredScale} (-1 if none yet) and the workload's
-   * {@code currentReplicas} (null counts as 1), computes the wanted scale and writes it if needed.
+   * Knative's {@code scaler.scale}: from the decider's {@code desiredScale} (-1 if none yet) and
+   * the workload's {@code currentReplicas} (null counts as 1), computes the wanted scale and writes
+   * it if needed.
    */
-  public Outcome scale(RevisionKey key, RevisionAutoscaling rev, PodAutoscalerStatus pa, SksState sks,
-      int desiredScale, Integer currentReplicas) throws Exception {
+  public Outcome scale(
+      RevisionKey key,
+      RevisionAutoscaling rev,
+      PodAutoscalerStatus pa,
+      SksState sks,
+      int desiredScale,
+      Integer currentReplicas)
+      throws Exception {
     AutoscalerConfig c = config.get();
     if (desiredScale < 0 && !pa.isActivating()) {
       return new Outcome(desiredScale, false); // Metrics are not collected yet.
@@ -100,25 +116,34 @@ public final class KpaScaler {
   }
 
   /**
-   * Knative's {@code handleScaleToZero}: returns {scale, apply (1) or not (0)}. Non-zero scales pass through. A zero
-   * scale is held at 1 while the revision has been active for less than a stable window, becomes "deactivate"
-   * (0, not applied) after that, and is applied once the revision has been inactive for the grace period (or the
-   * activator has been in the path that long) and the pod-retention period, with the activator confirmed in the
-   * path. While activating, a zero is applied only after the activation timeout.
+   * Knative's {@code handleScaleToZero}: returns {scale, apply (1) or not (0)}. Non-zero scales
+   * pass through. A zero scale is held at 1 while the revision has been active for less than a
+   * stable window, becomes "deactivate" (0, not applied) after that, and is applied once the
+   * revision has been inactive for the grace period (or the activator has been in the path that
+   * long) and the pod-retention period, with the activator confirmed in the path. While activating,
+   * a zero is applied only after the activation timeout.
    */
-  int[] handleScaleToZero(RevisionKey key, RevisionAutoscaling rev, PodAutoscalerStatus pa, SksState sks,
-      int desiredScale, AutoscalerConfig c) throws Exception {
+  int[] handleScaleToZero(
+      RevisionKey key,
+      RevisionAutoscaling rev,
+      PodAutoscalerStatus pa,
+      SksState sks,
+      int desiredScale,
+      AutoscalerConfig c)
+      throws Exception {
     if (desiredScale != 0) {
       return new int[] {desiredScale, 1};
     }
     if (!c.enableScaleToZero()) {
       return new int[] {1, 1};
     }
-    Duration activationTimeout = rev.progressDeadline().orElse(progressDeadline).plus(ACTIVATION_TIMEOUT_BUFFER);
+    Duration activationTimeout =
+        rev.progressDeadline().orElse(progressDeadline).plus(ACTIVATION_TIMEOUT_BUFFER);
     Instant now = clock.instant();
     switch (pa.active()) {
       case ACTIVATING -> {
-        if (pa.inStateFor(PodAutoscalerStatus.Active.ACTIVATING, now).compareTo(activationTimeout) > 0) {
+        if (pa.inStateFor(PodAutoscalerStatus.Active.ACTIVATING, now).compareTo(activationTimeout)
+            > 0) {
           return new int[] {desiredScale, 1}; // Activation timed out.
         }
         requeue.enqueueAfter(key, activationTimeout);
@@ -156,7 +181,8 @@ public final class KpaScaler {
         if (inactiveFor.compareTo(lastPodMaxTimeout) >= 0) {
           return new int[] {desiredScale, 1};
         }
-        if (lastPodTimeout.compareTo(Duration.ZERO) > 0 && inactiveFor.compareTo(lastPodTimeout) < 0) {
+        if (lastPodTimeout.compareTo(Duration.ZERO) > 0
+            && inactiveFor.compareTo(lastPodTimeout) < 0) {
           requeue.enqueueAfter(key, lastPodTimeout.minus(inactiveFor));
           return new int[] {desiredScale, 0};
         }

@@ -5,9 +5,10 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * The parts of Knative's PodAutoscaler status the scaling logic reads and writes: the {@code Active} condition
- * with its last transition time, and whether the scale target has been initialized (reached its initial scale).
- * Mutable, not thread-safe: owned by one reconcile at a time.
+ * The parts of Knative's PodAutoscaler status the scaling logic reads and writes: the {@code
+ * Active} condition with its last transition time, and whether the scale target has been
+ * initialized (reached its initial scale). Mutable, not thread-safe: owned by one reconcile at a
+ * time.
  */
 public final class PodAutoscalerStatus {
 
@@ -73,7 +74,10 @@ public final class PodAutoscalerStatus {
     return active == Active.INACTIVE;
   }
 
-  /** Time in {@code state} at {@code now}, or -1 ns if in another state (Knative's {@code inStatusFor}). */
+  /**
+   * Time in {@code state} at {@code now}, or -1 ns if in another state (Knative's {@code
+   * inStatusFor}).
+   */
   public Duration inStateFor(Active state, Instant now) {
     return active == state ? Duration.between(lastTransition, now) : Duration.ofNanos(-1);
   }

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * What the scaling logic reads from Knative's ServerlessService: its mode and since when the activator has been in
- * the path ({@code ProxyFor}).
+ * What the scaling logic reads from Knative's ServerlessService: its mode and since when the
+ * activator has been in the path ({@code ProxyFor}).
  *
  * @param mode the mode the service is in
  * @param proxySince when the activator endpoints were put in the path, or null if they are not

@@ -7,7 +7,8 @@ import java.time.Instant;
 public interface MetricClient {
 
   /** Stable and panic window averages of concurrency. */
-  WindowValues stableAndPanicConcurrency(RevisionKey key, Instant now) throws MetricUnavailableException;
+  WindowValues stableAndPanicConcurrency(RevisionKey key, Instant now)
+      throws MetricUnavailableException;
 
   /** Stable and panic window averages of requests per second. */
   WindowValues stableAndPanicRps(RevisionKey key, Instant now) throws MetricUnavailableException;

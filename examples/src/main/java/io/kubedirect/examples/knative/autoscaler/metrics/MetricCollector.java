@@ -10,10 +10,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Knative's {@code MetricCollector} for pushed stats: one collection per revision with stable and panic windows of
- * concurrency and RPS. Every stat (from sandboxes and activators) is recorded into the 1-second bucket of its
- * arrival time; stats in the same second add up to the revision total. Proxied traffic is subtracted first.
- * Knative's pull-side scraper (sampling pods every second) is replaced by the sandboxes' own pushes. Thread-safe.
+ * Knative's {@code MetricCollector} for pushed stats: one collection per revision with stable and
+ * panic windows of concurrency and RPS. Every stat (from sandboxes and activators) is recorded into
+ * the 1-second bucket of its arrival time; stats in the same second add up to the revision total.
+ * Proxied traffic is subtracted first. Knative's pull-side scraper (sampling pods every second) is
+ * replaced by the sandboxes' own pushes. Thread-safe.
  */
 public final class MetricCollector implements MetricClient {
 
@@ -22,15 +23,20 @@ public final class MetricCollector implements MetricClient {
 
   private final Map<RevisionKey, Collection> collections = new ConcurrentHashMap<>();
 
-  /** Creates the collection for {@code key}, or resizes its windows if it exists ({@code now} for the resize). */
+  /**
+   * Creates the collection for {@code key}, or resizes its windows if it exists ({@code now} for
+   * the resize).
+   */
   public void createOrUpdate(RevisionKey key, MetricSpec spec, Instant now) {
-    collections.compute(key, (k, existing) -> {
-      if (existing == null) {
-        return new Collection(spec);
-      }
-      existing.update(spec, now);
-      return existing;
-    });
+    collections.compute(
+        key,
+        (k, existing) -> {
+          if (existing == null) {
+            return new Collection(spec);
+          }
+          existing.update(spec, now);
+          return existing;
+        });
   }
 
   /** Stops collecting for {@code key}. */
@@ -43,7 +49,9 @@ public final class MetricCollector implements MetricClient {
     return collections.containsKey(key);
   }
 
-  /** Records {@code stat} at {@code now}; ignored if {@code key} is not collected (like Knative). */
+  /**
+   * Records {@code stat} at {@code now}; ignored if {@code key} is not collected (like Knative).
+   */
   public void record(RevisionKey key, Instant now, Stat stat) {
     Collection c = collections.get(key);
     if (c != null) {
@@ -52,19 +60,22 @@ public final class MetricCollector implements MetricClient {
   }
 
   @Override
-  public WindowValues stableAndPanicConcurrency(RevisionKey key, Instant now) throws MetricUnavailableException {
+  public WindowValues stableAndPanicConcurrency(RevisionKey key, Instant now)
+      throws MetricUnavailableException {
     return collection(key).values(now, false);
   }
 
   @Override
-  public WindowValues stableAndPanicRps(RevisionKey key, Instant now) throws MetricUnavailableException {
+  public WindowValues stableAndPanicRps(RevisionKey key, Instant now)
+      throws MetricUnavailableException {
     return collection(key).values(now, true);
   }
 
   private Collection collection(RevisionKey key) throws MetricUnavailableException {
     Collection c = collections.get(key);
     if (c == null) {
-      throw new MetricUnavailableException(MetricUnavailableException.Reason.NOT_COLLECTING,
+      throw new MetricUnavailableException(
+          MetricUnavailableException.Reason.NOT_COLLECTING,
           "no metrics are being collected for " + key);
     }
     return c;
@@ -92,7 +103,8 @@ public final class MetricCollector implements MetricClient {
     }
 
     synchronized void update(MetricSpec newSpec, Instant now) {
-      // Like Knative, the aggregation algorithm is fixed when the collection is created; windows resize.
+      // Like Knative, the aggregation algorithm is fixed when the collection is created; windows
+      // resize.
       spec = newSpec;
       concurrency.resizeWindow(newSpec.stableWindow(), now);
       concurrencyPanic.resizeWindow(newSpec.panicWindow(), now);
@@ -101,7 +113,8 @@ public final class MetricCollector implements MetricClient {
     }
 
     synchronized void record(Instant now, Stat stat) {
-      double concurrent = stat.averageConcurrentRequests() - stat.averageProxiedConcurrentRequests();
+      double concurrent =
+          stat.averageConcurrentRequests() - stat.averageProxiedConcurrentRequests();
       concurrency.record(now, concurrent);
       concurrencyPanic.record(now, concurrent);
       double perSecond = stat.requestCount() - stat.proxiedRequestCount();
@@ -109,11 +122,13 @@ public final class MetricCollector implements MetricClient {
       rpsPanic.record(now, perSecond);
     }
 
-    synchronized WindowValues values(Instant now, boolean requestsPerSecond) throws MetricUnavailableException {
+    synchronized WindowValues values(Instant now, boolean requestsPerSecond)
+        throws MetricUnavailableException {
       WindowAverager stable = requestsPerSecond ? rps : concurrency;
       WindowAverager panic = requestsPerSecond ? rpsPanic : concurrencyPanic;
       if (stable.isEmpty(now) && spec.hasScrapeTarget()) {
-        throw new MetricUnavailableException(MetricUnavailableException.Reason.NO_DATA, "no data available");
+        throw new MetricUnavailableException(
+            MetricUnavailableException.Reason.NO_DATA, "no data available");
       }
       return new WindowValues(stable.windowAverage(now), panic.windowAverage(now));
     }

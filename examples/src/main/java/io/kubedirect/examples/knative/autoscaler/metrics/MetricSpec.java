@@ -4,12 +4,13 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What Knative's {@code Metric} resource tells the collector: the stable and panic windows, the aggregation
- * algorithm, and whether there is a scrape target (Knative's {@code ScrapeTarget != ""}, false only when
- * target-burst-capacity is -1). Without a scrape target an empty window reads as 0 instead of "no data".
+ * What Knative's {@code Metric} resource tells the collector: the stable and panic windows, the
+ * aggregation algorithm, and whether there is a scrape target (Knative's {@code ScrapeTarget !=
+ * ""}, false only when target-burst-capacity is -1). Without a scrape target an empty window reads
+ * as 0 instead of "no data".
  */
-public record MetricSpec(Duration stableWindow, Duration panicWindow, Aggregation aggregation,
-    boolean hasScrapeTarget) {
+public record MetricSpec(
+    Duration stableWindow, Duration panicWindow, Aggregation aggregation, boolean hasScrapeTarget) {
 
   /** The window aggregation ({@code autoscaling.knative.dev/metric-aggregation-algorithm}). */
   public enum Aggregation {

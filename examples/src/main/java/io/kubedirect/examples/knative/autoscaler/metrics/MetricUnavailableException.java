@@ -1,6 +1,9 @@
 package io.kubedirect.examples.knative.autoscaler.metrics;
 
-/** The collector cannot give values for a revision (Knative's {@code ErrNotCollecting} and {@code ErrNoData}). */
+/**
+ * The collector cannot give values for a revision (Knative's {@code ErrNotCollecting} and {@code
+ * ErrNoData}).
+ */
 public final class MetricUnavailableException extends Exception {
 
   private static final long serialVersionUID = 1L;

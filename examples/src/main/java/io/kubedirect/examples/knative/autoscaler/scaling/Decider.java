@@ -10,15 +10,19 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One revision's decider, a port of Knative's {@code autoscaler} and its {@code Scale} method: from the
- * revision-total stable and panic averages it computes {@code ceil(observed / target)} pods, clamps to the scale-up
- * and scale-down rates, applies the activation scale, enters, extends and leaves panic mode (never scaling down in
- * panic), delays scale-downs, and computes the excess burst capacity. Not thread-safe: the multiscaler serialises
- * calls per revision; {@link #update} may be called from anywhere.
+ * One revision's decider, a port of Knative's {@code autoscaler} and its {@code Scale} method: from
+ * the revision-total stable and panic averages it computes {@code ceil(observed / target)} pods,
+ * clamps to the scale-up and scale-down rates, applies the activation scale, enters, extends and
+ * leaves panic mode (never scaling down in panic), delays scale-downs, and computes the excess
+ * burst capacity. Not thread-safe: the multiscaler serialises calls per revision; {@link #update}
+ * may be called from anywhere.
  */
 public final class Decider {
 
-  /** Knative's {@code tickInterval}: the decider runs every 2 seconds; also the scale-down delay granularity. */
+  /**
+   * Knative's {@code tickInterval}: the decider runs every 2 seconds; also the scale-down delay
+   * granularity.
+   */
   public static final Duration TICK_INTERVAL = Duration.ofSeconds(2);
 
   private final RevisionKey key;
@@ -31,16 +35,26 @@ public final class Decider {
   private int maxPanicPods;
 
   /**
-   * Creates a decider at {@code now}. If more than one pod is ready it starts in panic mode, so that a restart of
-   * the autoscaler (which loses the metric history) does not scale the revision down.
+   * Creates a decider at {@code now}. If more than one pod is ready it starts in panic mode, so
+   * that a restart of the autoscaler (which loses the metric history) does not scale the revision
+   * down.
    */
-  public Decider(RevisionKey key, DeciderSpec spec, MetricClient metricClient, PodCounter podCounter, Instant now) {
+  public Decider(
+      RevisionKey key,
+      DeciderSpec spec,
+      MetricClient metricClient,
+      PodCounter podCounter,
+      Instant now) {
     this.key = Objects.requireNonNull(key, "key");
     this.spec = Objects.requireNonNull(spec, "spec");
     this.metricClient = Objects.requireNonNull(metricClient, "metricClient");
     this.podCounter = Objects.requireNonNull(podCounter, "podCounter");
-    // Like Knative, the delay window exists only if the spec had a delay when the decider was created.
-    this.delayWindow = spec.scaleDownDelay().isZero() ? null : new MaxTimeWindow(spec.scaleDownDelay(), TICK_INTERVAL);
+    // Like Knative, the delay window exists only if the spec had a delay when the decider was
+    // created.
+    this.delayWindow =
+        spec.scaleDownDelay().isZero()
+            ? null
+            : new MaxTimeWindow(spec.scaleDownDelay(), TICK_INTERVAL);
     int ready;
     try {
       ready = podCounter.readyCount();
@@ -66,7 +80,10 @@ public final class Decider {
     return !panicTime.equals(GoTime.ZERO);
   }
 
-  /** Test hook: sets the panic state (Knative's tests set {@code panicTime} and {@code maxPanicPods}). */
+  /**
+   * Test hook: sets the panic state (Knative's tests set {@code panicTime} and {@code
+   * maxPanicPods}).
+   */
   void setPanicState(Instant panicTime, int maxPanicPods) {
     this.panicTime = panicTime;
     this.maxPanicPods = maxPanicPods;
@@ -88,9 +105,10 @@ public final class Decider {
 
     MetricClient.WindowValues observed;
     try {
-      observed = s.usesRps()
-          ? metricClient.stableAndPanicRps(key, now)
-          : metricClient.stableAndPanicConcurrency(key, now);
+      observed =
+          s.usesRps()
+              ? metricClient.stableAndPanicRps(key, now)
+              : metricClient.stableAndPanicConcurrency(key, now);
     } catch (MetricUnavailableException e) {
       return ScaleResult.INVALID;
     }

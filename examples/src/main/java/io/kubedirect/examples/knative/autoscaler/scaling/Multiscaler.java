@@ -17,16 +17,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Knative's {@code MultiScaler} together with the autoscaler's stat intake: one {@link Decider} per watched
- * revision, ticked every {@link Decider#TICK_INTERVAL} ({@link #tick()} or {@link #start}), with the decisions kept
- * as {@link DeciderStatus}. A listener hears about every change of the desired scale or of the sign of the excess
- * burst capacity. {@link #record} stores a stat at the clock's current time and pokes the revision: a revision whose
- * desired scale is 0 is decided at once on a stat with non-zero concurrency, so a cold start does not wait for the
- * next tick. The clock is injected; nothing sleeps. Thread-safe; a revision's decider runs under its own lock.
+ * Knative's {@code MultiScaler} together with the autoscaler's stat intake: one {@link Decider} per
+ * watched revision, ticked every {@link Decider#TICK_INTERVAL} ({@link #tick()} or {@link #start}),
+ * with the decisions kept as {@link DeciderStatus}. A listener hears about every change of the
+ * desired scale or of the sign of the excess burst capacity. {@link #record} stores a stat at the
+ * clock's current time and pokes the revision: a revision whose desired scale is 0 is decided at
+ * once on a stat with non-zero concurrency, so a cold start does not wait for the next tick. The
+ * clock is injected; nothing sleeps. Thread-safe; a revision's decider runs under its own lock.
  */
 public final class Multiscaler implements StatSink, AutoCloseable {
 
-  /** Hears decision changes (Knative's {@code Watch}/{@code Inform}, with the new status attached). */
+  /**
+   * Hears decision changes (Knative's {@code Watch}/{@code Inform}, with the new status attached).
+   */
   @FunctionalInterface
   public interface Listener {
     /** The status of {@code key} changed. Called on the ticking thread; keep it short. */
@@ -41,10 +44,11 @@ public final class Multiscaler implements StatSink, AutoCloseable {
   private volatile ScheduledFuture<?> ticker;
 
   /**
-   * A multiscaler reading {@code collector}, counting ready pods with {@code podCounters} (one counter per
-   * revision) and telling time with {@code clock}.
+   * A multiscaler reading {@code collector}, counting ready pods with {@code podCounters} (one
+   * counter per revision) and telling time with {@code clock}.
    */
-  public Multiscaler(MetricCollector collector, Function<RevisionKey, PodCounter> podCounters, Clock clock) {
+  public Multiscaler(
+      MetricCollector collector, Function<RevisionKey, PodCounter> podCounters, Clock clock) {
     this.collector = Objects.requireNonNull(collector, "collector");
     this.podCounters = Objects.requireNonNull(podCounters, "podCounters");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -61,19 +65,26 @@ public final class Multiscaler implements StatSink, AutoCloseable {
   }
 
   /**
-   * Starts or updates the decider and the metric collection of {@code key} (Knative's decider and Metric
-   * reconciliation). A new decider starts with {@link DeciderStatus#initial}; an existing one keeps its state.
+   * Starts or updates the decider and the metric collection of {@code key} (Knative's decider and
+   * Metric reconciliation). A new decider starts with {@link DeciderStatus#initial}; an existing
+   * one keeps its state.
    */
   public DeciderStatus watch(RevisionKey key, DeciderSpec spec, MetricSpec metricSpec) {
     Objects.requireNonNull(spec, "spec");
     collector.createOrUpdate(key, metricSpec, clock.instant());
-    Runner runner = runners.compute(key, (k, existing) -> {
-      if (existing == null) {
-        return new Runner(k, new Decider(k, spec, collector, podCounters.apply(k), clock.instant()), spec);
-      }
-      existing.decider.update(spec);
-      return existing;
-    });
+    Runner runner =
+        runners.compute(
+            key,
+            (k, existing) -> {
+              if (existing == null) {
+                return new Runner(
+                    k,
+                    new Decider(k, spec, collector, podCounters.apply(k), clock.instant()),
+                    spec);
+              }
+              existing.decider.update(spec);
+              return existing;
+            });
     return runner.status();
   }
 
@@ -101,8 +112,8 @@ public final class Multiscaler implements StatSink, AutoCloseable {
   }
 
   /**
-   * Records a stat for {@code key} at the clock's time and pokes the revision (the autoscaler's stat intake): the
-   * activator and the serving sandboxes report here as a {@link StatSink}.
+   * Records a stat for {@code key} at the clock's time and pokes the revision (the autoscaler's
+   * stat intake): the activator and the serving sandboxes report here as a {@link StatSink}.
    */
   @Override
   public void record(RevisionKey key, Stat stat) {
@@ -110,7 +121,10 @@ public final class Multiscaler implements StatSink, AutoCloseable {
     poke(key, stat);
   }
 
-  /** Decides {@code key} at once if its desired scale is 0 and {@code stat} shows concurrency (Knative's Poke). */
+  /**
+   * Decides {@code key} at once if its desired scale is 0 and {@code stat} shows concurrency
+   * (Knative's Poke).
+   */
   public void poke(RevisionKey key, Stat stat) {
     Runner r = runners.get(key);
     if (r != null && r.status().desiredScale() == 0 && stat.averageConcurrentRequests() != 0) {
@@ -173,7 +187,8 @@ public final class Multiscaler implements StatSink, AutoCloseable {
           return result;
         }
         DeciderStatus old = status;
-        DeciderStatus now = new DeciderStatus(result.desiredPodCount(), result.excessBurstCapacity());
+        DeciderStatus now =
+            new DeciderStatus(result.desiredPodCount(), result.excessBurstCapacity());
         status = now;
         if (old.desiredScale() != now.desiredScale()
             || (old.excessBurstCapacity() < 0) != (now.excessBurstCapacity() < 0)) {

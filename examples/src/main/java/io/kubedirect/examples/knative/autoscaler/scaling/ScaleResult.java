@@ -4,8 +4,10 @@ package io.kubedirect.examples.knative.autoscaler.scaling;
  * One decision (Knative's {@code ScaleResult}).
  *
  * @param desiredPodCount the pods the revision should have
- * @param excessBurstCapacity spare capacity beyond the target burst capacity; negative keeps the activator in path
- * @param scaleValid false if the decider could not decide (no data, no pod count); then nothing changes
+ * @param excessBurstCapacity spare capacity beyond the target burst capacity; negative keeps the
+ *     activator in path
+ * @param scaleValid false if the decider could not decide (no data, no pod count); then nothing
+ *     changes
  */
 public record ScaleResult(int desiredPodCount, int excessBurstCapacity, boolean scaleValid) {
 

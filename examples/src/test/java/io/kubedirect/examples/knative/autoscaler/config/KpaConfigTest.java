@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** config-autoscaler parsing and validation, the store, and the resolution of revision annotations. */
+/**
+ * config-autoscaler parsing and validation, the store, and the resolution of revision annotations.
+ */
 class KpaConfigTest {
 
   @Test
@@ -24,28 +26,35 @@ class KpaConfigTest {
 
   @Test
   void percentagesAboveOneAreDividedBy100() throws Exception {
-    assertThat(AutoscalerConfig.fromMap(Map.of("container-concurrency-target-percentage", "70"))
-        .containerConcurrencyTargetFraction()).isEqualTo(0.7);
+    assertThat(
+            AutoscalerConfig.fromMap(Map.of("container-concurrency-target-percentage", "70"))
+                .containerConcurrencyTargetFraction())
+        .isEqualTo(0.7);
   }
 
   @Test
   void invalidValuesNameTheKeyAndTheRange() {
     assertThatThrownBy(() -> AutoscalerConfig.fromMap(Map.of("stable-window", "5s")))
-        .isInstanceOfSatisfying(InvalidConfigException.class, e -> {
-          assertThat(e.key()).isEqualTo("stable-window");
-          assertThat(e.getMessage()).contains("stable-window", "[6s; 1h0m0s]");
-        });
+        .isInstanceOfSatisfying(
+            InvalidConfigException.class,
+            e -> {
+              assertThat(e.key()).isEqualTo("stable-window");
+              assertThat(e.getMessage()).contains("stable-window", "[6s; 1h0m0s]");
+            });
     assertThatThrownBy(() -> AutoscalerConfig.fromMap(Map.of("max-scale-down-rate", "1")))
-        .hasMessageContaining("max-scale-down-rate").hasMessageContaining("greater than 1.0");
+        .hasMessageContaining("max-scale-down-rate")
+        .hasMessageContaining("greater than 1.0");
     assertThatThrownBy(() -> AutoscalerConfig.fromMap(Map.of("target-burst-capacity", "-2")))
-        .hasMessageContaining("target-burst-capacity").hasMessageContaining("-1");
+        .hasMessageContaining("target-burst-capacity")
+        .hasMessageContaining("-1");
     assertThatThrownBy(() -> AutoscalerConfig.fromMap(Map.of("panic-window-percentage", "101")))
         .hasMessageContaining("[1, 100]");
     assertThatThrownBy(() -> AutoscalerConfig.fromMap(Map.of("initial-scale", "0")))
         .hasMessageContaining("initial-scale");
     assertThatThrownBy(() -> AutoscalerConfig.fromMap(Map.of("enable-scale-to-zero", "yes")))
         .hasMessageContaining("enable-scale-to-zero");
-    assertThatThrownBy(() -> AutoscalerConfig.fromMap(Map.of("max-scale", "5", "max-scale-limit", "3")))
+    assertThatThrownBy(
+            () -> AutoscalerConfig.fromMap(Map.of("max-scale", "5", "max-scale-limit", "3")))
         .hasMessageContaining("max-scale-limit(3)");
   }
 
@@ -69,11 +78,20 @@ class KpaConfigTest {
     DeciderSpec cc1 = new RevisionAutoscaling(Map.of(), 1, Reachability.UNREACHABLE).deciderSpec(c);
     assertThat(cc1.targetValue()).isEqualTo(0.7);
     assertThat(cc1.reachable()).isFalse();
-    DeciderSpec rps = new RevisionAutoscaling(Map.of(RevisionAutoscaling.METRIC, "rps"), 0, Reachability.UNKNOWN)
-        .deciderSpec(c);
+    DeciderSpec rps =
+        new RevisionAutoscaling(Map.of(RevisionAutoscaling.METRIC, "rps"), 0, Reachability.UNKNOWN)
+            .deciderSpec(c);
     assertThat(rps.targetValue()).isEqualTo(140.0, org.assertj.core.api.Assertions.within(1e-9));
-    DeciderSpec capped = new RevisionAutoscaling(Map.of(RevisionAutoscaling.TARGET, "50",
-        RevisionAutoscaling.TARGET_UTILIZATION_PERCENTAGE, "50"), 10, Reachability.UNKNOWN).deciderSpec(c);
+    DeciderSpec capped =
+        new RevisionAutoscaling(
+                Map.of(
+                    RevisionAutoscaling.TARGET,
+                    "50",
+                    RevisionAutoscaling.TARGET_UTILIZATION_PERCENTAGE,
+                    "50"),
+                10,
+                Reachability.UNKNOWN)
+            .deciderSpec(c);
     assertThat(capped.totalValue()).isEqualTo(10);
     assertThat(capped.targetValue()).isEqualTo(5);
 
@@ -81,30 +99,52 @@ class KpaConfigTest {
     assertThat(panic(c, "60s", "10")).isEqualTo(Duration.ofSeconds(6));
     assertThat(panic(c, "10s", "10")).isEqualTo(Duration.ofSeconds(1));
     assertThat(panic(c, "60s", "51")).isEqualTo(Duration.ofSeconds(31));
-    MetricSpec unlimited = new RevisionAutoscaling(Map.of(RevisionAutoscaling.TARGET_BURST_CAPACITY, "-1"), 0,
-        Reachability.UNKNOWN).metricSpec(c);
+    MetricSpec unlimited =
+        new RevisionAutoscaling(
+                Map.of(RevisionAutoscaling.TARGET_BURST_CAPACITY, "-1"), 0, Reachability.UNKNOWN)
+            .metricSpec(c);
     assertThat(unlimited.hasScrapeTarget()).isFalse();
   }
 
   private static Duration panic(AutoscalerConfig c, String window, String pct) {
-    return new RevisionAutoscaling(Map.of(RevisionAutoscaling.WINDOW, window,
-        RevisionAutoscaling.PANIC_WINDOW_PERCENTAGE, pct), 0, Reachability.UNKNOWN).panicWindow(c);
+    return new RevisionAutoscaling(
+            Map.of(
+                RevisionAutoscaling.WINDOW,
+                window,
+                RevisionAutoscaling.PANIC_WINDOW_PERCENTAGE,
+                pct),
+            0,
+            Reachability.UNKNOWN)
+        .panicWindow(c);
   }
 
   @Test
   void annotationValidationNamesKeyAndRange() {
     AutoscalerConfig c = AutoscalerConfig.defaults();
-    assertThatThrownBy(() -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.PANIC_THRESHOLD_PERCENTAGE,
-        "100"))).hasMessageContaining("110 <= 100 <= 1000").hasMessageContaining("panic-threshold-percentage");
-    assertThatThrownBy(() -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.WINDOW, "2s")))
+    assertThatThrownBy(
+            () ->
+                RevisionAutoscaling.validate(
+                    c, Map.of(RevisionAutoscaling.PANIC_THRESHOLD_PERCENTAGE, "100")))
+        .hasMessageContaining("110 <= 100 <= 1000")
+        .hasMessageContaining("panic-threshold-percentage");
+    assertThatThrownBy(
+            () -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.WINDOW, "2s")))
         .hasMessageContaining("6s <= 2s <= 1h0m0s");
-    assertThatThrownBy(() -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.MIN_SCALE, "3",
-        RevisionAutoscaling.MAX_SCALE, "2"))).hasMessageContaining("max-scale=2 is less than min-scale=3");
-    assertThatThrownBy(() -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.ACTIVATION_SCALE, "1")))
+    assertThatThrownBy(
+            () ->
+                RevisionAutoscaling.validate(
+                    c,
+                    Map.of(RevisionAutoscaling.MIN_SCALE, "3", RevisionAutoscaling.MAX_SCALE, "2")))
+        .hasMessageContaining("max-scale=2 is less than min-scale=3");
+    assertThatThrownBy(
+            () ->
+                RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.ACTIVATION_SCALE, "1")))
         .hasMessageContaining("must be greater than 1");
-    assertThatThrownBy(() -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.METRIC, "cpu")))
+    assertThatThrownBy(
+            () -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.METRIC, "cpu")))
         .hasMessageContaining("autoscaling.knative.dev/metric");
-    assertThatThrownBy(() -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.INITIAL_SCALE, "0")))
+    assertThatThrownBy(
+            () -> RevisionAutoscaling.validate(c, Map.of(RevisionAutoscaling.INITIAL_SCALE, "0")))
         .hasMessageContaining("not allowed by cluster");
   }
 

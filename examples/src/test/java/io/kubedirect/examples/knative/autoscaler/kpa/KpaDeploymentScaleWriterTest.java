@@ -34,22 +34,30 @@ class KpaDeploymentScaleWriterTest {
     AppsV1Api.APIpatchNamespacedDeploymentScaleRequest request =
         mock(AppsV1Api.APIpatchNamespacedDeploymentScaleRequest.class);
     OkHttpClient http = new OkHttpClient();
-    Call call = http.newCall(new Request.Builder()
-        .url("http://api/apis/apps/v1/namespaces/ns/deployments/fn-deployment/scale")
-        .patch(RequestBody.create("{}", MediaType.get("application/json"))).build());
+    Call call =
+        http.newCall(
+            new Request.Builder()
+                .url("http://api/apis/apps/v1/namespaces/ns/deployments/fn-deployment/scale")
+                .patch(RequestBody.create("{}", MediaType.get("application/json")))
+                .build());
     when(api.getApiClient()).thenReturn(client);
-    when(api.patchNamespacedDeploymentScale(eq("fn-deployment"), eq("ns"), any())).thenReturn(request);
+    when(api.patchNamespacedDeploymentScale(eq("fn-deployment"), eq("ns"), any()))
+        .thenReturn(request);
     when(request.buildCall(null)).thenReturn(call);
     when(client.getHttpClient()).thenReturn(http);
     ArgumentCaptor<Call> sent = ArgumentCaptor.forClass(Call.class);
-    when(client.execute(sent.capture(), any(Type.class))).thenReturn(new ApiResponse<>(200, Map.of(), new V1Scale()));
+    when(client.execute(sent.capture(), any(Type.class)))
+        .thenReturn(new ApiResponse<>(200, Map.of(), new V1Scale()));
 
-    new DeploymentScaleWriter(api, r -> r.name() + "-deployment").writeScale(new RevisionKey("ns", "fn"), 7);
+    new DeploymentScaleWriter(api, r -> r.name() + "-deployment")
+        .writeScale(new RevisionKey("ns", "fn"), 7);
 
     // PatchUtils builds the call more than once; every build carries the same patch.
     ArgumentCaptor<V1Patch> patch = ArgumentCaptor.forClass(V1Patch.class);
-    verify(api, atLeastOnce()).patchNamespacedDeploymentScale(eq("fn-deployment"), eq("ns"), patch.capture());
-    assertThat(patch.getValue().getValue()).isEqualTo("[{\"op\":\"add\",\"path\":\"/spec/replicas\",\"value\":7}]");
+    verify(api, atLeastOnce())
+        .patchNamespacedDeploymentScale(eq("fn-deployment"), eq("ns"), patch.capture());
+    assertThat(patch.getValue().getValue())
+        .isEqualTo("[{\"op\":\"add\",\"path\":\"/spec/replicas\",\"value\":7}]");
     assertThat(String.valueOf(sent.getValue().request().body().contentType()))
         .startsWith(V1Patch.PATCH_FORMAT_JSON_PATCH);
   }

@@ -23,7 +23,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-/** Runs the KPA scaler cases transcribed from Knative's {@code scaler_test.go} (resources {@code kpa/scaler}). */
+/**
+ * Runs the KPA scaler cases transcribed from Knative's {@code scaler_test.go} (resources {@code
+ * kpa/scaler}).
+ */
 class KpaScalerCasesTest {
 
   private static final Instant NOW = Instant.ofEpochSecond(1_700_000_000L);
@@ -48,7 +51,8 @@ class KpaScalerCasesTest {
   Stream<DynamicTest> scalerCases() {
     var cases = KpaCases.load("kpa/scaler", "scaler");
     assertThat(cases).isNotEmpty();
-    return cases.stream().map(c -> DynamicTest.dynamicTest(c.id() + " [" + c.file() + "]", () -> run(c.json())));
+    return cases.stream()
+        .map(c -> DynamicTest.dynamicTest(c.id() + " [" + c.file() + "]", () -> run(c.json())));
   }
 
   private static Instant at(double offsetS) {
@@ -58,25 +62,35 @@ class KpaScalerCasesTest {
   private static void run(JsonObject c) throws Exception {
     Map<String, String> cm = baseConfig();
     if (c.has("config")) {
-      c.getAsJsonObject("config").entrySet().forEach(e -> cm.put(e.getKey(), e.getValue().getAsString()));
+      c.getAsJsonObject("config")
+          .entrySet()
+          .forEach(e -> cm.put(e.getKey(), e.getValue().getAsString()));
     }
     AutoscalerConfig config = AutoscalerConfig.fromMap(cm);
 
     Map<String, String> anns = new HashMap<>();
-    if (num(c, "minScale", 0) > 0) anns.put(RevisionAutoscaling.MIN_SCALE, String.valueOf((int) num(c, "minScale", 0)));
-    if (num(c, "maxScale", 0) > 0) anns.put(RevisionAutoscaling.MAX_SCALE, String.valueOf((int) num(c, "maxScale", 0)));
+    if (num(c, "minScale", 0) > 0)
+      anns.put(RevisionAutoscaling.MIN_SCALE, String.valueOf((int) num(c, "minScale", 0)));
+    if (num(c, "maxScale", 0) > 0)
+      anns.put(RevisionAutoscaling.MAX_SCALE, String.valueOf((int) num(c, "maxScale", 0)));
     PodAutoscalerStatus pa = new PodAutoscalerStatus(NOW);
     Reachability reachability = Reachability.UNKNOWN;
     if (c.has("pa")) {
       JsonObject p = c.getAsJsonObject("pa");
       if (p.has("annotations")) {
-        p.getAsJsonObject("annotations").entrySet().forEach(e -> anns.put(e.getKey(), e.getValue().getAsString()));
+        p.getAsJsonObject("annotations")
+            .entrySet()
+            .forEach(e -> anns.put(e.getKey(), e.getValue().getAsString()));
       }
       if (p.has("active")) {
-        pa = new PodAutoscalerStatus(PodAutoscalerStatus.Active.valueOf(
-            str(p, "active", "").equals("Active") ? "ACTIVE"
-                : str(p, "active", "").equals("Inactive") ? "INACTIVE" : "ACTIVATING"),
-            at(num(p, "sinceOffsetS", 0)), bool(p, "scaleTargetInitialized", false));
+        pa =
+            new PodAutoscalerStatus(
+                PodAutoscalerStatus.Active.valueOf(
+                    str(p, "active", "").equals("Active")
+                        ? "ACTIVE"
+                        : str(p, "active", "").equals("Inactive") ? "INACTIVE" : "ACTIVATING"),
+                at(num(p, "sinceOffsetS", 0)),
+                bool(p, "scaleTargetInitialized", false));
       }
       reachability = Reachability.valueOf(str(p, "reachability", "Unknown").toUpperCase());
     }
@@ -86,35 +100,50 @@ class KpaScalerCasesTest {
       if (bool(s, "none", false)) {
         sks = null;
       } else {
-        sks = new SksState(SksMode.valueOf(str(s, "mode", "Serve").toUpperCase()),
-            s.has("proxyForS") ? at(-num(s, "proxyForS", 0)) : null);
+        sks =
+            new SksState(
+                SksMode.valueOf(str(s, "mode", "Serve").toUpperCase()),
+                s.has("proxyForS") ? at(-num(s, "proxyForS", 0)) : null);
       }
     }
     String probeMode = str(c, "probe", "ok");
     int[] asyncProbes = {0};
-    ActivatorProbe probe = new ActivatorProbe() {
-      @Override
-      public boolean probe(RevisionKey revision) throws Exception {
-        return switch (probeMode) {
-          case "ok" -> true;
-          case "false" -> false;
-          case "error" -> throw new Exception("hell or high water");
-          default -> throw new AssertionError("the activator probe must not be called");
-        };
-      }
+    ActivatorProbe probe =
+        new ActivatorProbe() {
+          @Override
+          public boolean probe(RevisionKey revision) throws Exception {
+            return switch (probeMode) {
+              case "ok" -> true;
+              case "false" -> false;
+              case "error" -> throw new Exception("hell or high water");
+              default -> throw new AssertionError("the activator probe must not be called");
+            };
+          }
 
-      @Override
-      public void offerAsync(RevisionKey revision) {
-        asyncProbes[0]++;
-      }
-    };
+          @Override
+          public void offerAsync(RevisionKey revision) {
+            asyncProbes[0]++;
+          }
+        };
     List<Integer> writes = new ArrayList<>();
     List<Duration> requeues = new ArrayList<>();
-    KpaScaler scaler = new KpaScaler(() -> config, Duration.ofSeconds(121), Clock.fixed(NOW, ZoneOffset.UTC),
-        (k, d) -> requeues.add(d), probe, (k, n) -> writes.add(n));
+    KpaScaler scaler =
+        new KpaScaler(
+            () -> config,
+            Duration.ofSeconds(121),
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            (k, d) -> requeues.add(d),
+            probe,
+            (k, n) -> writes.add(n));
 
-    KpaScaler.Outcome got = scaler.scale(KEY, new RevisionAutoscaling(anns, 0, reachability), pa, sks,
-        (int) num(c, "scaleTo", 0), (int) num(c, "startReplicas", 0));
+    KpaScaler.Outcome got =
+        scaler.scale(
+            KEY,
+            new RevisionAutoscaling(anns, 0, reachability),
+            pa,
+            sks,
+            (int) num(c, "scaleTo", 0),
+            (int) num(c, "startReplicas", 0));
 
     int want = (int) num(c, "wantReplicas", 0);
     assertThat(got.want()).as("desiredScale").isEqualTo(want);

@@ -19,24 +19,29 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Runs the decider cases transcribed from Knative's {@code autoscaler_test.go} (resources {@code kpa/decider}) and,
- * with {@code -Dkpa.cases.dir=DIR}, every decider case in {@code DIR/*.json}. Step times are seconds after a fixed
- * start instant ({@link #START}); the decider is constructed at that instant.
+ * Runs the decider cases transcribed from Knative's {@code autoscaler_test.go} (resources {@code
+ * kpa/decider}) and, with {@code -Dkpa.cases.dir=DIR}, every decider case in {@code DIR/*.json}.
+ * Step times are seconds after a fixed start instant ({@link #START}); the decider is constructed
+ * at that instant.
  */
 class KpaDeciderCasesTest {
 
   /**
-   * The fixed start instant (an even Unix second, so 2-second delay-window slots start at t = 0). Not Go's zero
-   * time: a panic entered at exactly the zero time would read as "not in panic", as it would in Go.
+   * The fixed start instant (an even Unix second, so 2-second delay-window slots start at t = 0).
+   * Not Go's zero time: a panic entered at exactly the zero time would read as "not in panic", as
+   * it would in Go.
    */
   static final Instant START = Instant.ofEpochSecond(1_700_000_000L);
-  private static final RevisionKey KEY = new RevisionKey("in-this-namespace", "a-revision-to-scale");
+
+  private static final RevisionKey KEY =
+      new RevisionKey("in-this-namespace", "a-revision-to-scale");
 
   @TestFactory
   Stream<DynamicTest> deciderCases() {
     var cases = KpaCases.load("kpa/decider", "decider");
     assertThat(cases).isNotEmpty();
-    return cases.stream().map(c -> DynamicTest.dynamicTest(c.id() + " [" + c.file() + "]", () -> run(c.json())));
+    return cases.stream()
+        .map(c -> DynamicTest.dynamicTest(c.id() + " [" + c.file() + "]", () -> run(c.json())));
   }
 
   static DeciderSpec spec(JsonObject s, DeciderSpec base) {
@@ -71,8 +76,10 @@ class KpaDeciderCasesTest {
     Decider decider = new Decider(KEY, spec, metrics, pods, START);
     if (c.has("initialState")) {
       JsonObject init = c.getAsJsonObject("initialState");
-      Instant panicTime = init.has("panicTimeOffsetS")
-          ? START.plus(seconds(num(init, "panicTimeOffsetS", 0))) : GoTime.ZERO;
+      Instant panicTime =
+          init.has("panicTimeOffsetS")
+              ? START.plus(seconds(num(init, "panicTimeOffsetS", 0)))
+              : GoTime.ZERO;
       decider.setPanicState(panicTime, (int) num(init, "maxPanicPods", 0));
     }
     if (!c.has("steps")) {
@@ -84,9 +91,10 @@ class KpaDeciderCasesTest {
       n++;
       if (step.has("specUpdateBefore")) {
         JsonObject u = step.getAsJsonObject("specUpdateBefore");
-        decider.update(u.has("replace")
-            ? spec(u.getAsJsonObject("replace"), DeciderSpec.builder().build())
-            : spec(u, decider.spec()));
+        decider.update(
+            u.has("replace")
+                ? spec(u.getAsJsonObject("replace"), DeciderSpec.builder().build())
+                : spec(u, decider.spec()));
       }
       boolean error = step.has("error") && !step.get("error").isJsonNull();
       JsonElement ready = step.get("readyCount");
@@ -108,10 +116,13 @@ class KpaDeciderCasesTest {
         continue;
       }
       if (want.has("desiredPodCount")) {
-        assertThat(got.desiredPodCount()).as(at + " desiredPodCount").isEqualTo((int) num(want, "desiredPodCount", 0));
+        assertThat(got.desiredPodCount())
+            .as(at + " desiredPodCount")
+            .isEqualTo((int) num(want, "desiredPodCount", 0));
       }
       if (want.has("excessBurstCapacity")) {
-        assertThat(got.excessBurstCapacity()).as(at + " excessBurstCapacity")
+        assertThat(got.excessBurstCapacity())
+            .as(at + " excessBurstCapacity")
             .isEqualTo((int) num(want, "excessBurstCapacity", 0));
       }
       if (want.has("inPanic") && !want.get("inPanic").isJsonNull()) {
@@ -139,18 +150,21 @@ class KpaDeciderCasesTest {
     boolean fail;
 
     @Override
-    public WindowValues stableAndPanicConcurrency(RevisionKey key, Instant now) throws MetricUnavailableException {
+    public WindowValues stableAndPanicConcurrency(RevisionKey key, Instant now)
+        throws MetricUnavailableException {
       return values();
     }
 
     @Override
-    public WindowValues stableAndPanicRps(RevisionKey key, Instant now) throws MetricUnavailableException {
+    public WindowValues stableAndPanicRps(RevisionKey key, Instant now)
+        throws MetricUnavailableException {
       return values();
     }
 
     private WindowValues values() throws MetricUnavailableException {
       if (fail) {
-        throw new MetricUnavailableException(MetricUnavailableException.Reason.NO_DATA, "injected failure");
+        throw new MetricUnavailableException(
+            MetricUnavailableException.Reason.NO_DATA, "injected failure");
       }
       return new WindowValues(stable, panic);
     }

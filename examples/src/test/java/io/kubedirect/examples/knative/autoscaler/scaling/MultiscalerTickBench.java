@@ -13,8 +13,9 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Times one multiscaler tick over N revisions (default 10,000) whose windows hold 60 s of live stats, and measures
- * the heap per revision. Run: {@code java -cp ... MultiscalerTickBench [revisions] [runs]}.
+ * Times one multiscaler tick over N revisions (default 10,000) whose windows hold 60 s of live
+ * stats, and measures the heap per revision. Run: {@code java -cp ... MultiscalerTickBench
+ * [revisions] [runs]}.
  */
 public final class MultiscalerTickBench {
 
@@ -45,10 +46,12 @@ public final class MultiscalerTickBench {
       }
     }
     long after = usedHeap();
-    System.out.printf("revisions=%d heap/revision=%.0f bytes (windows 60 s + 6 s, linear)%n", n,
-        (after - before) / (double) n);
+    System.out.printf(
+        "revisions=%d heap/revision=%.0f bytes (windows 60 s + 6 s, linear)%n",
+        n, (after - before) / (double) n);
 
-    // Warm up, then time single ticks; time moves 2 s per tick with a stat per second, like production.
+    // Warm up, then time single ticks; time moves 2 s per tick with a stat per second, like
+    // production.
     double[] ms2 = new double[runs];
     for (int w = 0; w < 20; w++) {
       step(ms, collector, keys, clock);
@@ -57,11 +60,13 @@ public final class MultiscalerTickBench {
       ms2[r] = step(ms, collector, keys, clock);
     }
     Arrays.sort(ms2);
-    System.out.printf("tick over %d revisions: min %.2f ms, median %.2f ms, max %.2f ms (%d runs)%n", n, ms2[0],
-        ms2[runs / 2], ms2[runs - 1], runs);
+    System.out.printf(
+        "tick over %d revisions: min %.2f ms, median %.2f ms, max %.2f ms (%d runs)%n",
+        n, ms2[0], ms2[runs / 2], ms2[runs - 1], runs);
   }
 
-  private static double step(Multiscaler ms, MetricCollector collector, RevisionKey[] keys, MutableClock clock) {
+  private static double step(
+      Multiscaler ms, MetricCollector collector, RevisionKey[] keys, MutableClock clock) {
     for (int s = 0; s < 2; s++) {
       clock.advance(Duration.ofSeconds(1));
       for (RevisionKey k : keys) {

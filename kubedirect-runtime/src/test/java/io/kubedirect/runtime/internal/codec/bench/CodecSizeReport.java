@@ -16,10 +16,10 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 /**
- * Prints bytes on the wire per pod for a burst of 1,000 pods of one ReplicaSet (serialized Envelope sizes
- * summed, including the template and a 4-byte length prefix per frame, 100 pods per batch) next to the JSON size
- * of one full realistic pod. Deterministic. Run:
- * {@code java -cp ... io.kubedirect.runtime.internal.codec.bench.CodecSizeReport}.
+ * Prints bytes on the wire per pod for a burst of 1,000 pods of one ReplicaSet (serialized Envelope
+ * sizes summed, including the template and a 4-byte length prefix per frame, 100 pods per batch)
+ * next to the JSON size of one full realistic pod. Deterministic. Run: {@code java -cp ...
+ * io.kubedirect.runtime.internal.codec.bench.CodecSizeReport}.
  */
 public final class CodecSizeReport {
 
@@ -36,7 +36,10 @@ public final class CodecSizeReport {
     }
   }
 
-  /** Encodes {@code pods} pods made by {@code pod} in batches of {@code batchSize} on one fresh encoder. */
+  /**
+   * Encodes {@code pods} pods made by {@code pod} in batches of {@code batchSize} on one fresh
+   * encoder.
+   */
   public static Burst burst(ObjectCodec codec, int pods, int batchSize, IntFunction<V1Pod> pod) {
     ObjectEncoder encoder = codec.newEncoder(64);
     String kind = Kinds.of(V1Pod.class);
@@ -58,7 +61,10 @@ public final class CodecSizeReport {
     return new Burst(pods, batches, templates, bytes);
   }
 
-  /** Scenario A: pods as the scheduler hands them to the sandbox manager (bound to a node, no status yet). */
+  /**
+   * Scenario A: pods as the scheduler hands them to the sandbox manager (bound to a node, no status
+   * yet).
+   */
   public static V1Pod scheduledPod(int i) {
     V1Pod p = TestObjects.newPod(i);
     p.getSpec().setNodeName(TestObjects.node(i));
@@ -69,21 +75,38 @@ public final class CodecSizeReport {
   public static void main(String[] args) {
     ObjectCodec codec = ObjectCodec.create();
     int full = TestObjects.fullApiServerJson(0).getBytes(StandardCharsets.UTF_8).length;
-    int clientJava = JSON.serialize(TestObjects.runningPod(0)).getBytes(StandardCharsets.UTF_8).length;
+    int clientJava =
+        JSON.serialize(TestObjects.runningPod(0)).getBytes(StandardCharsets.UTF_8).length;
     int created = JSON.serialize(scheduledPod(0)).getBytes(StandardCharsets.UTF_8).length;
-    System.out.printf("full realistic pod JSON (as served, incl. managedFields+status): %,d bytes%n", full);
-    System.out.printf("same pod as client-java serializes it (no managedFields):         %,d bytes%n", clientJava);
-    System.out.printf("scheduled pod JSON (no status):                                  %,d bytes%n", created);
-    report("A: 1,000 scheduled pods (name, uid, creationTimestamp, nodeName vary)",
-        burst(codec, 1000, 100, CodecSizeReport::scheduledPod), full);
-    report("B: 1,000 running pods (also resourceVersion, podIP, hostIP, containerIDs vary)",
-        burst(codec, 1000, 100, TestObjects::runningPod), full);
-    report("C: same as A without templates (full_json per pod)",
-        burst(ObjectCodec.builder().useTemplates(false).build(), 1000, 100, CodecSizeReport::scheduledPod), full);
+    System.out.printf(
+        "full realistic pod JSON (as served, incl. managedFields+status): %,d bytes%n", full);
+    System.out.printf(
+        "same pod as client-java serializes it (no managedFields):         %,d bytes%n",
+        clientJava);
+    System.out.printf(
+        "scheduled pod JSON (no status):                                  %,d bytes%n", created);
+    report(
+        "A: 1,000 scheduled pods (name, uid, creationTimestamp, nodeName vary)",
+        burst(codec, 1000, 100, CodecSizeReport::scheduledPod),
+        full);
+    report(
+        "B: 1,000 running pods (also resourceVersion, podIP, hostIP, containerIDs vary)",
+        burst(codec, 1000, 100, TestObjects::runningPod),
+        full);
+    report(
+        "C: same as A without templates (full_json per pod)",
+        burst(
+            ObjectCodec.builder().useTemplates(false).build(),
+            1000,
+            100,
+            CodecSizeReport::scheduledPod),
+        full);
   }
 
   private static void report(String name, Burst b, int full) {
-    System.out.printf("%s%n  %d batches, %d template(s), %,d wire bytes, %.1f bytes/pod (%.0fx smaller than "
-        + "full JSON)%n", name, b.batches(), b.templates(), b.wireBytes(), b.perPod(), full / b.perPod());
+    System.out.printf(
+        "%s%n  %d batches, %d template(s), %,d wire bytes, %.1f bytes/pod (%.0fx smaller than "
+            + "full JSON)%n",
+        name, b.batches(), b.templates(), b.wireBytes(), b.perPod(), full / b.perPod());
   }
 }

@@ -7,17 +7,17 @@ import io.kubedirect.runtime.internal.codec.ObjectCodec;
 import io.kubedirect.runtime.internal.codec.ObjectDecoder;
 import io.kubedirect.runtime.internal.codec.ObjectEncoder;
 import io.kubedirect.runtime.internal.codec.OutboundChange;
-import io.kubedirect.runtime.internal.codec.TestObjects;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A simple timing main for codec throughput (pods/s): encodes and decodes bursts of pods of one ReplicaSet in
- * batches of 100 on one long-lived encoder/decoder pair (as on a link), after a warm-up; for comparison it also
- * times client-java's plain JSON serialize/deserialize of the same pods. Arguments: {@code [pods] [rounds]}
- * (default 20,000 and 5). Not a test: numbers depend on the machine.
+ * A simple timing main for codec throughput (pods/s): encodes and decodes bursts of pods of one
+ * ReplicaSet in batches of 100 on one long-lived encoder/decoder pair (as on a link), after a
+ * warm-up; for comparison it also times client-java's plain JSON serialize/deserialize of the same
+ * pods. Arguments: {@code [pods] [rounds]} (default 20,000 and 5). Not a test: numbers depend on
+ * the machine.
  */
 public final class CodecThroughput {
 
@@ -65,9 +65,15 @@ public final class CodecThroughput {
         sink += JSON.<V1Pod>deserialize(s, V1Pod.class).getMetadata().getName().length();
       }
       long t4 = System.nanoTime();
-      System.out.printf("round %d: encode %,.0f pods/s, decode %,.0f pods/s | client-java JSON serialize %,.0f "
-          + "pods/s, deserialize %,.0f pods/s (sink %d)%n", round, rate(pods, t1 - t0), rate(pods, t2 - t1),
-          rate(pods, t3 - t2), rate(pods, t4 - t3), sink % 10);
+      System.out.printf(
+          "round %d: encode %,.0f pods/s, decode %,.0f pods/s | client-java JSON serialize %,.0f "
+              + "pods/s, deserialize %,.0f pods/s (sink %d)%n",
+          round,
+          rate(pods, t1 - t0),
+          rate(pods, t2 - t1),
+          rate(pods, t3 - t2),
+          rate(pods, t4 - t3),
+          sink % 10);
     }
   }
 
