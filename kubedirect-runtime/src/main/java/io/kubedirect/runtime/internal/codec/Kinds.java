@@ -180,14 +180,6 @@ public final class Kinds {
     return namespace == null || namespace.isEmpty() ? name : namespace + "/" + name;
   }
 
-  /** {@code {namespace, name}} of a cache key (namespace "" for cluster-scoped objects). */
-  public static String[] splitKey(String key) {
-    int slash = key.indexOf('/');
-    return slash < 0
-        ? new String[] {"", key}
-        : new String[] {key.substring(0, slash), key.substring(slash + 1)};
-  }
-
   /** {@code namespace/name} of a ref (see {@link #key(String, String)}). */
   public static String key(ObjectRef ref) {
     return key(ref.getNamespace(), ref.getName());

@@ -19,6 +19,7 @@ import io.kubedirect.runtime.internal.codec.MergePatches;
 import io.kubedirect.runtime.internal.codec.ObjectCodec;
 import io.kubedirect.runtime.internal.metrics.EngineMetrics;
 import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
+import io.kubedirect.runtime.internal.model.ObjectId;
 import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.runtime.internal.store.DefaultEphemeralStore;
@@ -295,10 +296,6 @@ public final class DefaultStageEngine implements StageEngine {
     metrics.writeBackGauge(writeBack::pending);
   }
 
-  static String id(String kind, String key) {
-    return kind + "|" + key;
-  }
-
   private static final Map<Envelope.BodyCase, String> BODY_TYPES =
       new EnumMap<>(Envelope.BodyCase.class);
 
@@ -472,7 +469,7 @@ public final class DefaultStageEngine implements StageEngine {
         } else {
           publishChange(e.kind(), e.key(), null);
         }
-        published.remove(id(e.kind(), e.key()));
+        published.remove(ObjectId.idOf(e.kind(), e.key()));
       }
     }
   }
@@ -484,7 +481,7 @@ public final class DefaultStageEngine implements StageEngine {
     }
     long version = epochs.next();
     if (object != null) {
-      published.put(id(kind, key), new Published(kind, key, version, object));
+      published.put(ObjectId.idOf(kind, key), new Published(kind, key, version, object));
     }
     SubscriberSession.Out out = new SubscriberSession.Out(kind, key, version, object);
     for (SubscriberSession s : subscriberSessions.values()) {
@@ -542,7 +539,7 @@ public final class DefaultStageEngine implements StageEngine {
     synchronized (this) {
       String written = stored == null || ex != null ? null : ObjectSupport.persistedRv(stored);
       if (written != null && publishedKinds.contains(kind)) {
-        lastWritten.put(id(kind, key), written);
+        lastWritten.put(ObjectId.idOf(kind, key), written);
       }
       Optional<EphemeralEntry> held = store.get(kind, key);
       if (closed
@@ -571,7 +568,7 @@ public final class DefaultStageEngine implements StageEngine {
         }
         return;
       }
-      Seen seen = recentlyPersisted.get(id(kind, key));
+      Seen seen = recentlyPersisted.get(ObjectId.idOf(kind, key));
       String rv = stored == null ? null : ObjectSupport.persistedRv(stored);
       if (rv != null && seen != null && rv.equals(seen.rv()) && !writeBack.isPending(kind, key)) {
         store.remove(kind, key, RemovalReason.PERSISTED);
@@ -596,7 +593,7 @@ public final class DefaultStageEngine implements StageEngine {
       // included, so they never see an intermediate stored copy (a pod created, its status not
       // written yet), while
       // its write is pending or the feed has not caught up with this stage's latest write of it.
-      String written = lastWritten.get(id(kind, key));
+      String written = lastWritten.get(ObjectId.idOf(kind, key));
       String apiRv = ObjectSupport.persistedRv(api);
       boolean behind = written != null && apiRv != null && newerRv(written, apiRv);
       return (writeBack.isPending(kind, key) || behind)
@@ -642,7 +639,7 @@ public final class DefaultStageEngine implements StageEngine {
    * API Server showed here (see {@link #observedSupersedes}).
    */
   synchronized boolean observedSuperseded(String kind, String key, KubernetesObject received) {
-    Seen seen = recentlyPersisted.get(id(kind, key));
+    Seen seen = recentlyPersisted.get(ObjectId.idOf(kind, key));
     String base = ObjectSupport.persistedRv(received);
     if (base == null) {
       KubernetesObject api = seen == null ? null : writeBack.observedCopy(kind, key);
@@ -908,7 +905,8 @@ public final class DefaultStageEngine implements StageEngine {
     }
     if (op != WriteOp.DELETE && base == null && receivedKinds.contains(kind)) {
       String key = ObjectSupport.key(object);
-      if (deletedUpstream.getIfPresent(id(kind, key)) != null && store.get(kind, key).isEmpty()) {
+      if (deletedUpstream.getIfPresent(ObjectId.idOf(kind, key)) != null
+          && store.get(kind, key).isEmpty()) {
         // A late write of an input the upstream deleted meanwhile (the controller read its informer
         // just
         // before): sending it on, or persisting it at the tail, would resurrect it.
@@ -922,7 +920,7 @@ public final class DefaultStageEngine implements StageEngine {
     }
     if (receivedKinds.contains(kind)) {
       String key = ObjectSupport.key(object);
-      String rejected = base == null ? rejectedHere.getIfPresent(id(kind, key)) : null;
+      String rejected = base == null ? rejectedHere.getIfPresent(ObjectId.idOf(kind, key)) : null;
       if (rejected != null && store.get(kind, key).isEmpty()) {
         // The store refused this object for good; the stage's later writes of its copy would be
         // refused too.
@@ -991,7 +989,7 @@ public final class DefaultStageEngine implements StageEngine {
         f.completeExceptionally(new LinkException(ErrorCode.INTERNAL, "engine closed"));
         return f;
       }
-      String id = id(kind, key);
+      String id = ObjectId.idOf(kind, key);
       DirtyEntry e = dirty.get(id);
       if (e == null) {
         if (type == ChangeType.DELETED) {
@@ -1123,8 +1121,8 @@ public final class DefaultStageEngine implements StageEngine {
         if (s.fallback && resuming) {
           // This stage's own write of it through the API Server stops too (a copy it made is
           // deleted by uid).
-          String[] nsName = Kinds.splitKey(key);
-          ownCopyGone = writeBack.retract(kind, ObjectSupport.stub(kind, nsName[0], nsName[1]));
+          ObjectId oid = ObjectId.of(kind, key);
+          ownCopyGone = writeBack.retract(kind, oid.stub());
         }
         if (s.fallback && !resuming) {
           metrics.fallbackWrite("link-down");
@@ -1265,7 +1263,7 @@ public final class DefaultStageEngine implements StageEngine {
 
   /** The downstream at {@code from} acknowledged {@code version} of an object. Guarded by this. */
   void acked(String kind, String key, long version, PeerAddress from) {
-    DirtyEntry e = dirty.get(id(kind, key));
+    DirtyEntry e = dirty.get(ObjectId.idOf(kind, key));
     if (e == null || !from.equals(e.dest)) {
       return;
     }
@@ -1301,7 +1299,7 @@ public final class DefaultStageEngine implements StageEngine {
 
   /** A batch was rejected for good: drop its objects and fail their futures. Guarded by this. */
   void failed(String kind, String key, PeerAddress from, LinkException cause) {
-    DirtyEntry e = dirty.get(id(kind, key));
+    DirtyEntry e = dirty.get(ObjectId.idOf(kind, key));
     if (e == null || !from.equals(e.dest)) {
       return;
     }
@@ -1409,7 +1407,7 @@ public final class DefaultStageEngine implements StageEngine {
     }
     List<DirtyEntry.Waiter> done = List.of();
     synchronized (this) {
-      String id = id(kind, key);
+      String id = ObjectId.idOf(kind, key);
       recentlyPersisted.put(
           id,
           new Seen(
@@ -1552,12 +1550,12 @@ public final class DefaultStageEngine implements StageEngine {
     }
     List<DirtyEntry.Waiter> done = List.of();
     synchronized (this) {
-      lastWritten.remove(id(kind, key));
-      recentlyPersisted.remove(id(kind, key));
+      lastWritten.remove(ObjectId.idOf(kind, key));
+      recentlyPersisted.remove(ObjectId.idOf(kind, key));
       String uid = object.getMetadata() == null ? null : object.getMetadata().getUid();
-      deletedInStore.put(id(kind, key), uid == null ? "" : uid);
+      deletedInStore.put(ObjectId.idOf(kind, key), uid == null ? "" : uid);
       store.remove(kind, key, RemovalReason.DELETED);
-      DirtyEntry e = dirty.remove(id(kind, key));
+      DirtyEntry e = dirty.remove(ObjectId.idOf(kind, key));
       hideOwn(kind, key, RemovalReason.DELETED);
       if (e != null) {
         done = e.drainWaiters();
@@ -1573,7 +1571,7 @@ public final class DefaultStageEngine implements StageEngine {
   private synchronized boolean knownPersisted(String kind, KubernetesObject object) {
     String id;
     try {
-      id = id(kind, ObjectSupport.key(object));
+      id = ObjectId.idOf(kind, ObjectSupport.key(object));
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -1587,7 +1585,7 @@ public final class DefaultStageEngine implements StageEngine {
    * than the last one seen (the API copy wins; late ephemeral copies are ignored).
    */
   synchronized boolean superseded(String kind, String key, KubernetesObject received) {
-    Seen seen = recentlyPersisted.get(id(kind, key));
+    Seen seen = recentlyPersisted.get(ObjectId.idOf(kind, key));
     return seen != null
         && ObjectSupport.supersedes(
             seen.rv(), seen.generation(), ObjectSupport.persistedRv(received), received);
@@ -1599,7 +1597,7 @@ public final class DefaultStageEngine implements StageEngine {
    * derived from it): a late resend, not a new object.
    */
   synchronized boolean deletedInStore(String kind, String key, KubernetesObject received) {
-    String id = id(kind, key);
+    String id = ObjectId.idOf(kind, key);
     if (recentlyPersisted.containsKey(id)) {
       return false;
     }
@@ -1621,7 +1619,7 @@ public final class DefaultStageEngine implements StageEngine {
    * @return the cascade's future, or null when there is nothing to wait for
    */
   CompletableFuture<KubernetesObject> deletedUpstream(String kind, String key) {
-    String id = id(kind, key);
+    String id = ObjectId.idOf(kind, key);
     deletedUpstream.put(id, Boolean.TRUE);
     DirtyEntry e = dirty.get(id);
     if (e != null
@@ -1640,8 +1638,8 @@ public final class DefaultStageEngine implements StageEngine {
       e.waiters.add(new DirtyEntry.Waiter(e.version, settled));
       return settled.exceptionally(ex -> null);
     }
-    String[] nsName = Kinds.splitKey(key);
-    KubernetesObject stub = ObjectSupport.stub(kind, nsName[0], nsName[1]);
+    ObjectId oid = ObjectId.of(kind, key);
+    KubernetesObject stub = oid.stub();
     CompletableFuture<KubernetesObject> done = CompletableFuture.completedFuture(null);
     if ((receivedKinds.contains(kind) && !emittedKinds.contains(kind))
         || (e != null && e.persisted)) {
@@ -1656,7 +1654,7 @@ public final class DefaultStageEngine implements StageEngine {
       // the API copy,
       // the producer's not yet): delete exactly that copy, or it would outlive the producer's
       // delete.
-      KubernetesObject persisted = ObjectSupport.stub(kind, nsName[0], nsName[1]);
+      KubernetesObject persisted = oid.stub();
       persisted.getMetadata().resourceVersion(seen.rv()).uid(seen.uid());
       done =
           done.exceptionally(ex -> null)
@@ -1709,14 +1707,14 @@ public final class DefaultStageEngine implements StageEngine {
    * older version).
    */
   boolean droppedCopy(String source, String kind, String key, long version) {
-    Long v = droppedCopies.getIfPresent(source + "|" + id(kind, key));
+    Long v = droppedCopies.getIfPresent(source + "|" + ObjectId.idOf(kind, key));
     return v != null && version <= v;
   }
 
   /** An object a received delete is for is held again (a new upsert): a relay may emit it again. */
   void receivedAgain(String kind, String key) {
-    deletedUpstream.invalidate(id(kind, key));
-    rejectedHere.invalidate(id(kind, key));
+    deletedUpstream.invalidate(ObjectId.idOf(kind, key));
+    rejectedHere.invalidate(ObjectId.idOf(kind, key));
   }
 
   /** Deletes the persisted copy of a tombstoned (deleted-here) entry, once. Guarded by this. */
@@ -1759,7 +1757,7 @@ public final class DefaultStageEngine implements StageEngine {
   void rejectedByStore(String kind, KubernetesObject object, String reason) {
     String key = ObjectSupport.key(object);
     metrics.rejected("store");
-    rejectedHere.put(id(kind, key), reason);
+    rejectedHere.put(ObjectId.idOf(kind, key), reason);
     synchronized (this) {
       forwardNotice(kind, key, ErrorCode.REJECTED, reason);
     }
@@ -1773,7 +1771,7 @@ public final class DefaultStageEngine implements StageEngine {
    */
   void rejectedDownstream(
       String kind, String key, long version, ErrorCode code, String reason, PeerAddress from) {
-    DirtyEntry e = dirty.get(id(kind, key));
+    DirtyEntry e = dirty.get(ObjectId.idOf(kind, key));
     if (e == null || !from.equals(e.dest) || e.type == ChangeType.DELETED || version < e.version) {
       return; // (a notice about an older version than this stage sent since: a repeat, or stale)
     }
@@ -1819,7 +1817,10 @@ public final class DefaultStageEngine implements StageEngine {
     if (held.isPresent()) {
       droppedCopies
           .asMap()
-          .merge(held.get().source() + "|" + id(kind, key), held.get().version(), Math::max);
+          .merge(
+              held.get().source() + "|" + ObjectId.idOf(kind, key),
+              held.get().version(),
+              Math::max);
       notifyUpstream(held.get().source(), kind, key, held.get().version(), code, reason);
     }
   }
@@ -1829,17 +1830,17 @@ public final class DefaultStageEngine implements StageEngine {
    */
   void notifyUpstream(
       String source, String kind, String key, long version, ErrorCode code, String reason) {
-    String[] nsName = Kinds.splitKey(key);
+    ObjectId oid = ObjectId.of(kind, key);
     ObjectRef ref =
         ObjectRef.newBuilder()
             .setKind(kind)
-            .setNamespace(nsName[0])
-            .setName(nsName[1])
+            .setNamespace(oid.namespace())
+            .setName(oid.name())
             .setVersion(version)
             .build();
     pendingNotices
         .computeIfAbsent(source, s -> new LinkedHashMap<>())
-        .put(id(kind, key), new Notice(ref, code, reason, 0));
+        .put(ObjectId.idOf(kind, key), new Notice(ref, code, reason, 0));
     receiverHandler.flushNotices(source);
   }
 
@@ -1867,7 +1868,7 @@ public final class DefaultStageEngine implements StageEngine {
             Map<String, Notice> pending =
                 pendingNotices.computeIfAbsent(source, s -> new LinkedHashMap<>());
             for (Notice n : again) {
-              pending.putIfAbsent(id(n.ref().getKind(), Kinds.key(n.ref())), n);
+              pending.putIfAbsent(ObjectId.idOf(n.ref().getKind(), Kinds.key(n.ref())), n);
             }
             receiverHandler.flushNotices(source);
           }

@@ -1,6 +1,7 @@
 package io.kubedirect.runtime.internal.engine;
 
 import io.kubedirect.protocol.v1.ChangeType;
+import io.kubedirect.runtime.internal.model.ObjectId;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.common.KubernetesObject;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ final class DirtyEntry {
   }
 
   String id() {
-    return DefaultStageEngine.id(kind, key);
+    return ObjectId.idOf(kind, key);
   }
 
   /** Removes and returns all waiters (to complete outside the engine lock). */

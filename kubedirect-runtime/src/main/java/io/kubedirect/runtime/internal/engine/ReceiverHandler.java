@@ -16,6 +16,7 @@ import io.kubedirect.runtime.internal.codec.MalformedObjectException;
 import io.kubedirect.runtime.internal.codec.MissingTemplateException;
 import io.kubedirect.runtime.internal.codec.ObjectEncoder;
 import io.kubedirect.runtime.internal.codec.OutboundChange;
+import io.kubedirect.runtime.internal.model.ObjectId;
 import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.internal.store.EphemeralEntry;
 import io.kubedirect.runtime.internal.store.RemovalReason;
@@ -507,7 +508,7 @@ final class ReceiverHandler implements LinkHandler {
     for (InboundChange c : changes) {
       if (c.type() != ChangeType.DELETED
           && eng.store.get(c.ref().getKind(), Kinds.key(c.ref())).isEmpty()) {
-        adds.add(DefaultStageEngine.id(c.ref().getKind(), Kinds.key(c.ref())));
+        adds.add(ObjectId.idOf(c.ref().getKind(), Kinds.key(c.ref())));
       }
     }
     if (eng.store.size() + adds.size() > eng.limits.maxEphemeralObjects()) {
@@ -528,7 +529,7 @@ final class ReceiverHandler implements LinkHandler {
       ObjectRef ref = c.ref();
       String kind = ref.getKind();
       String key = Kinds.key(ref);
-      String id = DefaultStageEngine.id(kind, key);
+      String id = ObjectId.idOf(kind, key);
       if (c.type() == ChangeType.DELETED) {
         log.debug(
             "{}: {} deletes {} {} (version {})",

@@ -9,7 +9,7 @@ import io.kubedirect.protocol.v1.HandshakeSnapshot;
 import io.kubedirect.protocol.v1.ObjectRef;
 import io.kubedirect.runtime.internal.codec.Kinds;
 import io.kubedirect.runtime.internal.codec.OutboundChange;
-import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.runtime.internal.model.ObjectId;
 import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ClientLink;
 import io.kubedirect.transport.Link;
@@ -190,7 +190,7 @@ final class SubscriberSession implements LinkHandler {
     if (state != State.READY && state != State.HANDSHAKE2) {
       return;
     }
-    pending.put(DefaultStageEngine.id(out.kind(), out.key()), out);
+    pending.put(ObjectId.idOf(out.kind(), out.key()), out);
     if (backlog() > eng.limits.maxDirtyObjects()) {
       overflows++;
       log.warn(
@@ -312,7 +312,7 @@ final class SubscriberSession implements LinkHandler {
     }
     Map<String, ObjectRef> held = new HashMap<>();
     for (ObjectRef r : snapshot.getHeldList()) {
-      held.put(DefaultStageEngine.id(r.getKind(), Kinds.key(r)), r);
+      held.put(ObjectId.idOf(r.getKind(), Kinds.key(r)), r);
     }
     LinkedHashMap<String, List<Out>> resend = new LinkedHashMap<>();
     for (Map.Entry<String, DefaultStageEngine.Published> e : eng.published.entrySet()) {
@@ -337,7 +337,7 @@ final class SubscriberSession implements LinkHandler {
     }
     while (it.hasNext()) {
       for (Out o : it.next().getValue()) {
-        pending.put(DefaultStageEngine.id(o.kind(), o.key()), o);
+        pending.put(ObjectId.idOf(o.kind(), o.key()), o);
       }
     }
     state = State.HANDSHAKE2;
@@ -414,8 +414,7 @@ final class SubscriberSession implements LinkHandler {
 
   private void requeue(List<Out> outs) {
     for (Out o : outs) {
-      pending.putIfAbsent(
-          DefaultStageEngine.id(o.kind(), o.key()), o); // a newer change queued since wins
+      pending.putIfAbsent(ObjectId.idOf(o.kind(), o.key()), o); // a newer change queued since wins
     }
   }
 
@@ -547,10 +546,9 @@ final class SubscriberSession implements LinkHandler {
         }
         it.remove();
         if (o.object() == null) {
-          String[] nsName = Kinds.splitKey(o.key());
           changes.add(
               new OutboundChange(
-                  ChangeType.DELETED, ObjectSupport.stub(kind, nsName[0], nsName[1]), o.version()));
+                  ChangeType.DELETED, ObjectId.of(kind, o.key()).stub(), o.version()));
         } else {
           changes.add(new OutboundChange(ChangeType.MODIFIED, o.object(), o.version()));
         }

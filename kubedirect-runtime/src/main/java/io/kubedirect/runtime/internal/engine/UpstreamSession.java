@@ -15,7 +15,7 @@ import io.kubedirect.runtime.internal.codec.MissingTemplateException;
 import io.kubedirect.runtime.internal.codec.ObjectDecoder;
 import io.kubedirect.runtime.internal.codec.ObjectEncoder;
 import io.kubedirect.runtime.internal.codec.OutboundChange;
-import io.kubedirect.runtime.internal.model.ObjectSupport;
+import io.kubedirect.runtime.internal.model.ObjectId;
 import io.kubedirect.runtime.internal.store.RemovalReason;
 import io.kubedirect.transport.BackoffPolicy;
 import io.kubedirect.transport.ClientLink;
@@ -352,7 +352,7 @@ final class UpstreamSession implements LinkHandler {
 
   /** Queues the latest state of an object for sending. Guarded by the engine lock. */
   void enqueue(String kind, String key) {
-    String id = DefaultStageEngine.id(kind, key);
+    String id = ObjectId.idOf(kind, key);
     retracts.remove(id);
     pending.put(id, kind);
     if (state == State.FENCED) {
@@ -370,7 +370,7 @@ final class UpstreamSession implements LinkHandler {
         key,
         destination,
         version);
-    String id = DefaultStageEngine.id(kind, key);
+    String id = ObjectId.idOf(kind, key);
     pending.remove(id);
     retracts.put(id, new Retract(kind, key, version));
     if (state == State.FENCED) {
@@ -509,7 +509,7 @@ final class UpstreamSession implements LinkHandler {
       try {
         for (InboundChange c : decoder.decode(batch)) {
           if (c.type() != ChangeType.DELETED) {
-            out.put(DefaultStageEngine.id(c.ref().getKind(), Kinds.key(c.ref())), c);
+            out.put(ObjectId.idOf(c.ref().getKind(), Kinds.key(c.ref())), c);
           }
         }
       } catch (MissingTemplateException | MalformedObjectException | IllegalArgumentException ex) {
@@ -529,7 +529,7 @@ final class UpstreamSession implements LinkHandler {
     Map<String, ObjectRef> heldById = new HashMap<>();
     long maxHeld = 0;
     for (ObjectRef r : snapshot.getHeldList()) {
-      heldById.put(DefaultStageEngine.id(r.getKind(), Kinds.key(r)), r);
+      heldById.put(ObjectId.idOf(r.getKind(), Kinds.key(r)), r);
       maxHeld = Math.max(maxHeld, r.getVersion());
     }
     // Versions this stage issues from now on exceed what the receiver holds, even if this process's
@@ -582,17 +582,15 @@ final class UpstreamSession implements LinkHandler {
       }
     }
     for (ObjectRef ref : heldById.values()) {
-      DirtyEntry e = eng.dirty.get(DefaultStageEngine.id(ref.getKind(), Kinds.key(ref)));
+      DirtyEntry e = eng.dirty.get(ObjectId.idOf(ref.getKind(), Kinds.key(ref)));
       if (e != null && e.persisted) {
         continue;
       }
-      String id = DefaultStageEngine.id(ref.getKind(), Kinds.key(ref));
+      String id = ObjectId.idOf(ref.getKind(), Kinds.key(ref));
       InboundChange c = content.get(id);
       KubernetesObject held =
           c != null && c.ref().getVersion() == ref.getVersion() ? c.object() : null;
-      String[] nsName = Kinds.splitKey(Kinds.key(ref));
-      KubernetesObject probe =
-          held != null ? held : ObjectSupport.stub(ref.getKind(), nsName[0], nsName[1]);
+      KubernetesObject probe = held != null ? held : ObjectId.of(ref).stub();
       if (e == null
           && (eng.superseded(ref.getKind(), Kinds.key(ref), probe)
               || eng.deletedInStore(ref.getKind(), Kinds.key(ref), probe))) {
@@ -943,7 +941,7 @@ final class UpstreamSession implements LinkHandler {
 
   private void requeue(List<Sent> sents) {
     for (Sent s : sents) {
-      String id = DefaultStageEngine.id(s.kind, s.key);
+      String id = ObjectId.idOf(s.kind, s.key);
       if (s.retract) {
         retracts.putIfAbsent(id, new Retract(s.kind, s.key, s.version));
       } else {
@@ -996,8 +994,7 @@ final class UpstreamSession implements LinkHandler {
         Retract r = it.next();
         if (r.kind.equals(kind)) {
           it.remove();
-          String[] nsName = Kinds.splitKey(r.key);
-          KubernetesObject stub = ObjectSupport.stub(kind, nsName[0], nsName[1]);
+          KubernetesObject stub = ObjectId.of(kind, r.key).stub();
           changes.add(new OutboundChange(ChangeType.DELETED, stub, r.version));
           sents.add(new Sent(kind, r.key, r.version, true));
         }

@@ -9,6 +9,7 @@ import io.kubedirect.runtime.internal.cache.LruCache;
 import io.kubedirect.runtime.internal.codec.MergePatches;
 import io.kubedirect.runtime.internal.metrics.EngineMetrics;
 import io.kubedirect.runtime.internal.model.DefaultKindStrategies;
+import io.kubedirect.runtime.internal.model.ObjectId;
 import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.runtime.spi.PersistedObjectApi;
@@ -213,7 +214,7 @@ public final class WriteBackQueue {
   private void observe(String kind, KubernetesObject object, boolean deleted) {
     String id;
     try {
-      id = id(kind, ObjectSupport.key(object));
+      id = ObjectId.idOf(kind, ObjectSupport.key(object));
     } catch (IllegalArgumentException ex) {
       return;
     }
@@ -246,7 +247,7 @@ public final class WriteBackQueue {
 
   /** The copy of {@code kind}/{@code key} the feed showed last, if it shows it live; else null. */
   public KubernetesObject observedCopy(String kind, String key) {
-    Observation o = observation(id(kind, key));
+    Observation o = observation(ObjectId.idOf(kind, key));
     return o == null || !o.live ? null : o.object;
   }
 
@@ -283,7 +284,7 @@ public final class WriteBackQueue {
       f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "write-back closed"));
       return f;
     }
-    String id = id(kind, ObjectSupport.key(object));
+    String id = ObjectId.idOf(kind, ObjectSupport.key(object));
     track(kind);
     Entry e = entry(id, kind, object, baseRv);
     Schedule schedule;
@@ -394,7 +395,7 @@ public final class WriteBackQueue {
 
   /** Whether a write for {@code kind}/{@code key} is pending. */
   public boolean isPending(String kind, String key) {
-    return entries.containsKey(id(kind, key));
+    return entries.containsKey(ObjectId.idOf(kind, key));
   }
 
   /** Stops; pending futures fail. */
@@ -576,7 +577,7 @@ public final class WriteBackQueue {
       switch (r.status()) {
         case OK -> {
           e.stored(r.object());
-          rememberCreated(id(e.kind, ObjectSupport.key(desired)), r.object());
+          rememberCreated(ObjectId.idOf(e.kind, ObjectSupport.key(desired)), r.object());
         }
         case ALREADY_EXISTS -> {
           Outcome o = adoptExisting(e, desired);
@@ -640,7 +641,8 @@ public final class WriteBackQueue {
       return o;
     }
     String uid = uid(e.storedObject);
-    if (uid != null && uid.equals(uid(createdCopy(id(e.kind, ObjectSupport.key(e.desired)))))) {
+    if (uid != null
+        && uid.equals(uid(createdCopy(ObjectId.idOf(e.kind, ObjectSupport.key(e.desired)))))) {
       return o;
     }
     synchronized (e) {
@@ -674,7 +676,7 @@ public final class WriteBackQueue {
    * gives each incarnation a new uid.)
    */
   private boolean deletedAfterEmit(Entry e, KubernetesObject desired) {
-    Observation o = observation(id(e.kind, ObjectSupport.key(desired)));
+    Observation o = observation(ObjectId.idOf(e.kind, ObjectSupport.key(desired)));
     if (o == null || o.live || o.object == null) {
       return false;
     }
@@ -704,7 +706,7 @@ public final class WriteBackQueue {
    * nothing of it is left here.
    */
   public CompletableFuture<KubernetesObject> retract(String kind, KubernetesObject stub) {
-    String id = id(kind, ObjectSupport.key(stub));
+    String id = ObjectId.idOf(kind, ObjectSupport.key(stub));
     String createdUid = uid(createdCopy(id));
     if (entries.get(id) == null && createdUid == null) {
       return CompletableFuture.completedFuture(stub);
@@ -764,7 +766,7 @@ public final class WriteBackQueue {
    * delete under way goes on.
    */
   public void cancel(String kind, String key) {
-    String id = id(kind, key);
+    String id = ObjectId.idOf(kind, key);
     Entry e = entries.get(id);
     if (e == null) {
       return;
@@ -788,10 +790,6 @@ public final class WriteBackQueue {
   }
 
   /** The key of an object's entry and observation. */
-  private static String id(String kind, String key) {
-    return kind + "|" + key;
-  }
-
   private static String uid(KubernetesObject o) {
     return o == null || o.getMetadata() == null ? null : o.getMetadata().getUid();
   }
@@ -874,7 +872,7 @@ public final class WriteBackQueue {
    * the outcome.
    */
   private Outcome resolveAmbiguousCreate(Entry e, KubernetesObject desired) {
-    String id = id(e.kind, ObjectSupport.key(desired));
+    String id = ObjectId.idOf(e.kind, ObjectSupport.key(desired));
     Observation seen = observation(id);
     if (seen != null && seen.appearedSeq > e.attemptSeq) {
       // The feed showed the name appear after the attempt: the create committed (ours, or the same
