@@ -169,181 +169,111 @@ public record EngineLimits(
 
   /** A copy with another {@code maxEphemeralObjects}. */
   public EngineLimits withMaxEphemeralObjects(int n) {
-    return new EngineLimits(
-        n,
-        maxDirtyObjects,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        retryInitial,
-        retryMax,
-        requireVerifiedPeers,
-        ackTimeout,
-        createBarrierTimeout,
-        maxEpochSkew,
-        retriesBeforeReport);
+    return copy(v -> v.maxEphemeralObjects = n);
   }
 
   /** A copy with another {@code maxDirtyObjects}. */
   public EngineLimits withMaxDirtyObjects(int n) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        n,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        retryInitial,
-        retryMax,
-        requireVerifiedPeers,
-        ackTimeout,
-        createBarrierTimeout,
-        maxEpochSkew,
-        retriesBeforeReport);
+    return copy(v -> v.maxDirtyObjects = n);
   }
 
   /** A copy with another {@code maxBatchObjects}. */
   public EngineLimits withMaxBatchObjects(int n) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        maxDirtyObjects,
-        n,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        retryInitial,
-        retryMax,
-        requireVerifiedPeers,
-        ackTimeout,
-        createBarrierTimeout,
-        maxEpochSkew,
-        retriesBeforeReport);
+    return copy(v -> v.maxBatchObjects = n);
   }
 
   /** A copy with another {@code fallbackAfter}. */
   public EngineLimits withFallbackAfter(Duration d) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        maxDirtyObjects,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        d,
-        retryInitial,
-        retryMax,
-        requireVerifiedPeers,
-        ackTimeout,
-        createBarrierTimeout,
-        maxEpochSkew,
-        retriesBeforeReport);
+    return copy(v -> v.fallbackAfter = d);
   }
 
   /** A copy with other retry delays. */
   public EngineLimits withRetry(Duration initial, Duration max) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        maxDirtyObjects,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        initial,
-        max,
-        requireVerifiedPeers,
-        ackTimeout,
-        createBarrierTimeout,
-        maxEpochSkew,
-        retriesBeforeReport);
+    return copy(
+        v -> {
+          v.retryInitial = initial;
+          v.retryMax = max;
+        });
   }
 
   /** A copy with another {@code requireVerifiedPeers}. */
   public EngineLimits withRequireVerifiedPeers(boolean b) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        maxDirtyObjects,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        retryInitial,
-        retryMax,
-        b,
-        ackTimeout,
-        createBarrierTimeout,
-        maxEpochSkew,
-        retriesBeforeReport);
+    return copy(v -> v.requireVerifiedPeers = b);
   }
 
   /** A copy with another {@code ackTimeout}. */
   public EngineLimits withAckTimeout(Duration d) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        maxDirtyObjects,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        retryInitial,
-        retryMax,
-        requireVerifiedPeers,
-        d,
-        createBarrierTimeout,
-        maxEpochSkew,
-        retriesBeforeReport);
+    return copy(v -> v.ackTimeout = d);
   }
 
   /** A copy with another {@code createBarrierTimeout}. */
   public EngineLimits withCreateBarrierTimeout(Duration d) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        maxDirtyObjects,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        retryInitial,
-        retryMax,
-        requireVerifiedPeers,
-        ackTimeout,
-        d,
-        maxEpochSkew,
-        retriesBeforeReport);
+    return copy(v -> v.createBarrierTimeout = d);
   }
 
   /** A copy with another {@code maxEpochSkew}. */
   public EngineLimits withMaxEpochSkew(Duration d) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        maxDirtyObjects,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        retryInitial,
-        retryMax,
-        requireVerifiedPeers,
-        ackTimeout,
-        createBarrierTimeout,
-        d,
-        retriesBeforeReport);
+    return copy(v -> v.maxEpochSkew = d);
   }
 
   /** A copy with another {@code retriesBeforeReport}. */
   public EngineLimits withRetriesBeforeReport(int n) {
-    return new EngineLimits(
-        maxEphemeralObjects,
-        maxDirtyObjects,
-        maxBatchObjects,
-        maxInflightBatches,
-        maxTemplates,
-        fallbackAfter,
-        retryInitial,
-        retryMax,
-        requireVerifiedPeers,
-        ackTimeout,
-        createBarrierTimeout,
-        maxEpochSkew,
-        n);
+    return copy(v -> v.retriesBeforeReport = n);
+  }
+
+  private EngineLimits copy(java.util.function.Consumer<Values> change) {
+    Values v = new Values(this);
+    change.accept(v);
+    return v.build();
+  }
+
+  /** The components as mutable fields, for the {@code with*} copies. */
+  private static final class Values {
+    int maxEphemeralObjects;
+    int maxDirtyObjects;
+    int maxBatchObjects;
+    int maxInflightBatches;
+    int maxTemplates;
+    Duration fallbackAfter;
+    Duration retryInitial;
+    Duration retryMax;
+    boolean requireVerifiedPeers;
+    Duration ackTimeout;
+    Duration createBarrierTimeout;
+    Duration maxEpochSkew;
+    int retriesBeforeReport;
+
+    Values(EngineLimits l) {
+      maxEphemeralObjects = l.maxEphemeralObjects;
+      maxDirtyObjects = l.maxDirtyObjects;
+      maxBatchObjects = l.maxBatchObjects;
+      maxInflightBatches = l.maxInflightBatches;
+      maxTemplates = l.maxTemplates;
+      fallbackAfter = l.fallbackAfter;
+      retryInitial = l.retryInitial;
+      retryMax = l.retryMax;
+      requireVerifiedPeers = l.requireVerifiedPeers;
+      ackTimeout = l.ackTimeout;
+      createBarrierTimeout = l.createBarrierTimeout;
+      maxEpochSkew = l.maxEpochSkew;
+      retriesBeforeReport = l.retriesBeforeReport;
+    }
+
+    EngineLimits build() {
+      return new EngineLimits(
+          maxEphemeralObjects,
+          maxDirtyObjects,
+          maxBatchObjects,
+          maxInflightBatches,
+          maxTemplates,
+          fallbackAfter,
+          retryInitial,
+          retryMax,
+          requireVerifiedPeers,
+          ackTimeout,
+          createBarrierTimeout,
+          maxEpochSkew,
+          retriesBeforeReport);
+    }
   }
 }
