@@ -1,13 +1,23 @@
 package io.kubedirect.examples.faas;
 
 import io.kubedirect.examples.faas.StageOptions.Stage;
+import io.kubedirect.examples.faas.StageOptions.Variant;
+import io.kubedirect.examples.faas.activator.Activator;
+import io.kubedirect.examples.faas.activator.ApiServerSandboxSource;
+import io.kubedirect.examples.faas.activator.DirectSandboxSource;
+import io.kubedirect.examples.faas.activator.SandboxSource;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.direct.DirectLinks;
-import io.kubedirect.examples.faas.direct.ReplicaSetController;
-import io.kubedirect.examples.faas.direct.SandboxManager;
-import io.kubedirect.examples.faas.direct.SchedulerController;
+import io.kubedirect.examples.faas.function.FunctionAutoscaling;
+import io.kubedirect.examples.faas.sandbox.HttpSandboxRuntime;
+import io.kubedirect.examples.faas.sandbox.SandboxRuntime;
+import io.kubedirect.examples.faas.stats.HttpStatSink;
+import io.kubedirect.examples.faas.stats.StatsServer;
+import io.kubedirect.examples.knative.autoscaler.config.AutoscalerConfig;
+import io.kubedirect.examples.knative.autoscaler.metrics.StatSink;
 import io.kubedirect.metrics.prometheus.KubeDirectPrometheus;
 import io.kubedirect.metrics.prometheus.MetricsServer;
+import io.kubedirect.runtime.KubeDirect;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.Transport;
 import io.kubedirect.transport.netty.NettyTransport;
@@ -21,19 +31,24 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one stage of the retrofitted example slice ({@code faas/direct}) as its own process, as the
- * manifests in {@code deploy/} do: the replicaset stage dials the scheduler, the scheduler listens
- * for it and dials the sandbox manager, which serves the pool nodes given with {@code --nodes} and
- * writes the pods back. Every process serves its meters in Prometheus format on {@code /metrics},
- * and {@code /healthz} (the stage runs) and {@code /readyz} (its informers have synced) for the
- * kubelet's probes. See {@link StageOptions#USAGE}.
+ * Runs one stage of the example chain ({@code faas/direct}, or with {@code --variant plain} its
+ * plain copy in {@code faas/plain}) as its own process; {@code ProcessChain} runs the whole chain
+ * this way, one process per stage. For the slice, as the manifests in {@code deploy/} do: the
+ * replicaset stage dials the scheduler, the scheduler listens for it and dials the sandbox manager,
+ * which serves the pool nodes given with {@code --nodes} and writes the pods back. Every process
+ * serves its meters in Prometheus format on {@code /metrics}, and {@code /healthz} (the stage runs)
+ * and {@code /readyz} (its informers have synced) for the kubelet's probes. See {@link
+ * StageOptions#USAGE}.
  *
  * <p>With {@code --leader-election} several replicas of a stage run at once: the holder of the
  * stage's Lease runs it; the others are ready standbys (their {@code /readyz} is 200, so a rolling
@@ -68,6 +83,17 @@ public final class StageMain {
     }
     Running running = start(options);
     Runtime.getRuntime().addShutdownHook(new Thread(running::close, "stage-shutdown"));
+    if (options.parentPid() != null) {
+      // Stop as on SIGTERM (the hook closes the stage) once the launcher is gone.
+      ProcessHandle.of(options.parentPid())
+          .map(ProcessHandle::onExit)
+          .orElse(java.util.concurrent.CompletableFuture.completedFuture(null))
+          .thenRun(
+              () -> {
+                log.warn("parent process {} exited; stopping", options.parentPid());
+                System.exit(0);
+              });
+    }
     running.awaitClosed();
   }
 
@@ -85,19 +111,14 @@ public final class StageMain {
     ApiClient api = apiClient(o);
     PrometheusMeterRegistry registry = KubeDirectPrometheus.newRegistry();
     AutoCloseable jvmMetrics = KubeDirectPrometheus.bindJvmMetrics(registry);
-    DirectLinks links =
-        links(o).withTransports(stage -> transport(stage, o, registry)).withMeterRegistry(registry);
-    SliceStage stage =
-        switch (o.stage()) {
-          case REPLICASET -> new ReplicaSetController(api, links);
-          case SCHEDULER -> new SchedulerController(api, links);
-          case SANDBOX_MANAGER ->
-              SandboxManager.builder(api)
-                  .links(links, o.listen())
-                  .podIpBlock(o.podIpBlock())
-                  .startDelay(Duration.ZERO, o.maxStartDelay())
-                  .build();
-        };
+    List<AutoCloseable> extras = new ArrayList<>();
+    SliceStage stage;
+    try {
+      stage = stage(o, api, registry, extras);
+    } catch (RuntimeException e) {
+      closeAll(extras);
+      throw e;
+    }
     MetricsServer server = null;
     try {
       if (o.metricsPort() >= 0) {
@@ -115,13 +136,112 @@ public final class StageMain {
         server.close();
       }
       stage.stop();
+      closeAll(extras);
       throw e;
     }
     log.info(
-        "stage {} started{}",
+        "stage {} ({}) started{}",
         o.stage().flag(),
+        o.variant().name().toLowerCase(Locale.ROOT),
         server == null ? "" : "; metrics on " + server.uri() + "/metrics");
-    return new Running(stage, registry, server, jvmMetrics);
+    return new Running(stage, registry, server, jvmMetrics, extras);
+  }
+
+  /**
+   * The stage {@code o} asks for; what it needs besides (sandboxes, the stat intake) goes into
+   * {@code extras}, which {@link Running#close()} closes after the stage.
+   */
+  private static SliceStage stage(
+      StageOptions o, ApiClient api, PrometheusMeterRegistry registry, List<AutoCloseable> extras) {
+    boolean direct = o.variant() == Variant.DIRECT;
+    DirectLinks links =
+        direct
+            ? links(o)
+                .withTransports(stage -> transport(stage, o, registry))
+                .withMeterRegistry(registry)
+            : null;
+    AutoscalerConfig config = FunctionAutoscaling.chainDefaults(o.autoscalerConfig());
+    return switch (o.stage()) {
+      case AUTOSCALER -> {
+        StatSink autoscaler;
+        SliceStage s;
+        if (direct) {
+          var a = new io.kubedirect.examples.faas.direct.AutoscalerController(api, links, config);
+          autoscaler = a;
+          s = a;
+        } else {
+          var a = new io.kubedirect.examples.faas.plain.AutoscalerController(api, config);
+          autoscaler = a;
+          s = a;
+        }
+        StatsServer stats =
+            StatsServer.start(o.statsListen().host(), o.statsListen().port(), autoscaler);
+        extras.add(stats);
+        log.info("stats intake on {}", stats.address());
+        yield s;
+      }
+      case DEPLOYMENT ->
+          direct
+              ? new io.kubedirect.examples.faas.direct.DeploymentController(api, links)
+              : new io.kubedirect.examples.faas.plain.DeploymentController(api);
+      case REPLICASET ->
+          direct
+              ? new io.kubedirect.examples.faas.direct.ReplicaSetController(api, links)
+              : new io.kubedirect.examples.faas.plain.ReplicaSetController(api);
+      case SCHEDULER ->
+          direct
+              ? new io.kubedirect.examples.faas.direct.SchedulerController(api, links)
+              : new io.kubedirect.examples.faas.plain.SchedulerController(api);
+      case SANDBOX_MANAGER -> {
+        SandboxRuntime sandboxes = SandboxRuntime.NONE;
+        if (o.httpSandboxes()) {
+          HttpSandboxRuntime rt = HttpSandboxRuntime.create();
+          extras.add(rt);
+          sandboxes = rt;
+        }
+        yield direct
+            ? io.kubedirect.examples.faas.direct.SandboxManager.builder(api)
+                .links(links, o.listen())
+                .podIpBlock(o.podIpBlock())
+                .startDelay(Duration.ZERO, o.maxStartDelay())
+                .sandboxes(sandboxes)
+                .build()
+            : io.kubedirect.examples.faas.plain.SandboxManager.builder(api)
+                .nodes(o.nodes())
+                .podIpBlock(o.podIpBlock())
+                .startDelay(Duration.ZERO, o.maxStartDelay())
+                .sandboxes(sandboxes)
+                .build();
+      }
+      case ACTIVATOR -> {
+        SandboxSource source =
+            direct
+                ? new DirectSandboxSource(
+                    () ->
+                        KubeDirect.builder()
+                            .apiClient(api)
+                            .transport(links.transport(DirectLinks.ACTIVATOR))
+                            .listen(links.listenAddress(DirectLinks.ACTIVATOR))
+                            .meterRegistry(links.meterRegistry()),
+                    api)
+                : ApiServerSandboxSource.builder(api).build();
+        yield Activator.builder(source)
+            .name(direct ? "activator-direct" : "activator-plain")
+            .port(o.httpPort())
+            .statSink(new HttpStatSink(o.statsAddress().host(), o.statsAddress().port()))
+            .build();
+      }
+    };
+  }
+
+  private static void closeAll(List<AutoCloseable> closeables) {
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("closing {}: {}", c, e.toString());
+      }
+    }
   }
 
   /**
@@ -138,6 +258,15 @@ public final class StageMain {
     o.nodes().forEach(n -> byNode.put(n, manager));
     PeerAddress scheduler = o.stage() == Stage.SCHEDULER ? o.listen() : o.schedulerAddress();
     DirectLinks links = new DirectLinks(scheduler, byNode);
+    for (Map.Entry<String, PeerAddress> peer : o.peers().entrySet()) {
+      links = links.withStage(peer.getKey(), peer.getValue());
+    }
+    if (o.listen() != null
+        && (o.stage() == Stage.DEPLOYMENT
+            || o.stage() == Stage.REPLICASET
+            || o.stage() == Stage.ACTIVATOR)) {
+      links = links.withStage(o.stage().flag(), o.listen());
+    }
     return o.election() == null ? links : links.withLeaderElection(o.election());
   }
 
@@ -181,17 +310,20 @@ public final class StageMain {
     private final PrometheusMeterRegistry registry;
     private final MetricsServer server;
     private final AutoCloseable jvmMetrics;
+    private final List<AutoCloseable> extras;
     private final CountDownLatch closed = new CountDownLatch(1);
 
     Running(
         SliceStage stage,
         PrometheusMeterRegistry registry,
         MetricsServer server,
-        AutoCloseable jvmMetrics) {
+        AutoCloseable jvmMetrics,
+        List<AutoCloseable> extras) {
       this.stage = stage;
       this.registry = registry;
       this.server = server;
       this.jvmMetrics = jvmMetrics;
+      this.extras = List.copyOf(extras);
     }
 
     /** The stage. */
@@ -223,6 +355,7 @@ public final class StageMain {
       try {
         stage.stop();
       } finally {
+        closeAll(extras);
         if (server != null) {
           server.close();
         }

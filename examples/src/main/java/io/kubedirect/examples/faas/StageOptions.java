@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -17,8 +19,9 @@ import java.util.Objects;
  * @param stage the stage this process runs
  * @param kubeconfig the kubeconfig to use; null: in-cluster config when running in a pod, else the
  *     standard lookup ({@code $KUBECONFIG}, {@code ~/.kube/config})
- * @param listen where the scheduler or the sandbox manager accepts links (not used by the
- *     replicaset stage)
+ * @param listen where this stage accepts links (the scheduler and the sandbox manager: default
+ *     port; the deployment, replicaset and activator stages: their {@code --peer} entry; null: the
+ *     stage accepts none)
  * @param schedulerAddress where the replicaset stage dials the scheduler
  * @param sandboxManagerAddress where the scheduler dials the sandbox manager
  * @param nodes the pool nodes the sandbox manager serves and the scheduler routes to it
@@ -36,6 +39,19 @@ import java.util.Objects;
  *     through the Lease {@code kubedirect-<stage>}, and finds its downstream stage's leader through
  *     that stage's Lease (the {@code --*-address} options are then not used); null: the only
  *     instance of its stage
+ * @param variant which copy of the stage runs: the retrofitted one (direct links) or the plain one
+ *     (everything through the API Server; no links, no TLS)
+ * @param peers link addresses of the other receiving stages of the chain by stage name ({@code
+ *     deployment}, {@code replicaset}, {@code activator}), from {@code --peer STAGE=HOST:PORT}
+ * @param httpPort the activator's HTTP port (0: any free port)
+ * @param statsListen where the autoscaler accepts stats ({@code POST /stats}) from the activator
+ * @param statsAddress where the activator sends its stats (the autoscaler's {@code statsListen})
+ * @param autoscalerConfig {@code config-autoscaler} overrides of the autoscaler (over the chain's
+ *     defaults)
+ * @param httpSandboxes whether the sandbox manager runs sandboxes that serve HTTP (the chain) or
+ *     only simulated ones (the slice)
+ * @param parentPid when not null, the process stops as on SIGTERM once this process has exited (a
+ *     launcher that dies takes its stages with it)
  */
 public record StageOptions(
     Stage stage,
@@ -52,7 +68,15 @@ public record StageOptions(
     int metricsPort,
     int podIpBlock,
     Duration maxStartDelay,
-    DirectLinks.Election election) {
+    DirectLinks.Election election,
+    Variant variant,
+    Map<String, PeerAddress> peers,
+    int httpPort,
+    PeerAddress statsListen,
+    PeerAddress statsAddress,
+    Map<String, String> autoscalerConfig,
+    boolean httpSandboxes,
+    Long parentPid) {
 
   /** Link port of the scheduler. */
   public static final int SCHEDULER_PORT = 7301;
@@ -63,9 +87,38 @@ public record StageOptions(
   /** Port of the metrics and probe server. */
   public static final int METRICS_PORT = 9090;
 
+  /** Port of the activator's HTTP front door. */
+  public static final int HTTP_PORT = 8080;
+
+  /** Port of the autoscaler's stat intake. */
+  public static final int STATS_PORT = 7400;
+
+  /** Which copy of a stage runs. */
+  public enum Variant {
+    /** The plain client-java controller ({@code faas/plain}): every hop through the API Server. */
+    PLAIN,
+    /** The retrofitted controller ({@code faas/direct}): direct links, written back lazily. */
+    DIRECT;
+
+    static Variant parse(String s) {
+      return switch (s) {
+        case "plain" -> PLAIN;
+        case "direct" -> DIRECT;
+        default ->
+            throw new IllegalArgumentException("unknown variant '" + s + "' (plain, direct)");
+      };
+    }
+  }
+
   /** The stages {@link StageMain} can run. */
   public enum Stage {
-    /** The producer (head). */
+    /** The autoscaler (KPA): desired scale of the functions' Deployments. */
+    AUTOSCALER(DirectLinks.AUTOSCALER),
+    /** The deployment stage: desired replicas of the ReplicaSets. */
+    DEPLOYMENT(DirectLinks.DEPLOYMENT),
+    /** The activator: the chain's HTTP front door. */
+    ACTIVATOR(DirectLinks.ACTIVATOR),
+    /** The producer of pods (head of the slice). */
     REPLICASET(DirectLinks.REPLICASET),
     /** The scheduler (relay). */
     SCHEDULER(DirectLinks.SCHEDULER),
@@ -90,7 +143,9 @@ public record StageOptions(
         }
       }
       throw new IllegalArgumentException(
-          "unknown stage '" + s + "' (replicaset, scheduler, sandbox-manager)");
+          "unknown stage '"
+              + s
+              + "' (autoscaler, deployment, replicaset, scheduler, sandbox-manager, activator)");
     }
   }
 
@@ -98,7 +153,11 @@ public record StageOptions(
   public static final String USAGE =
       String.join(
           "\n",
-          "usage: StageMain --stage replicaset|scheduler|sandbox-manager [options]",
+          "usage: StageMain --stage STAGE [options]",
+          "  --stage STAGE                   autoscaler, deployment, replicaset, scheduler, sandbox-manager or",
+          "                                  activator (the slice of deploy/: replicaset, scheduler, sandbox-manager)",
+          "  --variant direct|plain          the retrofitted stage (direct links; default) or its plain copy (all",
+          "                                  through the API Server: no links, no --tls-dir)",
           "  --kubeconfig PATH               kubeconfig (default: in-cluster config in a pod, else $KUBECONFIG or",
           "                                  ~/.kube/config)",
           "  --listen HOST:PORT              where links are accepted (scheduler: 0.0.0.0:7301, sandbox-manager:",
@@ -127,20 +186,38 @@ public record StageOptions(
           "  --lease-duration DURATION       leader election timings (15s, 10s, 2s)",
           "  --renew-deadline DURATION",
           "  --retry-period DURATION",
+          "  --peer STAGE=HOST:PORT          link address of another receiving stage of the chain (deployment,",
+          "                                  replicaset, activator); repeatable; a stage listens at its own entry",
+          "  --http-port PORT                activator: the HTTP front door, POST /fn/NS/NAME (8080; 0: any)",
+          "  --stats-listen HOST:PORT        autoscaler: where the activator's stats come in (0.0.0.0:7400)",
+          "  --stats-address HOST:PORT       activator: where it sends its stats (autoscaler:7400)",
+          "  --autoscaler-config K=V,...     autoscaler: config-autoscaler overrides (e.g. stable-window=6s)",
+          "  --http-sandboxes                sandbox-manager: sandboxes serve HTTP (the chain); else simulated",
+          "  --parent-pid PID                stop (as on SIGTERM) when process PID exits",
           "  --help                          this text",
           "DURATION: 250ms, 10s, 1m or ISO-8601 (PT10S).");
 
   /** Validates. */
   public StageOptions {
     Objects.requireNonNull(stage, "stage");
+    Objects.requireNonNull(variant, "variant");
     nodes = List.copyOf(nodes);
-    if ((tlsDir == null) == !plaintext) {
+    peers = Map.copyOf(peers);
+    autoscalerConfig = Map.copyOf(autoscalerConfig);
+    if (variant == Variant.DIRECT && (tlsDir == null) == !plaintext) {
       throw new IllegalArgumentException("give exactly one of --tls-dir DIR and --plaintext");
+    }
+    if (variant == Variant.PLAIN && election != null) {
+      throw new IllegalArgumentException("--leader-election needs --variant direct");
+    }
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("--http-port must be 0..65535: " + httpPort);
     }
     if (plaintextAnyAddress && !plaintext) {
       throw new IllegalArgumentException("--plaintext-any-address needs --plaintext");
     }
-    if (stage != Stage.REPLICASET && nodes.isEmpty()) {
+    if ((stage == Stage.SANDBOX_MANAGER || (stage == Stage.SCHEDULER && variant == Variant.DIRECT))
+        && nodes.isEmpty()) {
       throw new IllegalArgumentException("--nodes is required for the " + stage.flag() + " stage");
     }
     if (metricsPort < -1 || metricsPort > 65535) {
@@ -153,7 +230,7 @@ public record StageOptions(
       throw new IllegalArgumentException("durations must not be negative");
     }
     if (election != null
-        && stage != Stage.REPLICASET
+        && listen != null
         && election.advertise() == null
         && (listen.host().equals("0.0.0.0") || listen.host().equals("::"))) {
       throw new IllegalArgumentException(
@@ -192,6 +269,14 @@ public record StageOptions(
     Duration leaseDuration = Duration.ofSeconds(15);
     Duration renewDeadline = Duration.ofSeconds(10);
     Duration retryPeriod = Duration.ofSeconds(2);
+    Variant variant = Variant.DIRECT;
+    Map<String, PeerAddress> peers = new LinkedHashMap<>();
+    int httpPort = HTTP_PORT;
+    PeerAddress statsListen = new PeerAddress("0.0.0.0", STATS_PORT);
+    PeerAddress statsAddress = new PeerAddress("autoscaler", STATS_PORT);
+    Map<String, String> autoscalerConfig = new LinkedHashMap<>();
+    boolean httpSandboxes = false;
+    Long parentPid = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String flag = arg;
@@ -208,6 +293,7 @@ public record StageOptions(
         case "--plaintext" -> plaintext = true;
         case "--plaintext-any-address" -> anyAddress = true;
         case "--leader-election" -> elect = true;
+        case "--http-sandboxes" -> httpSandboxes = true;
         default -> {
           if (value == null) {
             if (i + 1 >= args.length) {
@@ -241,6 +327,28 @@ public record StageOptions(
               case "--lease-duration" -> leaseDuration = duration(value);
               case "--renew-deadline" -> renewDeadline = duration(value);
               case "--retry-period" -> retryPeriod = duration(value);
+              case "--variant" -> variant = Variant.parse(value);
+              case "--peer" -> {
+                int at = value.indexOf('=');
+                if (at <= 0) {
+                  throw new IllegalArgumentException(
+                      "expected STAGE=HOST:PORT, got '" + value + "'");
+                }
+                peers.put(value.substring(0, at), address(value.substring(at + 1)));
+              }
+              case "--http-port" -> httpPort = Integer.parseInt(value);
+              case "--stats-listen" -> statsListen = address(value);
+              case "--stats-address" -> statsAddress = address(value);
+              case "--autoscaler-config" -> {
+                for (String kv : value.split(",")) {
+                  int at = kv.indexOf('=');
+                  if (at <= 0) {
+                    throw new IllegalArgumentException("expected KEY=VALUE, got '" + kv + "'");
+                  }
+                  autoscalerConfig.put(kv.substring(0, at).trim(), kv.substring(at + 1).trim());
+                }
+              }
+              case "--parent-pid" -> parentPid = Long.parseLong(value);
               default -> throw new IllegalArgumentException("unknown flag " + flag);
             }
           } catch (NumberFormatException e) {
@@ -253,9 +361,14 @@ public record StageOptions(
       throw new IllegalArgumentException("--stage is required");
     }
     if (listen == null) {
+      // The listening stages of the slice have fixed ports; the others of the chain listen at their
+      // --peer entry (none: the replicaset stage of the slice, which only dials).
       listen =
-          new PeerAddress(
-              "0.0.0.0", stage == Stage.SANDBOX_MANAGER ? SANDBOX_MANAGER_PORT : SCHEDULER_PORT);
+          switch (stage) {
+            case SANDBOX_MANAGER -> new PeerAddress("0.0.0.0", SANDBOX_MANAGER_PORT);
+            case SCHEDULER -> new PeerAddress("0.0.0.0", SCHEDULER_PORT);
+            default -> peers.get(stage.flag());
+          };
     }
     DirectLinks.Election election = null;
     if (elect) {
@@ -293,7 +406,15 @@ public record StageOptions(
         metricsPort,
         ipBlock,
         maxDelay,
-        election);
+        election,
+        variant,
+        peers,
+        httpPort,
+        statsListen,
+        statsAddress,
+        autoscalerConfig,
+        httpSandboxes,
+        parentPid);
   }
 
   /** {@code host:port} or {@code [v6]:port}. */
