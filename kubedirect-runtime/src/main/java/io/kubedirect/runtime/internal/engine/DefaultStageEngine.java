@@ -2,6 +2,7 @@ package io.kubedirect.runtime.internal.engine;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.kubedirect.api.KindStrategies;
 import io.kubedirect.api.KindStrategy;
 import io.kubedirect.api.KubeDirectLabels;
 import io.kubedirect.api.StageDeclaration;
@@ -1344,6 +1345,43 @@ public final class DefaultStageEngine implements StageEngine {
     return f;
   }
 
+  /**
+   * An update through the API Server; a change the kind stores only through a subresource (a pod's
+   * {@code spec.nodeName}: its binding) is written that way first, then the rest of the update if
+   * the stored copy does not carry it yet. The fallback for a labelled object (or a link past its
+   * deadline) of a relay such as a scheduler needs it: the API Server refuses a pod update that
+   * sets the node.
+   */
+  private WriteResult updateThroughSubresources(String kind, KubernetesObject object) {
+    KindStrategy<KubernetesObject> strategy = strategy(kind);
+    var meta = object.getMetadata();
+    if (strategy == KindStrategies.generic()) {
+      return api.update(kind, object);
+    }
+    Optional<KubernetesObject> stored = api.get(kind, meta.getNamespace(), meta.getName());
+    KindStrategy.SubresourceWrite w =
+        stored.map(st -> strategy.subresourceWrite(object, st)).orElse(null);
+    if (w == null) {
+      return api.update(kind, object);
+    }
+    WriteResult r =
+        api.createSubresource(kind, meta.getNamespace(), meta.getName(), w.subresource(), w.body());
+    if (r.status() != WriteResult.Status.OK) {
+      return r;
+    }
+    Optional<KubernetesObject> after = api.get(kind, meta.getNamespace(), meta.getName());
+    if (after.isEmpty()) {
+      return WriteResult.of(
+          WriteResult.Status.NOT_FOUND, "gone after its " + w.subresource() + " was written");
+    }
+    if (MergePatches.carries(after.get(), object)) {
+      return WriteResult.ok(after.get());
+    }
+    KubernetesObject rest = ObjectSupport.deepCopy(object);
+    rest.getMetadata().setResourceVersion(after.get().getMetadata().getResourceVersion());
+    return api.update(kind, rest);
+  }
+
   private void plainAttempt(
       String kind,
       WriteOp op,
@@ -1359,7 +1397,7 @@ public final class DefaultStageEngine implements StageEngine {
       r =
           switch (op) {
             case CREATE -> api.create(kind, object);
-            case UPDATE -> api.update(kind, object);
+            case UPDATE -> updateThroughSubresources(kind, object);
             case UPDATE_STATUS -> api.updateStatus(kind, object);
             case DELETE ->
                 api.delete(

@@ -407,6 +407,28 @@ class StageEngineTest {
   }
 
   @Test
+  void aLabelledUpdateThatSetsANodeBindsThroughTheBindingSubresource() {
+    StageEngine rs = head();
+    V1Pod stored = pod("labelled", null);
+    stored.getMetadata().setLabels(new HashMap<>(stored.getMetadata().getLabels()));
+    stored.getMetadata().getLabels().put(KubeDirectLabels.FALLBACK, "true");
+    persisted.put(POD, stored);
+    V1Pod bound =
+        ObjectSupport.deepCopy((V1Pod) persisted.stored(POD, "default/labelled").orElseThrow());
+    bound.getSpec().setNodeName("node-a");
+    // The API Server refuses a pod update that sets spec.nodeName: the fallback binds instead.
+    CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.UPDATE, bound);
+    assertThat(run(f::isDone)).isTrue();
+    assertThat(f).isCompleted();
+    assertThat(
+            ((V1Pod) persisted.stored(POD, "default/labelled").orElseThrow())
+                .getSpec()
+                .getNodeName())
+        .isEqualTo("node-a");
+    assertThat(persisted.log).anyMatch(l -> l.startsWith("BIND "));
+  }
+
+  @Test
   void aPlainCreateWithAnUnknownOutcomeIsReportedNotRetried() {
     StageEngine rs = head();
     V1Pod p = pod("labelled", null);
