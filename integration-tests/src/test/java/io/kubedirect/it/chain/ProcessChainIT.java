@@ -20,9 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,16 +45,21 @@ class ProcessChainIT {
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-  @Test
-  void directChainAsProcessesScalesFromZeroAndUpAndStopsCleanly(
-      LocalControlPlane cp, @TempDir Path tmp) throws Exception {
+  /**
+   * Each variant as six processes: scale from zero, a burst during which the scheduler process is
+   * killed (SIGKILL) while pods wait for it and then restarted, exact end state, clean stop.
+   */
+  @ParameterizedTest
+  @EnumSource(Variant.class)
+  void theChainAsProcessesScalesFromZeroSurvivesAKilledStageAndStopsCleanly(
+      Variant variant, LocalControlPlane cp, @TempDir Path tmp) throws Exception {
     ApiClient api = cp.apiClient();
     long started = System.nanoTime();
     List<StageProcess> processes;
     try (ChainFixture f = new ChainFixture(api, "proc", 3);
         ProcessChain chain =
             ProcessChain.builder(cp.kubeconfig(), f.nodes, tmp)
-                .variant(Variant.DIRECT)
+                .variant(variant)
                 .autoscalerConfig(PlainChainIT.autoscalerConfig())
                 .readyTimeout(Duration.ofSeconds(150))
                 .build()) {
@@ -92,7 +98,28 @@ class ProcessChainIT {
 
       // Burst: the autoscaler process scales the function to its max-scale.
       ClosedLoopLoad burst = ClosedLoopLoad.start(http, url, "burst", BURST_CLIENTS);
-      f.awaitExactly(MAX_SCALE, Duration.ofSeconds(90));
+      // Kill the scheduler process mid-burst (direct: once burst pods reach it over its link;
+      // plain: while pods wait to be bound), then start it again. The in-JVM kill ITs choose the
+      // in-memory-only window per stage; this one kills a real process.
+      StageProcess scheduler = chain.stage(DirectLinks.SCHEDULER);
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(20))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  variant == Variant.DIRECT
+                      ? PrometheusText.sum(
+                              scheduler.metrics(),
+                              "kubedirect_link_objects_total",
+                              Map.of("stage", "scheduler", "direction", "in"))
+                          > 1
+                      : f.pods().stream().anyMatch(p -> p.getSpec().getNodeName() == null));
+      log.info("killing the scheduler process ({} pods stored)", f.pods().size());
+      scheduler.kill();
+      scheduler.start();
+      scheduler.awaitReady(Duration.ofSeconds(150));
+      f.awaitExactly(MAX_SCALE, Duration.ofSeconds(120));
       all.addAll(burst.stop());
       log.info(
           "process burst ({} clients, max-scale {}), answers/pods per 500 ms: {}",
@@ -111,32 +138,8 @@ class ProcessChainIT {
           .isEqualTo(all.size());
       assertThat(all.size()).isEqualTo(single.sent() + burst.sent());
 
-      // The pods went over the TLS links to the sandbox manager, which wrote them back; no
-      // fallback, no failed handshake, anywhere.
-      String sm = chain.stage(DirectLinks.SANDBOX_MANAGER).metrics();
-      assertThat(
-              PrometheusText.sum(
-                  sm,
-                  "kubedirect_link_objects_total",
-                  Map.of("stage", "sandbox-manager", "direction", "in")))
-          .isGreaterThanOrEqualTo(MAX_SCALE);
-      String rs = chain.stage(DirectLinks.REPLICASET).metrics();
-      assertThat(
-              PrometheusText.sum(
-                  rs,
-                  "kubedirect_link_objects_total",
-                  Map.of("stage", "replicaset", "direction", "in")))
-          .as("ReplicaSets from the deployment stage over its link")
-          .isPositive();
-      for (StageProcess p : processes) {
-        String text = p.metrics();
-        assertThat(text).as(p.name()).contains("jvm_memory_used_bytes");
-        assertThat(PrometheusText.sum(text, "kubedirect_tls_handshake_failures_total", Map.of()))
-            .as(p.name())
-            .isZero();
-        assertThat(PrometheusText.sum(text, "kubedirect_fallback_writes_total", Map.of()))
-            .as(p.name())
-            .isZero();
+      if (variant == Variant.DIRECT) {
+        assertDirectLinksCarriedTheChain(chain, processes);
       }
 
       // SIGTERM from the activator down: every process exits (143 = 128 + SIGTERM, after its
@@ -167,5 +170,35 @@ class ProcessChainIT {
         .as("stray stage processes")
         .isEmpty();
     log.info("process chain scenario took {} ms", (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** The pods went over the TLS links and were written back; no fallback, no failed handshake. */
+  private static void assertDirectLinksCarriedTheChain(
+      ProcessChain chain, List<StageProcess> processes) {
+    String sm = chain.stage(DirectLinks.SANDBOX_MANAGER).metrics();
+    assertThat(
+            PrometheusText.sum(
+                sm,
+                "kubedirect_link_objects_total",
+                Map.of("stage", "sandbox-manager", "direction", "in")))
+        .isGreaterThanOrEqualTo(MAX_SCALE);
+    String rs = chain.stage(DirectLinks.REPLICASET).metrics();
+    assertThat(
+            PrometheusText.sum(
+                rs,
+                "kubedirect_link_objects_total",
+                Map.of("stage", "replicaset", "direction", "in")))
+        .as("ReplicaSets from the deployment stage over its link")
+        .isPositive();
+    for (StageProcess p : processes) {
+      String text = p.metrics();
+      assertThat(text).as(p.name()).contains("jvm_memory_used_bytes");
+      assertThat(PrometheusText.sum(text, "kubedirect_tls_handshake_failures_total", Map.of()))
+          .as(p.name())
+          .isZero();
+      assertThat(PrometheusText.sum(text, "kubedirect_fallback_writes_total", Map.of()))
+          .as(p.name())
+          .isZero();
+    }
   }
 }
