@@ -311,13 +311,28 @@ final class SubscriberSession implements LinkHandler {
           snapshot.getHeldCount());
     }
     Map<String, ObjectRef> held = new HashMap<>();
+    long maxHeld = 0;
     for (ObjectRef r : snapshot.getHeldList()) {
       held.put(ObjectId.idOf(r.getKind(), Kinds.key(r)), r);
+      maxHeld = Math.max(maxHeld, r.getVersion());
+    }
+    // The subscriber may hold versions from an earlier incarnation of this publisher whose clock
+    // was
+    // ahead (a restart with the clock stepped back): move past them, or this incarnation's later
+    // changes (a delete) would look older than what it holds and be ignored.
+    if (maxHeld > 0 && maxHeld <= eng.epochs.ceiling(eng.limits.maxEpochSkew())) {
+      eng.epochs.observe(maxHeld);
     }
     LinkedHashMap<String, List<Out>> resend = new LinkedHashMap<>();
     for (Map.Entry<String, DefaultStageEngine.Published> e : eng.published.entrySet()) {
       DefaultStageEngine.Published p = e.getValue();
       ObjectRef r = held.remove(e.getKey());
+      if (r != null && r.getVersion() > p.version()) {
+        // Held under a version from ahead of ours: send our copy again under a newer version.
+        p = new DefaultStageEngine.Published(p.kind(), p.key(), eng.epochs.next(), p.object());
+        e.setValue(p);
+        r = null;
+      }
       if (r == null || r.getVersion() < p.version()) {
         resend
             .computeIfAbsent(p.kind(), k -> new ArrayList<>())

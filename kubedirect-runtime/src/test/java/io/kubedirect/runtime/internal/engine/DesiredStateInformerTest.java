@@ -242,7 +242,9 @@ class DesiredStateInformerTest {
     V1Deployment scaled = ObjectSupport.deepCopy(initial);
     scaled.getSpec().setReplicas(5);
     CompletableFuture<KubernetesObject> sent = autoscaler.write(DEPLOY, WriteOp.UPDATE, scaled);
-    awaitWithVirtualTime(Duration.ofMillis(1), () -> sent.isDone() && replicas(informer) == 5);
+    // The indexer shows the update before the handler has run: wait for the handler's event too.
+    awaitWithVirtualTime(
+        Duration.ofMillis(1), () -> sent.isDone() && replicas(informer) == 5 && seen.contains(5));
     int from = seen.lastIndexOf(5);
 
     // Another writer: a status write (same generation), then an unrelated spec change (a new
