@@ -1,6 +1,5 @@
 package io.kubedirect.it.chain;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubedirect.examples.faas.activator.Activator;
@@ -130,30 +129,8 @@ class DirectChainKillIT {
       f.awaitExactly(PlainChainIT.MAX_SCALE, Duration.ofSeconds(120));
       all.addAll(burst.stop());
       log.info("{}: burst answers/pods per 500 ms: {}", victim, burst.timeline(500));
-      if (victim.equals("activator")) {
-        // The front door itself: its stop answers queued requests 503 and closes connections it is
-        // proxying on;
-        // requests sent while it is down are refused. Every request still gets exactly one outcome,
-        // and only those
-        // answered while it is down fail.
-        assertThat(all.stream().filter(a -> !a.ok()))
-            .allSatisfy(
-                a -> {
-                  assertThat(a.answeredNanos()).as(a.toString()).isBetween(killedAt, restartedAt);
-                  assertThat(a.status()).as(a.toString()).isIn(503, -1);
-                });
-        assertThat(all.stream().filter(a -> a.sentNanos() > restartedAt))
-            .isNotEmpty()
-            .allMatch(ClosedLoopLoad.Answer::ok);
-      } else {
-        assertThat(all).allSatisfy(a -> assertThat(a.ok()).as(a.toString()).isTrue());
-      }
-      assertThat(all.stream().map(ClosedLoopLoad.Answer::body).distinct().count())
-          .isEqualTo(all.size());
-      assertThat(all.size()).isEqualTo(single.sent() + burst.sent());
-      assertThat(f.podsEverSeen())
-          .as("pods ever persisted")
-          .hasSizeLessThanOrEqualTo(PlainChainIT.MAX_SCALE);
+      ChainScenario.assertAnsweredAcrossTheKill(
+          victim, all, single.sent() + burst.sent(), killedAt, restartedAt, f);
     }
   }
 
