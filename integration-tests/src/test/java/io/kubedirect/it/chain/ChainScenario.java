@@ -203,6 +203,51 @@ final class ChainScenario {
   }
 
   /**
+   * What {@link #declareAndServeFromZero} leaves: the function's URL and how many requests it sent.
+   */
+  record FromZero(URI url, int sent) {}
+
+  /**
+   * Declares the function (a Deployment at 0 replicas), starts {@code chain} and serves one request
+   * from zero: the function then has exactly one pod. Its answers are added to {@code answers}.
+   */
+  static FromZero declareAndServeFromZero(
+      ChainFixture f,
+      SliceStage chain,
+      Activator activator,
+      HttpClient http,
+      List<ClosedLoopLoad.Answer> answers)
+      throws Exception {
+    f.apps
+        .createNamespacedDeployment(
+            f.namespace,
+            Workloads.function(
+                f.namespace,
+                ChainFixture.FUNCTION,
+                0,
+                8080,
+                PlainChainIT.functionAnnotations(),
+                true))
+        .execute();
+    chain.start();
+    await().atMost(Duration.ofSeconds(60)).until(chain::hasSynced);
+    URI url =
+        URI.create(
+            "http://127.0.0.1:"
+                + activator.address().getPort()
+                + "/fn/"
+                + f.namespace
+                + "/"
+                + ChainFixture.FUNCTION);
+    f.awaitExactly(0, Duration.ofSeconds(60));
+    ClosedLoopLoad single = ClosedLoopLoad.start(http, url, "single", 1);
+    await().atMost(Duration.ofSeconds(60)).until(() -> single.ok() >= 1);
+    f.awaitExactly(1, Duration.ofSeconds(60));
+    answers.addAll(single.stop());
+    return new FromZero(url, single.sent());
+  }
+
+  /**
    * The outcome of a burst during which {@code victim} was killed at {@code killedAt} and ready
    * again at {@code restartedAt}: every request got exactly one answer, a 200 (the activator: the
    * requests it held when killed got a 503 or lost their connection, all sent after its restart a

@@ -2,8 +2,6 @@ package io.kubedirect.it.chain;
 
 import static org.awaitility.Awaitility.await;
 
-import io.kubedirect.examples.faas.activator.Activator;
-import io.kubedirect.examples.faas.cluster.Workloads;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.function.FunctionAutoscaling;
@@ -65,34 +63,10 @@ class PlainChainKillIT {
                 sandboxes,
                 FunctionAutoscaling.chainDefaults(PlainChainIT.autoscalerConfig()),
                 b -> b.port(DirectChainKillIT.freePort()))) {
-      f.apps
-          .createNamespacedDeployment(
-              f.namespace,
-              Workloads.function(
-                  f.namespace,
-                  ChainFixture.FUNCTION,
-                  0,
-                  8080,
-                  PlainChainIT.functionAnnotations(),
-                  true))
-          .execute();
-      chain.start();
-      await().atMost(Duration.ofSeconds(60)).until(chain::hasSynced);
-      Activator activator = chain.activator();
-      URI url =
-          URI.create(
-              "http://127.0.0.1:"
-                  + activator.address().getPort()
-                  + "/fn/"
-                  + f.namespace
-                  + "/"
-                  + ChainFixture.FUNCTION);
-      f.awaitExactly(0, Duration.ofSeconds(60));
-
-      ClosedLoopLoad single = ClosedLoopLoad.start(http, url, "single", 1);
-      await().atMost(Duration.ofSeconds(60)).until(() -> single.ok() >= 1);
-      f.awaitExactly(1, Duration.ofSeconds(60));
-      List<ClosedLoopLoad.Answer> all = new ArrayList<>(single.stop());
+      List<ClosedLoopLoad.Answer> all = new ArrayList<>();
+      ChainScenario.FromZero single =
+          ChainScenario.declareAndServeFromZero(f, chain, chain.activator(), http, all);
+      URI url = single.url();
 
       ClosedLoopLoad burst = ClosedLoopLoad.start(http, url, "burst", PlainChainIT.BURST_CLIENTS);
       SliceStage stage = stage(chain, victim);
