@@ -467,6 +467,7 @@ public final class DefaultStageEngine implements StageEngine {
             reason == RemovalReason.PERSISTED ? writeBack.observedCopy(e.kind(), e.key()) : null;
         if (stored != null) {
           publishChange(e.kind(), e.key(), stored);
+          publishedStored.put(ObjectId.idOf(e.kind(), e.key()), Boolean.TRUE);
         } else {
           publishChange(e.kind(), e.key(), null);
         }
@@ -474,6 +475,14 @@ public final class DefaultStageEngine implements StageEngine {
       }
     }
   }
+
+  /**
+   * Objects whose held copy went because the API Server showed them, so subscribers last got the
+   * stored copy from this stage (guarded by this, bounded): when the API Server then shows the
+   * object deleted, subscribers get the delete too. A subscriber whose informer listed after the
+   * delete would otherwise keep that copy, since no newer API copy ever supersedes it.
+   */
+  private final LruCache<String, Boolean> publishedStored = LruCache.ofEntries(RECENTLY_PERSISTED);
 
   /** Publishes a change (null: a delete) to every subscriber session. Guarded by this. */
   private void publishChange(String kind, String key, KubernetesObject object) {
@@ -1592,7 +1601,10 @@ public final class DefaultStageEngine implements StageEngine {
       recentlyPersisted.remove(ObjectId.idOf(kind, key));
       String uid = object.getMetadata() == null ? null : object.getMetadata().getUid();
       deletedInStore.put(ObjectId.idOf(kind, key), uid == null ? "" : uid);
-      store.remove(kind, key, RemovalReason.DELETED);
+      boolean held = store.remove(kind, key, RemovalReason.DELETED).isPresent();
+      if (publishedStored.remove(ObjectId.idOf(kind, key)) != null && !held) {
+        publishChange(kind, key, null);
+      }
       DirtyEntry e = dirty.remove(ObjectId.idOf(kind, key));
       hideOwn(kind, key, RemovalReason.DELETED);
       if (e != null) {
