@@ -136,12 +136,14 @@ class ChainSimulationTest {
 
   /**
    * Seeds beyond the default 500 that found engine bugs in a 10,000-seed soak, run by default so
-   * the fix stays: 2761, a subscriber whose informer listed after a published pod's API delete kept
-   * the stored copy its publisher sent (the publisher now publishes that delete).
+   * the fix stays: 1348, 6819 and 8591, a publisher restarted with its clock stepped back published
+   * deletes under versions older than what its subscriber held; 2761, a subscriber whose informer
+   * listed after a published pod's API delete kept the stored copy its publisher sent (the
+   * publisher now publishes that delete).
    */
   @Test
   void seedsThatFoundBugsInASoak() {
-    for (long seed : new long[] {2761}) {
+    for (long seed : new long[] {1348, 2761, 6819, 8591}) {
       ChainSimulation.Result r = new ChainSimulation(seed).run();
       assertThat(r.ok()).as("seed %d%n%s", seed, r.report()).isTrue();
     }

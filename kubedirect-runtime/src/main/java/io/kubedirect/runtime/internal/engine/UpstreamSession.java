@@ -321,12 +321,42 @@ final class UpstreamSession implements LinkHandler {
             () -> {
               synchronized (eng) {
                 fallbackTimer = null;
-                if (state != State.READY && state != State.CLOSED && !eng.closed) {
+                if (state == State.HANDSHAKE2 && !eng.closed) {
+                  deferFallbackForConfirm();
+                } else if (state != State.READY && state != State.CLOSED && !eng.closed) {
                   enterFallback();
                 }
               }
             },
             eng.limits.fallbackAfter());
+  }
+
+  /**
+   * The deadline passed while the link is coming back: the downstream answered, and the
+   * reconciliation this stage sent (objects it resent among them) is on its way. Writing those
+   * objects through the API Server now would race their copies on the link (a delete issued next
+   * would find the API copy, and the link copy would be persisted after it). Waits one ack timeout
+   * for the confirm instead; the link then is ready, or down after all. Guarded by the engine lock.
+   */
+  private void deferFallbackForConfirm() {
+    log.info(
+        "{}: link to {} ({}) is down past {} but its handshake is completing; waiting {} for the confirm",
+        eng.stage.name(),
+        destination,
+        address,
+        eng.limits.fallbackAfter(),
+        eng.limits.ackTimeout());
+    fallbackTimer =
+        eng.scheduler.schedule(
+            () -> {
+              synchronized (eng) {
+                fallbackTimer = null;
+                if (state != State.READY && state != State.CLOSED && !eng.closed) {
+                  enterFallback();
+                }
+              }
+            },
+            eng.limits.ackTimeout());
   }
 
   private void enterFallback() {
