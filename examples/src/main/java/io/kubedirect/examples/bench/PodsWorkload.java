@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * activator at once. With container concurrency 1 and a target of 1 request per pod the autoscaler
  * decides N pods (its max-scale); the workload records when the autoscaler decided N, when each pod
  * was Ready in an API-Server pod watch, when the activator could route to it (in-JVM), when it
- * answered its first request, and the API writes, until all N pods are Ready and routable (or have
- * served). Then it checks that exactly N pods exist, Ready, on pool nodes.
+ * answered its first request, and the API writes, until all N pods are Ready, routable (in-JVM) and
+ * have each answered a request. Then it checks that exactly N pods exist, Ready, on pool nodes.
  */
 public final class PodsWorkload implements Workload {
 
@@ -191,7 +191,7 @@ public final class PodsWorkload implements Workload {
     }
   }
 
-  /** Until N pods are Ready and routable (in-JVM) or have served (process mode), or timeout. */
+  /** Until N pods are Ready, routable (in-JVM) and have each answered a request, or timeout. */
   private boolean awaitComplete(
       BenchChain chain, ReadyTracker tracker, Map<String, Long> routableAt, ClosedLoopLoad load)
       throws InterruptedException {
@@ -200,8 +200,8 @@ public final class PodsWorkload implements Workload {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      int reached = chain.observable() ? routableAt.size() : servedPods(load).size();
-      if (reached >= pods) {
+      boolean routed = !chain.observable() || routableAt.size() >= pods;
+      if (routed && servedPods(load).size() >= pods) {
         return true;
       }
       load.awaitAnswer(Duration.ofMillis(50));
