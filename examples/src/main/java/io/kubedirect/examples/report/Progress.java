@@ -5,6 +5,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -20,9 +21,12 @@ public final class Progress implements AutoCloseable {
   private final ProgressBar bar;
   private final ScheduledExecutorService poller;
   private final LongSupplier done;
+  private final Supplier<String> extra;
 
-  private Progress(String task, long total, LongSupplier done, Duration every) {
+  private Progress(
+      String task, long total, LongSupplier done, Supplier<String> extra, Duration every) {
     this.done = done;
+    this.extra = extra;
     this.bar =
         new ProgressBarBuilder()
             .setTaskName(task)
@@ -47,11 +51,21 @@ public final class Progress implements AutoCloseable {
    * ms.
    */
   public static Progress follow(String task, long total, LongSupplier done) {
-    return new Progress(task, total, done, Duration.ofMillis(200));
+    return new Progress(task, total, done, () -> "", Duration.ofMillis(200));
+  }
+
+  /**
+   * Like {@link #follow(String, long, LongSupplier)}, with the text {@code extra} supplies shown
+   * after the bar (e.g. the other counters of the run).
+   */
+  public static Progress follow(
+      String task, long total, LongSupplier done, Supplier<String> extra) {
+    return new Progress(task, total, done, extra, Duration.ofMillis(200));
   }
 
   private void update() {
     bar.stepTo(Math.min(done.getAsLong(), bar.getMax()));
+    bar.setExtraMessage(extra.get());
   }
 
   /** Shows the final count and ends the line. */

@@ -3,6 +3,7 @@ package io.kubedirect.it.chain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubedirect.examples.bench.ClosedLoopLoad;
 import io.kubedirect.examples.faas.activator.Activator;
 import io.kubedirect.examples.faas.activator.ActivatorMetrics;
 import io.kubedirect.examples.faas.cluster.Workloads;

@@ -2,6 +2,7 @@ package io.kubedirect.it.chain;
 
 import static org.awaitility.Awaitility.await;
 
+import io.kubedirect.examples.bench.ClosedLoopLoad;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.direct.DirectChain;
 import io.kubedirect.examples.faas.direct.DirectLinks;

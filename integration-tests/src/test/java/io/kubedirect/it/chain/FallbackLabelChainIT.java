@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubedirect.api.KubeDirectLabels;
+import io.kubedirect.examples.bench.ClosedLoopLoad;
 import io.kubedirect.examples.faas.activator.ActivatorMetrics;
 import io.kubedirect.examples.faas.cluster.Workloads;
 import io.kubedirect.examples.faas.direct.DirectChain;

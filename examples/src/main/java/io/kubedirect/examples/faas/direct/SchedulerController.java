@@ -8,6 +8,7 @@ import io.kubedirect.examples.faas.common.NodeChooser;
 import io.kubedirect.examples.faas.common.PodTemplates;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.common.StageTimes;
 import io.kubernetes.client.extended.controller.Controller;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
 import io.kubernetes.client.extended.controller.reconciler.Reconciler;
@@ -159,6 +160,7 @@ public final class SchedulerController implements SliceStage, Reconciler {
 
   @Override
   public Result reconcile(Request request) {
+    StageTimes.handled("scheduler", request.getNamespace(), request.getName());
     String key = request.getNamespace() + "/" + request.getName();
     V1Pod pod = podLister.namespace(request.getNamespace()).get(request.getName());
     log.debug("reconcile {}: {}", key, pod == null ? "gone" : Pods.nodeName(pod));

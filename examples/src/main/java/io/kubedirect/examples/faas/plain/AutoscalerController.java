@@ -6,6 +6,7 @@ import io.kubedirect.examples.faas.common.ControllerRunner;
 import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.common.StageTimes;
 import io.kubedirect.examples.knative.autoscaler.RevisionKey;
 import io.kubedirect.examples.knative.autoscaler.config.AutoscalerConfig;
 import io.kubedirect.examples.knative.autoscaler.config.RevisionAutoscaling;
@@ -205,6 +206,7 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
 
   @Override
   public Result reconcile(Request request) {
+    StageTimes.handled("autoscaler", request.getNamespace(), request.getName());
     if (request.getNamespace().isEmpty() || request.getName().isEmpty()) {
       return new Result(false);
     }

@@ -11,6 +11,7 @@ import io.kubedirect.examples.faas.common.DeploymentRollout;
 import io.kubedirect.examples.faas.common.PodTemplateHash;
 import io.kubedirect.examples.faas.common.PodTemplates;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.common.StageTimes;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.extended.controller.Controller;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
@@ -166,6 +167,7 @@ public final class DeploymentController implements SliceStage, Reconciler {
 
   @Override
   public Result reconcile(Request request) {
+    StageTimes.handled("deployment", request.getNamespace(), request.getName());
     V1Deployment d = deploymentLister.namespace(request.getNamespace()).get(request.getName());
     if (d == null || d.getMetadata().getDeletionTimestamp() != null || d.getSpec() == null) {
       return new Result(false);

@@ -11,6 +11,7 @@ import io.kubedirect.examples.faas.common.PodTemplates;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.ScaleDownOrder;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.common.StageTimes;
 import io.kubernetes.client.extended.controller.Controller;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
 import io.kubernetes.client.extended.controller.reconciler.Reconciler;
@@ -171,6 +172,7 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
 
   @Override
   public Result reconcile(Request request) {
+    StageTimes.handled("replicaset", request.getNamespace(), request.getName());
     String key = request.getNamespace() + "/" + request.getName();
     V1ReplicaSet rs = rsLister.namespace(request.getNamespace()).get(request.getName());
     if (rs == null || rs.getMetadata().getDeletionTimestamp() != null) {

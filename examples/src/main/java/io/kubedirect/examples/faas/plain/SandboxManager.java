@@ -5,6 +5,7 @@ import io.kubedirect.examples.faas.common.PodIpAllocator;
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubedirect.examples.faas.common.SandboxStatus;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.common.StageTimes;
 import io.kubedirect.examples.faas.sandbox.SandboxRuntime;
 import io.kubernetes.client.extended.controller.Controller;
 import io.kubernetes.client.extended.controller.builder.ControllerBuilder;
@@ -163,6 +164,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
 
   @Override
   public Result reconcile(Request request) {
+    StageTimes.handled("sandbox-manager", request.getNamespace(), request.getName());
     String key = request.getNamespace() + "/" + request.getName();
     V1Pod pod = podLister.namespace(request.getNamespace()).get(request.getName());
     log.debug("reconcile {}: {}", key, pod == null ? "gone" : Pods.nodeName(pod));

@@ -1,4 +1,4 @@
-package io.kubedirect.examples.demo;
+package io.kubedirect.examples.bench;
 
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.kubedirect.it.chain;
+package io.kubedirect.examples.bench;
 
 import io.kubedirect.examples.faas.http.HttpResponses;
 import java.net.URI;
@@ -22,19 +22,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code clients} HTTP clients that each send one request to {@code url}, wait for its answer, and
  * send the next, until {@link #stop()}. Each request carries a unique body ({@code <name>-<n>});
  * every answer is recorded with the time it arrived, so a test can check that each request got
- * exactly one answer, and when.
+ * exactly one answer, and when. The benchmarks' pods workload and the chain ITs drive the chain
+ * with it.
  */
-final class ClosedLoopLoad implements AutoCloseable {
+public final class ClosedLoopLoad implements AutoCloseable {
 
   /** One answered request. */
-  record Answer(
+  public record Answer(
       String body,
       int status,
       String responseBody,
       String pod,
       long sentNanos,
       long answeredNanos) {
-    boolean ok() {
+    /** A 200 whose body echoes the request's. */
+    public boolean ok() {
       return status == 200 && body.equals(responseBody);
     }
   }
@@ -47,6 +49,7 @@ final class ClosedLoopLoad implements AutoCloseable {
   private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
   private final List<CompletableFuture<Void>> clients = new ArrayList<>();
   private final long startNanos = System.nanoTime();
+  private final Object answeredSignal = new Object();
 
   private ClosedLoopLoad(HttpClient http, URI url, String name, int clients) {
     this.http = http;
@@ -60,7 +63,7 @@ final class ClosedLoopLoad implements AutoCloseable {
   }
 
   /** Starts {@code clients} closed-loop clients against {@code url}. */
-  static ClosedLoopLoad start(HttpClient http, URI url, String name, int clients) {
+  public static ClosedLoopLoad start(HttpClient http, URI url, String name, int clients) {
     return new ClosedLoopLoad(http, url, name, clients);
   }
 
@@ -92,27 +95,42 @@ final class ClosedLoopLoad implements AutoCloseable {
                         sentAt,
                         System.nanoTime()));
               }
+              synchronized (answeredSignal) {
+                answeredSignal.notifyAll();
+              }
               next(done);
             });
   }
 
   /** Requests sent so far. */
-  int sent() {
+  public int sent() {
     return sent.get();
   }
 
   /** Answers so far. */
-  List<Answer> answers() {
+  public List<Answer> answers() {
     return List.copyOf(answers);
   }
 
+  /** Waits until the next answer arrives, at most {@code max}. */
+  public void awaitAnswer(Duration max) throws InterruptedException {
+    synchronized (answeredSignal) {
+      answeredSignal.wait(Math.max(1, max.toMillis()));
+    }
+  }
+
+  /** Answers (any status) so far. */
+  public int answered() {
+    return answers.size();
+  }
+
   /** Successful answers so far. */
-  long ok() {
+  public long ok() {
     return answers.stream().filter(Answer::ok).count();
   }
 
   /** When the load started ({@link System#nanoTime()}). */
-  long startNanos() {
+  public long startNanos() {
     return startNanos;
   }
 
@@ -120,7 +138,7 @@ final class ClosedLoopLoad implements AutoCloseable {
    * Requests answered (200) and the distinct pods that answered them, per {@code bucketMillis}
    * since the start: {@code "0.0s 3/1 0.5s 12/2 ..."} (answers/pods).
    */
-  String timeline(long bucketMillis) {
+  public String timeline(long bucketMillis) {
     TreeMap<Long, Set<String>> pods = new TreeMap<>();
     TreeMap<Long, Integer> counts = new TreeMap<>();
     for (Answer a : answers) {
@@ -147,7 +165,7 @@ final class ClosedLoopLoad implements AutoCloseable {
   }
 
   /** Stops sending and waits for the answers of the requests in flight; returns every answer. */
-  List<Answer> stop() throws Exception {
+  public List<Answer> stop() throws Exception {
     running.set(false);
     CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(150, TimeUnit.SECONDS);
     return answers();

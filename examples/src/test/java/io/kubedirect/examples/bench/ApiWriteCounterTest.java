@@ -1,4 +1,4 @@
-package io.kubedirect.examples.demo;
+package io.kubedirect.examples.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.kubedirect.examples.demo;
+package io.kubedirect.examples.bench;
 
 import io.kubedirect.examples.faas.common.Pods;
 import io.kubernetes.client.informer.ResourceEventHandler;

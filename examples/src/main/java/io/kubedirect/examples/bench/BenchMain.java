@@ -1,0 +1,123 @@
+package io.kubedirect.examples.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The benchmark harness (issue #12): runs the workloads ({@code pods}, {@code functions}; {@code
+ * trace} is wired by the lead) at each size on each variant, each variant on a fresh control plane,
+ * prints the tables and the ratios against the targets, and writes the HTML report and {@code
+ * results.json}. Exit code 0 only if every run completed with exactly the right end state.
+ *
+ * <pre>
+ * java ... io.kubedirect.examples.bench.BenchMain --workload pods --pods 100 --variants plain,direct
+ * </pre>
+ */
+public final class BenchMain {
+
+  private static final Logger log = LoggerFactory.getLogger(BenchMain.class);
+
+  private BenchMain() {}
+
+  /** Runs the harness; see {@link BenchOptions#USAGE}. */
+  public static void main(String[] args) {
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      System.out.println(BenchOptions.USAGE);
+      return;
+    }
+    BenchOptions options;
+    try {
+      options = BenchOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(BenchOptions.USAGE);
+      System.exit(2);
+      return;
+    }
+    BenchResults results = run(options, "kubedirect benchmark", true);
+    System.exit(results.runs().stream().allMatch(RunResult::ok) ? 0 : 1);
+  }
+
+  /**
+   * Runs {@code options} (progress on the terminal if {@code live}), prints the table and the
+   * report's path, and returns the results.
+   */
+  public static BenchResults run(BenchOptions options, String title, boolean live) {
+    Machine before = Machine.now();
+    List<RunResult> runs = new ArrayList<>();
+    for (Workload w : workloads(options)) {
+      for (BenchVariant v : options.variants()) {
+        runs.add(runOne(w, v, options, live));
+      }
+    }
+    if (options.workloads().contains("trace")) {
+      System.out.println("trace: not wired");
+    }
+    BenchResults results =
+        new BenchResults(
+            options.commandLine(),
+            BenchResults.Settings.of(options),
+            before,
+            Machine.now(),
+            runs,
+            BenchReport.ratios(runs));
+    System.out.println(BenchReport.render(results));
+    try {
+      Path index = BenchReport.write(options.reportDir(), title, results);
+      System.out.println("Report with charts: " + index.toAbsolutePath().toUri());
+      System.out.println(
+          "Results JSON: " + options.reportDir().resolve("results.json").toAbsolutePath());
+    } catch (Exception e) {
+      log.warn("cannot write the report", e);
+      System.out.println("Could not write the report: " + e.getMessage());
+    }
+    return results;
+  }
+
+  /** The pods and functions workloads of {@code o}, each at each size. */
+  static List<Workload> workloads(BenchOptions o) {
+    List<Workload> out = new ArrayList<>();
+    for (String name : o.workloads()) {
+      switch (name) {
+        case "pods" ->
+            o.pods().forEach(n -> out.add(new PodsWorkload(n, o.serviceTime(), o.timeout())));
+        case "functions" ->
+            o.functions().forEach(f -> out.add(new FunctionsWorkload(f, o.timeout())));
+        default -> {} // trace: wired by the lead (io.kubedirect.examples.bench.trace)
+      }
+    }
+    return out;
+  }
+
+  /** Runs {@code w} on {@code v} on a fresh control plane; failures become failed results. */
+  public static RunResult runOne(Workload w, BenchVariant v, BenchOptions o, boolean live) {
+    String mode = v.stockControllers() ? "in-jvm" : o.mode().flag();
+    String what = w.name() + " " + w.size() + " on " + v.description() + " (" + mode + ")";
+    if (live) {
+      System.err.println(what + ": starting a fresh control plane");
+    }
+    log.info("=== {}", what);
+    try {
+      Path work = Files.createTempDirectory("kubedirect-bench-");
+      try (BenchChain chain = BenchChain.prepare(v, o, work)) {
+        w.declare(chain);
+        chain.start();
+        RunResult r = w.run(chain, live);
+        log.info("=== {} done: {}", what, r.ok() ? "ok" : r.error() + " " + r.problems());
+        return r;
+      }
+    } catch (Exception e) {
+      log.error("{} failed", what, e);
+      String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (live) {
+        System.err.println(what + " failed: " + msg.lines().findFirst().orElse(msg));
+      }
+      return RunResult.failed(w, v, mode, msg.lines().findFirst().orElse(msg));
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.kubedirect.examples.bench;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.util.List;
+
+/**
+ * Everything one harness run produced, as written to {@code results.json}.
+ *
+ * @param commandLine the harness's arguments
+ * @param options the options in effect
+ * @param machineBefore the machine before the first run
+ * @param machineAfter the machine after the last run
+ * @param runs one result per workload, size and variant
+ * @param ratios the headline ratios next to their targets
+ */
+public record BenchResults(
+    List<String> commandLine,
+    Settings options,
+    Machine machineBefore,
+    Machine machineAfter,
+    List<RunResult> runs,
+    List<Ratio> ratios) {
+
+  /** Copies the lists. */
+  public BenchResults {
+    commandLine = List.copyOf(commandLine);
+    runs = List.copyOf(runs);
+    ratios = List.copyOf(ratios);
+  }
+
+  /**
+   * The options that shape the numbers.
+   *
+   * @param workloads workloads run
+   * @param variants variants run
+   * @param mode where the Java stages ran
+   * @param nodes pool nodes
+   * @param sandboxManagers sandbox managers (in-JVM)
+   * @param maxStartDelayMs sandbox start delay bound
+   * @param serviceTimeMs pods workload's request service time
+   * @param tunedQps k8s-tuned client QPS
+   * @param tunedBurst k8s-tuned client burst
+   */
+  public record Settings(
+      List<String> workloads,
+      List<String> variants,
+      String mode,
+      int nodes,
+      int sandboxManagers,
+      long maxStartDelayMs,
+      long serviceTimeMs,
+      float tunedQps,
+      int tunedBurst) {
+
+    /** The settings of {@code o}. */
+    public static Settings of(BenchOptions o) {
+      return new Settings(
+          o.workloads(),
+          o.variants().stream().map(BenchVariant::flag).toList(),
+          o.mode().flag(),
+          o.nodes(),
+          o.sandboxManagers(),
+          o.maxStartDelay().toMillis(),
+          o.serviceTime().toMillis(),
+          o.tunedQps(),
+          o.tunedBurst());
+    }
+  }
+
+  /**
+   * How many times sooner {@code variant} reached {@code metric} than {@code baseline}.
+   *
+   * @param workload the workload
+   * @param size its size
+   * @param metric e.g. {@code p90 Ready}
+   * @param variant the faster candidate
+   * @param baseline the variant compared against
+   * @param ratio baseline's time / variant's time
+   * @param target the issue's target ratio (0: none at this size)
+   */
+  public record Ratio(
+      String workload,
+      int size,
+      String metric,
+      String variant,
+      String baseline,
+      double ratio,
+      double target) {}
+
+  /** The results as pretty-printed JSON. */
+  public String toJson() {
+    Gson gson =
+        new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    return gson.toJson(this);
+  }
+
+  /** Reads results written by {@link #toJson()}. */
+  public static BenchResults fromJson(String json) {
+    return new Gson().fromJson(json, BenchResults.class);
+  }
+}

@@ -1,0 +1,46 @@
+package io.kubedirect.examples.faas.common;
+
+import java.util.Objects;
+
+/**
+ * A hook for benchmarks: each example controller reports here when it starts to reconcile an object
+ * ({@link #handled}); a benchmark running the chain in this JVM installs a {@link Recorder} to
+ * learn when each stage first handled each function's objects. Without a recorder a call costs one
+ * volatile read.
+ */
+public final class StageTimes {
+
+  /** Receives the reconcile starts of every stage in this JVM. */
+  @FunctionalInterface
+  public interface Recorder {
+    /**
+     * Stage {@code stage} started to reconcile object {@code namespace/name} at {@code nanoTime}
+     * ({@link System#nanoTime()}). Called on the controllers' worker threads; must be quick.
+     */
+    void handled(String stage, String namespace, String name, long nanoTime);
+  }
+
+  private static volatile Recorder recorder;
+
+  private StageTimes() {}
+
+  /** Reports that {@code stage} starts to reconcile {@code namespace/name} now. */
+  public static void handled(String stage, String namespace, String name) {
+    Recorder r = recorder;
+    if (r != null) {
+      r.handled(stage, namespace, name, System.nanoTime());
+    }
+  }
+
+  /** Installs {@code r} (replacing any other); {@link #uninstall} removes it. */
+  public static void install(Recorder r) {
+    recorder = Objects.requireNonNull(r, "recorder");
+  }
+
+  /** Removes {@code r} if it is the one installed. */
+  public static void uninstall(Recorder r) {
+    if (recorder == r) {
+      recorder = null;
+    }
+  }
+}
