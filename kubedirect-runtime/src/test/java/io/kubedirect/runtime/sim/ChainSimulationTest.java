@@ -139,11 +139,12 @@ class ChainSimulationTest {
    * the fix stays: 1348, 6819 and 8591, a publisher restarted with its clock stepped back published
    * deletes under versions older than what its subscriber held; 2761, a subscriber whose informer
    * listed after a published pod's API delete kept the stored copy its publisher sent (the
-   * publisher now publishes that delete).
+   * publisher now publishes that delete); 1153 and 8724, a head that went to the API Server while
+   * its handshake's reconciliation was on the wire (the fallback now waits for the confirm).
    */
   @Test
   void seedsThatFoundBugsInASoak() {
-    for (long seed : new long[] {1348, 2761, 6819, 8591}) {
+    for (long seed : new long[] {1153, 1348, 2761, 6819, 8591, 8724}) {
       ChainSimulation.Result r = new ChainSimulation(seed).run();
       assertThat(r.ok()).as("seed %d%n%s", seed, r.report()).isTrue();
     }
