@@ -11,6 +11,7 @@ import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Deployment;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1OwnerReference;
 import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.openapi.models.V1Service;
@@ -198,6 +199,13 @@ public final class TraceWorkload {
     }
   }
 
+  private void label(V1ObjectMeta meta) {
+    Map<String, String> labels =
+        new HashMap<>(meta.getLabels() == null ? Map.of() : meta.getLabels());
+    labels.put(TRACE_LABEL, trace.spec().name());
+    meta.setLabels(labels);
+  }
+
   private String selector() {
     return TRACE_LABEL + "=" + trace.spec().name();
   }
@@ -217,12 +225,12 @@ public final class TraceWorkload {
       annotations.put(RevisionAutoscaling.MAX_SCALE, Integer.toString(options.maxScale()));
       V1Deployment d =
           Workloads.function(target.namespace(), fn.name(), 0, port, annotations, !stock);
-      d.getMetadata().putLabelsItem(TRACE_LABEL, trace.spec().name());
-      d.getSpec().getTemplate().getMetadata().putLabelsItem(TRACE_LABEL, trace.spec().name());
+      label(d.getMetadata());
+      label(d.getSpec().getTemplate().getMetadata());
       try {
         if (stock) {
           V1Service s = Workloads.functionService(target.namespace(), fn.name());
-          s.getMetadata().putLabelsItem(TRACE_LABEL, trace.spec().name());
+          label(s.getMetadata());
           core.createNamespacedService(target.namespace(), s).execute();
         }
         apps.createNamespacedDeployment(target.namespace(), d).execute();

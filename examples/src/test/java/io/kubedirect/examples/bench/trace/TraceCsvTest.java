@@ -26,6 +26,21 @@ class TraceCsvTest {
   }
 
   @Test
+  void theFirstSecondsOfATraceKeepTheirFunctionsAndReadBack() throws Exception {
+    Trace t = TraceGenerator.generate(TraceSpec.shortPreset(4));
+    Trace head = t.firstSeconds(20);
+    assertThat(head.invocations())
+        .isNotEmpty()
+        .isEqualTo(t.invocations().stream().filter(i -> i.atMs() < 20_000).toList());
+    assertThat(head.functions()).hasSizeLessThan(t.functions().size());
+    assertThat(head.countsPerFunction().values()).allMatch(n -> n >= 1);
+    Path file = dir.resolve("head.csv");
+    head.write(file);
+    assertThat(Trace.read(file)).isEqualTo(head);
+    assertThatThrownBy(() -> t.firstSeconds(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void malformedFilesAreRefusedNamingTheLine() throws Exception {
     Trace t = TraceGenerator.generate(TraceSpec.shortPreset(4));
     Path good = dir.resolve("good.csv");
