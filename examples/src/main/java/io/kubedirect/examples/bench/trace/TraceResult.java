@@ -277,7 +277,8 @@ public record TraceResult(
 
   /**
    * A text table of the results, one row per variant, and below it for each pair of variants the
-   * ratio of their p50 and p99 per-function delays (the later variant's over the earlier's).
+   * ratios of their p50 and p99 per-function delays, the variant with the higher p99 over the other
+   * (how many times lower the other's delay is).
    */
   public static String table(List<TraceResult> results) {
     StringBuilder b = new StringBuilder();
@@ -318,16 +319,20 @@ public record TraceResult(
     }
     for (int i = 0; i < results.size(); i++) {
       for (int k = i + 1; k < results.size(); k++) {
-        Summary a = results.get(i).summary();
-        Summary o = results.get(k).summary();
+        TraceResult slow = results.get(i);
+        TraceResult fast = results.get(k);
+        if (fast.summary().p99FunctionDelayMs() > slow.summary().p99FunctionDelayMs()) {
+          slow = results.get(k);
+          fast = results.get(i);
+        }
         b.append(
             String.format(
                 Locale.ROOT,
                 "per-function delay %s / %s: p50 %.1fx, p99 %.1fx%n",
-                results.get(k).variant(),
-                results.get(i).variant(),
-                o.p50FunctionDelayMs() / a.p50FunctionDelayMs(),
-                o.p99FunctionDelayMs() / a.p99FunctionDelayMs()));
+                slow.variant(),
+                fast.variant(),
+                slow.summary().p50FunctionDelayMs() / fast.summary().p50FunctionDelayMs(),
+                slow.summary().p99FunctionDelayMs() / fast.summary().p99FunctionDelayMs()));
       }
     }
     return b.toString();

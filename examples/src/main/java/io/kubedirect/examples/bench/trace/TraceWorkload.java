@@ -181,6 +181,8 @@ public final class TraceWorkload {
     AppsV1Api apps = new AppsV1Api(target.api());
     CoreV1Api core = new CoreV1Api(target.api());
     List<String> notes = new ArrayList<>();
+    Instant started;
+    List<TraceResult.Request> requests;
     try {
       declare(target, apps, core);
       awaitPickedUp(target, apps);
@@ -191,12 +193,12 @@ public final class TraceWorkload {
           trace.functions().size(),
           trace.invocations().size(),
           trace.spec().minutes());
-      Instant started = Instant.now();
-      List<TraceResult.Request> requests = replay(target);
-      return new TraceResult(target.variant(), trace.spec(), started.toString(), requests, notes);
+      started = Instant.now();
+      requests = replay(target);
     } finally {
       cleanUp(target, apps, core, notes);
     }
+    return new TraceResult(target.variant(), trace.spec(), started.toString(), requests, notes);
   }
 
   private void label(V1ObjectMeta meta) {
