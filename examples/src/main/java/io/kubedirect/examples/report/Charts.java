@@ -78,6 +78,7 @@ public final class Charts {
             .yAxisTitle("fraction")
             .build();
     style(chart.getStyler());
+    chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setYAxisDecimalPattern("0.0");
     for (Map.Entry<String, List<Double>> e : values.entrySet()) {
       List<Double> sorted = new ArrayList<>(e.getValue());
       Collections.sort(sorted);

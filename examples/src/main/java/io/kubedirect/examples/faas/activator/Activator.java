@@ -75,6 +75,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Stats: the time-averaged number of requests in the activator (waiting or proxied) per
  *       function, every second, plus an immediate stat on the first request of an idle function, to
  *       a {@link StatSink} (Knative's concurrency reporter; see {@link ConcurrencyReporter}).
+ *   <li>Cold starts: a sandbox's answer to a request that found no ready sandbox of its function on
+ *       arrival carries {@link HttpResponses#COLD_START_HEADER} {@code true}.
  *   <li>Other answers: {@code GET /healthz} 200; an unknown function ({@link SandboxSource#knows})
  *       or another path 404; a malformed path or HTTP 400; a method other than POST 405; a body
  *       over {@link Builder#maxRequestBytes} 413.
@@ -385,6 +387,7 @@ public final class Activator implements SliceStage {
     final HttpHeaders headers;
     final String uri;
     final long deadline;
+    final boolean cold;
     final CompletableFuture<FullHttpResponse> result = new CompletableFuture<>();
     private int attempts;
     private boolean waitedOnce;
@@ -399,6 +402,7 @@ public final class Activator implements SliceStage {
       this.headers = endToEnd(request.headers());
       this.uri = request.uri();
       this.deadline = System.nanoTime() + queueTimeout.toNanos();
+      this.cold = throttler.noSandbox();
       run.reporter().requestIn(function);
       result.whenComplete(
           (response, error) -> {
@@ -544,6 +548,9 @@ public final class Activator implements SliceStage {
             new DefaultFullHttpResponse(
                 HttpVersion.HTTP_1_1, response.status(), response.content().retain());
         back.headers().set(endToEnd(response.headers()));
+        if (cold) {
+          back.headers().set(HttpResponses.COLD_START_HEADER, "true");
+        }
         response.release();
         finish(back);
       }

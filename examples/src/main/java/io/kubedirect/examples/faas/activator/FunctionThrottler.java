@@ -156,6 +156,11 @@ final class FunctionThrottler {
     return order.stream().mapToInt(t -> t.inFlight).sum();
   }
 
+  /** True if no sandbox is ready. */
+  synchronized boolean noSandbox() {
+    return order.isEmpty();
+  }
+
   /** The ready sandboxes. */
   synchronized List<SandboxEndpoint> sandboxes() {
     return order.stream().map(t -> t.endpoint).toList();

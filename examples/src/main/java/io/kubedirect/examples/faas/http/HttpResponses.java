@@ -41,6 +41,12 @@ public final class HttpResponses {
    */
   public static final String REJECT_HEADER = "X-Kubedirect-Reject";
 
+  /**
+   * Response header the activator adds ({@code true}) to a sandbox's answer when the request found
+   * its function without a ready sandbox on arrival (a cold start: it waited for one to start).
+   */
+  public static final String COLD_START_HEADER = "X-Kubedirect-Cold-Start";
+
   private HttpResponses() {}
 
   /** A response with a {@code text/plain} body of {@code message} and a newline. */

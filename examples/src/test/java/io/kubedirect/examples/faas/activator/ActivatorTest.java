@@ -126,7 +126,7 @@ class ActivatorTest {
   }
 
   @Test
-  void requestsAtZeroWaitAndAreServedOnceASandboxIsReady() {
+  void requestsAtZeroWaitAndAreServedOnceASandboxIsReadyMarkedAsColdStarts() {
     start(Activator.builder(source));
     List<CompletableFuture<HttpResponse<String>>> fs =
         IntStream.range(0, 5).mapToObj(i -> post("/fn/ns/fn", "req-" + i)).toList();
@@ -139,11 +139,17 @@ class ActivatorTest {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("req-" + i); // the body went through both ways
       assertThat(pod(r)).isEqualTo("ns/p1");
+      assertThat(r.headers().firstValue(HttpResponses.COLD_START_HEADER))
+          .as("cold")
+          .hasValue("true");
     }
+    HttpResponse<String> warm = post("/fn/ns/fn", "warm").join();
+    assertThat(warm.statusCode()).isEqualTo(200);
+    assertThat(warm.headers().firstValue(HttpResponses.COLD_START_HEADER)).as("warm").isEmpty();
     ActivatorMetrics.Snapshot m = activator.metrics().snapshot();
-    assertThat(m.received()).isEqualTo(5);
+    assertThat(m.received()).isEqualTo(6);
     assertThat(m.queued()).isEqualTo(5);
-    assertThat(m.proxied()).isEqualTo(5);
+    assertThat(m.proxied()).isEqualTo(6);
     assertThat(m.rejected()).isZero();
     assertThat(activator.waiting(FN)).isZero();
   }
