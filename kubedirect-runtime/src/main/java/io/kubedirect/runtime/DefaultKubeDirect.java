@@ -28,6 +28,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +51,7 @@ final class DefaultKubeDirect implements KubeDirect {
   private final StageEngine engine;
   private final DirectSharedInformerFactory factory;
   private final ExecutorService informerExecutor;
+  private final ExecutorService writeBackExecutor;
   private final Map<Class<?>, DirectWriter<?>> writers = new ConcurrentHashMap<>();
   private final Set<Class<? extends KubernetesObject>> managedKinds = new HashSet<>();
   private final io.kubedirect.transport.Transport transport;
@@ -76,12 +81,14 @@ final class DefaultKubeDirect implements KubeDirect {
         new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), b.workerThreads);
     this.api = new ClientJavaObjectApi(b.apiClient);
     InformerObjectFeed feed = new InformerObjectFeed();
+    this.writeBackExecutor = writeBackExecutor(stage.name(), b.writeBackConcurrency);
     StageEngine.Builder eb =
         StageEngine.builder()
             .stage(stage)
             .scheduler(scheduler)
             .persistedApi(api)
             .persistedFeed(feed)
+            .writeBackExecutor(writeBackExecutor)
             .limits(
                 EngineLimits.defaults()
                     .withFallbackAfter(b.fallbackAfter)
@@ -157,6 +164,28 @@ final class DefaultKubeDirect implements KubeDirect {
       this.lock = null;
       this.elector = null;
     }
+  }
+
+  /**
+   * {@code threads} daemon threads for the write-back's blocking API calls; idle threads end after
+   * a minute, so a quiet stage holds none.
+   */
+  static ThreadPoolExecutor writeBackExecutor(String stage, int threads) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "kubedirect-" + stage + "-writeback-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** The engine (for metrics and tests). */
@@ -397,6 +426,7 @@ final class DefaultKubeDirect implements KubeDirect {
         discovery.close(); // the engine started it
       }
       scheduler.close();
+      writeBackExecutor.shutdownNow();
       informerExecutor.shutdown();
       if (leaderGauge != null) {
         meterRegistry.remove(leaderGauge);

@@ -288,7 +288,8 @@ public final class DefaultStageEngine implements StageEngine {
                     "WriteBackRetrying",
                     "kubedirect has retried writing this object " + retries + " times: " + reason);
               }
-            });
+            },
+            b.writeBackExecutor);
     if (!publishedKinds.isEmpty()) {
       store.addListener(new PublishListener());
       emittedView.addListener(new PublishListener());
