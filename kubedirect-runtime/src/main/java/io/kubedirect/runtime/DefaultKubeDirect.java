@@ -6,7 +6,9 @@ import io.kubedirect.api.WriteException;
 import io.kubedirect.api.WriteResult;
 import io.kubedirect.runtime.client.ClientJavaObjectApi;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
+import io.kubedirect.runtime.internal.codec.CodecWarmUp;
 import io.kubedirect.runtime.internal.codec.Kinds;
+import io.kubedirect.runtime.internal.codec.ObjectCodec;
 import io.kubedirect.runtime.internal.engine.EngineLimits;
 import io.kubedirect.runtime.internal.engine.StageEngine;
 import io.kubedirect.runtime.internal.informer.DirectSharedInformerFactory;
@@ -20,7 +22,9 @@ import io.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -48,6 +52,7 @@ final class DefaultKubeDirect implements KubeDirect {
   private final StageDeclaration stage;
   private final ExecutorServiceTaskScheduler scheduler;
   private final ClientJavaObjectApi api;
+  private final io.kubernetes.client.openapi.ApiClient apiClient;
   private final StageEngine engine;
   private final DirectSharedInformerFactory factory;
   private final ExecutorService informerExecutor;
@@ -79,6 +84,7 @@ final class DefaultKubeDirect implements KubeDirect {
     this.meterRegistry = b.meterRegistry;
     this.scheduler =
         new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), b.workerThreads);
+    this.apiClient = b.apiClient;
     this.api = new ClientJavaObjectApi(b.apiClient);
     InformerObjectFeed feed = new InformerObjectFeed();
     this.writeBackExecutor = writeBackExecutor(stage.name(), b.writeBackConcurrency);
@@ -249,6 +255,15 @@ final class DefaultKubeDirect implements KubeDirect {
   private void startEngine() {
     engineStarted = true;
     engine.start();
+    List<String> kinds = new ArrayList<>();
+    managedKinds.forEach(t -> kinds.add(Kinds.of(t)));
+    stage.publishedKinds().forEach(t -> kinds.add(Kinds.of(t)));
+    informerExecutor.execute(
+        () ->
+            CodecWarmUp.run(
+                ObjectCodec.create(),
+                apiClient.getJSON(),
+                List.copyOf(new java.util.LinkedHashSet<>(kinds))));
     for (Class<? extends KubernetesObject> type : managedKinds) {
       if (factory.getExistingSharedIndexInformer(type) == null) {
         registerInformer(type);

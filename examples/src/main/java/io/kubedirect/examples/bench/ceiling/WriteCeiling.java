@@ -90,6 +90,7 @@ public final class WriteCeiling {
     System.err.println("starting a fresh control plane (etcd + kube-apiserver)");
     try (LocalControlPlane cp = LocalControlPlane.builder().start()) {
       ApiClient api = cp.apiClient();
+      System.err.println("client protocol to the API Server: " + protocol(api));
       List<Call> watches = openWatches(cp, o.watchers());
       try {
         AtomicInteger namespaces = new AtomicInteger();
@@ -241,6 +242,28 @@ public final class WriteCeiling {
       }
     }
     return calls;
+  }
+
+  /** The HTTP protocol the client negotiates with the API Server (h2 over TLS with ALPN). */
+  static String protocol(ApiClient api) {
+    try (var r =
+        api.buildCall(
+                null,
+                "/version",
+                "GET",
+                new ArrayList<>(),
+                new ArrayList<>(),
+                null,
+                new HashMap<>(java.util.Map.of("Accept", "application/json")),
+                new HashMap<>(),
+                new HashMap<>(),
+                new String[] {"BearerToken"},
+                null)
+            .execute()) {
+      return r.protocol().toString();
+    } catch (ApiException | IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
   }
 
   private static double loadAverage() {
