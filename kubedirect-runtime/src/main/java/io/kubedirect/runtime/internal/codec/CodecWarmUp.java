@@ -1,7 +1,6 @@
 package io.kubedirect.runtime.internal.codec;
 
 import io.kubedirect.protocol.v1.ChangeType;
-import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
@@ -46,8 +45,7 @@ public final class CodecWarmUp {
         }
         List<InboundChange> decoded = decoder.decode(encoder.encode(kind, changes));
         for (InboundChange c : decoded) {
-          KubernetesObject copy = ObjectSupport.deepCopy(c.object());
-          json.deserialize(json.serialize(copy), copy.getClass());
+          json.deserialize(json.serialize(c.object()), c.object().getClass());
         }
         done++;
       } catch (MissingTemplateException | ReflectiveOperationException | RuntimeException e) {
