@@ -31,7 +31,12 @@ public record CeilingOptions(
     /** {@code application/json}: client-java's models and Gson, as controllers use by default. */
     JSON("json"),
     /** {@code application/vnd.kubernetes.protobuf}: client-java's generated protobuf messages. */
-    PROTOBUF("protobuf");
+    PROTOBUF("protobuf"),
+    /**
+     * JSON through kubedirect's write-back queue with as many write-back threads as writers, as the
+     * tail writes: create, then the status patch (the status column is ignored: always a patch).
+     */
+    WRITE_BACK("write-back");
 
     private final String flag;
 
@@ -85,7 +90,8 @@ public record CeilingOptions(
           "  --pods N            pods per combination (default 1000)",
           "  --warmup N          pods written per content type before the sweep (default 200)",
           "  --concurrency LIST  concurrent writers to sweep (default 1,2,4,8,16,32,64)",
-          "  --content-types L   json, protobuf (default both)",
+          "  --content-types L   json, protobuf, write-back (json through kubedirect's write-back",
+          "                      queue, as the tail writes; status always a patch) (default all three)",
           "  --status LIST       patch (JSON patch of /status, no read), put (PUT with the create's",
           "                      resourceVersion) (default patch)",
           "  --watchers N        pod watches held open during the sweep (default 0)",
@@ -96,7 +102,8 @@ public record CeilingOptions(
     int pods = 1000;
     int warmup = 200;
     List<Integer> concurrency = List.of(1, 2, 4, 8, 16, 32, 64);
-    List<ContentType> contentTypes = List.of(ContentType.JSON, ContentType.PROTOBUF);
+    List<ContentType> contentTypes =
+        List.of(ContentType.JSON, ContentType.PROTOBUF, ContentType.WRITE_BACK);
     List<StatusWrite> status = List.of(StatusWrite.PATCH);
     int watchers = 0;
     Path out = Path.of("target", "write-ceiling.json");

@@ -42,6 +42,13 @@ public final class WriteCeiling {
 
   private static final Logger log = LoggerFactory.getLogger(WriteCeiling.class);
 
+  /**
+   * protobuf-java warns on stderr (java.util.logging), once per message type, that client-java's
+   * generated protobuf classes predate protobuf 22; held here so the quieter level sticks.
+   */
+  private static final java.util.logging.Logger PROTOBUF_GENCODE_WARNINGS =
+      java.util.logging.Logger.getLogger("com.google.protobuf.GeneratedMessage");
+
   private WriteCeiling() {}
 
   /**
@@ -52,6 +59,7 @@ public final class WriteCeiling {
       System.out.println(CeilingOptions.USAGE);
       return;
     }
+    PROTOBUF_GENCODE_WARNINGS.setLevel(java.util.logging.Level.SEVERE);
     CeilingOptions options;
     try {
       options = CeilingOptions.parse(args);
@@ -97,13 +105,16 @@ public final class WriteCeiling {
         if (o.warmupPods() > 0) {
           for (ContentType type : o.contentTypes()) {
             System.err.println("warm-up: " + o.warmupPods() + " pods, " + type.flag());
-            combination(api, namespaces, type, o.statusWrites().get(0), 8, o.warmupPods());
+            combination(api, namespaces, type, StatusWrite.PATCH, 8, o.warmupPods());
           }
         }
         List<CeilingResult> results = new ArrayList<>();
         for (int c : o.concurrency()) {
           for (StatusWrite status : o.statusWrites()) {
             for (ContentType type : o.contentTypes()) {
+              if (type == ContentType.WRITE_BACK && status != StatusWrite.PATCH) {
+                continue; // the write-back always patches the status
+              }
               System.err.printf(
                   "%s, status %s, %d writers: %d pods%n", type.flag(), status.flag(), c, o.pods());
               CeilingResult r = combination(api, namespaces, type, status, c, o.pods());
@@ -125,8 +136,11 @@ public final class WriteCeiling {
     }
   }
 
-  /** Writes {@code pods} pods with {@code writers} threads into a new namespace. */
-  static CeilingResult combination(
+  /**
+   * Writes {@code pods} pods with {@code writers} threads into a new namespace, {@code ceiling-<n>}
+   * with {@code n} the next value of {@code namespaces}.
+   */
+  public static CeilingResult combination(
       ApiClient api,
       AtomicInteger namespaces,
       ContentType type,
@@ -138,7 +152,10 @@ public final class WriteCeiling {
     new CoreV1Api(api)
         .createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(ns)))
         .execute();
-    PodWriter writer = PodWriter.of(type, api, ns, status);
+    PodWriter writer =
+        type == ContentType.WRITE_BACK
+            ? new PodWriter.WriteBack(api, ns, writers)
+            : PodWriter.of(type, api, ns, status);
     long[] create = new long[pods];
     long[] statusNanos = new long[pods];
     AtomicInteger next = new AtomicInteger();
@@ -179,6 +196,7 @@ public final class WriteCeiling {
       pool.shutdownNow();
     }
     long elapsed = System.nanoTime() - t0;
+    writer.close();
     int written = done.get();
     long[] c = java.util.Arrays.copyOf(create, error.get() == null ? pods : 0);
     long[] s = java.util.Arrays.copyOf(statusNanos, error.get() == null ? pods : 0);

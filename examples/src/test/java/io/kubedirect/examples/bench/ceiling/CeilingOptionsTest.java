@@ -16,7 +16,8 @@ class CeilingOptionsTest {
     CeilingOptions o = CeilingOptions.parse();
     assertThat(o.pods()).isEqualTo(1000);
     assertThat(o.concurrency()).containsExactly(1, 2, 4, 8, 16, 32, 64);
-    assertThat(o.contentTypes()).containsExactly(ContentType.JSON, ContentType.PROTOBUF);
+    assertThat(o.contentTypes())
+        .containsExactly(ContentType.JSON, ContentType.PROTOBUF, ContentType.WRITE_BACK);
     assertThat(o.statusWrites()).containsExactly(StatusWrite.PATCH);
     assertThat(o.watchers()).isZero();
     assertThat(o.out()).isEqualTo(Path.of("target", "write-ceiling.json"));
@@ -58,7 +59,7 @@ class CeilingOptionsTest {
     assertThatThrownBy(() -> CeilingOptions.parse("--concurrency", " , "))
         .hasMessageContaining("--concurrency needs at least one value");
     assertThatThrownBy(() -> CeilingOptions.parse("--content-types", "xml"))
-        .hasMessage("--content-types: unknown value 'xml' (one of json, protobuf)");
+        .hasMessage("--content-types: unknown value 'xml' (one of json, protobuf, write-back)");
     assertThatThrownBy(() -> CeilingOptions.parse("--status", "apply"))
         .hasMessage("--status: unknown value 'apply' (one of patch, put)");
     assertThatThrownBy(() -> CeilingOptions.parse("--watchers", "-1"))
