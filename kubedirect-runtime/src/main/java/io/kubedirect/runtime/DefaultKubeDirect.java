@@ -6,7 +6,9 @@ import io.kubedirect.api.WriteException;
 import io.kubedirect.api.WriteResult;
 import io.kubedirect.runtime.client.ClientJavaObjectApi;
 import io.kubedirect.runtime.client.ExecutorServiceTaskScheduler;
+import io.kubedirect.runtime.internal.codec.CodecWarmUp;
 import io.kubedirect.runtime.internal.codec.Kinds;
+import io.kubedirect.runtime.internal.codec.ObjectCodec;
 import io.kubedirect.runtime.internal.engine.EngineLimits;
 import io.kubedirect.runtime.internal.engine.StageEngine;
 import io.kubedirect.runtime.internal.informer.DirectSharedInformerFactory;
@@ -20,7 +22,9 @@ import io.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.kubernetes.client.informer.SharedInformerFactory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +32,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +52,11 @@ final class DefaultKubeDirect implements KubeDirect {
   private final StageDeclaration stage;
   private final ExecutorServiceTaskScheduler scheduler;
   private final ClientJavaObjectApi api;
+  private final io.kubernetes.client.openapi.ApiClient apiClient;
   private final StageEngine engine;
   private final DirectSharedInformerFactory factory;
   private final ExecutorService informerExecutor;
+  private final ExecutorService writeBackExecutor;
   private final Map<Class<?>, DirectWriter<?>> writers = new ConcurrentHashMap<>();
   private final Set<Class<? extends KubernetesObject>> managedKinds = new HashSet<>();
   private final io.kubedirect.transport.Transport transport;
@@ -74,14 +84,17 @@ final class DefaultKubeDirect implements KubeDirect {
     this.meterRegistry = b.meterRegistry;
     this.scheduler =
         new ExecutorServiceTaskScheduler("kubedirect-" + stage.name(), b.workerThreads);
+    this.apiClient = b.apiClient;
     this.api = new ClientJavaObjectApi(b.apiClient);
     InformerObjectFeed feed = new InformerObjectFeed();
+    this.writeBackExecutor = writeBackExecutor(stage.name(), b.writeBackConcurrency);
     StageEngine.Builder eb =
         StageEngine.builder()
             .stage(stage)
             .scheduler(scheduler)
             .persistedApi(api)
             .persistedFeed(feed)
+            .writeBackExecutor(writeBackExecutor)
             .limits(
                 EngineLimits.defaults()
                     .withFallbackAfter(b.fallbackAfter)
@@ -159,6 +172,28 @@ final class DefaultKubeDirect implements KubeDirect {
     }
   }
 
+  /**
+   * {@code threads} daemon threads for the write-back's blocking API calls; idle threads end after
+   * a minute, so a quiet stage holds none.
+   */
+  static ThreadPoolExecutor writeBackExecutor(String stage, int threads) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "kubedirect-" + stage + "-writeback-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
   /** The engine (for metrics and tests). */
   StageEngine engine() {
     return engine;
@@ -220,6 +255,15 @@ final class DefaultKubeDirect implements KubeDirect {
   private void startEngine() {
     engineStarted = true;
     engine.start();
+    List<String> kinds = new ArrayList<>();
+    managedKinds.forEach(t -> kinds.add(Kinds.of(t)));
+    stage.publishedKinds().forEach(t -> kinds.add(Kinds.of(t)));
+    informerExecutor.execute(
+        () ->
+            CodecWarmUp.run(
+                ObjectCodec.create(),
+                apiClient.getJSON(),
+                List.copyOf(new java.util.LinkedHashSet<>(kinds))));
     for (Class<? extends KubernetesObject> type : managedKinds) {
       if (factory.getExistingSharedIndexInformer(type) == null) {
         registerInformer(type);
@@ -397,6 +441,7 @@ final class DefaultKubeDirect implements KubeDirect {
         discovery.close(); // the engine started it
       }
       scheduler.close();
+      writeBackExecutor.shutdownNow();
       informerExecutor.shutdown();
       if (leaderGauge != null) {
         meterRegistry.remove(leaderGauge);

@@ -111,6 +111,7 @@ public interface KubeDirect extends AutoCloseable {
     Duration fallbackAfter = Duration.ofSeconds(10);
     Duration ackTimeout = Duration.ofSeconds(5);
     int workerThreads = 4;
+    int writeBackConcurrency = 32;
     final Map<Class<?>, WriteBackPolicy> writeBack = new LinkedHashMap<>();
     final Map<Class<?>, KindStrategy<KubernetesObject>> strategies = new LinkedHashMap<>();
     boolean requireVerifiedPeers;
@@ -200,9 +201,20 @@ public interface KubeDirect extends AutoCloseable {
       return this;
     }
 
-    /** Threads for the stage's link sessions, write-backs and timers. Default 4; at least 1. */
+    /** Threads for the stage's link sessions and timers. Default 4; at least 1. */
     public Builder workerThreads(int threads) {
       this.workerThreads = threads;
+      return this;
+    }
+
+    /**
+     * How many write-backs may be in flight to the API Server at once (one object's writes are
+     * always made one after the other). Each is a blocking call on a thread of its own, apart from
+     * the {@link #workerThreads}. Default 32, at which one local API Server on a 2-core machine
+     * reaches its write ceiling (docs/benchmarks.md, "Write-back ceiling"); at least 1.
+     */
+    public Builder writeBackConcurrency(int writes) {
+      this.writeBackConcurrency = writes;
       return this;
     }
 
@@ -327,6 +339,10 @@ public interface KubeDirect extends AutoCloseable {
       }
       if (workerThreads < 1) {
         throw new IllegalStateException("workerThreads must be at least 1: " + workerThreads);
+      }
+      if (writeBackConcurrency < 1) {
+        throw new IllegalStateException(
+            "writeBackConcurrency must be at least 1: " + writeBackConcurrency);
       }
       if (transport != null
           && transport.stageName() != null

@@ -104,6 +104,17 @@ class KubeDirectBuilderTest {
                     .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("workerThreads");
+    assertThatThrownBy(
+            () ->
+                KubeDirect.builder()
+                    .apiClient(client())
+                    .stage(producer)
+                    .transport(transport)
+                    .discovery(new FakeDiscovery())
+                    .writeBackConcurrency(0)
+                    .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("writeBackConcurrency");
     StageDeclaration publisher =
         StageDeclaration.builder("sm")
             .upstream("rs")

@@ -301,7 +301,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
     private final Set<String> nodes = new LinkedHashSet<>();
     private Duration minDelay = Duration.ZERO;
     private Duration maxDelay = Duration.ofMillis(50);
-    private int workers = 8;
+    private int workers = 32;
     private int ipBlock;
     private SandboxRuntime serving = SandboxRuntime.NONE;
     private DirectLinks links;
@@ -348,7 +348,7 @@ public final class SandboxManager implements SliceStage, Reconciler {
       return this;
     }
 
-    /** Reconcile workers (default 8). */
+    /** Reconcile workers (default 32: each blocks on one status write). */
     public Builder workers(int workers) {
       this.workers = workers;
       return this;

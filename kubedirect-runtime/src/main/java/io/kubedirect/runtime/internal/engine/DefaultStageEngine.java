@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link StageEngine}: one lock ({@code this}) guards the dirty set, the sessions and the epoch
- * table; blocking persisted-store calls run on scheduler tasks outside it. See {@code
- * docs/design.md}.
+ * table; blocking persisted-store calls run outside it, on scheduler tasks or the write-back's
+ * executor. See {@code docs/design.md}.
  */
 public final class DefaultStageEngine implements StageEngine {
 
@@ -288,7 +288,8 @@ public final class DefaultStageEngine implements StageEngine {
                     "WriteBackRetrying",
                     "kubedirect has retried writing this object " + retries + " times: " + reason);
               }
-            });
+            },
+            b.writeBackExecutor);
     if (!publishedKinds.isEmpty()) {
       store.addListener(new PublishListener());
       emittedView.addListener(new PublishListener());

@@ -115,6 +115,7 @@ public interface StageEngine extends AutoCloseable {
     AdoptionPolicy adoption = AdoptionPolicy.locallyKnown();
     boolean requireManagedLabel;
     String instance = "";
+    java.util.concurrent.Executor writeBackExecutor;
     final Map<String, WriteBackPolicy> writeBack = new HashMap<>();
     final Map<String, KindStrategy<KubernetesObject>> strategies = new HashMap<>();
 
@@ -209,6 +210,15 @@ public interface StageEngine extends AutoCloseable {
      */
     public Builder instance(String name) {
       this.instance = Objects.requireNonNull(name);
+      return this;
+    }
+
+    /**
+     * Runs the write-back's blocking store calls; its thread count bounds the writes in flight.
+     * Default: the scheduler's tasks (deterministic in the simulation).
+     */
+    public Builder writeBackExecutor(java.util.concurrent.Executor e) {
+      this.writeBackExecutor = Objects.requireNonNull(e);
       return this;
     }
 

@@ -27,6 +27,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +60,10 @@ public final class WriteBackQueue {
 
   private final PersistedObjectApi api;
   private final TaskScheduler scheduler;
+
+  /** Runs the writes (blocking calls to {@link #api}); timers stay on {@link #scheduler}. */
+  private final Executor writers;
+
   private final EngineMetrics metrics;
   private final BackoffPolicy.Provider backoffs;
   private final PersistedObjectFeed feed;
@@ -176,6 +182,39 @@ public final class WriteBackQueue {
       int retriesBeforeReport,
       Function<String, KindStrategy<KubernetesObject>> strategies,
       Listener listener) {
+    this(
+        api,
+        scheduler,
+        metrics,
+        retryInitial,
+        retryMax,
+        feed,
+        createBarrierTimeout,
+        retriesBeforeReport,
+        strategies,
+        listener,
+        null);
+  }
+
+  /**
+   * Creates the queue.
+   *
+   * @param writers runs the writes, i.e. the blocking calls to {@code api}, one object's writes at
+   *     a time; its thread count bounds the writes in flight. Null: the scheduler's tasks run them.
+   */
+  public WriteBackQueue(
+      PersistedObjectApi api,
+      TaskScheduler scheduler,
+      EngineMetrics metrics,
+      Duration retryInitial,
+      Duration retryMax,
+      PersistedObjectFeed feed,
+      Duration createBarrierTimeout,
+      int retriesBeforeReport,
+      Function<String, KindStrategy<KubernetesObject>> strategies,
+      Listener listener,
+      Executor writers) {
+    this.writers = writers != null ? writers : scheduler::execute;
     this.strategies = strategies;
     this.retriesBeforeReport = retriesBeforeReport;
     this.listener = listener;
@@ -300,8 +339,8 @@ public final class WriteBackQueue {
     }
     Entry target = e;
     switch (schedule) {
-      case NOW -> scheduler.execute(() -> process(id, target));
-      case COALESCE -> scheduler.schedule(() -> process(id, target), policy.coalesce());
+      case NOW -> run(id, target);
+      case COALESCE -> scheduler.schedule(() -> run(id, target), policy.coalesce());
       case ALREADY -> {}
     }
     return f;
@@ -415,6 +454,17 @@ public final class WriteBackQueue {
     entries.clear();
   }
 
+  /**
+   * Runs {@link #process} on the writers; a rejected task (executor shut down) counts as closed.
+   */
+  private void run(String id, Entry e) {
+    try {
+      writers.execute(() -> process(id, e));
+    } catch (RejectedExecutionException ex) {
+      log.debug("write-back of {} not run: the writers are shut down", id);
+    }
+  }
+
   private void process(String id, Entry e) {
     if (closed) {
       return;
@@ -438,6 +488,7 @@ public final class WriteBackQueue {
       waiters = new ArrayList<>(e.waiters);
     }
     Outcome attempted;
+    long started = scheduler.nanoTime();
     try {
       attempted = perform(e, desired, create, update, status, delete);
     } catch (RuntimeException ex) {
@@ -483,6 +534,16 @@ public final class WriteBackQueue {
     }
     switch (outcome.kind) {
       case DONE -> {
+        if (log.isDebugEnabled()) {
+          log.debug(
+              "write-back of {} done (create {}, update {}, status {}, delete {}) in {} us",
+              id,
+              create,
+              update,
+              status,
+              delete,
+              (scheduler.nanoTime() - started) / 1000);
+        }
         metrics.writeBackLag(Duration.ofNanos(Math.max(0, scheduler.nanoTime() - e.firstNanos)));
         waiters.forEach(w -> w.complete(outcome.stored));
       }
@@ -514,9 +575,9 @@ public final class WriteBackQueue {
     }
     if (again) {
       if (outcome.kind == Outcome.Kind.RETRY || outcome.kind == Outcome.Kind.WAIT) {
-        scheduler.schedule(() -> process(id, e), backoff(e));
+        scheduler.schedule(() -> run(id, e), backoff(e));
       } else {
-        scheduler.execute(() -> process(id, e));
+        run(id, e);
       }
     }
   }
@@ -754,7 +815,7 @@ public final class WriteBackQueue {
     WriteException gone = new WriteException(WriteResult.Status.NOT_FOUND, "deleted upstream");
     dropped.forEach(w -> w.completeExceptionally(gone));
     if (schedule) {
-      scheduler.execute(() -> process(id, e));
+      run(id, e);
     }
     return f;
   }
