@@ -18,6 +18,13 @@ public final class StageTimes {
      * ({@link System#nanoTime()}). Called on the controllers' worker threads; must be quick.
      */
     void handled(String stage, String namespace, String name, long nanoTime);
+
+    /**
+     * The autoscaler wants {@code replicas} pods of function {@code namespace/function} as of
+     * {@code nanoTime} (after min-scale and max-scale; called after every reconcile of the
+     * function). Must be quick.
+     */
+    default void scaled(String namespace, String function, int replicas, long nanoTime) {}
   }
 
   private static volatile Recorder recorder;
@@ -29,6 +36,17 @@ public final class StageTimes {
     Recorder r = recorder;
     if (r != null) {
       r.handled(stage, namespace, name, System.nanoTime());
+    }
+  }
+
+  /**
+   * Reports that the autoscaler now wants {@code replicas} pods of {@code namespace/function} (its
+   * bounded scale, as it writes it).
+   */
+  public static void scaled(String namespace, String function, int replicas) {
+    Recorder r = recorder;
+    if (r != null) {
+      r.scaled(namespace, function, replicas, System.nanoTime());
     }
   }
 

@@ -234,6 +234,7 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
         r = kpa.reconcile(key, rev, state.pa(), state.sks(), spec, decision, replicas, ready);
         state.follow(r.mode(), clock.instant());
       }
+      StageTimes.scaled(key.namespace(), key.name(), r.want());
       log.debug("{}: desired {}, want {} (written {}), replicas {}, ready {}, {}", key, decision.desiredScale(),
           r.want(), r.written(), replicas, ready, state.pa().active());
       return new Result(false);
