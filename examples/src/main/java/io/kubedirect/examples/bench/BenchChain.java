@@ -221,7 +221,32 @@ public final class BenchChain implements AutoCloseable {
                   declared.stream()
                       .allMatch(n -> decisions.apply(new RevisionKey(NAMESPACE, n)).isPresent()));
     }
+    awaitSettledAtZero(syncTimeout);
     log.info("{} ({}) started with {} functions", variant.flag(), mode.flag(), declared.size());
+  }
+
+  /**
+   * Waits until the autoscaler has made a valid decision for every declared function (its first
+   * decider tick: until then Knative's scaler leaves a function at zero alone, so a min-scale patch
+   * would wait for that tick). Logs and goes on if that does not happen in time.
+   */
+  private void awaitSettledAtZero(Duration timeout) {
+    try {
+      await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(mode == BenchOptions.Mode.IN_JVM ? 50 : 500))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                StageTimeLog.Snapshot times = stageTimes();
+                return declared.stream().allMatch(n -> times.scaledTo(NAMESPACE, n, 0, 0) >= 0);
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      log.warn(
+          "{}: the autoscaler made no valid decision for every function within {} s",
+          variant.flag(),
+          timeout.toSeconds());
+    }
   }
 
   private void startInJvm() {

@@ -2,6 +2,7 @@ package io.kubedirect.examples.bench;
 
 import io.kubedirect.examples.faas.cluster.SliceChecks;
 import io.kubedirect.examples.faas.common.FaasConventions;
+import io.kubedirect.examples.faas.common.StageTimeLog;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;
 import io.kubedirect.examples.knative.autoscaler.config.RevisionAutoscaling;
 import io.kubedirect.examples.report.Progress;
@@ -202,8 +203,21 @@ public final class PodsWorkload implements Workload {
             List.of(),
             List.of());
       }
-      long decidedAt =
-          FunctionsWorkload.stageTimes(chain).scaledTo(BenchChain.NAMESPACE, FUNCTION, pods, t0);
+      StageTimeLog.Snapshot times = FunctionsWorkload.stageTimes(chain);
+      long decidedAt = times.scaledTo(BenchChain.NAMESPACE, FUNCTION, pods, t0);
+      log.info(
+          "{}: autoscaler first reconciled {} s after the trigger; its scale changes: {}",
+          chain.variant().flag(),
+          String.format(
+              Locale.ROOT,
+              "%.3f",
+              (times.first("autoscaler", BenchChain.NAMESPACE, FUNCTION, t0) - t0) / 1e9),
+          times.scaled().getOrDefault(BenchChain.NAMESPACE + "/" + FUNCTION, List.of()).stream()
+              .map(
+                  c ->
+                      String.format(
+                          Locale.ROOT, "%d at %.3f s", c.replicas(), (c.nanoTime() - t0) / 1e9))
+              .toList());
       List<Double> ready = seconds(tracker.readyTimes().values(), t0);
       List<Double> routable = seconds(routableAt.values(), t0);
       List<String> problems =

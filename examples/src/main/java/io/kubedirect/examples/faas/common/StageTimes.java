@@ -4,8 +4,10 @@ import java.util.Objects;
 
 /**
  * A hook for benchmarks: each example controller reports here when it starts to reconcile an object
- * ({@link #handled}); a benchmark running the chain in this JVM installs a {@link Recorder} to
- * learn when each stage first handled each function's objects. Without a recorder a call costs one
+ * ({@link #handled}), and the autoscaler reports the scale it wants ({@link #scaled}); a benchmark
+ * running the chain in this JVM installs a {@link Recorder} (e.g. a {@link StageTimeLog}; a stage
+ * process serves its log on {@code /stage-times}) to learn when each stage first handled each
+ * function's objects and when the autoscaler decided a scale. Without a recorder a call costs one
  * volatile read.
  */
 public final class StageTimes {
@@ -21,8 +23,8 @@ public final class StageTimes {
 
     /**
      * The autoscaler wants {@code replicas} pods of function {@code namespace/function} as of
-     * {@code nanoTime} (after min-scale and max-scale; called after every reconcile of the
-     * function). Must be quick.
+     * {@code nanoTime} (its scale after min-scale and max-scale): reported right before it writes a
+     * new scale and after every reconcile of the function. Must be quick.
      */
     default void scaled(String namespace, String function, int replicas, long nanoTime) {}
   }

@@ -140,7 +140,7 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
     scaler.addListener((key, status) -> queue.add(request(key)));
     kpa = new KpaReconciler(new KpaScaler(() -> config, KpaScaler.DEFAULT_PROGRESS_DEADLINE, clock,
         (key, delay) -> queue.addAfter(request(key), delay), ActivatorProbe.alwaysInPath(),
-        this::sendScale), () -> config, clock);
+        FunctionAutoscaling.timed(this::sendScale)), () -> config, clock);
     ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "autoscaler-ticker");
       t.setDaemon(true);
