@@ -7,10 +7,12 @@
 #   hack/bench.sh                                            # pods 100,500,1000 + functions 100,500, all variants
 #   hack/bench.sh --workload pods --pods 1000 --variants plain,direct,k8s
 #   hack/bench.sh --workload functions --functions 500 --mode process
+#   hack/bench.sh --workload pods --trigger requests         # the closed-loop request burst instead of min-scale
 #   hack/bench.sh --workload trace                           # prints "trace: not wired" until wired
 #
 # Flags (BenchMain --help): --workload pods|functions|trace|all[,...], --pods N[,N...], --functions F[,F...],
-# --variants plain,direct,k8s,k8s-tuned, --mode in-jvm|process, --report DIR, and the settings (--nodes,
+# --variants plain,direct,k8s,k8s-tuned, --mode in-jvm|process, --trigger min-scale|requests, --report DIR,
+# --stage-java-opts "OPTS", and the settings (--nodes,
 # --sandbox-managers, --max-start-delay-ms, --service-time-ms, --timeout-s, --tuned-qps, --tuned-burst).
 #
 # SKIP_BUILD=1 skips the Maven build (uses examples/target/classes and examples/target/classpath.txt of the
@@ -18,7 +20,10 @@
 # ./hack/demo.sh has already fetched everything the build needs, the classpath plugin included (the examples
 # module writes target/classpath.txt in every build). Nothing is installed into ~/.m2. Needs the control-plane
 # binaries (hack/build-control-plane.sh) and Java 17 + Maven. BENCH_JAVA_OPTS overrides the JVM options
-# (default -Xmx3g).
+# (default -Xmx3g); BENCH_STAGE_JAVA_OPTS those of each stage process in --mode process (passed as
+# --stage-java-opts; default ProcessChain's "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto").
+# The pods workload scales by patching min-scale (--trigger min-scale, the default); --trigger requests
+# sends the request burst instead (as ./hack/demo.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,4 +58,4 @@ exec java ${BENCH_JAVA_OPTS:--Xmx3g} -cp "$CP" \
   -Dorg.slf4j.simpleLogger.showDateTime=true \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -Dorg.slf4j.simpleLogger.log.io.kubedirect.examples.bench=info \
-  io.kubedirect.examples.bench.BenchMain "$@"
+  io.kubedirect.examples.bench.BenchMain ${BENCH_STAGE_JAVA_OPTS:+--stage-java-opts "$BENCH_STAGE_JAVA_OPTS"} "$@"

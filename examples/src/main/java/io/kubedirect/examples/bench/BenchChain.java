@@ -8,12 +8,14 @@ import io.kubedirect.examples.faas.cluster.NodeHeartbeat;
 import io.kubedirect.examples.faas.cluster.PoolNodes;
 import io.kubedirect.examples.faas.cluster.Workloads;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.common.StageTimeLog;
 import io.kubedirect.examples.faas.direct.DirectChain;
 import io.kubedirect.examples.faas.direct.DirectLinks;
 import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.plain.K8sPlusChain;
 import io.kubedirect.examples.faas.plain.PlainChain;
 import io.kubedirect.examples.faas.process.ProcessChain;
+import io.kubedirect.examples.faas.process.StageProcess;
 import io.kubedirect.examples.faas.sandbox.HttpSandboxRuntime;
 import io.kubedirect.examples.knative.autoscaler.RevisionKey;
 import io.kubedirect.examples.knative.autoscaler.config.AutoscalerConfig;
@@ -46,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * ({@link #declare}), then {@link #start()} starts the stages (in this JVM, or each as a {@code
  * StageMain} process) and waits until every declared function is reconciled at zero. Requests go to
  * {@link #activator()}; in-JVM the harness also reads the activator's routing table ({@link
- * #routable}), the autoscaler's decisions ({@link #desiredScale}) and the stages' reconcile times
- * ({@link #stageClock()}).
+ * #routable}) and the autoscaler's decisions ({@link #desiredScale}); in both modes the stages'
+ * reconcile times and the autoscaler's scale changes ({@link #stageTimes()}).
  */
 public final class BenchChain implements AutoCloseable {
 
@@ -181,15 +183,18 @@ public final class BenchChain implements AutoCloseable {
       clock = StageClock.install();
       startInJvm();
     } else {
-      ProcessChain pc =
+      ProcessChain.Builder b =
           ProcessChain.builder(controlPlane.kubeconfig(), nodes, workDir.resolve("stages"))
               .variant(
                   variant == BenchVariant.DIRECT
                       ? StageOptions.Variant.DIRECT
                       : StageOptions.Variant.PLAIN)
               .maxStartDelay(options.maxStartDelay())
-              .readyTimeout(Duration.ofSeconds(180))
-              .build();
+              .readyTimeout(Duration.ofSeconds(180));
+      if (!options.stageJavaOptions().isEmpty()) {
+        b.jvmOptions(options.stageJavaOptions());
+      }
+      ProcessChain pc = b.build();
       stages = pc;
       activatorUri = pc.activatorUri();
       pc.start();
@@ -216,7 +221,32 @@ public final class BenchChain implements AutoCloseable {
                   declared.stream()
                       .allMatch(n -> decisions.apply(new RevisionKey(NAMESPACE, n)).isPresent()));
     }
+    awaitSettledAtZero(syncTimeout);
     log.info("{} ({}) started with {} functions", variant.flag(), mode.flag(), declared.size());
+  }
+
+  /**
+   * Waits until the autoscaler has made a valid decision for every declared function (its first
+   * decider tick: until then Knative's scaler leaves a function at zero alone, so a min-scale patch
+   * would wait for that tick). Logs and goes on if that does not happen in time.
+   */
+  private void awaitSettledAtZero(Duration timeout) {
+    try {
+      await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(mode == BenchOptions.Mode.IN_JVM ? 50 : 500))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                StageTimeLog.Snapshot times = stageTimes();
+                return declared.stream().allMatch(n -> times.scaledTo(NAMESPACE, n, 0, 0) >= 0);
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      log.warn(
+          "{}: the autoscaler made no valid decision for every function within {} s",
+          variant.flag(),
+          timeout.toSeconds());
+    }
   }
 
   private void startInJvm() {
@@ -296,9 +326,35 @@ public final class BenchChain implements AutoCloseable {
         .orElse(OptionalInt.empty());
   }
 
-  /** The stages' reconcile times (in-JVM only; null in process mode). */
-  public StageClock stageClock() {
-    return clock;
+  /**
+   * Forgets the stage times recorded so far (in-JVM; the stage processes keep theirs, which is why
+   * readers of {@link #stageTimes()} ask for times at or after the start of their run).
+   */
+  public void resetStageTimes() {
+    if (clock != null) {
+      clock.reset();
+    }
+  }
+
+  /**
+   * The stages' reconcile start times and the autoscaler's scale changes on this JVM's {@link
+   * System#nanoTime()} clock: in-JVM from the installed {@link StageClock}; in process mode fetched
+   * from every stage process's {@code /stage-times} and merged.
+   *
+   * @throws IllegalStateException if a stage process does not serve them
+   */
+  public StageTimeLog.Snapshot stageTimes() {
+    if (clock != null) {
+      return clock.snapshot();
+    }
+    if (stages instanceof ProcessChain pc) {
+      List<StageTimeLog.Snapshot> parts = new ArrayList<>();
+      for (StageProcess p : pc.processes()) {
+        parts.add(p.stageTimes());
+      }
+      return StageTimeLog.Snapshot.merge(parts);
+    }
+    return StageTimeLog.Snapshot.empty(System.nanoTime());
   }
 
   /** Stops the stages, the sandboxes and the control plane. */

@@ -85,7 +85,9 @@ public final class BenchMain {
     for (String name : o.workloads()) {
       switch (name) {
         case "pods" ->
-            o.pods().forEach(n -> out.add(new PodsWorkload(n, o.serviceTime(), o.timeout())));
+            o.pods()
+                .forEach(
+                    n -> out.add(new PodsWorkload(n, o.serviceTime(), o.timeout(), o.trigger())));
         case "functions" ->
             o.functions().forEach(f -> out.add(new FunctionsWorkload(f, o.timeout())));
         default -> {} // trace: wired by the lead (io.kubedirect.examples.bench.trace)

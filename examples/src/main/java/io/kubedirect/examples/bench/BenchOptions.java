@@ -23,6 +23,9 @@ import java.util.Locale;
  * @param timeout the longest a run may take before it counts as failed
  * @param tunedQps client QPS of kube-controller-manager and kube-scheduler in {@code k8s-tuned}
  * @param tunedBurst client burst of both in {@code k8s-tuned}
+ * @param trigger how the pods workload scales its function from zero
+ * @param stageJavaOptions JVM options of each stage process in process mode (empty: {@code
+ *     ProcessChain}'s defaults)
  * @param commandLine the arguments as given (for the results)
  */
 public record BenchOptions(
@@ -39,7 +42,43 @@ public record BenchOptions(
     Duration timeout,
     float tunedQps,
     int tunedBurst,
+    Trigger trigger,
+    List<String> stageJavaOptions,
     List<String> commandLine) {
+
+  /** How the pods workload scales its function from zero to N. */
+  public enum Trigger {
+    /**
+     * Patch the function's Deployment annotation {@code autoscaling.knative.dev/min-scale} to N:
+     * the autoscaler decides N at its next reconcile; times count from the patch.
+     */
+    MIN_SCALE("min-scale"),
+    /**
+     * N closed-loop clients send requests through the activator at once: the autoscaler's decider
+     * ramps up to N from the activator's concurrency reports; times count from the first request.
+     */
+    REQUESTS("requests");
+
+    private final String flag;
+
+    Trigger(String flag) {
+      this.flag = flag;
+    }
+
+    /** The name on the command line. */
+    public String flag() {
+      return flag;
+    }
+
+    static Trigger parse(String s) {
+      for (Trigger t : values()) {
+        if (t.flag.equals(s)) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException("unknown trigger '" + s + "' (min-scale or requests)");
+    }
+  }
 
   /** Where the stages run. */
   public enum Mode {
@@ -79,11 +118,13 @@ public record BenchOptions(
           "usage: BenchMain [--workload pods|functions|trace|all[,...]] [--pods N[,N...]] [--functions F[,F...]]",
           "                 [--variants plain,direct,k8s,k8s-tuned] [--mode in-jvm|process] [--report DIR]",
           "                 [--nodes N] [--sandbox-managers N] [--max-start-delay-ms MS] [--service-time-ms MS]",
-          "                 [--timeout-s S] [--tuned-qps Q] [--tuned-burst B]",
+          "                 [--timeout-s S] [--tuned-qps Q] [--tuned-burst B] [--trigger min-scale|requests]",
+          "                 [--stage-java-opts \"OPTS\"]",
           "defaults: --workload pods,functions --pods 100,500,1000 --functions 100,500",
           "          --variants plain,direct,k8s,k8s-tuned --mode in-jvm --report target/bench-report",
           "          --nodes 10 --sandbox-managers 2 --max-start-delay-ms 50 --service-time-ms 2000",
-          "          --timeout-s 600 --tuned-qps 5000 --tuned-burst 10000");
+          "          --timeout-s 600 --tuned-qps 5000 --tuned-burst 10000 --trigger min-scale",
+          "          --stage-java-opts \"\" (process mode: ProcessChain's -Xmx256m -XX:+UseSerialGC ...)");
 
   /** Copies the lists. */
   public BenchOptions {
@@ -91,6 +132,7 @@ public record BenchOptions(
     pods = List.copyOf(pods);
     functions = List.copyOf(functions);
     variants = List.copyOf(variants);
+    stageJavaOptions = List.copyOf(stageJavaOptions);
     commandLine = List.copyOf(commandLine);
   }
 
@@ -114,6 +156,8 @@ public record BenchOptions(
     long timeoutS = 600;
     float tunedQps = 5000;
     int tunedBurst = 10000;
+    Trigger trigger = Trigger.MIN_SCALE;
+    List<String> stageJavaOptions = List.of();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       String value;
@@ -146,6 +190,9 @@ public record BenchOptions(
         case "--timeout-s" -> timeoutS = positive(flag, value);
         case "--tuned-qps" -> tunedQps = positive(flag, value);
         case "--tuned-burst" -> tunedBurst = positive(flag, value);
+        case "--trigger" -> trigger = Trigger.parse(value.trim());
+        case "--stage-java-opts" ->
+            stageJavaOptions = value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
         default -> throw new IllegalArgumentException("unknown flag " + flag);
       }
     }
@@ -167,6 +214,8 @@ public record BenchOptions(
         Duration.ofSeconds(timeoutS),
         tunedQps,
         tunedBurst,
+        trigger,
+        stageJavaOptions,
         List.of(args));
   }
 

@@ -93,17 +93,17 @@ public final class BenchReport {
     sb.append(
         String.format(
             Locale.ROOT,
-            "Settings: mode %s, %d pool nodes, %d sandbox managers, start delay 0-%d ms, "
-                + "pods service time %d ms, k8s-tuned qps/burst %.0f/%d%n",
+            "Settings: mode %s, pods trigger %s, %d pool nodes, %d sandbox managers, "
+                + "start delay 0-%d ms, pods service time %d ms, k8s-tuned qps/burst %.0f/%d%n",
             s.mode(),
+            s.trigger(),
             s.nodes(),
             s.sandboxManagers(),
             s.maxStartDelayMs(),
             s.serviceTimeMs(),
             s.tunedQps(),
             s.tunedBurst()));
-    sb.append(
-        "Times in seconds since the first request (functions: since each function's request).\n");
+    sb.append("Times in seconds since the trigger (functions: since each function's request).\n");
     Map<String, List<RunResult>> groups = new LinkedHashMap<>();
     for (RunResult r : results.runs()) {
       groups.computeIfAbsent(r.workload() + " " + r.size(), k -> new ArrayList<>()).add(r);
@@ -113,7 +113,13 @@ public final class BenchReport {
       sb.append('\n');
       sb.append(
           head.workload().equals("pods")
-              ? "pods: one function 0 -> " + head.size() + " pods\n"
+              ? "pods: one function 0 -> "
+                  + head.size()
+                  + " pods, trigger "
+                  + s.trigger()
+                  + ("min-scale".equals(s.trigger())
+                      ? " (times since the min-scale patch)\n"
+                      : " (times since the first request)\n")
               : "functions: " + head.size() + " functions 0 -> 1 at once\n");
       String header =
           String.format(

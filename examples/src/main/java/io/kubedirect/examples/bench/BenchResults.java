@@ -41,6 +41,9 @@ public record BenchResults(
    * @param serviceTimeMs pods workload's request service time
    * @param tunedQps k8s-tuned client QPS
    * @param tunedBurst k8s-tuned client burst
+   * @param trigger how the pods workload scaled its function ({@code min-scale} or {@code
+   *     requests})
+   * @param stageJavaOptions JVM options of the stage processes (process mode; empty: defaults)
    */
   public record Settings(
       List<String> workloads,
@@ -51,7 +54,9 @@ public record BenchResults(
       long maxStartDelayMs,
       long serviceTimeMs,
       float tunedQps,
-      int tunedBurst) {
+      int tunedBurst,
+      String trigger,
+      List<String> stageJavaOptions) {
 
     /** The settings of {@code o}. */
     public static Settings of(BenchOptions o) {
@@ -64,7 +69,9 @@ public record BenchResults(
           o.maxStartDelay().toMillis(),
           o.serviceTime().toMillis(),
           o.tunedQps(),
-          o.tunedBurst());
+          o.tunedBurst(),
+          o.trigger().flag(),
+          o.stageJavaOptions());
     }
   }
 

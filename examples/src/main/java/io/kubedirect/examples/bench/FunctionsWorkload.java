@@ -1,6 +1,7 @@
 package io.kubedirect.examples.bench;
 
 import io.kubedirect.examples.faas.common.FaasConventions;
+import io.kubedirect.examples.faas.common.StageTimeLog;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;
 import io.kubedirect.examples.knative.autoscaler.config.RevisionAutoscaling;
 import io.kubedirect.examples.report.Progress;
@@ -24,11 +25,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The functions workload: F functions at zero, each sent one request at once through the activator,
  * so each scales 0 -> 1. Per function, from the moment its request was sent: when each stage first
- * handled the function's objects (in-JVM, from {@link StageClock}: autoscaler, deployment,
- * replicaset, scheduler, sandbox manager; the stock controllers of K8s+ do not report), when its
- * pod was Ready in an API-Server pod watch, when the activator could route to it (in-JVM), and when
- * the request was answered. Then it checks that each function has exactly one Ready pod and every
- * request got a 200.
+ * handled the function's objects ({@link BenchChain#stageTimes()}: in-JVM and from the stage
+ * processes' {@code /stage-times}; autoscaler, deployment, replicaset, scheduler, sandbox manager;
+ * the stock controllers of K8s+ do not report), when its pod was Ready in an API-Server pod watch,
+ * when the activator could route to it (in-JVM), and when the request was answered. Then it checks
+ * that each function has exactly one Ready pod and every request got a 200.
  */
 public final class FunctionsWorkload implements Workload {
 
@@ -114,10 +115,7 @@ public final class FunctionsWorkload implements Workload {
       ApiWriteCounter counter = chain.writeCounter();
       long writesBefore = counter.read();
       tracker.reset();
-      StageClock clock = chain.stageClock();
-      if (clock != null) {
-        clock.reset();
-      }
+      chain.resetStageTimes();
       long t0 = System.nanoTime();
       for (String fn : names) {
         sentAt.put(fn, System.nanoTime());
@@ -230,14 +228,13 @@ public final class FunctionsWorkload implements Workload {
       for (String key : STAGE_KEYS) {
         perStage.put(key, new ArrayList<>());
       }
+      StageTimeLog.Snapshot times = stageTimes(chain);
       for (String fn : names) {
         long sent = sentAt.get(fn);
-        if (clock != null) {
-          for (String stage : StageClock.STAGES) {
-            long t = clock.first(stage, BenchChain.NAMESPACE, fn, sent);
-            if (t >= 0) {
-              perStage.get(stage).add((t - sent) / 1e9);
-            }
+        for (String stage : StageClock.STAGES) {
+          long t = times.first(stage, BenchChain.NAMESPACE, fn, sent);
+          if (t >= 0) {
+            perStage.get(stage).add((t - sent) / 1e9);
           }
         }
         add(perStage.get("ready (API Server)"), readyByFunction.get(fn), sent);
@@ -271,6 +268,16 @@ public final class FunctionsWorkload implements Workload {
               routable);
       log.info("functions F={} {}: {}", functions, chain.variant().flag(), r);
       return r;
+    }
+  }
+
+  /** The chain's stage times, or none (logged) if a stage process does not serve them. */
+  static StageTimeLog.Snapshot stageTimes(BenchChain chain) {
+    try {
+      return chain.stageTimes();
+    } catch (RuntimeException e) {
+      log.warn("no stage times from the {} stages: {}", chain.variant().flag(), e.toString());
+      return StageTimeLog.Snapshot.empty(System.nanoTime());
     }
   }
 

@@ -2,11 +2,14 @@ package io.kubedirect.examples.bench;
 
 import io.kubedirect.examples.faas.cluster.SliceChecks;
 import io.kubedirect.examples.faas.common.FaasConventions;
+import io.kubedirect.examples.faas.common.StageTimeLog;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;
 import io.kubedirect.examples.knative.autoscaler.config.RevisionAutoscaling;
 import io.kubedirect.examples.report.Progress;
+import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
 import io.kubernetes.client.openapi.models.V1Deployment;
+import io.kubernetes.client.util.PatchUtils;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,21 +17,28 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pods workload: one function at zero, N closed-loop clients send requests through the
- * activator at once. With container concurrency 1 and a target of 1 request per pod the autoscaler
- * decides N pods (its max-scale); the workload records when the autoscaler decided N, when each pod
- * was Ready in an API-Server pod watch, when the activator could route to it (in-JVM), when it
- * answered its first request, and the API writes, until all N pods are Ready, routable (in-JVM) and
- * have each answered a request. Then it checks that exactly N pods exist, Ready, on pool nodes.
+ * The pods workload: one function at zero scaled to N pods, triggered either by patching its
+ * Deployment's {@code autoscaling.knative.dev/min-scale} to N ({@link
+ * BenchOptions.Trigger#MIN_SCALE}: the autoscaler decides N at its next reconcile) or by N
+ * closed-loop clients sending requests through the activator at once ({@link
+ * BenchOptions.Trigger#REQUESTS}: with container concurrency 1 and a target of 1 request per pod
+ * the decider ramps up to N, its max-scale). From the trigger it records when the autoscaler first
+ * wanted N (its scale after the bounds, {@link BenchChain#stageTimes()}), when each pod was Ready
+ * in an API-Server pod watch, when the activator could route to it (in-JVM), when it answered its
+ * first request, and the API writes, until all N pods are Ready, routable (in-JVM) and have each
+ * answered a request (with min-scale, N clients start sending requests once all N are Ready and
+ * routable, as the end-state check). Then it checks that exactly N pods exist, Ready, on pool
+ * nodes, and that every request was answered 200 with its own body.
  */
 public final class PodsWorkload implements Workload {
 
@@ -40,18 +50,21 @@ public final class PodsWorkload implements Workload {
   private final int pods;
   private final Duration serviceTime;
   private final Duration timeout;
+  private final BenchOptions.Trigger trigger;
 
   /**
-   * N = {@code pods}; each request takes {@code serviceTime} in its sandbox; the run fails after
-   * {@code timeout}.
+   * N = {@code pods}, scaled by {@code trigger}; each request takes {@code serviceTime} in its
+   * sandbox; the run fails after {@code timeout}.
    */
-  public PodsWorkload(int pods, Duration serviceTime, Duration timeout) {
+  public PodsWorkload(
+      int pods, Duration serviceTime, Duration timeout, BenchOptions.Trigger trigger) {
     if (pods < 1) {
       throw new IllegalArgumentException("pods must be >= 1");
     }
     this.pods = pods;
     this.serviceTime = serviceTime;
     this.timeout = timeout;
+    this.trigger = Objects.requireNonNull(trigger, "trigger");
   }
 
   @Override
@@ -64,9 +77,14 @@ public final class PodsWorkload implements Workload {
     return pods;
   }
 
+  /** How the function is scaled from zero. */
+  public BenchOptions.Trigger trigger() {
+    return trigger;
+  }
+
   /**
    * The function's pod-template annotations: container concurrency 1, target 1 at 100%, max-scale
-   * N, the given service time.
+   * N, the given service time (no min-scale: the function starts at zero).
    */
   static Map<String, String> annotations(int maxScale, Duration serviceTime) {
     return Map.of(
@@ -75,6 +93,18 @@ public final class PodsWorkload implements Workload {
         RevisionAutoscaling.TARGET, "1",
         RevisionAutoscaling.TARGET_UTILIZATION_PERCENTAGE, "100",
         RevisionAutoscaling.MAX_SCALE, Integer.toString(maxScale));
+  }
+
+  /**
+   * The JSON merge patch that sets the Deployment's own {@code autoscaling.knative.dev/min-scale}
+   * annotation (not the pod template's, which would roll out a new ReplicaSet).
+   */
+  static String minScalePatch(int minScale) {
+    return "{\"metadata\":{\"annotations\":{\""
+        + RevisionAutoscaling.MIN_SCALE
+        + "\":\""
+        + minScale
+        + "\"}}}";
   }
 
   @Override
@@ -88,7 +118,7 @@ public final class PodsWorkload implements Workload {
     AppsV1Api apps = new AppsV1Api(chain.api());
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     Map<String, Long> routableAt = new ConcurrentHashMap<>();
-    AtomicLong decidedAt = new AtomicLong(-1);
+    AtomicReference<ClosedLoopLoad> loadRef = new AtomicReference<>();
     ScheduledExecutorService poller =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -103,37 +133,51 @@ public final class PodsWorkload implements Workload {
       ApiWriteCounter counter = chain.writeCounter();
       long writesBefore = counter.read();
       tracker.reset();
-      if (chain.stageClock() != null) {
-        chain.stageClock().reset();
-      }
+      chain.resetStageTimes();
       long t0 = System.nanoTime();
-      ClosedLoopLoad load = ClosedLoopLoad.start(http, chain.functionUrl(FUNCTION), "burst", pods);
-      poller.scheduleWithFixedDelay(
-          () -> poll(chain, apps, routableAt, decidedAt),
-          0,
-          chain.observable() ? 10 : 100,
-          TimeUnit.MILLISECONDS);
+      if (trigger == BenchOptions.Trigger.MIN_SCALE) {
+        PatchUtils.patch(
+            V1Deployment.class,
+            () ->
+                apps.patchNamespacedDeployment(
+                        FUNCTION, BenchChain.NAMESPACE, new V1Patch(minScalePatch(pods)))
+                    .buildCall(null),
+            V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+            chain.api());
+      } else {
+        loadRef.set(ClosedLoopLoad.start(http, chain.functionUrl(FUNCTION), "burst", pods));
+      }
+      if (chain.observable()) {
+        poller.scheduleWithFixedDelay(
+            () -> chain.routable(FUNCTION).ifPresent(l -> record(l, routableAt)),
+            0,
+            10,
+            TimeUnit.MILLISECONDS);
+      }
       boolean done;
       try (Progress progress =
           live
               ? Progress.follow(
-                  chain.variant().flag() + " pods Ready",
+                  chain.variant().flag() + " pods Ready (" + trigger.flag() + ")",
                   pods,
                   () -> tracker.readyTimes().size(),
                   () ->
                       String.format(
                           Locale.ROOT,
-                          " | routable %d, requests served %d",
-                          chain.observable() ? routableAt.size() : servedPods(load).size(),
-                          load.ok()))
+                          " | routable %d, pods served %d",
+                          routableAt.size(),
+                          loadRef.get() == null ? 0 : servedPods(loadRef.get()).size()))
               : null) {
-        done = awaitComplete(chain, tracker, routableAt, load);
+        done = awaitComplete(chain, tracker, routableAt, loadRef, http);
       } finally {
         poller.shutdownNow();
-        load.close();
+        if (loadRef.get() != null) {
+          loadRef.get().close();
+        }
       }
       long writes = counter.read() - writesBefore;
-      Map<String, Long> served = servedPods(load);
+      ClosedLoopLoad load = loadRef.get();
+      Map<String, Long> served = load == null ? Map.of() : servedPods(load);
       if (!done) {
         return new RunResult(
             name(),
@@ -142,8 +186,9 @@ public final class PodsWorkload implements Workload {
             mode,
             String.format(
                 Locale.ROOT,
-                "after %d s: %d/%d pods Ready, %d routable, %d served",
+                "after %d s (%s): %d/%d pods Ready, %d routable, %d served",
                 timeout.toSeconds(),
+                trigger.flag(),
                 tracker.readyTimes().size(),
                 pods,
                 routableAt.size(),
@@ -158,6 +203,21 @@ public final class PodsWorkload implements Workload {
             List.of(),
             List.of());
       }
+      StageTimeLog.Snapshot times = FunctionsWorkload.stageTimes(chain);
+      long decidedAt = times.scaledTo(BenchChain.NAMESPACE, FUNCTION, pods, t0);
+      log.info(
+          "{}: autoscaler first reconciled {} s after the trigger; its scale changes: {}",
+          chain.variant().flag(),
+          String.format(
+              Locale.ROOT,
+              "%.3f",
+              (times.first("autoscaler", BenchChain.NAMESPACE, FUNCTION, t0) - t0) / 1e9),
+          times.scaled().getOrDefault(BenchChain.NAMESPACE + "/" + FUNCTION, List.of()).stream()
+              .map(
+                  c ->
+                      String.format(
+                          Locale.ROOT, "%d at %.3f s", c.replicas(), (c.nanoTime() - t0) / 1e9))
+              .toList());
       List<Double> ready = seconds(tracker.readyTimes().values(), t0);
       List<Double> routable = seconds(routableAt.values(), t0);
       List<String> problems =
@@ -180,55 +240,54 @@ public final class PodsWorkload implements Workload {
               TimeStats.of(ready),
               routable.isEmpty() ? null : TimeStats.of(routable),
               served.isEmpty() ? null : TimeStats.of(seconds(served.values(), t0)),
-              decidedAt.get() < 0 ? -1 : (decidedAt.get() - t0) / 1e9,
+              decidedAt < 0 ? -1 : (decidedAt - t0) / 1e9,
               writes,
               Map.of(),
               problems,
               ready,
               routable);
-      log.info("pods N={} {}: {}", pods, chain.variant().flag(), r);
+      log.info("pods N={} {} ({}): {}", pods, chain.variant().flag(), trigger.flag(), r);
       return r;
     }
   }
 
-  /** Until N pods are Ready, routable (in-JVM) and have each answered a request, or timeout. */
+  private static void record(List<String> pods, Map<String, Long> routableAt) {
+    long now = System.nanoTime();
+    pods.forEach(p -> routableAt.putIfAbsent(p, now));
+  }
+
+  /**
+   * Until N pods are Ready, routable (in-JVM) and have each answered a request, or timeout. With
+   * min-scale the requests start once N are Ready and routable (into {@code loadRef}).
+   */
   private boolean awaitComplete(
-      BenchChain chain, ReadyTracker tracker, Map<String, Long> routableAt, ClosedLoopLoad load)
+      BenchChain chain,
+      ReadyTracker tracker,
+      Map<String, Long> routableAt,
+      AtomicReference<ClosedLoopLoad> loadRef,
+      HttpClient http)
       throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     if (!tracker.awaitReady(pods, timeout)) {
       return false;
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       boolean routed = !chain.observable() || routableAt.size() >= pods;
+      ClosedLoopLoad load = loadRef.get();
+      if (load == null) {
+        if (routed) {
+          loadRef.set(ClosedLoopLoad.start(http, chain.functionUrl(FUNCTION), "check", pods));
+        } else {
+          Thread.sleep(10); // the poller fills routableAt every 10 ms
+        }
+        continue;
+      }
       if (routed && servedPods(load).size() >= pods) {
         return true;
       }
       load.awaitAnswer(Duration.ofMillis(50));
     }
     return false;
-  }
-
-  private void poll(
-      BenchChain chain, AppsV1Api apps, Map<String, Long> routableAt, AtomicLong decidedAt) {
-    try {
-      long now = System.nanoTime();
-      chain.routable(FUNCTION).ifPresent(l -> l.forEach(p -> routableAt.putIfAbsent(p, now)));
-      if (decidedAt.get() < 0) {
-        int desired;
-        if (chain.observable()) {
-          desired = chain.desiredScale(FUNCTION).orElse(0);
-        } else {
-          V1Deployment d = apps.readNamespacedDeployment(FUNCTION, BenchChain.NAMESPACE).execute();
-          desired = d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
-        }
-        if (desired >= pods) {
-          decidedAt.compareAndSet(-1, now);
-        }
-      }
-    } catch (Exception e) {
-      log.debug("poll", e);
-    }
   }
 
   /** When each pod answered its first request (nanoTime), by pod. */

@@ -25,6 +25,8 @@ public final class BurstDemo {
       List.of(
           "--workload",
           "pods",
+          "--trigger",
+          "requests",
           "--pods",
           "200",
           "--variants",

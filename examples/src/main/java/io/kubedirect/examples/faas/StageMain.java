@@ -7,6 +7,8 @@ import io.kubedirect.examples.faas.activator.ApiServerSandboxSource;
 import io.kubedirect.examples.faas.activator.DirectSandboxSource;
 import io.kubedirect.examples.faas.activator.SandboxSource;
 import io.kubedirect.examples.faas.common.SliceStage;
+import io.kubedirect.examples.faas.common.StageTimeLog;
+import io.kubedirect.examples.faas.common.StageTimes;
 import io.kubedirect.examples.faas.direct.DirectLinks;
 import io.kubedirect.examples.faas.function.FunctionAutoscaling;
 import io.kubedirect.examples.faas.sandbox.HttpSandboxRuntime;
@@ -47,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * replicaset stage dials the scheduler, the scheduler listens for it and dials the sandbox manager,
  * which serves the pool nodes given with {@code --nodes} and writes the pods back. Every process
  * serves its meters in Prometheus format on {@code /metrics}, and {@code /healthz} (the stage runs)
- * and {@code /readyz} (its informers have synced) for the kubelet's probes. See {@link
+ * and {@code /readyz} (its informers have synced) for the kubelet's probes, and {@code
+ * /stage-times} (when it started to reconcile which object, for benchmarks). See {@link
  * StageOptions#USAGE}.
  *
  * <p>With {@code --leader-election} several replicas of a stage run at once: the holder of the
@@ -63,6 +66,12 @@ import org.slf4j.LoggerFactory;
 public final class StageMain {
 
   private static final Logger log = LoggerFactory.getLogger(StageMain.class);
+
+  /**
+   * Where the admin port serves the stage's reconcile start times and the autoscaler's scale
+   * changes as JSON ({@link StageTimeLog.Snapshot}; empty unless run through {@link #main}).
+   */
+  public static final String STAGE_TIMES_PATH = "/stage-times";
 
   private StageMain() {}
 
@@ -81,7 +90,9 @@ public final class StageMain {
       System.out.println(StageOptions.USAGE);
       return;
     }
-    Running running = start(options);
+    StageTimeLog times = new StageTimeLog();
+    StageTimes.install(times);
+    Running running = start(options, times);
     Runtime.getRuntime().addShutdownHook(new Thread(running::close, "stage-shutdown"));
     if (options.parentPid() != null) {
       // Stop as on SIGTERM (the hook closes the stage) once the launcher is gone.
@@ -108,6 +119,15 @@ public final class StageMain {
 
   /** Starts the stage, and the metrics server unless the port is -1. */
   public static Running start(StageOptions o) {
+    return start(o, null);
+  }
+
+  /**
+   * Starts the stage, and the metrics server unless the port is -1; with {@code times} (the
+   * recorder installed in {@link StageTimes}) the server also serves them as JSON on {@code
+   * /stage-times} ({@link StageTimeLog.Snapshot#toJson()}).
+   */
+  public static Running start(StageOptions o, StageTimeLog times) {
     ApiClient api = apiClient(o);
     PrometheusMeterRegistry registry = KubeDirectPrometheus.newRegistry();
     AutoCloseable jvmMetrics = KubeDirectPrometheus.bindJvmMetrics(registry);
@@ -128,6 +148,14 @@ public final class StageMain {
                 .port(o.metricsPort())
                 .liveness(stage::isRunning)
                 .readiness(stage::hasSynced)
+                .endpoint(
+                    STAGE_TIMES_PATH,
+                    "application/json",
+                    () ->
+                        (times == null
+                                ? StageTimeLog.Snapshot.empty(System.nanoTime())
+                                : times.snapshot())
+                            .toJson())
                 .start();
       }
       stage.start();

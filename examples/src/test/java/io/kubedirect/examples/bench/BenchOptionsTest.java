@@ -19,6 +19,20 @@ class BenchOptionsTest {
     assertThat(o.variants()).containsExactly(BenchVariant.values());
     assertThat(o.mode()).isEqualTo(BenchOptions.Mode.IN_JVM);
     assertThat(o.reportDir()).isEqualTo(Path.of("target", "bench-report"));
+    assertThat(o.trigger()).isEqualTo(BenchOptions.Trigger.MIN_SCALE);
+    assertThat(o.stageJavaOptions()).isEmpty();
+  }
+
+  @Test
+  void parsesTheTriggerAndTheStageJavaOptions() {
+    BenchOptions o =
+        BenchOptions.parse(
+            "--trigger", "requests", "--stage-java-opts", " -Xmx512m  -XX:+UseSerialGC ");
+    assertThat(o.trigger()).isEqualTo(BenchOptions.Trigger.REQUESTS);
+    assertThat(o.stageJavaOptions()).containsExactly("-Xmx512m", "-XX:+UseSerialGC");
+    assertThat(BenchOptions.parse("--trigger=min-scale", "--stage-java-opts=").trigger())
+        .isEqualTo(BenchOptions.Trigger.MIN_SCALE);
+    assertThat(BenchResults.Settings.of(o).trigger()).isEqualTo("requests");
   }
 
   @Test
@@ -81,6 +95,7 @@ class BenchOptionsTest {
     assertError(List.of("--variants", "knative"), "unknown variant 'knative'");
     assertError(List.of("--workload", "trees"), "unknown workload 'trees'");
     assertError(List.of("--mode", "fast"), "unknown mode 'fast'");
+    assertError(List.of("--trigger", "cron"), "unknown trigger 'cron' (min-scale or requests)");
     assertError(List.of("--max-start-delay-ms", "-1"), "must not be negative");
     assertError(List.of("--frobnicate", "1"), "unknown flag --frobnicate");
     assertError(List.of("--nodes", "2", "--sandbox-managers", "3"), "must not exceed --nodes (2)");

@@ -88,7 +88,10 @@ class BenchResultsTest {
     RunResult failed =
         RunResult.failed(
             new PodsWorkload(
-                1000, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1)),
+                1000,
+                java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(1),
+                BenchOptions.Trigger.MIN_SCALE),
             BenchVariant.K8S_TUNED,
             "in-jvm",
             "boom");
@@ -96,6 +99,8 @@ class BenchResultsTest {
     String table = BenchReport.render(r);
     assertThat(table)
         .contains("k8s-tuned  in-jvm  FAILED: boom")
+        .contains("pods trigger min-scale")
+        .contains("0 -> 1000 pods, trigger min-scale (times since the min-scale patch)")
         .contains("direct p90 Ready 20.0x sooner than k8s (target >= 10x: met)")
         .contains("direct p90 Ready 1.5x sooner than plain (target >= 1.5x: met)")
         .contains("load average 0.50 0.40 0.30");

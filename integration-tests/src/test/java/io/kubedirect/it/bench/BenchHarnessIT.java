@@ -47,6 +47,9 @@ class BenchHarnessIT {
             "--report",
             dir.toString());
     BenchResults results = BenchMain.run(options, "harness IT", false);
+    assertThat(results.options().trigger())
+        .as("the harness's default trigger")
+        .isEqualTo("min-scale");
 
     assertThat(results.runs())
         .extracting(RunResult::workload, RunResult::variant)

@@ -139,6 +139,31 @@ class ProcessChainIT {
           .isEqualTo(all.size());
       assertThat(all.size()).isEqualTo(single.sent() + burst.sent());
 
+      // Each stage process serves when it reconciled the function's objects (/stage-times), and
+      // the autoscaler when it decided max-scale.
+      for (String stage :
+          List.of(
+              DirectLinks.AUTOSCALER,
+              DirectLinks.DEPLOYMENT,
+              DirectLinks.REPLICASET,
+              DirectLinks.SCHEDULER,
+              DirectLinks.SANDBOX_MANAGER)) {
+        assertThat(
+                chain
+                    .stage(stage)
+                    .stageTimes()
+                    .first(stage, f.namespace, ChainFixture.FUNCTION, started))
+            .as(stage + " /stage-times")
+            .isGreaterThanOrEqualTo(started);
+      }
+      assertThat(
+              chain
+                  .stage(DirectLinks.AUTOSCALER)
+                  .stageTimes()
+                  .scaledTo(f.namespace, ChainFixture.FUNCTION, MAX_SCALE, started))
+          .as("the autoscaler decided max-scale")
+          .isGreaterThanOrEqualTo(started);
+
       if (variant == Variant.DIRECT) {
         assertDirectLinksCarriedTheChain(chain, processes);
       }

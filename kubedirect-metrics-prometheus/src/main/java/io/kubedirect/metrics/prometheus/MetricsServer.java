@@ -10,12 +10,15 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *       liveness probe);
  *   <li>{@code GET /readyz}: 200 {@code ok} while the readiness check holds, else 503 (for a
  *       readiness probe);
+ *   <li>{@code GET} on a path added with {@link Builder#endpoint}: 200 with what its supplier
+ *       returns, or 500 if the supplier fails;
  *   <li>anything else: 404, or 405 for a method other than GET and HEAD.
  * </ul>
  *
@@ -52,12 +57,14 @@ public final class MetricsServer implements AutoCloseable {
   private final ExecutorService executor;
   private final PrometheusMeterRegistry registry;
   private final BooleanSupplier liveness;
+  private final Map<String, Endpoint> endpoints;
   private final BooleanSupplier readiness;
 
   private MetricsServer(Builder b) throws IOException {
     this.registry = b.registry;
     this.liveness = b.liveness;
     this.readiness = b.readiness;
+    this.endpoints = Map.copyOf(b.endpoints);
     this.server = HttpServer.create(new InetSocketAddress(b.host, b.port), 16);
     AtomicInteger n = new AtomicInteger();
     this.executor =
@@ -113,13 +120,19 @@ public final class MetricsServer implements AutoCloseable {
         case "/metrics" -> metrics(ex, head);
         case "/healthz" -> probe(ex, liveness, head);
         case "/readyz" -> probe(ex, readiness, head);
-        default ->
+        default -> {
+          Endpoint e = endpoints.get(ex.getRequestURI().getPath());
+          if (e == null) {
             respond(
                 ex,
                 404,
                 "text/plain; charset=utf-8",
                 "not found: try /metrics, /healthz or /readyz\n",
                 head);
+          } else {
+            endpoint(ex, e, head);
+          }
+        }
       }
     } catch (IOException | RuntimeException e) {
       log.debug("metrics request {} failed: {}", ex.getRequestURI(), e.toString());
@@ -146,6 +159,20 @@ public final class MetricsServer implements AutoCloseable {
     }
     respond(ex, 200, type, bytes, head);
   }
+
+  private static void endpoint(HttpExchange ex, Endpoint e, boolean head) throws IOException {
+    String body;
+    try {
+      body = e.body().get();
+    } catch (RuntimeException failure) {
+      log.debug("{} failed: {}", ex.getRequestURI(), failure.toString());
+      respond(ex, 500, "text/plain; charset=utf-8", "failed: " + failure + "\n", head);
+      return;
+    }
+    respond(ex, 200, e.contentType(), body, head);
+  }
+
+  private record Endpoint(String contentType, Supplier<String> body) {}
 
   private static void probe(HttpExchange ex, BooleanSupplier check, boolean head)
       throws IOException {
@@ -183,6 +210,7 @@ public final class MetricsServer implements AutoCloseable {
     private int port = 9090;
     private BooleanSupplier liveness = () -> true;
     private BooleanSupplier readiness = () -> true;
+    private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
 
     private Builder(PrometheusMeterRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
@@ -212,6 +240,28 @@ public final class MetricsServer implements AutoCloseable {
     /** What {@code /readyz} reports (default: always ok). */
     public Builder readiness(BooleanSupplier check) {
       this.readiness = Objects.requireNonNull(check, "check");
+      return this;
+    }
+
+    /**
+     * Also serves {@code GET path} (e.g. {@code /stage-times}): 200 with {@code body}'s result as
+     * {@code contentType} (e.g. {@code application/json}), computed per request.
+     *
+     * @throws IllegalArgumentException if {@code path} does not start with {@code /} or is one of
+     *     the built-in paths
+     */
+    public Builder endpoint(String path, String contentType, Supplier<String> body) {
+      Objects.requireNonNull(path, "path");
+      if (!path.startsWith("/")
+          || java.util.List.of("/metrics", "/healthz", "/readyz").contains(path)) {
+        throw new IllegalArgumentException(
+            "endpoint path must start with / and not be /metrics, /healthz or /readyz: " + path);
+      }
+      endpoints.put(
+          path,
+          new Endpoint(
+              Objects.requireNonNull(contentType, "contentType"),
+              Objects.requireNonNull(body, "body")));
       return this;
     }
 

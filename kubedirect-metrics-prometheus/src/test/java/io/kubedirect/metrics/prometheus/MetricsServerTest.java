@@ -141,6 +141,54 @@ class MetricsServerTest {
   }
 
   @Test
+  void servesAddedEndpointsPerRequestAndReportsTheirFailure() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger calls =
+        new java.util.concurrent.atomic.AtomicInteger();
+    MetricsServer extra =
+        MetricsServer.builder(registry)
+            .host("127.0.0.1")
+            .port(0)
+            .endpoint(
+                "/stage-times", "application/json", () -> "{\"n\":" + calls.incrementAndGet() + "}")
+            .endpoint(
+                "/broken",
+                "application/json",
+                () -> {
+                  throw new IllegalStateException("no data");
+                })
+            .start();
+    try {
+      HttpRequest.Builder b = HttpRequest.newBuilder(extra.uri().resolve("/stage-times"));
+      HttpResponse<String> first = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> second = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(first.statusCode()).isEqualTo(200);
+      assertThat(first.headers().firstValue("Content-Type")).hasValue("application/json");
+      assertThat(first.body()).isEqualTo("{\"n\":1}");
+      assertThat(second.body()).isEqualTo("{\"n\":2}");
+      HttpResponse<String> broken =
+          http.send(
+              HttpRequest.newBuilder(extra.uri().resolve("/broken")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(broken.statusCode()).isEqualTo(500);
+      assertThat(broken.body()).contains("no data");
+    } finally {
+      extra.close();
+    }
+    assertThat(get("/stage-times").statusCode()).as("not added to this server").isEqualTo(404);
+  }
+
+  @Test
+  void endpointsMayNotShadowTheBuiltInPaths() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> MetricsServer.builder(registry).endpoint("/readyz", "text/plain", () -> ""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("/readyz");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> MetricsServer.builder(registry).endpoint("stage-times", "text/plain", () -> ""))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aMeterWithOtherLabelNamesIsLoggedNotThrown() {
     Counter.builder("kubedirect.link.batches")
         .tag("stage", "scheduler")

@@ -140,7 +140,7 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
     scaler.addListener((key, status) -> queue.add(request(key)));
     kpa = new KpaReconciler(new KpaScaler(() -> config, KpaScaler.DEFAULT_PROGRESS_DEADLINE, clock,
         (key, delay) -> queue.addAfter(request(key), delay), ActivatorProbe.alwaysInPath(),
-        this::sendScale), () -> config, clock);
+        FunctionAutoscaling.timed(this::sendScale)), () -> config, clock);
     ticker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "autoscaler-ticker");
       t.setDaemon(true);
@@ -247,6 +247,7 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
         r = kpa.reconcile(key, rev, state.pa(), state.sks(), spec, decision, replicas, ready);
         state.follow(r.mode(), clock.instant());
       }
+      StageTimes.scaled(key.namespace(), key.name(), r.want());
       log.debug("{}: desired {}, want {} (written {}), replicas {}, ready {}, {}", key, decision.desiredScale(),
           r.want(), r.written(), replicas, ready, state.pa().active());
       return new Result(false);

@@ -1,12 +1,14 @@
 package io.kubedirect.examples.faas.function;
 
 import io.kubedirect.examples.faas.common.FaasConventions;
+import io.kubedirect.examples.faas.common.StageTimes;
 import io.kubedirect.examples.faas.sandbox.SandboxSpec;
 import io.kubedirect.examples.knative.autoscaler.RevisionKey;
 import io.kubedirect.examples.knative.autoscaler.config.AutoscalerConfig;
 import io.kubedirect.examples.knative.autoscaler.config.Reachability;
 import io.kubedirect.examples.knative.autoscaler.config.RevisionAutoscaling;
 import io.kubedirect.examples.knative.autoscaler.kpa.PodAutoscalerStatus;
+import io.kubedirect.examples.knative.autoscaler.kpa.ScaleWriter;
 import io.kubedirect.examples.knative.autoscaler.kpa.SksMode;
 import io.kubedirect.examples.knative.autoscaler.kpa.SksState;
 import io.kubernetes.client.openapi.models.V1Deployment;
@@ -84,6 +86,18 @@ public final class FunctionAutoscaling {
         SandboxSpec.containerConcurrency(
             new V1Pod().metadata(new V1ObjectMeta().annotations(template)));
     return new RevisionAutoscaling(merged, cc, Reachability.REACHABLE);
+  }
+
+  /**
+   * {@code writer}, reporting each scale to {@link StageTimes#scaled} right before it writes it:
+   * when the autoscaler decided it, whatever the write then takes.
+   */
+  public static ScaleWriter timed(ScaleWriter writer) {
+    Objects.requireNonNull(writer, "writer");
+    return (key, replicas) -> {
+      StageTimes.scaled(key.namespace(), key.name(), replicas);
+      writer.writeScale(key, replicas);
+    };
   }
 
   private static void addIfAutoscaling(Map<String, String> into, String key, String value) {

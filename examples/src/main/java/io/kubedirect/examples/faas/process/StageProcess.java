@@ -2,6 +2,8 @@ package io.kubedirect.examples.faas.process;
 
 import static org.awaitility.Awaitility.await;
 
+import io.kubedirect.examples.faas.StageMain;
+import io.kubedirect.examples.faas.common.StageTimeLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -115,6 +117,30 @@ public final class StageProcess {
   /** The text of {@code /metrics} (Prometheus format), empty if it does not answer. */
   public String metrics() {
     return get("/metrics").map(HttpResponse::body).orElse("");
+  }
+
+  /**
+   * The stage's reconcile start times and the autoscaler's scale changes ({@code /stage-times}), on
+   * this JVM's {@link System#nanoTime()} clock. Processes on one Linux host share it ({@code
+   * CLOCK_MONOTONIC}); should the process's clock differ by more than the request's round trip, the
+   * times are shifted by the difference measured around the request.
+   *
+   * @throws IllegalStateException if the process does not answer with a stage-times document
+   */
+  public StageTimeLog.Snapshot stageTimes() {
+    long before = System.nanoTime();
+    Optional<HttpResponse<String>> r = get(StageMain.STAGE_TIMES_PATH);
+    long after = System.nanoTime();
+    if (r.isEmpty() || r.get().statusCode() != 200) {
+      throw new IllegalStateException(
+          name
+              + " did not serve "
+              + StageMain.STAGE_TIMES_PATH
+              + r.map(x -> " (HTTP " + x.statusCode() + ")").orElse(" (no answer)"));
+    }
+    StageTimeLog.Snapshot s = StageTimeLog.Snapshot.fromJson(r.get().body());
+    long offset = before + (after - before) / 2 - s.nanoTime();
+    return Math.abs(offset) > after - before ? s.shifted(offset) : s;
   }
 
   /**

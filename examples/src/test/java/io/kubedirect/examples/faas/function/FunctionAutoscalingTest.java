@@ -66,4 +66,34 @@ class FunctionAutoscalingTest {
     s.follow(SksMode.PROXY, t0.plusSeconds(12));
     assertThat(s.sks().proxySince()).isEqualTo(t0.plusSeconds(9));
   }
+
+  @Test
+  void timedReportsTheScaleBeforeItIsWrittenAndTheMinScaleAnnotationBoundsIt() throws Exception {
+    io.kubedirect.examples.faas.common.StageTimeLog log =
+        new io.kubedirect.examples.faas.common.StageTimeLog();
+    java.util.List<Integer> written = new java.util.ArrayList<>();
+    io.kubedirect.examples.faas.common.StageTimes.install(log);
+    try {
+      FunctionAutoscaling.timed(
+              (key, replicas) -> {
+                assertThat(log.snapshot().scaledTo("bench", "fn", replicas, 0))
+                    .as("reported before the write")
+                    .isNotNegative();
+                written.add(replicas);
+              })
+          .writeScale(new RevisionKey("bench", "fn"), 1000);
+    } finally {
+      io.kubedirect.examples.faas.common.StageTimes.uninstall(log);
+    }
+    assertThat(written).containsExactly(1000);
+
+    V1Deployment d =
+        Workloads.function(
+            "bench", "fn", 0, 8080, Map.of(RevisionAutoscaling.MAX_SCALE, "1000"), true);
+    d.getMetadata().putAnnotationsItem(RevisionAutoscaling.MIN_SCALE, "1000");
+    AutoscalerConfig c = FunctionAutoscaling.chainDefaults(Map.of());
+    assertThat(FunctionAutoscaling.of(d).scaleBounds(c))
+        .as("the Deployment's own min-scale annotation, as the pods workload patches it")
+        .isEqualTo(new RevisionAutoscaling.ScaleBounds(1000, 1000));
+  }
 }
