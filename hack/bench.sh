@@ -8,11 +8,12 @@
 #   hack/bench.sh --workload pods --pods 1000 --variants plain,direct,k8s
 #   hack/bench.sh --workload functions --functions 500 --mode process
 #   hack/bench.sh --workload pods --trigger requests         # the closed-loop request burst instead of min-scale
-#   hack/bench.sh --workload trace                           # prints "trace: not wired" until wired
+#   hack/bench.sh --workload trace --variants plain,direct,k8s   # the short trace (--trace-preset long: 12 min each)
+#   hack/bench.sh --workload all                             # the three workloads
 #
 # Flags (BenchMain --help): --workload pods|functions|trace|all[,...], --pods N[,N...], --functions F[,F...],
 # --variants plain,direct,k8s,k8s-tuned, --mode in-jvm|process, --trigger min-scale|requests, --report DIR,
-# --stage-java-opts "OPTS", and the settings (--nodes,
+# --trace-preset short|long, --trace-seed S, --stage-java-opts "OPTS", and the settings (--nodes,
 # --sandbox-managers, --max-start-delay-ms, --service-time-ms, --timeout-s, --tuned-qps, --tuned-burst).
 #
 # SKIP_BUILD=1 skips the Maven build (uses examples/target/classes and examples/target/classpath.txt of the

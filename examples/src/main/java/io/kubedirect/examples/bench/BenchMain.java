@@ -1,5 +1,6 @@
 package io.kubedirect.examples.bench;
 
+import io.kubedirect.examples.bench.trace.TraceResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,10 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The benchmark harness (issue #12): runs the workloads ({@code pods}, {@code functions}; {@code
- * trace} is wired by the lead) at each size on each variant, each variant on a fresh control plane,
- * prints the tables and the ratios against the targets, and writes the HTML report and {@code
- * results.json}. Exit code 0 only if every run completed with exactly the right end state.
+ * The benchmark harness (issue #12): runs the workloads ({@code pods}, {@code functions} at each
+ * size, then {@code trace}, see {@link TraceRuns}) on each variant, each variant on a fresh control
+ * plane, prints the tables and the ratios against the targets, and writes the HTML report and
+ * {@code results.json}. Exit code 0 only if every run completed with exactly the right end state.
  *
  * <pre>
  * java ... io.kubedirect.examples.bench.BenchMain --workload pods --pods 100 --variants plain,direct
@@ -55,9 +56,12 @@ public final class BenchMain {
         runs.add(runOne(w, v, options, live));
       }
     }
-    if (options.workloads().contains("trace")) {
-      System.out.println("trace: not wired");
-    }
+    TraceRuns.Outcome traces =
+        options.workloads().contains("trace")
+            ? TraceRuns.run(options, live)
+            : new TraceRuns.Outcome(List.of(), List.of());
+    List<BenchResults.Ratio> ratios = new ArrayList<>(BenchReport.ratios(runs));
+    ratios.addAll(TraceRuns.ratios(traces.runs()));
     BenchResults results =
         new BenchResults(
             options.commandLine(),
@@ -65,10 +69,14 @@ public final class BenchMain {
             before,
             Machine.now(),
             runs,
-            BenchReport.ratios(runs));
+            ratios,
+            traces.runs());
     System.out.println(BenchReport.render(results));
+    if (!traces.results().isEmpty()) {
+      System.out.println(TraceResult.table(traces.results()));
+    }
     try {
-      Path index = BenchReport.write(options.reportDir(), title, results);
+      Path index = BenchReport.write(options.reportDir(), title, results, traces.results());
       System.out.println("Report with charts: " + index.toAbsolutePath().toUri());
       System.out.println(
           "Results JSON: " + options.reportDir().resolve("results.json").toAbsolutePath());
@@ -90,7 +98,7 @@ public final class BenchMain {
                     n -> out.add(new PodsWorkload(n, o.serviceTime(), o.timeout(), o.trigger())));
         case "functions" ->
             o.functions().forEach(f -> out.add(new FunctionsWorkload(f, o.timeout())));
-        default -> {} // trace: wired by the lead (io.kubedirect.examples.bench.trace)
+        default -> {} // trace: TraceRuns, after the others (one trace for all variants)
       }
     }
     return out;

@@ -1,5 +1,6 @@
 package io.kubedirect.examples.bench;
 
+import io.kubedirect.examples.bench.trace.TraceSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,8 @@ import java.util.Locale;
  * @param tunedQps client QPS of kube-controller-manager and kube-scheduler in {@code k8s-tuned}
  * @param tunedBurst client burst of both in {@code k8s-tuned}
  * @param trigger how the pods workload scales its function from zero
+ * @param tracePreset the trace workload's preset ({@code short} or {@code long})
+ * @param traceSeed the trace workload's seed
  * @param stageJavaOptions JVM options of each stage process in process mode (empty: {@code
  *     ProcessChain}'s defaults)
  * @param commandLine the arguments as given (for the results)
@@ -43,6 +46,8 @@ public record BenchOptions(
     float tunedQps,
     int tunedBurst,
     Trigger trigger,
+    String tracePreset,
+    long traceSeed,
     List<String> stageJavaOptions,
     List<String> commandLine) {
 
@@ -119,11 +124,12 @@ public record BenchOptions(
           "                 [--variants plain,direct,k8s,k8s-tuned] [--mode in-jvm|process] [--report DIR]",
           "                 [--nodes N] [--sandbox-managers N] [--max-start-delay-ms MS] [--service-time-ms MS]",
           "                 [--timeout-s S] [--tuned-qps Q] [--tuned-burst B] [--trigger min-scale|requests]",
-          "                 [--stage-java-opts \"OPTS\"]",
+          "                 [--trace-preset short|long] [--trace-seed S] [--stage-java-opts \"OPTS\"]",
           "defaults: --workload pods,functions --pods 100,500,1000 --functions 100,500",
           "          --variants plain,direct,k8s,k8s-tuned --mode in-jvm --report target/bench-report",
           "          --nodes 10 --sandbox-managers 2 --max-start-delay-ms 50 --service-time-ms 2000",
           "          --timeout-s 600 --tuned-qps 5000 --tuned-burst 10000 --trigger min-scale",
+          "          --trace-preset short --trace-seed 12 (trace runs only with --workload trace or all)",
           "          --stage-java-opts \"\" (process mode: ProcessChain's -Xmx256m -XX:+UseSerialGC ...)");
 
   /** Copies the lists. */
@@ -157,6 +163,8 @@ public record BenchOptions(
     float tunedQps = 5000;
     int tunedBurst = 10000;
     Trigger trigger = Trigger.MIN_SCALE;
+    String tracePreset = "short";
+    long traceSeed = TraceSpec.DEFAULT_SEED;
     List<String> stageJavaOptions = List.of();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
@@ -191,6 +199,11 @@ public record BenchOptions(
         case "--tuned-qps" -> tunedQps = positive(flag, value);
         case "--tuned-burst" -> tunedBurst = positive(flag, value);
         case "--trigger" -> trigger = Trigger.parse(value.trim());
+        case "--trace-preset" -> {
+          tracePreset = value.trim().toLowerCase(Locale.ROOT);
+          TraceSpec.preset(tracePreset, TraceSpec.DEFAULT_SEED); // names a bad preset
+        }
+        case "--trace-seed" -> traceSeed = nonNegative(flag, value);
         case "--stage-java-opts" ->
             stageJavaOptions = value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
         default -> throw new IllegalArgumentException("unknown flag " + flag);
@@ -215,6 +228,8 @@ public record BenchOptions(
         tunedQps,
         tunedBurst,
         trigger,
+        tracePreset,
+        traceSeed,
         stageJavaOptions,
         List.of(args));
   }

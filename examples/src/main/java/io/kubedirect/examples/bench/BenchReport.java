@@ -1,5 +1,6 @@
 package io.kubedirect.examples.bench;
 
+import io.kubedirect.examples.bench.trace.TraceResult;
 import io.kubedirect.examples.report.Charts;
 import io.kubedirect.examples.report.HtmlReport;
 import java.io.IOException;
@@ -189,7 +190,7 @@ public final class BenchReport {
       }
     }
     if (!results.ratios().isEmpty()) {
-      sb.append("\nRatios (baseline p90 / direct p90):\n");
+      sb.append("\nRatios (baseline / direct, same metric):\n");
       for (BenchResults.Ratio r : results.ratios()) {
         sb.append(
             String.format(
@@ -225,6 +226,15 @@ public final class BenchReport {
    * into {@code dir}; returns the HTML file.
    */
   public static Path write(Path dir, String title, BenchResults results) throws IOException {
+    return write(dir, title, results, List.of());
+  }
+
+  /**
+   * As {@link #write(Path, String, BenchResults)}, plus a section for the trace workload: its table
+   * and the CDF of per-function delay per variant ({@code traces}: the replays that completed).
+   */
+  public static Path write(Path dir, String title, BenchResults results, List<TraceResult> traces)
+      throws IOException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("results.json"), results.toJson());
     HtmlReport html = new HtmlReport(title).preformatted(render(results));
@@ -289,6 +299,12 @@ public final class BenchReport {
               .image(png, "per-stage breakdown per variant");
         }
       }
+    }
+    if (!traces.isEmpty()) {
+      Path png = TraceResult.cdfChart(dir.resolve("trace-cdf.png"), traces);
+      html.heading("Trace workload")
+          .preformatted(TraceResult.table(traces))
+          .image(png, "CDF of the per-function mean delay per variant");
     }
     return html.write(dir);
   }

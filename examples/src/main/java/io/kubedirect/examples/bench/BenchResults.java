@@ -2,6 +2,7 @@ package io.kubedirect.examples.bench;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.kubedirect.examples.bench.trace.TraceResult;
 import java.util.List;
 
 /**
@@ -13,6 +14,7 @@ import java.util.List;
  * @param machineAfter the machine after the last run
  * @param runs one result per workload, size and variant
  * @param ratios the headline ratios next to their targets
+ * @param traces one summary per variant the trace workload ran on (empty if it did not run)
  */
 public record BenchResults(
     List<String> commandLine,
@@ -20,14 +22,34 @@ public record BenchResults(
     Machine machineBefore,
     Machine machineAfter,
     List<RunResult> runs,
-    List<Ratio> ratios) {
+    List<Ratio> ratios,
+    List<TraceRun> traces) {
 
   /** Copies the lists. */
   public BenchResults {
     commandLine = List.copyOf(commandLine);
     runs = List.copyOf(runs);
     ratios = List.copyOf(ratios);
+    traces = traces == null ? List.of() : List.copyOf(traces);
   }
+
+  /**
+   * The trace workload on one variant.
+   *
+   * @param variant the variant's flag
+   * @param mode where the Java stages ran
+   * @param preset the trace's preset
+   * @param seed the trace's seed
+   * @param summary the replay's figures (null if it did not complete)
+   * @param error why it did not complete, or null
+   */
+  public record TraceRun(
+      String variant,
+      String mode,
+      String preset,
+      long seed,
+      TraceResult.Summary summary,
+      String error) {}
 
   /**
    * The options that shape the numbers.
@@ -43,6 +65,8 @@ public record BenchResults(
    * @param tunedBurst k8s-tuned client burst
    * @param trigger how the pods workload scaled its function ({@code min-scale} or {@code
    *     requests})
+   * @param tracePreset the trace workload's preset
+   * @param traceSeed the trace workload's seed
    * @param stageJavaOptions JVM options of the stage processes (process mode; empty: defaults)
    */
   public record Settings(
@@ -56,6 +80,8 @@ public record BenchResults(
       float tunedQps,
       int tunedBurst,
       String trigger,
+      String tracePreset,
+      long traceSeed,
       List<String> stageJavaOptions) {
 
     /** The settings of {@code o}. */
@@ -71,6 +97,8 @@ public record BenchResults(
           o.tunedQps(),
           o.tunedBurst(),
           o.trigger().flag(),
+          o.tracePreset(),
+          o.traceSeed(),
           o.stageJavaOptions());
     }
   }

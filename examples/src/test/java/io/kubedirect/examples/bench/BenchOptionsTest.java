@@ -24,6 +24,23 @@ class BenchOptionsTest {
   }
 
   @Test
+  void parsesTheTracePresetAndSeed() {
+    BenchOptions d = BenchOptions.parse();
+    assertThat(d.tracePreset()).isEqualTo("short");
+    assertThat(d.traceSeed()).isEqualTo(12);
+    BenchOptions o =
+        BenchOptions.parse("--workload", "trace", "--trace-preset", "LONG", "--trace-seed=7");
+    assertThat(o.workloads()).containsExactly("trace");
+    assertThat(o.tracePreset()).isEqualTo("long");
+    assertThat(o.traceSeed()).isEqualTo(7);
+    assertThat(BenchResults.Settings.of(o).tracePreset()).isEqualTo("long");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> BenchOptions.parse("--trace-preset", "medium"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("medium");
+  }
+
+  @Test
   void parsesTheTriggerAndTheStageJavaOptions() {
     BenchOptions o =
         BenchOptions.parse(

@@ -38,7 +38,39 @@ class BenchResultsTest {
         m,
         m,
         runs,
-        BenchReport.ratios(runs));
+        BenchReport.ratios(runs),
+        List.of());
+  }
+
+  private static BenchResults.TraceRun trace(String variant, double p50Ms, double p99Ms) {
+    return new BenchResults.TraceRun(
+        variant,
+        "in-jvm",
+        "short",
+        12,
+        new io.kubedirect.examples.bench.trace.TraceResult.Summary(
+            100, 100, 100, 0, 10, 30, p50Ms, p99Ms, p50Ms, p99Ms, 1),
+        null);
+  }
+
+  @Test
+  void traceRatiosCompareDirectsPerFunctionDelayWithEachBaseline() {
+    List<BenchResults.Ratio> ratios =
+        TraceRuns.ratios(
+            List.of(
+                trace("direct", 100, 200),
+                trace("k8s", 1000, 5000),
+                new BenchResults.TraceRun("plain", "in-jvm", "short", 12, null, "failed")));
+    assertThat(ratios)
+        .extracting(
+            BenchResults.Ratio::metric,
+            BenchResults.Ratio::baseline,
+            BenchResults.Ratio::ratio,
+            BenchResults.Ratio::target)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("p99 function delay", "k8s", 25.0, 25.0),
+            org.assertj.core.groups.Tuple.tuple("p50 function delay", "k8s", 10.0, 0.0));
+    assertThat(TraceRuns.ratios(List.of(trace("k8s", 1, 2)))).isEmpty();
   }
 
   @Test
