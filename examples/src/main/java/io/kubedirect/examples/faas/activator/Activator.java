@@ -78,8 +78,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Cold starts: a sandbox's answer to a request that found no ready sandbox of its function on
  *       arrival carries {@link HttpResponses#COLD_START_HEADER} {@code true}.
  *   <li>Other answers: {@code GET /healthz} 200; an unknown function ({@link SandboxSource#knows})
- *       or another path 404; a malformed path or HTTP 400; a method other than POST 405; a body
- *       over {@link Builder#maxRequestBytes} 413.
+ *       or another path 404 (before the source has synced, a request for a function it does not
+ *       know yet waits for the sync, at most {@link Builder#queueTimeout}); a malformed path or
+ *       HTTP 400; a method other than POST 405; a body over {@link Builder#maxRequestBytes} 413.
  * </ul>
  *
  * <p>{@link #stop()} answers waiting requests 503 ({@code stopping}) and forgets all state but the
@@ -346,6 +347,10 @@ public final class Activator implements SliceStage {
       metrics.rejectedStopping.increment();
       return done(reject("stopping", "activator: stopping"));
     }
+    if (!source.knows(function) && !source.hasSynced()) {
+      // Just (re)started: the function may exist, its source has not listed it yet.
+      return afterSourceSynced(r, request, System.nanoTime() + queueTimeout.toNanos());
+    }
     if (!source.knows(function)) {
       metrics.notFound.increment();
       return done(
@@ -356,6 +361,50 @@ public final class Activator implements SliceStage {
     Exchange x = new Exchange(r, function, throttler(function), request);
     x.dispatch(false);
     return x.result;
+  }
+
+  /**
+   * Handles {@code request} once the sandbox source has synced (a function it does not know then is
+   * unknown indeed); a 503 {@code timeout} if it has not synced by {@code deadline}.
+   */
+  private CompletableFuture<FullHttpResponse> afterSourceSynced(
+      Running r, FullHttpRequest request, long deadline) {
+    CompletableFuture<FullHttpResponse> out = new CompletableFuture<>();
+    request.retain();
+    Runnable check =
+        new Runnable() {
+          @Override
+          public void run() {
+            if (source.hasSynced() || running != r) {
+              try {
+                handle(request)
+                    .whenComplete(
+                        (resp, ex) -> {
+                          if (ex != null) {
+                            out.completeExceptionally(ex);
+                          } else {
+                            out.complete(resp);
+                          }
+                        });
+              } finally {
+                request.release();
+              }
+            } else if (System.nanoTime() - deadline > 0) {
+              request.release();
+              metrics.rejectedTimeout.increment();
+              out.complete(
+                  reject(
+                      "timeout",
+                      "activator: its sandbox source did not sync within "
+                          + queueTimeout.toMillis()
+                          + " ms"));
+            } else {
+              r.group().schedule(this, 20, TimeUnit.MILLISECONDS);
+            }
+          }
+        };
+    r.group().schedule(check, 20, TimeUnit.MILLISECONDS);
+    return out;
   }
 
   private static CompletableFuture<FullHttpResponse> done(FullHttpResponse response) {

@@ -63,6 +63,9 @@ class ActivatorTest {
   private static final class TestSource implements SandboxSource {
     private volatile Listener listener;
     private final Set<RevisionKey> unknown = ConcurrentHashMap.newKeySet();
+    private volatile boolean synced = true;
+    private final java.util.concurrent.atomic.AtomicInteger asked =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public void start(Listener listener) {
@@ -76,11 +79,12 @@ class ActivatorTest {
 
     @Override
     public boolean hasSynced() {
-      return listener != null;
+      return listener != null && synced;
     }
 
     @Override
     public boolean knows(RevisionKey function) {
+      asked.incrementAndGet();
       return !unknown.contains(function);
     }
 
@@ -235,6 +239,23 @@ class ActivatorTest {
               assertThat(pod(r)).isEqualTo("ns/p2");
             });
     assertThat(activator.metrics().snapshot().retries()).isPositive();
+  }
+
+  @Test
+  void aFunctionItsSourceHasNotListedYetWaitsForTheSyncInsteadOfA404() {
+    source.synced = false;
+    source.unknown.add(FN); // a restarted activator: its informers have not listed the function
+    start(Activator.builder(source));
+    CompletableFuture<HttpResponse<String>> early = post("/fn/ns/fn", "early");
+    // The request reached the activator's decision (it asked the source), before the source syncs.
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.asked.get() > 0);
+    source.unknown.remove(FN);
+    source.synced = true;
+    source.ready(FN, sandboxes(0, 0, "p1"));
+    HttpResponse<String> answer = early.join();
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("early");
+    assertThat(activator.metrics().snapshot().notFound()).isZero();
   }
 
   @Test
