@@ -43,7 +43,7 @@ final class ComponentArgs {
         "--advertise-address=" + Layout.HOST,
         "--secure-port=" + l.apiServerPort(),
         "--cert-dir=" + l.pkiDir(),
-        "--service-cluster-ip-range=10.0.0.0/24",
+        "--service-cluster-ip-range=10.0.0.0/16",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         "--service-account-key-file=" + l.serviceAccountKey(),
         "--service-account-signing-key-file=" + l.serviceAccountKey(),

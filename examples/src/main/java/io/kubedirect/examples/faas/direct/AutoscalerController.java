@@ -268,7 +268,7 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
         .orElse(null);
   }
 
-  /** Sends the function's Deployment with {@code replicas} to the deployment stage; returns once it took it. */
+  /** Sends the function's Deployment with {@code replicas} to the deployment stage (its ack completes it; the next reconcile retries a failure). */
   private void sendScale(RevisionKey key, int replicas) {
     V1Deployment d = deployment(key);
     if (d == null) {
@@ -276,7 +276,11 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
     }
     V1Deployment scaled = PodTemplates.deepCopy(d, V1Deployment.class);
     scaled.getSpec().setReplicas(replicas);
-    desiredScale.update(scaled).join();
+    desiredScale.update(scaled).whenComplete((sent, e) -> {
+      if (e != null) {
+        log.warn("scale of {} to {} not taken: {}", key, replicas, e.toString());
+      }
+    });
   }
 
   /** Active, Ready pods of the function, as the informer shows them. */
