@@ -19,9 +19,15 @@ if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
 fi
 
 bash hack/build-control-plane.sh >/dev/null
-mvn -B -ntp -q -pl examples -am package -DskipTests
 DEMO_LOG="${DEMO_LOG:-target/demo.log}"
 mkdir -p "$(dirname "$DEMO_LOG")"
+BUILD_LOG="$(dirname "$DEMO_LOG")/demo-build.log"
+echo "[demo] building (log: $BUILD_LOG)" >&2
+if ! mvn -B -ntp -q -pl examples -am package -DskipTests >"$BUILD_LOG" 2>&1; then
+  echo "[demo] the Maven build failed; the end of $BUILD_LOG:" >&2
+  tail -n 30 "$BUILD_LOG" >&2
+  exit 1
+fi
 echo "[demo] logs: $DEMO_LOG" >&2
 # shellcheck disable=SC2086 # DEMO_JAVA_OPTS is a list of options
 exec java ${DEMO_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.logFile="$DEMO_LOG" \
