@@ -154,6 +154,23 @@ public final class BenchChain implements AutoCloseable {
     return new ApiWriteCounter(api(), controlPlane.bearerToken());
   }
 
+  /** A single-thread scheduler on a daemon thread named {@code name} (a workload's poller). */
+  static java.util.concurrent.ScheduledExecutorService daemonPoller(String name) {
+    return java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /**
+   * Where the Java stages of {@code variant} run under {@code options}: the K8s+ variants in-JVM.
+   */
+  static String modeOf(BenchVariant variant, BenchOptions options) {
+    return variant.stockControllers() ? "in-jvm" : options.mode().flag();
+  }
+
   /**
    * Declares function {@code name} in {@link #NAMESPACE} at zero replicas with the pod-template
    * annotations {@code annotations}: its Deployment (run by the example deployment stage, or by the

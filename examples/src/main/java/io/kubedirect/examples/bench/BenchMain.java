@@ -106,7 +106,7 @@ public final class BenchMain {
 
   /** Runs {@code w} on {@code v} on a fresh control plane; failures become failed results. */
   public static RunResult runOne(Workload w, BenchVariant v, BenchOptions o, boolean live) {
-    String mode = v.stockControllers() ? "in-jvm" : o.mode().flag();
+    String mode = BenchChain.modeOf(v, o);
     String what = w.name() + " " + w.size() + " on " + v.description() + " (" + mode + ")";
     if (live) {
       System.err.println(what + ": starting a fresh control plane");

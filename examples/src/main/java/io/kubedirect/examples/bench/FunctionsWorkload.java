@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -102,13 +101,7 @@ public final class FunctionsWorkload implements Workload {
     Map<String, Integer> status = new ConcurrentHashMap<>();
     CountDownLatch answered = new CountDownLatch(functions);
     CountDownLatch allRoutable = new CountDownLatch(functions);
-    ScheduledExecutorService poller =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "bench-functions-poller");
-              t.setDaemon(true);
-              return t;
-            });
+    ScheduledExecutorService poller = BenchChain.daemonPoller("bench-functions-poller");
     try (ReadyTracker tracker =
         new ReadyTracker(chain.api(), BenchChain.NAMESPACE, FaasConventions.FUNCTION_LABEL)
             .start(Duration.ofSeconds(60))) {

@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -119,13 +118,7 @@ public final class PodsWorkload implements Workload {
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     Map<String, Long> routableAt = new ConcurrentHashMap<>();
     AtomicReference<ClosedLoopLoad> loadRef = new AtomicReference<>();
-    ScheduledExecutorService poller =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "bench-pods-poller");
-              t.setDaemon(true);
-              return t;
-            });
+    ScheduledExecutorService poller = BenchChain.daemonPoller("bench-pods-poller");
     try (ReadyTracker tracker =
         new ReadyTracker(
                 chain.api(), BenchChain.NAMESPACE, FaasConventions.FUNCTION_LABEL + "=" + FUNCTION)

@@ -33,7 +33,7 @@ final class TraceRuns {
     List<BenchResults.TraceRun> runs = new ArrayList<>();
     List<TraceResult> results = new ArrayList<>();
     for (BenchVariant v : o.variants()) {
-      String mode = v.stockControllers() ? "in-jvm" : o.mode().flag();
+      String mode = BenchChain.modeOf(v, o);
       String what =
           "trace "
               + spec.name()
