@@ -35,6 +35,11 @@ public final class ApiWriteCounter {
 
   /** Total mutating requests served so far. @throws IOException if the metrics cannot be read */
   public long read() throws IOException {
+    return sumWrites(scrape());
+  }
+
+  /** The API Server's {@code /metrics} exposition. @throws IOException if it cannot be read */
+  String scrape() throws IOException {
     Request request =
         new Request.Builder()
             .url(apiClient.getBasePath() + "/metrics")
@@ -44,7 +49,7 @@ public final class ApiWriteCounter {
       if (!response.isSuccessful()) {
         throw new IOException("GET /metrics: HTTP " + response.code());
       }
-      return sumWrites(response.body().string());
+      return response.body().string();
     }
   }
 

@@ -32,6 +32,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -372,6 +373,17 @@ public final class BenchChain implements AutoCloseable {
       return StageTimeLog.Snapshot.merge(parts);
     }
     return StageTimeLog.Snapshot.empty(System.nanoTime());
+  }
+
+  /** The pid of each stage process by stage name (process mode; empty in-JVM). */
+  public Map<String, Long> stagePids() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    if (stages instanceof ProcessChain pc) {
+      for (StageProcess p : pc.processes()) {
+        p.handle().ifPresent(h -> out.put("stage " + p.name(), h.pid()));
+      }
+    }
+    return out;
   }
 
   /** Stops the stages, the sandboxes and the control plane. */

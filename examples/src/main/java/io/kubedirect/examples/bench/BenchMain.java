@@ -1,11 +1,14 @@
 package io.kubedirect.examples.bench;
 
 import io.kubedirect.examples.bench.trace.TraceResult;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +53,7 @@ public final class BenchMain {
    */
   public static BenchResults run(BenchOptions options, String title, boolean live) {
     Machine before = Machine.now();
+    warmUp(options, live);
     List<RunResult> runs = new ArrayList<>();
     for (Workload w : workloads(options)) {
       for (BenchVariant v : options.variants()) {
@@ -87,6 +91,48 @@ public final class BenchMain {
     return results;
   }
 
+  /**
+   * In-JVM, runs the pods workload once, unmeasured, at {@code --warmup} pods on each Java chain
+   * the runs use (plain's controllers, activator and autoscaler also serve the K8s+ variants):
+   * measured runs then start with compiled code, whichever variant comes first. Process mode starts
+   * fresh stage JVMs per run, so there is nothing to warm here.
+   */
+  static List<BenchVariant> warmUpChains(BenchOptions o) {
+    if (o.warmup() == 0 || o.mode() != BenchOptions.Mode.IN_JVM) {
+      return List.of();
+    }
+    if (!o.workloads().contains("pods") && !o.workloads().contains("functions")) {
+      return List.of(); // the trace runs after the others and warms as it goes
+    }
+    List<BenchVariant> out = new ArrayList<>();
+    if (o.variants().stream().anyMatch(v -> v != BenchVariant.DIRECT)) {
+      out.add(BenchVariant.PLAIN);
+    }
+    if (o.variants().contains(BenchVariant.DIRECT)) {
+      out.add(BenchVariant.DIRECT);
+    }
+    return out;
+  }
+
+  private static void warmUp(BenchOptions o, boolean live) {
+    for (BenchVariant v : warmUpChains(o)) {
+      if (live) {
+        System.err.println(
+            "warming up the JVM: pods " + o.warmup() + " on " + v.flag() + " (not measured)");
+      }
+      RunResult r =
+          runOne(
+              new PodsWorkload(o.warmup(), o.serviceTime(), o.timeout(), o.trigger()),
+              v,
+              o,
+              false,
+              false);
+      if (!r.ok()) {
+        log.warn("the warm-up on {} did not complete: {} {}", v.flag(), r.error(), r.problems());
+      }
+    }
+  }
+
   /** The pods and functions workloads of {@code o}, each at each size. */
   static List<Workload> workloads(BenchOptions o) {
     List<Workload> out = new ArrayList<>();
@@ -106,6 +152,11 @@ public final class BenchMain {
 
   /** Runs {@code w} on {@code v} on a fresh control plane; failures become failed results. */
   public static RunResult runOne(Workload w, BenchVariant v, BenchOptions o, boolean live) {
+    return runOne(w, v, o, live, o.profile());
+  }
+
+  private static RunResult runOne(
+      Workload w, BenchVariant v, BenchOptions o, boolean live, boolean profile) {
     String mode = BenchChain.modeOf(v, o);
     String what = w.name() + " " + w.size() + " on " + v.description() + " (" + mode + ")";
     if (live) {
@@ -117,8 +168,24 @@ public final class BenchMain {
       try (BenchChain chain = BenchChain.prepare(v, o, work)) {
         w.declare(chain);
         chain.start();
+        RunProfiler profiler =
+            profile
+                ? RunProfiler.start(
+                    chain, o.reportDir(), w.name() + "-" + w.size() + "-" + v.flag() + "-" + mode)
+                : null;
         RunResult r = w.run(chain, live);
+        if (profiler != null) {
+          Path written = profiler.finish();
+          if (live) {
+            System.err.println(what + ": profile in " + written);
+          }
+        }
         log.info("=== {} done: {}", what, r.ok() ? "ok" : r.error() + " " + r.problems());
+        if (r.ok()) {
+          deleteWorkDir(work);
+        } else {
+          log.info("{}: its stages' files stay in {}", what, work);
+        }
         return r;
       }
     } catch (Exception e) {
@@ -128,6 +195,14 @@ public final class BenchMain {
         System.err.println(what + " failed: " + msg.lines().findFirst().orElse(msg));
       }
       return RunResult.failed(w, v, mode, msg.lines().findFirst().orElse(msg));
+    }
+  }
+
+  private static void deleteWorkDir(Path work) {
+    try (Stream<Path> paths = Files.walk(work)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      log.debug("cannot delete {}", work, e);
     }
   }
 }

@@ -29,6 +29,10 @@ import java.util.Locale;
  * @param traceSeed the trace workload's seed
  * @param stageJavaOptions JVM options of each stage process in process mode (empty: {@code
  *     ProcessChain}'s defaults)
+ * @param warmup pods of one unmeasured pods run per Java chain before the measured runs, in-JVM (0:
+ *     none): the first run in a fresh JVM pays for compiling the stages' code
+ * @param profile profile each pods and functions run ({@link RunProfiler}: API Server requests, CPU
+ *     per process, JFR of the benchmark JVM) into the report directory
  * @param commandLine the arguments as given (for the results)
  */
 public record BenchOptions(
@@ -49,6 +53,8 @@ public record BenchOptions(
     String tracePreset,
     long traceSeed,
     List<String> stageJavaOptions,
+    int warmup,
+    boolean profile,
     List<String> commandLine) {
 
   /** How the pods workload scales its function from zero to N. */
@@ -125,12 +131,16 @@ public record BenchOptions(
           "                 [--nodes N] [--sandbox-managers N] [--max-start-delay-ms MS] [--service-time-ms MS]",
           "                 [--timeout-s S] [--tuned-qps Q] [--tuned-burst B] [--trigger min-scale|requests]",
           "                 [--trace-preset short|long] [--trace-seed S] [--stage-java-opts \"OPTS\"]",
+          "                 [--warmup N] [--profile]",
           "defaults: --workload pods,functions --pods 100,500,1000 --functions 100,500",
           "          --variants plain,direct,k8s,k8s-tuned --mode in-jvm --report target/bench-report",
           "          --nodes 10 --sandbox-managers 2 --max-start-delay-ms 50 --service-time-ms 2000",
           "          --timeout-s 600 --tuned-qps 5000 --tuned-burst 10000 --trigger min-scale",
           "          --trace-preset short --trace-seed 12 (trace runs only with --workload trace or all)",
-          "          --stage-java-opts \"\" (process mode: ProcessChain's -Xmx256m -XX:+UseSerialGC ...)");
+          "          --stage-java-opts \"\" (process mode: ProcessChain's -Xmx256m -XX:+UseSerialGC ...)",
+          "          --warmup 200 (in-JVM: one unmeasured pods run of N per Java chain first; 0: none)",
+          "--profile writes profile-<run>.txt and .jfr per pods/functions run into the report directory:",
+          "          API Server requests by verb and resource, etcd requests, CPU per process, JVM hot spots");
 
   /** Copies the lists. */
   public BenchOptions {
@@ -166,8 +176,14 @@ public record BenchOptions(
     String tracePreset = "short";
     long traceSeed = TraceSpec.DEFAULT_SEED;
     List<String> stageJavaOptions = List.of();
+    int warmup = 200;
+    boolean profile = false;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
+      if (flag.equals("--profile")) {
+        profile = true;
+        continue;
+      }
       String value;
       int eq = flag.indexOf('=');
       if (flag.startsWith("--") && eq > 0) {
@@ -204,6 +220,7 @@ public record BenchOptions(
           TraceSpec.preset(tracePreset, TraceSpec.DEFAULT_SEED); // names a bad preset
         }
         case "--trace-seed" -> traceSeed = nonNegative(flag, value);
+        case "--warmup" -> warmup = (int) Math.min(nonNegative(flag, value), 100_000);
         case "--stage-java-opts" ->
             stageJavaOptions = value.isBlank() ? List.of() : List.of(value.trim().split("\\s+"));
         default -> throw new IllegalArgumentException("unknown flag " + flag);
@@ -231,6 +248,8 @@ public record BenchOptions(
         tracePreset,
         traceSeed,
         stageJavaOptions,
+        warmup,
+        profile,
         List.of(args));
   }
 

@@ -95,7 +95,8 @@ public final class BenchReport {
         String.format(
             Locale.ROOT,
             "Settings: mode %s, pods trigger %s, %d pool nodes, %d sandbox managers, "
-                + "start delay 0-%d ms, pods service time %d ms, k8s-tuned qps/burst %.0f/%d%n",
+                + "start delay 0-%d ms, pods service time %d ms, k8s-tuned qps/burst %.0f/%d, "
+                + "warm-up %s%n",
             s.mode(),
             s.trigger(),
             s.nodes(),
@@ -103,7 +104,8 @@ public final class BenchReport {
             s.maxStartDelayMs(),
             s.serviceTimeMs(),
             s.tunedQps(),
-            s.tunedBurst()));
+            s.tunedBurst(),
+            s.warmup() == 0 ? "none" : s.warmup() + " pods per Java chain"));
     sb.append("Times in seconds since the trigger (functions: since each function's request).\n");
     Map<String, List<RunResult>> groups = new LinkedHashMap<>();
     for (RunResult r : results.runs()) {

@@ -68,6 +68,7 @@ public record BenchResults(
    * @param tracePreset the trace workload's preset
    * @param traceSeed the trace workload's seed
    * @param stageJavaOptions JVM options of the stage processes (process mode; empty: defaults)
+   * @param warmup pods of the unmeasured warm-up run per Java chain (0: none)
    */
   public record Settings(
       List<String> workloads,
@@ -82,7 +83,8 @@ public record BenchResults(
       String trigger,
       String tracePreset,
       long traceSeed,
-      List<String> stageJavaOptions) {
+      List<String> stageJavaOptions,
+      int warmup) {
 
     /** The settings of {@code o}. */
     public static Settings of(BenchOptions o) {
@@ -99,7 +101,8 @@ public record BenchResults(
           o.trigger().flag(),
           o.tracePreset(),
           o.traceSeed(),
-          o.stageJavaOptions());
+          o.stageJavaOptions(),
+          o.warmup());
     }
   }
 

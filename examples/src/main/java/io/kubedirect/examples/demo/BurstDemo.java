@@ -31,6 +31,8 @@ public final class BurstDemo {
           "200",
           "--variants",
           "plain,direct,k8s",
+          "--warmup",
+          "100",
           "--report",
           "target/demo-report");
 

@@ -21,6 +21,30 @@ class BenchOptionsTest {
     assertThat(o.reportDir()).isEqualTo(Path.of("target", "bench-report"));
     assertThat(o.trigger()).isEqualTo(BenchOptions.Trigger.MIN_SCALE);
     assertThat(o.stageJavaOptions()).isEmpty();
+    assertThat(o.profile()).isFalse();
+    assertThat(o.warmup()).isEqualTo(200);
+  }
+
+  @Test
+  void warmsUpEachJavaChainOnceInJvmOnly() {
+    assertThat(BenchMain.warmUpChains(BenchOptions.parse()))
+        .containsExactly(BenchVariant.PLAIN, BenchVariant.DIRECT);
+    assertThat(BenchMain.warmUpChains(BenchOptions.parse("--variants", "direct")))
+        .containsExactly(BenchVariant.DIRECT);
+    assertThat(BenchMain.warmUpChains(BenchOptions.parse("--variants", "k8s,k8s-tuned")))
+        .containsExactly(BenchVariant.PLAIN);
+    assertThat(BenchMain.warmUpChains(BenchOptions.parse("--mode", "process"))).isEmpty();
+    assertThat(BenchMain.warmUpChains(BenchOptions.parse("--warmup", "0"))).isEmpty();
+    assertThat(BenchMain.warmUpChains(BenchOptions.parse("--workload", "trace"))).isEmpty();
+    assertThat(BenchResults.Settings.of(BenchOptions.parse("--warmup=50")).warmup()).isEqualTo(50);
+  }
+
+  @Test
+  void profileIsAFlagWithoutAValue() {
+    BenchOptions o = BenchOptions.parse("--profile", "--pods", "10");
+    assertThat(o.profile()).isTrue();
+    assertThat(o.pods()).containsExactly(10);
+    assertThat(BenchOptions.parse("--pods", "10", "--profile").profile()).isTrue();
   }
 
   @Test

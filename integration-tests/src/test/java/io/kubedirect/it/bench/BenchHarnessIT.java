@@ -44,6 +44,8 @@ class BenchHarnessIT {
             "200",
             "--timeout-s",
             "120",
+            "--warmup",
+            "3",
             "--report",
             dir.toString());
     BenchResults results = BenchMain.run(options, "harness IT", false);

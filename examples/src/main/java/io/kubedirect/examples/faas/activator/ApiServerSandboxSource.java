@@ -16,12 +16,9 @@ import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodList;
 import io.kubernetes.client.openapi.models.V1ReplicaSet;
 import io.kubernetes.client.openapi.models.V1ReplicaSetList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +48,7 @@ public final class ApiServerSandboxSource implements SandboxSource {
   private SharedIndexInformer<V1Pod> pods;
   private SharedIndexInformer<V1ReplicaSet> replicaSets;
   private Listener listener;
-  private final Map<RevisionKey, Set<SandboxEndpoint>> reported = new HashMap<>();
+  private final ReadyEndpoints ready = new ReadyEndpoints();
 
   private ApiServerSandboxSource(Builder b) {
     this.apiClient = b.apiClient;
@@ -103,22 +100,22 @@ public final class ApiServerSandboxSource implements SandboxSource {
         new ResourceEventHandler<>() {
           @Override
           public void onAdd(V1Pod pod) {
-            changed(functionOf(pod.getMetadata()));
+            changed(functionOf(pod.getMetadata()), pod, false);
           }
 
           @Override
           public void onUpdate(V1Pod oldPod, V1Pod newPod) {
             RevisionKey before = functionOf(oldPod.getMetadata());
             RevisionKey after = functionOf(newPod.getMetadata());
-            changed(after);
+            changed(after, newPod, false);
             if (before != null && !before.equals(after)) {
-              changed(before);
+              changed(before, oldPod, true);
             }
           }
 
           @Override
           public void onDelete(V1Pod pod, boolean finalStateUnknown) {
-            changed(functionOf(pod.getMetadata()));
+            changed(functionOf(pod.getMetadata()), pod, true);
           }
         });
     beforeInformersStart.run();
@@ -133,7 +130,7 @@ public final class ApiServerSandboxSource implements SandboxSource {
       factory = null;
       pods = null;
       replicaSets = null;
-      reported.clear();
+      ready.clear();
     }
     if (stopping != null) {
       stopping.stopAllRegisteredInformers(); // outside the lock: a handler may be waiting for it
@@ -165,23 +162,14 @@ public final class ApiServerSandboxSource implements SandboxSource {
         || !p.getIndexer().byIndex(BY_FUNCTION, key).isEmpty();
   }
 
-  private synchronized void changed(RevisionKey function) {
+  /** Applies one pod event ({@code gone}: the pod left {@code function}); reports a change. */
+  private synchronized void changed(RevisionKey function, V1Pod pod, boolean gone) {
     if (function == null || pods == null) {
       return;
     }
-    Set<SandboxEndpoint> ready = new HashSet<>();
-    for (V1Pod pod : pods.getIndexer().byIndex(BY_FUNCTION, function.toString())) {
-      SandboxEndpoint e = endpoint(pod);
-      if (e != null) {
-        ready.add(e);
-      }
-    }
-    Set<SandboxEndpoint> before = reported.get(function);
-    if (ready.equals(before) || (before == null && ready.isEmpty())) {
-      return;
-    }
-    reported.put(function, Set.copyOf(ready));
-    listener.sandboxesChanged(function, Set.copyOf(ready));
+    ready
+        .apply(function, Pods.key(pod), gone ? null : endpoint(pod))
+        .ifPresent(set -> listener.sandboxesChanged(function, set));
   }
 
   /** The endpoint of {@code pod} if it is a ready, addressable sandbox, else null. */

@@ -407,6 +407,38 @@ class StageEngineTest {
   }
 
   @Test
+  void aWriteThatBypassesTheWriteBackRunsOnTheWriteBacksWriters() {
+    // On the scheduler's few threads, blocking plain writes (a tail's status update of a persisted
+    // pod) were bounded to a handful in flight; the write-back's writers set the concurrency.
+    java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+    StageEngine rs =
+        StageEngine.builder()
+            .stage(HEAD)
+            .transport(net.transport("rs"))
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(epochs)
+            .writeBackExecutor(
+                task -> {
+                  ran.incrementAndGet();
+                  sched.execute(task);
+                })
+            .build();
+    rs.start();
+    engines.add(rs);
+    V1Pod p = pod("labelled", null);
+    p.getMetadata().setLabels(new HashMap<>(p.getMetadata().getLabels()));
+    p.getMetadata().getLabels().put(KubeDirectLabels.FALLBACK, "true");
+    CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, p);
+    assertThat(run(f::isDone)).isTrue();
+    assertThat(f).isCompleted();
+    assertThat(persisted.stored(POD, "default/labelled")).isPresent();
+    assertThat(ran).as("tasks run by the write-back's writers").hasPositiveValue();
+  }
+
+  @Test
   void aLabelledUpdateThatSetsANodeBindsThroughTheBindingSubresource() {
     StageEngine rs = head();
     V1Pod stored = pod("labelled", null);
