@@ -96,7 +96,7 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
 
   /** An autoscaler using {@code apiClient} (read timeout 0) with the cluster-wide {@code config-autoscaler}. */
   public AutoscalerController(ApiClient apiClient, DirectLinks links, AutoscalerConfig config) {
-    this(apiClient, links, config, Clock.systemUTC(), 2);
+    this(apiClient, links, config, Clock.systemUTC(), 8);
   }
 
   /** An autoscaler with an explicit clock and number of reconcile workers. */

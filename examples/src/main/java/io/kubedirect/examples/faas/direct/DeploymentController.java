@@ -96,9 +96,9 @@ public final class DeploymentController implements SliceStage, Reconciler {
     this.workers = workers;
   }
 
-  /** A controller with 2 workers. */
+  /** A controller with 8 workers. */
   public DeploymentController(ApiClient apiClient, DirectLinks links) {
-    this(apiClient, links, 2);
+    this(apiClient, links, 8);
   }
 
   @Override

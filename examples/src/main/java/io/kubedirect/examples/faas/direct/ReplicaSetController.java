@@ -97,9 +97,9 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
     this.writeParallelism = writeParallelism;
   }
 
-  /** A controller with 2 workers and 32 writes in flight. */
+  /** A controller with 8 workers and 32 writes in flight. */
   public ReplicaSetController(ApiClient apiClient, DirectLinks links) {
-    this(apiClient, links, 2, 32);
+    this(apiClient, links, 8, 32);
   }
 
   @Override

@@ -89,7 +89,7 @@ public final class AutoscalerController implements SliceStage, Reconciler, StatS
 
   /** An autoscaler using {@code apiClient} (read timeout 0) with the cluster-wide {@code config-autoscaler}. */
   public AutoscalerController(ApiClient apiClient, AutoscalerConfig config) {
-    this(apiClient, config, Clock.systemUTC(), 2);
+    this(apiClient, config, Clock.systemUTC(), 8);
   }
 
   /** An autoscaler with an explicit clock and number of reconcile workers. */

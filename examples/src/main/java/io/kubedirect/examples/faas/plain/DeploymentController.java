@@ -84,9 +84,9 @@ public final class DeploymentController implements SliceStage, Reconciler {
     this.workers = workers;
   }
 
-  /** A controller with 2 workers. */
+  /** A controller with 8 workers. */
   public DeploymentController(ApiClient apiClient) {
-    this(apiClient, 2);
+    this(apiClient, 8);
   }
 
   @Override

@@ -87,9 +87,9 @@ public final class ReplicaSetController implements SliceStage, Reconciler {
     this.writeParallelism = writeParallelism;
   }
 
-  /** A controller with 2 workers and 32 writes in flight. */
+  /** A controller with 8 workers and 32 writes in flight. */
   public ReplicaSetController(ApiClient apiClient) {
-    this(apiClient, 2, 32);
+    this(apiClient, 8, 32);
   }
 
   @Override
