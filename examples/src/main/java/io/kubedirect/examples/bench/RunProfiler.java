@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,9 +145,7 @@ final class RunProfiler {
                 "benchmark JVM threads alive at the end, CPU by name (/proc; %.1f s in all)%n",
                 total / (double) TICKS_PER_SECOND));
     long all = Math.max(1, total);
-    byName.entrySet().stream()
-        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .limit(TOP)
+    largest(byName)
         .forEach(
             e ->
                 out.append(
@@ -189,21 +186,7 @@ final class RunProfiler {
     out.append(
         String.format(
             Locale.ROOT, "  writes: %.0f (%.0f/s over the run)%n", writes, writes / seconds));
-    count.entrySet().stream()
-        .filter(e -> e.getValue() >= 1)
-        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-        .limit(TOP)
-        .forEach(
-            e -> {
-              double sum = latencySum.getOrDefault(e.getKey(), 0.0);
-              out.append(
-                  String.format(
-                      Locale.ROOT,
-                      "  %-40s %7.0f  mean %6.1f ms%n",
-                      e.getKey(),
-                      e.getValue(),
-                      e.getKey().startsWith("WATCH") ? Double.NaN : 1000 * sum / e.getValue()));
-            });
+    appendCountsAndMeans(out, count, latencySum);
     return out.append('\n').toString();
   }
 
@@ -215,22 +198,31 @@ final class RunProfiler {
   }
 
   private static String etcdSection(Map<String, Double> delta) {
-    Map<String, double[]> byOp = new LinkedHashMap<>();
+    Map<String, Double> count = new HashMap<>();
+    Map<String, Double> sum = new HashMap<>();
     delta.forEach(
         (key, v) -> {
           Sample s = Sample.parse(key);
           String what = s.label("operation") + " " + s.label("type");
-          if (s.name().equals("etcd_request_duration_seconds_count")) {
-            byOp.computeIfAbsent(what, k -> new double[2])[0] += v;
-          } else if (s.name().equals("etcd_request_duration_seconds_sum")) {
-            byOp.computeIfAbsent(what, k -> new double[2])[1] += v;
+          switch (s.name()) {
+            case "etcd_request_duration_seconds_count" -> count.merge(what, v, Double::sum);
+            case "etcd_request_duration_seconds_sum" -> sum.merge(what, v, Double::sum);
+            default -> {}
           }
         });
     StringBuilder out = new StringBuilder("etcd requests of the API Server during the run\n");
-    byOp.entrySet().stream()
-        .filter(e -> e.getValue()[0] >= 1)
-        .sorted(Comparator.comparingDouble((Map.Entry<String, double[]> e) -> -e.getValue()[0]))
-        .limit(TOP)
+    appendCountsAndMeans(out, count, sum);
+    return out.append('\n').toString();
+  }
+
+  /**
+   * One line per key of the {@link #TOP} largest counts (at least 1) with the mean of {@code
+   * sumSeconds} per count in milliseconds (none for watches, which last as long as they are open).
+   */
+  private static void appendCountsAndMeans(
+      StringBuilder out, Map<String, Double> count, Map<String, Double> sumSeconds) {
+    count.values().removeIf(v -> v < 1);
+    largest(count)
         .forEach(
             e ->
                 out.append(
@@ -238,9 +230,10 @@ final class RunProfiler {
                         Locale.ROOT,
                         "  %-40s %7.0f  mean %6.1f ms%n",
                         e.getKey(),
-                        e.getValue()[0],
-                        1000 * e.getValue()[1] / e.getValue()[0])));
-    return out.append('\n').toString();
+                        e.getValue(),
+                        e.getKey().startsWith("WATCH")
+                            ? Double.NaN
+                            : 1000 * sumSeconds.getOrDefault(e.getKey(), 0.0) / e.getValue())));
   }
 
   private static String jfrSection(Path jfr) throws IOException {
@@ -288,6 +281,14 @@ final class RunProfiler {
     return name == null ? "?" : name.replaceAll(COUNTER, "N");
   }
 
+  /** The {@link #TOP} largest entries of {@code values}, largest first. */
+  static <V extends Comparable<V>> List<Map.Entry<String, V>> largest(Map<String, V> values) {
+    return values.entrySet().stream()
+        .sorted(Map.Entry.<String, V>comparingByValue().reversed())
+        .limit(TOP)
+        .toList();
+  }
+
   private static String frame(RecordedFrame f) {
     String type = f.getMethod().getType().getName();
     return type.substring(type.lastIndexOf('.') + 1) + "." + f.getMethod().getName();
@@ -295,9 +296,7 @@ final class RunProfiler {
 
   private static String top(String title, Map<String, Integer> counts, int samples) {
     StringBuilder out = new StringBuilder("  " + title + "\n");
-    counts.entrySet().stream()
-        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-        .limit(TOP)
+    largest(counts)
         .forEach(
             e ->
                 out.append(

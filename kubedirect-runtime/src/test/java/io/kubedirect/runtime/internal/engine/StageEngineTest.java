@@ -85,18 +85,23 @@ class StageEngineTest {
   }
 
   StageEngine head(AdoptionPolicy adoption, EngineLimits limits) {
-    StageEngine e =
-        StageEngine.builder()
-            .stage(HEAD)
-            .transport(net.transport("rs"))
-            .scheduler(sched)
-            .persistedApi(persisted)
-            .persistedFeed(persisted)
-            .discovery(discovery)
-            .epochSource(epochs)
-            .adoption(adoption)
-            .limits(limits)
-            .build();
+    return started(headBuilder().adoption(adoption).limits(limits));
+  }
+
+  /** The head stage's engine on this test's transport, scheduler, store and discovery. */
+  StageEngine.Builder headBuilder() {
+    return StageEngine.builder()
+        .stage(HEAD)
+        .transport(net.transport("rs"))
+        .scheduler(sched)
+        .persistedApi(persisted)
+        .persistedFeed(persisted)
+        .discovery(discovery)
+        .epochSource(epochs);
+  }
+
+  StageEngine started(StageEngine.Builder b) {
+    StageEngine e = b.build();
     e.start();
     engines.add(e);
     return e;
@@ -390,10 +395,8 @@ class StageEngineTest {
     assertThat(persisted.list(POD)).hasSize(4);
   }
 
-  @Test
-  void theFallbackLabelSendsAnObjectThroughTheApiServer() {
-    StageEngine sm = tail("");
-    StageEngine rs = head();
+  /** Creates pod "labelled" with the fallback label through {@code rs}: it lands in the store. */
+  private void createLabelledForFallback(StageEngine rs) {
     V1Pod p = pod("labelled", null);
     p.getMetadata().setLabels(new HashMap<>(p.getMetadata().getLabels()));
     p.getMetadata().getLabels().put(KubeDirectLabels.FALLBACK, "true");
@@ -401,6 +404,13 @@ class StageEngineTest {
     assertThat(run(f::isDone)).isTrue();
     assertThat(f).isCompleted();
     assertThat(persisted.stored(POD, "default/labelled")).isPresent();
+  }
+
+  @Test
+  void theFallbackLabelSendsAnObjectThroughTheApiServer() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
+    createLabelledForFallback(rs);
     sched.runFor(Duration.ofMillis(100));
     assertThat(sm.store().size()).isZero();
     assertThat(rs.dirtyCount()).isZero();
@@ -412,29 +422,14 @@ class StageEngineTest {
     // pod) were bounded to a handful in flight; the write-back's writers set the concurrency.
     java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
     StageEngine rs =
-        StageEngine.builder()
-            .stage(HEAD)
-            .transport(net.transport("rs"))
-            .scheduler(sched)
-            .persistedApi(persisted)
-            .persistedFeed(persisted)
-            .discovery(discovery)
-            .epochSource(epochs)
-            .writeBackExecutor(
-                task -> {
-                  ran.incrementAndGet();
-                  sched.execute(task);
-                })
-            .build();
-    rs.start();
-    engines.add(rs);
-    V1Pod p = pod("labelled", null);
-    p.getMetadata().setLabels(new HashMap<>(p.getMetadata().getLabels()));
-    p.getMetadata().getLabels().put(KubeDirectLabels.FALLBACK, "true");
-    CompletableFuture<KubernetesObject> f = rs.write(POD, WriteOp.CREATE, p);
-    assertThat(run(f::isDone)).isTrue();
-    assertThat(f).isCompleted();
-    assertThat(persisted.stored(POD, "default/labelled")).isPresent();
+        started(
+            headBuilder()
+                .writeBackExecutor(
+                    task -> {
+                      ran.incrementAndGet();
+                      sched.execute(task);
+                    }));
+    createLabelledForFallback(rs);
     assertThat(ran).as("tasks run by the write-back's writers").hasPositiveValue();
   }
 
