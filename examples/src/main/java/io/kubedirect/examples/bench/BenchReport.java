@@ -263,7 +263,9 @@ public final class BenchReport {
               Charts.countOverTime(
                   dir.resolve(g.getKey() + ".png"),
                   "0 -> " + head.size() + " pods: Ready (API Server) and routable (activator)",
-                  "seconds since the first request",
+                  "min-scale".equals(results.options().trigger())
+                      ? "seconds since the min-scale patch"
+                      : "seconds since the first request",
                   "pods",
                   series);
           html.heading("Pods workload, N = " + head.size())

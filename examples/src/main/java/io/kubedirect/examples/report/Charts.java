@@ -109,6 +109,7 @@ public final class Charts {
             .yAxisTitle(yTitle)
             .build();
     style(chart.getStyler());
+    chart.getStyler().setXAxisLabelRotation(15); // long stage names stay apart
     series.forEach((name, ys) -> chart.addSeries(name, categories, ys));
     return write(chart, png);
   }
