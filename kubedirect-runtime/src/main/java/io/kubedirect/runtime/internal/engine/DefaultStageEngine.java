@@ -72,14 +72,6 @@ public final class DefaultStageEngine implements StageEngine {
   final Transport transport;
   final PeerDiscovery discovery;
   final TaskScheduler scheduler;
-
-  /**
-   * Runs the blocking API calls of writes that bypass the write-back (the write-back's writers, or
-   * the scheduler's tasks in the simulation): on the scheduler's few threads they bounded a tail's
-   * status updates of persisted pods to a handful in flight (docs/benchmarks.md, profile).
-   */
-  private final java.util.concurrent.Executor plainWriters;
-
   final PersistedObjectApi api;
   final PersistedObjectFeed feed;
   final ObjectCodec codec;
@@ -254,7 +246,6 @@ public final class DefaultStageEngine implements StageEngine {
     this.transport = b.transport;
     this.discovery = b.discovery;
     this.scheduler = b.scheduler;
-    this.plainWriters = b.writeBackExecutor != null ? b.writeBackExecutor : b.scheduler::execute;
     this.api = b.api;
     this.feed = b.feed;
     this.codec = b.codec;
@@ -1360,21 +1351,8 @@ public final class DefaultStageEngine implements StageEngine {
       String kind, WriteOp op, KubernetesObject object) {
     CompletableFuture<KubernetesObject> f = new CompletableFuture<>();
     BackoffPolicy backoff = limits.retryBackoff().get();
-    runPlainAttempt(kind, op, object, f, backoff);
+    scheduler.execute(() -> plainAttempt(kind, op, object, f, backoff));
     return f;
-  }
-
-  private void runPlainAttempt(
-      String kind,
-      WriteOp op,
-      KubernetesObject object,
-      CompletableFuture<KubernetesObject> f,
-      BackoffPolicy backoff) {
-    try {
-      plainWriters.execute(() -> plainAttempt(kind, op, object, f, backoff));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, "engine closed"));
-    }
   }
 
   /**
@@ -1458,8 +1436,7 @@ public final class DefaultStageEngine implements StageEngine {
           new WriteException(r.status(), "create outcome unknown: " + r.message()));
     } else if (r.status() == WriteResult.Status.RETRYABLE_FAILURE) {
       metrics.writeBackFailure(r.status().name());
-      scheduler.schedule(
-          () -> runPlainAttempt(kind, op, object, f, backoff), backoff.nextBackoff());
+      scheduler.schedule(() -> plainAttempt(kind, op, object, f, backoff), backoff.nextBackoff());
     } else {
       f.completeExceptionally(new WriteException(r.status(), r.message()));
     }

@@ -395,8 +395,10 @@ class StageEngineTest {
     assertThat(persisted.list(POD)).hasSize(4);
   }
 
-  /** Creates pod "labelled" with the fallback label through {@code rs}: it lands in the store. */
-  private void createLabelledForFallback(StageEngine rs) {
+  @Test
+  void theFallbackLabelSendsAnObjectThroughTheApiServer() {
+    StageEngine sm = tail("");
+    StageEngine rs = head();
     V1Pod p = pod("labelled", null);
     p.getMetadata().setLabels(new HashMap<>(p.getMetadata().getLabels()));
     p.getMetadata().getLabels().put(KubeDirectLabels.FALLBACK, "true");
@@ -404,33 +406,9 @@ class StageEngineTest {
     assertThat(run(f::isDone)).isTrue();
     assertThat(f).isCompleted();
     assertThat(persisted.stored(POD, "default/labelled")).isPresent();
-  }
-
-  @Test
-  void theFallbackLabelSendsAnObjectThroughTheApiServer() {
-    StageEngine sm = tail("");
-    StageEngine rs = head();
-    createLabelledForFallback(rs);
     sched.runFor(Duration.ofMillis(100));
     assertThat(sm.store().size()).isZero();
     assertThat(rs.dirtyCount()).isZero();
-  }
-
-  @Test
-  void aWriteThatBypassesTheWriteBackRunsOnTheWriteBacksWriters() {
-    // On the scheduler's few threads, blocking plain writes (a tail's status update of a persisted
-    // pod) were bounded to a handful in flight; the write-back's writers set the concurrency.
-    java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
-    StageEngine rs =
-        started(
-            headBuilder()
-                .writeBackExecutor(
-                    task -> {
-                      ran.incrementAndGet();
-                      sched.execute(task);
-                    }));
-    createLabelledForFallback(rs);
-    assertThat(ran).as("tasks run by the write-back's writers").hasPositiveValue();
   }
 
   @Test
