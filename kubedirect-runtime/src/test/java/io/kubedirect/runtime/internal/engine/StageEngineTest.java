@@ -85,23 +85,18 @@ class StageEngineTest {
   }
 
   StageEngine head(AdoptionPolicy adoption, EngineLimits limits) {
-    return started(headBuilder().adoption(adoption).limits(limits));
-  }
-
-  /** The head stage's engine on this test's transport, scheduler, store and discovery. */
-  StageEngine.Builder headBuilder() {
-    return StageEngine.builder()
-        .stage(HEAD)
-        .transport(net.transport("rs"))
-        .scheduler(sched)
-        .persistedApi(persisted)
-        .persistedFeed(persisted)
-        .discovery(discovery)
-        .epochSource(epochs);
-  }
-
-  StageEngine started(StageEngine.Builder b) {
-    StageEngine e = b.build();
+    StageEngine e =
+        StageEngine.builder()
+            .stage(HEAD)
+            .transport(net.transport("rs"))
+            .scheduler(sched)
+            .persistedApi(persisted)
+            .persistedFeed(persisted)
+            .discovery(discovery)
+            .epochSource(epochs)
+            .adoption(adoption)
+            .limits(limits)
+            .build();
     e.start();
     engines.add(e);
     return e;
