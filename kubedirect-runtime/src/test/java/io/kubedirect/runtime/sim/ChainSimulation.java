@@ -497,6 +497,11 @@ final class ChainSimulation {
         gone.add(
             w.key()); // persisted, then deleted: a lagging downstream copy of it is dead, not a
         // replica
+      } else if (w.op().equals("create")
+          && w.status() == io.kubedirect.api.WriteResult.Status.FAILED) {
+        // Refused for good (admission): a copy still held downstream will never be persisted and
+        // the head has seen the refusal, so it is not a replica either (headPartition seed 12).
+        gone.add(w.key());
       }
     }
     for (StageProcess p : alive.values()) {

@@ -140,11 +140,14 @@ class ChainSimulationTest {
    * deletes under versions older than what its subscriber held; 2761, a subscriber whose informer
    * listed after a published pod's API delete kept the stored copy its publisher sent (the
    * publisher now publishes that delete); 1153 and 8724, a head that went to the API Server while
-   * its handshake's reconciliation was on the wire (the fallback now waits for the confirm).
+   * its handshake's reconciliation was on the wire (the fallback now waits for the confirm); 1830,
+   * a delete written through the API Server after the downstream had already taken it over the
+   * healed link waited for that downstream for ever (headPartition); 1871, the fence monitor took a
+   * REJECTED notice for the answer to the batch being processed.
    */
   @Test
   void seedsThatFoundBugsInASoak() {
-    for (long seed : new long[] {1153, 1348, 2761, 6819, 8591, 8724}) {
+    for (long seed : new long[] {1153, 1348, 1830, 1871, 2761, 6819, 8591, 8724}) {
       ChainSimulation.Result r = new ChainSimulation(seed).run();
       assertThat(r.ok()).as("seed %d%n%s", seed, r.report()).isTrue();
     }

@@ -101,11 +101,17 @@ final class EpochFenceObserver implements Transport {
     }
   }
 
+  /** The sequence number of an Error that is a notice, not an answer (the receiver's constant). */
+  private static final long NOTICE_SEQ = -1L;
+
   private synchronized void outbound(View v, Envelope env) {
     if (!v.receiver) {
       return;
     }
-    if (v.processing != null) {
+    if (v.processing != null && !(env.hasError() && env.getError().getSeq() == NOTICE_SEQ)) {
+      // (a notice, e.g. REJECTED for an object of an earlier batch, answers nothing: the batch
+      // being
+      // processed may still be acknowledged later, headPartition seed 1871)
       v.answered = true;
     }
     String source = v.source();

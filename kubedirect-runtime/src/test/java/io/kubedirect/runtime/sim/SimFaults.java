@@ -35,8 +35,11 @@ final class SimFaults {
    * 1 (deleteOracle: the oracle "a delete that completed OK removed the object", which fails on the
    * current engine even with the old fault model; burstScaleDown: the real slice's scenario;
    * sandboxDelay: makes it and finding 6 frequent, and exposes a resurrection with
-   * expose-on-receipt and evictions), 2 (rejections), 4 (hostileEpoch), 5 (clockSteps). Findings 3
-   * (evictions, headDeletes), 6 (twins) and 7 (exposeOnReceipt) pass alone and are on by default.
+   * expose-on-receipt and evictions), 2 (rejections), 4 (hostileEpoch), 5 (clockSteps), and the
+   * fault matrix's class C (headPartition: a partition of the head's link, replicaset -> scheduler,
+   * that outlasts the fallback deadline, cut while the scheduler holds pods of the head in memory
+   * only; docs/reliability.md §6a). Findings 3 (evictions, headDeletes), 6 (twins) and 7
+   * (exposeOnReceipt) pass alone and are on by default.
    */
   static final List<String> PENDING =
       List.of(
@@ -45,15 +48,14 @@ final class SimFaults {
           "burstScaleDown",
           "rejections",
           "hostileEpoch",
-          "clockSteps");
+          "clockSteps",
+          "headPartition");
 
   /**
    * Classes that reproduce open engine issues: off by default ({@code
-   * -Dkubedirect.sim.<class>=true} turns one on). headPartition: the fault matrix's class C
-   * (docs/reliability.md §6a), a partition of the head's link (replicaset -> scheduler) that
-   * outlasts the fallback deadline, cut while the scheduler holds pods of the head in memory only.
+   * -Dkubedirect.sim.<class>=true} turns one on). None at present.
    */
-  static final List<String> OPEN = List.of("headPartition");
+  static final List<String> OPEN = List.of();
 
   /** The switches in effect (for reports and replay lines). */
   record Switches(Map<String, Boolean> on) {

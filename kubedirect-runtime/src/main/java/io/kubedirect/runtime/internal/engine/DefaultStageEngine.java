@@ -821,6 +821,13 @@ public final class DefaultStageEngine implements StageEngine {
         continue;
       }
       for (DirtyEntry e : dirtyFor(old.address)) {
+        if (e.awaitingDownstream && e.type == ChangeType.DELETED) {
+          // Deleted through the API Server already; the downstream that held it is gone for good.
+          old.retract(e.kind, e.key, epochs.next());
+          dirty.remove(e.id());
+          complete(e.drainWaiters(), e.object, null);
+          continue;
+        }
         if (e.persisted || e.adopted || e.object == null || e.type == ChangeType.DELETED) {
           continue;
         }
@@ -1105,6 +1112,7 @@ public final class DefaultStageEngine implements StageEngine {
       }
       e.object = object;
       e.adopted = false;
+      e.awaitingDownstream = false;
       e.version = version;
       e.type = type;
       e.baseRv = base;
@@ -1193,6 +1201,9 @@ public final class DefaultStageEngine implements StageEngine {
           case DELETED -> WriteOp.DELETE;
           default -> e.baseRv == null ? WriteOp.CREATE : WriteOp.UPDATE;
         };
+    if (op == WriteOp.DELETE) {
+      e.apiDeleteVersion = version;
+    }
     writeBack
         .submit(e.kind, op, obj, e.baseRv, WriteBackPolicy.EAGER)
         .whenComplete(
@@ -1203,6 +1214,15 @@ public final class DefaultStageEngine implements StageEngine {
                 DirtyEntry cur = dirty.get(e.id());
                 if (cur != e) {
                   return;
+                }
+                if (op == WriteOp.DELETE && e.apiDeleteVersion == version) {
+                  e.apiDeleteVersion = 0;
+                  if (ex != null
+                      && e.type == ChangeType.DELETED
+                      && e.version == version
+                      && e.ackedVersion >= version) {
+                    dirty.remove(e.id()); // the downstream dropped it; the API keeps its copy
+                  }
                 }
                 if (op == WriteOp.CREATE
                     && e.version == version
@@ -1222,6 +1242,24 @@ public final class DefaultStageEngine implements StageEngine {
                   }
                   dropRejected(e, ErrorCode.REJECTED, reason);
                   recordEvent(obj, ownerOrSelf(obj), "FailedCreate", "Error creating: " + reason);
+                  return;
+                }
+                if (ex == null
+                    && op == WriteOp.DELETE
+                    && e.version == version
+                    && e.sentDown
+                    && e.ackedVersion < version
+                    && e.dest != null
+                    && upstreamSessions.containsKey(e.dest)) {
+                  // The API holds no copy now, but the downstream this stage sent the object to may
+                  // still persist its own (it is cut off, not gone): the delete completes when the
+                  // downstream takes it (the link's handshake sends it again), or when a copy it
+                  // persisted meanwhile is deleted (onPersisted). Until then the entry is the
+                  // tombstone (headPartition seed 744).
+                  e.awaitingDownstream = true;
+                  deletedHere(e);
+                  takeWaiters(e, version - 1, done);
+                  complete(done, obj, null);
                   return;
                 }
                 if (ex == null) {
@@ -1300,8 +1338,12 @@ public final class DefaultStageEngine implements StageEngine {
               });
     }
     List<DirtyEntry.Waiter> done = new ArrayList<>();
-    takeWaiters(e, e.ackedVersion, done);
-    if (e.type == ChangeType.DELETED && e.ackedVersion >= e.version) {
+    // A delete also being written through the API Server (the link came back meanwhile) completes
+    // with that write: until then the API may still store the object (headPartition seed 331).
+    long settled =
+        e.apiDeleteVersion == 0 ? e.ackedVersion : Math.min(e.ackedVersion, e.apiDeleteVersion - 1);
+    takeWaiters(e, settled, done);
+    if (e.type == ChangeType.DELETED && settled >= e.version) {
       dirty.remove(e.id());
       deletedHere(e);
     }
@@ -1330,6 +1372,7 @@ public final class DefaultStageEngine implements StageEngine {
     e.type = ChangeType.ADDED;
     e.dest = dest;
     e.adopted = true;
+    e.sentDown = true;
     e.object = content;
     e.baseRv = content == null ? null : ObjectSupport.persistedRv(content);
     dirty.put(e.id(), e);

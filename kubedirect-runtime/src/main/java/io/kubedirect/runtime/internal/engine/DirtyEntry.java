@@ -38,6 +38,21 @@ final class DirtyEntry {
   boolean persisted;
   long ackedVersion;
 
+  /**
+   * The version of a delete this stage is writing through the API Server (0: none). A downstream's
+   * ack of the delete does not complete it: the object may be stored until that write is done.
+   */
+  long apiDeleteVersion;
+
+  /** Sent over a link at least once (or adopted): the downstream may hold a copy. */
+  boolean sentDown;
+
+  /**
+   * A delete already written through the API Server (its link was down) that still waits for the
+   * downstream, which may hold a copy and persist it, to take the delete.
+   */
+  boolean awaitingDownstream;
+
   /** A tombstone whose persisted copy (written by a downstream anyway) is being deleted. */
   boolean deletingPersisted;
 

@@ -662,6 +662,7 @@ final class UpstreamSession implements LinkHandler {
       for (DirtyEntry e : first.getValue()) {
         changes.add(new OutboundChange(e.type, e.object, e.version));
         sent.add(new Sent(e.kind, e.key, e.version, false));
+        e.sentDown = true;
         // Emitted while the handshake ran: the resend carries this version, so it is not sent again
         // after the
         // confirm (the receiver may have dropped it by then, e.g. rejected, and would take the
@@ -1042,6 +1043,7 @@ final class UpstreamSession implements LinkHandler {
         }
         changes.add(new OutboundChange(e.type, e.object, e.version));
         sents.add(new Sent(kind, e.key, e.version, false));
+        e.sentDown = true;
       }
       if (changes.isEmpty()) {
         continue;
