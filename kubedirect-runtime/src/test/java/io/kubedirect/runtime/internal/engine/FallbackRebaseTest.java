@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,6 +81,48 @@ class FallbackRebaseTest {
       assertThat(c.run(() -> c.persistedPods() == 0 && c.quiet() && c.rs.dirtyCount() == 0))
           .as("no pod left: %s; log %s", c.persisted.list(POD), c.persisted.log)
           .isTrue();
+    }
+  }
+
+  @Test
+  void aDeleteTheApiServerFoundNothingForWaitsForTheCutOffDownstream() {
+    for (boolean healFirst : new boolean[] {false, true}) {
+      try (Chain c = new Chain(44, null)) {
+        // The tail holds the pod and fails to create it for ~16 s; the replicaset stage's link is
+        // cut, so its delete goes through the API Server after the fallback deadline and finds
+        // nothing there.
+        c.persisted.failNext(
+            FakePersistedStore.Op.CREATE,
+            io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE,
+            9);
+        c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
+        assertThat(c.run(() -> c.sm.store().size() == 1)).as("the tail holds it").isTrue();
+        c.net.faults().partition("rs", "scheduler");
+        CompletableFuture<?> delete = c.rs.write(POD, WriteOp.DELETE, Chain.ownedPod("p"));
+        c.sched.runFor(c.limits.fallbackAfter().plusSeconds(1));
+        assertThat(c.persisted.log).noneMatch(l -> l.startsWith("CREATE"));
+        assertThat(delete)
+            .as("the API Server holds no copy, but the scheduler and the tail still hold theirs")
+            .isNotDone();
+
+        if (healFirst) {
+          // The link's handshake sends the delete on; the tail cancels its create.
+          c.net.faults().heal("rs", "scheduler");
+          assertThat(c.run(delete::isDone)).isTrue();
+          assertThat(c.persisted.log).noneMatch(l -> l.startsWith("CREATE"));
+        } else {
+          // The tail persists its copy while still cut off: the tombstone deletes that copy, and
+          // the delete completes once it is gone.
+          assertThat(c.run(delete::isDone)).isTrue();
+          assertThat(c.persisted.log).contains("CREATE /v1/Pod|default/p");
+          assertThat(c.persistedPods()).isZero();
+          c.net.faults().heal("rs", "scheduler");
+        }
+        assertThat(delete).isCompletedWithValueMatching(o -> true);
+        assertThat(c.run(() -> c.persistedPods() == 0 && c.quiet()))
+            .as("healFirst=%s: no pod left: %s", healFirst, c.persisted.list(POD))
+            .isTrue();
+      }
     }
   }
 
