@@ -691,9 +691,11 @@ public final class WriteBackQueue {
 
   /**
    * An update of a copy known only from the feed found it gone (deleted after the feed showed it).
-   * If this queue created that copy (e.g. on receipt), it was deleted on purpose and is not
-   * resurrected: the NOT_FOUND stands. Otherwise it was another incarnation of the name, and the
-   * object is created, as it would have been without the feed.
+   * If this queue created that copy (e.g. on receipt), or the object to write is that incarnation
+   * (it carries no uid of its own, or the gone copy's, as {@link #deletedAfterEmit} reads it), it
+   * was deleted on purpose and is not resurrected: the NOT_FOUND stands. Otherwise it was another
+   * incarnation of the name (a producer that reuses names gives each its own uid), and the object
+   * is created, as it would have been without the feed.
    */
   private Outcome goneSinceObserved(Entry e, Outcome o) {
     if (!e.fromObservation
@@ -704,6 +706,12 @@ public final class WriteBackQueue {
     String uid = uid(e.storedObject);
     if (uid != null
         && uid.equals(uid(createdCopy(ObjectId.idOf(e.kind, ObjectSupport.key(e.desired)))))) {
+      return o;
+    }
+    String want = uid(e.desired);
+    if (want == null || want.equals(uid)) {
+      // E.g. an upstream's fallback stored the pod this stage holds, and the garbage collector
+      // deleted it with its owner (fault matrix class C, owner-delete: a resurrected name).
       return o;
     }
     synchronized (e) {

@@ -450,25 +450,17 @@ class WriteBackQueueTest {
   @Test
   void anObservedCopyOfAnotherIncarnationThatIsGoneIsCreatedAgain() {
     WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
-    q.submit(
-        POD,
-        WriteOp.CREATE,
-        pod("other", "node-1"),
-        null,
-        WriteBackPolicy.EAGER); // starts watching pods
+    startWatchingPods(q);
     V1Pod old = pod("p", "node-1");
     old.getMetadata().setUid("uid-old-incarnation");
     api.put(POD, old); // written by another client
     sched.runUntilIdle();
     api.pauseFeed(true);
     assertThat(api.delete(POD, "default", "p").isSuccess()).isTrue(); // not observed yet
+    V1Pod next = withPhase(pod("p", "node-1"), "Running");
+    next.getMetadata().setUid("uid-next-incarnation"); // a producer that reuses names
     CompletableFuture<KubernetesObject> f =
-        q.submit(
-            POD,
-            WriteOp.UPDATE_STATUS,
-            withPhase(pod("p", "node-1"), "Running"),
-            null,
-            WriteBackPolicy.EAGER);
+        q.submit(POD, WriteOp.UPDATE_STATUS, next, null, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     api.pauseFeed(false);
     sched.runUntilIdle();
@@ -476,6 +468,45 @@ class WriteBackQueueTest {
     V1Pod stored = (V1Pod) api.stored(POD, "default/p").orElseThrow();
     assertThat(stored.getMetadata().getUid()).isNotEqualTo("uid-old-incarnation");
     assertThat(stored.getStatus().getPhase()).isEqualTo("Running");
+  }
+
+  /**
+   * Fault matrix class C with an owner delete: the replicaset stage's fallback stored a pod the
+   * tail held without a uid, the tail's write became an update of that copy, and the garbage
+   * collector deleted the copy with its owner before the update ran. The update's NOT_FOUND stands;
+   * the pod is not created again.
+   */
+  @Test
+  void anObservedCopyOfTheSameIncarnationThatIsGoneIsNotCreatedAgain() {
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    startWatchingPods(q);
+    V1Pod stored = pod("p", "node-1");
+    stored.getMetadata().setUid("uid-stored-upstream");
+    api.put(POD, stored); // the upstream's fallback write
+    sched.runUntilIdle();
+    api.pauseFeed(true);
+    assertThat(api.delete(POD, "default", "p").isSuccess()).isTrue(); // not observed yet
+    CompletableFuture<KubernetesObject> f =
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"), // the tail's copy: no uid
+            null,
+            WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    api.pauseFeed(false);
+    sched.runUntilIdle();
+    assertThat(f)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .matches(e -> ((WriteException) e).status() == WriteResult.Status.NOT_FOUND);
+    assertThat(api.stored(POD, "default/p")).isEmpty();
+    assertThat(api.calls(Op.CREATE)).isEqualTo(1); // the "other" pod that started the watch
+  }
+
+  private void startWatchingPods(WriteBackQueue q) {
+    q.submit(POD, WriteOp.CREATE, pod("other", "node-1"), null, WriteBackPolicy.EAGER);
   }
 
   @Test
