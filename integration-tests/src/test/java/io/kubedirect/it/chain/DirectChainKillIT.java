@@ -3,6 +3,7 @@ package io.kubedirect.it.chain;
 import static org.awaitility.Awaitility.await;
 
 import io.kubedirect.examples.bench.ClosedLoopLoad;
+import io.kubedirect.examples.faas.common.LoopbackPorts;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.direct.DirectChain;
 import io.kubedirect.examples.faas.direct.DirectLinks;
@@ -14,10 +15,6 @@ import io.kubedirect.it.faults.StageProbe;
 import io.kubedirect.testing.junit.LocalKubernetes;
 import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.ApiClient;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -147,10 +144,6 @@ class DirectChainKillIT {
   }
 
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LoopbackPorts.next();
   }
 }

@@ -3,6 +3,7 @@ package io.kubedirect.it.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubedirect.examples.faas.common.LoopbackPorts;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.direct.DirectLinks;
 import io.kubedirect.examples.faas.direct.ReplicaSetController;
@@ -14,10 +15,6 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -203,11 +200,6 @@ class HighAvailabilitySliceIT {
   }
 
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LoopbackPorts.next();
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.kubedirect.examples.faas.StageMain;
+import io.kubedirect.examples.faas.common.LoopbackPorts;
 import io.kubedirect.it.deploy.Manifests;
 import io.kubedirect.testing.controlplane.LocalControlPlane;
 import io.kubedirect.testing.junit.LocalKubernetes;
@@ -11,8 +12,6 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -286,9 +285,7 @@ class StageMainIT {
     return total;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return LoopbackPorts.next();
   }
 }

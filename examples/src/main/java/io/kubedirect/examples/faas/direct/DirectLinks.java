@@ -1,5 +1,6 @@
 package io.kubedirect.examples.faas.direct;
 
+import io.kubedirect.examples.faas.common.LoopbackPorts;
 import io.kubedirect.api.discovery.DiscoveryKeys;
 import io.kubedirect.api.discovery.PeerDiscovery;
 import io.kubedirect.runtime.KubeDirect;
@@ -277,11 +278,6 @@ public record DirectLinks(PeerAddress scheduler, Map<String, PeerAddress> sandbo
   }
 
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
-    }
+    return LoopbackPorts.next();
   }
 }

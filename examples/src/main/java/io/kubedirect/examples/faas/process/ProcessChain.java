@@ -2,12 +2,11 @@ package io.kubedirect.examples.faas.process;
 
 import io.kubedirect.examples.faas.StageMain;
 import io.kubedirect.examples.faas.StageOptions.Variant;
+import io.kubedirect.examples.faas.common.LoopbackPorts;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.direct.DirectLinks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,11 +211,7 @@ public final class ProcessChain implements SliceStage {
   }
 
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free loopback port", e);
-    }
+    return LoopbackPorts.next();
   }
 
   /** Settings of a {@link ProcessChain}. */
