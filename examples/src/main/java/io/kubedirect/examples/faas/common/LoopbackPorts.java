@@ -55,8 +55,9 @@ public final class LoopbackPorts {
   /** The low end of the kernel's ephemeral port range (Linux), else the IANA one (49152). */
   private static int ephemeralLow() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Integer.parseInt(range.split("\\s+")[0]);
+      // (readString returns a short read on procfs, whose files report size 0; read lines)
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0);
+      return Integer.parseInt(range.trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 49_152;
     }
