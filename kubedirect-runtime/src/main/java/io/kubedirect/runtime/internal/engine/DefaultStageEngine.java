@@ -45,12 +45,14 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -216,6 +218,14 @@ public final class DefaultStageEngine implements StageEngine {
   final Map<String, Map<String, Notice>> pendingNotices = new HashMap<>();
 
   private record OwnerRejection(String reason, long untilNanos) {}
+
+  /**
+   * Copies this stage's write-back stored of objects it holds in its ephemeral store, until its
+   * feed shows them (by id). Guarded by this. See {@link #sweepStoredUnseen}.
+   */
+  private final Map<String, StoredUnseen> storedUnseen = new HashMap<>();
+
+  private record StoredUnseen(String kind, KubernetesObject stored, long rv) {}
 
   /** How long a settled delete of an unpersisted object still catches a late API copy of it. */
   static final Duration LATE_COPY_WINDOW = Duration.ofMinutes(5);
@@ -688,6 +698,8 @@ public final class DefaultStageEngine implements StageEngine {
                     kind,
                     key,
                     ex.toString());
+              } else {
+                storedByWriteBack(kind, key, r);
               }
             });
   }
@@ -982,8 +994,16 @@ public final class DefaultStageEngine implements StageEngine {
     }
     CompletableFuture<KubernetesObject> f =
         writeBack.submit(kind, op, object, ObjectSupport.persistedRv(object), policy);
-    if (publishedKinds.contains(kind) && op != WriteOp.DELETE) {
-      f.whenComplete((stored, ex) -> writtenBack(kind, key, stored, ex));
+    if (op != WriteOp.DELETE) {
+      f.whenComplete(
+          (stored, ex) -> {
+            if (ex == null) {
+              storedByWriteBack(kind, key, stored);
+            }
+            if (publishedKinds.contains(kind)) {
+              writtenBack(kind, key, stored, ex);
+            }
+          });
     }
     return f;
   }
@@ -1499,6 +1519,7 @@ public final class DefaultStageEngine implements StageEngine {
     List<DirtyEntry.Waiter> done = List.of();
     synchronized (this) {
       String id = ObjectId.idOf(kind, key);
+      storedUnseen.remove(id);
       recentlyPersisted.put(
           id,
           new Seen(
@@ -1632,6 +1653,78 @@ public final class DefaultStageEngine implements StageEngine {
     return true;
   }
 
+  /**
+   * This stage's write-back stored {@code stored} for an object it holds in its ephemeral store:
+   * until the feed shows that copy (or a later one, or its deletion), {@link #sweepStoredUnseen}
+   * watches for a feed that passes its revision without showing it.
+   */
+  private void storedByWriteBack(String kind, String key, KubernetesObject stored) {
+    if (stored == null || stored.getMetadata() == null || stored.getMetadata().getUid() == null) {
+      return;
+    }
+    long rv;
+    try {
+      rv = Long.parseLong(stored.getMetadata().getResourceVersion());
+    } catch (NumberFormatException e) {
+      return;
+    }
+    synchronized (this) {
+      String id = ObjectId.idOf(kind, key);
+      if (closed || store.get(kind, key).isEmpty()) {
+        return;
+      }
+      Seen seen = recentlyPersisted.get(id);
+      if (seen != null && seen.rv() != null && !newerRv(String.valueOf(rv), seen.rv())) {
+        return; // the feed showed this copy, or a later one, already
+      }
+      boolean first = storedUnseen.isEmpty();
+      storedUnseen.put(id, new StoredUnseen(kind, stored, rv));
+      if (first) {
+        scheduler.schedule(this::sweepStoredUnseen, limits.ackTimeout());
+      }
+    }
+  }
+
+  /**
+   * A copy this stage stored that its feed has passed the revision of without showing it, nor any
+   * later change of the name, was deleted while the feed was not watching (an informer that relists
+   * after a watch gap, e.g. an API Server restart, shows neither the create nor the delete).
+   * Nothing would ever supersede the copy this stage holds: it is handled as the deletion it was.
+   */
+  private void sweepStoredUnseen() {
+    List<StoredUnseen> gone = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      for (Iterator<StoredUnseen> it = storedUnseen.values().iterator(); it.hasNext(); ) {
+        StoredUnseen u = it.next();
+        if (store.get(u.kind(), ObjectSupport.key(u.stored())).isEmpty()) {
+          it.remove();
+        } else {
+          OptionalLong observed = feed.observedRevision(u.kind());
+          if (observed.isPresent() && observed.getAsLong() >= u.rv()) {
+            gone.add(u);
+            it.remove();
+          }
+        }
+      }
+      if (!storedUnseen.isEmpty()) {
+        scheduler.schedule(this::sweepStoredUnseen, limits.ackTimeout());
+      }
+    }
+    for (StoredUnseen u : gone) {
+      log.info(
+          "stage {}: {} {} was stored at rv {} and deleted while the feed was not watching (it is past that"
+              + " revision and never showed it): dropping the copy held here",
+          stage.name(),
+          u.kind(),
+          ObjectSupport.key(u.stored()),
+          u.rv());
+      onDeleted(u.kind(), u.stored());
+    }
+  }
+
   void onDeleted(String kind, KubernetesObject object) {
     String key;
     try {
@@ -1641,6 +1734,7 @@ public final class DefaultStageEngine implements StageEngine {
     }
     List<DirtyEntry.Waiter> done = List.of();
     synchronized (this) {
+      storedUnseen.remove(ObjectId.idOf(kind, key));
       lastWritten.remove(ObjectId.idOf(kind, key));
       recentlyPersisted.remove(ObjectId.idOf(kind, key));
       String uid = object.getMetadata() == null ? null : object.getMetadata().getUid();

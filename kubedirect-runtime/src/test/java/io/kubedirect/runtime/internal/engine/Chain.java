@@ -48,6 +48,10 @@ final class Chain implements AutoCloseable {
   final EpochSource epochs;
   final List<StageEngine> engines = new ArrayList<>();
   final EngineLimits limits;
+
+  /** The tail's feed: {@link LossyFeed#lose} makes it miss events, as across a watch gap. */
+  final LossyFeed smFeed;
+
   StageEngine rs;
   StageEngine scheduler;
   StageEngine sm;
@@ -59,6 +63,7 @@ final class Chain implements AutoCloseable {
     this.sched = new DeterministicTaskScheduler(seed);
     this.net = InMemoryNetwork.builder(sched).seed(seed).latency(Duration.ofMillis(1)).build();
     this.persisted = new FakePersistedStore(sched);
+    this.smFeed = new LossyFeed(persisted);
     this.epochs = EpochSource.fromMicros(() -> sched.nanoTime() / 1000);
     this.limits = limits;
     StageEngine.Builder tb =
@@ -67,7 +72,7 @@ final class Chain implements AutoCloseable {
             .transport(net.transport("sm"))
             .scheduler(sched)
             .persistedApi(persisted)
-            .persistedFeed(persisted)
+            .persistedFeed(smFeed)
             .listen(new PeerAddress("node-0", 0))
             .epochSource(clock())
             .limits(limits);
