@@ -1714,13 +1714,20 @@ public final class DefaultStageEngine implements StageEngine {
       }
     }
     for (StoredUnseen u : gone) {
+      String key = ObjectSupport.key(u.stored());
       log.info(
           "stage {}: {} {} was stored at rv {} and deleted while the feed was not watching (it is past that"
               + " revision and never showed it): dropping the copy held here",
           stage.name(),
           u.kind(),
-          ObjectSupport.key(u.stored()),
+          key,
           u.rv());
+      synchronized (this) {
+        // The stages upstream missed the same events (one API Server restart): tell them, hop by
+        // hop, as for a copy the store deleted, or their entries of it would stay too.
+        forwardNotice(
+            u.kind(), key, ErrorCode.NOT_FOUND, u.kind() + " " + key + " was deleted in the store");
+      }
       onDeleted(u.kind(), u.stored());
     }
   }

@@ -44,6 +44,27 @@ class FeedGapTest {
   }
 
   @Test
+  void theStagesUpstreamThatMissedTheSameEventsDropTheirEntriesToo() {
+    try (Chain c = new Chain(53, null)) {
+      c.persisted.pauseFeed(true);
+      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
+      assertThat(c.run(() -> c.persistedPods() == 1)).isTrue();
+      assertThat(c.persisted.delete(POD, "default", "p", null).isSuccess()).isTrue();
+      c.persisted.loseHeldEvents(); // every stage's feed missed the create and the delete
+      assertThat(c.rs.dirtyCount()).as("the head still tracks it").isEqualTo(1);
+
+      assertThat(c.run(() -> c.quiet() && c.rs.store().size() == 0))
+          .as(
+              "rs dirty %d, scheduler %d/%d, sm %d",
+              c.rs.dirtyCount(),
+              c.scheduler.dirtyCount(),
+              c.scheduler.store().size(),
+              c.sm.store().size())
+          .isTrue();
+    }
+  }
+
+  @Test
   void aCopyTheFeedShowsLaterIsKept() {
     try (Chain c = new Chain(52, null)) {
       c.persisted.pauseFeed(true); // the whole feed lags (no loss): the copy is not deleted
