@@ -1715,6 +1715,16 @@ public final class DefaultStageEngine implements StageEngine {
     }
     for (StoredUnseen u : gone) {
       String key = ObjectSupport.key(u.stored());
+      synchronized (this) {
+        Seen seen = recentlyPersisted.get(ObjectId.idOf(u.kind(), key));
+        if (seen != null && seen.rv() != null && !newerRv(String.valueOf(u.rv()), seen.rv())) {
+          continue; // the feed showed it after all, since the check above
+        }
+        // The stages upstream missed the same events (one API Server restart): tell them, hop by
+        // hop, as for a copy the store deleted, or their entries of it would stay too.
+        forwardNotice(
+            u.kind(), key, ErrorCode.NOT_FOUND, u.kind() + " " + key + " was deleted in the store");
+      }
       log.info(
           "stage {}: {} {} was stored at rv {} and deleted while the feed was not watching (it is past that"
               + " revision and never showed it): dropping the copy held here",
@@ -1722,12 +1732,6 @@ public final class DefaultStageEngine implements StageEngine {
           u.kind(),
           key,
           u.rv());
-      synchronized (this) {
-        // The stages upstream missed the same events (one API Server restart): tell them, hop by
-        // hop, as for a copy the store deleted, or their entries of it would stay too.
-        forwardNotice(
-            u.kind(), key, ErrorCode.NOT_FOUND, u.kind() + " " + key + " was deleted in the store");
-      }
       onDeleted(u.kind(), u.stored());
     }
   }
