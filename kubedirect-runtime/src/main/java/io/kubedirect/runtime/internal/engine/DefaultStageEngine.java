@@ -1157,11 +1157,14 @@ public final class DefaultStageEngine implements StageEngine {
         // the downstream holds the copy just resent (seed 8969).
         boolean resuming =
             type == ChangeType.DELETED && s.state == UpstreamSession.State.HANDSHAKE2;
-        if (s.fallback && resuming) {
+        boolean overLink = !s.fallback || resuming;
+        if (type == ChangeType.DELETED
+            && overLink
+            && (s.fallback || writeBack.isPending(kind, key))) {
           // This stage's own write of it through the API Server stops too (a copy it made is
-          // deleted by uid).
-          ObjectId oid = ObjectId.of(kind, key);
-          ownCopyGone = writeBack.retract(kind, oid.stub());
+          // deleted by uid): the link may have come back while a fallback create was still
+          // pending (seed 1377).
+          ownCopyGone = writeBack.retract(kind, ObjectId.of(kind, key).stub());
         }
         if (s.fallback && !resuming) {
           metrics.fallbackWrite("link-down");

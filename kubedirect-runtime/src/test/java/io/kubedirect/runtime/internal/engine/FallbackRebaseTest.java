@@ -4,6 +4,7 @@ import static io.kubedirect.runtime.internal.engine.TestPods.POD;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.runtime.internal.model.WriteOp;
+import io.kubedirect.transport.PeerAddress;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -123,6 +124,41 @@ class FallbackRebaseTest {
             .as("healFirst=%s: no pod left: %s", healFirst, c.persisted.list(POD))
             .isTrue();
       }
+    }
+  }
+
+  @Test
+  void aDeleteOverALinkThatCameBackStopsTheRelaysPendingFallbackCreate() {
+    try (Chain c = new Chain(45, null)) {
+      // The scheduler's link to the tail is cut past the fallback deadline: it writes the bound
+      // pod through the API Server, which keeps failing, so that create is still pending when the
+      // link comes back and the head deletes the pod (simulation seed 1377).
+      c.net.faults().partition("scheduler", "sm");
+      c.persisted.failNext(
+          FakePersistedStore.Op.CREATE, io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE, 12);
+      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
+      assertThat(c.run(() -> c.persisted.calls(FakePersistedStore.Op.CREATE) > 0))
+          .as("the scheduler's fallback create is under way")
+          .isTrue();
+      c.net.faults().heal("scheduler", "sm");
+      assertThat(
+              c.run(
+                  () ->
+                      c.sm.store().size() == 1
+                          && !c.scheduler.inFallback(new PeerAddress("node-0", 40000))))
+          .as("the link is back: the tail holds the pod")
+          .isTrue();
+
+      CompletableFuture<?> delete = c.rs.write(POD, WriteOp.DELETE, Chain.ownedPod("p"));
+      assertThat(c.run(delete::isDone)).isTrue();
+      int writesBeforeDone = c.persisted.log.size();
+      // Virtual time: long enough for a pending create to outlast its scripted failures (~31 s).
+      c.sched.runFor(java.time.Duration.ofSeconds(60));
+      assertThat(c.persisted.log.subList(writesBeforeDone, c.persisted.log.size()))
+          .as("the delete completed while a stage would still persist the pod")
+          .noneMatch(l -> l.startsWith("CREATE"));
+      assertThat(c.run(() -> c.quiet() && c.rs.dirtyCount() == 0 && c.persistedPods() == 0))
+          .isTrue();
     }
   }
 
