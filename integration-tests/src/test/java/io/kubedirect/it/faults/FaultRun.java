@@ -285,9 +285,12 @@ final class FaultRun {
             return -1;
           }
         };
-    // The point: the API Server has rejected every pod of the burst at least once (seen at the
-    // tail's client).
-    Supplier<Integer> rejections = () -> slice.gates.stream().mapToInt(WriteGate::rejected).sum();
+    // The point: every create of the burst was refused, by the API Server (seen at the tail's
+    // client) or by the head failing it fast because the owner's pods were just refused.
+    Supplier<Integer> rejections =
+        () ->
+            slice.gates.stream().mapToInt(WriteGate::rejected).sum()
+                + StageProbe.headFastFailures(slice.replicaSet);
     List<String> problems = new ArrayList<>();
     try {
       await()
@@ -300,7 +303,7 @@ final class FaultRun {
               + rejections.get()
               + " of "
               + n
-              + " pods reached the API Server and were rejected");
+              + " pods were refused (by the API Server, or failed fast by the head)");
     }
     int phantomAtPoint = statusReplicas.get();
     String atFault =

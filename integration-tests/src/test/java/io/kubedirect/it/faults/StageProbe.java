@@ -55,6 +55,16 @@ public final class StageProbe {
     return engine(stage).map(StageEngine::dirtyCount).orElse(0);
   }
 
+  /**
+   * New objects the head failed fast because its owner's objects were just refused (0 when
+   * stopped).
+   */
+  public static int headFastFailures(SliceStage stage) {
+    return engine(stage)
+        .map(e -> (int) e.metrics().count("rejections", "where", "owner"))
+        .orElse(0);
+  }
+
   /** Ephemeral objects the stage holds from its upstream (0 when stopped). */
   public static int ephemeral(SliceStage stage) {
     return engine(stage).map(e -> e.store().size()).orElse(0);

@@ -1038,6 +1038,7 @@ public final class DefaultStageEngine implements StageEngine {
         }
         String rejection = type == ChangeType.ADDED && base == null ? ownerRejection(object) : null;
         if (rejection != null) {
+          metrics.rejected("owner");
           f.completeExceptionally(new WriteException(WriteResult.Status.FAILED, rejection));
           return f;
         }

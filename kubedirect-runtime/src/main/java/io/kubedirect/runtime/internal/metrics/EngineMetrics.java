@@ -229,7 +229,8 @@ public final class EngineMetrics {
 
   /**
    * Counts an object the persisted store rejected for good, by {@code where}: {@code store} at the
-   * stage whose write was rejected, {@code upstream} at a stage told so by its downstream.
+   * stage whose write was rejected, {@code upstream} at a stage told so by its downstream, {@code
+   * owner} at a head that failed a new object fast because its owner's objects were just rejected.
    */
   public void rejected(String where) {
     Counter.builder(PREFIX + "rejections")
@@ -274,6 +275,13 @@ public final class EngineMetrics {
     for (Meter m; (m = gauges.poll()) != null; ) {
       registry.remove(m);
     }
+  }
+
+  /** A counter's value for one tag value (for tests and logs). */
+  public double count(String name, String tag, String value) {
+    return registry.find(PREFIX + name).tag(tag, value).counters().stream()
+        .mapToDouble(Counter::count)
+        .sum();
   }
 
   /** Sum of a counter over all tags (for tests and logs). */

@@ -105,6 +105,9 @@ class RejectionTest {
           .isInstanceOf(WriteException.class)
           .hasMessageContaining("forbidden");
       assertThat(((WriteException) ex.getCause()).status()).isEqualTo(WriteResult.Status.FAILED);
+      assertThat(c.rs.metrics().count("rejections", "where", "owner"))
+          .as("a fast failure is counted apart from the API's rejections")
+          .isEqualTo(1.0);
 
       // The admission problem is fixed (e.g. the PriorityClass was created) and the backoff has
       // passed.
