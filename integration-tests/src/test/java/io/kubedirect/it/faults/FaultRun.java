@@ -409,6 +409,28 @@ final class FaultRun {
             (System.nanoTime() - start) / 1_000_000);
         proxy.heal();
       }
+      case TWIN -> {
+        SliceStage twin = slice.startTwinScheduler();
+        Supplier<Double> fencings =
+            () -> StageProbe.epochRejections(slice.scheduler) + StageProbe.epochRejections(twin);
+        try {
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .pollInterval(Duration.ofMillis(20))
+              .until(() -> fencings.get() >= 1);
+        } catch (ConditionTimeoutException e) {
+          problems.add("the two scheduler instances did not fence each other in 30 s");
+        }
+        log.info(
+            "{} run {}: twin scheduler fenced {} time(s); stopping it",
+            scenario,
+            run,
+            fencings.get());
+        slice.stopTwinScheduler();
+        if (inMemory) {
+          slice.openTailWrites();
+        }
+      }
       case API_RESTART -> {
         if (inMemory) {
           slice.openTailWrites();

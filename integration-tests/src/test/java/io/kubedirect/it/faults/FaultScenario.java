@@ -10,7 +10,8 @@ import java.util.List;
  * @param fault what happens
  * @param target the stage killed ({@code replicaset}, {@code scheduler}, {@code sandbox-manager})
  *     or the link partitioned ({@link FaultySlice#RS_TO_SCHEDULER}, {@link
- *     FaultySlice#SCHEDULER_TO_SM}); {@code api-server} for a restart of kube-apiserver
+ *     FaultySlice#SCHEDULER_TO_SM}); {@code api-server} for a restart of kube-apiserver; the stage
+ *     that gets a twin ({@code scheduler})
  * @param point the state of the burst when the fault strikes
  * @param workload what the function's owner does
  */
@@ -29,7 +30,13 @@ record FaultScenario(Fault fault, String target, Point point, Workload workload)
      * does not exist): nothing may be counted as a replica, and no stage may keep the rejected
      * pods.
      */
-    REJECT("reject");
+    REJECT("reject"),
+    /**
+     * A second live instance of the stage (same stage name, its own listen port) dials the same
+     * downstreams until the two have fenced each other once, then stops: no object may be lost or
+     * duplicated.
+     */
+    TWIN("twin");
 
     final String label;
 
@@ -101,8 +108,8 @@ record FaultScenario(Fault fault, String target, Point point, Workload workload)
 
   /**
    * The full matrix: each stage killed at the three points; each link partitioned and
-   * kube-apiserver restarted at the in-memory and the write-back points; all with the three
-   * workloads.
+   * kube-apiserver restarted and a twin scheduler started at the in-memory and the write-back
+   * points; all with the three workloads.
    */
   static List<FaultScenario> fullMatrix() {
     List<FaultScenario> rows = new ArrayList<>();
@@ -123,6 +130,11 @@ record FaultScenario(Fault fault, String target, Point point, Workload workload)
     for (Point p : List.of(Point.IN_MEMORY, Point.WRITE_BACK_IN_FLIGHT)) {
       for (Workload w : Workload.values()) {
         rows.add(new FaultScenario(Fault.API_RESTART, "api-server", p, w));
+      }
+    }
+    for (Point p : List.of(Point.IN_MEMORY, Point.WRITE_BACK_IN_FLIGHT)) {
+      for (Workload w : Workload.values()) {
+        rows.add(new FaultScenario(Fault.TWIN, "scheduler", p, w));
       }
     }
     rows.add(REJECTION);

@@ -1,5 +1,6 @@
 package io.kubedirect.it.faults;
 
+import io.kubedirect.examples.faas.common.LoopbackPorts;
 import io.kubedirect.examples.faas.common.SliceStage;
 import io.kubedirect.examples.faas.direct.DirectLinks;
 import io.kubedirect.examples.faas.direct.ReplicaSetController;
@@ -38,6 +39,9 @@ final class FaultySlice implements AutoCloseable {
   final ReplicaSetController replicaSet;
   final SchedulerController scheduler;
   final List<SandboxManager> sandboxManagers = new ArrayList<>();
+  private final LocalControlPlane cp;
+  private final Map<String, PeerAddress> schedulerDownstreams;
+  private SchedulerController twin;
 
   FaultySlice(LocalControlPlane cp, List<String> nodes, int managers, Duration maxStartDelay) {
     this.real = DirectLinks.onLoopback(nodes, managers);
@@ -53,6 +57,8 @@ final class FaultySlice implements AutoCloseable {
     real.sandboxManagerByNode().forEach((node, addr) -> viaProxies.put(node, proxyOf.get(addr)));
     DirectLinks rsLinks = new DirectLinks(rsToScheduler.address(), real.sandboxManagerByNode());
     DirectLinks schedulerLinks = new DirectLinks(real.scheduler(), viaProxies);
+    this.cp = cp;
+    this.schedulerDownstreams = viaProxies;
     this.replicaSet = new ReplicaSetController(cp.apiClient(), rsLinks);
     this.scheduler = new SchedulerController(cp.apiClient(), schedulerLinks);
     for (int i = 0; i < smAddresses.size(); i++) {
@@ -117,6 +123,27 @@ final class FaultySlice implements AutoCloseable {
     return RS_TO_SCHEDULER.equals(name) ? replicaSet : scheduler;
   }
 
+  /**
+   * Starts a second live instance of the scheduler stage (its own listen port, the same sandbox
+   * managers through the same proxies), as a standby or a stale instance that did not stop: it
+   * dials every sandbox manager at start, so the two fence each other there.
+   */
+  SliceStage startTwinScheduler() {
+    DirectLinks links =
+        new DirectLinks(new PeerAddress("127.0.0.1", LoopbackPorts.next()), schedulerDownstreams);
+    twin = new SchedulerController(cp.apiClient(), links);
+    twin.start();
+    return twin;
+  }
+
+  /** Stops the twin scheduler, if one runs. */
+  void stopTwinScheduler() {
+    if (twin != null) {
+      twin.stop();
+      twin = null;
+    }
+  }
+
   void holdTailWrites() {
     gates.forEach(WriteGate::hold);
   }
@@ -160,6 +187,7 @@ final class FaultySlice implements AutoCloseable {
   @Override
   public void close() {
     openTailWrites();
+    stopTwinScheduler();
     List<SliceStage> order = new ArrayList<>();
     order.add(replicaSet);
     order.add(scheduler);

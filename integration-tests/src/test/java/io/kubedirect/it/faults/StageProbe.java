@@ -65,6 +65,11 @@ public final class StageProbe {
         .orElse(0);
   }
 
+  /** Times the stage's links were fenced by a newer epoch of the same stage (0 when stopped). */
+  public static double epochRejections(SliceStage stage) {
+    return engine(stage).map(e -> e.metrics().count("epoch.rejections")).orElse(0.0);
+  }
+
   /** Ephemeral objects the stage holds from its upstream (0 when stopped). */
   public static int ephemeral(SliceStage stage) {
     return engine(stage).map(e -> e.store().size()).orElse(0);

@@ -239,6 +239,12 @@ public final class DefaultStageEngine implements StageEngine {
    */
   record Notice(ObjectRef ref, ErrorCode code, String reason, int sends) {}
 
+  /** The message of STORED notices (one per flush: they group by code and message). */
+  static final String STORED_NOTICE = "stored";
+
+  /** Sources a coalesced flush of STORED notices is scheduled for. Guarded by this. */
+  private final Set<String> storedFlushes = new HashSet<>();
+
   /**
    * How many times a notice is sent (then again after each ack timeout): the link may lose a
    * message and keep going ("at most once"), and nothing else would ever tell the upstream. A
@@ -687,6 +693,7 @@ public final class DefaultStageEngine implements StageEngine {
       return;
     }
     String key = ObjectSupport.key(object);
+    EphemeralEntry held = store.get(kind, key).orElse(null);
     writeBack
         .submit(kind, WriteOp.CREATE, object, null, WriteBackPolicy.EAGER)
         .whenComplete(
@@ -699,7 +706,7 @@ public final class DefaultStageEngine implements StageEngine {
                     key,
                     ex.toString());
               } else {
-                storedByWriteBack(kind, key, r);
+                storedByWriteBack(kind, key, r, held);
               }
             });
   }
@@ -982,6 +989,7 @@ public final class DefaultStageEngine implements StageEngine {
         object = ObjectSupport.withStatusOf(held.get().object(), object);
       }
     }
+    EphemeralEntry received = store.get(kind, key).orElse(null);
     synchronized (this) {
       if (op == WriteOp.DELETE) {
         store.remove(kind, key, RemovalReason.LOCAL);
@@ -998,7 +1006,7 @@ public final class DefaultStageEngine implements StageEngine {
       f.whenComplete(
           (stored, ex) -> {
             if (ex == null) {
-              storedByWriteBack(kind, key, stored);
+              storedByWriteBack(kind, key, stored, received);
             }
             if (publishedKinds.contains(kind)) {
               writtenBack(kind, key, stored, ex);
@@ -1658,35 +1666,121 @@ public final class DefaultStageEngine implements StageEngine {
   }
 
   /**
-   * This stage's write-back stored {@code stored} for an object it holds in its ephemeral store:
-   * until the feed shows that copy (or a later one, or its deletion), {@link #sweepStoredUnseen}
-   * watches for a feed that passes its revision without showing it.
+   * This stage's write-back stored {@code stored} for an object it holds in its ephemeral store
+   * ({@code received}: the copy it held from its upstream when it wrote, or null): until the feed
+   * shows that copy (or a later one, or its deletion), {@link #sweepStoredUnseen} watches for a
+   * feed that passes its revision without showing it. The upstream is told the revision (a {@code
+   * STORED} notice), since its feed may miss the copy the same way.
    */
-  private void storedByWriteBack(String kind, String key, KubernetesObject stored) {
-    if (stored == null || stored.getMetadata() == null || stored.getMetadata().getUid() == null) {
-      return;
-    }
-    long rv;
-    try {
-      rv = Long.parseLong(stored.getMetadata().getResourceVersion());
-    } catch (NumberFormatException e) {
+  private void storedByWriteBack(
+      String kind, String key, KubernetesObject stored, EphemeralEntry received) {
+    long rv = storedRv(stored);
+    if (rv < 0) {
       return;
     }
     synchronized (this) {
-      String id = ObjectId.idOf(kind, key);
-      if (closed || store.get(kind, key).isEmpty()) {
+      if (closed) {
         return;
       }
-      Seen seen = recentlyPersisted.get(id);
-      if (seen != null && seen.rv() != null && !newerRv(String.valueOf(rv), seen.rv())) {
-        return; // the feed showed this copy, or a later one, already
+      if (received != null) {
+        tellUpstreamStored(received, rv);
       }
-      boolean first = storedUnseen.isEmpty();
-      storedUnseen.put(id, new StoredUnseen(kind, stored, rv));
-      if (first) {
-        scheduler.schedule(this::sweepStoredUnseen, limits.ackTimeout());
+      if (store.get(kind, key).isPresent()) {
+        watchForUnseen(kind, key, stored, rv);
       }
     }
+  }
+
+  /** The revision a write stored {@code stored} at, or -1 (no uid or no numeric revision). */
+  private static long storedRv(KubernetesObject stored) {
+    if (stored == null || stored.getMetadata() == null || stored.getMetadata().getUid() == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(stored.getMetadata().getResourceVersion());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Until the feed shows {@code kind}/{@code key} at {@code rv} or later, {@link
+   * #sweepStoredUnseen} watches for a feed that passes {@code rv} without showing it. Guarded by
+   * this.
+   */
+  private void watchForUnseen(String kind, String key, KubernetesObject copy, long rv) {
+    String id = ObjectId.idOf(kind, key);
+    Seen seen = recentlyPersisted.get(id);
+    if (seen != null && seen.rv() != null && !newerRv(String.valueOf(rv), seen.rv())) {
+      return; // the feed showed this copy, or a later one, already
+    }
+    boolean first = storedUnseen.isEmpty();
+    storedUnseen.put(id, new StoredUnseen(kind, copy, rv));
+    if (first) {
+      scheduler.schedule(this::sweepStoredUnseen, limits.ackTimeout());
+    }
+  }
+
+  /**
+   * Tells the stage {@code held} came from that a downstream stored it at {@code rv} (nothing for
+   * this stage's own copies). Guarded by this.
+   */
+  private void tellUpstreamStored(EphemeralEntry held, long rv) {
+    if (held.source().equals(stage.name()) || subscriptionSources.contains(held.source())) {
+      return;
+    }
+    ObjectId oid = ObjectId.of(held.kind(), held.key());
+    ObjectRef ref =
+        ObjectRef.newBuilder()
+            .setKind(held.kind())
+            .setNamespace(oid.namespace())
+            .setName(oid.name())
+            .setVersion(held.version())
+            .setStoredResourceVersion(String.valueOf(rv))
+            .build();
+    Map<String, Notice> pending =
+        pendingNotices.computeIfAbsent(held.source(), s -> new LinkedHashMap<>());
+    // Never in place of a pending REJECTED or NOT_FOUND notice of the same object.
+    pending.putIfAbsent(
+        ObjectId.idOf(held.kind(), held.key()),
+        new Notice(ref, ErrorCode.STORED, STORED_NOTICE, NOTICE_SENDS - 1));
+    if (storedFlushes.add(held.source())) {
+      // Coalesced: the write-backs of a burst complete close together; one frame carries them.
+      String source = held.source();
+      scheduler.execute(
+          () -> {
+            synchronized (this) {
+              storedFlushes.remove(source);
+              if (!closed) {
+                receiverHandler.flushNotices(source);
+              }
+            }
+          });
+    }
+  }
+
+  /**
+   * A downstream ({@code from}) stored an object this stage sent it, at {@code rv}: if this stage
+   * still tracks it, watch the feed for it as for a copy of its own, and tell its own upstream.
+   * Guarded by this.
+   */
+  void storedDownstream(String kind, String key, long version, String rv, PeerAddress from) {
+    DirtyEntry e = dirty.get(ObjectId.idOf(kind, key));
+    long stored;
+    try {
+      stored = Long.parseLong(rv);
+    } catch (NumberFormatException ex) {
+      return;
+    }
+    if (e == null
+        || !from.equals(e.dest)
+        || e.type == ChangeType.DELETED
+        || version < e.version
+        || e.object == null) {
+      return;
+    }
+    watchForUnseen(kind, key, e.object, stored);
+    store.get(kind, key).ifPresent(held -> tellUpstreamStored(held, stored));
   }
 
   /**
@@ -1703,8 +1797,10 @@ public final class DefaultStageEngine implements StageEngine {
       }
       for (Iterator<StoredUnseen> it = storedUnseen.values().iterator(); it.hasNext(); ) {
         StoredUnseen u = it.next();
-        if (store.get(u.kind(), ObjectSupport.key(u.stored())).isEmpty()) {
-          it.remove();
+        String key = ObjectSupport.key(u.stored());
+        if (store.get(u.kind(), key).isEmpty()
+            && !dirty.containsKey(ObjectId.idOf(u.kind(), key))) {
+          it.remove(); // nothing of it is held or tracked here any more
         } else {
           OptionalLong observed = feed.observedRevision(u.kind());
           if (observed.isPresent() && observed.getAsLong() >= u.rv()) {

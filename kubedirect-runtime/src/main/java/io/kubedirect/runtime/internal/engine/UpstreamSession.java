@@ -833,8 +833,9 @@ final class UpstreamSession implements LinkHandler {
   }
 
   /**
-   * An unsolicited notice (protocol minor 2): REJECTED objects, or EPOCH_MISMATCH saying a newer
-   * epoch of this stage (another instance, or a later connection) fenced ours.
+   * An unsolicited notice (protocol minor 2): REJECTED or NOT_FOUND objects, objects the receiver
+   * STORED (and at which revision), or EPOCH_MISMATCH saying a newer epoch of this stage (another
+   * instance, or a later connection) fenced ours.
    */
   private void onNotice(Envelope env, io.kubedirect.protocol.v1.Error err) {
     switch (err.getCode()) {
@@ -850,6 +851,12 @@ final class UpstreamSession implements LinkHandler {
         for (ObjectRef r : err.getRefsList()) {
           eng.rejectedDownstream(
               r.getKind(), Kinds.key(r), r.getVersion(), err.getCode(), err.getMessage(), address);
+        }
+      }
+      case STORED -> {
+        for (ObjectRef r : err.getRefsList()) {
+          eng.storedDownstream(
+              r.getKind(), Kinds.key(r), r.getVersion(), r.getStoredResourceVersion(), address);
         }
       }
       case EPOCH_MISMATCH -> {

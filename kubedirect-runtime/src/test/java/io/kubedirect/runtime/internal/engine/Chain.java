@@ -52,6 +52,9 @@ final class Chain implements AutoCloseable {
   /** The tail's feed: {@link LossyFeed#lose} makes it miss events, as across a watch gap. */
   final LossyFeed smFeed;
 
+  /** The feed of the replicaset stage and the scheduler (the stages upstream of the tail). */
+  final LossyFeed upstreamFeed;
+
   StageEngine rs;
   StageEngine scheduler;
   StageEngine sm;
@@ -64,6 +67,7 @@ final class Chain implements AutoCloseable {
     this.net = InMemoryNetwork.builder(sched).seed(seed).latency(Duration.ofMillis(1)).build();
     this.persisted = new FakePersistedStore(sched);
     this.smFeed = new LossyFeed(persisted);
+    this.upstreamFeed = new LossyFeed(persisted);
     this.epochs = EpochSource.fromMicros(() -> sched.nanoTime() / 1000);
     this.limits = limits;
     StageEngine.Builder tb =
@@ -87,7 +91,7 @@ final class Chain implements AutoCloseable {
                 .transport(net.transport("scheduler"))
                 .scheduler(sched)
                 .persistedApi(persisted)
-                .persistedFeed(persisted)
+                .persistedFeed(upstreamFeed)
                 .listen(new PeerAddress("scheduler", 0))
                 .discovery(discovery)
                 .epochSource(clock())
@@ -127,7 +131,7 @@ final class Chain implements AutoCloseable {
             .transport(net.transport("rs"))
             .scheduler(sched)
             .persistedApi(persisted)
-            .persistedFeed(persisted)
+            .persistedFeed(upstreamFeed)
             .discovery(discovery)
             .epochSource(headEpochs)
             .limits(limits)

@@ -65,6 +65,36 @@ class FeedGapTest {
   }
 
   @Test
+  void stagesUpstreamWhoseFeedsMissedWhatTheTailSawDropTheirEntries() {
+    try (Chain c = new Chain(54, null)) {
+      // Fault matrix, "restart api-server @ in-memory x owner-delete": the tail saw its copy stored
+      // (and dropped it); the scheduler's and the replicaset stage's informers were reconnecting
+      // and missed both the create and the garbage collector's delete.
+      c.upstreamFeed.lose(true);
+      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
+      assertThat(c.run(() -> c.persistedPods() == 1 && c.sm.store().size() == 0))
+          .as("stored, and the tail saw it")
+          .isTrue();
+      assertThat(c.persisted.delete(POD, "default", "p", null).isSuccess()).isTrue();
+      assertThat(
+              c.run(
+                  () ->
+                      c.persisted.observedRevision(POD).getAsLong()
+                          == c.persisted.currentRevision(POD).getAsLong()))
+          .isTrue();
+      c.upstreamFeed.lose(false);
+      assertThat(c.rs.dirtyCount()).as("the head still tracks it").isEqualTo(1);
+
+      assertThat(c.run(() -> c.quiet() && c.rs.dirtyCount() == 0 && c.rs.store().size() == 0))
+          .as(
+              "rs dirty %d, scheduler %d/%d",
+              c.rs.dirtyCount(), c.scheduler.dirtyCount(), c.scheduler.store().size())
+          .isTrue();
+      assertThat(c.persistedPods()).isZero();
+    }
+  }
+
+  @Test
   void aCopyTheFeedShowsLaterIsKept() {
     try (Chain c = new Chain(52, null)) {
       c.persisted.pauseFeed(true); // the whole feed lags (no loss): the copy is not deleted
