@@ -43,4 +43,36 @@ class RetiredPeerTest {
       assertThat(c.persisted.log).noneMatch(l -> l.startsWith("BIND"));
     }
   }
+
+  @Test
+  void aDeleteWaitingForACutOffDownstreamCompletesWhenDiscoveryRetiresIt() {
+    try (Chain c = new Chain(52, null)) {
+      // The tail holds the pod and fails to create it for ~16 s; the replicaset stage's link to the
+      // scheduler is cut, so its delete went through the API Server, found nothing, and waits for
+      // the scheduler it had sent the pod to (docs/design.md §13.1).
+      c.persisted.failNext(
+          FakePersistedStore.Op.CREATE, io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE, 9);
+      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
+      assertThat(c.run(() -> c.sm.store().size() == 1)).as("the tail holds it").isTrue();
+      c.net.faults().partition("rs", "scheduler");
+      java.util.concurrent.CompletableFuture<?> delete =
+          c.rs.write(POD, WriteOp.DELETE, Chain.ownedPod("p"));
+      c.sched.runFor(c.limits.fallbackAfter().plusSeconds(1));
+      assertThat(delete).as("waiting for the cut-off scheduler").isNotDone();
+
+      // That scheduler is gone for good: a standby took over and discovery names it.
+      c.scheduler.close();
+      StageEngine standby = c.newScheduler("scheduler-2");
+      c.sched.runFor(Duration.ofMillis(10));
+      c.discovery.put("scheduler", "", standby.localAddress().orElseThrow());
+
+      assertThat(c.run(delete::isDone)).as("released by the retirement").isTrue();
+      assertThat(delete).isCompletedWithValueMatching(o -> true);
+      assertThat(c.rs.dirtyCount()).isZero();
+      // The tail's late copy (it outlived its upstream) is deleted as a late copy of a deleted pod.
+      assertThat(c.run(() -> c.persistedPods() == 0 && c.sm.store().size() == 0))
+          .as("no pod left: %s; log %s", c.persisted.list(POD), c.persisted.log)
+          .isTrue();
+    }
+  }
 }
