@@ -246,6 +246,13 @@ public final class DefaultStageEngine implements StageEngine {
   private final Set<String> storedFlushes = new HashSet<>();
 
   /**
+   * Held copies (source, object, version) whose upstream was told they are stored: the first stored
+   * revision is all it needs (a later write of the same copy, e.g. its status, adds none).
+   */
+  private final Cache<String, Boolean> toldStored =
+      Caffeine.newBuilder().maximumSize(RECENTLY_PERSISTED).executor(Runnable::run).build();
+
+  /**
    * How many times a notice is sent (then again after each ack timeout): the link may lose a
    * message and keep going ("at most once"), and nothing else would ever tell the upstream. A
    * repeat is harmless: a stage drops an entry for a notice only when it is about the version it
@@ -1727,6 +1734,11 @@ public final class DefaultStageEngine implements StageEngine {
    */
   private void tellUpstreamStored(EphemeralEntry held, long rv) {
     if (held.source().equals(stage.name()) || subscriptionSources.contains(held.source())) {
+      return;
+    }
+    String told =
+        held.source() + "|" + ObjectId.idOf(held.kind(), held.key()) + "|" + held.version();
+    if (toldStored.asMap().putIfAbsent(told, Boolean.TRUE) != null) {
       return;
     }
     ObjectId oid = ObjectId.of(held.kind(), held.key());
