@@ -968,6 +968,15 @@ final class ChainSimulation {
           },
           Duration.ofMillis(h.at()));
     }
+    SimFaults.WatchGap gap = faults.watchGap();
+    if (gap != null) {
+      sched.schedule(
+          () -> {
+            List<String> gaps = api.watchGaps(Duration.ofMillis(gap.maxGapMs()));
+            net.trace().record(sched.nanoTime(), "watch gaps " + gaps, 0);
+          },
+          Duration.ofMillis(gap.at()));
+    }
     SimFaults.HeadPartition hp = faults.headPartition();
     if (hp != null) {
       sched.schedule(() -> partitionHeadWhileSchedulerHoldsPods(hp), Duration.ofMillis(hp.at()));

@@ -55,7 +55,7 @@ final class SimFaults {
    * Classes that reproduce open engine issues: off by default ({@code
    * -Dkubedirect.sim.<class>=true} turns one on). None at present.
    */
-  static final List<String> OPEN = List.of();
+  static final List<String> OPEN = List.of("watchGaps");
 
   /** The switches in effect (for reports and replay lines). */
   record Switches(Map<String, Boolean> on) {
@@ -141,6 +141,13 @@ final class SimFaults {
    */
   record HeadPartition(long at, long extraMs) {}
 
+  /**
+   * The watchGaps class: an API Server restart as the informers see it. At {@code at} ms every
+   * process's feed loses its watch for up to {@code maxGapMs} (each its own draw) and then relists:
+   * an object created and deleted inside a stage's gap is never shown to its engine.
+   */
+  record WatchGap(long at, long maxGapMs) {}
+
   /** One seed's draw; a field is empty/zero when its class is off or not drawn for this seed. */
   record Plan(
       long sandboxMaxDelayMs,
@@ -155,7 +162,8 @@ final class SimFaults {
       Hostile hostile,
       Map<Integer, Long> clockBackMs,
       Twin twin,
-      HeadPartition headPartition) {
+      HeadPartition headPartition,
+      WatchGap watchGap) {
 
     String describe() {
       List<String> out = new ArrayList<>();
@@ -202,6 +210,9 @@ final class SimFaults {
       }
       if (headPartition != null) {
         out.add("headPartition " + headPartition);
+      }
+      if (watchGap != null) {
+        out.add("watchGap " + watchGap);
       }
       return String.join(", ", out);
     }
@@ -279,6 +290,10 @@ final class SimFaults {
       headPartition =
           new HeadPartition((long) (horizonMs * 0.5 * r.nextDouble()), 100 + r.nextInt(1500));
     }
+    WatchGap watchGap = null;
+    if (r.nextInt(2) == 0) {
+      watchGap = new WatchGap((long) (horizonMs * 0.6 * r.nextDouble()), 200 + r.nextInt(2000));
+    }
     return new Plan(
         sw.on("sandboxDelay") ? sandbox : 0,
         sw.on("exposeOnReceipt") && expose,
@@ -292,7 +307,8 @@ final class SimFaults {
         sw.on("hostileEpoch") ? hostile : null,
         sw.on("clockSteps") ? clockBack : Map.of(),
         sw.on("twins") ? twin : null,
-        sw.on("headPartition") ? headPartition : null);
+        sw.on("headPartition") ? headPartition : null,
+        sw.on("watchGaps") ? watchGap : null);
   }
 
   /**

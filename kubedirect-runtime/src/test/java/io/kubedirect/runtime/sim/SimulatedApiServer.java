@@ -169,6 +169,23 @@ final class SimulatedApiServer {
     return f;
   }
 
+  /**
+   * An API Server restart as the informers see it (the watchGaps class): every open feed stops
+   * receiving events for its own drawn time of up to {@code maxGap}, then relists (see {@link
+   * Feed#gap}).
+   *
+   * @return the feeds and their gaps, for the trace
+   */
+  synchronized List<String> watchGaps(Duration maxGap) {
+    List<String> out = new ArrayList<>();
+    for (Feed f : List.copyOf(feeds)) {
+      long gap = (long) (random.nextDouble() * maxGap.toNanos());
+      f.gap(gap);
+      out.add(f.subscriber + "=" + gap / 1_000_000 + "ms");
+    }
+    return out;
+  }
+
   /** The global revision: the resourceVersion of the last committed write. */
   synchronized long revision() {
     return rv;
@@ -429,6 +446,16 @@ final class SimulatedApiServer {
     private long observed;
     private boolean closed;
 
+    /** While the virtual clock is before this, the watch is broken: new events are lost. */
+    private long gapUntil = Long.MIN_VALUE;
+
+    /**
+     * What the stage logic's informers hold (its indexer), by kind and key: a relist removes what
+     * is gone from them, as an informer's {@code Replace} does. The engine's listeners, like the
+     * real API side of the union informer, see only what the list shows.
+     */
+    private final Map<String, Map<String, KubernetesObject>> indexed = new LinkedHashMap<>();
+
     /** Events queued and delivered so far (FIFO), for {@link #watch}'s "synced". */
     private long enqueued;
 
@@ -469,16 +496,26 @@ final class SimulatedApiServer {
      */
     java.util.function.BooleanSupplier watch(
         String kind, Consumer<KubernetesObject> onPersisted, Consumer<KubernetesObject> onDeleted) {
+      Map<String, KubernetesObject> index;
+      synchronized (SimulatedApiServer.this) {
+        index = indexed.computeIfAbsent(kind, k -> new LinkedHashMap<>());
+      }
       addListener(
           kind,
-          new Listener() {
+          new IndexerListener() {
             @Override
             public void onPersisted(KubernetesObject object) {
+              synchronized (SimulatedApiServer.this) {
+                index.put(ObjectSupport.key(object), object);
+              }
               onPersisted.accept(object);
             }
 
             @Override
             public void onDeleted(KubernetesObject object) {
+              synchronized (SimulatedApiServer.this) {
+                index.remove(ObjectSupport.key(object));
+              }
               onDeleted.accept(object);
             }
           });
@@ -495,10 +532,55 @@ final class SimulatedApiServer {
 
     private void enqueue(String kind, KubernetesObject object, boolean deleted) {
       List<Listener> targets = listeners.get(kind);
-      if (closed || targets == null) {
+      if (closed || targets == null || scheduler.nanoTime() < gapUntil) {
         return;
       }
       schedule(object, deleted, new ArrayList<>(targets));
+    }
+
+    /**
+     * Breaks the watch for {@code nanos}: events committed meanwhile are lost, then the feed
+     * relists. Every stored object is shown again; the stage logic's informers also drop what is
+     * gone; the engine's listeners see only the list, so an object created and deleted inside the
+     * gap is never shown to them (an API Server restart, fault matrix class D).
+     */
+    void gap(long nanos) {
+      synchronized (SimulatedApiServer.this) {
+        if (closed) {
+          return;
+        }
+        gapUntil = Math.max(gapUntil, scheduler.nanoTime() + nanos);
+      }
+      scheduler.schedule(this::relist, Duration.ofNanos(nanos));
+    }
+
+    private void relist() {
+      synchronized (SimulatedApiServer.this) {
+        if (closed || scheduler.nanoTime() < gapUntil) {
+          return; // closed, or a later gap is still open (it relists)
+        }
+        for (Map.Entry<String, List<Listener>> e : listeners.entrySet()) {
+          Map<String, KubernetesObject> stored = objects.getOrDefault(e.getKey(), new TreeMap<>());
+          Map<String, KubernetesObject> index = indexed.getOrDefault(e.getKey(), Map.of());
+          List<Listener> indexers =
+              e.getValue().stream().filter(l -> l instanceof IndexerListener).toList();
+          for (Map.Entry<String, KubernetesObject> known : List.copyOf(index.entrySet())) {
+            if (!stored.containsKey(known.getKey()) && !indexers.isEmpty()) {
+              schedule(known.getValue(), true, indexers);
+            }
+          }
+          for (KubernetesObject o : stored.values()) {
+            schedule(o, false, new ArrayList<>(e.getValue()));
+          }
+        }
+        // The list's revision: observed once everything before it is delivered.
+        long now = scheduler.nanoTime();
+        long at = Math.max(now, lastDeliverAt);
+        lastDeliverAt = at;
+        queue.addLast(new Pending(at, null, false, List.of(), rv));
+        enqueued++;
+        scheduler.schedule(this::pump, Duration.ofNanos(at - now));
+      }
     }
 
     /** Queues one event; FIFO per feed whatever the drawn delays. Lock held. */
@@ -554,6 +636,9 @@ final class SimulatedApiServer {
       return "Feed(" + subscriber + ")";
     }
   }
+
+  /** The stage logic's informer callbacks (a relist removes what is gone from them). */
+  private interface IndexerListener extends PersistedObjectFeed.Listener {}
 
   private record Pending(
       long at,
