@@ -53,7 +53,7 @@ final class SimFaults {
 
   /**
    * Classes that reproduce open engine issues: off by default ({@code
-   * -Dkubedirect.sim.<class>=true} turns one on). None at present.
+   * -Dkubedirect.sim.<class>=true} turns one on): watchGaps (docs/design.md §13.3, "Open").
    */
   static final List<String> OPEN = List.of("watchGaps");
 
