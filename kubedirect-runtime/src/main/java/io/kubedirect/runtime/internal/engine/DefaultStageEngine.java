@@ -1729,36 +1729,40 @@ public final class DefaultStageEngine implements StageEngine {
   }
 
   /**
-   * Tells the stage {@code held} came from that a downstream stored it at {@code rv} (nothing for
-   * this stage's own copies). Guarded by this.
+   * Tells the stage {@code held} came from that it is stored at {@code rv} (nothing for this
+   * stage's own copies). Guarded by this.
    */
   private void tellUpstreamStored(EphemeralEntry held, long rv) {
-    if (held.source().equals(stage.name()) || subscriptionSources.contains(held.source())) {
+    tellStored(held.source(), held.kind(), held.key(), held.version(), rv);
+  }
+
+  /**
+   * Queues a {@code STORED} notice for {@code source} about version {@code version} of an object,
+   * stored at {@code rv}; once per copy. Guarded by this.
+   */
+  private void tellStored(String source, String kind, String key, long version, long rv) {
+    if (source.equals(stage.name()) || subscriptionSources.contains(source)) {
       return;
     }
-    String told =
-        held.source() + "|" + ObjectId.idOf(held.kind(), held.key()) + "|" + held.version();
-    if (toldStored.asMap().putIfAbsent(told, Boolean.TRUE) != null) {
+    String id = ObjectId.idOf(kind, key);
+    if (toldStored.asMap().putIfAbsent(source + "|" + id + "|" + version, Boolean.TRUE) != null) {
       return;
     }
-    ObjectId oid = ObjectId.of(held.kind(), held.key());
+    ObjectId oid = ObjectId.of(kind, key);
     ObjectRef ref =
         ObjectRef.newBuilder()
-            .setKind(held.kind())
+            .setKind(kind)
             .setNamespace(oid.namespace())
             .setName(oid.name())
-            .setVersion(held.version())
+            .setVersion(version)
             .setStoredResourceVersion(String.valueOf(rv))
             .build();
     Map<String, Notice> pending =
-        pendingNotices.computeIfAbsent(held.source(), s -> new LinkedHashMap<>());
+        pendingNotices.computeIfAbsent(source, s -> new LinkedHashMap<>());
     // Never in place of a pending REJECTED or NOT_FOUND notice of the same object.
-    pending.putIfAbsent(
-        ObjectId.idOf(held.kind(), held.key()),
-        new Notice(ref, ErrorCode.STORED, STORED_NOTICE, NOTICE_SENDS - 1));
-    if (storedFlushes.add(held.source())) {
+    pending.putIfAbsent(id, new Notice(ref, ErrorCode.STORED, STORED_NOTICE, NOTICE_SENDS - 1));
+    if (storedFlushes.add(source)) {
       // Coalesced: the write-backs of a burst complete close together; one frame carries them.
-      String source = held.source();
       scheduler.execute(
           () -> {
             synchronized (this) {
@@ -1768,6 +1772,23 @@ public final class DefaultStageEngine implements StageEngine {
               }
             }
           });
+    }
+  }
+
+  /**
+   * A copy {@code source} sent (version {@code version}) that the API Server's stored copy
+   * supersedes, so it is not held here: tell the source at which revision it is stored, since its
+   * own feed may have missed that copy. Guarded by this.
+   */
+  void receivedStoredAlready(String source, String kind, String key, long version) {
+    Seen seen = recentlyPersisted.get(ObjectId.idOf(kind, key));
+    if (seen == null || seen.rv() == null) {
+      return;
+    }
+    try {
+      tellStored(source, kind, key, version, Long.parseLong(seen.rv()));
+    } catch (NumberFormatException e) {
+      // a store without numeric revisions: nothing to compare a feed against
     }
   }
 

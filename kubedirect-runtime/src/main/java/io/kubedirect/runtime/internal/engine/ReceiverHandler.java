@@ -592,6 +592,7 @@ final class ReceiverHandler implements LinkHandler {
             key,
             ds.source,
             ObjectSupport.persistedRv(c.object()));
+        eng.receivedStoredAlready(ds.source, kind, key, ref.getVersion());
       } else {
         eng.store.upsert(eng.entryFor(ds.source, kind, key, ref.getVersion(), c.object()));
         if (ds.subscription) {

@@ -248,6 +248,25 @@ class WriteBackQueueTest {
     assertThat(api.calls(Op.CREATE)).isZero();
   }
 
+  @Test
+  void aSecondCreateOfACopyThisQueueCreatedIsNotMadeAfterItWasDeleted() {
+    // A head's fallback writes its pod, the garbage collector deletes it with its owner, and a
+    // second fallback write of the same object comes before any feed shows the delete (fault
+    // matrix class C x owner-delete: a name stored twice, a resurrection).
+    CompletableFuture<KubernetesObject> first =
+        queue.submit(POD, WriteOp.CREATE, pod("p", null), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(first).isCompleted();
+    assertThat(api.delete(POD, "default", "p", null).isSuccess()).isTrue();
+
+    CompletableFuture<KubernetesObject> again =
+        queue.submit(POD, WriteOp.CREATE, pod("p", null), null, WriteBackPolicy.EAGER);
+    sched.runUntilIdle();
+    assertThat(api.calls(Op.CREATE)).as("created once").isEqualTo(1);
+    assertThat(api.stored(POD, "default/p")).isEmpty();
+    assertThat(again).isDone();
+  }
+
   // ---- ambiguous creates (a create that may have committed although it answered
   // RETRYABLE_FAILURE) ----
 
