@@ -21,6 +21,7 @@ import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import io.kubernetes.client.util.generic.options.DeleteOptions;
 import io.kubernetes.client.util.generic.options.ListOptions;
 import java.io.IOException;
+import java.lang.reflect.Type;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,7 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
   private final ApiClient apiClient;
   private final Map<String, GenericKubernetesApi<KubernetesObject, KubernetesListObject>> apis =
       new ConcurrentHashMap<>();
+  private volatile SendOnce sendOnce;
 
   /** Creates the adapter. */
   public ClientJavaObjectApi(ApiClient apiClient) {
@@ -91,10 +95,18 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
     return s + "s";
   }
 
+  /**
+   * Creates through a POST that is sent once: a create whose answer was lost is reported as {@code
+   * RETRYABLE_FAILURE}, and the write-back queue resolves it through the feed (its ambiguous-create
+   * barrier). OkHttp's own silent resend on a connection failure ({@code retryOnConnectionFailure})
+   * is off for these POSTs: it re-created pods that the garbage collector had deleted between the
+   * first POST and the resend (fault matrix, partition x owner-delete: a name stored twice).
+   */
   @Override
   public WriteResult create(String kind, KubernetesObject object) {
     ObjectSupport.normalizeForApi(object);
-    return call(true, () -> apiFor(kind).create(object));
+    String namespace = object.getMetadata() == null ? null : object.getMetadata().getNamespace();
+    return post(collectionPath(kind, namespace), object, true, Kinds.classOf(kind));
   }
 
   @Override
@@ -186,65 +198,94 @@ public final class ClientJavaObjectApi implements PersistedObjectApi {
   }
 
   /**
-   * POSTs {@code body} to {@code <object path>/<subresource>} (e.g. a pod's binding). Only the
-   * answer's code is read: the API Server answers a binding with a Status, not the object.
+   * POSTs {@code body} to {@code <object path>/<subresource>} (e.g. a pod's binding), sent once
+   * like a create. Only the answer's code is read: the API Server answers a binding with a Status,
+   * not the object.
    */
   @Override
   public WriteResult createSubresource(
       String kind, String namespace, String name, String subresource, KubernetesObject body) {
+    String path =
+        collectionPath(kind, namespace) + "/" + apiClient.escapeString(name) + "/" + subresource;
+    return post(path, body, false, null);
+  }
+
+  /** {@code /api/v1/namespaces/<ns>/pods} and the like (no namespace segment when it is empty). */
+  private String collectionPath(String kind, String namespace) {
     String apiVersion = Kinds.apiVersion(kind);
     String prefix = apiVersion.contains("/") ? "/apis/" + apiVersion : "/api/" + apiVersion;
-    String path =
-        prefix
-            + (namespace == null || namespace.isEmpty()
-                ? ""
-                : "/namespaces/" + apiClient.escapeString(namespace))
-            + "/"
-            + plural(Kinds.kindName(kind))
-            + "/"
-            + apiClient.escapeString(name)
-            + "/"
-            + subresource;
+    return prefix
+        + (namespace == null || namespace.isEmpty()
+            ? ""
+            : "/namespaces/" + apiClient.escapeString(namespace))
+        + "/"
+        + plural(Kinds.kindName(kind));
+  }
+
+  /**
+   * One POST of {@code body} to {@code path} through {@link #sendOnceClient()}; the answer parsed
+   * into {@code resultType}, or not at all when it is null.
+   */
+  private WriteResult post(String path, Object body, boolean create, Type resultType) {
     Map<String, String> headers = new HashMap<>();
     headers.put("Accept", "application/json");
     headers.put("Content-Type", "application/json");
-    try (Response response =
-        apiClient
-            .buildCall(
-                null,
-                path,
-                "POST",
-                new ArrayList<>(),
-                new ArrayList<>(),
-                body,
-                headers,
-                new HashMap<>(),
-                new HashMap<>(),
-                new String[] {"BearerToken"},
-                null)
-            .execute()) {
-      if (response.isSuccessful()) {
-        return WriteResult.ok(null);
+    try {
+      Request request =
+          apiClient.buildRequest(
+              null,
+              path,
+              "POST",
+              new ArrayList<>(),
+              new ArrayList<>(),
+              body,
+              headers,
+              new HashMap<>(),
+              new HashMap<>(),
+              new String[] {"BearerToken"},
+              null);
+      try (Response response = sendOnceClient().newCall(request).execute()) {
+        String text = response.body() == null ? "" : response.body().string();
+        if (response.isSuccessful()) {
+          KubernetesObject stored =
+              resultType == null ? null : apiClient.getJSON().deserialize(text, resultType);
+          return WriteResult.ok(stored);
+        }
+        V1Status status = null;
+        try {
+          status = apiClient.getJSON().deserialize(text, V1Status.class);
+        } catch (RuntimeException notAStatus) {
+          // keep the code only
+        }
+        String msg =
+            (status != null && status.getMessage() != null
+                    ? status.getMessage()
+                    : "HTTP " + response.code())
+                + " (POST "
+                + path
+                + ")";
+        return WriteResult.of(classify(create, response.code(), status), msg);
       }
-      V1Status status = null;
-      String text = response.body() == null ? "" : response.body().string();
-      try {
-        status = apiClient.getJSON().deserialize(text, V1Status.class);
-      } catch (RuntimeException notAStatus) {
-        // keep the code only
-      }
-      String msg =
-          (status != null && status.getMessage() != null
-                  ? status.getMessage()
-                  : "HTTP " + response.code())
-              + " (POST "
-              + path
-              + ")";
-      return WriteResult.of(classify(false, response.code(), status), msg);
     } catch (ApiException | IOException | RuntimeException e) {
       return WriteResult.of(WriteResult.Status.RETRYABLE_FAILURE, e.toString());
     }
   }
+
+  /**
+   * The caller's HTTP client without OkHttp's silent resend after a connection failure (same
+   * connection pool, dispatcher and interceptors); rebuilt if the caller replaces its client.
+   */
+  private OkHttpClient sendOnceClient() {
+    OkHttpClient base = apiClient.getHttpClient();
+    SendOnce c = sendOnce;
+    if (c == null || c.base() != base) {
+      c = new SendOnce(base, base.newBuilder().retryOnConnectionFailure(false).build());
+      sendOnce = c;
+    }
+    return c.client();
+  }
+
+  private record SendOnce(OkHttpClient base, OkHttpClient client) {}
 
   private static WriteResult call(
       boolean create, Supplier<KubernetesApiResponse<KubernetesObject>> call) {
