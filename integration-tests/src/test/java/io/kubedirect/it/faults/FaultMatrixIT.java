@@ -97,6 +97,42 @@ class FaultMatrixIT {
                     .map(r -> Arguments.of(r, run)));
   }
 
+  /** The name the control below answers to in {@code kubedirect.faults.only}. */
+  static final String GC_CONTROL = "control gc-after-restart";
+
+  static Stream<Arguments> controlRuns() {
+    boolean full = "full".equals(property("kubedirect.faults", "default"));
+    int runs = Integer.parseInt(property("kubedirect.faults.runs", "1"));
+    boolean selected =
+        Pattern.compile(property("kubedirect.faults.only", ".*")).matcher(GC_CONTROL).find();
+    return full && selected
+        ? IntStream.rangeClosed(1, runs).mapToObj(Arguments::of)
+        : Stream.empty();
+  }
+
+  /**
+   * A control without kubedirect for the owner-delete x API Server restart rows: a ReplicaSet and
+   * {@link FaultRun#GC_CONTROL_PODS} pods it controls are created directly, the ReplicaSet is
+   * deleted (background propagation) and kube-apiserver restarted at once; measured: how long the
+   * garbage collector takes to delete the pods. Those rows converge only once it has.
+   */
+  @ParameterizedTest(name = GC_CONTROL + " (run {0})")
+  @MethodSource("controlRuns")
+  void garbageCollectorAfterAnApiServerRestart(int run) throws Exception {
+    long ms = FaultRun.garbageCollectorControl(cp);
+    log.info(
+        "RESULT {}\t{}\tgarbage collector deleted every pod {} ms after the owner delete",
+        GC_CONTROL,
+        run,
+        ms);
+    Files.writeString(
+        OUT.resolve("gc-control.tsv"),
+        run + "\t" + ms + "\n",
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    assertThat(ms).as("pods left 180 s after the owner delete").isNotNegative();
+  }
+
   @ParameterizedTest(name = "{0} (run {1})")
   @MethodSource("rows")
   void faultIsSurvivedExactly(FaultScenario scenario, int run) throws Exception {

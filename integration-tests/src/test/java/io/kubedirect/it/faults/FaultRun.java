@@ -359,6 +359,69 @@ final class FaultRun {
 
   static final int REJECTED_BURST = 20;
 
+  /** Pods of the garbage-collector control. */
+  static final int GC_CONTROL_PODS = 100;
+
+  /**
+   * The garbage-collector control (see {@code
+   * FaultMatrixIT#garbageCollectorAfterAnApiServerRestart}): the milliseconds from the owner delete
+   * until no pod is left, or -1 if some are left after 180 s.
+   */
+  static long garbageCollectorControl(LocalControlPlane cp) throws Exception {
+    ApiClient api = cp.newApiClient(Duration.ofSeconds(30));
+    CoreV1Api core = new CoreV1Api(api);
+    AppsV1Api apps = new AppsV1Api(api);
+    String ns = "gc-control-" + UUID.randomUUID().toString().substring(0, 6);
+    core.createNamespace(new V1Namespace().metadata(new V1ObjectMeta().name(ns))).execute();
+    try {
+      V1ReplicaSet rs =
+          apps.createNamespacedReplicaSet(ns, Workloads.exampleReplicaSet(ns, FUNCTION, 0))
+              .execute();
+      for (int i = 0; i < GC_CONTROL_PODS; i++) {
+        V1Pod pod =
+            new V1Pod()
+                .metadata(
+                    new V1ObjectMeta()
+                        .name(FUNCTION + "-" + i)
+                        .namespace(ns)
+                        .labels(rs.getSpec().getSelector().getMatchLabels())
+                        .addOwnerReferencesItem(
+                            new io.kubernetes.client.openapi.models.V1OwnerReference()
+                                .apiVersion("apps/v1")
+                                .kind("ReplicaSet")
+                                .name(FUNCTION)
+                                .uid(rs.getMetadata().getUid())
+                                .controller(true)
+                                .blockOwnerDeletion(true)))
+                .spec(rs.getSpec().getTemplate().getSpec());
+        core.createNamespacedPod(ns, pod).execute();
+      }
+      long t0 = System.nanoTime();
+      apps.deleteNamespacedReplicaSet(FUNCTION, ns)
+          .body(
+              new io.kubernetes.client.openapi.models.V1DeleteOptions()
+                  .propagationPolicy("Background"))
+          .execute();
+      cp.restartApiServer();
+      try {
+        await()
+            .atMost(Duration.ofSeconds(180))
+            .pollInterval(Duration.ofMillis(200))
+            .ignoreExceptions()
+            .until(() -> core.listNamespacedPod(ns).execute().getItems().isEmpty());
+        return (System.nanoTime() - t0) / 1_000_000;
+      } catch (ConditionTimeoutException e) {
+        return -1;
+      }
+    } finally {
+      try {
+        core.deleteNamespace(ns).execute();
+      } catch (ApiException e) {
+        log.debug("cannot delete namespace {}: {}", ns, e.getMessage());
+      }
+    }
+  }
+
   /**
    * How long the producer may still count rejected pods as replicas once the API Server has
    * rejected all of them (a liveness bound, like the convergence deadline: the plain slice counts 0
@@ -480,8 +543,16 @@ final class FaultRun {
       problems.add(orphaned + " orphaned");
     }
     if (resurrected > 0) {
+      String first = history.resurrected().stream().sorted().findFirst().orElseThrow();
       problems.add(
-          resurrected + " resurrected " + history.resurrected().stream().limit(3).toList());
+          resurrected
+              + " resurrected "
+              + history.resurrected().stream().limit(3).toList()
+              + " ("
+              + first
+              + ": "
+              + history.story(first)
+              + ")");
     }
     if (dupIps > 0) {
       problems.add(

@@ -168,6 +168,32 @@ final class PodHistory implements AutoCloseable {
   }
 
   /**
+   * What the informer showed of {@code name}, in order, for a failure message: "ADDED rv=741
+   * uid=…3f2a node=- | MODIFIED rv=760 uid=…3f2a node=n1 terminating | DELETED …".
+   */
+  String story(String name) {
+    StringBuilder sb = new StringBuilder();
+    for (Event e : events()) {
+      if (!e.name().equals(name)) {
+        continue;
+      }
+      if (!sb.isEmpty()) {
+        sb.append(" | ");
+      }
+      String uid = e.uid() == null ? "-" : e.uid().substring(Math.max(0, e.uid().length() - 4));
+      sb.append(e.type())
+          .append(" rv=")
+          .append(e.rv())
+          .append(" uid=..")
+          .append(uid)
+          .append(" node=")
+          .append(e.node() == null ? "-" : e.node())
+          .append(e.terminating() ? " terminating" : "");
+    }
+    return sb.toString();
+  }
+
+  /**
    * IPs that two live pods held at the same time (a pod IP counts from the event that shows it
    * until the pod's deletion or a change of its IP).
    */

@@ -920,7 +920,17 @@ public final class WriteBackQueue {
     var meta = desired.getMetadata();
     Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
     if (cur.isEmpty()) {
-      return Outcome.retry(WriteResult.Status.RETRYABLE_FAILURE, "exists but cannot be read");
+      // The name was taken a moment ago (e.g. an upstream's fallback stored this object) and is
+      // gone now, or the read failed. Decided through the feed like an ambiguous create: once it
+      // has caught up, a deletion it shows stands (creating the object again would resurrect it:
+      // fault matrix class C, partition x owner-delete), a copy it shows is taken as stored, and
+      // only a name it never showed is created.
+      e.createUncertain = true;
+      e.attemptSeq = observationSeq();
+      e.barrierRevision = -1;
+      e.barrierDeadline = scheduler.nanoTime() + createBarrierTimeout.toNanos();
+      return Outcome.retry(
+          WriteResult.Status.RETRYABLE_FAILURE, "exists but cannot be read: asking the feed");
     }
     return takeStored(e, desired, cur.get());
   }

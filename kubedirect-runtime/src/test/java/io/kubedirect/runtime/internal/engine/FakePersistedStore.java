@@ -44,6 +44,7 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
   private final AtomicLong rv = new AtomicLong(100);
   private final AtomicLong observed = new AtomicLong(100);
   private int ambiguousCreates;
+  private boolean deleteOnAlreadyExists;
   private boolean feedPaused;
   private final List<Runnable> heldEvents = new ArrayList<>();
   private final ArrayDeque<Runnable> feedQueue = new ArrayDeque<>();
@@ -97,6 +98,15 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
    */
   public synchronized FakePersistedStore commitButFailNextCreates(int n) {
     ambiguousCreates += n;
+    return this;
+  }
+
+  /**
+   * The next create that finds its name taken answers ALREADY_EXISTS, and the stored copy is then
+   * deleted at once (e.g. by the garbage collector), before the writer can read it.
+   */
+  public synchronized FakePersistedStore deleteAfterNextAlreadyExists() {
+    deleteOnAlreadyExists = true;
     return this;
   }
 
@@ -188,6 +198,11 @@ public final class FakePersistedStore implements PersistedObjectApi, PersistedOb
               + "\" is forbidden: no PriorityClass with name missing was found");
     }
     if (objects.containsKey(id)) {
+      if (deleteOnAlreadyExists) {
+        deleteOnAlreadyExists = false;
+        KubernetesObject gone = objects.get(id);
+        delete(kind, gone.getMetadata().getNamespace(), gone.getMetadata().getName(), null);
+      }
       return WriteResult.of(WriteResult.Status.ALREADY_EXISTS, "exists");
     }
     if (object.getMetadata().getResourceVersion() != null) {

@@ -267,6 +267,35 @@ class WriteBackQueueTest {
     assertThat(again).isDone();
   }
 
+  @Test
+  void aCopyThatExistedAndWasDeletedBeforeItCouldBeReadIsNotCreatedAgain() {
+    // An upstream's fallback stored the pod; this stage's create of its copy answers 409, and the
+    // garbage collector deletes the stored copy before the GET that would adopt it.
+    WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
+    api.put(POD, pod("p", null));
+    sched.runUntilIdle();
+    api.pauseFeed(true); // the feed lags: it shows the delete only later
+    api.deleteAfterNextAlreadyExists();
+    CompletableFuture<KubernetesObject> f =
+        q.submit(
+            POD,
+            WriteOp.UPDATE_STATUS,
+            withPhase(pod("p", "node-1"), "Running"),
+            null,
+            WriteBackPolicy.EAGER);
+    sched.runFor(Duration.ofSeconds(1));
+    api.pauseFeed(false);
+    sched.runUntilIdle();
+
+    assertThat(api.stored(POD, "default/p")).as("not created again: %s", api.log).isEmpty();
+    assertThat(f)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(WriteException.class)
+        .matches(e -> ((WriteException) e).status() == WriteResult.Status.NOT_FOUND);
+  }
+
   // ---- ambiguous creates (a create that may have committed although it answered
   // RETRYABLE_FAILURE) ----
 
