@@ -1748,15 +1748,7 @@ public final class DefaultStageEngine implements StageEngine {
     if (toldStored.asMap().putIfAbsent(source + "|" + id + "|" + version, Boolean.TRUE) != null) {
       return;
     }
-    ObjectId oid = ObjectId.of(kind, key);
-    ObjectRef ref =
-        ObjectRef.newBuilder()
-            .setKind(kind)
-            .setNamespace(oid.namespace())
-            .setName(oid.name())
-            .setVersion(version)
-            .setStoredResourceVersion(String.valueOf(rv))
-            .build();
+    ObjectRef ref = refOf(kind, key, version).setStoredResourceVersion(String.valueOf(rv)).build();
     Map<String, Notice> pending =
         pendingNotices.computeIfAbsent(source, s -> new LinkedHashMap<>());
     // Never in place of a pending REJECTED or NOT_FOUND notice of the same object.
@@ -2157,19 +2149,22 @@ public final class DefaultStageEngine implements StageEngine {
     }
   }
 
+  /** A notice's reference to version {@code version} of an object. */
+  private static ObjectRef.Builder refOf(String kind, String key, long version) {
+    ObjectId oid = ObjectId.of(kind, key);
+    return ObjectRef.newBuilder()
+        .setKind(kind)
+        .setNamespace(oid.namespace())
+        .setName(oid.name())
+        .setVersion(version);
+  }
+
   /**
    * Queues a notice about an object for {@code source} and sends what is queued if it is connected.
    */
   void notifyUpstream(
       String source, String kind, String key, long version, ErrorCode code, String reason) {
-    ObjectId oid = ObjectId.of(kind, key);
-    ObjectRef ref =
-        ObjectRef.newBuilder()
-            .setKind(kind)
-            .setNamespace(oid.namespace())
-            .setName(oid.name())
-            .setVersion(version)
-            .build();
+    ObjectRef ref = refOf(kind, key, version).build();
     pendingNotices
         .computeIfAbsent(source, s -> new LinkedHashMap<>())
         .put(ObjectId.idOf(kind, key), new Notice(ref, code, reason, 0));

@@ -26,14 +26,7 @@ class FeedGapTest {
 
       // Deleted by another client (here: directly in the store; in the fault matrix the replicaset
       // stage's plain delete of a pod every stage but the tail had seen persisted).
-      assertThat(c.persisted.delete(POD, "default", "p", null).isSuccess()).isTrue();
-      assertThat(
-              c.run(
-                  () ->
-                      c.persisted.observedRevision(POD).getAsLong()
-                          == c.persisted.currentRevision(POD).getAsLong()))
-          .as("the delete went through the feed (the tail's lost it)")
-          .isTrue();
+      deleteAndLetTheFeedPassIt(c); // the tail's feed loses the delete
       c.smFeed.lose(false); // reconnected: the feed's revision is past both events
 
       assertThat(c.run(() -> c.sm.store().size() == 0 && c.quiet()))
@@ -75,13 +68,7 @@ class FeedGapTest {
       assertThat(c.run(() -> c.persistedPods() == 1 && c.sm.store().size() == 0))
           .as("stored, and the tail saw it")
           .isTrue();
-      assertThat(c.persisted.delete(POD, "default", "p", null).isSuccess()).isTrue();
-      assertThat(
-              c.run(
-                  () ->
-                      c.persisted.observedRevision(POD).getAsLong()
-                          == c.persisted.currentRevision(POD).getAsLong()))
-          .isTrue();
+      deleteAndLetTheFeedPassIt(c);
       c.upstreamFeed.lose(false);
       assertThat(c.rs.dirtyCount()).as("the head still tracks it").isEqualTo(1);
 
@@ -106,5 +93,17 @@ class FeedGapTest {
       assertThat(c.persistedPods()).isEqualTo(1);
       assertThat(c.persisted.log).noneMatch(l -> l.startsWith("DELETE"));
     }
+  }
+
+  /** Deletes pod p in the store directly and waits until the feed's revision has passed it. */
+  private static void deleteAndLetTheFeedPassIt(Chain c) {
+    assertThat(c.persisted.delete(POD, "default", "p", null).isSuccess()).isTrue();
+    assertThat(
+            c.run(
+                () ->
+                    c.persisted.observedRevision(POD).getAsLong()
+                        == c.persisted.currentRevision(POD).getAsLong()))
+        .as("the feed passed the delete")
+        .isTrue();
   }
 }

@@ -199,12 +199,7 @@ class WriteBackQueueTest {
         queue.submit(POD, WriteOp.CREATE, pod("p", "n"), null, WriteBackPolicy.EAGER);
     sched.runUntilIdle();
     assertThat(f).isCompletedExceptionally();
-    assertThat(f)
-        .failsWithin(Duration.ZERO)
-        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .havingCause()
-        .isInstanceOf(WriteException.class)
-        .matches(e -> ((WriteException) e).status() == WriteResult.Status.FAILED);
+    assertFailsWith(f, WriteResult.Status.FAILED);
     assertThat(queue.pending()).isZero();
   }
 
@@ -276,28 +271,37 @@ class WriteBackQueueTest {
     sched.runUntilIdle();
     api.pauseFeed(true); // the feed lags: it shows the delete only later
     api.deleteAfterNextAlreadyExists();
-    CompletableFuture<KubernetesObject> f =
-        q.submit(
-            POD,
-            WriteOp.UPDATE_STATUS,
-            withPhase(pod("p", "node-1"), "Running"),
-            null,
-            WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f = submitRunningPod(q);
     sched.runFor(Duration.ofSeconds(1));
     api.pauseFeed(false);
     sched.runUntilIdle();
 
     assertThat(api.stored(POD, "default/p")).as("not created again: %s", api.log).isEmpty();
+    assertFailsWith(f, WriteResult.Status.NOT_FOUND);
+  }
+
+  // ---- ambiguous creates (a create that may have committed although it answered
+  // RETRYABLE_FAILURE) ----
+
+  /** Submits pod p on node-1, Running (a tail's status write of a pod it holds). */
+  private static CompletableFuture<KubernetesObject> submitRunningPod(WriteBackQueue q) {
+    return q.submit(
+        POD,
+        WriteOp.UPDATE_STATUS,
+        withPhase(pod("p", "node-1"), "Running"),
+        null,
+        WriteBackPolicy.EAGER);
+  }
+
+  private static void assertFailsWith(
+      CompletableFuture<KubernetesObject> f, WriteResult.Status status) {
     assertThat(f)
         .failsWithin(Duration.ZERO)
         .withThrowableOfType(java.util.concurrent.ExecutionException.class)
         .havingCause()
         .isInstanceOf(WriteException.class)
-        .matches(e -> ((WriteException) e).status() == WriteResult.Status.NOT_FOUND);
+        .matches(e -> ((WriteException) e).status() == status);
   }
-
-  // ---- ambiguous creates (a create that may have committed although it answered
-  // RETRYABLE_FAILURE) ----
 
   /** A queue that takes the revision barrier through the fake store's feed. */
   WriteBackQueue barrierQueue(Duration barrierTimeout) {
@@ -309,13 +313,7 @@ class WriteBackQueueTest {
   void anAmbiguousCreateThatCommittedIsNotRepeatedAfterTheObjectWasDeleted() {
     WriteBackQueue q = barrierQueue(Duration.ofSeconds(30));
     api.commitButFailNextCreates(1);
-    CompletableFuture<KubernetesObject> f =
-        q.submit(
-            POD,
-            WriteOp.UPDATE_STATUS,
-            withPhase(pod("p", "node-1"), "Running"),
-            null,
-            WriteBackPolicy.EAGER);
+    CompletableFuture<KubernetesObject> f = submitRunningPod(q);
     sched.runFor(Duration.ofMillis(1));
     assertThat(api.calls(Op.CREATE)).isEqualTo(1);
     assertThat(api.stored(POD, "default/p")).isPresent();
@@ -324,12 +322,7 @@ class WriteBackQueueTest {
     sched.runUntilIdle();
     assertThat(api.calls(Op.CREATE)).as("never re-created").isEqualTo(1);
     assertThat(api.stored(POD, "default/p")).isEmpty();
-    assertThat(f)
-        .failsWithin(Duration.ZERO)
-        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .havingCause()
-        .isInstanceOf(WriteException.class)
-        .matches(e -> ((WriteException) e).status() == WriteResult.Status.NOT_FOUND);
+    assertFailsWith(f, WriteResult.Status.NOT_FOUND);
     assertThat(q.pending()).isZero();
   }
 
