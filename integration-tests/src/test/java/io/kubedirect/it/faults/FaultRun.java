@@ -393,7 +393,12 @@ final class FaultRun {
                                 .uid(rs.getMetadata().getUid())
                                 .controller(true)
                                 .blockOwnerDeletion(true)))
-                .spec(rs.getSpec().getTemplate().getSpec());
+                .spec(
+                    new io.kubernetes.client.openapi.models.V1PodSpec()
+                        .addContainersItem(
+                            new io.kubernetes.client.openapi.models.V1Container()
+                                .name("fn")
+                                .image("registry.k8s.io/pause:3.10")));
         core.createNamespacedPod(ns, pod).execute();
       }
       long t0 = System.nanoTime();
