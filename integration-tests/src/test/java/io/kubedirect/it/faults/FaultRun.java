@@ -398,7 +398,9 @@ final class FaultRun {
                         .addContainersItem(
                             new io.kubernetes.client.openapi.models.V1Container()
                                 .name("fn")
-                                .image("registry.k8s.io/pause:3.10")));
+                                .image("registry.k8s.io/pause:3.10"))
+                        .overhead(
+                            null)); // client-java sends an empty map otherwise: "overhead set"
         core.createNamespacedPod(ns, pod).execute();
       }
       long t0 = System.nanoTime();
