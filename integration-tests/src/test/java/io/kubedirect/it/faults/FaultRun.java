@@ -359,13 +359,16 @@ final class FaultRun {
 
   static final int REJECTED_BURST = 20;
 
-  /** Pods of the garbage-collector control. */
+  /** Pods of the garbage-collector control: half before the owner delete, half after. */
   static final int GC_CONTROL_PODS = 100;
 
   /**
    * The garbage-collector control (see {@code
-   * FaultMatrixIT#garbageCollectorAfterAnApiServerRestart}): the milliseconds from the owner delete
-   * until no pod is left, or -1 if some are left after 180 s.
+   * FaultMatrixIT#garbageCollectorAfterAnApiServerRestart}): a ReplicaSet and half of {@link
+   * #GC_CONTROL_PODS} pods it controls are created directly; the ReplicaSet is deleted and
+   * kube-apiserver restarted; then the other half is created (pods born after their owner's
+   * deletion, as the tail's late write-backs in the owner-delete rows). Returns the milliseconds
+   * from the owner delete until no pod is left, or -1 if some are left after 180 s.
    */
   static long garbageCollectorControl(LocalControlPlane cp) throws Exception {
     ApiClient api = cp.newApiClient(Duration.ofSeconds(30));
@@ -377,31 +380,8 @@ final class FaultRun {
       V1ReplicaSet rs =
           apps.createNamespacedReplicaSet(ns, Workloads.exampleReplicaSet(ns, FUNCTION, 0))
               .execute();
-      for (int i = 0; i < GC_CONTROL_PODS; i++) {
-        V1Pod pod =
-            new V1Pod()
-                .metadata(
-                    new V1ObjectMeta()
-                        .name(FUNCTION + "-" + i)
-                        .namespace(ns)
-                        .labels(rs.getSpec().getSelector().getMatchLabels())
-                        .addOwnerReferencesItem(
-                            new io.kubernetes.client.openapi.models.V1OwnerReference()
-                                .apiVersion("apps/v1")
-                                .kind("ReplicaSet")
-                                .name(FUNCTION)
-                                .uid(rs.getMetadata().getUid())
-                                .controller(true)
-                                .blockOwnerDeletion(true)))
-                .spec(
-                    new io.kubernetes.client.openapi.models.V1PodSpec()
-                        .addContainersItem(
-                            new io.kubernetes.client.openapi.models.V1Container()
-                                .name("fn")
-                                .image("registry.k8s.io/pause:3.10"))
-                        .overhead(
-                            null)); // client-java sends an empty map otherwise: "overhead set"
-        core.createNamespacedPod(ns, pod).execute();
+      for (int i = 0; i < GC_CONTROL_PODS / 2; i++) {
+        core.createNamespacedPod(ns, controlPod(ns, i, rs)).execute();
       }
       long t0 = System.nanoTime();
       apps.deleteNamespacedReplicaSet(FUNCTION, ns)
@@ -410,6 +390,9 @@ final class FaultRun {
                   .propagationPolicy("Background"))
           .execute();
       cp.restartApiServer();
+      for (int i = GC_CONTROL_PODS / 2; i < GC_CONTROL_PODS; i++) {
+        core.createNamespacedPod(ns, controlPod(ns, i, rs)).execute();
+      }
       try {
         await()
             .atMost(Duration.ofSeconds(180))
@@ -429,12 +412,30 @@ final class FaultRun {
     }
   }
 
-  /**
-   * How long the producer may still count rejected pods as replicas once the API Server has
-   * rejected all of them (a liveness bound, like the convergence deadline: the plain slice counts 0
-   * at once).
-   */
-  static final Duration PHANTOM_DEADLINE = Duration.ofSeconds(10);
+  /** Pod {@code i} of the control, controlled by {@code rs}. */
+  private static V1Pod controlPod(String ns, int i, V1ReplicaSet rs) {
+    return new V1Pod()
+        .metadata(
+            new V1ObjectMeta()
+                .name(FUNCTION + "-" + i)
+                .namespace(ns)
+                .labels(rs.getSpec().getSelector().getMatchLabels())
+                .addOwnerReferencesItem(
+                    new io.kubernetes.client.openapi.models.V1OwnerReference()
+                        .apiVersion("apps/v1")
+                        .kind("ReplicaSet")
+                        .name(FUNCTION)
+                        .uid(rs.getMetadata().getUid())
+                        .controller(true)
+                        .blockOwnerDeletion(true)))
+        .spec(
+            new io.kubernetes.client.openapi.models.V1PodSpec()
+                .addContainersItem(
+                    new io.kubernetes.client.openapi.models.V1Container()
+                        .name("fn")
+                        .image("registry.k8s.io/pause:3.10"))
+                .overhead(null)); // client-java sends an empty map otherwise: "overhead set"
+  }
 
   private void injectFault(FaultySlice slice, List<String> problems) throws Exception {
     boolean inMemory = scenario.point() == Point.IN_MEMORY;
