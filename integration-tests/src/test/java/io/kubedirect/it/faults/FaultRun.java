@@ -437,6 +437,13 @@ final class FaultRun {
                 .overhead(null)); // client-java sends an empty map otherwise: "overhead set"
   }
 
+  /**
+   * How long the producer may still count rejected pods as replicas once the API Server has
+   * rejected all of them (a liveness bound, like the convergence deadline: the plain slice counts 0
+   * at once).
+   */
+  static final Duration PHANTOM_DEADLINE = Duration.ofSeconds(10);
+
   private void injectFault(FaultySlice slice, List<String> problems) throws Exception {
     boolean inMemory = scenario.point() == Point.IN_MEMORY;
     switch (scenario.fault()) {
