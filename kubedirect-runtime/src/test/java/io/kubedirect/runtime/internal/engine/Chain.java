@@ -247,6 +247,23 @@ final class Chain implements AutoCloseable {
     return ownedPod(name, OWNER_UID);
   }
 
+  /**
+   * The tail holds pod p and fails to create it for ~16 s (backoff 50 ms doubling to 5 s); the
+   * head's link to the scheduler is then cut and the head deletes p, so the delete cannot reach the
+   * scheduler. Returns the delete's future.
+   */
+  java.util.concurrent.CompletableFuture<io.kubernetes.client.common.KubernetesObject>
+      deleteWhileTheHeadIsCutOffFromAHeldPod() {
+    persisted.failNext(
+        FakePersistedStore.Op.CREATE, io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE, 9);
+    rs.write(POD, WriteOp.CREATE, ownedPod("p"));
+    org.assertj.core.api.Assertions.assertThat(run(() -> sm.store().size() == 1))
+        .as("the tail holds it")
+        .isTrue();
+    net.faults().partition("rs", "scheduler");
+    return rs.write(POD, WriteOp.DELETE, ownedPod("p"));
+  }
+
   boolean run(BooleanSupplier done) {
     return sched.runUntil(done, Duration.ofSeconds(60));
   }

@@ -68,13 +68,7 @@ class FallbackRebaseTest {
       // The tail's creates fail for ~16 s (backoff 50 ms doubling to 5 s): it persists the pod only
       // after the
       // replicaset stage's fallback delete (10 s after its link went down) found nothing to delete.
-      c.persisted.failNext(
-          FakePersistedStore.Op.CREATE, io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE, 9);
-      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
-      assertThat(c.run(() -> c.sm.store().size() == 1)).as("the tail holds it").isTrue();
-      c.net.faults().partition("rs", "scheduler");
-      c.rs.write(
-          POD, WriteOp.DELETE, Chain.ownedPod("p")); // the retraction cannot reach the scheduler
+      c.deleteWhileTheHeadIsCutOffFromAHeldPod(); // the retraction cannot reach the scheduler
       assertThat(c.run(() -> c.persisted.log.stream().anyMatch(l -> l.startsWith("CREATE"))))
           .as("the tail persisted it late")
           .isTrue();
@@ -92,14 +86,7 @@ class FallbackRebaseTest {
         // The tail holds the pod and fails to create it for ~16 s; the replicaset stage's link is
         // cut, so its delete goes through the API Server after the fallback deadline and finds
         // nothing there.
-        c.persisted.failNext(
-            FakePersistedStore.Op.CREATE,
-            io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE,
-            9);
-        c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
-        assertThat(c.run(() -> c.sm.store().size() == 1)).as("the tail holds it").isTrue();
-        c.net.faults().partition("rs", "scheduler");
-        CompletableFuture<?> delete = c.rs.write(POD, WriteOp.DELETE, Chain.ownedPod("p"));
+        CompletableFuture<?> delete = c.deleteWhileTheHeadIsCutOffFromAHeldPod();
         c.sched.runFor(c.limits.fallbackAfter().plusSeconds(1));
         assertThat(c.persisted.log).noneMatch(l -> l.startsWith("CREATE"));
         assertThat(delete)

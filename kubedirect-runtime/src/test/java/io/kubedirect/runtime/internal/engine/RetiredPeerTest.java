@@ -50,13 +50,7 @@ class RetiredPeerTest {
       // The tail holds the pod and fails to create it for ~16 s; the replicaset stage's link to the
       // scheduler is cut, so its delete went through the API Server, found nothing, and waits for
       // the scheduler it had sent the pod to (docs/design.md §13.1).
-      c.persisted.failNext(
-          FakePersistedStore.Op.CREATE, io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE, 9);
-      c.rs.write(POD, WriteOp.CREATE, Chain.ownedPod("p"));
-      assertThat(c.run(() -> c.sm.store().size() == 1)).as("the tail holds it").isTrue();
-      c.net.faults().partition("rs", "scheduler");
-      java.util.concurrent.CompletableFuture<?> delete =
-          c.rs.write(POD, WriteOp.DELETE, Chain.ownedPod("p"));
+      java.util.concurrent.CompletableFuture<?> delete = c.deleteWhileTheHeadIsCutOffFromAHeldPod();
       c.sched.runFor(c.limits.fallbackAfter().plusSeconds(1));
       assertThat(delete).as("waiting for the cut-off scheduler").isNotDone();
 
