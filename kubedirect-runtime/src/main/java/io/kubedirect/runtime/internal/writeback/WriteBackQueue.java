@@ -649,10 +649,7 @@ public final class WriteBackQueue {
         }
         case RETRYABLE_FAILURE -> {
           // Maybe committed (a timeout after commit): resolve it before creating again.
-          e.createUncertain = true;
-          e.attemptSeq = before;
-          e.barrierRevision = -1;
-          e.barrierDeadline = scheduler.nanoTime() + createBarrierTimeout.toNanos();
+          awaitFeedVerdict(e, before);
           return Outcome.retry(r.status(), r.message());
         }
         case CONFLICT -> {
@@ -916,6 +913,17 @@ public final class WriteBackQueue {
   /**
    * The create found the object there: read it and take it as ours, unless it is bound elsewhere.
    */
+  /**
+   * Whether {@code e}'s object exists is left to the feed, from feed event {@code seq} on: the next
+   * create attempt first resolves it like an ambiguous create ({@link #resolveAmbiguousCreate}).
+   */
+  private void awaitFeedVerdict(Entry e, long seq) {
+    e.createUncertain = true;
+    e.attemptSeq = seq;
+    e.barrierRevision = -1;
+    e.barrierDeadline = scheduler.nanoTime() + createBarrierTimeout.toNanos();
+  }
+
   private Outcome adoptExisting(Entry e, KubernetesObject desired) {
     var meta = desired.getMetadata();
     Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
@@ -925,10 +933,7 @@ public final class WriteBackQueue {
       // has caught up, a deletion it shows stands (creating the object again would resurrect it:
       // fault matrix class C, partition x owner-delete), a copy it shows is taken as stored, and
       // only a name it never showed is created.
-      e.createUncertain = true;
-      e.attemptSeq = observationSeq();
-      e.barrierRevision = -1;
-      e.barrierDeadline = scheduler.nanoTime() + createBarrierTimeout.toNanos();
+      awaitFeedVerdict(e, observationSeq());
       return Outcome.retry(
           WriteResult.Status.RETRYABLE_FAILURE, "exists but cannot be read: asking the feed");
     }
