@@ -256,7 +256,7 @@ final class FaultRun {
       problems.add("stages still hold unpersisted objects: " + slice.memoryState());
     }
     if (convergence < 0) {
-      problems.add(diagnosis(history, slice, uid));
+      problems.add(diagnosis(ns, history, slice, uid));
     }
     return result(
         desired, history, uid, convergence, drained, problems, atFault, ownerDeletedAtRevision[0]);
@@ -619,7 +619,7 @@ final class FaultRun {
    * that the API Server does not show (phantoms: it counts them, so it does not replace them) and
    * the converse.
    */
-  private static String diagnosis(PodHistory history, FaultySlice slice, String uid) {
+  private static String diagnosis(String ns, PodHistory history, FaultySlice slice, String uid) {
     Set<String> api = new HashSet<>();
     history.live().stream()
         .filter(p -> Pods.isControlledBy(p, uid) && Pods.isActive(p))
@@ -638,6 +638,19 @@ final class FaultRun {
             .map(PodHistory.Event::name)
             .distinct()
             .count();
+    java.util.TreeSet<String> stuck =
+        new java.util.TreeSet<>(StageProbe.pendingDeletes(slice.replicaSet, ns + "/" + FUNCTION));
+    stuck.retainAll(api);
+    String stuckStory =
+        stuck.isEmpty()
+            ? ""
+            : "; deletes the replicaset controller still expects of pods the API shows "
+                + stuck.stream().limit(3).toList()
+                + " ("
+                + stuck.first()
+                + ": "
+                + history.story(stuck.first())
+                + ")";
     return "diag: replicaset view "
         + rsView.size()
         + " active pods, API "
@@ -651,7 +664,8 @@ final class FaultRun {
         + "; "
         + deleted
         + " names deleted during the run; "
-        + slice.memoryState();
+        + slice.memoryState()
+        + stuckStory;
   }
 
   private static int ownedDeletedCount(PodHistory history, long ownerDeletedAt) {

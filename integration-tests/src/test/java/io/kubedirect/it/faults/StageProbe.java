@@ -100,6 +100,27 @@ public final class StageProbe {
     }
   }
 
+  /**
+   * The pod names whose delete the stage's controller still expects for {@code ownerKey} (its
+   * {@code expectations} field; empty when the stage is stopped or has none): a pod named here that
+   * the API Server still shows was deleted "successfully" and survived.
+   */
+  static java.util.Set<String> pendingDeletes(SliceStage stage, String ownerKey) {
+    if (!stage.isRunning()) {
+      return java.util.Set.of();
+    }
+    try {
+      Field f = stage.getClass().getDeclaredField("expectations");
+      f.setAccessible(true);
+      Object e = f.get(stage);
+      return e instanceof io.kubedirect.examples.faas.common.PodExpectations x
+          ? x.pendingDeletes(ownerKey)
+          : java.util.Set.of();
+    } catch (NoSuchFieldException | IllegalAccessException e) {
+      return java.util.Set.of();
+    }
+  }
+
   /** Whether the stage's link to {@code address} is past its fallback deadline. */
   public static boolean inFallback(SliceStage stage, PeerAddress address) {
     return engine(stage).map(e -> e.inFallback(address)).orElse(false);

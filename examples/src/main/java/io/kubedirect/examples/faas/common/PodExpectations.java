@@ -96,6 +96,12 @@ public final class PodExpectations {
     return o == null ? 0 : o.creates.size();
   }
 
+  /** Names of the deletes still pending for the owner (for tests and logs). */
+  public Set<String> pendingDeletes(String ownerKey) {
+    Owner o = owners.get(ownerKey);
+    return o == null ? Set.of() : Set.copyOf(o.deletes.keySet());
+  }
+
   /** True if {@code podName} is a pending create of any owner (used to avoid name reuse). */
   public boolean isPendingCreate(String podName) {
     for (Owner o : owners.values()) {
