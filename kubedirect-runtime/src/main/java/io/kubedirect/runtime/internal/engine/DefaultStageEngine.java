@@ -1046,8 +1046,19 @@ public final class DefaultStageEngine implements StageEngine {
       DirtyEntry e = dirty.get(id);
       if (e == null) {
         if (type == ChangeType.DELETED) {
-          // Never sent (or already persisted and dropped): nothing to retract downstream.
+          // Nothing to retract downstream: never sent, or persisted and dropped. In the second
+          // case the caller's write() found no API copy a moment ago and the feed showed it since:
+          // delete exactly that copy, or the delete completes and the object stays.
           store.remove(kind, key, RemovalReason.LOCAL);
+          Seen seen = recentlyPersisted.get(id);
+          if (base != null) {
+            return plainWrite(kind, WriteOp.DELETE, object);
+          }
+          if (seen != null && seen.uid() != null) {
+            KubernetesObject persisted = ObjectId.of(kind, key).stub();
+            persisted.getMetadata().resourceVersion(seen.rv()).uid(seen.uid());
+            return plainWrite(kind, WriteOp.DELETE, persisted);
+          }
           f.complete(object);
           return f;
         }

@@ -157,6 +157,32 @@ class DeletePropagationTest {
     }
   }
 
+  /**
+   * Fault matrix, "kill replicaset @ in-memory x scale-down" (once, on a cold JVM under load): the
+   * head's {@code write} found no API copy of the pod, and before its {@code emit} took the lock
+   * the feed showed the copy the tail persisted and dropped the head's entry. The emit then took
+   * the delete for one "never sent" and completed it: the pod stayed, 51 of 50, and the controller
+   * waited for a delete that never came. The delete must reach the copy the API Server showed.
+   */
+  @Test
+  void aDeleteOfAnEmittedCopyThatThePersistedCopyJustReplacedDeletesThatCopy() {
+    try (Chain c = new Chain(12, null)) {
+      V1Pod p = Chain.ownedPod("fn-0");
+      CompletableFuture<KubernetesObject> created = c.rs.write(POD, WriteOp.CREATE, p);
+      assertThat(c.run(() -> created.isDone() && c.quiet() && c.rs.dirtyCount() == 0)).isTrue();
+      assertThat(c.persistedPods()).isEqualTo(1);
+
+      // What write() passes on after its check found no API copy: the emitted copy (no
+      // resourceVersion).
+      CompletableFuture<KubernetesObject> deleted = c.rs.emit(POD, WriteOp.DELETE, p);
+      assertThat(c.run(deleted::isDone)).isTrue();
+      assertThat(deleted).isNotCompletedExceptionally();
+      assertThat(c.persisted.stored(POD, "default/fn-0"))
+          .as("the delete completed, so the persisted copy is gone")
+          .isEmpty();
+    }
+  }
+
   @Test
   void deletesPropagateUnderMessageLossAndDelay() {
     try (Chain c = new Chain(10, WriteBackPolicy.EXPOSE_ON_RECEIPT)) {
