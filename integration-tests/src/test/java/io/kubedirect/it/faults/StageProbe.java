@@ -82,22 +82,11 @@ public final class StageProbe {
    */
   @SuppressWarnings("unchecked")
   static java.util.List<io.kubernetes.client.openapi.models.V1Pod> informerView(SliceStage stage) {
-    if (!stage.isRunning()) {
-      return java.util.List.of();
-    }
-    try {
-      Field f = stage.getClass().getDeclaredField("podIndexer");
-      f.setAccessible(true);
-      Object indexer = f.get(stage);
-      return indexer == null
-          ? java.util.List.of()
-          : ((io.kubernetes.client.informer.cache.Indexer<
-                      io.kubernetes.client.openapi.models.V1Pod>)
-                  indexer)
-              .list();
-    } catch (NoSuchFieldException | IllegalAccessException e) {
-      return java.util.List.of();
-    }
+    return field(stage, "podIndexer") instanceof io.kubernetes.client.informer.cache.Indexer<?> i
+        ? ((io.kubernetes.client.informer.cache.Indexer<io.kubernetes.client.openapi.models.V1Pod>)
+                i)
+            .list()
+        : java.util.List.of();
   }
 
   /**
@@ -106,18 +95,23 @@ public final class StageProbe {
    * the API Server still shows was deleted "successfully" and survived.
    */
   static java.util.Set<String> pendingDeletes(SliceStage stage, String ownerKey) {
+    return field(stage, "expectations")
+            instanceof io.kubedirect.examples.faas.common.PodExpectations e
+        ? e.pendingDeletes(ownerKey)
+        : java.util.Set.of();
+  }
+
+  /** A private field of a running stage, or null (stopped, or no such field). */
+  private static Object field(SliceStage stage, String name) {
     if (!stage.isRunning()) {
-      return java.util.Set.of();
+      return null;
     }
     try {
-      Field f = stage.getClass().getDeclaredField("expectations");
+      Field f = stage.getClass().getDeclaredField(name);
       f.setAccessible(true);
-      Object e = f.get(stage);
-      return e instanceof io.kubedirect.examples.faas.common.PodExpectations x
-          ? x.pendingDeletes(ownerKey)
-          : java.util.Set.of();
+      return f.get(stage);
     } catch (NoSuchFieldException | IllegalAccessException e) {
-      return java.util.Set.of();
+      return null;
     }
   }
 
