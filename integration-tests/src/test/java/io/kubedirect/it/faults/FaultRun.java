@@ -27,6 +27,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -638,8 +639,8 @@ final class FaultRun {
             .map(PodHistory.Event::name)
             .distinct()
             .count();
-    java.util.TreeSet<String> stuck =
-        new java.util.TreeSet<>(StageProbe.pendingDeletes(slice.replicaSet, ns + "/" + FUNCTION));
+    TreeSet<String> stuck =
+        new TreeSet<>(StageProbe.pendingDeletes(slice.replicaSet, ns + "/" + FUNCTION));
     stuck.retainAll(api);
     String stuckStory =
         stuck.isEmpty()

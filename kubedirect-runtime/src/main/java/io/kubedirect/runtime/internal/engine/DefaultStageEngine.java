@@ -1050,10 +1050,10 @@ public final class DefaultStageEngine implements StageEngine {
           // case the caller's write() found no API copy a moment ago and the feed showed it since:
           // delete exactly that copy, or the delete completes and the object stays.
           store.remove(kind, key, RemovalReason.LOCAL);
-          Seen seen = recentlyPersisted.get(id);
           if (base != null) {
             return plainWrite(kind, WriteOp.DELETE, object);
           }
+          Seen seen = recentlyPersisted.get(id);
           if (seen != null && seen.uid() != null) {
             KubernetesObject persisted = ObjectId.of(kind, key).stub();
             persisted.getMetadata().resourceVersion(seen.rv()).uid(seen.uid());
