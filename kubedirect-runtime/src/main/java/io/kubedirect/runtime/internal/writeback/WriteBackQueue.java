@@ -911,9 +911,6 @@ public final class WriteBackQueue {
   }
 
   /**
-   * The create found the object there: read it and take it as ours, unless it is bound elsewhere.
-   */
-  /**
    * Whether {@code e}'s object exists is left to the feed, from feed event {@code seq} on: the next
    * create attempt first resolves it like an ambiguous create ({@link #resolveAmbiguousCreate}).
    */
@@ -924,6 +921,9 @@ public final class WriteBackQueue {
     e.barrierDeadline = scheduler.nanoTime() + createBarrierTimeout.toNanos();
   }
 
+  /**
+   * The create found the object there: read it and take it as ours, unless it is bound elsewhere.
+   */
   private Outcome adoptExisting(Entry e, KubernetesObject desired) {
     var meta = desired.getMetadata();
     Optional<KubernetesObject> cur = api.get(e.kind, meta.getNamespace(), meta.getName());
