@@ -2,9 +2,11 @@ package io.kubedirect.runtime.internal.engine;
 
 import static io.kubedirect.runtime.internal.engine.TestPods.POD;
 import static io.kubedirect.runtime.internal.engine.TestPods.withPhase;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubedirect.api.StageDeclaration;
 import io.kubedirect.api.WriteBackPolicy;
+import io.kubedirect.api.WriteResult;
 import io.kubedirect.runtime.internal.model.ObjectSupport;
 import io.kubedirect.runtime.internal.model.WriteOp;
 import io.kubedirect.runtime.internal.store.EphemeralEntry;
@@ -13,11 +15,13 @@ import io.kubedirect.runtime.internal.store.RemovalReason;
 import io.kubedirect.transport.PeerAddress;
 import io.kubedirect.transport.inmemory.DeterministicTaskScheduler;
 import io.kubedirect.transport.inmemory.InMemoryNetwork;
+import io.kubernetes.client.common.KubernetesObject;
 import io.kubernetes.client.openapi.models.V1OwnerReference;
 import io.kubernetes.client.openapi.models.V1Pod;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -252,14 +256,10 @@ final class Chain implements AutoCloseable {
    * head's link to the scheduler is then cut and the head deletes p, so the delete cannot reach the
    * scheduler. Returns the delete's future.
    */
-  java.util.concurrent.CompletableFuture<io.kubernetes.client.common.KubernetesObject>
-      deleteWhileTheHeadIsCutOffFromAHeldPod() {
-    persisted.failNext(
-        FakePersistedStore.Op.CREATE, io.kubedirect.api.WriteResult.Status.RETRYABLE_FAILURE, 9);
+  CompletableFuture<KubernetesObject> deleteWhileTheHeadIsCutOffFromAHeldPod() {
+    persisted.failNext(FakePersistedStore.Op.CREATE, WriteResult.Status.RETRYABLE_FAILURE, 9);
     rs.write(POD, WriteOp.CREATE, ownedPod("p"));
-    org.assertj.core.api.Assertions.assertThat(run(() -> sm.store().size() == 1))
-        .as("the tail holds it")
-        .isTrue();
+    assertThat(run(() -> sm.store().size() == 1)).as("the tail holds it").isTrue();
     net.faults().partition("rs", "scheduler");
     return rs.write(POD, WriteOp.DELETE, ownedPod("p"));
   }
